@@ -1,0 +1,59 @@
+# edgeinfer — `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+export GOFLAGS := -buildvcs=false
+export PATH := $(BIN):$(PATH)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets.
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_.-]+:.*## /{printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build the edgeinfer CLI into bin/.
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/edgeinfer ./cmd/edgeinfer
+
+.PHONY: models
+models: ## Build the example model repository in ./models.
+	$(GO) run ./cmd/edgeinfer examples --out models
+
+.PHONY: serve
+serve: models ## Serve ./models on 127.0.0.1:8080 (the main job).
+	$(GO) run ./cmd/edgeinfer serve --models ./models --addr 127.0.0.1:8080
+
+.PHONY: tools
+tools: ## Install the test servers (S3-compatible server, Lambda RIE) into bin/.
+	@mkdir -p $(BIN)
+	./scripts/install-tools.sh $(BIN)
+
+.PHONY: test
+test: tools ## Run every test (root module and infra), conformance included.
+	$(GO) test -count=1 ./...
+	cd infra && $(GO) test -count=1 ./...
+
+.PHONY: test-noasm
+test-noasm: ## Run the engine tests on the generic (no assembly) kernels.
+	$(GO) test -count=1 -tags noasm ./tflite/... ./tensor/...
+
+.PHONY: check
+check: tools ## gofmt, go vet, staticcheck, tidy, tests with -race.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
+	$(GO) test -count=1 -race ./...
+	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks.
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz: ## Fuzz every parser and decoder for FUZZTIME each (default 30s).
+	@$(GO) list ./... | while read pkg; do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done

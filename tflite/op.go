@@ -1,0 +1,167 @@
+package tflite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+)
+
+// TensorInfo describes one tensor of a subgraph as the planner sees it: its
+// type, shape and quantization, and its constant data when it has any.
+// Prepare functions may read every field and must set the Shape of each
+// output they produce; they must not modify inputs.
+type TensorInfo struct {
+	Index int          // index in the subgraph's tensor list
+	Name  string       // name from the file (may be empty)
+	DType tensor.DType // element type
+	Shape tensor.Shape // static shape (batch resolved)
+	Quant *tensor.Quant
+	// Const holds the tensor's constant bytes (len = elements × size), or
+	// nil for activations. It is aligned for its element type and must be
+	// treated as read-only.
+	Const []byte
+}
+
+// IsConst reports whether the tensor has constant data.
+func (t *TensorInfo) IsConst() bool { return t != nil && t.Const != nil }
+
+// ConstTensor returns the constant data as a read-only tensor view.
+func (t *TensorInfo) ConstTensor() *tensor.Tensor {
+	return &tensor.Tensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Quant: t.Quant, Data: t.Const}
+}
+
+// Scale returns the tensor's per-tensor scale and zero point, or ok=false
+// when the tensor is not quantized per tensor.
+func (t *TensorInfo) Scale() (scale float64, zeroPoint int32, ok bool) {
+	if t == nil || t.Quant == nil || len(t.Quant.Scale) != 1 || len(t.Quant.ZeroPoint) != 1 {
+		return 0, 0, false
+	}
+	return float64(t.Quant.Scale[0]), int32(t.Quant.ZeroPoint[0]), true
+}
+
+// Node is one operator being prepared: its identity, its decoded options,
+// and its input and output tensors. An optional input that is absent (index
+// -1 in the file) is nil in Inputs.
+type Node struct {
+	Index   int    // position in the subgraph's execution order
+	Op      string // builtin operator name, e.g. "CONV_2D"
+	Version int    // operator version from the file
+	// Options is the decoded builtin options: a pointer to one of the
+	// *Options types in this package, or nil when the file gives none (the
+	// zero value of the op's options then applies; use OptionsOr).
+	Options any
+	Inputs  []*TensorInfo
+	Outputs []*TensorInfo
+
+	shared func(key string, build func() (any, error)) (any, error)
+}
+
+// Errorf returns an error naming the node: "op 12 (CONV_2D): ...".
+func (n *Node) Errorf(format string, args ...any) error {
+	return fmt.Errorf("op %d (%s): %s: %w", n.Index, n.Op, fmt.Sprintf(format, args...), ErrUnsupported)
+}
+
+// Invalidf is like Errorf but for a model that is malformed rather than
+// unsupported.
+func (n *Node) Invalidf(format string, args ...any) error {
+	return fmt.Errorf("op %d (%s): %s: %w", n.Index, n.Op, fmt.Sprintf(format, args...), ErrInvalidModel)
+}
+
+// Shared returns the value build produces for key, building it at most once
+// per Model (not per batch size): use it for packed weights and other
+// derived constants so that every plan of a model shares them.
+func (n *Node) Shared(key string, build func() (any, error)) (any, error) {
+	if n.shared == nil {
+		return build()
+	}
+	return n.shared(key, build)
+}
+
+// CheckArity returns an error unless the node has between minIn and maxIn
+// inputs and exactly nOut outputs, with every input below minIn present.
+func (n *Node) CheckArity(minIn, maxIn, nOut int) error {
+	if len(n.Inputs) < minIn || len(n.Inputs) > maxIn {
+		return n.Invalidf("has %d inputs, want %d..%d", len(n.Inputs), minIn, maxIn)
+	}
+	if len(n.Outputs) != nOut {
+		return n.Invalidf("has %d outputs, want %d", len(n.Outputs), nOut)
+	}
+	for i := 0; i < minIn; i++ {
+		if n.Inputs[i] == nil {
+			return n.Invalidf("required input %d is missing", i)
+		}
+	}
+	for i, o := range n.Outputs {
+		if o == nil {
+			return n.Invalidf("output %d is missing", i)
+		}
+	}
+	return nil
+}
+
+// Kernel is a prepared operator: Eval runs it over tensors whose shapes and
+// types Prepare has already validated. in[i] is nil for an absent optional
+// input. Eval must not keep references to its arguments.
+type Kernel struct {
+	Eval func(x *Exec, in, out []*tensor.Tensor) error
+	// Scratch is the number of bytes of scratch memory Eval needs, made
+	// available as x.Scratch (64-byte aligned, uninitialised).
+	Scratch int
+}
+
+// Exec is what a kernel sees of the running interpreter.
+type Exec struct {
+	Ctx     context.Context
+	Scratch []byte // Kernel.Scratch bytes; contents undefined on entry
+	threads int
+	pool    *pool
+}
+
+// Threads returns the number of workers Parallel may use (at least 1).
+func (x *Exec) Threads() int {
+	if x.threads < 1 {
+		return 1
+	}
+	return x.threads
+}
+
+// Parallel calls fn over [0,n) split into at most Threads() contiguous
+// ranges, possibly concurrently, and returns when all calls have returned.
+// fn must be safe to call concurrently on disjoint ranges.
+func (x *Exec) Parallel(n int, fn func(lo, hi int)) {
+	t := x.Threads()
+	if t == 1 || n < 2 || x.pool == nil {
+		fn(0, n)
+		return
+	}
+	x.pool.run(n, t, fn)
+}
+
+// PrepareFunc validates a node and returns its kernel. It must check every
+// input and output dtype, shape and quantization parameter it relies on,
+// set every output's Shape, and return an error wrapping ErrUnsupported or
+// ErrInvalidModel (via n.Errorf / n.Invalidf) for anything it cannot run.
+type PrepareFunc func(n *Node) (Kernel, error)
+
+// Resolver maps builtin operator names to their PrepareFunc. It is a value
+// you build; BuiltinResolver returns one with every operator the engine
+// implements. A Resolver is safe for concurrent reads once built.
+type Resolver struct {
+	ops map[string]PrepareFunc
+}
+
+// NewResolver returns an empty resolver.
+func NewResolver() *Resolver { return &Resolver{ops: map[string]PrepareFunc{}} }
+
+// Add registers fn for op, replacing any earlier registration.
+func (r *Resolver) Add(op string, fn PrepareFunc) { r.ops[op] = fn }
+
+// Lookup returns the PrepareFunc for op.
+func (r *Resolver) Lookup(op string) (PrepareFunc, bool) {
+	fn, ok := r.ops[op]
+	return fn, ok
+}
+
+// Ops returns the number of registered operators.
+func (r *Resolver) Ops() int { return len(r.ops) }
