@@ -1,17 +1,17 @@
 package tflite
 
-import "errors"
+import "github.com/edgeinfer/edgeinfer/tflite/op"
 
 // Sentinel errors. Errors returned by Load and Run wrap one of these, so
-// callers branch with errors.Is.
+// callers branch with errors.Is. They are the same values as package op's.
 var (
 	// ErrInvalidModel: the file is not a well-formed TFLite model.
-	ErrInvalidModel = errors.New("tflite: invalid model")
+	ErrInvalidModel = op.ErrInvalidModel
 	// ErrUnsupported: the model is well-formed but uses an operator or a
 	// parameter combination the engine does not implement.
-	ErrUnsupported = errors.New("tflite: unsupported")
+	ErrUnsupported = op.ErrUnsupported
 	// ErrInput: the inputs given to Run do not match the model's.
-	ErrInput = errors.New("tflite: bad input")
+	ErrInput = op.ErrInput
 	// ErrLimit: the model needs more memory than the configured limits.
-	ErrLimit = errors.New("tflite: limit exceeded")
+	ErrLimit = op.ErrLimit
 )

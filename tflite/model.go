@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
 )
 
 // TensorSpec describes a model input or output. Shape[0] is -1 when the
@@ -21,13 +22,13 @@ type TensorSpec struct {
 type Option func(*config) error
 
 type config struct {
-	resolver      *Resolver
+	resolver      *op.Resolver
 	maxArenaBytes int64
 	threads       int
 }
 
 // WithResolver makes Load use r instead of BuiltinResolver().
-func WithResolver(r *Resolver) Option {
+func WithResolver(r *op.Resolver) Option {
 	return func(c *config) error {
 		if r == nil {
 			return errors.New("tflite: nil resolver")
@@ -77,7 +78,7 @@ type Runner struct {
 	ins     []*tensor.Tensor
 	outs    []*tensor.Tensor
 	ts      []tensor.Tensor // every tensor of the plan, views into arena or consts
-	x       Exec
+	x       op.Exec
 }
 
 var _ = context.Background

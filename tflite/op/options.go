@@ -1,0 +1,125 @@
+package op
+
+// Padding is a convolution or pooling padding scheme.
+type Padding int8
+
+// Padding schemes, numbered as in the TFLite schema.
+const (
+	PaddingSame  Padding = 0
+	PaddingValid Padding = 1
+)
+
+// Activation is a fused activation function.
+type Activation int8
+
+// Fused activations, numbered as in the TFLite schema.
+const (
+	ActNone      Activation = 0
+	ActRelu      Activation = 1
+	ActReluN1To1 Activation = 2
+	ActRelu6     Activation = 3
+	ActTanh      Activation = 4
+	ActSignBit   Activation = 5
+)
+
+// Conv2DOptions are the options of CONV_2D.
+type Conv2DOptions struct {
+	Padding              Padding
+	StrideW, StrideH     int
+	Activation           Activation
+	DilationW, DilationH int // default 1
+}
+
+// DepthwiseConv2DOptions are the options of DEPTHWISE_CONV_2D.
+type DepthwiseConv2DOptions struct {
+	Padding              Padding
+	StrideW, StrideH     int
+	DepthMultiplier      int
+	Activation           Activation
+	DilationW, DilationH int // default 1
+}
+
+// TransposeConvOptions are the options of TRANSPOSE_CONV.
+type TransposeConvOptions struct {
+	Padding          Padding
+	StrideW, StrideH int
+	Activation       Activation
+}
+
+// FullyConnectedOptions are the options of FULLY_CONNECTED.
+type FullyConnectedOptions struct {
+	Activation               Activation
+	WeightsFormat            int // 0 DEFAULT; others unsupported
+	KeepNumDims              bool
+	AsymmetricQuantizeInputs bool
+}
+
+// BatchMatMulOptions are the options of BATCH_MATMUL.
+type BatchMatMulOptions struct {
+	AdjX, AdjY bool
+}
+
+// Pool2DOptions are the options of AVERAGE_POOL_2D and MAX_POOL_2D.
+type Pool2DOptions struct {
+	Padding                   Padding
+	StrideW, StrideH          int
+	FilterWidth, FilterHeight int
+	Activation                Activation
+}
+
+// ArithOptions are the options of ADD, SUB, MUL and DIV.
+type ArithOptions struct {
+	Activation Activation
+	// PotScaleInt16 (ADD, SUB; default true) selects the power-of-two
+	// int16 path; false selects the general int16 path.
+	PotScaleInt16 bool
+}
+
+// SoftmaxOptions are the options of SOFTMAX.
+type SoftmaxOptions struct{ Beta float32 }
+
+// LeakyReluOptions are the options of LEAKY_RELU.
+type LeakyReluOptions struct{ Alpha float32 }
+
+// ConcatenationOptions are the options of CONCATENATION.
+type ConcatenationOptions struct {
+	Axis       int
+	Activation Activation
+}
+
+// ReshapeOptions are the options of RESHAPE.
+type ReshapeOptions struct{ NewShape []int }
+
+// SqueezeOptions are the options of SQUEEZE.
+type SqueezeOptions struct{ SqueezeDims []int }
+
+// StridedSliceOptions are the options of STRIDED_SLICE.
+type StridedSliceOptions struct {
+	BeginMask, EndMask, EllipsisMask, NewAxisMask, ShrinkAxisMask int
+	Offset                                                        bool
+}
+
+// PackOptions are the options of PACK.
+type PackOptions struct{ ValuesCount, Axis int }
+
+// UnpackOptions are the options of UNPACK.
+type UnpackOptions struct{ Num, Axis int }
+
+// SplitOptions are the options of SPLIT and SPLIT_V.
+type SplitOptions struct{ NumSplits int }
+
+// GatherOptions are the options of GATHER.
+type GatherOptions struct{ Axis, BatchDims int }
+
+// ReducerOptions are the options of MEAN, SUM and the other reductions.
+type ReducerOptions struct{ KeepDims bool }
+
+// ArgOptions are the options of ARG_MAX and ARG_MIN.
+type ArgOptions struct{ OutputType int } // schema TensorType
+
+// ResizeOptions are the options of RESIZE_BILINEAR and
+// RESIZE_NEAREST_NEIGHBOR.
+type ResizeOptions struct{ AlignCorners, HalfPixelCenters bool }
+
+// ShapeOptions are the options of SHAPE.
+type ShapeOptions struct{ OutType int } // schema TensorType

@@ -1,0 +1,101 @@
+package tflite
+
+import "github.com/edgeinfer/edgeinfer/tflite/op"
+
+// optionsDecoder decodes one builtin options table.
+type optionsDecoder struct {
+	union  uint8 // BuiltinOptions union type
+	decode func(r *fb, t table) any
+}
+
+func (r *fb) i(t table, slot int, def int32) int { return int(r.getI32(t, slot, def, "option")) }
+func (r *fb) flag(t table, slot int, def bool) bool {
+	d := uint8(0)
+	if def {
+		d = 1
+	}
+	return r.getU8(t, slot, d, "option") != 0
+}
+func (r *fb) i8(t table, slot int) int8 { return int8(r.getU8(t, slot, 0, "option")) }
+func (r *fb) ints(t table, slot int) []int {
+	v := r.getI32s(t, slot, "option")
+	if v == nil {
+		return nil
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	return out
+}
+
+func arithDecoder(union uint8) optionsDecoder {
+	return optionsDecoder{union, func(r *fb, t table) any {
+		return &op.ArithOptions{Activation: op.Activation(r.i8(t, 0)), PotScaleInt16: r.flag(t, 1, true)}
+	}}
+}
+
+func poolDecoder() optionsDecoder {
+	return optionsDecoder{5, func(r *fb, t table) any {
+		return &op.Pool2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), r.i(t, 4, 0), op.Activation(r.i8(t, 5))}
+	}}
+}
+
+func reducerDecoder() optionsDecoder {
+	return optionsDecoder{27, func(r *fb, t table) any { return &op.ReducerOptions{KeepDims: r.flag(t, 0, false)} }}
+}
+
+func resizeDecoder(union uint8, first int) optionsDecoder {
+	return optionsDecoder{union, func(r *fb, t table) any {
+		return &op.ResizeOptions{AlignCorners: r.flag(t, first, false), HalfPixelCenters: r.flag(t, first+1, false)}
+	}}
+}
+
+// optionDecoders maps operator names to the decoder of their options. Ops
+// without options are absent.
+var optionDecoders = map[string]optionsDecoder{
+	"CONV_2D": {1, func(r *fb, t table) any {
+		return &op.Conv2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), op.Activation(r.i8(t, 3)), r.i(t, 4, 1), r.i(t, 5, 1)}
+	}},
+	"DEPTHWISE_CONV_2D": {2, func(r *fb, t table) any {
+		return &op.DepthwiseConv2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), op.Activation(r.i8(t, 4)), r.i(t, 5, 1), r.i(t, 6, 1)}
+	}},
+	"TRANSPOSE_CONV": {49, func(r *fb, t table) any {
+		return &op.TransposeConvOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), op.Activation(r.i8(t, 3))}
+	}},
+	"FULLY_CONNECTED": {8, func(r *fb, t table) any {
+		return &op.FullyConnectedOptions{op.Activation(r.i8(t, 0)), int(r.i8(t, 1)), r.flag(t, 2, false), r.flag(t, 3, false)}
+	}},
+	"BATCH_MATMUL":    {101, func(r *fb, t table) any { return &op.BatchMatMulOptions{r.flag(t, 0, false), r.flag(t, 1, false)} }},
+	"AVERAGE_POOL_2D": poolDecoder(),
+	"MAX_POOL_2D":     poolDecoder(),
+	"ADD":             arithDecoder(11),
+	"SUB":             arithDecoder(28),
+	"MUL":             arithDecoder(21),
+	"DIV":             arithDecoder(29),
+	"SOFTMAX":         {9, func(r *fb, t table) any { return &op.SoftmaxOptions{r.getF32(t, 0, 0, "option")} }},
+	"LEAKY_RELU":      {75, func(r *fb, t table) any { return &op.LeakyReluOptions{r.getF32(t, 0, 0, "option")} }},
+	"CONCATENATION": {10, func(r *fb, t table) any {
+		return &op.ConcatenationOptions{r.i(t, 0, 0), op.Activation(r.i8(t, 1))}
+	}},
+	"RESHAPE": {17, func(r *fb, t table) any { return &op.ReshapeOptions{r.ints(t, 0)} }},
+	"SQUEEZE": {30, func(r *fb, t table) any { return &op.SqueezeOptions{r.ints(t, 0)} }},
+	"STRIDED_SLICE": {32, func(r *fb, t table) any {
+		return &op.StridedSliceOptions{r.i(t, 0, 0), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), r.i(t, 4, 0), r.flag(t, 5, false)}
+	}},
+	"PACK":                    {59, func(r *fb, t table) any { return &op.PackOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
+	"UNPACK":                  {64, func(r *fb, t table) any { return &op.UnpackOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
+	"SPLIT":                   {35, func(r *fb, t table) any { return &op.SplitOptions{r.i(t, 0, 0)} }},
+	"SPLIT_V":                 {79, func(r *fb, t table) any { return &op.SplitOptions{r.i(t, 0, 0)} }},
+	"GATHER":                  {23, func(r *fb, t table) any { return &op.GatherOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
+	"MEAN":                    reducerDecoder(),
+	"SUM":                     reducerDecoder(),
+	"REDUCE_MAX":              reducerDecoder(),
+	"REDUCE_MIN":              reducerDecoder(),
+	"REDUCE_PROD":             reducerDecoder(),
+	"ARG_MAX":                 {40, func(r *fb, t table) any { return &op.ArgOptions{int(r.i8(t, 0))} }},
+	"ARG_MIN":                 {57, func(r *fb, t table) any { return &op.ArgOptions{int(r.i8(t, 0))} }},
+	"RESIZE_BILINEAR":         resizeDecoder(15, 2),
+	"RESIZE_NEAREST_NEIGHBOR": resizeDecoder(74, 0),
+	"SHAPE":                   {55, func(r *fb, t table) any { return &op.ShapeOptions{int(r.i8(t, 0))} }},
+}
