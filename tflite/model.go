@@ -1,9 +1,9 @@
 package tflite
 
 import (
-	"context"
 	"errors"
-	"sync/atomic"
+	"fmt"
+	"os"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
@@ -65,60 +65,149 @@ func WithThreads(n int) Option {
 // Model is a loaded, validated and planned TFLite model. It is immutable
 // and safe for concurrent use; create one Runner per goroutine to execute it.
 type Model struct {
-	plan *plan
+	file    *parsed
+	cfg     config
+	size    int64   // bytes of the file
+	shared  *shared // derived constants shared by every plan of the file
+	plan    *plan
+	inputs  []TensorSpec
+	outputs []TensorSpec
+	batch   int // leading dimension of the inputs in this plan
 }
 
-// Runner executes a Model. It owns an activation arena and is not safe for
-// concurrent use. Run allocates nothing once the Runner exists.
-type Runner struct {
-	m       *Model
-	arena   []byte
-	threads int
-	current atomic.Int64 // index of the op running, -1 when idle
-	ins     []*tensor.Tensor
-	outs    []*tensor.Tensor
-	ts      []tensor.Tensor // every tensor of the plan, views into arena or consts
-	x       op.Exec
-}
-
-var _ = context.Background
-
-type plan struct{}
+const defaultMaxArena = 1 << 30
 
 // Load parses, validates and plans a model from its flatbuffer bytes. The
-// Model keeps data; the caller must not modify it afterwards.
-func Load(data []byte, opts ...Option) (*Model, error) { return nil, ErrUnsupported }
+// Model keeps references into data; the caller must not modify it
+// afterwards.
+func Load(data []byte, opts ...Option) (*Model, error) {
+	cfg := config{maxArenaBytes: defaultMaxArena, threads: 1}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.resolver == nil {
+		cfg.resolver = BuiltinResolver()
+	}
+	f, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{file: f, cfg: cfg, size: int64(len(data)), shared: &shared{m: map[sharedKey]any{}}}
+	m.batch = -1
+	if err := m.replan(0); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
 
-// LoadFile loads the model stored at path.
-func LoadFile(path string, opts ...Option) (*Model, error) { return nil, ErrUnsupported }
+// LoadFile loads the model stored at path, reading it once.
+func LoadFile(path string, opts ...Option) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Load(data, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
 
-// Inputs returns the model's input specs, in signature order.
-func (m *Model) Inputs() []TensorSpec { return nil }
+// replan plans m for batch size b (0: the file's own shapes).
+func (m *Model) replan(b int) error {
+	p, err := newPlan(m.file, m.cfg, m.shared, b)
+	if err != nil {
+		return err
+	}
+	m.plan = p
+	m.batch = p.batch
+	m.inputs = specs(m.file, p, m.file.inputs, m.file.inNames)
+	m.outputs = specs(m.file, p, m.file.outputs, m.file.outNames)
+	return nil
+}
+
+func specs(f *parsed, p *plan, list []int, names []string) []TensorSpec {
+	out := make([]TensorSpec, len(list))
+	batchable := f.batchable()
+	for i, ti := range list {
+		t := p.infos[ti]
+		shape := t.Shape.Clone()
+		if batchable && len(shape) > 0 && f.tensors[ti].signature != nil && f.tensors[ti].signature[0] == -1 {
+			shape[0] = -1
+		}
+		out[i] = TensorSpec{Name: names[i], DType: t.DType, Shape: shape, Quant: t.Quant}
+	}
+	return out
+}
+
+// batchable reports whether every input has a dynamic leading dimension.
+func (f *parsed) batchable() bool {
+	for _, ti := range f.inputs {
+		s := f.tensors[ti].signature
+		if len(s) == 0 || s[0] != -1 {
+			return false
+		}
+	}
+	return true
+}
+
+// Inputs returns the model's input specs, in signature order. Shape[0] is
+// -1 when the model's batch dimension is dynamic.
+func (m *Model) Inputs() []TensorSpec { return m.inputs }
 
 // Outputs returns the model's output specs, in signature order.
-func (m *Model) Outputs() []TensorSpec { return nil }
+func (m *Model) Outputs() []TensorSpec { return m.outputs }
+
+// Batch returns the leading dimension of the inputs in this plan.
+func (m *Model) Batch() int { return m.batch }
+
+// Description returns the model's description string.
+func (m *Model) Description() string { return m.file.description }
+
+// Signature returns the signature key the model was planned from ("" when
+// the file has no signature defs).
+func (m *Model) Signature() string { return m.file.sigKey }
+
+// Operators returns the builtin names of the operators in execution order.
+func (m *Model) Operators() []string {
+	out := make([]string, len(m.file.ops))
+	for i, o := range m.file.ops {
+		out[i] = o.name
+	}
+	return out
+}
+
+// ArenaBytes returns the activation memory of one Runner.
+func (m *Model) ArenaBytes() int64 { return int64(m.plan.arenaSize) }
 
 // MemoryBytes returns the bytes the model holds (file, packed weights) plus
 // one Runner's arena: what a cache should charge for keeping it warm.
-func (m *Model) MemoryBytes() int64 { return 0 }
-
-// Batchable reports whether every input's leading dimension is a batch
-// dimension that WithBatch may change.
-func (m *Model) Batchable() bool { return false }
-
-// WithBatch returns the model planned for batch size n (sharing weights).
-func (m *Model) WithBatch(n int) (*Model, error) { return nil, ErrUnsupported }
-
-// NewRunner returns a Runner with its own arena.
-func (m *Model) NewRunner() *Runner { return &Runner{m: m} }
-
-// Run executes the model. inputs must match Inputs() in order, dtype and
-// shape. The returned tensors are owned by the Runner and valid until the
-// next Run; copy them to keep them. Run checks ctx between operators.
-func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	return nil, ErrUnsupported
+func (m *Model) MemoryBytes() int64 {
+	return m.size + m.shared.bytes() + int64(m.plan.arenaSize)
 }
 
-// CurrentOp returns the index and name of the operator running now, or
-// (-1, "") when the Runner is idle. Safe to call from any goroutine.
-func (r *Runner) CurrentOp() (int, string) { return -1, "" }
+// Batchable reports whether every input's leading dimension is a batch
+// dimension (shape signature -1) that WithBatch may change.
+func (m *Model) Batchable() bool { return m.file.batchable() }
+
+// WithBatch returns the model planned for batch size n, sharing the file
+// and packed weights with m. It fails when the model is not Batchable or an
+// operator cannot take the new shapes.
+func (m *Model) WithBatch(n int) (*Model, error) {
+	if !m.Batchable() {
+		return nil, unsupported("model has no dynamic batch dimension")
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("%w: batch size %d", ErrInput, n)
+	}
+	if n == m.batch {
+		return m, nil
+	}
+	c := &Model{file: m.file, cfg: m.cfg, size: m.size, shared: m.shared}
+	if err := c.replan(n); err != nil {
+		return nil, fmt.Errorf("batch %d: %w", n, err)
+	}
+	return c, nil
+}

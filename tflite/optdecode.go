@@ -37,7 +37,7 @@ func arithDecoder(union uint8) optionsDecoder {
 
 func poolDecoder() optionsDecoder {
 	return optionsDecoder{5, func(r *fb, t table) any {
-		return &op.Pool2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), r.i(t, 4, 0), op.Activation(r.i8(t, 5))}
+		return &op.Pool2DOptions{Padding: op.Padding(r.i8(t, 0)), StrideW: r.i(t, 1, 0), StrideH: r.i(t, 2, 0), FilterWidth: r.i(t, 3, 0), FilterHeight: r.i(t, 4, 0), Activation: op.Activation(r.i8(t, 5))}
 	}}
 }
 
@@ -55,47 +55,49 @@ func resizeDecoder(union uint8, first int) optionsDecoder {
 // without options are absent.
 var optionDecoders = map[string]optionsDecoder{
 	"CONV_2D": {1, func(r *fb, t table) any {
-		return &op.Conv2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), op.Activation(r.i8(t, 3)), r.i(t, 4, 1), r.i(t, 5, 1)}
+		return &op.Conv2DOptions{Padding: op.Padding(r.i8(t, 0)), StrideW: r.i(t, 1, 0), StrideH: r.i(t, 2, 0), Activation: op.Activation(r.i8(t, 3)), DilationW: r.i(t, 4, 1), DilationH: r.i(t, 5, 1)}
 	}},
 	"DEPTHWISE_CONV_2D": {2, func(r *fb, t table) any {
-		return &op.DepthwiseConv2DOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), op.Activation(r.i8(t, 4)), r.i(t, 5, 1), r.i(t, 6, 1)}
+		return &op.DepthwiseConv2DOptions{Padding: op.Padding(r.i8(t, 0)), StrideW: r.i(t, 1, 0), StrideH: r.i(t, 2, 0), DepthMultiplier: r.i(t, 3, 0), Activation: op.Activation(r.i8(t, 4)), DilationW: r.i(t, 5, 1), DilationH: r.i(t, 6, 1)}
 	}},
 	"TRANSPOSE_CONV": {49, func(r *fb, t table) any {
-		return &op.TransposeConvOptions{op.Padding(r.i8(t, 0)), r.i(t, 1, 0), r.i(t, 2, 0), op.Activation(r.i8(t, 3))}
+		return &op.TransposeConvOptions{Padding: op.Padding(r.i8(t, 0)), StrideW: r.i(t, 1, 0), StrideH: r.i(t, 2, 0), Activation: op.Activation(r.i8(t, 3))}
 	}},
 	"FULLY_CONNECTED": {8, func(r *fb, t table) any {
-		return &op.FullyConnectedOptions{op.Activation(r.i8(t, 0)), int(r.i8(t, 1)), r.flag(t, 2, false), r.flag(t, 3, false)}
+		return &op.FullyConnectedOptions{Activation: op.Activation(r.i8(t, 0)), WeightsFormat: int(r.i8(t, 1)), KeepNumDims: r.flag(t, 2, false), AsymmetricQuantizeInputs: r.flag(t, 3, false)}
 	}},
-	"BATCH_MATMUL":    {101, func(r *fb, t table) any { return &op.BatchMatMulOptions{r.flag(t, 0, false), r.flag(t, 1, false)} }},
+	"BATCH_MATMUL": {101, func(r *fb, t table) any {
+		return &op.BatchMatMulOptions{AdjX: r.flag(t, 0, false), AdjY: r.flag(t, 1, false)}
+	}},
 	"AVERAGE_POOL_2D": poolDecoder(),
 	"MAX_POOL_2D":     poolDecoder(),
 	"ADD":             arithDecoder(11),
 	"SUB":             arithDecoder(28),
 	"MUL":             arithDecoder(21),
 	"DIV":             arithDecoder(29),
-	"SOFTMAX":         {9, func(r *fb, t table) any { return &op.SoftmaxOptions{r.getF32(t, 0, 0, "option")} }},
-	"LEAKY_RELU":      {75, func(r *fb, t table) any { return &op.LeakyReluOptions{r.getF32(t, 0, 0, "option")} }},
+	"SOFTMAX":         {9, func(r *fb, t table) any { return &op.SoftmaxOptions{Beta: r.getF32(t, 0, 0, "option")} }},
+	"LEAKY_RELU":      {75, func(r *fb, t table) any { return &op.LeakyReluOptions{Alpha: r.getF32(t, 0, 0, "option")} }},
 	"CONCATENATION": {10, func(r *fb, t table) any {
-		return &op.ConcatenationOptions{r.i(t, 0, 0), op.Activation(r.i8(t, 1))}
+		return &op.ConcatenationOptions{Axis: r.i(t, 0, 0), Activation: op.Activation(r.i8(t, 1))}
 	}},
-	"RESHAPE": {17, func(r *fb, t table) any { return &op.ReshapeOptions{r.ints(t, 0)} }},
-	"SQUEEZE": {30, func(r *fb, t table) any { return &op.SqueezeOptions{r.ints(t, 0)} }},
+	"RESHAPE": {17, func(r *fb, t table) any { return &op.ReshapeOptions{NewShape: r.ints(t, 0)} }},
+	"SQUEEZE": {30, func(r *fb, t table) any { return &op.SqueezeOptions{SqueezeDims: r.ints(t, 0)} }},
 	"STRIDED_SLICE": {32, func(r *fb, t table) any {
-		return &op.StridedSliceOptions{r.i(t, 0, 0), r.i(t, 1, 0), r.i(t, 2, 0), r.i(t, 3, 0), r.i(t, 4, 0), r.flag(t, 5, false)}
+		return &op.StridedSliceOptions{BeginMask: r.i(t, 0, 0), EndMask: r.i(t, 1, 0), EllipsisMask: r.i(t, 2, 0), NewAxisMask: r.i(t, 3, 0), ShrinkAxisMask: r.i(t, 4, 0), Offset: r.flag(t, 5, false)}
 	}},
-	"PACK":                    {59, func(r *fb, t table) any { return &op.PackOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
-	"UNPACK":                  {64, func(r *fb, t table) any { return &op.UnpackOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
-	"SPLIT":                   {35, func(r *fb, t table) any { return &op.SplitOptions{r.i(t, 0, 0)} }},
-	"SPLIT_V":                 {79, func(r *fb, t table) any { return &op.SplitOptions{r.i(t, 0, 0)} }},
-	"GATHER":                  {23, func(r *fb, t table) any { return &op.GatherOptions{r.i(t, 0, 0), r.i(t, 1, 0)} }},
+	"PACK":                    {59, func(r *fb, t table) any { return &op.PackOptions{ValuesCount: r.i(t, 0, 0), Axis: r.i(t, 1, 0)} }},
+	"UNPACK":                  {64, func(r *fb, t table) any { return &op.UnpackOptions{Num: r.i(t, 0, 0), Axis: r.i(t, 1, 0)} }},
+	"SPLIT":                   {35, func(r *fb, t table) any { return &op.SplitOptions{NumSplits: r.i(t, 0, 0)} }},
+	"SPLIT_V":                 {79, func(r *fb, t table) any { return &op.SplitOptions{NumSplits: r.i(t, 0, 0)} }},
+	"GATHER":                  {23, func(r *fb, t table) any { return &op.GatherOptions{Axis: r.i(t, 0, 0), BatchDims: r.i(t, 1, 0)} }},
 	"MEAN":                    reducerDecoder(),
 	"SUM":                     reducerDecoder(),
 	"REDUCE_MAX":              reducerDecoder(),
 	"REDUCE_MIN":              reducerDecoder(),
 	"REDUCE_PROD":             reducerDecoder(),
-	"ARG_MAX":                 {40, func(r *fb, t table) any { return &op.ArgOptions{int(r.i8(t, 0))} }},
-	"ARG_MIN":                 {57, func(r *fb, t table) any { return &op.ArgOptions{int(r.i8(t, 0))} }},
+	"ARG_MAX":                 {40, func(r *fb, t table) any { return &op.ArgOptions{OutputType: int(r.i8(t, 0))} }},
+	"ARG_MIN":                 {57, func(r *fb, t table) any { return &op.ArgOptions{OutputType: int(r.i8(t, 0))} }},
 	"RESIZE_BILINEAR":         resizeDecoder(15, 2),
 	"RESIZE_NEAREST_NEIGHBOR": resizeDecoder(74, 0),
-	"SHAPE":                   {55, func(r *fb, t table) any { return &op.ShapeOptions{int(r.i8(t, 0))} }},
+	"SHAPE":                   {55, func(r *fb, t table) any { return &op.ShapeOptions{OutType: int(r.i8(t, 0))} }},
 }

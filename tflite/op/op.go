@@ -165,3 +165,18 @@ func (r *Resolver) Lookup(op string) (PrepareFunc, bool) {
 
 // Ops returns the number of registered operators.
 func (r *Resolver) Ops() int { return len(r.ops) }
+
+// SetShared installs the per-model store behind Shared. The interpreter
+// calls it before Prepare; operators never do.
+func (n *Node) SetShared(fn func(key string, build func() (any, error)) (any, error)) {
+	n.shared = fn
+}
+
+// SetThreads sets the number of workers Parallel may use. The interpreter
+// calls it; operators never do.
+func (x *Exec) SetThreads(n int) {
+	x.threads = max(n, 1)
+	if x.threads > 1 && x.pool == nil {
+		x.pool = &pool{}
+	}
+}

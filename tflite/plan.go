@@ -1,0 +1,261 @@
+package tflite
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+const arenaAlign = 64
+
+// sharedKey names one derived constant: the operator's index and the key
+// its Prepare chose.
+type sharedKey struct {
+	node int
+	key  string
+}
+
+// shared holds the derived constants (packed weights, tables) of a model
+// file, built once and used by every plan of it. Safe for concurrent use.
+type shared struct {
+	mu sync.Mutex
+	m  map[sharedKey]any // guarded by mu
+}
+
+// Sizer is implemented by shared values that know their size in bytes; the
+// model's MemoryBytes counts them.
+type Sizer interface{ SizeBytes() int64 }
+
+func (s *shared) get(k sharedKey, build func() (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.m[k]; ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	s.m[k] = v
+	return v, nil
+}
+
+func (s *shared) bytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, v := range s.m {
+		if z, ok := v.(Sizer); ok {
+			n += z.SizeBytes()
+		}
+	}
+	return n
+}
+
+// step is one prepared operator.
+type step struct {
+	name    string
+	kernel  op.Kernel
+	inputs  []int // tensor indices, -1 for absent
+	outputs []int
+}
+
+// plan is a model prepared for one batch size: kernels, shapes, and the
+// arena layout. Immutable once built.
+type plan struct {
+	batch     int
+	infos     []*op.TensorInfo
+	steps     []step
+	offsets   []int // arena offset of each activation tensor, -1 for consts
+	scratch   int   // offset of the scratch region
+	arenaSize int
+}
+
+// newPlan prepares every operator for batch size b (0: the file's shapes)
+// and lays out the arena.
+func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
+	p := &plan{infos: make([]*op.TensorInfo, len(f.tensors))}
+	for i := range f.tensors {
+		t := f.tensors[i].info
+		t.Shape = t.Shape.Clone()
+		p.infos[i] = &t
+	}
+	// Which tensors are written, and by which step.
+	writer := make([]int, len(f.tensors))
+	for i := range writer {
+		writer[i] = -2 // never written
+	}
+	isInput := make([]bool, len(f.tensors))
+	for _, ti := range f.inputs {
+		if p.infos[ti].IsConst() {
+			return nil, invalid("input tensor %d (%q) has constant data", ti, p.infos[ti].Name)
+		}
+		if isInput[ti] {
+			return nil, invalid("tensor %d is listed twice as an input", ti)
+		}
+		isInput[ti] = true
+		writer[ti] = -1
+		if len(p.infos[ti].Shape) == 0 && b > 0 {
+			return nil, unsupported("scalar input %d cannot be batched", ti)
+		}
+		if b > 0 {
+			p.infos[ti].Shape[0] = b
+		}
+	}
+	if len(f.inputs) > 0 && len(p.infos[f.inputs[0]].Shape) > 0 {
+		p.batch = p.infos[f.inputs[0]].Shape[0]
+	}
+	p.steps = make([]step, len(f.ops))
+	maxScratch := 0
+	for i := range f.ops {
+		o := &f.ops[i]
+		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: o.options}
+		n.Inputs = make([]*op.TensorInfo, len(o.inputs))
+		for k, ti := range o.inputs {
+			if ti < 0 {
+				continue
+			}
+			t := p.infos[ti]
+			if !t.IsConst() && writer[ti] == -2 {
+				return nil, invalid("op %d (%s) reads tensor %d (%q) before anything writes it", i, o.name, ti, t.Name)
+			}
+			n.Inputs[k] = t
+		}
+		n.Outputs = make([]*op.TensorInfo, len(o.outputs))
+		declared := make([]tensor.Shape, len(o.outputs))
+		for k, ti := range o.outputs {
+			t := p.infos[ti]
+			if t.IsConst() || writer[ti] != -2 {
+				return nil, invalid("op %d (%s) writes tensor %d (%q), which is constant or already written", i, o.name, ti, t.Name)
+			}
+			writer[ti] = i
+			declared[k] = t.Shape
+			n.Outputs[k] = t
+		}
+		prep, ok := cfg.resolver.Lookup(o.name)
+		if !ok {
+			return nil, unsupported("op %d (%s): operator not implemented", i, o.name)
+		}
+		n.SetShared(func(key string, build func() (any, error)) (any, error) {
+			return sh.get(sharedKey{i, key}, build)
+		})
+		k, err := prepareSafely(prep, n)
+		if err != nil {
+			return nil, err
+		}
+		if k.Eval == nil {
+			return nil, invalid("op %d (%s): prepared without a kernel", i, o.name)
+		}
+		for j, t := range n.Outputs {
+			if _, err := t.Shape.NumElements(); err != nil {
+				return nil, invalid("op %d (%s): output %d: %v", i, o.name, j, err)
+			}
+			if b == 0 && !t.Shape.Equal(declared[j]) {
+				return nil, invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape)
+			}
+		}
+		if k.Scratch < 0 {
+			return nil, invalid("op %d (%s): negative scratch", i, o.name)
+		}
+		maxScratch = max(maxScratch, k.Scratch)
+		p.steps[i] = step{name: o.name, kernel: k, inputs: o.inputs, outputs: o.outputs}
+	}
+	for _, ti := range f.outputs {
+		if writer[ti] == -2 && !p.infos[ti].IsConst() {
+			return nil, invalid("output tensor %d (%q) is never written", ti, p.infos[ti].Name)
+		}
+	}
+	if err := p.layout(f, maxScratch, cfg.maxArenaBytes); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// prepareSafely runs a PrepareFunc, turning a panic (a bug in an operator,
+// reached through a malformed file) into an error.
+func prepareSafely(prep op.PrepareFunc, n *op.Node) (k op.Kernel, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = invalid("op %d (%s): prepare failed: %v", n.Index, n.Op, r)
+		}
+	}()
+	return prep(n)
+}
+
+// layout assigns arena offsets with the greedy-by-size strategy: tensors
+// whose lifetimes overlap never share bytes.
+func (p *plan) layout(f *parsed, scratch int, limit int64) error {
+	nt := len(p.infos)
+	first := make([]int, nt)
+	last := make([]int, nt)
+	for i := range first {
+		first[i], last[i] = -2, -2
+	}
+	for _, ti := range f.inputs {
+		first[ti], last[ti] = -1, -1
+	}
+	for i, s := range p.steps {
+		for _, ti := range s.inputs {
+			if ti >= 0 && !p.infos[ti].IsConst() {
+				last[ti] = i
+			}
+		}
+		for _, ti := range s.outputs {
+			first[ti] = i
+			last[ti] = max(last[ti], i)
+		}
+	}
+	for _, ti := range f.outputs {
+		last[ti] = len(p.steps)
+	}
+	type alloc struct{ ti, size, off int }
+	var todo []alloc
+	p.offsets = make([]int, nt)
+	for ti := range p.offsets {
+		p.offsets[ti] = -1
+		if first[ti] == -2 || p.infos[ti].IsConst() {
+			continue
+		}
+		n := p.infos[ti].Shape.Elements() * p.infos[ti].DType.Size()
+		if p.infos[ti].DType.Size() == 0 {
+			return unsupported("tensor %d (%q): %s activations", ti, p.infos[ti].Name, p.infos[ti].DType)
+		}
+		todo = append(todo, alloc{ti: ti, size: (n + arenaAlign - 1) &^ (arenaAlign - 1)})
+	}
+	sort.SliceStable(todo, func(a, b int) bool { return todo[a].size > todo[b].size })
+	var placed []alloc
+	end := 0
+	for _, a := range todo {
+		// Candidate offsets: 0 and the end of every overlapping placement.
+		overl := placed[:0:0]
+		for _, q := range placed {
+			if first[q.ti] <= last[a.ti] && first[a.ti] <= last[q.ti] {
+				overl = append(overl, q)
+			}
+		}
+		sort.Slice(overl, func(i, j int) bool { return overl[i].off < overl[j].off })
+		off := 0
+		for _, q := range overl {
+			if off+a.size <= q.off {
+				break
+			}
+			off = max(off, q.off+q.size)
+		}
+		a.off = off
+		p.offsets[a.ti] = off
+		placed = append(placed, a)
+		end = max(end, off+a.size)
+		if int64(end) > limit {
+			return fmt.Errorf("%w: activations need more than the %d-byte arena limit", ErrLimit, limit)
+		}
+	}
+	p.scratch = end
+	p.arenaSize = end + (scratch+arenaAlign-1)&^(arenaAlign-1)
+	if int64(p.arenaSize) > limit {
+		return fmt.Errorf("%w: arena of %d bytes exceeds the %d-byte limit", ErrLimit, p.arenaSize, limit)
+	}
+	return nil
+}
