@@ -1,0 +1,191 @@
+package conv
+
+// Parallel runs fn over [0, n) split into disjoint contiguous ranges,
+// possibly concurrently (op.Exec.Parallel has this signature).
+type Parallel func(n int, fn func(lo, hi int))
+
+// MaxSlots bounds the number of im2col scratch tiles of one ConvInt8, and
+// so the number of workers that run one convolution.
+const MaxSlots = 16
+
+// tileBytes is the target size of one im2col tile.
+const tileBytes = 16 << 10
+
+// ConvInt8 is a prepared int8 CONV_2D (groups = 1): im2col into scratch
+// tiles, or the input itself for a 1x1 stride-1 unpadded convolution,
+// followed by GemmInt8 over packed weights. It is immutable after
+// NewConvInt8 and safe for concurrent use.
+type ConvInt8 struct {
+	G        Geom
+	W        *PackedInt8
+	E        Epilogue
+	pad      int8 // the input zero point: the value that contributes nothing
+	direct   bool
+	tileRows int
+}
+
+// NewConvInt8 prepares a convolution. w must be PackInt8 of the [OutC,
+// KH·KW·InC] filter and e.Bias the folded bias (PackedInt8.FoldBias with
+// q's input offset); inputZeroPoint pads the borders.
+func NewConvInt8(g Geom, w *PackedInt8, e Epilogue, inputZeroPoint int8) *ConvInt8 {
+	c := &ConvInt8{G: g, W: w, E: e, pad: inputZeroPoint}
+	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
+		g.InH == g.OutH && g.InW == g.OutW
+	c.tileRows = max(1, min(64, tileBytes/max(1, w.K)))
+	return c
+}
+
+// ScratchBytes returns the scratch Run needs.
+func (c *ConvInt8) ScratchBytes() int {
+	if c.direct {
+		return 0
+	}
+	return MaxSlots * c.tileRows * c.W.K
+}
+
+// Run computes the convolution of in into out using up to workers
+// concurrent calls through par. scratch must hold ScratchBytes bytes.
+func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel) {
+	g := &c.G
+	m := g.Batch * g.OutH * g.OutW
+	tiles := (m + c.tileRows - 1) / c.tileRows
+	if c.direct {
+		par(tiles, func(lo, hi int) {
+			r0, r1 := lo*c.tileRows, min(m, hi*c.tileRows)
+			GemmInt8(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, &c.E, out[r0*g.OutC:], g.OutC)
+		})
+		return
+	}
+	slots := max(1, min(workers, MaxSlots, tiles))
+	k := c.W.K
+	par(slots, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
+			for t := s; t < tiles; t += slots {
+				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+				for r := r0; r < r1; r++ {
+					c.im2colRow(in, r, buf[(r-r0)*k:(r-r0+1)*k])
+				}
+				GemmInt8(buf, k, r1-r0, c.W, 0, c.W.Panels, &c.E, out[r0*g.OutC:], g.OutC)
+			}
+		}
+	})
+}
+
+// im2colRow writes the K = KH·KW·InC input values under output pixel r
+// (flattened over Batch·OutH·OutW) into dst, the zero point where the
+// window leaves the input.
+func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
+	g := &c.G
+	ox := r % g.OutW
+	oy := (r / g.OutW) % g.OutH
+	b := r / (g.OutW * g.OutH)
+	iy0, ix0 := oy*g.StrideH-g.PadH, ox*g.StrideW-g.PadW
+	ic := g.InC
+	for ky := 0; ky < g.KH; ky++ {
+		iy := iy0 + ky*g.DilH
+		row := dst[ky*g.KW*ic : (ky+1)*g.KW*ic]
+		if iy < 0 || iy >= g.InH {
+			fill(row, c.pad)
+			continue
+		}
+		base := (b*g.InH + iy) * g.InW
+		for kx := 0; kx < g.KW; kx++ {
+			ix := ix0 + kx*g.DilW
+			d := row[kx*ic : (kx+1)*ic]
+			if ix < 0 || ix >= g.InW {
+				fill(d, c.pad)
+				continue
+			}
+			copy(d, in[(base+ix)*ic:])
+		}
+	}
+}
+
+func fill(d []int8, v int8) {
+	if v == 0 {
+		clear(d)
+		return
+	}
+	for i := range d {
+		d[i] = v
+	}
+}
+
+// FCInt8 is a prepared int8 FULLY_CONNECTED: GemmInt8 over packed weights,
+// split over rows when there are many and over output panels when there
+// are few. Immutable and safe for concurrent use.
+type FCInt8 struct {
+	W *PackedInt8
+	E Epilogue
+}
+
+// Run computes rows input rows of W.K values into rows × W.O outputs.
+func (f *FCInt8) Run(in, out []int8, rows, workers int, par Parallel) {
+	if rows >= 4*workers || f.W.Panels < 2 {
+		par(rows, func(lo, hi int) {
+			GemmInt8(in[lo*f.W.K:], f.W.K, hi-lo, f.W, 0, f.W.Panels, &f.E, out[lo*f.W.O:], f.W.O)
+		})
+		return
+	}
+	par(f.W.Panels, func(lo, hi int) {
+		GemmInt8(in, f.W.K, rows, f.W, lo, hi, &f.E, out, f.W.O)
+	})
+}
+
+// DepthwiseInt8 is the optimised per-channel int8 DEPTHWISE_CONV_2D over
+// output rows [lo, hi) of the Batch·OutH rows: channels innermost, so the
+// loops stream contiguous input and filter data. Bit-exact with
+// DepthwiseRef.
+func DepthwiseInt8(g *Geom, q *Requant, in, filter []int8, bias []int32, out []int8, lo, hi int) {
+	const chunk = 64
+	mult := g.OutC / g.InC
+	var acc [chunk]int32
+	for row := lo; row < hi; row++ {
+		b, oy := row/g.OutH, row%g.OutH
+		iy0 := oy*g.StrideH - g.PadH
+		for ox := 0; ox < g.OutW; ox++ {
+			ix0 := ox*g.StrideW - g.PadW
+			o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
+			for c0 := 0; c0 < g.OutC; c0 += chunk {
+				n := min(chunk, g.OutC-c0)
+				a := acc[:n]
+				if bias != nil {
+					copy(a, bias[c0:c0+n])
+				} else {
+					clear(a)
+				}
+				for ky := 0; ky < g.KH; ky++ {
+					iy := iy0 + ky*g.DilH
+					if iy < 0 || iy >= g.InH {
+						continue
+					}
+					for kx := 0; kx < g.KW; kx++ {
+						ix := ix0 + kx*g.DilW
+						if ix < 0 || ix >= g.InW {
+							continue
+						}
+						ws := filter[(ky*g.KW+kx)*g.OutC+c0:][:n]
+						base := ((b*g.InH+iy)*g.InW + ix) * g.InC
+						if mult == 1 {
+							xs := in[base+c0:][:n]
+							for i := range a {
+								a[i] += int32(ws[i]) * (int32(xs[i]) + q.InputOffset)
+							}
+							continue
+						}
+						for i := range a {
+							a[i] += int32(ws[i]) * (int32(in[base+(c0+i)/mult]) + q.InputOffset)
+						}
+					}
+				}
+				oc := o[c0 : c0+n]
+				mu, sh := q.Mult[c0:c0+n], q.Shift[c0:c0+n]
+				for i, v := range a {
+					r := mulQ(v, mu[i], sh[i]) + q.OutputOffset
+					oc[i] = int8(clamp(r, q.Min, q.Max))
+				}
+			}
+		}
+	}
+}
