@@ -361,6 +361,12 @@ func parseQuant(r *fb, t table, info *op.TensorInfo, what string) (*tensor.Quant
 	}
 	q := &tensor.Quant{Scale: make([]float32, sv.n), ZeroPoint: make([]int64, sv.n), Axis: axis}
 	if sv.n > 1 {
+		if len(info.Shape) == 1 && axis != 0 && int(sv.n) == info.Shape[0] {
+			// Converters copy the filter's quantized dimension onto 1-D
+			// biases; the only axis a vector has is 0.
+			axis = 0
+			q.Axis = 0
+		}
 		if axis < 0 || axis >= len(info.Shape) {
 			return nil, invalid("%s: quantized dimension %d outside rank %d", what, axis, len(info.Shape))
 		}
