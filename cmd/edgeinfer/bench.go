@@ -3,10 +3,103 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 func registerBench(m map[string]command) {
-	m["bench"] = command{summary: "(not yet built)", run: func(ctx context.Context, args []string) error {
-		return errors.New("not yet built")
-	}}
+	m["bench"] = command{summary: "time a model: min/median/max ms, inferences/s, GMAC/s", run: runBench}
+}
+
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	model := fs.String("model", "", "path of the .tflite model (required)")
+	threads := fs.Int("threads", 1, "intra-op worker threads")
+	iters := fs.Int("iters", 50, "timed runs")
+	warmup := fs.Int("warmup", 3, "untimed runs first")
+	batch := fs.Int("batch", 0, "re-plan for this batch size (dynamic-batch models only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *model == "" {
+		return errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N]")
+	}
+	if *iters < 1 || *threads < 1 || *warmup < 0 {
+		return errors.New("--iters and --threads must be at least 1, --warmup at least 0")
+	}
+	load := time.Now()
+	m, err := tflite.LoadFile(*model)
+	if err != nil {
+		return err
+	}
+	loadTime := time.Since(load)
+	if *batch > 0 {
+		if m, err = m.WithBatch(*batch); err != nil {
+			return err
+		}
+	}
+	ins, err := randomInputs(m)
+	if err != nil {
+		return err
+	}
+	r := m.NewRunner()
+	r.SetThreads(*threads)
+	for i := 0; i < *warmup; i++ {
+		if _, err := r.Run(ctx, ins); err != nil {
+			return err
+		}
+	}
+	times := make([]time.Duration, *iters)
+	for i := range times {
+		t0 := time.Now()
+		if _, err := r.Run(ctx, ins); err != nil {
+			return err
+		}
+		times[i] = time.Since(t0)
+	}
+	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+	med := times[len(times)/2]
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	fmt.Printf("model      %s (%d ops, %.1f MMAC, arena %.1f MiB, load %.1f ms)\n", *model, len(m.Operators()), float64(m.MACs())/1e6, float64(m.ArenaBytes())/(1<<20), ms(loadTime))
+	fmt.Printf("threads    %d, iters %d\n", *threads, *iters)
+	fmt.Printf("latency    min %.3f ms  median %.3f ms  max %.3f ms\n", ms(times[0]), ms(med), ms(times[len(times)-1]))
+	fmt.Printf("throughput %.1f inferences/s (median)\n", float64(max(m.Batch(), 1))/med.Seconds())
+	if macs := m.MACs(); macs > 0 {
+		fmt.Printf("compute    %.2f GMAC/s (median)\n", float64(macs)/med.Seconds()/1e9)
+	}
+	return nil
+}
+
+// randomInputs fills each input with deterministic pseudo-random values in
+// its dtype's range (floats in [-1, 1)).
+func randomInputs(m *tflite.Model) ([]*tensor.Tensor, error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ins []*tensor.Tensor
+	for _, s := range m.Inputs() {
+		shape := s.Shape.Clone()
+		if len(shape) > 0 && shape[0] < 0 {
+			shape[0] = max(m.Batch(), 1)
+		}
+		x, err := tensor.New(s.DType, shape)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", s.Name, err)
+		}
+		if s.DType == tensor.Float32 {
+			for i := range x.Float32s() {
+				x.Float32s()[i] = rng.Float32()*2 - 1
+			}
+		} else {
+			for i := range x.Data {
+				x.Data[i] = byte(rng.Uint32())
+			}
+		}
+		ins = append(ins, x)
+	}
+	return ins, nil
 }
