@@ -1,0 +1,171 @@
+package shape
+
+// MaxRank is the largest number of dimensions a CopyPlan or ReducePlan
+// handles. Operators validate ranks against it before building plans.
+const MaxRank = 8
+
+// CopyPlan is a precomputed strided copy: for every index (i0, ..., ik) below
+// Count, the element at SrcBase + Σ ij·Src[j] of the source is copied to
+// DstBase + Σ ij·Dst[j] of the destination (offsets and strides in
+// elements). It covers slice, strided slice, transpose, pad, concatenation,
+// split, pack and unpack. Build it with NewCopyPlan; the zero value copies
+// nothing.
+type CopyPlan struct {
+	rank             int
+	count            [MaxRank]int
+	src, dst         [MaxRank]int
+	srcBase, dstBase int
+	elem             int // element size in bytes
+	empty            bool
+}
+
+// NewCopyPlan builds a plan from per-dimension counts and source and
+// destination strides (all of one length, at most MaxRank), base offsets,
+// and the element size in bytes. Dimensions of count 1 are dropped and
+// adjacent dimensions that are contiguous in both source and destination
+// are merged, so that the innermost run is as long as possible.
+// It reports false when the lengths disagree or exceed MaxRank.
+func NewCopyPlan(count, src, dst []int, srcBase, dstBase, elem int) (CopyPlan, bool) {
+	if len(count) != len(src) || len(count) != len(dst) || len(count) > MaxRank || elem <= 0 {
+		return CopyPlan{}, false
+	}
+	p := CopyPlan{srcBase: srcBase, dstBase: dstBase, elem: elem}
+	for i, c := range count {
+		if c <= 0 {
+			p.empty = true
+			return p, true
+		}
+		if c == 1 {
+			continue
+		}
+		if p.rank > 0 {
+			j := p.rank - 1
+			if p.src[j] == src[i]*c && p.dst[j] == dst[i]*c {
+				// Merge the previous (outer) dimension into this one.
+				p.count[j] *= c
+				p.src[j] = src[i]
+				p.dst[j] = dst[i]
+				continue
+			}
+		}
+		p.count[p.rank], p.src[p.rank], p.dst[p.rank] = c, src[i], dst[i]
+		p.rank++
+	}
+	return p, true
+}
+
+// Elements returns the number of elements the plan copies.
+func (p *CopyPlan) Elements() int {
+	if p.empty {
+		return 0
+	}
+	n := 1
+	for i := 0; i < p.rank; i++ {
+		n *= p.count[i]
+	}
+	return n
+}
+
+// Run copies from src to dst as planned. Both slices hold raw element bytes
+// and must be large enough for every offset the plan touches.
+func (p *CopyPlan) Run(dst, src []byte) {
+	if p.empty {
+		return
+	}
+	es := p.elem
+	if p.rank == 0 {
+		copy(dst[p.dstBase*es:(p.dstBase+1)*es], src[p.srcBase*es:(p.srcBase+1)*es])
+		return
+	}
+	in := p.rank - 1
+	n, ss, ds := p.count[in], p.src[in], p.dst[in]
+	var idx [MaxRank]int
+	so, do := p.srcBase, p.dstBase
+	for {
+		if ss == 1 && ds == 1 {
+			copy(dst[do*es:(do+n)*es], src[so*es:(so+n)*es])
+		} else {
+			stridedRun(dst, src, do, so, ds, ss, n, es)
+		}
+		// Advance the outer index (odometer), keeping offsets incremental.
+		d := in - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			so += p.src[d]
+			do += p.dst[d]
+			if idx[d] < p.count[d] {
+				break
+			}
+			so -= p.src[d] * p.count[d]
+			do -= p.dst[d] * p.count[d]
+			idx[d] = 0
+		}
+		if d < 0 {
+			return
+		}
+	}
+}
+
+// stridedRun copies n elements of es bytes from src[so + k*ss] to
+// dst[do + k*ds] (offsets in elements).
+func stridedRun(dst, src []byte, do, so, ds, ss, n, es int) {
+	switch es {
+	case 1:
+		for k := 0; k < n; k++ {
+			dst[do] = src[so]
+			do += ds
+			so += ss
+		}
+	case 2:
+		d, s := view[uint16](dst), view[uint16](src)
+		for k := 0; k < n; k++ {
+			d[do] = s[so]
+			do += ds
+			so += ss
+		}
+	case 4:
+		d, s := view[uint32](dst), view[uint32](src)
+		for k := 0; k < n; k++ {
+			d[do] = s[so]
+			do += ds
+			so += ss
+		}
+	case 8:
+		d, s := view[uint64](dst), view[uint64](src)
+		for k := 0; k < n; k++ {
+			d[do] = s[so]
+			do += ds
+			so += ss
+		}
+	default:
+		for k := 0; k < n; k++ {
+			copy(dst[do*es:(do+1)*es], src[so*es:(so+1)*es])
+			do += ds
+			so += ss
+		}
+	}
+}
+
+// Fill sets every element of dst (raw bytes, a whole number of elements of
+// len(value) bytes) to value, by doubling copies.
+func Fill(dst, value []byte) {
+	if len(dst) == 0 || len(value) == 0 {
+		return
+	}
+	n := copy(dst, value)
+	for n < len(dst) {
+		n += copy(dst[n:], dst[:n])
+	}
+}
+
+// ContiguousStrides returns the row-major strides (in elements) of shape
+// into out, which must be at least len(shape) long, and returns out.
+func ContiguousStrides(shape []int, out []int) []int {
+	out = out[:len(shape)]
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		out[i] = s
+		s *= shape[i]
+	}
+	return out
+}

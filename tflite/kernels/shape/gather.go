@@ -1,0 +1,64 @@
+package shape
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrIndex reports a GATHER index outside the gathered axis.
+var ErrIndex = errors.New("index out of range")
+
+// GatherParams describe a GATHER as flat loops: for each of Batch batches
+// and Outer outer positions, for each of the batch's Indices indices k,
+// copy Inner contiguous elements from the input's axis position k.
+type GatherParams struct {
+	Batch   int // product of the first batch_dims dimensions
+	Outer   int // product of the params dimensions between batch_dims and axis
+	Axis    int // size of the gathered axis
+	Inner   int // product of the params dimensions after the axis
+	Indices int // indices per batch
+	Elem    int // element size in bytes
+}
+
+// Gather copies the selected slices of params (raw bytes) into out. Indices
+// are int32 or int64 values; one outside [0, Axis) is an error wrapping
+// ErrIndex, and out is then partly written.
+func Gather[I int32 | int64](p *GatherParams, out, params []byte, indices []I) error {
+	run := p.Inner * p.Elem
+	o := 0
+	for b := 0; b < p.Batch; b++ {
+		idx := indices[b*p.Indices : (b+1)*p.Indices]
+		for j := 0; j < p.Outer; j++ {
+			base := (b*p.Outer + j) * p.Axis
+			for _, k := range idx {
+				if k < 0 || int64(k) >= int64(p.Axis) {
+					return fmt.Errorf("%w: index %d not in [0,%d)", ErrIndex, k, p.Axis)
+				}
+				s := (base + int(k)) * run
+				copy(out[o:o+run], params[s:s+run])
+				o += run
+			}
+		}
+	}
+	return nil
+}
+
+// ArgMinMax writes, for each (outer, inner) position, the index along an
+// axis of size axis of the largest (max) or smallest (!max) element of in
+// (first index wins on ties, as in TensorFlow Lite).
+func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner int, max bool) {
+	for o := 0; o < outer; o++ {
+		base := o * axis * inner
+		for i := 0; i < inner; i++ {
+			best := in[base+i]
+			bi := 0
+			for k := 1; k < axis; k++ {
+				v := in[base+k*inner+i]
+				if (max && v > best) || (!max && v < best) {
+					best, bi = v, k
+				}
+			}
+			out[o*inner+i] = O(bi)
+		}
+	}
+}
