@@ -1,0 +1,238 @@
+package conv
+
+import (
+	"fmt"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// PrepareConv2D prepares CONV_2D: inputs (input [N,H,W,I], filter
+// [O,KH,KW,I/groups], optional bias [O]), one output [N,OH,OW,O].
+func PrepareConv2D(n *op.Node) (op.Kernel, error) {
+	if err := n.CheckArity(2, 3, 1); err != nil {
+		return op.Kernel{}, err
+	}
+	o, _ := n.Options.(*op.Conv2DOptions)
+	if o == nil {
+		o = &op.Conv2DOptions{}
+	}
+	in, f, out := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	var bias *op.TensorInfo
+	if len(n.Inputs) == 3 {
+		bias = n.Inputs[2]
+	}
+	if err := checkDims(n, in, "input", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkDims(n, f, "filter", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkWindow(n, o.Padding, o.StrideH, o.StrideW, o.DilationH, o.DilationW); err != nil {
+		return op.Kernel{}, err
+	}
+	g := kconv.Geom{Batch: in.Shape[0], InH: in.Shape[1], InW: in.Shape[2], InC: in.Shape[3],
+		OutC: f.Shape[0], KH: f.Shape[1], KW: f.Shape[2], FilterInC: f.Shape[3],
+		StrideH: o.StrideH, StrideW: o.StrideW, DilH: o.DilationH, DilW: o.DilationW}
+	if g.InC%g.FilterInC != 0 || g.OutC%(g.InC/g.FilterInC) != 0 {
+		return op.Kernel{}, n.Invalidf("filter %s does not fit input %s", f.Shape, in.Shape)
+	}
+	if err := spatial(n, &g, o.Padding == op.PaddingSame); err != nil {
+		return op.Kernel{}, err
+	}
+	out.Shape = tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}
+	if err := checkDims(n, out, "output", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if in.DType != out.DType {
+		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
+	}
+	rows := g.Batch * g.OutH
+	switch {
+	case in.DType == tensor.Float32 && f.DType == tensor.Float32:
+		if err := checkBias(n, bias, g.OutC, tensor.Float32); err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
+			x.Parallel(rows, func(lo, hi int) { kconv.ConvFloatRef(&g, act, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
+		return prepareConvInt8(n, &g, o.Activation, in, f, bias, out)
+	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
+		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
+			x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
+		q, wide, err := int16Requant(n, in, f, bias, out, o.Activation, 0, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if !wide {
+			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
+				x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
+				return nil
+			}}, nil
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
+			x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	}
+	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
+}
+
+// opt returns ins[i], or nil when the optional input is absent.
+func opt(ins []*tensor.Tensor, i int) *tensor.Tensor {
+	if i < len(ins) {
+		return ins[i]
+	}
+	return nil
+}
+
+// spatial computes the output size and padding of g from its input,
+// filter, strides and dilations.
+func spatial(n *op.Node, g *kconv.Geom, same bool) error {
+	g.OutH = kconv.OutSize(same, g.InH, g.KH, g.StrideH, g.DilH)
+	g.OutW = kconv.OutSize(same, g.InW, g.KW, g.StrideW, g.DilW)
+	if g.OutH <= 0 || g.OutW <= 0 {
+		return n.Invalidf("window %dx%d (dilation %dx%d) is larger than the input %dx%d", g.KH, g.KW, g.DilH, g.DilW, g.InH, g.InW)
+	}
+	g.PadH, _ = kconv.Pad(g.StrideH, g.DilH, g.InH, g.KH, g.OutH)
+	g.PadW, _ = kconv.Pad(g.StrideW, g.DilW, g.InW, g.KW, g.OutW)
+	return nil
+}
+
+// int8Requant derives the output stage of an int8 kernel with int8
+// weights quantized per channel along axis (or per tensor).
+func int8Requant(n *op.Node, in, f, out *op.TensorInfo, act op.Activation, axis, channels int) (*kconv.Requant, error) {
+	iq, err := perTensor(n, in, "input")
+	if err != nil {
+		return nil, err
+	}
+	oq, err := perTensor(n, out, "output")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := filterScales(n, f, axis, channels)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, err := actQuant(n, act, out)
+	if err != nil {
+		return nil, err
+	}
+	m, s := channelMultipliers(iq.scale, oq.scale, fs)
+	return &kconv.Requant{InputOffset: -iq.zp, OutputOffset: oq.zp, Mult: m, Shift: s, Min: lo, Max: hi}, nil
+}
+
+// int16Requant is int8Requant for 16x8 kernels: zero points must be 0;
+// wide reports int64 accumulators (an int64 bias or none, unless the bias
+// is int32).
+func int16Requant(n *op.Node, in, f, bias, out *op.TensorInfo, act op.Activation, axis, channels int) (*kconv.Requant, bool, error) {
+	if err := checkBias(n, bias, channels, tensor.Int32, tensor.Int64); err != nil {
+		return nil, false, err
+	}
+	q, err := int8Requant(n, in, f, out, act, axis, channels)
+	if err != nil {
+		return nil, false, err
+	}
+	if q.InputOffset != 0 || q.OutputOffset != 0 {
+		return nil, false, n.Errorf("int16 input and output zero points must be 0")
+	}
+	return q, bias == nil || bias.DType == tensor.Int64, nil
+}
+
+// uint8Requant derives the output stage of a legacy per-tensor uint8
+// kernel.
+func uint8Requant(n *op.Node, in, f, bias, out *op.TensorInfo, act op.Activation, channels int) (*kconv.Requant, error) {
+	if err := checkBias(n, bias, channels, tensor.Int32); err != nil {
+		return nil, err
+	}
+	iq, err := perTensor(n, in, "input")
+	if err != nil {
+		return nil, err
+	}
+	fq, err := perTensor(n, f, "filter")
+	if err != nil {
+		return nil, err
+	}
+	oq, err := perTensor(n, out, "output")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBiasScale(n, bias, iq.scale, fq.scale, oq.scale); err != nil {
+		return nil, err
+	}
+	lo, hi, err := actQuant(n, act, out)
+	if err != nil {
+		return nil, err
+	}
+	m, s := tensorMultiplier(iq.scale, fq.scale, oq.scale, channels)
+	return &kconv.Requant{InputOffset: -iq.zp, FilterOffset: -fq.zp, OutputOffset: oq.zp, Mult: m, Shift: s, Min: lo, Max: hi}, nil
+}
+
+// packInt8 returns the packed form of the constant int8 weight matrix f
+// ([o, k] row-major), built once per model.
+func packInt8(n *op.Node, f *op.TensorInfo, o, k int) (*kconv.PackedInt8, error) {
+	key := fmt.Sprintf("conv/packed-int8/t%d/%dx%d", f.Index, o, k)
+	v, err := n.Shared(key, func() (any, error) {
+		return kconv.PackInt8(f.ConstTensor().Int8s(), o, k), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, ok := v.(*kconv.PackedInt8)
+	if !ok {
+		return nil, n.Invalidf("shared weights %q have type %T", key, v)
+	}
+	return p, nil
+}
+
+func prepareConvInt8(n *op.Node, g *kconv.Geom, act op.Activation, in, f, bias, out *op.TensorInfo) (op.Kernel, error) {
+	if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
+		return op.Kernel{}, err
+	}
+	q, err := int8Requant(n, in, f, out, act, 0, g.OutC)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	gg := *g
+	if f.IsConst() && (bias == nil || bias.IsConst()) && g.FilterInC == g.InC {
+		w, err := packInt8(n, f, g.OutC, g.KH*g.KW*g.InC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		var b []int32
+		if bias != nil {
+			b = bias.ConstTensor().Int32s()
+		}
+		e := kconv.Epilogue{Bias: w.FoldBias(b, q.InputOffset), Mult: q.Mult, Shift: q.Shift,
+			OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}
+		c := kconv.NewConvInt8(gg, w, e, int8(-q.InputOffset))
+		return op.Kernel{Scratch: c.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			c.Run(ins[0].Int8s(), outs[0].Int8s(), scratchInt8(x.Scratch, c.ScratchBytes()), x.Threads(), x.Parallel)
+			return nil
+		}}, nil
+	}
+	rows := g.Batch * g.OutH
+	return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+		xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
+		x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&gg, q, xs, ws, bs, ys, lo, hi) })
+		return nil
+	}}, nil
+}

@@ -1,0 +1,110 @@
+package conv
+
+import (
+	"github.com/edgeinfer/edgeinfer/tensor"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// PrepareDepthwiseConv2D prepares DEPTHWISE_CONV_2D: inputs (input
+// [N,H,W,I], filter [1,KH,KW,I·M], optional bias [I·M]), one output
+// [N,OH,OW,I·M]. The depth multiplier M is taken from the shapes.
+func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
+	if err := n.CheckArity(2, 3, 1); err != nil {
+		return op.Kernel{}, err
+	}
+	o, _ := n.Options.(*op.DepthwiseConv2DOptions)
+	if o == nil {
+		o = &op.DepthwiseConv2DOptions{}
+	}
+	in, f, out := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	var bias *op.TensorInfo
+	if len(n.Inputs) == 3 {
+		bias = n.Inputs[2]
+	}
+	if err := checkDims(n, in, "input", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkDims(n, f, "filter", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkWindow(n, o.Padding, o.StrideH, o.StrideW, o.DilationH, o.DilationW); err != nil {
+		return op.Kernel{}, err
+	}
+	g := kconv.Geom{Batch: in.Shape[0], InH: in.Shape[1], InW: in.Shape[2], InC: in.Shape[3],
+		OutC: f.Shape[3], KH: f.Shape[1], KW: f.Shape[2], FilterInC: 1,
+		StrideH: o.StrideH, StrideW: o.StrideW, DilH: o.DilationH, DilW: o.DilationW}
+	if f.Shape[0] != 1 || g.OutC%g.InC != 0 {
+		return op.Kernel{}, n.Invalidf("filter %s does not fit input %s", f.Shape, in.Shape)
+	}
+	if o.DepthMultiplier > 0 && o.DepthMultiplier != g.OutC/g.InC {
+		return op.Kernel{}, n.Invalidf("depth multiplier %d does not match filter %s and input %s", o.DepthMultiplier, f.Shape, in.Shape)
+	}
+	if err := spatial(n, &g, o.Padding == op.PaddingSame); err != nil {
+		return op.Kernel{}, err
+	}
+	out.Shape = tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}
+	if err := checkDims(n, out, "output", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if in.DType != out.DType {
+		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
+	}
+	rows := g.Batch * g.OutH
+	switch {
+	case in.DType == tensor.Float32 && f.DType == tensor.Float32:
+		if err := checkBias(n, bias, g.OutC, tensor.Float32); err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
+			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseFloat(&g, act, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
+		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
+			return op.Kernel{}, err
+		}
+		q, err := int8Requant(n, in, f, out, o.Activation, 3, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
+			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseInt8(&g, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
+		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
+			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
+		q, wide, err := int16Requant(n, in, f, bias, out, o.Activation, 3, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if !wide {
+			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
+				x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
+				return nil
+			}}, nil
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
+			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	}
+	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
+}

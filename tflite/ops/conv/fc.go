@@ -1,0 +1,155 @@
+package conv
+
+import (
+	"github.com/edgeinfer/edgeinfer/tensor"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// PrepareFullyConnected prepares FULLY_CONNECTED: inputs (input [..., K]
+// flattened to rows of K, weights [O,K], optional bias [O]), one output
+// [rows, O], or the input's shape with its last dimension set to O when
+// keep_num_dims is set.
+func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
+	if err := n.CheckArity(2, 3, 1); err != nil {
+		return op.Kernel{}, err
+	}
+	o, _ := n.Options.(*op.FullyConnectedOptions)
+	if o == nil {
+		o = &op.FullyConnectedOptions{}
+	}
+	if o.WeightsFormat != 0 {
+		return op.Kernel{}, n.Errorf("weights format %d is not supported", o.WeightsFormat)
+	}
+	in, w, out := n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	var bias *op.TensorInfo
+	if len(n.Inputs) == 3 {
+		bias = n.Inputs[2]
+	}
+	if err := checkDims(n, w, "weights", 2); err != nil {
+		return op.Kernel{}, err
+	}
+	if len(in.Shape) == 0 {
+		return op.Kernel{}, n.Invalidf("input is a scalar")
+	}
+	if err := checkDims(n, in, "input", -1); err != nil {
+		return op.Kernel{}, err
+	}
+	oc, k := w.Shape[0], w.Shape[1]
+	elems := in.Shape.Elements()
+	if elems%k != 0 {
+		return op.Kernel{}, n.Invalidf("input %s is not a multiple of the weights' depth %d", in.Shape, k)
+	}
+	rows := elems / k
+	if o.KeepNumDims {
+		if in.Shape[len(in.Shape)-1] != k {
+			return op.Kernel{}, n.Invalidf("keep_num_dims: input %s does not end in %d", in.Shape, k)
+		}
+		out.Shape = append(in.Shape.Clone()[:len(in.Shape)-1], oc)
+	} else {
+		out.Shape = tensor.Shape{rows, oc}
+	}
+	if _, err := out.Shape.NumElements(); err != nil {
+		return op.Kernel{}, n.Invalidf("output: %v", err)
+	}
+	if in.DType != out.DType {
+		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
+	}
+	switch {
+	case in.DType == tensor.Float32 && w.DType == tensor.Float32:
+		if err := checkBias(n, bias, oc, tensor.Float32); err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
+			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedFloat(k, oc, act, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int8 && w.DType == tensor.Int8:
+		if err := checkBias(n, bias, oc, tensor.Int32); err != nil {
+			return op.Kernel{}, err
+		}
+		q, err := fcRequant(n, in, w, bias, out, o.Activation, oc)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if w.IsConst() && (bias == nil || bias.IsConst()) {
+			p, err := packInt8(n, w, oc, k)
+			if err != nil {
+				return op.Kernel{}, err
+			}
+			var b []int32
+			if bias != nil {
+				b = bias.ConstTensor().Int32s()
+			}
+			fc := &kconv.FCInt8{W: p, E: kconv.Epilogue{Bias: p.FoldBias(b, q.InputOffset), Mult: q.Mult, Shift: q.Shift,
+				OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}}
+			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				fc.Run(ins[0].Int8s(), outs[0].Int8s(), rows, x.Threads(), x.Parallel)
+				return nil
+			}}, nil
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
+			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Uint8 && w.DType == tensor.Uint8:
+		q, err := uint8Requant(n, in, w, bias, out, o.Activation, oc)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
+			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int16 && w.DType == tensor.Int8:
+		if err := checkBias(n, bias, oc, tensor.Int32, tensor.Int64); err != nil {
+			return op.Kernel{}, err
+		}
+		q, err := fcRequant(n, in, w, bias, out, o.Activation, oc)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if q.InputOffset != 0 || q.OutputOffset != 0 {
+			return op.Kernel{}, n.Errorf("int16 input and output zero points must be 0")
+		}
+		if bias != nil && bias.DType == tensor.Int32 {
+			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
+				x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
+				return nil
+			}}, nil
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
+			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	}
+	return op.Kernel{}, n.Errorf("input %s with weights %s is not supported", in.DType, w.DType)
+}
+
+// fcRequant derives the output stage of an int8 or 16x8
+// FULLY_CONNECTED as TensorFlow Lite does: per-channel weights get
+// per-channel multipliers (in double), per-tensor weights one multiplier
+// from the float32 input·weights product, with the bias scale checked.
+func fcRequant(n *op.Node, in, w, bias, out *op.TensorInfo, act op.Activation, oc int) (*kconv.Requant, error) {
+	q, err := int8Requant(n, in, w, out, act, 0, oc)
+	if err != nil || w.Quant.PerChannel() {
+		return q, err
+	}
+	iq, _ := perTensor(n, in, "input")
+	oq, _ := perTensor(n, out, "output")
+	fs := w.Quant.Scale[0]
+	if err := checkBiasScale(n, bias, iq.scale, fs, oq.scale); err != nil {
+		return nil, err
+	}
+	q.Mult, q.Shift = tensorMultiplier(iq.scale, fs, oq.scale, oc)
+	return q, nil
+}

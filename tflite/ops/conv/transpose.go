@@ -1,0 +1,104 @@
+package conv
+
+import (
+	"github.com/edgeinfer/edgeinfer/tensor"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// PrepareTransposeConv prepares TRANSPOSE_CONV: inputs (output_shape
+// int32[4] constant, weights [O,KH,KW,I], input [N,H,W,I], optional bias
+// [O]), one output of output_shape (its batch taken from the input, so a
+// re-planned batch size works).
+func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
+	if err := n.CheckArity(3, 4, 1); err != nil {
+		return op.Kernel{}, err
+	}
+	o, _ := n.Options.(*op.TransposeConvOptions)
+	if o == nil {
+		o = &op.TransposeConvOptions{}
+	}
+	shp, f, in, out := n.Inputs[0], n.Inputs[1], n.Inputs[2], n.Outputs[0]
+	var bias *op.TensorInfo
+	if len(n.Inputs) == 4 {
+		bias = n.Inputs[3]
+	}
+	if shp.DType != tensor.Int32 || !shp.IsConst() || shp.Shape.Elements() != 4 {
+		return op.Kernel{}, n.Errorf("output_shape must be a constant int32 vector of 4 values")
+	}
+	if err := checkDims(n, in, "input", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkDims(n, f, "filter", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	if err := checkWindow(n, o.Padding, o.StrideH, o.StrideW, 1, 1); err != nil {
+		return op.Kernel{}, err
+	}
+	os := shp.ConstTensor().Int32s()
+	g := kconv.Geom{Batch: in.Shape[0], InH: in.Shape[1], InW: in.Shape[2], InC: in.Shape[3],
+		OutH: int(os[1]), OutW: int(os[2]), OutC: int(os[3]), KH: f.Shape[1], KW: f.Shape[2], FilterInC: f.Shape[3],
+		StrideH: o.StrideH, StrideW: o.StrideW, DilH: 1, DilW: 1}
+	if f.Shape[0] != g.OutC || f.Shape[3] != g.InC {
+		return op.Kernel{}, n.Invalidf("filter %s does not fit input %s and output_shape %v", f.Shape, in.Shape, os)
+	}
+	out.Shape = tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}
+	if err := checkDims(n, out, "output", 4); err != nil {
+		return op.Kernel{}, err
+	}
+	same := o.Padding == op.PaddingSame
+	g.PadH, _ = kconv.Pad(g.StrideH, 1, g.OutH, g.KH, kconv.OutSize(same, g.OutH, g.KH, g.StrideH, 1))
+	g.PadW, _ = kconv.Pad(g.StrideW, 1, g.OutW, g.KW, kconv.OutSize(same, g.OutW, g.KW, g.StrideW, 1))
+	if in.DType != out.DType {
+		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
+	}
+	elems := out.Shape.Elements()
+	switch {
+	case in.DType == tensor.Float32 && f.DType == tensor.Float32:
+		if err := checkBias(n, bias, g.OutC, tensor.Float32); err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[2].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 3)), outs[0].Float32s()
+			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeFloat(&g, act, xs, ws, bs, ys, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
+		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
+			return op.Kernel{}, err
+		}
+		q, err := int8Requant(n, in, f, out, o.Activation, 0, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return op.Kernel{Scratch: elems * 4, Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			xs, ws, bs, ys := ins[2].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 3)), outs[0].Int8s()
+			acc := scratchOf[int32](x.Scratch, elems)
+			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeRef(&g, q, xs, ws, bs, ys, acc, lo, hi) })
+			return nil
+		}}, nil
+	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
+		if err := checkBias(n, bias, g.OutC, tensor.Int16, tensor.Int32, tensor.Int64); err != nil {
+			return op.Kernel{}, err
+		}
+		q, err := int8Requant(n, in, f, out, o.Activation, 0, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if q.InputOffset != 0 || q.OutputOffset != 0 {
+			return op.Kernel{}, n.Errorf("int16 input and output zero points must be 0")
+		}
+		return op.Kernel{Scratch: (elems + g.OutC) * 8, Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			all := scratchOf[int64](x.Scratch, elems+g.OutC)
+			acc, wb := all[:elems], all[elems:]
+			xs, ws, bs, ys := ins[2].Int16s(), ins[1].Int8s(), widenBias(opt(ins, 3), wb), outs[0].Int16s()
+			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeRef(&g, q, xs, ws, bs, ys, acc, lo, hi) })
+			return nil
+		}}, nil
+	}
+	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
+}
