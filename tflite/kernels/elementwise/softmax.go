@@ -1,0 +1,186 @@
+package elementwise
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+)
+
+// SoftmaxFloat applies SOFTMAX over rows of depth elements, in float32 as
+// TFLite's reference kernel does.
+func SoftmaxFloat(in, out []float32, depth int, beta float32) {
+	for r := 0; r+depth <= len(in); r += depth {
+		x := in[r : r+depth]
+		y := out[r : r+depth]
+		m := float32(-math.MaxFloat32)
+		for _, v := range x {
+			m = max(m, v)
+		}
+		var sum float32
+		for c, v := range x {
+			e := float32(math.Exp(float64(float32((v - m) * beta))))
+			y[c] = e
+			sum += e
+		}
+		for c := range y {
+			y[c] /= sum
+		}
+	}
+}
+
+// SoftmaxInt8 holds the parameters of SOFTMAX with int8 input.
+type SoftmaxInt8 struct {
+	Mult    int32
+	Shift   int
+	DiffMin int32
+}
+
+// NewSoftmaxInt8 derives the parameters as TFLite's
+// PreprocessSoftmaxScaling and CalculateInputRadius do.
+func NewSoftmaxInt8(beta, si float32) (SoftmaxInt8, error) {
+	var p SoftmaxInt8
+	m := min(float64(beta)*float64(si)*float64(int64(1)<<(31-5)), float64(int64(1)<<31)-1)
+	if !(m > 1) {
+		return p, fmt.Errorf("%w: softmax input multiplier %g not above 1", ErrParams, m)
+	}
+	p.Mult, p.Shift = kernels.QuantizeMultiplier(m)
+	if p.Shift < 0 || p.Shift > 31 {
+		return p, fmt.Errorf("%w: softmax shift %d", ErrParams, p.Shift)
+	}
+	p.DiffMin = -inputRadius(5, p.Shift, 31)
+	return p, nil
+}
+
+// SoftmaxQuant8 applies int8-input SOFTMAX over rows of depth elements,
+// writing int8 (scale 1/256, zero point -128) or int16 (scale 1/65536,
+// zero point -32768) outputs.
+func SoftmaxQuant8[U int8 | int16](p SoftmaxInt8, in []int8, out []U, depth int) {
+	var z U
+	bitsOut, lo, hi := 8, int32(math.MinInt8), int32(math.MaxInt8)
+	if _, ok := any(z).(int16); ok {
+		bitsOut, lo, hi = 16, math.MinInt16, math.MaxInt16
+	}
+	for r := 0; r+depth <= len(in); r += depth {
+		x := in[r : r+depth]
+		y := out[r : r+depth]
+		mx := int32(math.MinInt8)
+		for _, v := range x {
+			mx = max(mx, int32(v))
+		}
+		var sum int32 // Q12.19
+		for _, v := range x {
+			d := int32(v) - mx
+			if d >= p.DiffMin {
+				s := kernels.MultiplyByQuantizedMultiplierGreaterThanOne(d, p.Mult, p.Shift)
+				sum += rdpot(expNeg(s, 5), 12)
+			}
+		}
+		scale, nbou := reciprocal(sum, 12)
+		exp := nbou + 31 - bitsOut
+		for c, v := range x {
+			d := int32(v) - mx
+			if d < p.DiffMin {
+				y[c] = U(lo)
+				continue
+			}
+			s := kernels.MultiplyByQuantizedMultiplierGreaterThanOne(d, p.Mult, p.Shift)
+			e := expNeg(s, 5)
+			o := rdpot(srdhm(scale, e), exp) + lo
+			y[c] = U(kernels.Clamp32(o, lo, hi))
+		}
+	}
+}
+
+// SoftmaxInt16 holds the parameters and lookup tables of int16 SOFTMAX.
+type SoftmaxInt16 struct {
+	Mult   int32
+	Shift  int
+	ExpLUT [513]int16
+	RecLUT [513]int16
+}
+
+// NewSoftmaxInt16 derives the parameters and tables as tflite-micro's
+// softmax_common.cc does (tables computed in float32).
+func NewSoftmaxInt16(beta, si float32) (*SoftmaxInt16, error) {
+	p := &SoftmaxInt16{}
+	m := float64(si) * float64(beta) / (10.0 / 65535.0)
+	var err error
+	if p.Mult, p.Shift, err = multiplier(m, "input"); err != nil {
+		return nil, err
+	}
+	const rng = float32(65535)
+	lutPopulate16(10/rng, math.MaxInt16, 2/rng, 0, func(v float32) float32 {
+		return float32(math.Exp(float64(v)))
+	}, &p.ExpLUT)
+	lutPopulate16(1/rng, math.MinInt16, 2/rng, 0, func(v float32) float32 {
+		return 1 / (1 + v)
+	}, &p.RecLUT)
+	return p, nil
+}
+
+// lutPopulate16 fills a 513-entry interpolation table of f over the int16
+// input range, as TFLite's LUTPopulateInt16<float> does.
+func lutPopulate16(si float32, zi int32, so float32, zo int32, f func(float32) float32, lut *[513]int16) {
+	inMin := si * float32(math.MinInt16-zi)
+	inMax := si * float32(math.MaxInt16-zi)
+	outMin := so * float32(math.MinInt16-zo)
+	outMax := so * float32(math.MaxInt16-zo)
+	const steps = 512
+	step := (inMax - inMin) / steps
+	half := step / 2
+	inv := float32(65536) / (outMax - outMin)
+	clamp := func(v float32) int16 { return int16(min(max(v, math.MinInt16), math.MaxInt16)) }
+	for i := range steps {
+		x := inMin + float32(float32(i)*step)
+		val := f(x)
+		mid := f(x + half)
+		next := f(inMin + float32(float32(i+1)*step))
+		sample := roundF32(float32(val * inv))
+		interp := roundF32((float32(next*inv) + roundF32(float32(val*inv))) / 2)
+		midVal := roundF32(float32(mid * inv))
+		bias := roundF32((interp - midVal) / 2)
+		lut[i] = clamp(sample - bias)
+	}
+	lut[steps] = clamp(roundF32(float32(f(inMax) * inv)))
+}
+
+// lutLookup16 interpolates an int16 table (TFLite LUTLookup).
+func lutLookup16(v int16, lut *[513]int16) int16 {
+	idx := 256 + int(v>>7)
+	off := int32(v & 0x7f)
+	base := lut[idx]
+	slope := int32(int16(lut[idx+1] - lut[idx]))
+	return int16(int32(base) + (slope*off+64)>>7)
+}
+
+// SoftmaxQuant16 applies int16 SOFTMAX (output scale 1/32768, zero point
+// 0) over rows of depth elements.
+func SoftmaxQuant16(p *SoftmaxInt16, in, out []int16, depth int) {
+	for r := 0; r+depth <= len(in); r += depth {
+		x := in[r : r+depth]
+		y := out[r : r+depth]
+		mx := int16(math.MinInt16)
+		for _, v := range x {
+			mx = max(mx, v)
+		}
+		var sum int32
+		for c, v := range x {
+			d := int32(v) - int32(mx)
+			s := kernels.MultiplyByQuantizedMultiplier(d, p.Mult, p.Shift) + 32767
+			e := lutLookup16(int16(kernels.Clamp32(s, math.MinInt16, math.MaxInt16)), &p.ExpLUT)
+			y[c] = e
+			sum += int32(e)
+		}
+		hp1 := clz32(uint32(sum))
+		shifted := int32((int64(sum)<<uint(hp1-1) + 1<<13) >> 14)
+		sym := shifted - (1<<15 + 1<<16)
+		rec := int64(lutLookup16(int16(kernels.Clamp32(sym, math.MinInt16, math.MaxInt16)), &p.RecLUT))
+		rs := uint(31 - hp1)
+		round := int64(1) << (rs - 1)
+		for c := range y {
+			o := int32((int64(y[c])*rec + round) >> rs)
+			y[c] = int16(kernels.Clamp32(o, 0, math.MaxInt16))
+		}
+	}
+}
