@@ -1,0 +1,230 @@
+package elementwise
+
+import (
+	"math"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	ek "github.com/edgeinfer/edgeinfer/tflite/kernels/elementwise"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// binaryKernel wraps a broadcast plan and a row function into a Kernel.
+func binaryKernel[A, B, U any](plan ek.Plan, row func(a []A, b []B, out []U)) op.Kernel {
+	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
+		ek.Binary(&plan, view[A](in[0]), view[B](in[1]), view[U](out[0]), row)
+		return nil
+	}}
+}
+
+// prepareBinaryShapes checks a two-input one-output node whose inputs
+// share a dtype, sets the output shape to their broadcast and returns the
+// plan.
+func prepareBinaryShapes(n *op.Node) (a, b, o *op.TensorInfo, plan ek.Plan, err error) {
+	if err = n.CheckArity(2, 2, 1); err != nil {
+		return
+	}
+	a, b, o = n.Inputs[0], n.Inputs[1], n.Outputs[0]
+	for _, t := range []*op.TensorInfo{a, b} {
+		if _, err = checkElements(n, t, "input"); err != nil {
+			return
+		}
+	}
+	shape, berr := ek.BroadcastShape(a.Shape, b.Shape)
+	if berr != nil {
+		err = n.Invalidf("inputs %v and %v: %v", a.Shape, b.Shape, berr)
+		return
+	}
+	o.Shape = tensor.Shape(shape)
+	if _, err = checkElements(n, o, "output"); err != nil {
+		return
+	}
+	plan = ek.NewPlan(a.Shape, b.Shape, shape)
+	return
+}
+
+func prepareArith(kind ek.Op) op.PrepareFunc {
+	return func(n *op.Node) (op.Kernel, error) {
+		a, b, o, plan, err := prepareBinaryShapes(n)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		var act op.Activation
+		var pot bool
+		switch kind {
+		case ek.OpAdd, ek.OpSub, ek.OpMul, ek.OpDiv:
+			opts, err := arithOptions(n)
+			if err != nil {
+				return op.Kernel{}, err
+			}
+			act, pot = opts.Activation, opts.PotScaleInt16
+		}
+		if a.DType != b.DType {
+			return op.Kernel{}, n.Errorf("input dtypes %s and %s differ", a.DType, b.DType)
+		}
+		if o.DType != a.DType {
+			return op.Kernel{}, n.Errorf("input dtype %s with output dtype %s", a.DType, o.DType)
+		}
+		switch a.DType {
+		case tensor.Float32:
+			lo, hi, err := actRangeFloat(n, act)
+			if err != nil {
+				return op.Kernel{}, err
+			}
+			if kind == ek.OpMax || kind == ek.OpMin {
+				lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
+			}
+			return binaryKernel(plan, ek.PlainRow(kind, lo, hi)), nil
+		case tensor.Int32:
+			if kind == ek.OpDiv {
+				return op.Kernel{}, n.Errorf("int32 is not supported")
+			}
+			if quantized(a) || quantized(b) || quantized(o) {
+				return op.Kernel{}, n.Errorf("quantized int32 is not supported")
+			}
+			lo, hi, err := actRangeInt32(n, act)
+			if err != nil {
+				return op.Kernel{}, err
+			}
+			return binaryKernel(plan, ek.PlainRow(kind, lo, hi)), nil
+		case tensor.Int64:
+			if kind != ek.OpMax && kind != ek.OpMin {
+				return op.Kernel{}, n.Errorf("int64 is not supported")
+			}
+			return binaryKernel(plan, ek.PlainRow[int64](kind, math.MinInt64, math.MaxInt64)), nil
+		case tensor.Int8:
+			return prepareArithQuant[int8](n, kind, act, false, a, b, o, plan)
+		case tensor.Uint8:
+			return prepareArithQuant[uint8](n, kind, act, false, a, b, o, plan)
+		case tensor.Int16:
+			return prepareArithQuant[int16](n, kind, act, pot, a, b, o, plan)
+		}
+		return op.Kernel{}, n.Errorf("dtype %s is not supported", a.DType)
+	}
+}
+
+func prepareArithQuant[T ek.Quant](n *op.Node, kind ek.Op, act op.Activation, pot bool, a, b, o *op.TensorInfo, plan ek.Plan) (op.Kernel, error) {
+	s1, z1, err := qparams(n, a, "input 0")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	s2, z2, err := qparams(n, b, "input 1")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	so, zo, err := qparams(n, o, "output")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	qlo, qhi := ek.Range[T]()
+	lo, hi, err := actRangeQuant(n, act, so, zo, qlo, qhi)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	is16 := o.DType == tensor.Int16
+	bad := func(err error) (op.Kernel, error) { return op.Kernel{}, n.Errorf("%v", err) }
+	switch kind {
+	case ek.OpAdd, ek.OpSub:
+		sub := kind == ek.OpSub
+		if is16 && pot && z1 == 0 && z2 == 0 && zo == 0 {
+			l1, ok1 := ek.CheckedLog2(s1)
+			l2, ok2 := ek.CheckedLog2(s2)
+			lo2, oko := ek.CheckedLog2(so)
+			sh1, sh2 := l1-lo2, l2-lo2
+			if ok1 && ok2 && oko && sh1 <= 0 && sh2 <= 0 && (sh1 == 0 || sh2 == 0) && sh1 > -32 && sh2 > -32 {
+				p := ek.AddSubPOT{Sub: sub, In1Right: -sh1, In2Right: -sh2, ActMin: lo, ActMax: hi}
+				return binaryKernel(plan, ek.AddSubPOTRow(p)), nil
+			}
+		}
+		p, err := ek.NewAddSub(sub, s1, s2, so, z1, z2, zo, is16, lo, hi)
+		if err != nil {
+			return bad(err)
+		}
+		return binaryKernel(plan, ek.AddSubRow[T](p)), nil
+	case ek.OpMul:
+		if is16 && (z1 != 0 || z2 != 0 || zo != 0) {
+			return op.Kernel{}, n.Errorf("int16 needs zero points 0, got %d, %d, %d", z1, z2, zo)
+		}
+		p, err := ek.NewMul(s1, s2, so, z1, z2, zo, lo, hi)
+		if err != nil {
+			return bad(err)
+		}
+		return binaryKernel(plan, ek.MulRow[T](p)), nil
+	case ek.OpDiv:
+		if is16 {
+			return op.Kernel{}, n.Errorf("int16 is not supported")
+		}
+		p, err := ek.NewDiv(s1, s2, so, z1, z2, zo, lo, hi)
+		if err != nil {
+			return bad(err)
+		}
+		return binaryKernel(plan, ek.DivRow[T](p)), nil
+	case ek.OpSquaredDiff:
+		if is16 && (z1 != 0 || z2 != 0 || zo != 0) {
+			return op.Kernel{}, n.Errorf("int16 needs zero points 0, got %d, %d, %d", z1, z2, zo)
+		}
+		p, err := ek.NewSquaredDiff(s1, s2, so, z1, z2, zo, is16, qlo, qhi)
+		if err != nil {
+			return bad(err)
+		}
+		return binaryKernel(plan, ek.SquaredDiffRow[T](p)), nil
+	}
+	// MAXIMUM and MINIMUM compare raw values, which is only meaningful when
+	// inputs and output share their quantization.
+	if s1 != so || s2 != so || z1 != zo || z2 != zo {
+		return op.Kernel{}, n.Errorf("inputs and output must share scale and zero point (got %g/%d, %g/%d, %g/%d)", s1, z1, s2, z2, so, zo)
+	}
+	return binaryKernel(plan, ek.PlainRow[T](kind, T(qlo), T(qhi))), nil
+}
+
+func preparePrelu(n *op.Node) (op.Kernel, error) {
+	a, al, o, plan, err := prepareBinaryShapes(n)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	if o.DType != a.DType {
+		return op.Kernel{}, n.Errorf("input dtype %s with output dtype %s", a.DType, o.DType)
+	}
+	switch a.DType {
+	case tensor.Float32:
+		if al.DType != tensor.Float32 {
+			return op.Kernel{}, n.Errorf("float32 input with %s alpha", al.DType)
+		}
+		return binaryKernel(plan, ek.PreluFloatRow()), nil
+	case tensor.Int8:
+		if al.DType != tensor.Int8 {
+			return op.Kernel{}, n.Errorf("int8 input with %s alpha", al.DType)
+		}
+		return preparePreluQuant[int8, int8](n, a, al, o, plan)
+	case tensor.Uint8:
+		if al.DType != tensor.Uint8 {
+			return op.Kernel{}, n.Errorf("uint8 input with %s alpha", al.DType)
+		}
+		return preparePreluQuant[uint8, uint8](n, a, al, o, plan)
+	case tensor.Int16:
+		if al.DType != tensor.Int8 {
+			return op.Kernel{}, n.Errorf("int16 input with %s alpha, want int8", al.DType)
+		}
+		return preparePreluQuant[int16, int8](n, a, al, o, plan)
+	}
+	return op.Kernel{}, n.Errorf("dtype %s is not supported", a.DType)
+}
+
+func preparePreluQuant[T, A ek.Quant](n *op.Node, a, al, o *op.TensorInfo, plan ek.Plan) (op.Kernel, error) {
+	si, zi, err := qparams(n, a, "input")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	sa, za, err := qparams(n, al, "alpha")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	so, zo, err := qparams(n, o, "output")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	p, err := ek.NewPrelu(si, sa, so, zi, za, zo)
+	if err != nil {
+		return op.Kernel{}, n.Errorf("%v", err)
+	}
+	return binaryKernel(plan, ek.PreluRow[T, A](p)), nil
+}
