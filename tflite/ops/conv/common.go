@@ -41,6 +41,8 @@ func perTensor(n *op.Node, t *op.TensorInfo, what string) (qparams, error) {
 		lo, hi = math.MinInt8, math.MaxInt8
 	case tensor.Uint8:
 		lo, hi = 0, math.MaxUint8
+	case tensor.Int16:
+		lo, hi = math.MinInt16, math.MaxInt16
 	case tensor.Int32, tensor.Int64:
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
