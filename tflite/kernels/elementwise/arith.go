@@ -71,25 +71,20 @@ type AddSub struct {
 }
 
 // NewAddSub derives the general-path parameters the way tflite-micro's
-// add_common.cc (ADD, in float64) and sub_common.cc (SUB, partly in
-// float32) do. int16 selects left shift 15, otherwise 20.
+// add_common.cc does (in float64). int16 selects left shift 15, otherwise
+// 20.
 func NewAddSub(sub bool, s1, s2, so float32, z1, z2, zo int32, int16 bool, actMin, actMax int32) (AddSub, error) {
 	p := AddSub{Sub: sub, In1Offset: -z1, In2Offset: -z2, OutOffset: zo, LeftShift: 20, ActMin: actMin, ActMax: actMax}
 	if int16 {
 		p.LeftShift = 15
 	}
-	var r1, r2, ro float64
-	if sub {
-		twice := 2 * max(s1, s2)
-		r1 = float64(s1 / twice)
-		r2 = float64(s2 / twice)
-		ro = float64(twice / (float32(int32(1)<<p.LeftShift) * so))
-	} else {
-		twice := 2 * float64(max(s1, s2))
-		r1 = float64(s1) / twice
-		r2 = float64(s2) / twice
-		ro = twice / (float64(int32(1)<<p.LeftShift) * float64(so))
-	}
+	// tflite-micro's sub_common.cc at 90b983c2b computes these in float32,
+	// but the SUB goldens (produced upstream) match float64 arithmetic, as
+	// ADD and TensorFlow Lite use; float64 it is.
+	twice := 2 * float64(max(s1, s2))
+	r1 := float64(s1) / twice
+	r2 := float64(s2) / twice
+	ro := twice / (float64(int32(1)<<p.LeftShift) * float64(so))
 	var err error
 	if p.In1Mult, p.In1Shift, err = smallerThanOne(r1, "input 1"); err != nil {
 		return p, err
