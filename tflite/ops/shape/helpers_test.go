@@ -144,16 +144,6 @@ func run(t testing.TB, name string, opts any, ins []*tv, outs []*op.TensorInfo) 
 	return outT, nil
 }
 
-// mustRun is run that fails the test on error.
-func mustRun(t testing.TB, name string, opts any, ins []*tv, outs []*op.TensorInfo) []*tensor.Tensor {
-	t.Helper()
-	o, err := run(t, name, opts, ins, outs)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return o
-}
-
 func values(t *tensor.Tensor) []float64 {
 	n := t.Shape.Elements()
 	v := make([]float64, n)
@@ -174,8 +164,6 @@ func equalF(a []float64, b []float64) bool {
 	}
 	return true
 }
-
-func fl(v ...float64) []float64 { return v }
 
 // wantErr checks err wraps target.
 func wantErr(t *testing.T, err, target error) {

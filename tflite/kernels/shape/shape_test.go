@@ -1,0 +1,315 @@
+package shape
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+func bytesOf(v []int32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*len(v))
+}
+
+// naiveCopy walks every index of count and copies one element.
+func naiveCopy(dst, src []int32, count, ss, ds []int, sb, db int) {
+	idx := make([]int, len(count))
+	total := 1
+	for _, c := range count {
+		total *= c
+	}
+	for f := 0; f < total; f++ {
+		r := f
+		for d := len(count) - 1; d >= 0; d-- {
+			idx[d] = r % count[d]
+			r /= count[d]
+		}
+		so, do := sb, db
+		for d := range count {
+			so += idx[d] * ss[d]
+			do += idx[d] * ds[d]
+		}
+		dst[do] = src[so]
+	}
+}
+
+func TestCopyPlanMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for iter := range 500 {
+		rank := rng.IntN(5) + 1
+		count := make([]int, rank)
+		for i := range count {
+			count[i] = rng.IntN(4) + 1
+		}
+		// Source: a random permutation of a contiguous layout, possibly
+		// reversed along some axes (negative strides); destination: padded.
+		perm := rng.Perm(rank)
+		shape := make([]int, rank)
+		for i, p := range perm {
+			shape[p] = count[i]
+		}
+		var st [MaxRank]int
+		ContiguousStrides(shape, st[:])
+		ss := make([]int, rank)
+		sb := 0
+		for i, p := range perm {
+			ss[i] = st[p]
+			if rng.IntN(3) == 0 {
+				sb += (count[i] - 1) * ss[i]
+				ss[i] = -ss[i]
+			}
+		}
+		pad := make([]int, rank)
+		for i := range pad {
+			pad[i] = count[i] + rng.IntN(2)
+		}
+		var dt [MaxRank]int
+		ContiguousStrides(pad, dt[:])
+		n := 1
+		for _, c := range pad {
+			n *= c
+		}
+		srcN := 1
+		for _, c := range count {
+			srcN *= c
+		}
+		src := make([]int32, srcN)
+		for i := range src {
+			src[i] = int32(i + 1)
+		}
+		got := make([]int32, n)
+		want := make([]int32, n)
+		naiveCopy(want, src, count, ss, dt[:rank], sb, 0)
+		p, ok := NewCopyPlan(count, ss, dt[:rank], sb, 0, 4)
+		if !ok {
+			t.Fatal("NewCopyPlan refused")
+		}
+		p.Run(bytesOf(got), bytesOf(src))
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("iter %d: count %v src strides %v: got %v want %v", iter, count, ss, got, want)
+			}
+		}
+		if p.Elements() != srcN {
+			t.Fatalf("Elements %d, want %d", p.Elements(), srcN)
+		}
+	}
+}
+
+func TestNewCopyPlanRejects(t *testing.T) {
+	tests := []struct {
+		name            string
+		count, src, dst []int
+		elem            int
+	}{
+		{name: "length mismatch", count: []int{1, 2}, src: []int{1}, dst: []int{1, 2}, elem: 4},
+		{name: "too many dims", count: make([]int, MaxRank+1), src: make([]int, MaxRank+1), dst: make([]int, MaxRank+1), elem: 4},
+		{name: "zero element size", count: []int{1}, src: []int{1}, dst: []int{1}, elem: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := NewCopyPlan(tc.count, tc.src, tc.dst, 0, 0, tc.elem); ok {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestReduceMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for iter := range 300 {
+		rank := rng.IntN(5) + 1
+		shape := make([]int, rank)
+		red := make([]bool, rank)
+		n := 1
+		for i := range shape {
+			shape[i] = rng.IntN(4) + 1
+			red[i] = rng.IntN(2) == 0
+			n *= shape[i]
+		}
+		in := make([]int8, n)
+		for i := range in {
+			in[i] = int8(rng.IntN(256) - 128)
+		}
+		p, ok := NewReducePlan(shape, red)
+		if !ok {
+			t.Fatal("NewReducePlan refused")
+		}
+		// Naive: output index from the kept coordinates.
+		want := make([]int32, p.Outputs())
+		wmax := make([]int8, p.Outputs())
+		for i := range wmax {
+			wmax[i] = -128
+		}
+		idx := make([]int, rank)
+		for f := range n {
+			r := f
+			for d := rank - 1; d >= 0; d-- {
+				idx[d] = r % shape[d]
+				r /= shape[d]
+			}
+			o := 0
+			for d := range rank {
+				if !red[d] {
+					o = o*shape[d] + idx[d]
+				}
+			}
+			want[o] += int32(in[f])
+			wmax[o] = max(wmax[o], in[f])
+		}
+		got := make([]int32, p.Outputs())
+		Reduce(&p, ReduceSum, in, got)
+		gmax := make([]int8, p.Outputs())
+		for i := range gmax {
+			gmax[i] = -128
+		}
+		Reduce(&p, ReduceMax, in, gmax)
+		for i := range got {
+			if got[i] != want[i] || gmax[i] != wmax[i] {
+				t.Fatalf("iter %d shape %v reduce %v: sum %v want %v, max %v want %v", iter, shape, red, got, want, gmax, wmax)
+			}
+		}
+		if p.PerOutput()*p.Outputs() != n {
+			t.Fatalf("PerOutput %d × Outputs %d != %d", p.PerOutput(), p.Outputs(), n)
+		}
+	}
+}
+
+func TestQuantizedMeanParams(t *testing.T) {
+	tests := []struct {
+		name      string
+		m         int32
+		shift     int
+		count     int64
+		mean      bool
+		wantM     int32
+		wantShift int
+	}{
+		{name: "sum unchanged", m: 1 << 30, shift: 1, count: 4, mean: false, wantM: 1 << 30, wantShift: 1},
+		{name: "mean of 4", m: 1 << 30, shift: 1, count: 4, mean: true, wantM: 1 << 30, wantShift: -1},
+		// count 3: shift 1, (2^30<<1)/3 = 715827882.
+		{name: "mean of 3", m: 1 << 30, shift: 1, count: 3, mean: true, wantM: 715827882, wantShift: 0},
+		// 49 = 7×7 global pool: shift 5, (2^30<<5)/49.
+		{name: "mean of 49", m: 1 << 30, shift: 1, count: 49, mean: true, wantM: int32((int64(1<<30) << 5) / 49), wantShift: -4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s := QuantizedMeanParams(tc.m, tc.shift, tc.count, tc.mean)
+			if m != tc.wantM || s != tc.wantShift {
+				t.Fatalf("got (%d,%d), want (%d,%d)", m, s, tc.wantM, tc.wantShift)
+			}
+		})
+	}
+}
+
+func TestNearestIndex(t *testing.T) {
+	tests := []struct {
+		name        string
+		in, out     int
+		align, half bool
+		want        []int
+	}{
+		{name: "upscale 2x", in: 2, out: 4, want: []int{0, 0, 1, 1}},
+		{name: "downscale", in: 4, out: 2, want: []int{0, 2}},
+		{name: "half pixel", in: 2, out: 4, half: true, want: []int{0, 0, 1, 1}},
+		{name: "half pixel 3 to 2", in: 3, out: 2, half: true, want: []int{0, 2}},
+		{name: "align corners", in: 3, out: 5, align: true, want: []int{0, 1, 1, 2, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for x, w := range tc.want {
+				if got := NearestIndex(x, tc.in, tc.out, tc.align, tc.half); got != w {
+					t.Fatalf("x=%d: %d, want %d", x, got, w)
+				}
+			}
+		})
+	}
+}
+
+// TestResizeBilinearIntegerTracksFloat checks the fixed-point kernel
+// against the float one: on int16 data both must agree within one unit
+// (10-bit coordinates lose a little precision).
+func TestResizeBilinearIntegerTracksFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, flags := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+		p := ResizeParams{Batch: 2, InH: 5, InW: 7, Depth: 3, OutH: 9, OutW: 4, AlignCorners: flags[0], HalfPixelCenters: flags[1]}
+		n := p.Batch * p.InH * p.InW * p.Depth
+		in16 := make([]int16, n)
+		inF := make([]float32, n)
+		for i := range in16 {
+			in16[i] = int16(rng.IntN(2000) - 1000)
+			inF[i] = float32(in16[i])
+		}
+		m := p.Batch * p.OutH * p.OutW * p.Depth
+		out16 := make([]int16, m)
+		outF := make([]float32, m)
+		ResizeBilinearInteger(&p, out16, in16)
+		ResizeBilinearFloat(&p, outF, inF)
+		for i := range out16 {
+			if d := float32(out16[i]) - outF[i]; d > 1.5 || d < -1.5 {
+				t.Fatalf("flags %v: element %d integer %d float %v", flags, i, out16[i], outF[i])
+			}
+		}
+	}
+}
+
+func TestRequantize(t *testing.T) {
+	scale, bias := RequantParams(0.5, 1, 3)
+	src := []int8{-128, 3, 4, 127}
+	dst := make([]int8, 4)
+	Requantize(dst, src, scale, bias, -1, -128, 127)
+	// (q-3)·0.5 rounded half away from zero, then -1.
+	want := []int8{-67, -1, 0, 61}
+	for i := range want {
+		if dst[i] != want[i] {
+			t.Fatalf("got %v, want %v", dst, want)
+		}
+	}
+}
+
+func TestFill(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 8, 37} {
+		b := make([]byte, 2*n)
+		Fill(b, []byte{0x34, 0x12})
+		for i := 0; i < n; i++ {
+			if b[2*i] != 0x34 || b[2*i+1] != 0x12 {
+				t.Fatalf("n=%d: %x", n, b)
+			}
+		}
+	}
+}
+
+func BenchmarkCopyPlanTranspose(b *testing.B) {
+	// NHWC → NCHW of a 1×56×56×64 int8 activation.
+	shape := []int{1, 56, 56, 64}
+	var st [MaxRank]int
+	ContiguousStrides(shape, st[:])
+	perm := []int{0, 3, 1, 2}
+	count := make([]int, 4)
+	src := make([]int, 4)
+	for i, p := range perm {
+		count[i], src[i] = shape[p], st[p]
+	}
+	var dt [MaxRank]int
+	ContiguousStrides(count, dt[:])
+	p, _ := NewCopyPlan(count, src, dt[:4], 0, 0, 1)
+	in := make([]byte, 56*56*64)
+	out := make([]byte, len(in))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Run(out, in)
+	}
+}
+
+func BenchmarkReduceMeanInt8(b *testing.B) {
+	// Global average pool of 1×7×7×1280.
+	p, _ := NewReducePlan([]int{1, 7, 7, 1280}, []bool{false, true, true, false})
+	in := make([]int8, 7*7*1280)
+	sums := make([]int32, 1280)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(sums)
+		Reduce(&p, ReduceSum, in, sums)
+	}
+}
