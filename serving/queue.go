@@ -1,0 +1,403 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+)
+
+// queueKey names one model version's queue.
+type queueKey struct {
+	name    string
+	version int64
+}
+
+// job is one request waiting for or in a run.
+type job struct {
+	ctx      context.Context
+	model    Model
+	inputs   []*tensor.Tensor // in model order
+	n        int              // batch items; 0 when the model is not batchable
+	enqueued time.Time
+	done     chan jobResult // buffered 1; receives exactly one result
+}
+
+type jobResult struct {
+	outputs []*tensor.Tensor // every output, in model order, owned by the job
+	timing  Timing
+	err     error
+}
+
+func (j *job) finish(r jobResult) { j.done <- r }
+
+// modelQueue is the admission queue and worker pool of one model version.
+// Its fields are immutable after queue creates it.
+type modelQueue struct {
+	s         *Server
+	key       queueKey
+	label     string // metrics label
+	ch        chan *job
+	workers   int
+	maxBatch  int // > 1 when batching is on
+	delay     time.Duration
+	retryHint time.Duration
+}
+
+// queue returns the queue of l's model version, creating it and starting
+// its workers on first use.
+func (s *Server) queue(l *Loaded) *modelQueue {
+	k := queueKey{l.Name, l.Version}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if q := s.queues[k]; q != nil {
+		return q
+	}
+	c := l.Config
+	q := &modelQueue{s: s, key: k, label: l.Name, workers: c.MaxConcurrency, delay: c.BatchDelay, retryHint: s.cfg.RetryAfter}
+	if q.workers <= 0 {
+		q.workers = s.cfg.MaxConcurrency
+	}
+	depth := c.MaxQueue
+	if depth <= 0 {
+		depth = s.cfg.MaxQueue
+	}
+	q.ch = make(chan *job, depth)
+	if c.MaxBatchSize > 1 && l.Model.Batchable() {
+		q.maxBatch = c.MaxBatchSize
+		if q.delay <= 0 {
+			q.delay = s.cfg.BatchDelay
+		}
+	}
+	s.queues[k] = q
+	for range q.workers {
+		slot := &runSlot{model: l.Name, version: l.Version}
+		s.slots = append(s.slots, slot)
+		s.wg.Add(1)
+		go q.work(slot)
+	}
+	return q
+}
+
+// submit enqueues j or fails at once when the queue is full.
+func (q *modelQueue) submit(j *job) error {
+	select {
+	case <-q.s.stop:
+		return fmt.Errorf("%w: server is shutting down", ErrUnavailable)
+	default:
+	}
+	select {
+	case q.ch <- j:
+		return nil
+	default:
+		q.s.met.shed.WithLabelValues(q.label).Inc()
+		return fmt.Errorf("%w: %s: %d requests queued", ErrOverloaded, q.label, cap(q.ch))
+	}
+}
+
+// worker state: runners keyed by the model instance they run.
+type worker struct {
+	q       *modelQueue
+	slot    *runSlot
+	base    Model          // the model the runners below belong to
+	runners map[int]Runner // batch size (0: as loaded) → runner
+	carry   *job           // dequeued but left for the next batch
+}
+
+func (q *modelQueue) work(slot *runSlot) {
+	defer q.s.wg.Done()
+	w := &worker{q: q, slot: slot}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		j := w.carry
+		w.carry = nil
+		if j == nil {
+			select {
+			case j = <-q.ch:
+			case <-q.s.stop:
+				w.drain()
+				return
+			}
+		}
+		first := time.Now()
+		if !q.live(j, first) {
+			continue
+		}
+		batch := []*job{j}
+		items := j.n
+		if q.maxBatch > 1 && items < q.maxBatch {
+			timer.Reset(q.delay)
+		collect:
+			for items < q.maxBatch {
+				select {
+				case k := <-q.ch:
+					if !q.live(k, time.Now()) {
+						continue
+					}
+					if k.model != j.model || items+k.n > q.maxBatch {
+						w.carry = k
+						break collect
+					}
+					batch = append(batch, k)
+					items += k.n
+				case <-timer.C:
+					break collect
+				case <-q.s.stop:
+					break collect
+				}
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		}
+		w.run(batch, items, first)
+	}
+}
+
+// live checks a dequeued job: one whose deadline passed is dropped and
+// answered without running.
+func (q *modelQueue) live(j *job, now time.Time) bool {
+	if err := j.ctx.Err(); err != nil {
+		q.s.met.dropped.WithLabelValues(q.label).Inc()
+		j.finish(jobResult{err: fmt.Errorf("serving: %s: dropped from the queue after %v: %w", q.label, now.Sub(j.enqueued).Round(time.Microsecond), err)})
+		return false
+	}
+	q.s.met.queue.WithLabelValues(q.label).Observe(now.Sub(j.enqueued).Seconds())
+	return true
+}
+
+// drain fails every queued job at shutdown.
+func (w *worker) drain() {
+	if w.carry != nil {
+		w.carry.finish(jobResult{err: fmt.Errorf("%w: server is shutting down", ErrUnavailable)})
+	}
+	for {
+		select {
+		case j := <-w.q.ch:
+			j.finish(jobResult{err: fmt.Errorf("%w: server is shutting down", ErrUnavailable)})
+		default:
+			return
+		}
+	}
+}
+
+// runner returns a runner of the model planned for batch size n (0: the
+// model as loaded).
+func (w *worker) runner(m Model, n int) (Runner, error) {
+	if w.base != m {
+		w.base, w.runners = m, map[int]Runner{}
+	}
+	if r := w.runners[n]; r != nil {
+		return r, nil
+	}
+	pm := m
+	if n > 0 {
+		var err error
+		if pm, err = m.WithBatch(n); err != nil {
+			return nil, err
+		}
+	}
+	if len(w.runners) >= 16 {
+		clear(w.runners) // bound the arenas one worker keeps
+	}
+	r := pm.NewRunner()
+	w.runners[n] = r
+	return r, nil
+}
+
+// run executes a batch of jobs (all on the same model) and answers each.
+func (w *worker) run(batch []*job, items int, first time.Time) {
+	q := w.q
+	start := time.Now()
+	bw := q.s.met.batchWait.WithLabelValues(q.label)
+	for range batch {
+		bw.Observe(start.Sub(first).Seconds())
+	}
+	fail := func(err error) {
+		for _, j := range batch {
+			j.finish(jobResult{err: err})
+		}
+	}
+	m := batch[0].model
+	inputs := batch[0].inputs
+	if len(batch) > 1 {
+		var err error
+		if inputs, err = concatBatch(batch, items); err != nil {
+			fail(err)
+			return
+		}
+	}
+	r, err := w.runner(m, items)
+	if err != nil {
+		fail(fmt.Errorf("serving: %s: plan batch %d: %w", q.label, items, err))
+		return
+	}
+	ctx, cancel := batchContext(batch)
+	defer cancel()
+	w.slot.begin(r, ctx, start)
+	outs, err := r.Run(ctx, inputs)
+	flagged := w.slot.end()
+	compute := time.Since(start)
+	if flagged {
+		q.s.stalled.Add(-1)
+		q.s.log.Warn("stalled run ended", "model", q.label, "version", q.key.version, "duration", compute, "err", err)
+	}
+	q.s.met.compute.WithLabelValues(q.label).Observe(compute.Seconds())
+	q.s.met.batchSize.WithLabelValues(q.label).Observe(float64(max(items, 1)))
+	if err != nil {
+		fail(fmt.Errorf("serving: %s: %w", q.label, err))
+		return
+	}
+	off := 0
+	for _, j := range batch {
+		res := jobResult{timing: Timing{Queue: first.Sub(j.enqueued), BatchWait: start.Sub(first), Compute: compute, BatchSize: max(items, 1)}}
+		if first.Before(j.enqueued) {
+			res.timing.Queue, res.timing.BatchWait = 0, start.Sub(j.enqueued)
+		}
+		res.outputs = make([]*tensor.Tensor, len(outs))
+		for k, o := range outs {
+			t, err := sliceBatch(o, off, j.n, items, len(batch) > 1)
+			if err != nil {
+				res = jobResult{err: fmt.Errorf("serving: %s: output %q: %w", q.label, o.Name, err)}
+				break
+			}
+			res.outputs[k] = t
+		}
+		off += j.n
+		j.finish(res)
+	}
+}
+
+// batchContext returns the context of a run: the job's own for a single
+// job, else one that ends at the latest deadline of the batch.
+func batchContext(batch []*job) (context.Context, context.CancelFunc) {
+	if len(batch) == 1 {
+		return batch[0].ctx, func() {}
+	}
+	var last time.Time
+	for _, j := range batch {
+		if d, ok := j.ctx.Deadline(); ok && d.After(last) {
+			last = d
+		}
+	}
+	return context.WithDeadline(context.WithoutCancel(batch[0].ctx), last)
+}
+
+// concatBatch joins the jobs' inputs along the leading dimension.
+func concatBatch(batch []*job, items int) ([]*tensor.Tensor, error) {
+	first := batch[0].inputs
+	out := make([]*tensor.Tensor, len(first))
+	for i, t0 := range first {
+		shape := t0.Shape.Clone()
+		shape[0] = items
+		t, err := tensor.New(t0.DType, shape)
+		if err != nil {
+			return nil, err
+		}
+		t.Name = t0.Name
+		off := 0
+		for _, j := range batch {
+			off += copy(t.Data[off:], j.inputs[i].Data)
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+var errSplit = errors.New("batched output has no leading batch dimension to split")
+
+// sliceBatch copies items [off, off+n) of a batched output (or the whole
+// output when not batched), so that the result outlives the runner.
+func sliceBatch(o *tensor.Tensor, off, n, items int, batched bool) (*tensor.Tensor, error) {
+	t := &tensor.Tensor{Name: o.Name, DType: o.DType, Quant: o.Quant}
+	if !batched {
+		t.Shape = o.Shape.Clone()
+		t.Data = append([]byte(nil), o.Data...)
+		return t, nil
+	}
+	if len(o.Shape) == 0 || o.Shape[0] != items || items == 0 {
+		return nil, errSplit
+	}
+	row := len(o.Data) / items
+	t.Shape = o.Shape.Clone()
+	t.Shape[0] = n
+	t.Data = append([]byte(nil), o.Data[off*row:(off+n)*row]...)
+	return t, nil
+}
+
+// runSlot is what the watchdog sees of one worker. Guarded by mu.
+type runSlot struct {
+	model   string
+	version int64
+
+	mu       sync.Mutex
+	runner   Runner // nil when idle
+	deadline time.Time
+	start    time.Time
+	flagged  bool
+}
+
+func (s *runSlot) begin(r Runner, ctx context.Context, start time.Time) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		d = start.Add(24 * time.Hour)
+	}
+	s.mu.Lock()
+	s.runner, s.deadline, s.start, s.flagged = r, d, start, false
+	s.mu.Unlock()
+}
+
+// end marks the slot idle and reports whether the watchdog flagged the run.
+func (s *runSlot) end() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.flagged
+	s.runner, s.flagged = nil, false
+	return f
+}
+
+// watchdog flags runs that overrun their deadline by StallMargin: it logs
+// the model and the operator running, counts the stall and keeps Ready
+// false until the run ends.
+func (s *Server) watchdog() {
+	defer s.wg.Done()
+	tick := max(s.cfg.StallMargin/4, 5*time.Millisecond)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			slots := append([]*runSlot(nil), s.slots...)
+			s.mu.Unlock()
+			for _, sl := range slots {
+				s.checkSlot(sl, now)
+			}
+		}
+	}
+}
+
+func (s *Server) checkSlot(sl *runSlot, now time.Time) {
+	sl.mu.Lock()
+	if sl.runner == nil || sl.flagged || now.Before(sl.deadline.Add(s.cfg.StallMargin)) {
+		sl.mu.Unlock()
+		return
+	}
+	sl.flagged = true
+	r, start, deadline := sl.runner, sl.start, sl.deadline
+	s.stalled.Add(1)
+	sl.mu.Unlock()
+	idx, op := r.CurrentOp()
+	s.met.stalls.WithLabelValues(sl.model).Inc()
+	s.log.Error("stalled run: not ready until it ends", "model", sl.model, "version", sl.version,
+		"op_index", idx, "op", op, "running", now.Sub(start).Round(time.Millisecond), "past_deadline", now.Sub(deadline).Round(time.Millisecond))
+}

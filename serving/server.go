@@ -1,0 +1,401 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+)
+
+// Config configures a Server. Zero fields take the defaults in their
+// comments.
+type Config struct {
+	// Source finds and loads models. Required.
+	Source ModelSource
+	// Logger receives structured logs (default slog.Default()).
+	Logger *slog.Logger
+
+	// DefaultTimeout is the deadline of requests that give none and whose
+	// model config sets none (default 10s).
+	DefaultTimeout time.Duration
+	// MaxTimeout caps any requested deadline (default 5m).
+	MaxTimeout time.Duration
+	// MaxConcurrency is the default number of runs in flight per model
+	// (default GOMAXPROCS).
+	MaxConcurrency int
+	// MaxQueue is the default number of requests waiting per model
+	// (default 64).
+	MaxQueue int
+	// BatchDelay is the default longest wait for a batch to fill when a
+	// model enables batching (default 2ms).
+	BatchDelay time.Duration
+	// RetryAfter is the Retry-After sent with 429 and 503 (default 1s).
+	RetryAfter time.Duration
+	// StallMargin is how far past its deadline a run must be to count as
+	// stalled (default 1s).
+	StallMargin time.Duration
+
+	// MaxBodyBytes caps a request body as sent (default 64 MiB).
+	MaxBodyBytes int64
+	// MaxDecodedBytes caps a request body after Content-Encoding is undone
+	// (default 256 MiB).
+	MaxDecodedBytes int64
+	// MaxElements caps the tensor elements of one request (default 1<<24).
+	MaxElements int
+
+	// Preload lists models to load and warm before the server reports
+	// ready (see Server.Preload).
+	Preload []string
+	// AuthToken, when set, is the bearer token every request except
+	// /v2/health/* must carry.
+	AuthToken string
+}
+
+func (c *Config) withDefaults() error {
+	if c.Source == nil {
+		return errors.New("serving: Config.Source is required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.DefaultTimeout, 10*time.Second)
+	def(&c.MaxTimeout, 5*time.Minute)
+	def(&c.BatchDelay, 2*time.Millisecond)
+	def(&c.RetryAfter, time.Second)
+	def(&c.StallMargin, time.Second)
+	if c.MaxConcurrency <= 0 {
+		c.MaxConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxQueue <= 0 {
+		c.MaxQueue = 64
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 64 << 20
+	}
+	if c.MaxDecodedBytes <= 0 {
+		c.MaxDecodedBytes = 256 << 20
+	}
+	if c.MaxElements <= 0 {
+		c.MaxElements = 1 << 24
+	}
+	return nil
+}
+
+// Server is the serving core and its HTTP API. It is safe for concurrent
+// use. Create it with New and stop it with Close.
+type Server struct {
+	cfg     Config // immutable after New
+	log     *slog.Logger
+	met     *metrics
+	mux     *http.ServeMux
+	stop    chan struct{} // closed by Close
+	wg      sync.WaitGroup
+	closing atomic.Bool
+	warming atomic.Bool  // Preload pending or running
+	stalled atomic.Int64 // runs flagged by the watchdog and not yet ended
+	reqID   atomic.Uint64
+
+	mu     sync.Mutex
+	queues map[queueKey]*modelQueue // guarded by mu
+	slots  []*runSlot               // guarded by mu; one per worker
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a Server. It starts the stall watchdog; Close stops it.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.withDefaults(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		met:    newMetrics(cfg.Source),
+		stop:   make(chan struct{}),
+		queues: map[queueKey]*modelQueue{},
+	}
+	s.warming.Store(len(cfg.Preload) > 0)
+	s.routes()
+	s.wg.Add(1)
+	go s.watchdog()
+	return s, nil
+}
+
+// Close stops admitting requests, fails queued ones with ErrUnavailable,
+// waits for running ones to end and stops every goroutine the Server
+// started. It does not close the ModelSource.
+func (s *Server) Close() error {
+	if s.closing.Swap(true) {
+		return nil
+	}
+	close(s.stop)
+	s.wg.Wait()
+	return nil
+}
+
+// Live reports whether the server is serving (not closed).
+func (s *Server) Live() bool { return !s.closing.Load() }
+
+// Ready reports whether the server should receive traffic: preloading is
+// done, no run is stalled and the server is not closing.
+func (s *Server) Ready() bool {
+	return !s.closing.Load() && !s.warming.Load() && s.stalled.Load() == 0
+}
+
+// Drain makes Ready report false so that load balancers stop sending
+// traffic before a shutdown; requests are still served.
+func (s *Server) Drain() { s.warming.Store(true) }
+
+// Preload loads every model in Config.Preload and warms it with one run on
+// zero inputs; Ready reports false until it returns nil.
+func (s *Server) Preload(ctx context.Context) error {
+	for _, name := range s.cfg.Preload {
+		if err := s.warm(ctx, name); err != nil {
+			return fmt.Errorf("serving: preload %q: %w", name, err)
+		}
+		s.log.Info("model warm", "model", name)
+	}
+	s.warming.Store(false)
+	return nil
+}
+
+func (s *Server) warm(ctx context.Context, name string) error {
+	l, err := s.cfg.Source.Get(ctx, Ref{Model: name})
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	m := l.Model
+	if m.Batchable() {
+		if m, err = m.WithBatch(1); err != nil {
+			return err
+		}
+	}
+	ins := make([]*tensor.Tensor, 0, len(m.Inputs()))
+	for _, sp := range m.Inputs() {
+		t, err := tensor.New(sp.DType, sp.Shape)
+		if err != nil {
+			return err
+		}
+		t.Name = sp.Name
+		ins = append(ins, t)
+	}
+	_, err = m.NewRunner().Run(ctx, ins)
+	return err
+}
+
+// Request is one inference request to Predict.
+type Request struct {
+	Ref
+	// Inputs are matched to the model's inputs by Name. A model with one
+	// input also takes one tensor of any name.
+	Inputs []*tensor.Tensor
+	// Outputs names the outputs wanted, in order; empty means all, in
+	// signature order.
+	Outputs []string
+	// Timeout bounds the request; 0 takes the model's or the Server's
+	// default. It is capped by Config.MaxTimeout.
+	Timeout time.Duration
+}
+
+// Timing breaks down where a request spent its time.
+type Timing struct {
+	Queue     time.Duration // waiting for a worker
+	BatchWait time.Duration // waiting for the batch to fill
+	Compute   time.Duration // engine run (shared with the batch)
+	BatchSize int           // items in the run
+}
+
+// Response is the result of Predict. The Outputs belong to the caller.
+type Response struct {
+	Model   string
+	Version int64
+	Outputs []*tensor.Tensor
+	Timing  Timing
+}
+
+// Predict runs one inference request under admission control: it resolves
+// the model, checks the inputs, waits for a slot in the model's bounded
+// queue (failing at once with ErrOverloaded when full), may be batched with
+// concurrent requests, and never waits past its deadline.
+func (s *Server) Predict(ctx context.Context, req *Request) (*Response, error) {
+	ctx, cancel := s.withDeadline(ctx, req.Timeout)
+	defer cancel()
+	l, err := s.acquire(ctx, req.Ref)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	ctx, cancel2 := s.modelDeadline(ctx, l, req.Timeout)
+	defer cancel2()
+	return s.predictLoaded(ctx, l, req)
+}
+
+// withDeadline bounds ctx by the requested timeout, or the default.
+func (s *Server) withDeadline(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		timeout = s.cfg.DefaultTimeout
+	}
+	timeout = min(timeout, s.cfg.MaxTimeout)
+	return context.WithTimeout(ctx, timeout)
+}
+
+// modelDeadline tightens ctx to the model's own default timeout when the
+// request gave none.
+func (s *Server) modelDeadline(ctx context.Context, l *Loaded, requested time.Duration) (context.Context, context.CancelFunc) {
+	if requested > 0 || l.Config.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, l.Config.Timeout)
+}
+
+func (s *Server) acquire(ctx context.Context, ref Ref) (*Loaded, error) {
+	if s.closing.Load() {
+		return nil, fmt.Errorf("%w: server is shutting down", ErrUnavailable)
+	}
+	if err := CheckModelName(ref.Model); err != nil {
+		return nil, err
+	}
+	l, err := s.cfg.Source.Get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// predictLoaded runs req on the pinned model l; ctx carries the deadline.
+func (s *Server) predictLoaded(ctx context.Context, l *Loaded, req *Request) (*Response, error) {
+	s.met.inFlight.Inc()
+	defer s.met.inFlight.Dec()
+	m := l.Model
+	ins, n, err := matchInputs(m, req.Inputs, s.cfg.MaxElements)
+	if err != nil {
+		return nil, err
+	}
+	outIdx, err := matchOutputs(m, req.Outputs)
+	if err != nil {
+		return nil, err
+	}
+	q := s.queue(l)
+	j := &job{ctx: ctx, model: m, inputs: ins, n: n, done: make(chan jobResult, 1), enqueued: time.Now()}
+	if err := q.submit(j); err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-j.done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		outs := make([]*tensor.Tensor, len(outIdx))
+		for i, k := range outIdx {
+			outs[i] = r.outputs[k]
+		}
+		return &Response{Model: l.Name, Version: l.Version, Outputs: outs, Timing: r.timing}, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("serving: %s: %w", l.Name, context.Cause(ctx))
+	}
+}
+
+// matchInputs orders the request's tensors as the model's inputs and checks
+// dtypes and shapes. It returns the batch size (items along the leading
+// dimension) when the model is Batchable, else 0.
+func matchInputs(m Model, given []*tensor.Tensor, maxElements int) ([]*tensor.Tensor, int, error) {
+	specs := m.Inputs()
+	if len(given) != len(specs) {
+		return nil, 0, fmt.Errorf("%w: model takes %d inputs, request has %d", ErrInvalid, len(specs), len(given))
+	}
+	out := make([]*tensor.Tensor, len(specs))
+	total := 0
+	for _, t := range given {
+		if t == nil {
+			return nil, 0, fmt.Errorf("%w: nil input", ErrInvalid)
+		}
+		k := -1
+		for i, sp := range specs {
+			if sp.Name == t.Name {
+				k = i
+				break
+			}
+		}
+		if k < 0 && len(specs) == 1 {
+			k = 0
+		}
+		if k < 0 {
+			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, t.Name)
+		}
+		if out[k] != nil {
+			return nil, 0, fmt.Errorf("%w: input %q given twice", ErrInvalid, specs[k].Name)
+		}
+		if err := t.Validate(); err != nil {
+			return nil, 0, fmt.Errorf("%w: input %q: %v", ErrInvalid, specs[k].Name, err)
+		}
+		total += t.Shape.Elements()
+		if total > maxElements {
+			return nil, 0, &LimitError{Limit: "MaxElements", Max: int64(maxElements)}
+		}
+		out[k] = t
+	}
+	batch := 0
+	batchable := m.Batchable()
+	for i, sp := range specs {
+		t := out[i]
+		if t.DType != sp.DType {
+			return nil, 0, fmt.Errorf("%w: input %q is %s, model wants %s", ErrInvalid, sp.Name, t.DType, sp.DType)
+		}
+		ok := len(t.Shape) == len(sp.Shape)
+		for d := 0; ok && d < len(sp.Shape); d++ {
+			if sp.Shape[d] >= 0 && t.Shape[d] != sp.Shape[d] && !(d == 0 && batchable) {
+				ok = false
+			}
+		}
+		if !ok {
+			return nil, 0, fmt.Errorf("%w: input %q has shape %s, model wants %s", ErrInvalid, sp.Name, t.Shape, sp.Shape)
+		}
+		if batchable {
+			if t.Shape[0] < 1 {
+				return nil, 0, fmt.Errorf("%w: input %q has an empty batch", ErrInvalid, sp.Name)
+			}
+			if i > 0 && t.Shape[0] != batch {
+				return nil, 0, fmt.Errorf("%w: inputs disagree on the batch size (%d and %d)", ErrInvalid, batch, t.Shape[0])
+			}
+			batch = t.Shape[0]
+		}
+	}
+	return out, batch, nil
+}
+
+func matchOutputs(m Model, names []string) ([]int, error) {
+	specs := m.Outputs()
+	if len(names) == 0 {
+		idx := make([]int, len(specs))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	idx := make([]int, len(names))
+	for i, n := range names {
+		idx[i] = -1
+		for k, sp := range specs {
+			if sp.Name == n {
+				idx[i] = k
+			}
+		}
+		if idx[i] < 0 {
+			return nil, fmt.Errorf("%w: model has no output %q", ErrInvalid, n)
+		}
+	}
+	return idx, nil
+}

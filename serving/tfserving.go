@@ -1,0 +1,424 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
+)
+
+// v1Path is a parsed TensorFlow Serving REST path:
+// /v1/models/{m}[/versions/{v}|/labels/{l}][/metadata|:verb].
+type v1Path struct {
+	ref      Ref
+	metadata bool
+	verb     string // "predict", "classify", "regress" or "" (status)
+}
+
+func parseV1Path(p string) (v1Path, error) {
+	var out v1Path
+	rest, ok := strings.CutPrefix(p, "/v1/models/")
+	if !ok {
+		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, p)
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		out.verb = rest[i+1:]
+		rest = rest[:i]
+		if out.verb == "" {
+			return out, fmt.Errorf("%w: empty method after ':'", ErrInvalid)
+		}
+	}
+	parts := strings.Split(rest, "/")
+	out.ref.Model = parts[0]
+	parts = parts[1:]
+	if len(parts) >= 2 && (parts[0] == "versions" || parts[0] == "labels") {
+		if parts[0] == "versions" {
+			v, err := strconv.ParseInt(parts[1], 10, 64)
+			if err != nil || v <= 0 {
+				return out, fmt.Errorf("%w: version %q is not a positive integer", ErrInvalid, parts[1])
+			}
+			out.ref.Version = v
+		} else {
+			if parts[1] == "" {
+				return out, fmt.Errorf("%w: empty label", ErrInvalid)
+			}
+			out.ref.Label = parts[1]
+		}
+		parts = parts[2:]
+	}
+	switch {
+	case len(parts) == 1 && parts[0] == "metadata" && out.verb == "":
+		out.metadata = true
+	case len(parts) != 0:
+		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, p)
+	}
+	return out, CheckModelName(out.ref.Model)
+}
+
+func (s *Server) handleV1(w http.ResponseWriter, r *http.Request) {
+	p, err := parseV1Path(r.URL.Path)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch {
+	case p.verb == "predict" && r.Method == http.MethodPost:
+		s.handleV1Predict(w, r, p.ref)
+	case p.verb == "classify" || p.verb == "regress":
+		s.writeError(w, r, fmt.Errorf("%w: :%s needs a TensorFlow example-based signature; use :predict", ErrUnimplemented, p.verb))
+	case p.verb != "":
+		s.writeError(w, r, fmt.Errorf("%w: unknown method :%s", ErrNotFound, p.verb))
+	case r.Method != http.MethodGet:
+		w.Header().Set("Allow", "GET")
+		s.writeJSON(w, r, http.StatusMethodNotAllowed, []byte(`{"error":"method not allowed"}`))
+	case p.metadata:
+		s.handleV1Metadata(w, r, p.ref)
+	default:
+		s.handleV1Status(w, r, p.ref)
+	}
+}
+
+// findStatus returns the repository entry of ref.Model, narrowed to the
+// version ref names.
+func (s *Server) findStatus(ctx context.Context, ref Ref) (ModelStatus, error) {
+	idx, err := s.cfg.Source.Index(ctx)
+	if err != nil {
+		return ModelStatus{}, err
+	}
+	for _, ms := range idx {
+		if ms.Name != ref.Model {
+			continue
+		}
+		want := ref.Version
+		if ref.Label != "" {
+			v, ok := ms.Config.Labels[ref.Label]
+			if !ok {
+				return ModelStatus{}, fmt.Errorf("%w: model %q has no label %q", ErrNotFound, ref.Model, ref.Label)
+			}
+			want = v
+		}
+		if want == 0 {
+			return ms, nil
+		}
+		for _, vs := range ms.Versions {
+			if vs.Version == want {
+				ms.Versions = []VersionStatus{vs}
+				return ms, nil
+			}
+		}
+		return ModelStatus{}, fmt.Errorf("%w: model %q has no version %d", ErrNotFound, ref.Model, want)
+	}
+	return ModelStatus{}, fmt.Errorf("%w: model %q", ErrNotFound, ref.Model)
+}
+
+func (s *Server) handleV1Status(w http.ResponseWriter, r *http.Request, ref Ref) {
+	ms, err := s.findStatus(r.Context(), ref)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	b := []byte(`{"model_version_status":[`)
+	for i, vs := range ms.Versions {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		state, code := "AVAILABLE", "OK"
+		switch vs.State {
+		case "LOADING":
+			state = "LOADING"
+		case "UNAVAILABLE":
+			state, code = "END", "UNAVAILABLE"
+		}
+		b = fmt.Appendf(b, `{"version":"%d","state":"%s","status":{"error_code":"%s","error_message":%s}}`, vs.Version, state, code, quoteJSON(vs.Reason))
+	}
+	b = append(b, "]}"...)
+	s.writeJSON(w, r, http.StatusOK, b)
+}
+
+// tfDType returns TensorFlow's DataType enum name for dt.
+func tfDType(dt tensor.DType) string {
+	switch dt {
+	case tensor.Float32:
+		return "DT_FLOAT"
+	case tensor.Float16:
+		return "DT_HALF"
+	case tensor.Float64:
+		return "DT_DOUBLE"
+	case tensor.Bool:
+		return "DT_BOOL"
+	case tensor.String:
+		return "DT_STRING"
+	}
+	return "DT_" + strings.ToUpper(dt.String())
+}
+
+func appendSigTensors(b []byte, specs []tflite.TensorSpec) []byte {
+	b = append(b, '{')
+	for i, sp := range specs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, quoteJSON(sp.Name)...)
+		b = append(b, `:{"dtype":"`...)
+		b = append(b, tfDType(sp.DType)...)
+		b = append(b, `","tensor_shape":{"dim":[`...)
+		for k, d := range sp.Shape {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"size":"%d","name":""}`, d)
+		}
+		b = append(b, `],"unknown_rank":false},"name":`...)
+		b = append(b, quoteJSON(sp.Name)...)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func (s *Server) handleV1Metadata(w http.ResponseWriter, r *http.Request, ref Ref) {
+	ctx, cancel := s.withDeadline(r.Context(), 0)
+	defer cancel()
+	l, err := s.acquire(ctx, ref)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer l.Release()
+	b := fmt.Appendf(nil, `{"model_spec":{"name":%s,"signature_name":"","version":"%d"},"metadata":{"signature_def":{"signature_def":{"serving_default":{"inputs":`,
+		quoteJSON(l.Name), l.Version)
+	b = appendSigTensors(b, l.Model.Inputs())
+	b = append(b, `,"outputs":`...)
+	b = appendSigTensors(b, l.Model.Outputs())
+	b = append(b, `,"method_name":"tensorflow/serving/predict"}}}}}`...)
+	s.writeJSON(w, r, http.StatusOK, b)
+}
+
+func (s *Server) jsonLimits() tensor.JSONLimits {
+	return tensor.JSONLimits{MaxDepth: 64, MaxValues: s.cfg.MaxElements + 1024}
+}
+
+func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref) {
+	start := time.Now()
+	model := ""
+	var err error
+	defer func() { s.observe(model, err, start) }()
+	fail := func(e error) { err = e; s.writeError(w, r, e) }
+
+	body, err := s.readBody(w, r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	timeout, err := requestTimeout(r.Header)
+	if err != nil {
+		fail(err)
+		return
+	}
+	doc, err := tensor.ParseJSON(body, s.jsonLimits())
+	if err != nil {
+		fail(fmt.Errorf("%w: %w", ErrInvalid, err))
+		return
+	}
+	if doc.Kind != tensor.JSONObject {
+		fail(fmt.Errorf("%w: request body must be a JSON object", ErrInvalid))
+		return
+	}
+	if t := doc.Get("timeout"); t != nil && timeout == 0 {
+		if timeout, err = jsonTimeout(t, time.Second); err != nil {
+			fail(err)
+			return
+		}
+	}
+	ctx, cancel := s.withDeadline(r.Context(), timeout)
+	defer cancel()
+	l, err := s.acquire(ctx, ref)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer l.Release()
+	model = l.Name
+	ctx, cancel2 := s.modelDeadline(ctx, l, timeout)
+	defer cancel2()
+	ins, rows, err := decodeV1Inputs(doc, l.Model.Inputs(), s.cfg.MaxElements)
+	if err != nil {
+		fail(err)
+		return
+	}
+	resp, err := s.predictLoaded(ctx, l, &Request{Ref: ref, Inputs: ins, Timeout: timeout})
+	if err != nil {
+		fail(err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, encodeV1Outputs(resp.Outputs, rows))
+}
+
+// jsonTimeout reads a timeout parameter: a number in unit, or a duration
+// string.
+func jsonTimeout(v *tensor.JSONValue, unit time.Duration) (time.Duration, error) {
+	switch v.Kind {
+	case tensor.JSONNumber:
+		f, err := strconv.ParseFloat(string(v.Text), 64)
+		if err != nil || f <= 0 || f*float64(unit) > float64(24*time.Hour) {
+			return 0, fmt.Errorf("%w: timeout %s is not a positive number", ErrInvalid, v.Text)
+		}
+		return time.Duration(f * float64(unit)), nil
+	case tensor.JSONString:
+		return parseTimeout(string(v.Text))
+	}
+	return 0, fmt.Errorf("%w: timeout must be a number or a duration string", ErrInvalid)
+}
+
+// isNamedObject reports whether v is an object of named tensors (not a
+// {"b64": ...} value).
+func isNamedObject(v *tensor.JSONValue) bool {
+	return v.Kind == tensor.JSONObject && !(len(v.Keys) == 1 && v.Keys[0] == "b64")
+}
+
+// decodeV1Inputs decodes the row ("instances") or columnar ("inputs")
+// format. rows is the number of instances, or -1 for the columnar format.
+func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElements int) ([]*tensor.Tensor, int, error) {
+	inst, cols := doc.Get("instances"), doc.Get("inputs")
+	switch {
+	case inst != nil && cols != nil:
+		return nil, 0, fmt.Errorf("%w: give either \"instances\" or \"inputs\", not both", ErrInvalid)
+	case inst == nil && cols == nil:
+		return nil, 0, fmt.Errorf("%w: missing \"instances\" or \"inputs\"", ErrInvalid)
+	case inst != nil:
+		if inst.Kind != tensor.JSONArray || len(inst.Items) == 0 {
+			return nil, 0, fmt.Errorf("%w: \"instances\" must be a non-empty list", ErrInvalid)
+		}
+		rows := len(inst.Items)
+		if !isNamedObject(&inst.Items[0]) {
+			if len(specs) != 1 {
+				return nil, 0, fmt.Errorf("%w: the model has %d inputs: each instance must be an object naming them", ErrInvalid, len(specs))
+			}
+			t, err := tensor.FromJSON(inst, specs[0].DType, nil, maxElements)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%w: instances: %w", ErrInvalid, err)
+			}
+			t.Name = specs[0].Name
+			return []*tensor.Tensor{t}, rows, nil
+		}
+		out := make([]*tensor.Tensor, 0, len(specs))
+		for _, sp := range specs {
+			col := tensor.JSONValue{Kind: tensor.JSONArray, Items: make([]tensor.JSONValue, rows)}
+			for i := range inst.Items {
+				row := &inst.Items[i]
+				if !isNamedObject(row) {
+					return nil, 0, fmt.Errorf("%w: instance %d is not an object like instance 0", ErrInvalid, i)
+				}
+				if len(row.Keys) != len(specs) {
+					return nil, 0, fmt.Errorf("%w: instance %d has %d inputs, the model takes %d", ErrInvalid, i, len(row.Keys), len(specs))
+				}
+				v := row.Get(sp.Name)
+				if v == nil {
+					return nil, 0, fmt.Errorf("%w: instance %d lacks input %q", ErrInvalid, i, sp.Name)
+				}
+				col.Items[i] = *v
+			}
+			t, err := tensor.FromJSON(&col, sp.DType, nil, maxElements)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, sp.Name, err)
+			}
+			t.Name = sp.Name
+			out = append(out, t)
+		}
+		return out, rows, nil
+	}
+	if !isNamedObject(cols) {
+		if len(specs) != 1 {
+			return nil, 0, fmt.Errorf("%w: the model has %d inputs: \"inputs\" must be an object naming them", ErrInvalid, len(specs))
+		}
+		t, err := tensor.FromJSON(cols, specs[0].DType, nil, maxElements)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: inputs: %w", ErrInvalid, err)
+		}
+		t.Name = specs[0].Name
+		return []*tensor.Tensor{t}, -1, nil
+	}
+	out := make([]*tensor.Tensor, 0, len(cols.Keys))
+	for i, name := range cols.Keys {
+		var sp *tflite.TensorSpec
+		for k := range specs {
+			if specs[k].Name == name {
+				sp = &specs[k]
+			}
+		}
+		if sp == nil {
+			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, name)
+		}
+		t, err := tensor.FromJSON(&cols.Items[i], sp.DType, nil, maxElements)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, name, err)
+		}
+		t.Name = name
+		out = append(out, t)
+	}
+	return out, -1, nil
+}
+
+// rowView returns row i of t (sharing its data).
+func rowView(t *tensor.Tensor, i int) *tensor.Tensor {
+	n := len(t.Data) / t.Shape[0]
+	return &tensor.Tensor{DType: t.DType, Shape: t.Shape[1:], Data: t.Data[i*n : (i+1)*n]}
+}
+
+// encodeV1Outputs encodes "predictions" (row format, rows >= 0) or
+// "outputs" (columnar). A single output is written without its name.
+func encodeV1Outputs(outs []*tensor.Tensor, rows int) []byte {
+	b := make([]byte, 0, 256)
+	if rows >= 0 {
+		splittable := true
+		for _, o := range outs {
+			if len(o.Shape) == 0 || o.Shape[0] != rows {
+				splittable = false
+			}
+		}
+		if splittable {
+			b = append(b, `{"predictions":[`...)
+			for i := range rows {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if len(outs) == 1 {
+					b = tensor.AppendJSON(b, rowView(outs[0], i))
+					continue
+				}
+				b = append(b, '{')
+				for k, o := range outs {
+					if k > 0 {
+						b = append(b, ',')
+					}
+					b = append(b, quoteJSON(o.Name)...)
+					b = append(b, ':')
+					b = tensor.AppendJSON(b, rowView(o, i))
+				}
+				b = append(b, '}')
+			}
+			return append(b, "]}"...)
+		}
+		b = append(b, `{"predictions":`...)
+	} else {
+		b = append(b, `{"outputs":`...)
+	}
+	if len(outs) == 1 {
+		b = tensor.AppendJSON(b, outs[0])
+		return append(b, '}')
+	}
+	b = append(b, '{')
+	for k, o := range outs {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, quoteJSON(o.Name)...)
+		b = append(b, ':')
+		b = tensor.AppendJSON(b, o)
+	}
+	return append(b, "}}"...)
+}
