@@ -1,6 +1,8 @@
 package conv
 
 import (
+	"fmt"
+
 	"github.com/edgeinfer/edgeinfer/tensor"
 	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
@@ -23,8 +25,8 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 	if len(n.Inputs) == 4 {
 		bias = n.Inputs[3]
 	}
-	if shp.DType != tensor.Int32 || !shp.IsConst() || shp.Shape.Elements() != 4 {
-		return op.Kernel{}, n.Errorf("output_shape must be a constant int32 vector of 4 values")
+	if shp.DType != tensor.Int32 || shp.Shape.Elements() != 4 {
+		return op.Kernel{}, n.Invalidf("output_shape must be an int32 vector of 4 values")
 	}
 	if err := checkDims(n, in, "input", 4); err != nil {
 		return op.Kernel{}, err
@@ -35,7 +37,17 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 	if err := checkWindow(n, o.Padding, o.StrideH, o.StrideW, 1, 1); err != nil {
 		return op.Kernel{}, err
 	}
-	os := shp.ConstTensor().Int32s()
+	// A constant output_shape gives the output's shape; a computed one must
+	// equal the output shape declared in the file, checked at each Eval.
+	var os []int32
+	if shp.IsConst() {
+		os = shp.ConstTensor().Int32s()
+	} else if len(out.Shape) == 4 {
+		os = []int32{int32(out.Shape[0]), int32(min(out.Shape[1], maxDim)), int32(min(out.Shape[2], maxDim)), int32(min(out.Shape[3], maxDim))}
+	} else {
+		return op.Kernel{}, n.Errorf("output_shape is computed and the output has no declared 4-D shape")
+	}
+	dynamic := !shp.IsConst()
 	g := kconv.Geom{Batch: in.Shape[0], InH: in.Shape[1], InW: in.Shape[2], InC: in.Shape[3],
 		OutH: int(os[1]), OutW: int(os[2]), OutC: int(os[3]), KH: f.Shape[1], KW: f.Shape[2], FilterInC: f.Shape[3],
 		StrideH: o.StrideH, StrideW: o.StrideW, DilH: 1, DilW: 1}
@@ -53,12 +65,29 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
 	}
 	elems := out.Shape.Elements()
+	want := [4]int32{int32(g.Batch), int32(g.OutH), int32(g.OutW), int32(g.OutC)}
+	k, err := transposeKernel(n, &g, o.Activation, in, f, bias, out, elems)
+	if err != nil || !dynamic {
+		return k, err
+	}
+	eval := k.Eval
+	k.Eval = func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+		if got := ins[0].Int32s(); len(got) != 4 || [4]int32(got) != want {
+			return fmt.Errorf("op %d (%s): output_shape %v differs from the planned %v: %w", n.Index, n.Op, got, want, op.ErrInput)
+		}
+		return eval(x, ins, outs)
+	}
+	return k, nil
+}
+
+func transposeKernel(n *op.Node, gp *kconv.Geom, act op.Activation, in, f, bias, out *op.TensorInfo, elems int) (op.Kernel, error) {
+	g := *gp
 	switch {
 	case in.DType == tensor.Float32 && f.DType == tensor.Float32:
 		if err := checkBias(n, bias, g.OutC, tensor.Float32); err != nil {
 			return op.Kernel{}, err
 		}
-		act, err := actFloat(n, o.Activation)
+		act, err := actFloat(n, act)
 		if err != nil {
 			return op.Kernel{}, err
 		}
@@ -71,7 +100,7 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
 			return op.Kernel{}, err
 		}
-		q, err := int8Requant(n, in, f, out, o.Activation, 0, g.OutC)
+		q, err := int8Requant(n, in, f, out, act, 0, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
 		}
@@ -85,7 +114,7 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 		if err := checkBias(n, bias, g.OutC, tensor.Int16, tensor.Int32, tensor.Int64); err != nil {
 			return op.Kernel{}, err
 		}
-		q, err := int8Requant(n, in, f, out, o.Activation, 0, g.OutC)
+		q, err := int8Requant(n, in, f, out, act, 0, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
 		}
