@@ -1,10 +1,18 @@
 package tflite
 
-import "github.com/edgeinfer/edgeinfer/tflite/op"
+import (
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/shape"
+)
 
 // BuiltinResolver returns a resolver holding every operator the engine
 // implements. Each call builds a new value.
 func BuiltinResolver() *op.Resolver {
 	r := op.NewResolver()
+	conv.Register(r)
+	elementwise.Register(r)
+	shape.Register(r)
 	return r
 }
