@@ -182,8 +182,6 @@ func srdhm16(a, b int16) int16 {
 	return int16((ab + nudge) / (1 << 15))
 }
 
-// roundHalfAway rounds half away from zero (C's round/roundf).
-func roundHalfAway(x float64) float64 { return math.Round(x) }
 
 // roundF32 is roundf on a float32.
 func roundF32(x float32) float32 { return float32(math.Round(float64(x))) }
