@@ -70,9 +70,6 @@ const (
 	// loads, model listings): beyond it expired records are swept and new
 	// failures are not remembered.
 	maxRemembered = 4096
-	// maxGetAttempts bounds the retries of a Get whose freshly loaded model
-	// was evicted before the caller could pin it.
-	maxGetAttempts = 4
 )
 
 // Cache keeps models loaded from a Repository warm, bounded by bytes. It is
@@ -124,9 +121,12 @@ type entry[V any] struct {
 
 // flight is one load in progress; done is closed when entry/err are set.
 type flight[V any] struct {
-	done  chan struct{}
-	entry *entry[V]
-	err   error
+	key      Key
+	done     chan struct{}
+	entry    *entry[V] // set before done is closed
+	err      error     // set before done is closed
+	waiters  int       // guarded by Cache.mu; Gets waiting, each owed a pin
+	finished bool      // guarded by Cache.mu; entry and err are set
 }
 
 type failure struct {
@@ -299,53 +299,55 @@ func (c *Cache[V]) resolve(ctx context.Context, ref Ref) (Key, error) {
 }
 
 func (c *Cache[V]) get(ctx context.Context, key Key) (*Handle[V], error) {
-	for attempt := 0; attempt < maxGetAttempts; attempt++ {
-		now := time.Now()
-		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
-			return nil, ErrClosed
-		}
-		if e, ok := c.lru.Get(key); ok {
-			c.pinLocked(e)
-			c.maybeRevalidateLocked(e, now)
-			c.mu.Unlock()
-			c.st.hits.Add(1)
-			return &Handle[V]{c: c, e: e}, nil
-		}
-		if f, ok := c.neg[key]; ok {
-			if now.Before(f.until) {
-				c.mu.Unlock()
-				c.st.negativeHits.Add(1)
-				return nil, f.err
-			}
-			delete(c.neg, key)
-		}
-		fl := c.flights[key]
-		if fl == nil {
-			fl = c.startLoadLocked(key)
-		}
+	now := time.Now()
+	c.mu.Lock()
+	if c.closed {
 		c.mu.Unlock()
-		if attempt == 0 {
-			c.st.misses.Add(1)
+		return nil, ErrClosed
+	}
+	if e, ok := c.lru.Get(key); ok {
+		c.pinLocked(e)
+		c.maybeRevalidateLocked(e, now)
+		c.mu.Unlock()
+		c.st.hits.Add(1)
+		return &Handle[V]{c: c, e: e}, nil
+	}
+	if f, ok := c.neg[key]; ok {
+		if now.Before(f.until) {
+			c.mu.Unlock()
+			c.st.negativeHits.Add(1)
+			return nil, f.err
 		}
-		select {
-		case <-fl.done:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("modelcache: waiting for %s: %w", key, context.Cause(ctx))
-		}
+		delete(c.neg, key)
+	}
+	fl := c.flights[key]
+	if fl == nil {
+		fl = c.startLoadLocked(key)
+	}
+	// The load pins the model once for every waiter when it admits it, so
+	// that it cannot be evicted before the waiters take it.
+	fl.waiters++
+	c.mu.Unlock()
+	c.st.misses.Add(1)
+	select {
+	case <-fl.done:
 		if fl.err != nil {
 			return nil, fl.err
 		}
-		c.mu.Lock()
-		if e := fl.entry; !e.unloaded {
-			c.pinLocked(e)
-			c.mu.Unlock()
-			return &Handle[V]{c: c, e: e}, nil
-		}
-		c.mu.Unlock()
+		return &Handle[V]{c: c, e: fl.entry}, nil
+	case <-ctx.Done():
 	}
-	return nil, fmt.Errorf("%w: %s was evicted %d times before it could be used; the budget is too small for the working set", ErrCacheFull, key, maxGetAttempts)
+	c.mu.Lock()
+	if !fl.finished {
+		fl.waiters--
+		c.mu.Unlock()
+	} else {
+		c.mu.Unlock()
+		if fl.err == nil {
+			(&Handle[V]{c: c, e: fl.entry}).Release() // the pin taken for us
+		}
+	}
+	return nil, fmt.Errorf("modelcache: waiting for %s: %w", key, context.Cause(ctx))
 }
 
 func (c *Cache[V]) pinLocked(e *entry[V]) {
@@ -365,7 +367,7 @@ func (c *Cache[V]) signalLocked() {
 
 // startLoadLocked registers and starts the load of key.
 func (c *Cache[V]) startLoadLocked(key Key) *flight[V] {
-	fl := &flight[V]{done: make(chan struct{})}
+	fl := &flight[V]{key: key, done: make(chan struct{})}
 	c.flights[key] = fl
 	c.wg.Add(1)
 	go c.runLoad(key, fl)
@@ -379,18 +381,18 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 	start := time.Now()
 	e, err := c.load(ctx, key)
 	if err == nil {
-		err = c.admit(ctx, e)
+		err = c.admit(ctx, e, fl) // completes fl on success
 	}
 	c.st.loadNanos.Add(int64(time.Since(start)))
-	if err != nil {
-		c.st.loadErrors.Add(1)
-	} else {
+	if err == nil {
 		c.st.loads.Add(1)
+		close(fl.done)
+		return
 	}
+	c.st.loadErrors.Add(1)
 	c.mu.Lock()
-	delete(c.flights, key)
-	fl.entry, fl.err = e, err
-	if err != nil && c.opts.NegativeTTL > 0 && !c.closed {
+	c.finishLocked(fl, nil, err)
+	if c.opts.NegativeTTL > 0 && !c.closed {
 		now := time.Now()
 		if len(c.neg) >= maxRemembered {
 			for k, f := range c.neg {
@@ -405,6 +407,20 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 	}
 	c.mu.Unlock()
 	close(fl.done)
+}
+
+// finishLocked records the outcome of fl and takes it out of the flights;
+// the caller closes fl.done after unlocking.
+func (c *Cache[V]) finishLocked(fl *flight[V], e *entry[V], err error) {
+	if c.flights[fl.key] == fl {
+		delete(c.flights, fl.key)
+	}
+	fl.entry, fl.err, fl.finished = e, err, true
+	if e != nil {
+		for range fl.waiters {
+			c.pinLocked(e)
+		}
+	}
 }
 
 // load reads, verifies and loads one model version. It does not touch the
@@ -489,8 +505,9 @@ func isPlainModel(url string) bool { return strings.HasSuffix(url, "/"+modelFile
 
 // admit makes room for e (evicting unpinned models, least recently used
 // first, and waiting for pinned ones to be released) and indexes it,
-// replacing and retiring any older entry for the same key.
-func (c *Cache[V]) admit(ctx context.Context, e *entry[V]) error {
+// replacing and retiring any older entry for the same key, and finishes fl
+// with it (pinned for each waiter) under the same lock.
+func (c *Cache[V]) admit(ctx context.Context, e *entry[V], fl *flight[V]) error {
 	for {
 		c.mu.Lock()
 		if c.closed {
@@ -509,6 +526,7 @@ func (c *Cache[V]) admit(ctx context.Context, e *entry[V]) error {
 			}
 			c.lru.Add(e.key, e)
 			c.bytes += e.charge
+			c.finishLocked(fl, e, nil)
 			c.mu.Unlock()
 			c.unload(victims...)
 			return nil
