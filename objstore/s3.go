@@ -38,7 +38,6 @@ type s3Backend struct {
 // whose own retries are off: the Store retries.
 func newS3Backend(ctx context.Context, o Options, hc *http.Client) (*s3Backend, error) {
 	lo := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(hc),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 	}
 	if o.S3Region != "" {
@@ -59,6 +58,7 @@ func newS3Backend(ctx context.Context, o Options, hc *http.Client) (*s3Backend, 
 		if o.S3Endpoint != "" {
 			so.BaseEndpoint = aws.String(o.S3Endpoint)
 		}
+		so.HTTPClient = hc
 		so.UsePathStyle = o.S3PathStyle
 		so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired

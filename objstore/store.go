@@ -317,7 +317,7 @@ func (s *Store) Create(ctx context.Context, url string, opts *WriteOptions) (*Wr
 	if err != nil {
 		return nil, fmt.Errorf("create %q: %w", url, err)
 	}
-	w := &Writer{url: url, dw: dw, dst: dw}
+	w := &Writer{ctx: ctx, url: url, dw: dw, dst: dw}
 	if codec != CodecNone {
 		cw, err := NewCompressWriter(dw, codec)
 		if err != nil {
@@ -377,6 +377,7 @@ func (r *Reader) Close() error {
 // Writer streams an object to the store; nothing is visible until Close
 // returns nil. Not safe for concurrent use. The caller must call Close.
 type Writer struct {
+	ctx  context.Context
 	url  string
 	dw   driverWriter
 	dst  io.Writer      // dw, or comp over dw
@@ -446,6 +447,11 @@ func (w *Writer) Close() error {
 	w.done = true
 	err, aborted := w.err, w.aborted
 	w.mu.Unlock()
+	if !aborted && w.ctx.Err() != nil {
+		// Cancelled, but the watcher has not run yet.
+		w.dw.abort()
+		return fmt.Errorf("write %q aborted: %w", w.url, w.ctx.Err())
+	}
 	if aborted {
 		return fmt.Errorf("write %q aborted: %w", w.url, err)
 	}
