@@ -298,9 +298,11 @@ func (s *Server) predictLoaded(ctx context.Context, l *Loaded, req *Request) (*R
 		if r.err != nil {
 			return nil, r.err
 		}
+		specs := m.Outputs()
 		outs := make([]*tensor.Tensor, len(outIdx))
 		for i, k := range outIdx {
 			outs[i] = r.outputs[k]
+			outs[i].Name = specs[k].Name
 		}
 		return &Response{Model: l.Name, Version: l.Version, Outputs: outs, Timing: r.timing}, nil
 	case <-ctx.Done():

@@ -69,6 +69,9 @@ func (s *Server) handleV1(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p.verb == "predict" && r.Method == http.MethodPost:
 		s.handleV1Predict(w, r, p.ref)
+	case p.verb == "predict":
+		w.Header().Set("Allow", "POST")
+		s.writeJSON(w, r, http.StatusMethodNotAllowed, []byte(`{"error":"method not allowed: use POST"}`))
 	case p.verb == "classify" || p.verb == "regress":
 		s.writeError(w, r, fmt.Errorf("%w: :%s needs a TensorFlow example-based signature; use :predict", ErrUnimplemented, p.verb))
 	case p.verb != "":
