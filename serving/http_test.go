@@ -348,7 +348,7 @@ func TestCompressionAndLimits(t *testing.T) {
 	e := standardEnv(t, Config{MaxBodyBytes: 4096, MaxDecodedBytes: 16 << 10, MaxElements: 600})
 	pred := []byte(`{"instances": [[1, 2, 3]]}`)
 	big := []byte(`{"instances": [` + strings.Repeat("[1,2,3],", 150) + `[1,2,3]]}`) // 453 elements, ~3.8 KB
-	huge := []byte(`{"instances": [` + strings.Repeat(" ", 20000) + `[1,2,3]]}`)      // decodes past 16 KiB
+	huge := []byte(`{"instances": [` + strings.Repeat(" ", 20000) + `[1,2,3]]}`)     // decodes past 16 KiB
 	tooMany := []byte(`{"instances": [` + strings.Repeat("[1,2,3],", 233) + `[1,2,3]]}`)
 	tests := []struct {
 		name   string
