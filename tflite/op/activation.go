@@ -52,7 +52,9 @@ func ActivationRangeQuant(act Activation, out *TensorInfo) (lo, hi int32, ok boo
 	if !ok || scale <= 0 {
 		return 0, 0, false
 	}
-	q := func(f float64) int32 { return zp + int32(math.Round(f/scale)) }
+	// TFLite divides in float32 (the scale's type) before rounding.
+	s32 := float32(scale)
+	q := func(f float32) int32 { return zp + int32(math.Round(float64(f/s32))) }
 	switch act {
 	case ActNone:
 		return qlo, qhi, true

@@ -49,7 +49,7 @@ type Node struct {
 	Version int    // operator version from the file
 	// Options is the decoded builtin options: a pointer to one of the
 	// *Options types in this package, or nil when the file gives none (the
-	// zero value of the op's options then applies; use OptionsOr).
+	// zero value of the op's options struct then applies).
 	Options any
 	Inputs  []*TensorInfo
 	Outputs []*TensorInfo

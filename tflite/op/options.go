@@ -70,8 +70,9 @@ type Pool2DOptions struct {
 // ArithOptions are the options of ADD, SUB, MUL and DIV.
 type ArithOptions struct {
 	Activation Activation
-	// PotScaleInt16 (ADD, SUB; default true) selects the power-of-two
-	// int16 path; false selects the general int16 path.
+	// PotScaleInt16 (ADD, SUB) selects the power-of-two int16 path. The
+	// schema's default is true when the options table is present; with no
+	// options table at all it is false, as in TFLite.
 	PotScaleInt16 bool
 }
 
