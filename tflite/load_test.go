@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
@@ -116,9 +117,15 @@ func tryModel(t testing.TB, data []byte) {
 	_, _ = m.NewRunner().Run(ctx, ins)
 }
 
+// FuzzLoad seeds from the models our own builder writes (the example
+// repository), so the committed corpus derives from nothing fetched.
 func FuzzLoad(f *testing.F) {
-	for _, s := range seedModels(f) {
-		f.Add(s)
+	models, err := examples.Models()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, m := range models {
+		f.Add(m.TFLite)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
