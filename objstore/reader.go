@@ -69,10 +69,11 @@ func openWithTimer(ctx, actx context.Context, d driver, key string, off, n int64
 			b.Close()
 		}
 		cancel()
-		if err == nil {
-			err = actx.Err()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		return nil, err
+		// The attempt's own timeout: retryable.
+		return nil, fmt.Errorf("attempt timed out waiting for response headers: %w", actx.Err())
 	}
 	if err != nil {
 		cancel()
@@ -84,17 +85,18 @@ func openWithTimer(ctx, actx context.Context, d driver, key string, off, n int64
 // resumableReader streams one range, reopening from the offset reached when
 // the body breaks, stalls or ends before its announced length.
 type resumableReader struct {
-	s      *Store
-	ctx    context.Context
-	d      driver
-	loc    location
-	body   driverReader // nil between a failure and the reopen
-	pos    int64        // absolute offset of the next byte
-	end    int64        // absolute end; -1 when the length is unknown
-	etag   string
-	remote bool
-	fails  int   // consecutive failures without progress
-	err    error // sticky
+	s        *Store
+	ctx      context.Context
+	d        driver
+	loc      location
+	body     driverReader // nil between a failure and the reopen
+	pos      int64        // absolute offset of the next byte
+	end      int64        // absolute end; -1 when the length is unknown
+	etag     string
+	remote   bool
+	fails    int   // failures since the last PartSize bytes of progress
+	progress int64 // bytes read since the last reset of fails
+	err      error // sticky
 }
 
 func (r *resumableReader) Read(p []byte) (int, error) {
@@ -120,8 +122,10 @@ func (r *resumableReader) Read(p []byte) (int, error) {
 		}
 		n, err := r.readBody(p)
 		r.pos += int64(n)
-		if n > 0 {
-			r.fails = 0
+		r.progress += int64(n)
+		if r.progress >= r.s.opts.PartSize {
+			// Real progress since the last failure: a fresh retry budget.
+			r.fails, r.progress = 0, 0
 		}
 		switch {
 		case err == nil:
@@ -137,6 +141,7 @@ func (r *resumableReader) Read(p []byte) (int, error) {
 		r.body.Close()
 		r.body = nil
 		r.fails++
+		r.progress = 0
 		if r.fails >= r.s.opts.MaxAttempts {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				r.err = fmt.Errorf("%w: %q ended at byte %d of %d after %d attempts", ErrTruncated, r.loc.raw, r.pos, r.end, r.fails)
