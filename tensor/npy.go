@@ -389,8 +389,9 @@ func (p *pyParser) tuple() (Shape, error) {
 
 // ReadNpy reads a whole .npy stream into a tensor. Big-endian data is
 // converted to little-endian. It reads exactly the header and the data
-// (trailing bytes are left unread) and allocates at most 1 MiB ahead of the
-// data actually received, so a header that lies about its size costs little.
+// (trailing bytes are left unread). Unless r can tell that the data is all
+// there, memory grows with the data actually received (at most 4× it, plus
+// 1 MiB), so a header that lies about its size costs little.
 func ReadNpy(r io.Reader) (*Tensor, error) {
 	return ReadNpyLimit(r, -1)
 }
@@ -414,9 +415,13 @@ func ReadNpyLimit(r io.Reader, maxBytes int64) (*Tensor, error) {
 	return &Tensor{DType: h.DType, Shape: h.Shape, Data: data}, nil
 }
 
-// readNpyData reads exactly n bytes, growing the buffer as data arrives.
+// readNpyData reads exactly n bytes. When r can say how many bytes it has
+// left (Len, as bytes.Reader has, or Seek, as os.File has) and that covers
+// n, the buffer is allocated once. Otherwise it grows by a factor of 4 as
+// data arrives, so that memory stays within 4× what was received (plus
+// npyChunk) whatever the header claims.
 func readNpyData(r io.Reader, n int64) ([]byte, error) {
-	if n <= npyChunk {
+	if n <= npyChunk || remaining(r) >= n {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, npyDataErr(0, n, err)
@@ -426,8 +431,7 @@ func readNpyData(r io.Reader, n int64) ([]byte, error) {
 	buf := make([]byte, 0, npyChunk)
 	for int64(len(buf)) < n {
 		if len(buf) == cap(buf) {
-			next := min(int64(cap(buf))*2, n)
-			nb := make([]byte, len(buf), next)
+			nb := make([]byte, len(buf), min(int64(cap(buf))*4, n))
 			copy(nb, buf)
 			buf = nb
 		}
@@ -438,6 +442,26 @@ func readNpyData(r io.Reader, n int64) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// remaining returns how many bytes r can still deliver, or -1 when it
+// cannot tell.
+func remaining(r io.Reader) int64 {
+	switch x := r.(type) {
+	case interface{ Len() int }:
+		return int64(x.Len())
+	case io.Seeker:
+		cur, err := x.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		end, err := x.Seek(0, io.SeekEnd)
+		if _, err2 := x.Seek(cur, io.SeekStart); err != nil || err2 != nil {
+			return -1
+		}
+		return end - cur
+	}
+	return -1
 }
 
 func npyDataErr(got, want int64, err error) error {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // The files in testdata/npy were written byte by byte from the format
@@ -166,10 +167,15 @@ func TestReadNpyLyingHeaderAllocatesLittle(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := append(hdr, make([]byte, 100)...)
+	// A plain stream cannot tell its length, as a network body cannot.
+	stream := func() io.Reader { return struct{ io.Reader }{bytes.NewReader(in)} }
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	if _, err := ReadNpy(stream()); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("stream: err = %v, want truncation", err)
+	}
 	if _, err := ReadNpy(bytes.NewReader(in)); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Fatalf("err = %v, want truncation", err)
+		t.Fatalf("bytes.Reader: err = %v, want truncation", err)
 	}
 	runtime.ReadMemStats(&after)
 	if d := after.TotalAlloc - before.TotalAlloc; d > 4<<20 {
@@ -180,9 +186,10 @@ func TestReadNpyLyingHeaderAllocatesLittle(t *testing.T) {
 	}
 }
 
-// A large array spanning several growth steps reads back intact.
+// A large array reads back intact whether the reader can tell its length
+// (one allocation) or not (growth as data arrives).
 func TestReadNpyLarge(t *testing.T) {
-	x, err := New(Int32, Shape{3, 200_001})
+	x, err := New(Int32, Shape{3, 700_001})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +200,37 @@ func TestReadNpyLarge(t *testing.T) {
 	if err := WriteNpy(&buf, x); err != nil {
 		t.Fatal(err)
 	}
-	y, err := ReadNpy(&buf)
-	if err != nil {
+	raw := buf.Bytes()
+	path := filepath.Join(t.TempDir(), "large.npy")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(x.Data, y.Data) || !x.Shape.Equal(y.Shape) {
-		t.Fatal("large round trip differs")
+	tests := []struct {
+		name string
+		r    func(t *testing.T) io.Reader
+	}{
+		{"bytes.Reader", func(t *testing.T) io.Reader { return bytes.NewReader(raw) }},
+		{"plain stream", func(t *testing.T) io.Reader { return struct{ io.Reader }{bytes.NewReader(raw)} }},
+		{"one byte at a time", func(t *testing.T) io.Reader { return iotest.OneByteReader(bytes.NewReader(raw)) }},
+		{"file", func(t *testing.T) io.Reader {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			return f
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			y, err := ReadNpy(tt.r(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(x.Data, y.Data) || !x.Shape.Equal(y.Shape) {
+				t.Fatal("large round trip differs")
+			}
+		})
 	}
 }
 
@@ -487,10 +519,35 @@ func FuzzReadNpy(f *testing.F) {
 		if y.DType != x.DType || !y.Shape.Equal(x.Shape) || !bytes.Equal(y.Data, x.Data) {
 			t.Fatal("round trip differs")
 		}
+		// Streaming the records in uneven batches gives the same data.
+		if len(x.Shape) == 0 {
+			return
+		}
+		nr, err := NewNpyReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("NewNpyReader: %v", err)
+		}
+		var streamed []byte
+		for k := 1; ; k = k%3 + 1 {
+			r, err := nr.Next(k)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			if r.Shape[0] > k || !r.Shape[1:].Equal(x.Shape[1:]) {
+				t.Fatalf("Next(%d) gave shape %v of %v", k, r.Shape, x.Shape)
+			}
+			streamed = append(streamed, r.Data...)
+		}
+		if !bytes.Equal(streamed, x.Data) {
+			t.Fatal("streamed records differ from ReadNpy")
+		}
 	})
 }
 
-func BenchmarkReadNpy(b *testing.B) {
+func benchInput(b *testing.B) []byte {
 	x, err := New(Float32, Shape{64, 224, 224, 3})
 	if err != nil {
 		b.Fatal(err)
@@ -499,11 +556,68 @@ func BenchmarkReadNpy(b *testing.B) {
 	if err := WriteNpy(&buf, x); err != nil {
 		b.Fatal(err)
 	}
-	raw := buf.Bytes()
+	return buf.Bytes()
+}
+
+func BenchmarkReadNpy(b *testing.B) {
+	raw := benchInput(b)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ReadNpy(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNpyReaderRecords streams a [64,224,224,3] float32 file one
+// record at a time, as the batch pipeline does.
+func BenchmarkNpyReaderRecords(b *testing.B) {
+	raw := benchInput(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	records := 0
+	for b.Loop() {
+		nr, err := NewNpyReader(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := nr.Next(1)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			records++
+		}
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkReadNpyBigEndian(b *testing.B) {
+	raw := bytes.Clone(benchInput(b))
+	i := bytes.IndexByte(raw, '<')
+	raw[i] = '>'
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadNpy(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteNpy(b *testing.B) {
+	x, err := New(Float32, Shape{64, 224, 224, 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(x.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteNpy(io.Discard, x); err != nil {
 			b.Fatal(err)
 		}
 	}
