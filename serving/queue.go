@@ -91,6 +91,11 @@ func (q *modelQueue) submit(j *job) error {
 	}
 	select {
 	case q.ch <- j:
+		select {
+		case <-q.s.stop: // Close may have drained the queue before j entered it
+			q.drain()
+		default:
+		}
 		return nil
 	default:
 		q.s.met.shed.WithLabelValues(q.label).Inc()
@@ -173,14 +178,20 @@ func (q *modelQueue) live(j *job, now time.Time) bool {
 	return true
 }
 
-// drain fails every queued job at shutdown.
+// drain fails the job a worker holds back for its next batch, then every
+// queued job, at shutdown.
 func (w *worker) drain() {
 	if w.carry != nil {
 		w.carry.finish(jobResult{err: fmt.Errorf("%w: server is shutting down", ErrUnavailable)})
 	}
+	w.q.drain()
+}
+
+// drain fails every job in the queue now.
+func (q *modelQueue) drain() {
 	for {
 		select {
-		case j := <-w.q.ch:
+		case j := <-q.ch:
 			j.finish(jobResult{err: fmt.Errorf("%w: server is shutting down", ErrUnavailable)})
 		default:
 			return

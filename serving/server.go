@@ -141,6 +141,11 @@ func (s *Server) Close() error {
 		return nil
 	}
 	close(s.stop)
+	s.mu.Lock()
+	for _, q := range s.queues {
+		q.drain()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
 }
