@@ -23,7 +23,7 @@ func runInspect(_ context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: edgeinfer inspect [--ops] MODEL.tflite...")
+		return errors.New("usage: edgeinfer inspect [--ops] MODEL.tflite [MODEL.tflite ...]")
 	}
 	for _, path := range fs.Args() {
 		data, err := os.ReadFile(path)
