@@ -514,7 +514,9 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 // Header returns the header read by NewNpyReader.
 func (nr *NpyReader) Header() NpyHeader { return nr.h }
 
-// Remaining returns the number of records not yet read.
+// Remaining returns the number of records not yet read. Records may be
+// empty (a shape such as (1000000000, 0)), so a caller that loops over them
+// should bound the count it accepts.
 func (nr *NpyReader) Remaining() int { return nr.left }
 
 // Next reads up to max records (at least 1) into a new tensor of shape

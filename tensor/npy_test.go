@@ -484,6 +484,8 @@ func FuzzReadNpy(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// Found by fuzzing: 170 million empty records.
+	f.Add([]byte("\x93NUMPY\x01\x00C\x00{'descr': '|b1', 'fortran_order': False, 'shape': (170000000,00)  }0"))
 	if dir, ok := sharedDir("conformance/person_detection"); ok {
 		if b, err := os.ReadFile(filepath.Join(dir, "person.npy")); err == nil {
 			f.Add(b)
@@ -519,8 +521,9 @@ func FuzzReadNpy(f *testing.F) {
 		if y.DType != x.DType || !y.Shape.Equal(x.Shape) || !bytes.Equal(y.Data, x.Data) {
 			t.Fatal("round trip differs")
 		}
-		// Streaming the records in uneven batches gives the same data.
-		if len(x.Shape) == 0 {
+		// Streaming the records in uneven batches gives the same data
+		// (bounded: a shape like (170000000, 0) has that many empty records).
+		if len(x.Shape) == 0 || x.Shape[0] > 10_000 {
 			return
 		}
 		nr, err := NewNpyReader(bytes.NewReader(b))
