@@ -193,8 +193,8 @@ func TestReadNpyLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range x.Int32s() {
-		x.Int32s()[i] = int32(i * 7)
+	for i, v := 0, x.Int32s(); i < len(v); i++ {
+		v[i] = int32(i * 7)
 	}
 	var buf bytes.Buffer
 	if err := WriteNpy(&buf, x); err != nil {
