@@ -377,7 +377,11 @@ func (b *Builder) encode() []byte {
 		model.ref(7, sigs)
 	}
 	model.ref(4, bufs) // last, so that the weights end the file
-	return finish(model, FileIdentifier)
+	hint := 4096 + 256*(len(b.tensors)+len(b.ops))
+	for _, d := range b.buffers {
+		hint += len(d) + 32
+	}
+	return finish(model, FileIdentifier, hint)
 }
 
 // tensorType maps a dtype to the schema's TensorType.

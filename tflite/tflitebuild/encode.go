@@ -210,8 +210,9 @@ func (e *encoder) patch(p, target uint32) {
 }
 
 // finish serialises root with the file identifier id and returns the bytes.
-func finish(root *table, id string) []byte {
-	e := &encoder{buf: make([]byte, 8, 1024)}
+// sizeHint is the expected length of the output.
+func finish(root *table, id string, sizeHint int) []byte {
+	e := &encoder{buf: make([]byte, 8, max(sizeHint, 1024))}
 	copy(e.buf[4:8], id)
 	e.patch(0, root.emit(e))
 	e.pad(4)
