@@ -14,7 +14,7 @@
 // bias 1). With the server running:
 //
 //	curl -s localhost:8080/v1/models/linear:predict -d '{"instances": [[-1, 0, 1, 4]]}'
-//	{"predictions": [[-1, 1, 3, 9]]}
+//	{"predictions":[[-1,1,3,9]]}
 //
 // tiny_cnn has one int8 input "image" of shape [-1,8,8,1] (q/128 stands for
 // a pixel in [-1, 1)) and one int8 output "probabilities" of shape [-1,3]
