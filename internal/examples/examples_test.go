@@ -14,7 +14,6 @@ import (
 	"github.com/edgeinfer/edgeinfer/modelcache"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
-	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
 )
 
 // tree returns every regular file under dir with its content.
@@ -97,16 +96,6 @@ func TestConfigsValidate(t *testing.T) {
 	}
 }
 
-// resolver is the engine's builtin resolver, with the elementwise family
-// added if the engine does not register it yet (SOFTMAX lives there).
-func resolver() tflite.Option {
-	r := tflite.BuiltinResolver()
-	if _, ok := r.Lookup("SOFTMAX"); !ok {
-		elementwise.Register(r)
-	}
-	return tflite.WithResolver(r)
-}
-
 func loadExample(t *testing.T, name string) *tflite.Model {
 	t.Helper()
 	models, err := Models()
@@ -115,7 +104,7 @@ func loadExample(t *testing.T, name string) *tflite.Model {
 	}
 	for _, m := range models {
 		if m.Name == name {
-			mod, err := tflite.Load(m.TFLite, resolver())
+			mod, err := tflite.Load(m.TFLite) // the engine's builtin operators, as the server uses
 			if err != nil {
 				t.Fatalf("Load %s: %v", name, err)
 			}
