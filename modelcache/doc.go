@@ -3,5 +3,70 @@
 // a model in use from being unloaded, TTL and ETag revalidation with atomic
 // swaps, and a local content-addressed disk cache.
 //
-// It never imports serving or functions. A Cache is safe for concurrent use.
+// # Model repository layout
+//
+// A repository is a directory, or a prefix in object storage
+// (s3://bucket/prefix, mem://bucket/prefix), read through objstore:
+//
+//	<repo>/<model>/config.json                optional, see below
+//	<repo>/<model>/<version>/model.tflite     the model; or model.tflite.zst
+//	                                          or model.tflite.gz (plain wins)
+//
+// <model> is 1 to 128 bytes of [A-Za-z0-9_.-] not starting with '.' or '-'.
+// <version> is a positive decimal integer without leading zeros. Anything
+// else under the root is ignored.
+//
+// config.json is a JSON object; unknown fields are errors, and every number
+// is bounded (see the Max* constants):
+//
+//	{
+//	  "max_batch_size": 8,        // 0 = no batching
+//	  "batch_delay_ms": 2,        // needs max_batch_size
+//	  "max_concurrency": 4,       // 0 = server default
+//	  "max_queue": 64,            // 0 = server default
+//	  "timeout_ms": 1000,         // 0 = server default
+//	  "warmup_runs": 1,
+//	  "preload": true,
+//	  "version_policy": "all",    // "all" (default), "latest", "specific"
+//	  "versions": [1, 2],         // only with "specific"
+//	  "labels": {"stable": 1},    // labels are always served
+//	  "sha256": {"1": "<64 lowercase hex digits of the model.tflite bytes>"},
+//	  "inputs":  {"serving_default_x:0": "x"},   // rename: model → public
+//	  "outputs": {"StatefulPartitionedCall:0": "y"}
+//	}
+//
+// A Ref names a model as "name" (highest served version), "name:3" or
+// "name@stable"; "name@latest" is the same as "name".
+//
+// # Cache
+//
+// Cache is generic over what it holds: a LoadFunc turns verified bytes into a
+// value and its byte charge. Models (Cache[*tflite.Model]) uses TFLiteLoader
+// by default. Get returns a pinned Handle the caller must Release. Loads run
+// once per model version whatever the number of waiters, in a goroutine
+// bounded by Options.LoadTimeout; a waiter whose ctx ends stops waiting and
+// the load goes on. Failed loads are remembered for Options.NegativeTTL.
+// Admission evicts unpinned models, least recently used first, and waits
+// for pinned ones to be released, so resident bytes never exceed
+// Options.MaxBytes; a model larger than the budget is ErrTooLarge.
+// OnUnload runs outside the cache lock.
+//
+// After Options.TTL a hit starts a background revalidation (the model's
+// listing, then a Stat of the object: ETag, size, modification time, and the
+// sha256 config.json records). A changed model is loaded beside the old one
+// and swapped in; handles taken before keep the old one until released.
+// Model bytes are checked against config.json's sha256 and the object
+// store's, when either is known: a mismatch is ErrChecksum.
+//
+// The disk cache (Options.DiskDir, default os.TempDir()/edgeinfer-cache)
+// holds model bytes by sha256 with a (URL, ETag) index, bounded by
+// Options.DiskMaxBytes, written atomically (temporary file and rename); an
+// entry whose bytes do not match its hash is dropped. A new Cache, as on a
+// restarted node, reads from it instead of downloading again.
+//
+// Nothing runs in the background unless a Get or Revalidate started it;
+// Close waits for all of it.
+//
+// It never imports serving or functions. A Cache and a Repository are safe
+// for concurrent use.
 package modelcache
