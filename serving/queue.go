@@ -215,7 +215,7 @@ func (w *worker) runner(m Model, n int) (Runner, error) {
 			return nil, err
 		}
 	}
-	if len(w.runners) >= 16 {
+	if len(w.runners) >= 64 {
 		clear(w.runners) // bound the arenas one worker keeps
 	}
 	r := pm.NewRunner()

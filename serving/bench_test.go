@@ -1,0 +1,153 @@
+package serving
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+)
+
+// reportLatency reports the p50 and p99 of per-request durations.
+func reportLatency(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(d[min(len(d)-1, len(d)*99/100)].Nanoseconds()), "p99-ns")
+}
+
+// BenchmarkServeHTTP measures one whole request through ServeHTTP (JSON
+// decode, admission, queue hand-off, engine, encode) on the tiny linear
+// model; BenchmarkEngineLinear is the engine alone, so the difference is the
+// serving overhead.
+func BenchmarkServeHTTP(b *testing.B) {
+	src := newTestSource()
+	src.add("linear", 1, buildLinear(b, true), ModelConfig{})
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	cases := []struct {
+		name, path, body string
+	}{
+		{name: "v1-json", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3]]}`},
+		{name: "v2-json", path: "/v2/models/linear/infer", body: `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}`},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(c.body)
+			rd := bytes.NewReader(body)
+			b.ReportAllocs()
+			lat := make([]time.Duration, 0, 1<<16)
+			for b.Loop() {
+				rd.Reset(body)
+				req := httptest.NewRequest("POST", c.path, rd)
+				rec := httptest.NewRecorder()
+				start := time.Now()
+				srv.ServeHTTP(rec, req)
+				if len(lat) < cap(lat) {
+					lat = append(lat, time.Since(start))
+				}
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+			reportLatency(b, lat)
+		})
+	}
+}
+
+// BenchmarkEngineLinear runs the linear model on the engine alone.
+func BenchmarkEngineLinear(b *testing.B) {
+	m, err := buildLinear(b, true).WithBatch(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := m.NewRunner()
+	in := []*tensor.Tensor{f32tensor("x", tensor.Shape{1, 3}, 1, 2, 3)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Run(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// buildDense returns a float32 FULLY_CONNECTED model with a dynamic batch,
+// n inputs and n outputs: heavy enough per item that batching matters.
+func buildDense(b testing.TB, n int) Model {
+	bl := tflitebuild.New()
+	x := bl.Tensor("x", tensor.Float32, []int{1, n}, nil, nil)
+	w := make([]float32, n*n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range w {
+		w[i] = rng.Float32() - 0.5
+	}
+	wt := bl.Const("w", []int{n, n}, nil, w)
+	bias := bl.Const("b", []int{n}, nil, make([]float32, n))
+	y := bl.Tensor("y", tensor.Float32, []int{1, n}, nil, nil)
+	bl.ShapeSignature(x, []int{-1, n})
+	bl.ShapeSignature(y, []int{-1, n})
+	bl.Op("FULLY_CONNECTED", []int{x, wt, bias}, []int{y}, &op.FullyConnectedOptions{})
+	bl.Inputs(x)
+	bl.Outputs(y)
+	return loadBuilt(b, bl)
+}
+
+// BenchmarkBatching runs 32 concurrent callers of Predict against a
+// 512x512 dense model with dynamic batching off and on; req/s is the
+// throughput to compare.
+func BenchmarkBatching(b *testing.B) {
+	const n = 512
+	m := buildDense(b, n)
+	for _, c := range []struct {
+		name string
+		cfg  ModelConfig
+	}{
+		{name: "off", cfg: ModelConfig{MaxQueue: 64}},
+		{name: "on", cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			src := newTestSource()
+			src.add("dense", 1, m, c.cfg)
+			srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(i%7) / 7
+			}
+			b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ReportAllocs()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				req := &Request{Ref: Ref{Model: "dense"}, Inputs: []*tensor.Tensor{f32tensor("x", tensor.Shape{1, n}, x...)}}
+				for pb.Next() {
+					if _, err := srv.Predict(context.Background(), req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			runs, items := metricValue(b, srv, "edgeinfer_batch_size", map[string]string{"model": "dense"})
+			if runs > 0 {
+				b.ReportMetric(items/runs, "items/run")
+			}
+		})
+	}
+}
