@@ -268,16 +268,17 @@ func (h *Handle[V]) Release() {
 // each gets its result or the same error. A caller whose ctx ends stops
 // waiting; the load goes on for the others.
 func (c *Cache[V]) Get(ctx context.Context, ref Ref) (*Handle[V], error) {
-	key, err := c.resolve(ctx, ref)
+	now := time.Now() // one clock read per Get: it is a third of a hit's cost
+	key, err := c.resolve(ctx, ref, now)
 	if err != nil {
 		return nil, err
 	}
-	return c.get(ctx, key)
+	return c.get(ctx, key, now)
 }
 
 // resolve turns ref into a Key, listing the model when ref names a label
 // or the latest version.
-func (c *Cache[V]) resolve(ctx context.Context, ref Ref) (Key, error) {
+func (c *Cache[V]) resolve(ctx context.Context, ref Ref, now time.Time) (Key, error) {
 	if err := CheckModelName(ref.Model); err != nil {
 		return Key{}, err
 	}
@@ -287,7 +288,7 @@ func (c *Cache[V]) resolve(ctx context.Context, ref Ref) (Key, error) {
 	if ref.Version > 0 {
 		return Key{Model: ref.Model, Version: ref.Version}, nil
 	}
-	mi, err := c.modelInfo(ctx, ref.Model)
+	mi, err := c.modelInfo(ctx, ref.Model, now)
 	if err != nil {
 		return Key{}, err
 	}
@@ -298,8 +299,7 @@ func (c *Cache[V]) resolve(ctx context.Context, ref Ref) (Key, error) {
 	return Key{Model: ref.Model, Version: v}, nil
 }
 
-func (c *Cache[V]) get(ctx context.Context, key Key) (*Handle[V], error) {
-	now := time.Now()
+func (c *Cache[V]) get(ctx context.Context, key Key, now time.Time) (*Handle[V], error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -426,7 +426,7 @@ func (c *Cache[V]) finishLocked(fl *flight[V], e *entry[V], err error) {
 // load reads, verifies and loads one model version. It does not touch the
 // index.
 func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], error) {
-	mi, err := c.modelInfo(ctx, key.Model)
+	mi, err := c.modelInfo(ctx, key.Model, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -632,8 +632,7 @@ func (c *Cache[V]) Remove(key Key) bool {
 
 // modelInfo returns the listing of a model, cached for TTL (failures for
 // NegativeTTL); concurrent callers share one listing.
-func (c *Cache[V]) modelInfo(ctx context.Context, name string) (*ModelInfo, error) {
-	now := time.Now()
+func (c *Cache[V]) modelInfo(ctx context.Context, name string, now time.Time) (*ModelInfo, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -783,7 +782,7 @@ func (c *Cache[V]) revalidate(ctx context.Context, e *entry[V]) (bool, error) {
 // changed compares e with the repository. gone reports a version no longer
 // listed or served (a failure to reach the repository is err, not gone).
 func (c *Cache[V]) changed(ctx context.Context, e *entry[V]) (changed, gone bool, err error) {
-	mi, err := c.modelInfo(ctx, e.key.Model)
+	mi, err := c.modelInfo(ctx, e.key.Model, time.Now())
 	if err != nil {
 		return false, errors.Is(err, ErrModelNotFound), err
 	}

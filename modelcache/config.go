@@ -243,9 +243,12 @@ func (c *Config) validate(model string) error {
 // (ascending) is served under c's version policy. Labelled versions are
 // always served.
 func (c *Config) Served(v int64, versions []int64) bool {
-	if !slices.Contains(versions, v) {
-		return false
-	}
+	return slices.Contains(versions, v) && c.servedIn(v, versions[len(versions)-1])
+}
+
+// servedIn reports whether version v, present, is served when newest is the
+// highest version present.
+func (c *Config) servedIn(v, newest int64) bool {
 	for _, lv := range c.Labels {
 		if lv == v {
 			return true
@@ -253,7 +256,7 @@ func (c *Config) Served(v int64, versions []int64) bool {
 	}
 	switch c.VersionPolicy {
 	case PolicyLatest:
-		return v == versions[len(versions)-1]
+		return v == newest
 	case PolicySpecific:
 		return slices.Contains(c.Versions, v)
 	}

@@ -21,7 +21,9 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{name: "empty object", in: `{}`, check: func(c *Config) bool { return c.VersionPolicy == PolicyAll && c.MaxBatchSize == 0 }},
 		{name: "batching", in: `{"max_batch_size": 16, "batch_delay_ms": 5}`, check: func(c *Config) bool { return c.MaxBatchSize == 16 && c.BatchDelayMS == 5 }},
-		{name: "labels and sha", in: `{"labels": {"stable": 1}, "sha256": {"1": "` + sha + `"}}`, check: func(c *Config) bool { return c.Labels["stable"] == 1 && c.ExpectedSHA256(1) == sha && c.ExpectedSHA256(2) == "" }},
+		{name: "labels and sha", in: `{"labels": {"stable": 1}, "sha256": {"1": "` + sha + `"}}`, check: func(c *Config) bool {
+			return c.Labels["stable"] == 1 && c.ExpectedSHA256(1) == sha && c.ExpectedSHA256(2) == ""
+		}},
 		{name: "renames", in: `{"inputs": {"a:0": "a"}, "outputs": {"b:0": "b"}}`, check: func(c *Config) bool { return c.Inputs["a:0"] == "a" }},
 		{name: "whitespace around", in: " \n{\"preload\": true}\n ", check: func(c *Config) bool { return c.Preload }},
 		{name: "unknown field", in: `{"max_batch": 1}`, wantErr: true, wantField: "max_batch"},

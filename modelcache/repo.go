@@ -73,15 +73,6 @@ type ModelInfo struct {
 	Err error
 }
 
-// versionNumbers returns the version numbers, ascending.
-func (m *ModelInfo) versionNumbers() []int64 {
-	out := make([]int64, len(m.Versions))
-	for i, v := range m.Versions {
-		out[i] = v.Version
-	}
-	return out
-}
-
 // Version returns the listing of version v.
 func (m *ModelInfo) Version(v int64) (VersionInfo, bool) {
 	i, ok := slices.BinarySearchFunc(m.Versions, v, func(vi VersionInfo, v int64) int {
@@ -102,14 +93,21 @@ func (m *ModelInfo) Version(v int64) (VersionInfo, bool) {
 // Served returns the versions served under the model's version policy,
 // ascending.
 func (m *ModelInfo) Served() []int64 {
-	all := m.versionNumbers()
 	var out []int64
-	for _, v := range all {
-		if m.Config.Served(v, all) {
-			out = append(out, v)
+	for _, vi := range m.Versions {
+		if m.served(vi.Version) {
+			out = append(out, vi.Version)
 		}
 	}
 	return out
+}
+
+// served reports whether version v is listed and served.
+func (m *ModelInfo) served(v int64) bool {
+	if _, ok := m.Version(v); !ok {
+		return false
+	}
+	return m.Config.servedIn(v, m.Versions[len(m.Versions)-1].Version)
 }
 
 // Resolve returns the version ref names: its Version when served, the
@@ -119,10 +117,9 @@ func (m *ModelInfo) Resolve(ref Ref) (int64, error) {
 	if m.Err != nil {
 		return 0, m.Err
 	}
-	all := m.versionNumbers()
 	switch {
 	case ref.Version > 0:
-		if !m.Config.Served(ref.Version, all) {
+		if !m.served(ref.Version) {
 			return 0, fmt.Errorf("%w: %s: version %d is not in the repository or not served by its version policy", ErrModelNotFound, ref.Model, ref.Version)
 		}
 		return ref.Version, nil
@@ -131,16 +128,17 @@ func (m *ModelInfo) Resolve(ref Ref) (int64, error) {
 		if !ok {
 			return 0, fmt.Errorf("%w: %s: no label %q", ErrModelNotFound, ref.Model, ref.Label)
 		}
-		if !slices.Contains(all, v) {
+		if _, ok := m.Version(v); !ok {
 			return 0, fmt.Errorf("%w: %s: label %q names version %d, which has no model file", ErrModelNotFound, ref.Model, ref.Label, v)
 		}
 		return v, nil
 	}
-	served := m.Served()
-	if len(served) == 0 {
-		return 0, fmt.Errorf("%w: %s: no served version", ErrModelNotFound, ref.Model)
+	for i := len(m.Versions) - 1; i >= 0; i-- {
+		if v := m.Versions[i].Version; m.served(v) {
+			return v, nil
+		}
 	}
-	return served[len(served)-1], nil
+	return 0, fmt.Errorf("%w: %s: no served version", ErrModelNotFound, ref.Model)
 }
 
 // Index lists every model of the repository with its versions and config,
