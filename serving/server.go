@@ -190,7 +190,13 @@ func (s *Server) warm(ctx context.Context, name string) error {
 	}
 	ins := make([]*tensor.Tensor, 0, len(m.Inputs()))
 	for _, sp := range m.Inputs() {
-		t, err := tensor.New(sp.DType, sp.Shape)
+		shape := sp.Shape.Clone()
+		for i, d := range shape {
+			if d < 0 {
+				shape[i] = 1
+			}
+		}
+		t, err := tensor.New(sp.DType, shape)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,157 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/modelcache"
+)
+
+// CacheSource serves the models of a repository through a warm model
+// cache: the ModelSource of `edgeinfer serve`. It also implements
+// ModelLoader (the V2 repository load/unload) and StatsSource. It is safe
+// for concurrent use.
+type CacheSource struct {
+	cache *modelcache.Models     // never nil
+	repo  *modelcache.Repository // never nil
+
+	mu       sync.Mutex
+	unloaded map[string]bool // guarded by mu: models unloaded on request
+}
+
+var (
+	_ ModelSource = (*CacheSource)(nil)
+	_ ModelLoader = (*CacheSource)(nil)
+	_ StatsSource = (*CacheSource)(nil)
+)
+
+// NewCacheSource returns a source over cache, which must read repo. It
+// does not own either: the caller closes them after the Server.
+func NewCacheSource(cache *modelcache.Models, repo *modelcache.Repository) (*CacheSource, error) {
+	if cache == nil || repo == nil {
+		return nil, errors.New("serving: NewCacheSource needs a cache and its repository")
+	}
+	return &CacheSource{cache: cache, repo: repo, unloaded: map[string]bool{}}, nil
+}
+
+// modelConfig converts a model's config.json to the serving view.
+func modelConfig(c *modelcache.Config) ModelConfig {
+	if c == nil {
+		return ModelConfig{}
+	}
+	return ModelConfig{
+		MaxBatchSize:   c.MaxBatchSize,
+		BatchDelay:     time.Duration(c.BatchDelayMS) * time.Millisecond,
+		MaxConcurrency: c.MaxConcurrency,
+		MaxQueue:       c.MaxQueue,
+		Timeout:        time.Duration(c.TimeoutMS) * time.Millisecond,
+		Labels:         c.Labels,
+	}
+}
+
+// cacheError wraps cache errors in the sentinels the HTTP layer maps.
+func cacheError(err error) error {
+	switch {
+	case errors.Is(err, modelcache.ErrModelNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, modelcache.ErrBadRef), errors.Is(err, modelcache.ErrBadConfig):
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, modelcache.ErrTooLarge), errors.Is(err, modelcache.ErrCacheFull),
+		errors.Is(err, modelcache.ErrClosed), errors.Is(err, modelcache.ErrChecksum):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+func (s *CacheSource) isUnloaded(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unloaded[name]
+}
+
+// Get returns the model ref names, loading it on a miss, pinned until
+// Release.
+func (s *CacheSource) Get(ctx context.Context, ref Ref) (*Loaded, error) {
+	if s.isUnloaded(ref.Model) {
+		return nil, fmt.Errorf("%w: model %q was unloaded; load it through /v2/repository/models/%s/load", ErrUnavailable, ref.Model, ref.Model)
+	}
+	h, err := s.cache.Get(ctx, modelcache.Ref{Model: ref.Model, Version: ref.Version, Label: ref.Label})
+	if err != nil {
+		return nil, cacheError(err)
+	}
+	k := h.Key()
+	return &Loaded{Name: k.Model, Version: k.Version, Model: FromTFLite(h.Value()), Config: modelConfig(h.Config()), Release: h.Release}, nil
+}
+
+// Index lists the repository. Every served version is READY (one not yet
+// resident loads on first use, as its reason says) unless the model was
+// unloaded or its config.json is invalid.
+func (s *CacheSource) Index(ctx context.Context) ([]ModelStatus, error) {
+	infos, err := s.repo.Index(ctx)
+	if err != nil {
+		return nil, cacheError(err)
+	}
+	out := make([]ModelStatus, 0, len(infos))
+	for _, m := range infos {
+		st := ModelStatus{Name: m.Name, Config: modelConfig(m.Config)}
+		gone := s.isUnloaded(m.Name)
+		for _, v := range m.Served() {
+			vs := VersionStatus{Version: v, State: "READY"}
+			switch {
+			case m.Err != nil:
+				vs.State, vs.Reason = "UNAVAILABLE", m.Err.Error()
+			case gone:
+				vs.State, vs.Reason = "UNAVAILABLE", "unloaded"
+			default:
+				if h, ok := s.cache.Peek(modelcache.Key{Model: m.Name, Version: v}); ok {
+					h.Release()
+				} else {
+					vs.Reason = "not resident; loads on first use"
+				}
+			}
+			st.Versions = append(st.Versions, vs)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Load loads the latest version of a model into the cache and makes it
+// servable again after Unload.
+func (s *CacheSource) Load(ctx context.Context, name string) error {
+	s.mu.Lock()
+	delete(s.unloaded, name)
+	s.mu.Unlock()
+	l, err := s.Get(ctx, Ref{Model: name})
+	if err != nil {
+		return err
+	}
+	l.Release()
+	return nil
+}
+
+// Unload drops every version of a model from the cache (a pinned one goes
+// at its last Release) and refuses it until Load.
+func (s *CacheSource) Unload(ctx context.Context, name string) error {
+	info, err := s.repo.Model(ctx, name)
+	if err != nil {
+		return cacheError(err)
+	}
+	s.mu.Lock()
+	s.unloaded[name] = true
+	s.mu.Unlock()
+	for _, v := range info.Versions {
+		s.cache.Remove(modelcache.Key{Model: name, Version: v.Version})
+	}
+	return nil
+}
+
+// Stats reports the cache counters for /metrics.
+func (s *CacheSource) Stats() CacheStats {
+	st := s.cache.Stats()
+	return CacheStats{Hits: st.Hits, Misses: st.Misses, Loads: st.Loads, LoadErrors: st.LoadErrors,
+		Evictions: st.Evictions, Bytes: st.Bytes, Models: int64(st.Entries)}
+}

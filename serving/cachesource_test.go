@@ -1,0 +1,93 @@
+package serving
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/edgeinfer/edgeinfer/internal/examples"
+	"github.com/edgeinfer/edgeinfer/modelcache"
+	"github.com/edgeinfer/edgeinfer/objstore"
+	"github.com/edgeinfer/edgeinfer/tflite"
+)
+
+// The whole stack `edgeinfer serve` runs: the example repository on disk,
+// objstore, the model cache and the Server, over a real listener.
+func TestCacheSourceExampleRepository(t *testing.T) {
+	dir := t.TempDir()
+	if err := examples.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	store, err := objstore.New(objstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	repo, err := modelcache.NewRepository(store, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{DiskMaxBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	src, err := NewCacheSource(cache, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard), Preload: []string{examples.Linear, examples.TinyCNN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &testEnv{srv: srv, ts: ts}
+
+	if code, _, _ := e.do(t, "GET", "/v2/health/ready", nil, nil); code != 503 {
+		t.Fatalf("ready before preload: %d", code)
+	}
+	if err := srv.Preload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	img := "[" + strings.TrimSuffix(strings.Repeat("1,", 64), ",") + "]"
+	steps := []struct {
+		name, method, path, body string
+		want                     int
+		substr                   string
+	}{
+		{name: "ready", method: "GET", path: "/v2/health/ready", want: 200},
+		{name: "linear v1", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3, 4], [0, -1, 0.5, 10]]}`, want: 200,
+			substr: `{"predictions":[[3,5,7,9],[1,-1,2,21]]}`},
+		{name: "linear version", method: "POST", path: "/v1/models/linear/versions/1:predict", body: `{"instances": [[1, 2, 3, 4]]}`, want: 200},
+		{name: "linear missing version", method: "POST", path: "/v1/models/linear/versions/2:predict", body: `{"instances": [[1, 2, 3, 4]]}`, want: 404},
+		{name: "tiny_cnn v2", method: "POST", path: "/v2/models/tiny_cnn/infer",
+			body: `{"id": "a", "inputs": [{"name": "image", "shape": [1, 8, 8, 1], "datatype": "INT8", "data": ` + img + `}]}`, want: 200,
+			substr: `"shape":[1,3]`},
+		{name: "tiny_cnn metadata", method: "GET", path: "/v2/models/tiny_cnn", want: 200, substr: `"datatype":"INT8","shape":[-1,8,8,1]`},
+		{name: "status", method: "GET", path: "/v1/models/tiny_cnn", want: 200, substr: `"state":"AVAILABLE"`},
+		{name: "unknown", method: "GET", path: "/v1/models/nope", want: 404},
+		{name: "traversal", method: "GET", path: "/v2/models/..%2f..%2fetc", want: 400},
+		{name: "index", method: "POST", path: "/v2/repository/index", want: 200, substr: `{"name":"linear","version":"1","state":"READY","reason":""}`},
+		{name: "unload", method: "POST", path: "/v2/repository/models/linear/unload", want: 200},
+		{name: "unloaded", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3, 4]]}`, want: 503},
+		{name: "index after unload", method: "POST", path: "/v2/repository/index", want: 200, substr: `{"name":"linear","version":"1","state":"UNAVAILABLE","reason":"unloaded"}`},
+		{name: "load", method: "POST", path: "/v2/repository/models/linear/load", want: 200},
+		{name: "loaded", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3, 4]]}`, want: 200},
+		{name: "load unknown", method: "POST", path: "/v2/repository/models/nope/load", want: 404},
+		{name: "metrics", method: "GET", path: "/metrics", want: 200, substr: "edgeinfer_cache_loads_total"},
+	}
+	for _, st := range steps {
+		code, _, body := e.do(t, st.method, st.path, []byte(st.body), nil)
+		if code != st.want {
+			t.Fatalf("%s: status %d, want %d: %s", st.name, code, st.want, body)
+		}
+		if !bytes.Contains(body, []byte(st.substr)) {
+			t.Fatalf("%s: body %s lacks %s", st.name, body, st.substr)
+		}
+	}
+}
