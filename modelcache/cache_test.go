@@ -802,3 +802,58 @@ func BenchmarkGetHit(b *testing.B) {
 		})
 	}
 }
+
+func TestCompressedModel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  string
+		codec objstore.Codec
+	}{
+		{"zstd", "model.tflite.zst", objstore.CodecZstd},
+		{"gzip", "model.tflite.gz", objstore.CodecGzip},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			model := bytes.Repeat([]byte("compressible weights "), 100)
+			w, err := e.store.Create(context.Background(), e.root+"m/1/"+tc.file, &objstore.WriteOptions{Compression: tc.codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(model)
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			e.put("m/config.json", []byte(`{"sha256": {"1": "`+sha256Hex(model)+`"}}`))
+			c := e.cache(&testLoader{}, Options[*testModel]{DiskDir: t.TempDir()})
+			h := get(t, c, "m")
+			defer h.Release()
+			if h.Value().data != string(model) {
+				t.Fatalf("got %d bytes, want the %d decoded bytes", len(h.Value().data), len(model))
+			}
+			if st := c.Stats(); st.Bytes != int64(len(model)) || st.DiskBytes != int64(len(model)) {
+				t.Fatalf("stats %+v", st)
+			}
+		})
+	}
+}
+
+func TestRevalidateCorruptKeepsOld(t *testing.T) {
+	e := newEnv(t)
+	e.putModel("m", 1, "good")
+	e.put("m/config.json", []byte(`{"sha256": {"1": "`+sha256Hex([]byte("good"))+`"}}`))
+	l := &testLoader{}
+	c := e.cache(l, Options[*testModel]{TTL: time.Hour})
+	get(t, c, "m:1").Release()
+	e.putModel("m", 1, "corrupted")
+	if changed, err := c.Revalidate(context.Background(), Key{"m", 1}); !errors.Is(err, ErrChecksum) || changed {
+		t.Fatalf("Revalidate: %v %v, want ErrChecksum", changed, err)
+	}
+	h := get(t, c, "m:1")
+	defer h.Release()
+	if h.Value().data != "good" {
+		t.Fatalf("after a refused update Get returned %q", h.Value().data)
+	}
+	if st := c.Stats(); st.RevalidationErrors != 1 || st.Swaps != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
