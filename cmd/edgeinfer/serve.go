@@ -3,10 +3,203 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/modelcache"
+	"github.com/edgeinfer/edgeinfer/objstore"
+	"github.com/edgeinfer/edgeinfer/serving"
+	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 func registerServe(m map[string]command) {
-	m["serve"] = command{summary: "(not yet built)", run: func(ctx context.Context, args []string) error {
-		return errors.New("not yet built")
-	}}
+	m["serve"] = command{
+		summary: "serve a model repository over HTTP (--models DIR|s3://bucket/prefix, --addr 127.0.0.1:8080)",
+		run:     func(ctx context.Context, args []string) error { return runServe(ctx, args, nil) },
+	}
+}
+
+// serveFlags are the settings of `edgeinfer serve`.
+type serveFlags struct {
+	models, addr, tokenFile, logFormat, preload string
+	cacheBytes                                  int64
+	timeout, drain                              time.Duration
+	concurrency, queue                          int
+	maxBody                                     int64
+}
+
+func parseServeFlags(args []string) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&f.models, "models", "./models", "model repository: a directory or s3://bucket/prefix (layout <model>/<version>/model.tflite)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address; the default accepts local connections only")
+	fs.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a bearer token every request except /v2/health/* must carry")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.preload, "preload", "", "comma-separated models to load and warm before reporting ready (default: those whose config.json sets preload)")
+	fs.Int64Var(&f.cacheBytes, "cache-bytes", modelcache.DefaultMaxBytes, "memory budget of the warm model cache in bytes")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "deadline of requests that give none and whose model config sets none")
+	fs.DurationVar(&f.drain, "drain-timeout", 15*time.Second, "on shutdown, how long in-flight requests may take to finish")
+	fs.IntVar(&f.concurrency, "max-concurrency", 0, "default runs in flight per model (0: GOMAXPROCS)")
+	fs.IntVar(&f.queue, "max-queue", 0, "default requests waiting per model before 429 (0: 64)")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 64<<20, "largest request body accepted, as sent")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return nil, fmt.Errorf("--log-format must be text or json, not %q", f.logFormat)
+	}
+	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 {
+		return nil, errors.New("--drain-timeout, --timeout, --cache-bytes and --max-body-bytes must be positive")
+	}
+	return f, nil
+}
+
+// runServe serves until ctx ends, then shuts down gracefully: readiness
+// goes false, the listener closes, in-flight requests get --drain-timeout
+// to finish. listening, when not nil, is called with the bound address.
+func runServe(ctx context.Context, args []string, listening func(addr string)) error {
+	f, err := parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if f.logFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(h)
+	token := ""
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return fmt.Errorf("--auth-token-file: %w", err)
+		}
+		if token = strings.TrimSpace(string(b)); token == "" {
+			return fmt.Errorf("--auth-token-file %s is empty", f.tokenFile)
+		}
+	}
+	root := f.models
+	if !strings.Contains(root, "://") {
+		if root, err = filepath.Abs(root); err != nil {
+			return err
+		}
+		if st, err := os.Stat(root); err != nil || !st.IsDir() {
+			return fmt.Errorf("model repository %s is not a directory (run `make models` to write the examples)", root)
+		}
+	}
+	store, err := objstore.New(objstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	repo, err := modelcache.NewRepository(store, root)
+	if err != nil {
+		return err
+	}
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: f.cacheBytes})
+	if err != nil {
+		return err
+	}
+	defer cache.Close()
+	src, err := serving.NewCacheSource(cache, repo)
+	if err != nil {
+		return err
+	}
+	preload, err := preloadList(ctx, repo, f.preload)
+	if err != nil {
+		return err
+	}
+	srv, err := serving.New(serving.Config{
+		Source: src, Logger: log, Preload: preload, AuthToken: token,
+		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue, MaxBodyBytes: f.maxBody,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "models", root, "preload", preload, "auth", token != "")
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
+	if err := srv.Preload(ctx); err != nil && ctx.Err() == nil {
+		log.Error("preload failed; not ready", "err", err)
+		shutdown(hs, srv, log, f.drain)
+		return err
+	}
+	if ctx.Err() == nil {
+		log.Info("ready")
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	return shutdown(hs, srv, log, f.drain)
+}
+
+// shutdown drains: readiness goes false, then the listener closes and
+// in-flight requests get drain to finish before connections are cut.
+func shutdown(hs *http.Server, srv *serving.Server, log *slog.Logger, drain time.Duration) error {
+	log.Info("shutting down", "drain", drain)
+	srv.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := hs.Shutdown(ctx)
+	if err != nil {
+		log.Warn("drain bound reached; closing connections", "err", err)
+		hs.Close()
+	}
+	srv.Close()
+	log.Info("stopped")
+	return nil
+}
+
+// preloadList returns the models named by --preload, or else those whose
+// config.json sets preload.
+func preloadList(ctx context.Context, repo *modelcache.Repository, flagValue string) ([]string, error) {
+	if flagValue != "" {
+		var out []string
+		for n := range strings.SplitSeq(flagValue, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				if err := serving.CheckModelName(n); err != nil {
+					return nil, fmt.Errorf("--preload: %w", err)
+				}
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	infos, err := repo.Index(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", repo.Root(), err)
+	}
+	var out []string
+	for _, m := range infos {
+		if m.Err == nil && m.Config.Preload {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
 }
