@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/edgeinfer/edgeinfer/batch"
+	"github.com/edgeinfer/edgeinfer/functions/internal/lambdaenv"
+	"github.com/edgeinfer/edgeinfer/modelcache"
+	"github.com/edgeinfer/edgeinfer/serving"
+)
+
+// Config is s3fn's own settings.
+type Config struct {
+	Model        modelcache.Ref
+	OutputPrefix string
+	Format       batch.Format
+	BatchItems   int
+}
+
+// ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT and BATCH_ITEMS.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	ref, err := modelcache.ParseRef(getenv("MODEL"))
+	if err != nil {
+		return c, fmt.Errorf("s3fn: MODEL: %w", err)
+	}
+	c.Model = ref
+	c.OutputPrefix = strings.TrimSuffix(getenv("OUTPUT_PREFIX"), "/")
+	if c.OutputPrefix == "" {
+		return c, errors.New("s3fn: OUTPUT_PREFIX is required")
+	}
+	if c.Format, err = batch.ParseFormat(getenv("INPUT_FORMAT")); err != nil {
+		return c, err
+	}
+	if v := getenv("BATCH_ITEMS"); v != "" {
+		if c.BatchItems, err = strconv.Atoi(v); err != nil || c.BatchItems <= 0 {
+			return c, fmt.Errorf("s3fn: BATCH_ITEMS=%q is not a positive integer", v)
+		}
+	}
+	return c, nil
+}
+
+// Handler processes S3 and SQS events.
+type Handler struct {
+	RT  *lambdaenv.Runtime
+	Cfg Config
+}
+
+// ErrUnknownEvent is returned for a payload that is neither an S3 nor an
+// SQS event.
+var ErrUnknownEvent = errors.New("s3fn: not an S3 or SQS event")
+
+// Invoke is the Lambda handler. A direct S3 event fails the invocation if
+// any object fails (Lambda's asynchronous retries then restart it); an SQS
+// event reports the failed messages as batch item failures.
+func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil || len(probe.Records) == 0 {
+		return nil, ErrUnknownEvent
+	}
+	switch probe.Records[0].EventSource {
+	case "aws:s3":
+		var ev events.S3Event
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("s3fn: S3 event: %w", err)
+		}
+		return h.s3(ctx, &ev)
+	case "aws:sqs":
+		var ev events.SQSEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("s3fn: SQS event: %w", err)
+		}
+		return h.sqs(ctx, &ev), nil
+	}
+	return nil, ErrUnknownEvent
+}
+
+// Result is the answer to a direct S3 event: one summary per object.
+type Result struct {
+	Summaries []*batch.Summary `json:"summaries"`
+}
+
+func (h *Handler) s3(ctx context.Context, ev *events.S3Event) (*Result, error) {
+	res := &Result{}
+	var errs []error
+	for _, rec := range ev.Records {
+		sum, err := h.record(ctx, rec)
+		if sum != nil {
+			res.Summaries = append(res.Summaries, sum)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (h *Handler) sqs(ctx context.Context, ev *events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for _, msg := range ev.Records {
+		if err := h.message(ctx, msg); err != nil {
+			h.RT.Log.Error("message failed", "message_id", msg.MessageId, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+		}
+	}
+	return resp
+}
+
+// message processes the S3 event an SQS message carries. S3's test event
+// (sent when a notification is configured) is acknowledged and ignored.
+func (h *Handler) message(ctx context.Context, msg events.SQSMessage) error {
+	var probe struct {
+		Event   string `json:"Event"`
+		Records []json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(msg.Body), &probe); err != nil {
+		return fmt.Errorf("s3fn: message %s: body is not an S3 event: %w", msg.MessageId, err)
+	}
+	if probe.Event == "s3:TestEvent" {
+		return nil
+	}
+	var ev events.S3Event
+	if err := json.Unmarshal([]byte(msg.Body), &ev); err != nil || len(ev.Records) == 0 {
+		return fmt.Errorf("s3fn: message %s: body is not an S3 event", msg.MessageId)
+	}
+	var errs []error
+	for _, rec := range ev.Records {
+		if _, err := h.record(ctx, rec); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// record processes one object-created record; other records and the
+// function's own outputs are skipped (nil, nil).
+func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.Summary, error) {
+	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+		return nil, nil
+	}
+	key, err := url.QueryUnescape(rec.S3.Object.Key)
+	if err != nil {
+		return nil, fmt.Errorf("s3fn: key %q: %w", rec.S3.Object.Key, err)
+	}
+	input := "s3://" + rec.S3.Bucket.Name + "/" + key
+	if batch.IsOutputKey(key) || strings.HasPrefix(input, h.Cfg.OutputPrefix+"/") {
+		h.RT.Log.Info("skipping own output", "input", input)
+		return nil, nil
+	}
+	ctx, cancel := h.RT.Deadline(ctx)
+	defer cancel()
+	// Pin one version for the whole object, so its output is deterministic.
+	l, err := h.RT.Source.Get(ctx, serving.Ref{Model: h.Cfg.Model.Model, Version: h.Cfg.Model.Version, Label: h.Cfg.Model.Label})
+	if err != nil {
+		return nil, fmt.Errorf("s3fn: %s: model %s: %w", input, h.Cfg.Model, err)
+	}
+	defer l.Release()
+	cfg := batch.Config{
+		Predictor:     h.RT.Server,
+		Model:         serving.Ref{Model: l.Name, Version: l.Version},
+		Inputs:        l.Model.Inputs(),
+		Format:        h.Cfg.Format,
+		MaxBatchItems: h.Cfg.BatchItems,
+	}
+	start := time.Now()
+	sum, err := batch.ProcessObject(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix})
+	h.RT.Log.Info("object", "input", input, "status", sum.Status, "records", sum.Records, "failed", sum.Failed,
+		"bytes_in", sum.BytesIn, "ms", time.Since(start).Milliseconds(), "err", errString(err))
+	return sum, err
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

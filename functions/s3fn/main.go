@@ -1,0 +1,48 @@
+// Command s3fn is the S3-event Lambda function: for each object created it
+// streams the object (decompressing zstd, gzip or s2), predicts its records
+// in micro-batches through the serving core (package batch) and uploads the
+// zstd-compressed NDJSON predictions and a summary under OUTPUT_PREFIX.
+//
+// It takes S3 event notifications directly, or wrapped in SQS messages (the
+// usual production path), answering SQS with batch item failures so that
+// only the failed objects are retried. Objects are processed one at a time;
+// memory stays flat whatever their size.
+//
+// Settings: those of lambdaenv.FromEnv, plus MODEL (required: "name",
+// "name:version" or "name@label"), OUTPUT_PREFIX (required, e.g.
+// s3://bucket/predictions), INPUT_FORMAT (ndjson, csv, npy; default: by
+// key and content), BATCH_ITEMS (default 64). A retry of a failed or
+// stopped object restarts it from the start and rewrites identical bytes.
+//
+// Build: CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/edgeinfer/edgeinfer/functions/internal/lambdaenv"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	s, err := lambdaenv.FromEnv(os.Getenv)
+	if err != nil {
+		log.Error("bad settings", "err", err)
+		os.Exit(1)
+	}
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("bad settings", "err", err)
+		os.Exit(1)
+	}
+	rt, err := lambdaenv.New(context.Background(), s, log)
+	if err != nil {
+		log.Error("init failed", "err", err)
+		os.Exit(1)
+	}
+	h := &Handler{RT: rt, Cfg: cfg}
+	lambda.StartWithOptions(h.Invoke, lambda.WithEnableSIGTERM(rt.Flush))
+}
