@@ -23,4 +23,21 @@ install_versitygw() {
 	echo "installed versitygw $VERSITYGW_VERSION"
 }
 
+# aws-lambda-rie: the AWS Lambda Runtime Interface Emulator, from the Go
+# module proxy; the end-to-end tests of functions/ run the functions under
+# it. Built with the repository's Go toolchain.
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+install_rie() {
+	local stamp="$bin/.aws-lambda-rie-$RIE_VERSION"
+	if [[ -x "$bin/aws-lambda-rie" && -e "$stamp" ]]; then
+		echo "aws-lambda-rie $RIE_VERSION already installed"
+		return
+	fi
+	GOBIN="$bin" GOFLAGS=-buildvcs=false go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION"
+	rm -f "$bin"/.aws-lambda-rie-*
+	touch "$stamp"
+	echo "installed aws-lambda-rie $RIE_VERSION"
+}
+
 install_versitygw
+install_rie
