@@ -107,18 +107,21 @@ func buildDense(b testing.TB, n int) Model {
 }
 
 // BenchmarkBatching runs 32 concurrent callers of Predict against a
-// 512x512 dense model with dynamic batching off and on; req/s is the
-// throughput to compare.
+// dense model (n inputs, n outputs) with dynamic batching off and on; req/s
+// is the throughput to compare, items/run the mean batch.
 func BenchmarkBatching(b *testing.B) {
-	const n = 512
-	m := buildDense(b, n)
 	for _, c := range []struct {
 		name string
+		n    int
 		cfg  ModelConfig
 	}{
-		{name: "off", cfg: ModelConfig{MaxQueue: 64}},
-		{name: "on", cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
+		{name: "dense16/off", n: 16, cfg: ModelConfig{MaxQueue: 64}},
+		{name: "dense16/on", n: 16, cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
+		{name: "dense512/off", n: 512, cfg: ModelConfig{MaxQueue: 64}},
+		{name: "dense512/on", n: 512, cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
 	} {
+		n := c.n
+		m := buildDense(b, n)
 		b.Run(c.name, func(b *testing.B) {
 			src := newTestSource()
 			src.add("dense", 1, m, c.cfg)
@@ -150,4 +153,42 @@ func BenchmarkBatching(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLoopback measures req/s of whole HTTP requests over a real
+// loopback connection from 32 concurrent keep-alive clients, on the tiny
+// linear model (v1 JSON).
+func BenchmarkLoopback(b *testing.B) {
+	src := newTestSource()
+	src.add("linear", 1, buildLinear(b, true), ModelConfig{MaxQueue: 256})
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	body := []byte(`{"instances": [[1, 2, 3]]}`)
+	b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(ts.URL+"/v1/models/linear:predict", "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }

@@ -141,10 +141,9 @@ func (h *hookModel) WithBatch(n int) (Model, error) {
 func (h *hookModel) NewRunner() Runner { return &hookRunner{r: h.Model.NewRunner(), h: h} }
 
 type hookRunner struct {
-	r       Runner
-	h       *hookModel
-	inHook  atomic.Bool
-	started atomic.Int64
+	r      Runner
+	h      *hookModel
+	inHook atomic.Bool
 }
 
 func (r *hookRunner) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor, error) {

@@ -10,7 +10,9 @@ import (
 
 // Model is what the serving core needs of a loaded model. *tflite.Model
 // satisfies it through FromTFLite; tests may supply their own. A Model must
-// be immutable and safe for concurrent use.
+// be immutable, safe for concurrent use and comparable with == (a pointer,
+// or a struct of pointers): workers compare Models to reuse their Runners
+// and to batch only requests for the same loaded model.
 type Model interface {
 	// Inputs returns the input specs in signature order; Shape[0] is -1
 	// when the batch dimension is dynamic.
@@ -66,7 +68,8 @@ type ModelConfig struct {
 	// MaxBatchSize is the most items one batched run takes; 0 or 1 turns
 	// dynamic batching off. Ignored for models that are not Batchable.
 	MaxBatchSize int
-	// BatchDelay is the longest a batch waits for more requests.
+	// BatchDelay is the longest a batch waits for more requests; it waits
+	// only while requests are on their way into an empty queue.
 	BatchDelay time.Duration
 	// MaxConcurrency is the number of runs in flight at once.
 	MaxConcurrency int

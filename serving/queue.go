@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -45,6 +47,7 @@ type modelQueue struct {
 	maxBatch  int // > 1 when batching is on
 	delay     time.Duration
 	retryHint time.Duration
+	arriving  atomic.Int64 // requests checked and about to be submitted
 }
 
 // queue returns the queue of l's model version, creating it and starting
@@ -138,22 +141,45 @@ func (q *modelQueue) work(slot *runSlot) {
 			timer.Reset(q.delay)
 		collect:
 			for items < q.maxBatch {
+				var k *job
 				select {
-				case k := <-q.ch:
-					if !q.live(k, time.Now()) {
-						continue
+				case k = <-q.ch:
+				default:
+					// Let callers that are runnable (answered by the last
+					// run, about to submit again) reach the queue first.
+					runtime.Gosched()
+				}
+				if k == nil {
+					select {
+					case k = <-q.ch:
+					default:
 					}
-					if k.model != j.model || items+k.n > q.maxBatch {
-						w.carry = k
+				}
+				if k == nil {
+					// The queue is empty: wait for more only while requests
+					// are on their way into it. Otherwise run now: waiting
+					// would only add latency (every caller may already be in
+					// this batch or another one).
+					if q.arriving.Load() == 0 {
 						break collect
 					}
-					batch = append(batch, k)
-					items += k.n
-				case <-timer.C:
-					break collect
-				case <-q.s.stop:
+					select {
+					case k = <-q.ch:
+					case <-timer.C:
+						break collect
+					case <-q.s.stop:
+						break collect
+					}
+				}
+				if !q.live(k, time.Now()) {
+					continue
+				}
+				if k.model != j.model || items+k.n > q.maxBatch {
+					w.carry = k
 					break collect
 				}
+				batch = append(batch, k)
+				items += k.n
 			}
 			if !timer.Stop() {
 				select {

@@ -291,17 +291,22 @@ func (s *Server) predictLoaded(ctx context.Context, l *Loaded, req *Request) (*R
 	s.met.inFlight.Inc()
 	defer s.met.inFlight.Dec()
 	m := l.Model
+	q := s.queue(l)
+	q.arriving.Add(1)
 	ins, n, err := matchInputs(m, req.Inputs, s.cfg.MaxElements)
 	if err != nil {
+		q.arriving.Add(-1)
 		return nil, err
 	}
 	outIdx, err := matchOutputs(m, req.Outputs)
 	if err != nil {
+		q.arriving.Add(-1)
 		return nil, err
 	}
-	q := s.queue(l)
 	j := &job{ctx: ctx, model: m, inputs: ins, n: n, done: make(chan jobResult, 1), enqueued: time.Now()}
-	if err := q.submit(j); err != nil {
+	err = q.submit(j)
+	q.arriving.Add(-1)
+	if err != nil {
 		return nil, err
 	}
 	select {
