@@ -275,6 +275,22 @@ func acceptEncoding(h string) string {
 	return best
 }
 
+// setTiming adds a Server-Timing header with where the request spent its
+// time (queue, batch wait, engine) and the batch it ran in.
+func setTiming(w http.ResponseWriter, t Timing) {
+	w.Header().Set("Server-Timing", fmt.Sprintf("queue;dur=%.3f, batch;dur=%.3f;desc=\"%d items\", compute;dur=%.3f",
+		t.Queue.Seconds()*1e3, t.BatchWait.Seconds()*1e3, t.BatchSize, t.Compute.Seconds()*1e3))
+}
+
+// logDone logs a served inference request at debug level.
+func (s *Server) logDone(r *http.Request, resp *Response, start time.Time) {
+	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		return
+	}
+	s.logger(r).Debug("inference", "model", resp.Model, "version", resp.Version, "duration", time.Since(start),
+		"queue", resp.Timing.Queue, "batch_wait", resp.Timing.BatchWait, "compute", resp.Timing.Compute, "batch", resp.Timing.BatchSize)
+}
+
 // observe records the outcome of one inference request in the metrics.
 func (s *Server) observe(model string, err error, start time.Time) {
 	if model == "" {

@@ -184,6 +184,11 @@ func TestHTTPEndpoints(t *testing.T) {
 			if hdr.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id")
 			}
+			if strings.HasSuffix(tt.path, "predict") || strings.HasSuffix(tt.path, "infer") {
+				if st := hdr.Get("Server-Timing"); (code == 200) != strings.Contains(st, "compute;dur=") {
+					t.Errorf("Server-Timing %q with status %d", st, code)
+				}
+			}
 		})
 	}
 	if n := e.src.pins.Load(); n != 0 {

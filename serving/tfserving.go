@@ -231,7 +231,7 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		fail(fmt.Errorf("%w: request body must be a JSON object", ErrInvalid))
 		return
 	}
-	if t := doc.Get("timeout"); t != nil && timeout == 0 {
+	if t := doc.Get("timeout"); t != nil {
 		if timeout, err = jsonTimeout(t, time.Second); err != nil {
 			fail(err)
 			return
@@ -258,7 +258,9 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		fail(err)
 		return
 	}
+	setTiming(w, resp.Timing)
 	s.writeJSON(w, r, http.StatusOK, encodeV1Outputs(resp.Outputs, rows))
+	s.logDone(r, resp, start)
 }
 
 // jsonTimeout reads a timeout parameter: a number in unit, or a duration

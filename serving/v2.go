@@ -424,6 +424,8 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 			binary[i] = req.outputs[i].binary
 		}
 	}
+	setTiming(w, resp.Timing)
+	defer s.logDone(r, resp, start)
 	b, bin := encodeV2Response(resp, req.id, binary)
 	if bin == nil {
 		s.writeJSON(w, r, http.StatusOK, b)
