@@ -128,14 +128,15 @@ func (x *Exec) Threads() int {
 
 // Parallel calls fn over [0,n) split into at most Threads() contiguous
 // ranges, possibly concurrently, and returns when all calls have returned.
-// fn must be safe to call concurrently on disjoint ranges.
+// fn must be safe to call concurrently on disjoint ranges. The calling
+// goroutine runs one range itself; the others go to the Exec's bounded
+// worker pool, which Parallel reuses without allocating.
 func (x *Exec) Parallel(n int, fn func(lo, hi int)) {
-	t := x.Threads()
-	if t == 1 || n < 2 || x.pool == nil {
+	if x.Threads() == 1 || n < 2 || x.pool == nil {
 		fn(0, n)
 		return
 	}
-	x.pool.run(n, t, fn)
+	x.pool.c.run(n, fn)
 }
 
 // PrepareFunc validates a node and returns its kernel. It must check every
@@ -173,10 +174,28 @@ func (n *Node) SetShared(fn func(key string, build func() (any, error)) (any, er
 }
 
 // SetThreads sets the number of workers Parallel may use. The interpreter
-// calls it; operators never do.
+// calls it; operators never do. For n > 1 it starts n-1 worker goroutines
+// (replacing any earlier set of another size); for n ≤ 1 it stops them.
+// Idle workers spin for a fraction of a millisecond after each call and
+// then park, costing no CPU. Call Close to stop them; an Exec dropped
+// without Close stops them when it is garbage collected.
 func (x *Exec) SetThreads(n int) {
 	x.threads = max(n, 1)
-	if x.threads > 1 && x.pool == nil {
-		x.pool = &pool{}
+	if x.pool != nil && x.pool.c.n == x.threads-1 {
+		return
+	}
+	x.Close()
+	if x.threads > 1 {
+		x.pool = newPool(x.threads - 1)
+	}
+}
+
+// Close stops the Exec's worker goroutines; Parallel then runs every range
+// on the caller until SetThreads starts workers again. Threads is
+// unchanged. Not safe to call while Parallel runs.
+func (x *Exec) Close() {
+	if x.pool != nil {
+		x.pool.c.stop()
+		x.pool = nil
 	}
 }

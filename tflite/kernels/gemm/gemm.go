@@ -1,0 +1,221 @@
+package gemm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Packed layout constants.
+const (
+	PanelN = 16 // output channels per panel (one 512-bit vector of int32)
+	PanelK = 4  // consecutive reduction steps per block
+	// MaxShift bounds the magnitude of a requantization shift.
+	MaxShift = 31
+)
+
+// ErrParams reports requantization parameters the kernels cannot apply.
+var ErrParams = errors.New("gemm: invalid requantization parameters")
+
+// PackedInt8 is an int8 weight matrix of O rows (output channels) and K
+// columns packed for Int8: panel p holds channels [16p, 16p+16); within a
+// panel, block b holds k in [4b, 4b+4) as 16 channels × 4 bytes. K is padded
+// to KP (a multiple of 4) and O to Panels·16 with zero weights. Immutable
+// once built; share it between goroutines freely.
+type PackedInt8 struct {
+	O, K   int    // logical output channels and reduction length
+	KP     int    // K rounded up to a multiple of PanelK
+	Panels int    // ceil(O / PanelN)
+	Data   []int8 // Panels × KP/PanelK blocks × PanelN × PanelK
+	// ColSum[c] is the sum of channel c's weights.
+	ColSum []int32
+}
+
+// PanelBytes returns the size of one packed panel.
+func (p *PackedInt8) PanelBytes() int { return p.KP * PanelN }
+
+// PackInt8 packs the row-major [o, k] weight matrix w (len ≥ o·k).
+func PackInt8(w []int8, o, k int) *PackedInt8 {
+	kp := (k + PanelK - 1) / PanelK * PanelK
+	panels := (o + PanelN - 1) / PanelN
+	p := &PackedInt8{O: o, K: k, KP: kp, Panels: panels,
+		Data: make([]int8, panels*kp*PanelN), ColSum: make([]int32, o)}
+	for c := 0; c < o; c++ {
+		row := w[c*k : (c+1)*k]
+		base := (c / PanelN) * kp * PanelN
+		lane := c % PanelN
+		var s int32
+		for i, v := range row {
+			p.Data[base+(i/PanelK)*PanelN*PanelK+lane*PanelK+i%PanelK] = v
+			s += int32(v)
+		}
+		p.ColSum[c] = s
+	}
+	return p
+}
+
+// paramWords is the number of int32 words of one panel's parameter block
+// in Requant.blocks: bias, mult (even lanes), mult (odd lanes moved to
+// even), left shift, right shift, rounding mask, rounding threshold.
+const paramWords = 7 * PanelN
+
+// Requant is the output stage of Int8 for one weight matrix: for channel c
+// and accumulator acc = Σ_k x·w,
+//
+//	out = clamp(MultiplyByQuantizedMultiplier(acc + Bias[c], Mult[c], Shift[c]) + OutputOffset, Min, Max)
+//
+// with TensorFlow Lite's double rounding. Build it with NewRequant;
+// immutable afterwards.
+type Requant struct {
+	Bias         []int32 // effective bias: bias + inputOffset·ColSum
+	Mult         []int32
+	Shift        []int // positive = left
+	OutputOffset int32
+	Min, Max     int32
+	// blocks holds the per-panel parameter blocks of the vector kernels;
+	// their bias includes the −128·ColSum correction of the unsigned
+	// activation trick.
+	blocks []int32
+}
+
+// NewRequant folds bias (nil for none) and inputOffset (minus the input
+// zero point) into per-channel parameters for w. mult and shift have one
+// entry per output channel, as kernels.QuantizeMultiplier produces them.
+func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, shift []int, outputOffset, lo, hi int32) (*Requant, error) {
+	if len(mult) != w.O || len(shift) != w.O || (bias != nil && len(bias) != w.O) {
+		return nil, fmt.Errorf("%w: %d channels, %d multipliers, %d shifts, %d biases", ErrParams, w.O, len(mult), len(shift), len(bias))
+	}
+	if lo > hi || lo < math.MinInt8 || hi > math.MaxInt8 {
+		return nil, fmt.Errorf("%w: clamp [%d, %d]", ErrParams, lo, hi)
+	}
+	q := &Requant{Bias: make([]int32, w.O), Mult: mult, Shift: shift, OutputOffset: outputOffset, Min: lo, Max: hi,
+		blocks: make([]int32, w.Panels*paramWords)}
+	for c := range q.Bias {
+		if mult[c] < 0 || shift[c] < -MaxShift || shift[c] > MaxShift {
+			return nil, fmt.Errorf("%w: channel %d multiplier %d shift %d", ErrParams, c, mult[c], shift[c])
+		}
+		q.Bias[c] = inputOffset * w.ColSum[c]
+		if bias != nil {
+			q.Bias[c] += bias[c]
+		}
+	}
+	for c := 0; c < w.Panels*PanelN; c++ {
+		blk := q.blocks[(c/PanelN)*paramWords:]
+		l := c % PanelN
+		if c >= w.O {
+			continue // zero multiplier: padded lanes produce the offset, never stored
+		}
+		left, right := max(shift[c], 0), max(-shift[c], 0)
+		blk[l] = q.Bias[c] - 128*w.ColSum[c]
+		if l%2 == 0 {
+			blk[PanelN+l] = mult[c]
+		} else {
+			blk[2*PanelN+l-1] = mult[c]
+		}
+		blk[3*PanelN+l] = int32(left)
+		blk[4*PanelN+l] = int32(right)
+		mask := int32(uint32(1)<<uint(right) - 1)
+		blk[5*PanelN+l] = mask
+		blk[6*PanelN+l] = mask >> 1
+	}
+	return q, nil
+}
+
+// Int8 computes out[r·ldo + c] for rows r in [0, rows) and the channels c
+// of panels [p0, p1): the requantized dot product of a[r·lda : r·lda+K]
+// with channel c's weights. Rows of a may be read up to KP bytes (the
+// padding bytes meet zero weights); out receives only valid channels.
+func Int8(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	if rows <= 0 || p0 >= p1 {
+		return
+	}
+	// The vector kernels read KP bytes of every row; fall back for a last
+	// row that ends before that.
+	if need := (rows-1)*lda + w.KP; len(a) < need {
+		Int8(a, lda, rows-1, w, q, p0, p1, out, ldo)
+		int8Generic(a[(rows-1)*lda:], lda, 1, w, q, p0, p1, out[(rows-1)*ldo:], ldo)
+		return
+	}
+	int8Fast(a, lda, rows, w, q, p0, p1, out, ldo)
+}
+
+// Int8Generic is Int8 through the pure-Go kernel, whatever the CPU.
+func Int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
+}
+
+func int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	pb := w.PanelBytes()
+	for r := 0; r < rows; r++ {
+		ar := a[r*lda : r*lda+w.K]
+		or := out[r*ldo : r*ldo+w.O]
+		for pi := p0; pi < p1; pi++ {
+			acc := panelDot(ar, w.Data[pi*pb:(pi+1)*pb])
+			c0 := pi * PanelN
+			n := min(PanelN, w.O-c0)
+			for j := 0; j < n; j++ {
+				c := c0 + j
+				v := MulQ(acc[j]+q.Bias[c], q.Mult[c], q.Shift[c]) + q.OutputOffset
+				or[c] = int8(min(max(v, q.Min), q.Max))
+			}
+		}
+	}
+}
+
+// panelDot returns the PanelN dot products of a (K values) with the
+// channels of one packed panel.
+func panelDot(a []int8, w []int8) (acc [PanelN]int32) {
+	kb := len(a) / PanelK
+	for b := 0; b < kb; b++ {
+		x := (*[PanelK]int8)(a[b*PanelK:])
+		ws := (*[PanelN * PanelK]int8)(w[b*PanelN*PanelK:])
+		a0, a1, a2, a3 := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3])
+		for j := range acc {
+			acc[j] += a0*int32(ws[4*j]) + a1*int32(ws[4*j+1]) + a2*int32(ws[4*j+2]) + a3*int32(ws[4*j+3])
+		}
+	}
+	if t := len(a) - kb*PanelK; t > 0 {
+		ws := w[kb*PanelN*PanelK:]
+		for j := range acc {
+			for i := 0; i < t; i++ {
+				acc[j] += int32(a[kb*PanelK+i]) * int32(ws[j*PanelK+i])
+			}
+		}
+	}
+	return acc
+}
+
+// MulQ is TensorFlow Lite's MultiplyByQuantizedMultiplier: x·2^left, then
+// the saturating rounding doubling high multiply by m, then a rounding
+// right shift (ties away from zero).
+func MulQ(x, m int32, shift int) int32 {
+	left, right := 0, 0
+	if shift > 0 {
+		left = shift
+	} else {
+		right = -shift
+	}
+	x <<= uint(left)
+	var hi int32
+	if x == math.MinInt32 && m == math.MinInt32 {
+		hi = math.MaxInt32
+	} else {
+		ab := int64(x) * int64(m)
+		if ab >= 0 {
+			hi = int32((ab + 1<<30) >> 31)
+		} else {
+			hi = int32((ab + 1 - 1<<30) / (1 << 31))
+		}
+	}
+	mask := int32(1)<<uint(right) - 1
+	rem := hi & mask
+	thr := mask >> 1
+	if hi < 0 {
+		thr++
+	}
+	r := hi >> uint(right)
+	if rem > thr {
+		r++
+	}
+	return r
+}

@@ -1,0 +1,56 @@
+//go:build amd64 && !noasm
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// hasVNNI reports AVX-512 F/BW/VL with VNNI, checked once at start-up
+// (immutable afterwards). Tests may clear useFast through setFast.
+var hasVNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
+
+// Impl names the micro-kernel Int8 uses on this machine.
+func Impl() string {
+	if hasVNNI {
+		return "avx512vnni"
+	}
+	return "generic"
+}
+
+//go:noescape
+func requantAVX512(acc *int32, rows int, np int, q *int32, out *int8, ldo int, tail int, oz int, lo int, hi int)
+
+func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	if !hasVNNI {
+		int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
+		return
+	}
+	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo)
+}
+
+// int8VNNI runs tiles of up to 6 rows × 4 panels. The caller guarantees
+// len(a) ≥ (rows-1)·lda + KP.
+func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	var acc [6 * 64]int32
+	pb := w.PanelBytes()
+	kb := w.KP / PanelK
+	lastMask := 0xFFFF
+	if t := w.O % PanelN; t != 0 {
+		lastMask = 1<<t - 1
+	}
+	// Bounds for the assembly: every row read and written is in range.
+	_ = a[(rows-1)*lda+w.KP-1]
+	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
+	for pg := p0; pg < p1; pg += 4 {
+		np := min(4, p1-pg)
+		tail := 0xFFFF
+		if pg+np == w.Panels {
+			tail = lastMask
+		}
+		for r0 := 0; r0 < rows; r0 += 6 {
+			nr := min(6, rows-r0)
+			dot(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &acc[0])
+			requantAVX512(&acc[0], nr, np, &q.blocks[pg*paramWords], &out[r0*ldo+pg*PanelN], ldo, tail,
+				int(q.OutputOffset), int(q.Min), int(q.Max))
+		}
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !amd64 || noasm
+
+package gemm
+
+// Impl names the micro-kernel Int8 uses on this machine.
+func Impl() string { return "generic" }
+
+func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
+}

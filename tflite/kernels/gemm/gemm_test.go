@@ -1,0 +1,213 @@
+package gemm
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+)
+
+// problem is one random GEMM with its requantization.
+type problem struct {
+	rows, k, o, lda, ldo int
+	a                    []int8
+	w                    *PackedInt8
+	wRaw                 []int8
+	q                    *Requant
+	inOff                int32
+	bias                 []int32
+}
+
+func newProblem(t testing.TB, rng *rand.Rand, rows, k, o int, inZP int32, extreme bool) *problem {
+	t.Helper()
+	p := &problem{rows: rows, k: k, o: o, lda: k + rng.IntN(9), ldo: o + rng.IntN(5), inOff: -inZP}
+	p.a = make([]int8, (rows-1)*p.lda+k)
+	for i := range p.a {
+		p.a[i] = int8(rng.IntN(256) - 128)
+	}
+	p.wRaw = make([]int8, o*k)
+	for i := range p.wRaw {
+		if extreme {
+			p.wRaw[i] = int8([]int{-128, 127, -127}[rng.IntN(3)])
+		} else {
+			p.wRaw[i] = int8(rng.IntN(255) - 127)
+		}
+	}
+	p.w = PackInt8(p.wRaw, o, k)
+	p.bias = make([]int32, o)
+	mult, shift := make([]int32, o), make([]int, o)
+	for c := range p.bias {
+		p.bias[c] = rng.Int32N(1<<16) - 1<<15
+		mult[c], shift[c] = kernels.QuantizeMultiplier(rng.Float64() * []float64{1e-4, 1e-2, 0.5, 3}[rng.IntN(4)])
+	}
+	var err error
+	oz := rng.Int32N(256) - 128
+	lo, hi := int32(-128), int32(127)
+	if rng.IntN(3) == 0 {
+		lo = oz
+	}
+	p.q, err = NewRequant(p.w, p.bias, p.inOff, mult, shift, oz, lo, max(lo, hi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// naive is the TensorFlow Lite reference formula over the unpacked weights.
+func (p *problem) naive() []int8 {
+	out := make([]int8, (p.rows-1)*p.ldo+p.o)
+	for r := 0; r < p.rows; r++ {
+		for c := 0; c < p.o; c++ {
+			acc := p.bias[c]
+			for i := 0; i < p.k; i++ {
+				acc += int32(p.wRaw[c*p.k+i]) * (int32(p.a[r*p.lda+i]) + p.inOff)
+			}
+			v := kernels.MultiplyByQuantizedMultiplier(acc, p.q.Mult[c], p.q.Shift[c]) + p.q.OutputOffset
+			out[r*p.ldo+c] = int8(kernels.Clamp32(v, p.q.Min, p.q.Max))
+		}
+	}
+	return out
+}
+
+func (p *problem) run(generic bool) []int8 {
+	out := make([]int8, (p.rows-1)*p.ldo+p.o)
+	if generic {
+		Int8Generic(p.a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo)
+	} else {
+		Int8(p.a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo)
+	}
+	return out
+}
+
+func check(t *testing.T, p *problem) {
+	t.Helper()
+	want := p.naive()
+	for _, generic := range []bool{true, false} {
+		got := p.run(generic)
+		for r := 0; r < p.rows; r++ {
+			for c := 0; c < p.o; c++ {
+				if g, w := got[r*p.ldo+c], want[r*p.ldo+c]; g != w {
+					t.Fatalf("rows %d k %d o %d generic=%v (%s): out[%d,%d] = %d, want %d", p.rows, p.k, p.o, generic, Impl(), r, c, g, w)
+				}
+			}
+		}
+	}
+}
+
+func TestInt8(t *testing.T) {
+	tests := []struct {
+		name       string
+		rows, k, o int
+		zp         int32
+		extreme    bool
+	}{
+		{name: "1x1x1", rows: 1, k: 1, o: 1},
+		{name: "tails", rows: 7, k: 27, o: 17, zp: -128},
+		{name: "pointwise", rows: 25, k: 32, o: 96, zp: 5},
+		{name: "wide", rows: 13, k: 144, o: 24, zp: 127},
+		{name: "many panels", rows: 6, k: 64, o: 160, zp: -3},
+		{name: "long k", rows: 3, k: 1283, o: 33, zp: 0},
+		{name: "extreme weights", rows: 12, k: 512, o: 64, zp: -128, extreme: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.rows), uint64(tc.k*1000+tc.o)))
+			check(t, newProblem(t, rng, tc.rows, tc.k, tc.o, tc.zp, tc.extreme))
+		})
+	}
+}
+
+func TestInt8Random(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		check(t, newProblem(t, rng, 1+rng.IntN(20), 1+rng.IntN(200), 1+rng.IntN(90), rng.Int32N(256)-128, rng.IntN(4) == 0))
+	}
+}
+
+// TestInt8PanelRange checks a sub-range of panels writes only its channels.
+func TestInt8PanelRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	p := newProblem(t, rng, 9, 40, 70, 7, false)
+	want := p.naive()
+	out := make([]int8, len(want))
+	for i := range out {
+		out[i] = 99
+	}
+	Int8(p.a, p.lda, p.rows, p.w, p.q, 1, 3, out, p.ldo)
+	for r := 0; r < p.rows; r++ {
+		for c := 0; c < p.o; c++ {
+			w := int8(99)
+			if c >= 16 && c < 48 {
+				w = want[r*p.ldo+c]
+			}
+			if out[r*p.ldo+c] != w {
+				t.Fatalf("out[%d,%d] = %d, want %d", r, c, out[r*p.ldo+c], w)
+			}
+		}
+	}
+}
+
+func TestNewRequantErrors(t *testing.T) {
+	w := PackInt8(make([]int8, 6), 2, 3)
+	tests := []struct {
+		name   string
+		mult   []int32
+		shift  []int
+		lo, hi int32
+	}{
+		{name: "short", mult: []int32{1}, shift: []int{0, 0}, lo: -128, hi: 127},
+		{name: "negative multiplier", mult: []int32{-1, 1}, shift: []int{0, 0}, lo: -128, hi: 127},
+		{name: "shift", mult: []int32{1, 1}, shift: []int{0, -40}, lo: -128, hi: 127},
+		{name: "clamp", mult: []int32{1, 1}, shift: []int{0, 0}, lo: 5, hi: 4},
+		{name: "clamp range", mult: []int32{1, 1}, shift: []int{0, 0}, lo: -129, hi: 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := NewRequant(w, nil, 0, tc.mult, tc.shift, 0, tc.lo, tc.hi); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
+
+func FuzzInt8(f *testing.F) {
+	f.Add(uint64(1), uint8(5), uint16(30), uint8(20), int8(3), false)
+	f.Add(uint64(2), uint8(1), uint16(3), uint8(1), int8(-128), true)
+	f.Fuzz(func(t *testing.T, seed uint64, rows uint8, k uint16, o uint8, zp int8, extreme bool) {
+		if rows == 0 || k == 0 || o == 0 || k > 2048 || rows > 40 {
+			t.Skip()
+		}
+		rng := rand.New(rand.NewPCG(seed, 7))
+		check(t, newProblem(t, rng, int(rows), int(k), int(o), int32(zp), extreme))
+	})
+}
+
+func BenchmarkInt8(b *testing.B) {
+	for _, s := range []struct {
+		name       string
+		rows, k, o int
+	}{
+		{"pw56x56_24to144", 56 * 56, 24, 144},
+		{"pw14x14_384to64", 14 * 14, 384, 64},
+		{"pw7x7_960to320", 7 * 7, 960, 320},
+		{"pw28x28_192to32", 28 * 28, 192, 32},
+	} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		p := newProblem(b, rng, s.rows, s.k, s.o, 3, false)
+		out := make([]int8, (p.rows-1)*p.ldo+p.o)
+		for _, impl := range []string{"generic", Impl()} {
+			b.Run(s.name+"/"+impl, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if impl == "generic" {
+						Int8Generic(p.a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo)
+					} else {
+						Int8(p.a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo)
+					}
+				}
+				macs := float64(s.rows * s.k * s.o)
+				b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		}
+	}
+}

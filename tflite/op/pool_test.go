@@ -1,0 +1,164 @@
+package op
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestParallelCoversRange(t *testing.T) {
+	tests := []struct {
+		name       string
+		threads, n int
+	}{
+		{name: "single thread", threads: 1, n: 10},
+		{name: "two threads", threads: 2, n: 10},
+		{name: "more threads than work", threads: 8, n: 3},
+		{name: "one item", threads: 4, n: 1},
+		{name: "empty", threads: 4, n: 0},
+		{name: "uneven", threads: 3, n: 1001},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var x Exec
+			x.SetThreads(tc.threads)
+			defer x.Close()
+			for rep := 0; rep < 50; rep++ {
+				hits := make([]atomic.Int32, tc.n)
+				var calls atomic.Int32
+				x.Parallel(tc.n, func(lo, hi int) {
+					calls.Add(1)
+					for i := lo; i < hi; i++ {
+						hits[i].Add(1)
+					}
+				})
+				for i := range hits {
+					if h := hits[i].Load(); h != 1 {
+						t.Fatalf("rep %d: index %d visited %d times", rep, i, h)
+					}
+				}
+				if c := int(calls.Load()); c > max(x.Threads(), 1) {
+					t.Fatalf("%d calls for %d threads", c, x.Threads())
+				}
+			}
+		})
+	}
+}
+
+// TestParallelRunsConcurrently checks that two ranges really run at once:
+// each waits (bounded) for the other to start.
+func TestParallelRunsConcurrently(t *testing.T) {
+	var x Exec
+	x.SetThreads(2)
+	defer x.Close()
+	var started atomic.Int32
+	ok := true
+	x.Parallel(2, func(lo, hi int) {
+		started.Add(1)
+		deadline := time.Now().Add(5 * time.Second)
+		for started.Load() < 2 {
+			if time.Now().After(deadline) {
+				ok = false // only one range writes after the deadline
+				return
+			}
+			runtime.Gosched()
+		}
+	})
+	if !ok || started.Load() != 2 {
+		t.Fatal("the two ranges did not overlap")
+	}
+}
+
+// TestParallelAfterIdle checks that parked workers wake up.
+func TestParallelAfterIdle(t *testing.T) {
+	var x Exec
+	x.SetThreads(3)
+	defer x.Close()
+	for rep := 0; rep < 3; rep++ {
+		time.Sleep(3 * spinFor)
+		var sum atomic.Int64
+		x.Parallel(100, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sum.Add(int64(i))
+			}
+		})
+		if sum.Load() != 4950 {
+			t.Fatalf("sum %d, want 4950", sum.Load())
+		}
+	}
+}
+
+func TestParallelNoAllocs(t *testing.T) {
+	var x Exec
+	x.SetThreads(2)
+	defer x.Close()
+	var sink atomic.Int64
+	fn := func(lo, hi int) { sink.Add(int64(hi - lo)) }
+	if a := testing.AllocsPerRun(200, func() { x.Parallel(64, fn) }); a != 0 {
+		t.Fatalf("%v allocations per Parallel call", a)
+	}
+	if sink.Load() != 201*64 {
+		t.Fatalf("covered %d items, want %d", sink.Load(), 201*64)
+	}
+}
+
+// waitGoroutines waits (bounded) until at most want goroutines exist.
+func waitGoroutines(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, want at most %d", runtime.NumGoroutine(), want)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestCloseAndResizeStopWorkers(t *testing.T) {
+	base := runtime.NumGoroutine()
+	var x Exec
+	x.SetThreads(4)
+	if n := runtime.NumGoroutine(); n < base+3 {
+		t.Fatalf("%d goroutines after SetThreads(4), want ≥ %d", n, base+3)
+	}
+	x.SetThreads(2)
+	waitGoroutines(t, base+1)
+	x.SetThreads(1)
+	waitGoroutines(t, base)
+	x.SetThreads(3)
+	x.Close()
+	waitGoroutines(t, base)
+	var n atomic.Int32
+	x.Parallel(5, func(lo, hi int) { n.Add(int32(hi - lo)) })
+	if n.Load() != 5 {
+		t.Fatalf("Parallel after Close covered %d of 5", n.Load())
+	}
+}
+
+func TestDroppedExecStopsWorkers(t *testing.T) {
+	base := runtime.NumGoroutine()
+	func() {
+		x := new(Exec)
+		x.SetThreads(3)
+		x.Parallel(10, func(lo, hi int) {})
+	}()
+	waitGoroutines(t, base)
+}
+
+func BenchmarkParallel(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		b.Run(map[int]string{1: "threads1", 2: "threads2"}[threads], func(b *testing.B) {
+			var x Exec
+			x.SetThreads(threads)
+			defer x.Close()
+			var sink atomic.Int64
+			fn := func(lo, hi int) { sink.Add(int64(hi - lo)) }
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Parallel(64, fn)
+			}
+		})
+	}
+}
