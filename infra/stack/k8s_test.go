@@ -1,0 +1,188 @@
+package stack
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const (
+	tNamespace  = "kubernetes:core/v1:Namespace"
+	tConfigMap  = "kubernetes:core/v1:ConfigMap"
+	tDeployment = "kubernetes:apps/v1:Deployment"
+	tService    = "kubernetes:core/v1:Service"
+	tPDB        = "kubernetes:policy/v1:PodDisruptionBudget"
+	tHPA        = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+)
+
+// k8sConfig is a Kubernetes-only config.
+func k8sConfig() Config {
+	c := DefaultConfig("test")
+	c.Targets = TargetK8s
+	c.K8s.Image = "registry.example.com/edgeinfer:v0.1.0"
+	c.K8s.ModelRepository = "s3://edge-models/models/"
+	return c
+}
+
+func TestKubernetesTarget(t *testing.T) {
+	gpu := k8sConfig()
+	gpu.K8s.GPU, gpu.K8s.GPUCount = true, 2
+	zoned := k8sConfig()
+	zoned.K8s.Zone = "eu-west-1a"
+	both := k8sConfig()
+	both.K8s.GPU, both.K8s.Zone = true, "us-east-1b"
+
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"cpu, any zone", k8sConfig()},
+		{"gpu", gpu},
+		{"zone", zoned},
+		{"gpu and zone", both},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := tc.cfg.K8s
+			rec := deploy(t, tc.cfg)
+			if n := rec.count("aws:"); n != 0 {
+				t.Errorf("k8s target registered %d aws resources", n)
+			}
+			if got := dig(t, rec.one(t, tNamespace, "namespace").inputs, "metadata", "name"); got != "edgeinfer" {
+				t.Errorf("namespace %v", got)
+			}
+			cm := rec.one(t, tConfigMap, "config").inputs
+			if got := dig(t, cm, "data", "MODEL_REPOSITORY"); got != k.ModelRepository {
+				t.Errorf("configmap MODEL_REPOSITORY %v", got)
+			}
+
+			dep := rec.one(t, tDeployment, "deployment").inputs
+			if dig(t, dep, "metadata", "namespace") != "edgeinfer" || num(t, dig(t, dep, "spec", "replicas")) != k.Replicas {
+				t.Errorf("deployment metadata/replicas %v", dep)
+			}
+			pod := dig(t, dep, "spec", "template", "spec")
+			c := dig(t, pod, "containers", 0)
+			if dig(t, c, "image") != k.Image {
+				t.Errorf("image %v", dig(t, c, "image"))
+			}
+			if got := strings.Join(strs(t, dig(t, c, "args")), " "); got != "serve --models $(MODEL_REPOSITORY) --addr 0.0.0.0:8080" {
+				t.Errorf("args %q", got)
+			}
+			if got := dig(t, c, "env", 0, "valueFrom", "configMapKeyRef", "key"); got != "MODEL_REPOSITORY" {
+				t.Errorf("MODEL_REPOSITORY env source %v", got)
+			}
+			if num(t, dig(t, c, "ports", 0, "containerPort")) != 8080 || dig(t, c, "ports", 0, "name") != "http" {
+				t.Errorf("ports %v", dig(t, c, "ports"))
+			}
+			for probe, path := range map[string]string{"readinessProbe": "/v2/health/ready", "livenessProbe": "/v2/health/live", "startupProbe": "/v2/health/live"} {
+				if got := dig(t, c, probe, "httpGet", "path"); got != path {
+					t.Errorf("%s path %v, want %s", probe, got, path)
+				}
+				if got := dig(t, c, probe, "httpGet", "port"); got != "http" {
+					t.Errorf("%s port %v", probe, got)
+				}
+			}
+			if got := dig(t, dep, "spec", "template", "metadata", "annotations", "prometheus.io/path"); got != "/metrics" {
+				t.Errorf("metrics path annotation %v", got)
+			}
+			if dig(t, c, "securityContext", "readOnlyRootFilesystem") != true || dig(t, pod, "securityContext", "runAsNonRoot") != true {
+				t.Error("container is not locked down")
+			}
+
+			limits := dig(t, c, "resources", "limits").(map[string]any)
+			requests := dig(t, c, "resources", "requests").(map[string]any)
+			if limits["cpu"] != k.CPULimit || limits["memory"] != k.MemoryLimit || requests["cpu"] != k.CPURequest || requests["memory"] != k.MemoryRequest {
+				t.Errorf("resources %v / %v", requests, limits)
+			}
+			gpuLimit, hasGPU := limits["nvidia.com/gpu"]
+			tol, hasTol := pod.(map[string]any)["tolerations"]
+			if k.GPU {
+				if want := strconv.Itoa(k.GPUCount); !hasGPU || gpuLimit != want || requests["nvidia.com/gpu"] != want {
+					t.Errorf("gpu limit %v request %v, want %d", gpuLimit, requests["nvidia.com/gpu"], k.GPUCount)
+				}
+				if !hasTol || dig(t, tol, 0, "key") != "nvidia.com/gpu" || dig(t, tol, 0, "effect") != "NoSchedule" {
+					t.Errorf("gpu tolerations %v", tol)
+				}
+			} else if hasGPU || hasTol {
+				t.Errorf("cpu pods carry gpu limit %v / tolerations %v", gpuLimit, tol)
+			}
+			aff, hasAff := pod.(map[string]any)["affinity"]
+			if k.Zone != "" {
+				expr := dig(t, aff, "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", 0, "matchExpressions", 0)
+				if dig(t, expr, "key") != "topology.kubernetes.io/zone" || dig(t, expr, "operator") != "In" ||
+					!slices.Equal(strs(t, dig(t, expr, "values")), []string{k.Zone}) {
+					t.Errorf("zone affinity %v", expr)
+				}
+			} else if hasAff {
+				t.Errorf("affinity %v set without a zone", aff)
+			}
+
+			labels := dig(t, dep, "spec", "template", "metadata", "labels")
+			svc := rec.one(t, tService, "service").inputs
+			if jsonOf(t, dig(t, svc, "spec", "selector")) != jsonOf(t, labels) || dig(t, svc, "spec", "ports", 0, "targetPort") != "http" {
+				t.Errorf("service %v does not select the pods %v", svc, labels)
+			}
+			pdb := rec.one(t, tPDB, "pdb").inputs
+			if jsonOf(t, dig(t, pdb, "spec", "selector", "matchLabels")) != jsonOf(t, labels) || num(t, dig(t, pdb, "spec", "maxUnavailable")) != 1 {
+				t.Errorf("pdb %v", pdb)
+			}
+			hpa := rec.one(t, tHPA, "hpa").inputs
+			if dig(t, hpa, "spec", "scaleTargetRef", "name") != dig(t, dep, "metadata", "name") ||
+				num(t, dig(t, hpa, "spec", "minReplicas")) != k.HPAMin || num(t, dig(t, hpa, "spec", "maxReplicas")) != k.HPAMax ||
+				num(t, dig(t, hpa, "spec", "metrics", 0, "resource", "target", "averageUtilization")) != k.HPACPUPercent {
+				t.Errorf("hpa %v", hpa)
+			}
+		})
+	}
+}
+
+func TestBothTargetsShareTheModelsPrefix(t *testing.T) {
+	cfg := awsConfig()
+	cfg.Targets = TargetBoth
+	cfg.K8s.Image = "registry.example.com/edgeinfer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	rec := deploy(t, cfg)
+	if rec.count("aws:lambda/function:") != 2 {
+		t.Error("both: the functions are missing")
+	}
+	cm := rec.one(t, tConfigMap, "config").inputs
+	if got := dig(t, cm, "data", "MODEL_REPOSITORY"); got != "s3://acme-models/models/" {
+		t.Errorf("pods serve %v, want the AWS models prefix", got)
+	}
+	if got := dig(t, cm, "data", "AWS_REGION"); got != mockRegion {
+		t.Errorf("pods region %v", got)
+	}
+}
+
+// TestContractWithServing reads the serving package's source (this module
+// may not import it) and checks that the paths and the stall log line the
+// stack depends on are still there.
+func TestContractWithServing(t *testing.T) {
+	dir := filepath.Join("..", "..", "serving")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	if src.Len() == 0 {
+		t.Skipf("no serving sources under %s (infra checked out alone)", dir)
+	}
+	for _, want := range []string{
+		"GET " + healthLivePath, "GET " + healthReadyPath, "GET " + metricsPath,
+		`"` + stallMetricName + `"`,
+		strings.Trim(DefaultStallPattern, `"`),
+	} {
+		if !strings.Contains(src.String(), want) {
+			t.Errorf("serving no longer contains %q; update the stack's probes, metrics or stall filter", want)
+		}
+	}
+}
