@@ -37,14 +37,32 @@ test: tools ## Run every test (root module and infra), conformance included.
 test-noasm: ## Run the engine tests on the generic (no assembly) kernels.
 	$(GO) test -count=1 -tags noasm ./tflite/... ./tensor/...
 
-.PHONY: check
-check: tools ## gofmt, go vet, staticcheck, tidy, tests with -race.
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck and go mod tidy (no tests).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
+	cd infra && $(GO) vet ./...
+
+.PHONY: check
+check: lint tools ## lint, then every test with -race.
 	$(GO) test -count=1 -race ./...
-	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd infra && $(GO) test -count=1 ./...
+
+.PHONY: test-arm64
+test-arm64: ## Cross-compile for linux/arm64 and run the engine tests under qemu-user.
+	GOARCH=arm64 $(GO) vet ./tflite/... ./tensor/...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
+	@command -v qemu-aarch64-static >/dev/null || command -v qemu-aarch64 >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq qemu-user-static >/dev/null)
+	@mkdir -p build/arm64-tests
+	@for p in $$($(GO) list ./tflite/... ./tensor/...); do \
+	  out=build/arm64-tests/$$(echo $$p | tr / _).test; \
+	  GOARCH=arm64 CGO_ENABLED=0 $(GO) test -c -o $$out $$p || exit 1; \
+	  if [ -f $$out ]; then echo "== arm64 $$p"; \
+	    (cd $$($(GO) list -f '{{.Dir}}' $$p) && $$(command -v qemu-aarch64-static || command -v qemu-aarch64) $(CURDIR)/$$out -test.short -test.count=1) || exit 1; fi; \
+	done
 
 .PHONY: bench
 bench: ## Run the benchmarks.
