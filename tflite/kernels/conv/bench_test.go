@@ -3,6 +3,8 @@ package conv
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
 func benchConv(b *testing.B, g Geom) {
@@ -16,9 +18,10 @@ func benchConv(b *testing.B, g Geom) {
 	q := randRequant(r, g.OutC)
 	in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
 	f := randInt8s(r, g.OutC*g.KH*g.KW*g.InC)
-	w := PackInt8(f, g.OutC, g.KH*g.KW*g.InC)
-	e := Epilogue{Bias: w.FoldBias(nil, q.InputOffset), Mult: q.Mult, Shift: q.Shift, OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}
-	c := NewConvInt8(g, w, e, int8(-q.InputOffset))
+	c, err := NewConvInt8(g, gemm.PackInt8(f, g.OutC, g.KH*g.KW*g.InC), q, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	out := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	scratch := make([]int8, c.ScratchBytes())
 	seq := func(n int, fn func(lo, hi int)) { fn(0, n) }
@@ -68,8 +71,11 @@ func BenchmarkFCInt8(b *testing.B) {
 	k, o := 1280, 1000
 	q := randRequant(r, o)
 	in, w := randInt8s(r, k), randInt8s(r, o*k)
-	p := PackInt8(w, o, k)
-	fc := &FCInt8{W: p, E: Epilogue{Bias: p.FoldBias(nil, q.InputOffset), Mult: q.Mult, Shift: q.Shift, Min: -128, Max: 127}}
+	q.OutputOffset, q.Min, q.Max = 0, -128, 127
+	fc, err := NewFCInt8(gemm.PackInt8(w, o, k), q, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	out := make([]int8, o)
 	seq := func(n int, fn func(lo, hi int)) { fn(0, n) }
 	b.ReportAllocs()

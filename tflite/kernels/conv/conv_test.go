@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
 // naiveConvInt8 is the reference formula written as plainly as possible:
@@ -185,9 +186,10 @@ func checkConvFast(t *testing.T, g Geom, q *Requant, in, f []int8, bias []int32,
 	t.Helper()
 	want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	ConvRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
-	w := PackInt8(f, g.OutC, g.KH*g.KW*g.InC)
-	e := Epilogue{Bias: w.FoldBias(bias, q.InputOffset), Mult: q.Mult, Shift: q.Shift, OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}
-	c := NewConvInt8(g, w, e, int8(-q.InputOffset))
+	c, err := NewConvInt8(g, gemm.PackInt8(f, g.OutC, g.KH*g.KW*g.InC), q, bias)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := make([]int8, len(want))
 	c.Run(in, got, make([]int8, c.ScratchBytes()), workers, par)
 	if d := firstDiff(got, want); d >= 0 {
@@ -233,8 +235,10 @@ func TestFCInt8MatchesRef(t *testing.T) {
 		}
 		want := make([]int8, rows*o)
 		FullyConnectedRef(k, o, q, in, w, bias, want, 0, rows)
-		p := PackInt8(w, o, k)
-		fc := &FCInt8{W: p, E: Epilogue{Bias: p.FoldBias(bias, q.InputOffset), Mult: q.Mult, Shift: q.Shift, OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}}
+		fc, err := NewFCInt8(gemm.PackInt8(w, o, k), q, bias)
+		if err != nil {
+			t.Fatal(err)
+		}
 		got := make([]int8, rows*o)
 		fc.Run(in, got, rows, 1+r.IntN(4), goPar)
 		if d := firstDiff(got, want); d >= 0 {

@@ -1,5 +1,7 @@
 package conv
 
+import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+
 // Parallel runs fn over [0, n) split into disjoint contiguous ranges,
 // possibly concurrently (op.Exec.Parallel has this signature).
 type Parallel func(n int, fn func(lo, hi int))
@@ -11,28 +13,36 @@ const MaxSlots = 16
 // tileBytes is the target size of one im2col tile.
 const tileBytes = 16 << 10
 
+// gemmRows is the row granularity of the GEMM micro-kernels; work is split
+// between workers in multiples of it.
+const gemmRows = 6
+
 // ConvInt8 is a prepared int8 CONV_2D (groups = 1): im2col into scratch
 // tiles, or the input itself for a 1x1 stride-1 unpadded convolution,
-// followed by GemmInt8 over packed weights. It is immutable after
+// followed by gemm.Int8 over packed weights. It is immutable after
 // NewConvInt8 and safe for concurrent use.
 type ConvInt8 struct {
 	G        Geom
-	W        *PackedInt8
-	E        Epilogue
+	W        *gemm.PackedInt8
+	Q        *gemm.Requant
 	pad      int8 // the input zero point: the value that contributes nothing
 	direct   bool
 	tileRows int
 }
 
-// NewConvInt8 prepares a convolution. w must be PackInt8 of the [OutC,
-// KH·KW·InC] filter and e.Bias the folded bias (PackedInt8.FoldBias with
-// q's input offset); inputZeroPoint pads the borders.
-func NewConvInt8(g Geom, w *PackedInt8, e Epilogue, inputZeroPoint int8) *ConvInt8 {
-	c := &ConvInt8{G: g, W: w, E: e, pad: inputZeroPoint}
+// NewConvInt8 prepares a convolution: w is gemm.PackInt8 of the [OutC,
+// KH·KW·InC] filter, q the per-channel output stage (Mult must come from
+// kernels.QuantizeMultiplier) and bias the optional int32 bias.
+func NewConvInt8(g Geom, w *gemm.PackedInt8, q *Requant, bias []int32) (*ConvInt8, error) {
+	gq, err := gemm.NewRequant(w, bias, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max)
+	if err != nil {
+		return nil, err
+	}
+	c := &ConvInt8{G: g, W: w, Q: gq, pad: int8(-q.InputOffset)}
 	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
 		g.InH == g.OutH && g.InW == g.OutW
-	c.tileRows = max(1, min(64, tileBytes/max(1, w.K)))
-	return c
+	c.tileRows = max(1, min(96, tileBytes/w.KP)/gemmRows) * gemmRows
+	return c, nil
 }
 
 // ScratchBytes returns the scratch Run needs.
@@ -40,7 +50,7 @@ func (c *ConvInt8) ScratchBytes() int {
 	if c.direct {
 		return 0
 	}
-	return MaxSlots * c.tileRows * c.W.K
+	return MaxSlots * c.tileRows * c.W.KP
 }
 
 // Run computes the convolution of in into out using up to workers
@@ -48,25 +58,25 @@ func (c *ConvInt8) ScratchBytes() int {
 func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel) {
 	g := &c.G
 	m := g.Batch * g.OutH * g.OutW
-	tiles := (m + c.tileRows - 1) / c.tileRows
 	if c.direct {
-		par(tiles, func(lo, hi int) {
-			r0, r1 := lo*c.tileRows, min(m, hi*c.tileRows)
-			GemmInt8(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, &c.E, out[r0*g.OutC:], g.OutC)
+		par((m+gemmRows-1)/gemmRows, func(lo, hi int) {
+			r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
+			gemm.Int8(in[r0*g.InC:], g.InC, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
 		})
 		return
 	}
+	tiles := (m + c.tileRows - 1) / c.tileRows
 	slots := max(1, min(workers, MaxSlots, tiles))
-	k := c.W.K
+	kp := c.W.KP
 	par(slots, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
-			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
+			buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
 			for t := s; t < tiles; t += slots {
 				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
 				for r := r0; r < r1; r++ {
-					c.im2colRow(in, r, buf[(r-r0)*k:(r-r0+1)*k])
+					c.im2colRow(in, r, buf[(r-r0)*kp:(r-r0+1)*kp])
 				}
-				GemmInt8(buf, k, r1-r0, c.W, 0, c.W.Panels, &c.E, out[r0*g.OutC:], g.OutC)
+				gemm.Int8(buf, kp, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
 			}
 		}
 	})
@@ -74,7 +84,7 @@ func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel
 
 // im2colRow writes the K = KH·KW·InC input values under output pixel r
 // (flattened over Batch·OutH·OutW) into dst, the zero point where the
-// window leaves the input.
+// window leaves the input, and zeroes dst's padding to KP.
 func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 	g := &c.G
 	ox := r % g.OutW
@@ -82,14 +92,20 @@ func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 	b := r / (g.OutW * g.OutH)
 	iy0, ix0 := oy*g.StrideH-g.PadH, ox*g.StrideW-g.PadW
 	ic := g.InC
+	rowLen := g.KW * ic
+	inside := g.DilW == 1 && ix0 >= 0 && ix0+g.KW <= g.InW
 	for ky := 0; ky < g.KH; ky++ {
 		iy := iy0 + ky*g.DilH
-		row := dst[ky*g.KW*ic : (ky+1)*g.KW*ic]
+		row := dst[ky*rowLen : (ky+1)*rowLen]
 		if iy < 0 || iy >= g.InH {
 			fill(row, c.pad)
 			continue
 		}
 		base := (b*g.InH + iy) * g.InW
+		if inside {
+			copy(row, in[(base+ix0)*ic:])
+			continue
+		}
 		for kx := 0; kx < g.KW; kx++ {
 			ix := ix0 + kx*g.DilW
 			d := row[kx*ic : (kx+1)*ic]
@@ -100,6 +116,7 @@ func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 			copy(d, in[(base+ix)*ic:])
 		}
 	}
+	clear(dst[g.KH*rowLen:])
 }
 
 func fill(d []int8, v int8) {
@@ -112,24 +129,36 @@ func fill(d []int8, v int8) {
 	}
 }
 
-// FCInt8 is a prepared int8 FULLY_CONNECTED: GemmInt8 over packed weights,
-// split over rows when there are many and over output panels when there
-// are few. Immutable and safe for concurrent use.
+// FCInt8 is a prepared int8 FULLY_CONNECTED: gemm.Int8 over packed
+// weights, split over rows when there are many and over output panels when
+// there are few. Immutable and safe for concurrent use.
 type FCInt8 struct {
-	W *PackedInt8
-	E Epilogue
+	W *gemm.PackedInt8
+	Q *gemm.Requant
+}
+
+// NewFCInt8 prepares a fully connected layer from packed [O, K] weights,
+// its output stage q and optional bias.
+func NewFCInt8(w *gemm.PackedInt8, q *Requant, bias []int32) (*FCInt8, error) {
+	gq, err := gemm.NewRequant(w, bias, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max)
+	if err != nil {
+		return nil, err
+	}
+	return &FCInt8{W: w, Q: gq}, nil
 }
 
 // Run computes rows input rows of W.K values into rows × W.O outputs.
 func (f *FCInt8) Run(in, out []int8, rows, workers int, par Parallel) {
-	if rows >= 4*workers || f.W.Panels < 2 {
-		par(rows, func(lo, hi int) {
-			GemmInt8(in[lo*f.W.K:], f.W.K, hi-lo, f.W, 0, f.W.Panels, &f.E, out[lo*f.W.O:], f.W.O)
+	k, o := f.W.K, f.W.O
+	if rows >= gemmRows*workers || f.W.Panels < 2 {
+		par((rows+gemmRows-1)/gemmRows, func(lo, hi int) {
+			r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
+			gemm.Int8(in[r0*k:], k, r1-r0, f.W, f.Q, 0, f.W.Panels, out[r0*o:], o)
 		})
 		return
 	}
 	par(f.W.Panels, func(lo, hi int) {
-		GemmInt8(in, f.W.K, rows, f.W, lo, hi, &f.E, out, f.W.O)
+		gemm.Int8(in, k, rows, f.W, f.Q, lo, hi, out, o)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/edgeinfer/edgeinfer/tensor"
 	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 )
 
@@ -188,15 +189,15 @@ func uint8Requant(n *op.Node, in, f, bias, out *op.TensorInfo, act op.Activation
 
 // packInt8 returns the packed form of the constant int8 weight matrix f
 // ([o, k] row-major), built once per model.
-func packInt8(n *op.Node, f *op.TensorInfo, o, k int) (*kconv.PackedInt8, error) {
-	key := fmt.Sprintf("conv/packed-int8/t%d/%dx%d", f.Index, o, k)
+func packInt8(n *op.Node, f *op.TensorInfo, o, k int) (*gemm.PackedInt8, error) {
+	key := fmt.Sprintf("conv/packed-int8-16x4/t%d/%dx%d", f.Index, o, k)
 	v, err := n.Shared(key, func() (any, error) {
-		return kconv.PackInt8(f.ConstTensor().Int8s(), o, k), nil
+		return gemm.PackInt8(f.ConstTensor().Int8s(), o, k), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	p, ok := v.(*kconv.PackedInt8)
+	p, ok := v.(*gemm.PackedInt8)
 	if !ok {
 		return nil, n.Invalidf("shared weights %q have type %T", key, v)
 	}
@@ -221,9 +222,10 @@ func prepareConvInt8(n *op.Node, g *kconv.Geom, act op.Activation, in, f, bias, 
 		if bias != nil {
 			b = bias.ConstTensor().Int32s()
 		}
-		e := kconv.Epilogue{Bias: w.FoldBias(b, q.InputOffset), Mult: q.Mult, Shift: q.Shift,
-			OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}
-		c := kconv.NewConvInt8(gg, w, e, int8(-q.InputOffset))
+		c, err := kconv.NewConvInt8(gg, w, q, b)
+		if err != nil {
+			return op.Kernel{}, n.Errorf("%v", err)
+		}
 		return op.Kernel{Scratch: c.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 			c.Run(ins[0].Int8s(), outs[0].Int8s(), scratchInt8(x.Scratch, c.ScratchBytes()), x.Threads(), x.Parallel)
 			return nil

@@ -86,8 +86,10 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 			if bias != nil {
 				b = bias.ConstTensor().Int32s()
 			}
-			fc := &kconv.FCInt8{W: p, E: kconv.Epilogue{Bias: p.FoldBias(b, q.InputOffset), Mult: q.Mult, Shift: q.Shift,
-				OutputOffset: q.OutputOffset, Min: q.Min, Max: q.Max}}
+			fc, err := kconv.NewFCInt8(p, q, b)
+			if err != nil {
+				return op.Kernel{}, n.Errorf("%v", err)
+			}
 			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 				fc.Run(ins[0].Int8s(), outs[0].Int8s(), rows, x.Threads(), x.Parallel)
 				return nil
