@@ -2,7 +2,6 @@ package serving
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -74,16 +73,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	s.mux.ServeHTTP(w, r)
 }
 
-type requestIDKey struct{}
-
-// logger returns the Server's logger with the request's ID.
-func (s *Server) logger(r *http.Request) *slog.Logger {
-	id, _ := r.Context().Value(requestIDKey{}).(string)
-	return s.log.With("request_id", id)
+// logger returns the Server's logger with the request's ID (as set on the
+// response by ServeHTTP).
+func (s *Server) logger(w http.ResponseWriter) *slog.Logger {
+	return s.log.With("request_id", w.Header().Get("X-Request-Id"))
 }
 
 func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
@@ -127,10 +123,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	default:
 		return nil, fmt.Errorf("%w: Content-Encoding %q is not supported (use gzip or zstd)", ErrInvalid, enc)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= s.cfg.MaxBodyBytes && src == io.Reader(body) {
-		buf.Grow(int(r.ContentLength))
+	if src == io.Reader(body) && r.ContentLength >= 0 && r.ContentLength <= min(s.cfg.MaxBodyBytes, s.cfg.MaxDecodedBytes) {
+		// The length is known and within the limits: one exact read (the
+		// server's body reader stops at Content-Length).
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, s.bodyError(err, "body")
+		}
+		return b, nil
 	}
+	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(src, s.cfg.MaxDecodedBytes+1))
 	if err != nil {
 		return nil, s.bodyError(err, "body")
@@ -197,7 +199,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code >= 500 && code != http.StatusServiceUnavailable && code != http.StatusGatewayTimeout {
 		lvl = slog.LevelError
 	}
-	s.logger(r).Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
+	s.logger(w).Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
 	b := append([]byte(`{"error":`), quoteJSON(err.Error())...)
 	b = append(b, '}')
 	s.writeJSON(w, r, code, b)
@@ -283,11 +285,11 @@ func setTiming(w http.ResponseWriter, t Timing) {
 }
 
 // logDone logs a served inference request at debug level.
-func (s *Server) logDone(r *http.Request, resp *Response, start time.Time) {
+func (s *Server) logDone(w http.ResponseWriter, r *http.Request, resp *Response, start time.Time) {
 	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		return
 	}
-	s.logger(r).Debug("inference", "model", resp.Model, "version", resp.Version, "duration", time.Since(start),
+	s.logger(w).Debug("inference", "model", resp.Model, "version", resp.Version, "duration", time.Since(start),
 		"queue", resp.Timing.Queue, "batch_wait", resp.Timing.BatchWait, "compute", resp.Timing.Compute, "batch", resp.Timing.BatchSize)
 }
 

@@ -260,7 +260,7 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 	}
 	setTiming(w, resp.Timing)
 	s.writeJSON(w, r, http.StatusOK, encodeV1Outputs(resp.Outputs, rows))
-	s.logDone(r, resp, start)
+	s.logDone(w, r, resp, start)
 }
 
 // jsonTimeout reads a timeout parameter: a number in unit, or a duration

@@ -425,7 +425,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	setTiming(w, resp.Timing)
-	defer s.logDone(r, resp, start)
+	defer s.logDone(w, r, resp, start)
 	b, bin := encodeV2Response(resp, req.id, binary)
 	if bin == nil {
 		s.writeJSON(w, r, http.StatusOK, b)
