@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/edgeinfer/edgeinfer/modelcache"
+	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 // CacheSource serves the models of a repository through a warm model
@@ -19,7 +21,8 @@ type CacheSource struct {
 	repo  *modelcache.Repository // never nil
 
 	mu       sync.Mutex
-	unloaded map[string]bool // guarded by mu: models unloaded on request
+	unloaded map[string]bool                                           // guarded by mu: models unloaded on request
+	renamed  map[weak.Pointer[tflite.Model]]weak.Pointer[renamedModel] // guarded by mu; see model
 }
 
 var (
@@ -34,7 +37,7 @@ func NewCacheSource(cache *modelcache.Models, repo *modelcache.Repository) (*Cac
 	if cache == nil || repo == nil {
 		return nil, errors.New("serving: NewCacheSource needs a cache and its repository")
 	}
-	return &CacheSource{cache: cache, repo: repo, unloaded: map[string]bool{}}, nil
+	return &CacheSource{cache: cache, repo: repo, unloaded: map[string]bool{}, renamed: map[weak.Pointer[tflite.Model]]weak.Pointer[renamedModel]{}}, nil
 }
 
 // modelConfig converts a model's config.json to the serving view.
@@ -83,7 +86,73 @@ func (s *CacheSource) Get(ctx context.Context, ref Ref) (*Loaded, error) {
 		return nil, cacheError(err)
 	}
 	k := h.Key()
-	return &Loaded{Name: k.Model, Version: k.Version, Model: FromTFLite(h.Value()), Config: modelConfig(h.Config()), Release: h.Release}, nil
+	return &Loaded{Name: k.Model, Version: k.Version, Model: s.model(h.Value(), h.Config()), Config: modelConfig(h.Config()), Release: h.Release}, nil
+}
+
+// sweepRenamed is the number of wrapper records past which records of
+// collected wrappers are swept.
+const sweepRenamed = 256
+
+// model returns m as a Model, with the tensor renames of its config.json
+// applied. The wrapper of a loaded model is found again on every Get while
+// anything (a worker, a request) still holds it, so that workers see the
+// same Model and keep their runners. The records hold neither the model nor
+// the wrapper: an evicted model is freed as soon as nothing uses it.
+func (s *CacheSource) model(m *tflite.Model, c *modelcache.Config) Model {
+	if c == nil || (len(c.Inputs) == 0 && len(c.Outputs) == 0) {
+		return FromTFLite(m)
+	}
+	k := weak.Make(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.renamed[k].Value(); r != nil {
+		return r
+	}
+	if len(s.renamed) >= sweepRenamed {
+		for k, w := range s.renamed {
+			if w.Value() == nil {
+				delete(s.renamed, k)
+			}
+		}
+	}
+	r := newRenamed(m, c.Inputs, c.Outputs)
+	s.renamed[k] = weak.Make(r)
+	return r
+}
+
+// renamedModel presents a model's tensors under public names; the engine
+// takes inputs by position, so only the specs change. Immutable.
+type renamedModel struct {
+	m        *tflite.Model
+	ins      map[string]string
+	outs     map[string]string
+	inSpecs  []tflite.TensorSpec
+	outSpecs []tflite.TensorSpec
+}
+
+func newRenamed(m *tflite.Model, ins, outs map[string]string) *renamedModel {
+	rename := func(specs []tflite.TensorSpec, names map[string]string) []tflite.TensorSpec {
+		out := append([]tflite.TensorSpec(nil), specs...)
+		for i := range out {
+			if n, ok := names[out[i].Name]; ok {
+				out[i].Name = n
+			}
+		}
+		return out
+	}
+	return &renamedModel{m: m, ins: ins, outs: outs, inSpecs: rename(m.Inputs(), ins), outSpecs: rename(m.Outputs(), outs)}
+}
+
+func (r *renamedModel) Inputs() []tflite.TensorSpec  { return r.inSpecs }
+func (r *renamedModel) Outputs() []tflite.TensorSpec { return r.outSpecs }
+func (r *renamedModel) Batchable() bool              { return r.m.Batchable() }
+func (r *renamedModel) NewRunner() Runner            { return r.m.NewRunner() }
+func (r *renamedModel) WithBatch(n int) (Model, error) {
+	b, err := r.m.WithBatch(n)
+	if err != nil {
+		return nil, err
+	}
+	return newRenamed(b, r.ins, r.outs), nil
 }
 
 // Index lists the repository. Every served version is READY (one not yet

@@ -3,7 +3,11 @@ package serving
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,6 +15,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/modelcache"
 	"github.com/edgeinfer/edgeinfer/objstore"
+	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
@@ -89,5 +94,65 @@ func TestCacheSourceExampleRepository(t *testing.T) {
 		if !bytes.Contains(body, []byte(st.substr)) {
 			t.Fatalf("%s: body %s lacks %s", st.name, body, st.substr)
 		}
+	}
+}
+
+// Tensor renames in config.json give the public input and output names.
+func TestCacheSourceRenames(t *testing.T) {
+	dir := t.TempDir()
+	if err := examples.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"max_batch_size": 4, "inputs": {"x": "features"}, "outputs": {"y": "scores"}}`
+	if err := os.WriteFile(filepath.Join(dir, examples.Linear, "config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := objstore.New(objstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	repo, err := modelcache.NewRepository(store, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{DiskMaxBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	src, err := NewCacheSource(cache, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1, err := src.Get(context.Background(), Ref{Model: examples.Linear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l1.Release()
+	l2, err := src.Get(context.Background(), Ref{Model: examples.Linear})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Release()
+	if l1.Model != l2.Model {
+		t.Fatal("two Gets of one loaded model give different Models: workers would rebuild runners")
+	}
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	resp, err := srv.Predict(context.Background(), &Request{Ref: Ref{Model: examples.Linear}, Outputs: []string{"scores"},
+		Inputs: []*tensor.Tensor{f32tensor("features", tensor.Shape{1, 4}, 1, 2, 3, 4)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Outputs[0]; got.Name != "scores" || !slices.Equal(got.Float32s(), []float32{3, 5, 7, 9}) {
+		t.Fatalf("output %s = %v", got.Name, got.Float32s())
+	}
+	if _, err := srv.Predict(context.Background(), &Request{Ref: Ref{Model: examples.Linear}, Outputs: []string{"y"},
+		Inputs: []*tensor.Tensor{f32tensor("features", tensor.Shape{1, 4}, 1, 2, 3, 4)}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("old output name: %v", err)
 	}
 }
