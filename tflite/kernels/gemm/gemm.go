@@ -54,10 +54,35 @@ func PackInt8(w []int8, o, k int) *PackedInt8 {
 	return p
 }
 
-// paramWords is the number of int32 words of one panel's parameter block
-// in Requant.blocks: bias, mult (even lanes), mult (odd lanes moved to
-// even), left shift, right shift, rounding mask, rounding threshold.
-const paramWords = 7 * PanelN
+// ParamWords is the number of int32 words of one panel's parameter block
+// (ParamBlocks): bias, mult (even lanes), mult (odd lanes moved to even),
+// left shift, right shift, rounding mask, rounding threshold, 16 each.
+const ParamWords = 7 * PanelN
+
+// ParamBlocks lays out per-channel requantization parameters as the vector
+// kernels read them: one ParamWords block per 16 channels, channels past
+// len(bias) zero. mult and shift must satisfy NewRequant's checks.
+func ParamBlocks(bias, mult []int32, shift []int) []int32 {
+	panels := (len(bias) + PanelN - 1) / PanelN
+	blocks := make([]int32, panels*ParamWords)
+	for c := range bias {
+		blk := blocks[(c/PanelN)*ParamWords:]
+		l := c % PanelN
+		left, right := max(shift[c], 0), max(-shift[c], 0)
+		blk[l] = bias[c]
+		if l%2 == 0 {
+			blk[PanelN+l] = mult[c]
+		} else {
+			blk[2*PanelN+l-1] = mult[c]
+		}
+		blk[3*PanelN+l] = int32(left)
+		blk[4*PanelN+l] = int32(right)
+		mask := int32(uint32(1)<<uint(right) - 1)
+		blk[5*PanelN+l] = mask
+		blk[6*PanelN+l] = mask >> 1
+	}
+	return blocks
+}
 
 // Requant is the output stage of Int8 for one weight matrix: for channel c
 // and accumulator acc = Σ_k x·w,
@@ -88,8 +113,7 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 	if lo > hi || lo < math.MinInt8 || hi > math.MaxInt8 {
 		return nil, fmt.Errorf("%w: clamp [%d, %d]", ErrParams, lo, hi)
 	}
-	q := &Requant{Bias: make([]int32, w.O), Mult: mult, Shift: shift, OutputOffset: outputOffset, Min: lo, Max: hi,
-		blocks: make([]int32, w.Panels*paramWords)}
+	q := &Requant{Bias: make([]int32, w.O), Mult: mult, Shift: shift, OutputOffset: outputOffset, Min: lo, Max: hi}
 	for c := range q.Bias {
 		if mult[c] < 0 || shift[c] < -MaxShift || shift[c] > MaxShift {
 			return nil, fmt.Errorf("%w: channel %d multiplier %d shift %d", ErrParams, c, mult[c], shift[c])
@@ -99,25 +123,11 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 			q.Bias[c] += bias[c]
 		}
 	}
-	for c := 0; c < w.Panels*PanelN; c++ {
-		blk := q.blocks[(c/PanelN)*paramWords:]
-		l := c % PanelN
-		if c >= w.O {
-			continue // zero multiplier: padded lanes produce the offset, never stored
-		}
-		left, right := max(shift[c], 0), max(-shift[c], 0)
-		blk[l] = q.Bias[c] - 128*w.ColSum[c]
-		if l%2 == 0 {
-			blk[PanelN+l] = mult[c]
-		} else {
-			blk[2*PanelN+l-1] = mult[c]
-		}
-		blk[3*PanelN+l] = int32(left)
-		blk[4*PanelN+l] = int32(right)
-		mask := int32(uint32(1)<<uint(right) - 1)
-		blk[5*PanelN+l] = mask
-		blk[6*PanelN+l] = mask >> 1
+	eff := make([]int32, w.O)
+	for c := range eff {
+		eff[c] = q.Bias[c] - 128*w.ColSum[c]
 	}
+	q.blocks = ParamBlocks(eff, mult, shift)
 	return q, nil
 }
 

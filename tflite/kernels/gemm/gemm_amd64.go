@@ -49,7 +49,7 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		for r0 := 0; r0 < rows; r0 += 6 {
 			nr := min(6, rows-r0)
 			dot(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &acc[0])
-			requantAVX512(&acc[0], nr, np, &q.blocks[pg*paramWords], &out[r0*ldo+pg*PanelN], ldo, tail,
+			requantAVX512(&acc[0], nr, np, &q.blocks[pg*ParamWords], &out[r0*ldo+pg*PanelN], ldo, tail,
 				int(q.OutputOffset), int(q.Min), int(q.Max))
 		}
 	}

@@ -73,6 +73,21 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if f.IsConst() && (bias == nil || bias.IsConst()) {
+			var b []int32
+			if bias != nil {
+				b = bias.ConstTensor().Int32s()
+			}
+			if d := kconv.NewDepthwiseInt8Fast(g, q, f.ConstTensor().Int8s(), b); d != nil {
+				return op.Kernel{Scratch: d.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+					pad := scratchInt8(x.Scratch, d.ScratchBytes())
+					d.FillPad(pad)
+					xs, ys := ins[0].Int8s(), outs[0].Int8s()
+					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, pad, ys, lo, hi) })
+					return nil
+				}}, nil
+			}
+		}
 		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 			xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
 			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseInt8(&g, q, xs, ws, bs, ys, lo, hi) })

@@ -1,0 +1,17 @@
+//go:build amd64 && !noasm
+
+package conv
+
+import "golang.org/x/sys/cpu"
+
+// hasDW reports the AVX-512 subset dwInt8AVX512 needs (read-only after
+// start-up).
+var hasDW = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
+
+//go:noescape
+func dwInt8AVX512(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
+
+func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
+	dwInt8AVX512(&taps[0], len(taps), n, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[0],
+		int(d.oz), int(d.lo), int(d.hi))
+}
