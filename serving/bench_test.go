@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
 )
@@ -119,9 +121,26 @@ func BenchmarkBatching(b *testing.B) {
 		{name: "dense16/on", n: 16, cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
 		{name: "dense512/off", n: 512, cfg: ModelConfig{MaxQueue: 64}},
 		{name: "dense512/on", n: 512, cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
+		{name: "tiny_cnn/off", cfg: ModelConfig{MaxQueue: 64}},
+		{name: "tiny_cnn/on", cfg: ModelConfig{MaxQueue: 64, MaxBatchSize: 32, BatchDelay: 500 * time.Microsecond}},
 	} {
 		n := c.n
-		m := buildDense(b, n)
+		var m Model
+		var in *tensor.Tensor
+		if n == 0 {
+			m = exampleModel(b, examples.TinyCNN)
+			in = &tensor.Tensor{Name: "image", DType: tensor.Int8, Shape: tensor.Shape{1, 8, 8, 1}, Data: make([]byte, 64)}
+			for i := range in.Data {
+				in.Data[i] = byte(i * 3)
+			}
+		} else {
+			m = buildDense(b, n)
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(i%7) / 7
+			}
+			in = f32tensor("x", tensor.Shape{1, n}, x...)
+		}
 		b.Run(c.name, func(b *testing.B) {
 			src := newTestSource()
 			src.add("dense", 1, m, c.cfg)
@@ -130,15 +149,11 @@ func BenchmarkBatching(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer srv.Close()
-			x := make([]float32, n)
-			for i := range x {
-				x[i] = float32(i%7) / 7
-			}
 			b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 			b.ReportAllocs()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
-				req := &Request{Ref: Ref{Model: "dense"}, Inputs: []*tensor.Tensor{f32tensor("x", tensor.Shape{1, n}, x...)}}
+				req := &Request{Ref: Ref{Model: "dense"}, Inputs: []*tensor.Tensor{in}}
 				for pb.Next() {
 					if _, err := srv.Predict(context.Background(), req); err != nil {
 						b.Error(err)
@@ -153,6 +168,25 @@ func BenchmarkBatching(b *testing.B) {
 			}
 		})
 	}
+}
+
+// exampleModel loads one of the example repository's models.
+func exampleModel(b testing.TB, name string) Model {
+	ms, err := examples.Models()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Name == name {
+			tm, err := tflite.Load(m.TFLite)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return FromTFLite(tm)
+		}
+	}
+	b.Fatalf("no example model %q", name)
+	return nil
 }
 
 // BenchmarkLoopback measures req/s of whole HTTP requests over a real

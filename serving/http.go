@@ -62,7 +62,7 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Request-Id")
 	if id == "" || len(id) > 128 {
-		id = strconv.FormatUint(s.reqID.Add(1), 36)
+		id = s.idPrefix + strconv.FormatUint(s.reqID.Add(1), 36)
 	}
 	w.Header().Set("X-Request-Id", id)
 	if s.cfg.AuthToken != "" && !strings.HasPrefix(r.URL.Path, "/v2/health/") {
@@ -196,6 +196,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryAfter/time.Second))))
 	}
 	lvl := slog.LevelInfo
+	if code == http.StatusTooManyRequests {
+		lvl = slog.LevelDebug // shedding is counted in edgeinfer_shed_total; a line each would flood
+	}
 	if code >= 500 && code != http.StatusServiceUnavailable && code != http.StatusGatewayTimeout {
 		lvl = slog.LevelError
 	}

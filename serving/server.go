@@ -2,6 +2,8 @@ package serving
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,16 +98,17 @@ func (c *Config) withDefaults() error {
 // Server is the serving core and its HTTP API. It is safe for concurrent
 // use. Create it with New and stop it with Close.
 type Server struct {
-	cfg     Config // immutable after New
-	log     *slog.Logger
-	met     *metrics
-	mux     *http.ServeMux
-	stop    chan struct{} // closed by Close
-	wg      sync.WaitGroup
-	closing atomic.Bool
-	warming atomic.Bool  // Preload pending or running
-	stalled atomic.Int64 // runs flagged by the watchdog and not yet ended
-	reqID   atomic.Uint64
+	cfg      Config // immutable after New
+	log      *slog.Logger
+	met      *metrics
+	mux      *http.ServeMux
+	stop     chan struct{} // closed by Close
+	wg       sync.WaitGroup
+	closing  atomic.Bool
+	warming  atomic.Bool  // Preload pending or running
+	stalled  atomic.Int64 // runs flagged by the watchdog and not yet ended
+	reqID    atomic.Uint64
+	idPrefix string // random per Server, so request IDs differ across instances
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu
@@ -126,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 		stop:   make(chan struct{}),
 		queues: map[queueKey]*modelQueue{},
 	}
+	var rnd [4]byte
+	rand.Read(rnd[:])
+	s.idPrefix = hex.EncodeToString(rnd[:]) + "-"
 	s.warming.Store(len(cfg.Preload) > 0)
 	s.routes()
 	s.wg.Add(1)
