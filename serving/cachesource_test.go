@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
