@@ -1,4 +1,11 @@
-// Package layers builds AWS Lambda layers: a models layer whose zip holds a
-// model repository under /opt/models, checked against Lambda's 250 MB
-// unzipped limit. See the Makefile's layer target.
+// Package layers packages the Lambda deliverables: the models layer (a zip
+// of a model repository under models/, which Lambda extracts to
+// /opt/models, checked against Lambda's 250 MB unzipped limit) and the
+// function zips (one executable bootstrap each). Zips are deterministic.
+// Commands cmd/modelslayer and cmd/fnzip are what `make layer` and
+// `make package` run.
+//
+// It imports modelcache (to validate the repository layout and configs),
+// nothing of serving or functions. Its functions are safe for concurrent
+// use.
 package layers
