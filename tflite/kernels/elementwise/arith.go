@@ -117,9 +117,14 @@ func (p *AddSub) out(s1, s2 int32) int32 {
 
 // AddSubRow returns the row function of quantized ADD/SUB for Binary.
 func AddSubRow[T Quant](p AddSub) func(a, b, out []T) {
+	vec, fast := addSubVector(&p)
 	return func(a, b, out []T) {
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
+			if fast {
+				n := addSubInt8Vec(&vec, a, b, out)
+				a, b, out = a[n:], b[n:], out[n:]
+			}
 			b = b[:len(a)]
 			out = out[:len(a)]
 			for i, x := range a {
