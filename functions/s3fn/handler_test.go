@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/edgeinfer/edgeinfer/batch"
+	"github.com/edgeinfer/edgeinfer/functions/internal/lambdaenv"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "minimal", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/out/"},
+			want: Config{OutputPrefix: "s3://b/out", Format: batch.FormatAuto}},
+		{name: "all", env: map[string]string{"MODEL": "linear:3", "OUTPUT_PREFIX": "s3://b/out", "INPUT_FORMAT": "csv", "BATCH_ITEMS": "16"},
+			want: Config{OutputPrefix: "s3://b/out", Format: batch.FormatCSV, BatchItems: 16}},
+		{name: "no model", env: map[string]string{"OUTPUT_PREFIX": "s3://b/out"}, wantErr: "MODEL"},
+		{name: "no output", env: map[string]string{"MODEL": "linear"}, wantErr: "OUTPUT_PREFIX"},
+		{name: "bad format", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "INPUT_FORMAT": "xml"}, wantErr: "xml"},
+		{name: "bad batch", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "BATCH_ITEMS": "0"}, wantErr: "BATCH_ITEMS"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.OutputPrefix != tc.want.OutputPrefix || c.Format != tc.want.Format || c.BatchItems != tc.want.BatchItems || c.Model.Model != "linear" {
+				t.Errorf("%+v, want %+v", c, tc.want)
+			}
+		})
+	}
+}
+
+// TestInvokeSkips: events that name no new input (other event names, the
+// function's own outputs, S3's test event) are acknowledged without
+// touching the store or the model.
+func TestInvokeSkips(t *testing.T) {
+	s, err := lambdaenv.FromEnv(func(k string) string { return map[string]string{"MODEL_REPOSITORY": t.TempDir()}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := lambdaenv.New(context.Background(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	h := &Handler{RT: rt, Cfg: Config{OutputPrefix: "s3://b/out"}}
+	rec := func(name, key string) string {
+		return `{"eventSource":"aws:s3","eventName":"` + name + `","s3":{"bucket":{"name":"b"},"object":{"key":"` + key + `"}}}`
+	}
+	for _, tc := range []struct{ name, payload string }{
+		{"delete event", `{"Records":[` + rec("ObjectRemoved:Delete", "in/x.csv") + `]}`},
+		{"own predictions", `{"Records":[` + rec("ObjectCreated:Put", "in/x.csv.predictions.ndjson.zst") + `]}`},
+		{"under output prefix", `{"Records":[` + rec("ObjectCreated:Put", "out/x.csv") + `]}`},
+		{"sqs test event", `{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"{\"Event\":\"s3:TestEvent\"}"}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := h.Invoke(context.Background(), json.RawMessage(tc.payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(out)
+			if strings.Contains(string(b), "itemIdentifier") || strings.Contains(string(b), `"status"`) {
+				t.Errorf("response %s", b)
+			}
+		})
+	}
+	for _, bad := range []string{`{}`, `[]`, `{"Records":[{"eventSource":"aws:kinesis"}]}`} {
+		if _, err := h.Invoke(context.Background(), json.RawMessage(bad)); err != ErrUnknownEvent {
+			t.Errorf("%s: err %v, want ErrUnknownEvent", bad, err)
+		}
+	}
+	out, err := h.Invoke(context.Background(), json.RawMessage(`{"Records":[{"eventSource":"aws:sqs","messageId":"m9","body":"not json"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(out); !strings.Contains(string(b), `"m9"`) {
+		t.Errorf("undecodable message not reported as a failure: %s", b)
+	}
+}
