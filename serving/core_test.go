@@ -442,3 +442,60 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.code = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Every source of a deadline bounds the request: the V2 parameter, the v1
+// body field, both headers, the model's config and the server default.
+func TestDeadlineSources(t *testing.T) {
+	slow := func(ctx context.Context) error { // an engine that checks ctx between ops
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+			return nil
+		}
+	}
+	e := newEnv(t, Config{DefaultTimeout: 40 * time.Millisecond}, func(s *testSource) {
+		s.add("slow", 1, &hookModel{Model: buildLinear(t, true), hook: slow}, ModelConfig{})
+		s.add("slowcfg", 1, &hookModel{Model: buildLinear(t, true), hook: slow}, ModelConfig{Timeout: 40 * time.Millisecond})
+		s.add("static", 1, buildLinear(t, false), ModelConfig{MaxBatchSize: 8})
+	})
+	v1 := `{"instances": [[1, 2, 3]]}`
+	v2 := `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}`
+	tests := []struct {
+		name, path, body string
+		hdr              map[string]string
+	}{
+		{name: "server default", path: "/v1/models/slow:predict", body: v1},
+		{name: "model config", path: "/v1/models/slowcfg:predict", body: v1, hdr: map[string]string{}},
+		{name: "x-request-timeout", path: "/v1/models/slow:predict", body: v1, hdr: map[string]string{"X-Request-Timeout": "40ms"}},
+		{name: "grpc-timeout", path: "/v2/models/slow/infer", body: v2, hdr: map[string]string{"Grpc-Timeout": "40m"}},
+		{name: "v1 body", path: "/v1/models/slow:predict", body: `{"timeout": "40ms", "instances": [[1, 2, 3]]}`},
+		{name: "v2 parameter", path: "/v2/models/slow/infer", body: `{"parameters": {"timeout": 40000}, "inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			code, _, body := e.do(t, "POST", tt.path, []byte(tt.body), tt.hdr)
+			took := time.Since(start)
+			if code != http.StatusGatewayTimeout {
+				t.Fatalf("status %d, want 504: %s", code, body)
+			}
+			if took < 40*time.Millisecond || took > 2*time.Second {
+				t.Fatalf("504 after %v, want about 40ms", took)
+			}
+		})
+	}
+	// The static model (fixed batch) serves normally.
+	code, _, _ := e.do(t, "POST", "/v1/models/static:predict", []byte(v1), map[string]string{"X-Request-Timeout": "5s"})
+	if code != 200 {
+		t.Fatalf("static model: %d", code)
+	}
+	// Batching stays off for a model without a batch dimension, whatever
+	// its config says.
+	e.srv.mu.Lock()
+	q := e.srv.queues[queueKey{"static", 1}]
+	e.srv.mu.Unlock()
+	if q == nil || q.maxBatch != 0 {
+		t.Fatalf("static model queue %+v: batching is on", q)
+	}
+}
