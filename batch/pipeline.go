@@ -58,7 +58,10 @@ type Config struct {
 	// MaxErrors is the number of bad records listed in the Summary (all are
 	// counted, and all are written to the output). Default: 100.
 	MaxErrors int
-	// Timeout bounds one Predict call; 0 takes the server's default.
+	// Timeout bounds one Predict call (the run as a whole is bounded by
+	// ctx); a call that times out is retried. Default: 0, the model's or
+	// the server's default, which are meant for interactive requests:
+	// batch callers should give a longer one.
 	Timeout time.Duration
 }
 
@@ -271,7 +274,7 @@ func run(ctx context.Context, cfg *Config, in io.Reader, out io.Writer, sum *Sum
 		for _, p := range window {
 			<-p.done
 		}
-		if parent.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		if parent.Err() != nil {
 			return fmt.Errorf("%w: %w", ErrDeadline, err)
 		}
 		return err
@@ -334,9 +337,10 @@ func recordFault(err error) bool {
 	return errors.Is(err, serving.ErrInvalid) || errors.Is(err, serving.ErrLimit) || errors.Is(err, serving.ErrUnimplemented)
 }
 
-// transient reports whether a Predict error may go away on retry.
-func transient(err error) bool {
-	return errors.Is(err, serving.ErrOverloaded)
+// transient reports whether a Predict error may go away on retry: a full
+// queue, or one request's own timeout while the run's ctx is still alive.
+func transient(ctx context.Context, err error) bool {
+	return errors.Is(err, serving.ErrOverloaded) || (errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil)
 }
 
 // predictBatch predicts the good records of recs in one call, falling back
@@ -407,7 +411,7 @@ func predictGroup(ctx context.Context, cfg *Config, recs []Record, idx []int, r 
 		resp, err = cfg.Predictor.Predict(ctx, req)
 		r.predict += time.Since(t0)
 		r.calls++
-		if err == nil || !transient(err) || attempt == maxPredictAttempts-1 {
+		if err == nil || !transient(ctx, err) || attempt == maxPredictAttempts-1 {
 			break
 		}
 		select {

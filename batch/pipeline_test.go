@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,4 +196,38 @@ func matchLines(got, want string) bool {
 		}
 	}
 	return true
+}
+
+// flakyPredictor times out its first calls the way a request over its own
+// deadline does, then hands over to the real server.
+type flakyPredictor struct {
+	next  Predictor
+	fails atomic.Int32
+}
+
+func (f *flakyPredictor) Predict(ctx context.Context, req *serving.Request) (*serving.Response, error) {
+	if f.fails.Add(-1) >= 0 {
+		return nil, fmt.Errorf("serving: linear: %w", context.DeadlineExceeded)
+	}
+	return f.next.Predict(ctx, req)
+}
+
+func TestRunRetriesRequestTimeout(t *testing.T) {
+	cfg := linearConfig(t, FormatNDJSON)
+	fp := &flakyPredictor{next: cfg.Predictor}
+	fp.fails.Store(2)
+	cfg.Predictor, cfg.Concurrency = fp, 1
+	var out bytes.Buffer
+	sum, err := Run(context.Background(), cfg, strings.NewReader("[1,2,3,4]\n"), &out)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if out.String() != `{"index":0,"outputs":{"y":[[3,5,7,9]]}}`+"\n" || sum.Batches != 3 {
+		t.Errorf("output %q, %d calls", out.String(), sum.Batches)
+	}
+	fp.fails.Store(100)
+	_, err = Run(context.Background(), cfg, strings.NewReader("[1,2,3,4]\n"), &bytes.Buffer{})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrDeadline) {
+		t.Errorf("err = %v: want the request timeout, not ErrDeadline", err)
+	}
 }

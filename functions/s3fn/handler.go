@@ -48,6 +48,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// batchTimeout bounds one micro-batch's Predict call.
+const batchTimeout = time.Minute
+
 // Handler processes S3 and SQS events.
 type Handler struct {
 	RT  *lambdaenv.Runtime
@@ -176,6 +179,9 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 		Inputs:        l.Model.Inputs(),
 		Format:        h.Cfg.Format,
 		MaxBatchItems: h.Cfg.BatchItems,
+		// Not the model's interactive timeout: the object's deadline
+		// bounds the run.
+		Timeout: batchTimeout,
 	}
 	start := time.Now()
 	sum, err := batch.ProcessObject(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix})
