@@ -76,6 +76,132 @@ func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
 //go:noescape
 func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
 
+//go:noescape
+func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+//go:noescape
+func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+
+// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.
+func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {
+	switch r*8 + np {
+	case 9:
+		sgemmR1P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 10:
+		sgemmR1P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 11:
+		sgemmR1P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 12:
+		sgemmR1P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 17:
+		sgemmR2P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 18:
+		sgemmR2P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 19:
+		sgemmR2P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 20:
+		sgemmR2P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 25:
+		sgemmR3P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 26:
+		sgemmR3P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 27:
+		sgemmR3P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 28:
+		sgemmR3P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 33:
+		sgemmR4P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 34:
+		sgemmR4P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 35:
+		sgemmR4P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 36:
+		sgemmR4P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 41:
+		sgemmR5P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 42:
+		sgemmR5P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 43:
+		sgemmR5P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 44:
+		sgemmR5P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 49:
+		sgemmR6P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 50:
+		sgemmR6P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 51:
+		sgemmR6P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	case 52:
+		sgemmR6P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+	}
+}
+
 // dot computes the accumulators of an r-row, np-panel tile (1 ≤ r ≤ 6,
 // 1 ≤ np ≤ 4) into acc (row stride 64 int32).
 func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, acc *int32) {

@@ -54,3 +54,33 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		}
 	}
 }
+
+// hasAVX512F reports AVX-512 F with FMA (read-only after start-up).
+var hasAVX512F = cpu.X86.HasAVX512F && cpu.X86.HasFMA
+
+func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	if !hasAVX512F {
+		F32Generic(a, lda, rows, w, p0, p1, lo, hi, out, ldo)
+		return
+	}
+	// Bounds for the assembly: every row read and written is in range.
+	_ = a[(rows-1)*lda+w.K-1]
+	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
+	ps := w.K * PanelN * 4
+	lastMask := uint16(0xFFFF)
+	if t := w.O % PanelN; t != 0 {
+		lastMask = 1<<t - 1
+	}
+	for pg := p0; pg < p1; pg += 4 {
+		np := min(4, p1-pg)
+		tail := uint16(0xFFFF)
+		if pg+np == w.Panels {
+			tail = lastMask
+		}
+		for r0 := 0; r0 < rows; r0 += 6 {
+			nr := min(6, rows-r0)
+			sgemm(nr, np, &a[r0*lda], lda*4, &w.Data[pg*w.K*PanelN], ps, w.K, &w.Bias[pg*PanelN],
+				&out[r0*ldo+pg*PanelN], ldo*4, lo, hi, tail)
+		}
+	}
+}

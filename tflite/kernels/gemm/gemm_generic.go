@@ -8,3 +8,7 @@ func Impl() string { return "generic" }
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
 }
+
+func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	F32Generic(a, lda, rows, w, p0, p1, lo, hi, out, ldo)
+}

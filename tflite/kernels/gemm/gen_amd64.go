@@ -70,6 +70,74 @@ func main() {
 			p("\tRET")
 		}
 	}
+	outAddr := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)"}
+	for r := 1; r <= maxRows; r++ {
+		for np := 1; np <= maxPanels; np++ {
+			p("")
+			p("// func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
+			p("TEXT ·sgemmR%dP%d(SB), NOSPLIT, $0-74", r, np)
+			p("\tMOVQ a+0(FP), SI")
+			p("\tMOVQ lda+8(FP), BX")
+			p("\tMOVQ w+16(FP), DI")
+			p("\tMOVQ ps+24(FP), DX")
+			p("\tMOVQ k+32(FP), CX")
+			p("\tMOVQ bias+40(FP), AX")
+			p("\tLEAQ (SI)(BX*2), R8")
+			p("\tADDQ BX, R8")
+			for i := 1; i < np; i++ {
+				p("\tLEAQ (%s)(DX*1), %s", panelReg[i-1], panelReg[i])
+			}
+			for i := 0; i < r; i++ {
+				for j := 0; j < np; j++ {
+					p("\tVMOVUPS %d(AX), Z%d", j*64, i*np+j)
+				}
+			}
+			p("floop:")
+			for j := 0; j < np; j++ {
+				p("\tVMOVUPS (%s), Z%d", panelReg[j], 24+j)
+			}
+			for i := 0; i < r; i++ {
+				t := 28 + i%3
+				p("\tVBROADCASTSS %s, Z%d", rowAddr[i], t)
+				for j := 0; j < np; j++ {
+					p("\tVFMADD231PS Z%d, Z%d, Z%d", 24+j, t, i*np+j)
+				}
+			}
+			p("\tADDQ $4, SI")
+			p("\tADDQ $4, R8")
+			for j := 0; j < np; j++ {
+				p("\tADDQ $64, %s", panelReg[j])
+			}
+			p("\tDECQ CX")
+			p("\tJNZ floop")
+			p("\tVBROADCASTSS lo+64(FP), Z28")
+			p("\tVBROADCASTSS hi+68(FP), Z29")
+			p("\tMOVWLZX tail+72(FP), AX")
+			p("\tKMOVW AX, K1")
+			p("\tMOVQ out+48(FP), DI")
+			p("\tMOVQ ldo+56(FP), R12")
+			p("\tLEAQ (DI)(R12*2), R13")
+			p("\tADDQ R12, R13")
+			for i := 0; i < r; i++ {
+				for j := 0; j < np; j++ {
+					z := i*np + j
+					p("\tVMAXPS Z28, Z%d, Z%d", z, z)
+					p("\tVMINPS Z29, Z%d, Z%d", z, z)
+					addr := outAddr[i]
+					if j > 0 {
+						addr = fmt.Sprintf("%d%s", j*64, addr)
+					}
+					if j == np-1 {
+						p("\tVMOVUPS Z%d, K1, %s", z, addr)
+					} else {
+						p("\tVMOVUPS Z%d, %s", z, addr)
+					}
+				}
+			}
+			p("\tVZEROUPPER")
+			p("\tRET")
+		}
+	}
 	if err := os.WriteFile("gemm_amd64.s", []byte(b.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -87,6 +155,25 @@ func main() {
 			q("func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, acc *int32)", r, np)
 		}
 	}
+	for r := 1; r <= maxRows; r++ {
+		for np := 1; np <= maxPanels; np++ {
+			q("")
+			q("//go:noescape")
+			q("func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
+		}
+	}
+	q("")
+	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.")
+	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {")
+	q("\tswitch r*8 + np {")
+	for r := 1; r <= maxRows; r++ {
+		for np := 1; np <= maxPanels; np++ {
+			q("\tcase %d:", r*8+np)
+			q("\t\tsgemmR%dP%d(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)", r, np)
+		}
+	}
+	q("\t}")
+	q("}")
 	q("")
 	q("// dot computes the accumulators of an r-row, np-panel tile (1 ≤ r ≤ %d,", maxRows)
 	q("// 1 ≤ np ≤ %d) into acc (row stride 64 int32).", maxPanels)
