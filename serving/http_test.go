@@ -33,6 +33,9 @@ func standardEnv(t testing.TB, cfg Config) *testEnv {
 		s.add("broken", 1, &hookModel{Model: buildLinear(t, true), hook: func(context.Context) error {
 			return errors.New("kernel exploded")
 		}}, ModelConfig{})
+		s.add("panics", 1, &hookModel{Model: buildLinear(t, true), hook: func(context.Context) error {
+			panic("index out of range in a kernel")
+		}}, ModelConfig{})
 	})
 }
 
@@ -111,6 +114,8 @@ func TestHTTPEndpoints(t *testing.T) {
 		{name: "v1 classify", method: "POST", path: "/v1/models/linear:classify", body: `{}`, want: 501},
 		{name: "v1 unknown verb", method: "POST", path: "/v1/models/linear:explode", body: `{}`, want: 404},
 		{name: "v1 engine failure", method: "POST", path: "/v1/models/broken:predict", body: `{"instances": [[1, 2, 3]]}`, want: 500, substr: []string{"kernel exploded"}},
+		{name: "v1 engine panic", method: "POST", path: "/v1/models/panics:predict", body: `{"instances": [[1, 2, 3]]}`, want: 500, substr: []string{"panicked"}},
+		{name: "v1 still serving after a panic", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3]]}`, want: 200},
 		{name: "v1 bad timeout", method: "POST", path: "/v1/models/linear:predict", body: `{"timeout": -1, "instances": [[1, 2, 3]]}`, want: 400},
 
 		// Open Inference Protocol V2.

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
 )
+
+// idleRelease is how long a worker keeps its runners without work.
+const idleRelease = 30 * time.Second
 
 // queueKey names one model version's queue.
 type queueKey struct {
@@ -120,17 +124,24 @@ func (q *modelQueue) work(slot *runSlot) {
 	w := &worker{q: q, slot: slot}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	idle := time.NewTimer(idleRelease)
+	defer idle.Stop()
 	for {
 		j := w.carry
 		w.carry = nil
-		if j == nil {
+		for j == nil {
 			select {
 			case j = <-q.ch:
+			case <-idle.C:
+				// Idle: let go of the model and its runners, so that a
+				// model the cache evicted can be freed.
+				w.base, w.runners = nil, nil
 			case <-q.s.stop:
 				w.drain()
 				return
 			}
 		}
+		idle.Reset(idleRelease)
 		first := time.Now()
 		if !q.live(j, first) {
 			continue
@@ -279,7 +290,7 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 	ctx, cancel := batchContext(batch)
 	defer cancel()
 	w.slot.begin(r, ctx, start)
-	outs, err := r.Run(ctx, inputs)
+	outs, err := w.safeRun(r, ctx, inputs)
 	flagged := w.slot.end()
 	compute := time.Since(start)
 	if flagged {
@@ -310,6 +321,22 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 		off += j.n
 		j.finish(res)
 	}
+}
+
+// errPanic reports a run that panicked; the server keeps serving.
+var errPanic = errors.New("serving: the engine panicked")
+
+// safeRun runs r, turning a panic into an error (and dropping the worker's
+// runners, whose state is unknown after it).
+func (w *worker) safeRun(r Runner, ctx context.Context, inputs []*tensor.Tensor) (outs []*tensor.Tensor, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.base, w.runners = nil, nil
+			w.q.s.log.Error("engine panic", "model", w.q.label, "version", w.q.key.version, "panic", p, "stack", string(debug.Stack()))
+			outs, err = nil, fmt.Errorf("%w: %v", errPanic, p)
+		}
+	}()
+	return r.Run(ctx, inputs)
 }
 
 // batchContext returns the context of a run: the job's own for a single
