@@ -76,3 +76,50 @@ tap:
 	JNZ pixel
 	VZEROUPPER
 	RET
+
+// func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
+//
+// For output pixels j in [0, n) and 16-channel blocks b: acc = bias[16b:] +
+// Σ_t x[taps[t] + j·ps + 64b] · w[b][t] (fused multiply-adds in tap order),
+// clamped to [lo, hi] and stored at out + (j·cblocks + b)·64.
+TEXT ·dwF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ n+16(FP), R8
+	MOVQ out+56(FP), DI
+	XORQ R9, R9
+	VBROADCASTSS lo+64(FP), Z28
+	VBROADCASTSS hi+68(FP), Z29
+
+fpixel:
+	MOVQ cblocks+40(FP), R10
+	MOVQ w+32(FP), R13
+	MOVQ bias+48(FP), R14
+	MOVQ R9, R12
+
+fblock:
+	VMOVUPS (R14), Z0
+	MOVQ taps+0(FP), SI
+	MOVQ ntaps+8(FP), CX
+
+ftap:
+	MOVQ (SI), AX
+	VMOVUPS (AX)(R12*1), Z1
+	VFMADD231PS (R13), Z1, Z0
+	ADDQ $64, R13
+	ADDQ $8, SI
+	DECQ CX
+	JNZ ftap
+
+	VMAXPS Z28, Z0, Z0
+	VMINPS Z29, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ $64, R12
+	ADDQ $64, R14
+	DECQ R10
+	JNZ fblock
+
+	ADDQ ps+24(FP), R9
+	DECQ R8
+	JNZ fpixel
+	VZEROUPPER
+	RET

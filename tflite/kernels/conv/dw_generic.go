@@ -8,3 +8,7 @@ const hasDW = false
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 	panic("conv: dwRun without a vector kernel")
 }
+
+func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
+	panic("conv: dwRunF32 without a vector kernel")
+}

@@ -66,32 +66,83 @@ func (d *DepthwiseInt8Fast) ScratchBytes() int { return d.g.InW * d.g.InC }
 
 // FillPad writes the padding row into pad (ScratchBytes bytes); call it
 // once per Eval before Rows.
-func (d *DepthwiseInt8Fast) FillPad(pad []int8) { fill(pad[:d.ScratchBytes()], d.zp) }
+func (d *DepthwiseInt8Fast) FillPad(pad []int8) { fillT(pad[:d.ScratchBytes()], d.zp) }
 
 // Rows computes output rows [lo, hi) of the Batch·OutH rows. pad is the
 // row FillPad wrote.
 func (d *DepthwiseInt8Fast) Rows(in, pad, out []int8, lo, hi int) {
 	g := &d.g
-	c := g.InC
+	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
+	_ = pad[g.InW*g.InC-1]
+	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
 	var tapBuf [maxDWTaps]uintptr
-	taps := tapBuf[:g.KH*g.KW]
-	// Output columns whose whole window is inside the input.
+	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 1,
+		tapBuf[:g.KH*g.KW], lo, hi, func(taps []uintptr, n, ps, o int) { dwRun(d, taps, n, ps, out[o:]) })
+	runtime.KeepAlive(in)
+	runtime.KeepAlive(pad)
+}
+
+// DepthwiseF32Fast is the vectorised float32 DEPTHWISE_CONV_2D (depth
+// multiplier 1, channels a multiple of 16): fused multiply-adds in tap
+// order from the bias, as DepthwiseFloat sums; taps outside the input read
+// a row of zeros. Immutable; safe for concurrent use.
+type DepthwiseF32Fast struct {
+	g    Geom
+	w    []float32 // [OutC/16][KH·KW][16]
+	bias []float32
+	act  FloatAct
+}
+
+// NewDepthwiseF32Fast returns the vector kernel for g, or nil when this
+// machine or geometry has none (use DepthwiseFloat then).
+func NewDepthwiseF32Fast(g Geom, act FloatAct, filter, bias []float32) *DepthwiseF32Fast {
+	if !hasDW || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps {
+		return nil
+	}
+	c, taps := g.OutC, g.KH*g.KW
+	d := &DepthwiseF32Fast{g: g, w: make([]float32, c*taps), bias: make([]float32, c), act: act}
+	copy(d.bias, bias)
+	for ch := 0; ch < c; ch++ {
+		for t := 0; t < taps; t++ {
+			d.w[(ch/16)*taps*16+t*16+ch%16] = filter[t*c+ch]
+		}
+	}
+	return d
+}
+
+// ScratchBytes is the size of the zero row Rows reads for padding.
+func (d *DepthwiseF32Fast) ScratchBytes() int { return d.g.InW * d.g.InC * 4 }
+
+// Rows computes output rows [lo, hi). pad must hold InW·InC zeros.
+func (d *DepthwiseF32Fast) Rows(in, pad, out []float32, lo, hi int) {
+	g := &d.g
+	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
+	_ = pad[g.InW*g.InC-1]
+	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
+	var tapBuf [maxDWTaps]uintptr
+	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 4,
+		tapBuf[:g.KH*g.KW], lo, hi, func(taps []uintptr, n, ps, o int) { dwRunF32(d, taps, n, ps, out[o:]) })
+	runtime.KeepAlive(in)
+	runtime.KeepAlive(pad)
+}
+
+// dwWalk visits output rows [lo, hi): for each run of output pixels it
+// points taps at the input (elem bytes per value) under the first pixel
+// and calls run with the run length, the byte step between pixels and the
+// output offset (in values). A run is every column whose window is inside
+// the input, or a single border column; taps outside the input read the
+// pad row (at the same column when only the row is outside, so that a run
+// stays inside the pad row).
+func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi int, run func(taps []uintptr, n, ps, o int)) {
+	c := g.InC
 	oxLo := min(g.OutW, (g.PadW+g.StrideW-1)/g.StrideW)
 	oxHi := oxLo
 	if last := g.InW - 1 - (g.KW-1)*g.DilW + g.PadW; last >= 0 {
 		oxHi = max(oxLo, min(g.OutW, last/g.StrideW+1))
 	}
-	inBase := uintptr(unsafe.Pointer(unsafe.SliceData(in)))
-	padBase := uintptr(unsafe.Pointer(unsafe.SliceData(pad)))
-	_ = in[g.Batch*g.InH*g.InW*c-1]
-	_ = pad[g.InW*c-1]
-	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
 		iy0 := oy*g.StrideH - g.PadH
-		// set points the taps at output column ox; a tap outside the
-		// input reads the pad row (at the same column when only its row
-		// is outside, so that a run of columns stays inside the row).
 		set := func(ox int) {
 			ix0 := ox*g.StrideW - g.PadW
 			for ky := 0; ky < g.KH; ky++ {
@@ -103,25 +154,22 @@ func (d *DepthwiseInt8Fast) Rows(in, pad, out []int8, lo, hi int) {
 					case ix < 0 || ix >= g.InW:
 						*t = padBase
 					case iy < 0 || iy >= g.InH:
-						*t = padBase + uintptr(ix*c)
+						*t = padBase + uintptr(ix*c*elem)
 					default:
-						*t = inBase + uintptr(((b*g.InH+iy)*g.InW+ix)*c)
+						*t = inBase + uintptr(((b*g.InH+iy)*g.InW+ix)*c*elem)
 					}
 				}
 			}
 		}
-		o := out[(b*g.OutH+oy)*g.OutW*c:]
+		o := (b*g.OutH + oy) * g.OutW * g.OutC
 		for ox := 0; ox < g.OutW; ox++ {
+			set(ox)
 			if ox == oxLo && oxHi > oxLo {
-				set(ox)
-				dwRun(d, taps, oxHi-oxLo, g.StrideW*c, o[ox*c:])
+				run(taps, oxHi-oxLo, g.StrideW*c*elem, o+ox*g.OutC)
 				ox = oxHi - 1
 				continue
 			}
-			set(ox)
-			dwRun(d, taps, 1, 0, o[ox*c:])
+			run(taps, 1, 0, o+ox*g.OutC)
 		}
 	}
-	runtime.KeepAlive(in)
-	runtime.KeepAlive(pad)
 }

@@ -85,8 +85,11 @@ func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel
 // im2colRow writes the K = KH·KW·InC input values under output pixel r
 // (flattened over Batch·OutH·OutW) into dst, the zero point where the
 // window leaves the input, and zeroes dst's padding to KP.
-func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
-	g := &c.G
+func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) { im2col(&c.G, in, r, dst, c.pad) }
+
+// im2col writes the KH·KW·InC input values under output pixel r into dst,
+// pad where the window leaves the input, and zeroes the rest of dst.
+func im2col[T int8 | float32](g *Geom, in []T, r int, dst []T, pad T) {
 	ox := r % g.OutW
 	oy := (r / g.OutW) % g.OutH
 	b := r / (g.OutW * g.OutH)
@@ -98,7 +101,7 @@ func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 		iy := iy0 + ky*g.DilH
 		row := dst[ky*rowLen : (ky+1)*rowLen]
 		if iy < 0 || iy >= g.InH {
-			fill(row, c.pad)
+			fillT(row, pad)
 			continue
 		}
 		base := (b*g.InH + iy) * g.InW
@@ -110,7 +113,7 @@ func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 			ix := ix0 + kx*g.DilW
 			d := row[kx*ic : (kx+1)*ic]
 			if ix < 0 || ix >= g.InW {
-				fill(d, c.pad)
+				fillT(d, pad)
 				continue
 			}
 			copy(d, in[(base+ix)*ic:])
@@ -119,7 +122,7 @@ func (c *ConvInt8) im2colRow(in []int8, r int, dst []int8) {
 	clear(dst[g.KH*rowLen:])
 }
 
-func fill(d []int8, v int8) {
+func fillT[T int8 | float32](d []T, v T) {
 	if v == 0 {
 		clear(d)
 		return

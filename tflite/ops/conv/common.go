@@ -247,7 +247,7 @@ func scratchInt8(b []byte, n int) []int8 {
 
 // scratchOf views scratch as n values of T. The interpreter aligns scratch
 // to 64 bytes.
-func scratchOf[T int32 | int64](b []byte, n int) []T {
+func scratchOf[T int32 | int64 | float32](b []byte, n int) []T {
 	if n == 0 {
 		return nil
 	}

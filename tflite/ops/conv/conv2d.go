@@ -59,6 +59,17 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if f.IsConst() && (bias == nil || bias.IsConst()) && g.FilterInC == g.InC {
+			var b []float32
+			if bias != nil {
+				b = bias.ConstTensor().Float32s()
+			}
+			c := kconv.NewConvF32(g, f.ConstTensor().Float32s(), b, act)
+			return op.Kernel{Scratch: c.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				c.Run(ins[0].Float32s(), outs[0].Float32s(), scratchOf[float32](x.Scratch, c.ScratchBytes()/4), x.Threads(), x.Parallel)
+				return nil
+			}}, nil
+		}
 		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
 			x.Parallel(rows, func(lo, hi int) { kconv.ConvFloatRef(&g, act, xs, ws, bs, ys, lo, hi) })

@@ -60,6 +60,21 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if f.IsConst() && (bias == nil || bias.IsConst()) {
+			var b []float32
+			if bias != nil {
+				b = bias.ConstTensor().Float32s()
+			}
+			if d := kconv.NewDepthwiseF32Fast(g, act, f.ConstTensor().Float32s(), b); d != nil {
+				return op.Kernel{Scratch: d.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+					pad := scratchOf[float32](x.Scratch, d.ScratchBytes()/4)
+					clear(pad)
+					xs, ys := ins[0].Float32s(), outs[0].Float32s()
+					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, pad, ys, lo, hi) })
+					return nil
+				}}, nil
+			}
+		}
 		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
 			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseFloat(&g, act, xs, ws, bs, ys, lo, hi) })

@@ -64,6 +64,17 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if w.IsConst() && (bias == nil || bias.IsConst()) {
+			var b []float32
+			if bias != nil {
+				b = bias.ConstTensor().Float32s()
+			}
+			fc := kconv.NewFCF32(w.ConstTensor().Float32s(), b, oc, k, act)
+			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+				fc.Run(ins[0].Float32s(), outs[0].Float32s(), rows, x.Threads(), x.Parallel)
+				return nil
+			}}, nil
+		}
 		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
 			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedFloat(k, oc, act, xs, ws, bs, ys, lo, hi) })

@@ -1,0 +1,90 @@
+package conv
+
+import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+
+// ConvF32 is a prepared float32 CONV_2D (groups = 1): im2col into scratch
+// tiles, or the input itself for a 1x1 stride-1 unpadded convolution,
+// followed by gemm.F32 with bias and activation fused. Immutable and safe
+// for concurrent use. Results agree with ConvFloatRef within float32
+// rounding (the sums are fused multiply-adds in filter order).
+type ConvF32 struct {
+	G        Geom
+	W        *gemm.PackedF32
+	Act      FloatAct
+	direct   bool
+	tileRows int
+}
+
+// NewConvF32 prepares a float convolution from the [OutC, KH, KW, InC]
+// filter and optional bias.
+func NewConvF32(g Geom, filter, bias []float32, act FloatAct) *ConvF32 {
+	k := g.KH * g.KW * g.InC
+	c := &ConvF32{G: g, W: gemm.PackF32(filter, bias, g.OutC, k), Act: act}
+	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
+		g.InH == g.OutH && g.InW == g.OutW
+	c.tileRows = max(1, min(96, tileBytes/(4*k))/gemmRows) * gemmRows
+	return c
+}
+
+// ScratchBytes returns the scratch Run needs.
+func (c *ConvF32) ScratchBytes() int {
+	if c.direct {
+		return 0
+	}
+	return MaxSlots * c.tileRows * c.W.K * 4
+}
+
+// Run computes the convolution of in into out using up to workers
+// concurrent calls through par. scratch must hold ScratchBytes/4 values.
+func (c *ConvF32) Run(in, out, scratch []float32, workers int, par Parallel) {
+	g := &c.G
+	m := g.Batch * g.OutH * g.OutW
+	if c.direct {
+		par((m+gemmRows-1)/gemmRows, func(lo, hi int) {
+			r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
+			gemm.F32(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+		})
+		return
+	}
+	tiles := (m + c.tileRows - 1) / c.tileRows
+	slots := max(1, min(workers, MaxSlots, tiles))
+	k := c.W.K
+	par(slots, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
+			for t := s; t < tiles; t += slots {
+				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+				for r := r0; r < r1; r++ {
+					im2col(g, in, r, buf[(r-r0)*k:(r-r0+1)*k], 0)
+				}
+				gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+			}
+		}
+	})
+}
+
+// FCF32 is a prepared float32 FULLY_CONNECTED over packed weights.
+type FCF32 struct {
+	W   *gemm.PackedF32
+	Act FloatAct
+}
+
+// Run computes rows input rows of W.K values into rows × W.O outputs.
+func (f *FCF32) Run(in, out []float32, rows, workers int, par Parallel) {
+	k, o := f.W.K, f.W.O
+	if rows >= gemmRows*workers || f.W.Panels < 2 {
+		par((rows+gemmRows-1)/gemmRows, func(lo, hi int) {
+			r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
+			gemm.F32(in[r0*k:], k, r1-r0, f.W, 0, f.W.Panels, f.Act.Min, f.Act.Max, out[r0*o:], o)
+		})
+		return
+	}
+	par(f.W.Panels, func(lo, hi int) {
+		gemm.F32(in, k, rows, f.W, lo, hi, f.Act.Min, f.Act.Max, out, o)
+	})
+}
+
+// NewFCF32 packs [o, k] weights and an optional bias.
+func NewFCF32(w, bias []float32, o, k int, act FloatAct) *FCF32 {
+	return &FCF32{W: gemm.PackF32(w, bias, o, k), Act: act}
+}

@@ -1,0 +1,106 @@
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randF32s(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+// closeF32 reports whether got is within float32 rounding of want for a
+// sum of about terms products of magnitude ~1.
+func closeF32(got, want float32, terms int) bool {
+	return math.Abs(float64(got-want)) <= 1e-5*float64(terms+1)*math.Max(1, math.Abs(float64(want)))
+}
+
+func TestConvF32MatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	seq := func(n int, fn func(lo, hi int)) { fn(0, n) }
+	for i := range 300 {
+		g := randGeom(r, false)
+		if i%4 == 0 {
+			g.KH, g.KW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.OutH, g.OutW = 1, 1, 1, 1, 0, 0, g.InH, g.InW
+		}
+		act := FloatAct{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
+		if r.IntN(2) == 0 {
+			act = FloatAct{Min: 0, Max: 6}
+		}
+		in := randF32s(r, g.Batch*g.InH*g.InW*g.InC)
+		f := randF32s(r, g.OutC*g.KH*g.KW*g.InC)
+		var bias []float32
+		if r.IntN(2) == 0 {
+			bias = randF32s(r, g.OutC)
+		}
+		want := make([]float32, g.Batch*g.OutH*g.OutW*g.OutC)
+		ConvFloatRef(&g, act, in, f, bias, want, 0, g.Batch*g.OutH)
+		c := NewConvF32(g, f, bias, act)
+		got := make([]float32, len(want))
+		if i%2 == 0 {
+			c.Run(in, got, make([]float32, c.ScratchBytes()/4), 1, seq)
+		} else {
+			c.Run(in, got, make([]float32, c.ScratchBytes()/4), 3, goPar)
+		}
+		for j := range want {
+			if !closeF32(got[j], want[j], g.KH*g.KW*g.InC) {
+				t.Fatalf("%+v: fast[%d] = %v, reference %v", g, j, got[j], want[j])
+			}
+		}
+	}
+}
+
+func TestFCF32MatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for range 200 {
+		rows, k, o := 1+r.IntN(15), 1+r.IntN(70), 1+r.IntN(40)
+		in, w, bias := randF32s(r, rows*k), randF32s(r, o*k), randF32s(r, o)
+		act := FloatAct{Min: -1, Max: 1}
+		want := make([]float32, rows*o)
+		FullyConnectedFloat(k, o, act, in, w, bias, want, 0, rows)
+		fc := NewFCF32(w, bias, o, k, act)
+		got := make([]float32, rows*o)
+		fc.Run(in, got, rows, 1+r.IntN(3), goPar)
+		for j := range want {
+			if !closeF32(got[j], want[j], k) {
+				t.Fatalf("rows %d k %d o %d: fast[%d] = %v, reference %v", rows, k, o, j, got[j], want[j])
+			}
+		}
+	}
+}
+
+func TestDepthwiseF32FastMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	tested := 0
+	for range 400 {
+		g := randDWGeom(r)
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		act := FloatAct{Min: 0, Max: 6}
+		in, f, bias := randF32s(r, g.Batch*g.InH*g.InW*g.InC), randF32s(r, g.KH*g.KW*g.OutC), randF32s(r, g.OutC)
+		d := NewDepthwiseF32Fast(g, act, f, bias)
+		if d == nil {
+			t.Skip("no vector depthwise kernel on this machine")
+		}
+		want := make([]float32, g.Batch*g.OutH*g.OutW*g.OutC)
+		DepthwiseFloat(&g, act, in, f, bias, want, 0, g.Batch*g.OutH)
+		got := make([]float32, len(want))
+		pad := make([]float32, d.ScratchBytes()/4)
+		goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, pad, got, lo, hi) })
+		for j := range want {
+			if !closeF32(got[j], want[j], g.KH*g.KW) {
+				t.Fatalf("%+v: fast[%d] = %v, reference %v", g, j, got[j], want[j])
+			}
+		}
+		tested++
+	}
+	if tested < 100 {
+		t.Fatalf("only %d geometries tested", tested)
+	}
+}
