@@ -77,7 +77,7 @@ func (d *DepthwiseInt8Fast) Rows(in, pad, out []int8, lo, hi int) {
 	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
 	var tapBuf [maxDWTaps]uintptr
 	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 1,
-		tapBuf[:g.KH*g.KW], lo, hi, func(taps []uintptr, n, ps, o int) { dwRun(d, taps, n, ps, out[o:]) })
+		tapBuf[:g.KH*g.KW], lo, hi, &dwTarget{i8: d, out8: out})
 	runtime.KeepAlive(in)
 	runtime.KeepAlive(pad)
 }
@@ -121,19 +121,19 @@ func (d *DepthwiseF32Fast) Rows(in, pad, out []float32, lo, hi int) {
 	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
 	var tapBuf [maxDWTaps]uintptr
 	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 4,
-		tapBuf[:g.KH*g.KW], lo, hi, func(taps []uintptr, n, ps, o int) { dwRunF32(d, taps, n, ps, out[o:]) })
+		tapBuf[:g.KH*g.KW], lo, hi, &dwTarget{f32: d, outF: out})
 	runtime.KeepAlive(in)
 	runtime.KeepAlive(pad)
 }
 
 // dwWalk visits output rows [lo, hi): for each run of output pixels it
 // points taps at the input (elem bytes per value) under the first pixel
-// and calls run with the run length, the byte step between pixels and the
+// and calls t.run with the run length, the byte step between pixels and the
 // output offset (in values). A run is every column whose window is inside
 // the input, or a single border column; taps outside the input read the
 // pad row (at the same column when only the row is outside, so that a run
 // stays inside the pad row).
-func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi int, run func(taps []uintptr, n, ps, o int)) {
+func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi int, t *dwTarget) {
 	c := g.InC
 	oxLo := min(g.OutW, (g.PadW+g.StrideW-1)/g.StrideW)
 	oxHi := oxLo
@@ -149,14 +149,14 @@ func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi i
 				iy := iy0 + ky*g.DilH
 				for kx := 0; kx < g.KW; kx++ {
 					ix := ix0 + kx*g.DilW
-					t := &taps[ky*g.KW+kx]
+					tp := &taps[ky*g.KW+kx]
 					switch {
 					case ix < 0 || ix >= g.InW:
-						*t = padBase
+						*tp = padBase
 					case iy < 0 || iy >= g.InH:
-						*t = padBase + uintptr(ix*c*elem)
+						*tp = padBase + uintptr(ix*c*elem)
 					default:
-						*t = inBase + uintptr(((b*g.InH+iy)*g.InW+ix)*c*elem)
+						*tp = inBase + uintptr(((b*g.InH+iy)*g.InW+ix)*c*elem)
 					}
 				}
 			}
@@ -165,11 +165,29 @@ func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi i
 		for ox := 0; ox < g.OutW; ox++ {
 			set(ox)
 			if ox == oxLo && oxHi > oxLo {
-				run(taps, oxHi-oxLo, g.StrideW*c*elem, o+ox*g.OutC)
+				t.run(taps, oxHi-oxLo, g.StrideW*c*elem, o+ox*g.OutC)
 				ox = oxHi - 1
 				continue
 			}
-			run(taps, 1, 0, o+ox*g.OutC)
+			t.run(taps, 1, 0, o+ox*g.OutC)
 		}
 	}
+}
+
+// dwTarget is the kernel dwWalk drives: exactly one of i8 and f32 is set,
+// with its output. (A struct rather than a func value keeps the tap
+// pointers on the stack.)
+type dwTarget struct {
+	i8   *DepthwiseInt8Fast
+	out8 []int8
+	f32  *DepthwiseF32Fast
+	outF []float32
+}
+
+func (t *dwTarget) run(taps []uintptr, n, ps, o int) {
+	if t.i8 != nil {
+		dwRun(t.i8, taps, n, ps, t.out8[o:])
+		return
+	}
+	dwRunF32(t.f32, taps, n, ps, t.outF[o:])
 }
