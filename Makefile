@@ -68,6 +68,11 @@ test-arm64: ## Cross-compile for linux/arm64 and run the engine tests under qemu
 bench: ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: bench-serve
+bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test.
+	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching' -benchmem -benchtime 2s ./serving/
+	$(GO) test -count=1 -run TestLoadShedding -v ./serving/
+
 FUZZTIME ?= 30s
 .PHONY: fuzz
 fuzz: ## Fuzz every parser and decoder for FUZZTIME each (default 30s).
