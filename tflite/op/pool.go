@@ -36,6 +36,7 @@ type crew struct {
 	next    atomic.Int64  // next part to claim
 	pending atomic.Int64  // workers not yet done with the current job
 	quit    atomic.Bool
+	running atomic.Int32 // worker goroutines that have not exited
 
 	callerParked atomic.Bool
 	done         chan struct{} // wakes a parked caller; buffered 1
@@ -51,6 +52,7 @@ func newPool(workers int) *pool {
 	for i := range c.wake {
 		c.wake[i] = make(chan struct{}, 1)
 	}
+	c.running.Store(int32(workers))
 	for i := 0; i < workers; i++ {
 		go c.loop(i)
 	}
@@ -119,6 +121,7 @@ func (c *crew) wakeAll() {
 
 // loop is worker i: wait for a new generation, help with its job, report.
 func (c *crew) loop(i int) {
+	defer c.running.Add(-1)
 	var seen uint64 // the generation at newPool: a job may be published before this goroutine runs
 	for {
 		g := c.wait(i, seen)

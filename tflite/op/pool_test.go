@@ -103,33 +103,44 @@ func TestParallelNoAllocs(t *testing.T) {
 	}
 }
 
-// waitGoroutines waits (bounded) until at most want goroutines exist.
-func waitGoroutines(t *testing.T, want int) {
+// waitStopped waits (bounded) until every worker of c has exited.
+func waitStopped(t *testing.T, c *crew) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > want {
+	for c.running.Load() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines, want at most %d", runtime.NumGoroutine(), want)
+			t.Fatalf("%d workers still running", c.running.Load())
 		}
-		runtime.GC()
 		time.Sleep(time.Millisecond)
 	}
 }
 
 func TestCloseAndResizeStopWorkers(t *testing.T) {
-	base := runtime.NumGoroutine()
 	var x Exec
 	x.SetThreads(4)
-	if n := runtime.NumGoroutine(); n < base+3 {
-		t.Fatalf("%d goroutines after SetThreads(4), want ≥ %d", n, base+3)
+	c4 := x.pool.c
+	if n := c4.running.Load(); n != 3 {
+		t.Fatalf("%d workers after SetThreads(4), want 3", n)
 	}
 	x.SetThreads(2)
-	waitGoroutines(t, base+1)
+	waitStopped(t, c4)
+	c2 := x.pool.c
+	if n := c2.running.Load(); n != 1 {
+		t.Fatalf("%d workers after SetThreads(2), want 1", n)
+	}
+	x.SetThreads(2)
+	if x.pool.c != c2 {
+		t.Fatal("SetThreads with the same count replaced the workers")
+	}
 	x.SetThreads(1)
-	waitGoroutines(t, base)
+	waitStopped(t, c2)
+	if x.pool != nil {
+		t.Fatal("SetThreads(1) kept a pool")
+	}
 	x.SetThreads(3)
+	c3 := x.pool.c
 	x.Close()
-	waitGoroutines(t, base)
+	waitStopped(t, c3)
 	var n atomic.Int32
 	x.Parallel(5, func(lo, hi int) { n.Add(int32(hi - lo)) })
 	if n.Load() != 5 {
@@ -138,13 +149,21 @@ func TestCloseAndResizeStopWorkers(t *testing.T) {
 }
 
 func TestDroppedExecStopsWorkers(t *testing.T) {
-	base := runtime.NumGoroutine()
+	var c *crew
 	func() {
 		x := new(Exec)
 		x.SetThreads(3)
 		x.Parallel(10, func(lo, hi int) {})
+		c = x.pool.c
 	}()
-	waitGoroutines(t, base)
+	deadline := time.Now().Add(5 * time.Second)
+	for c.running.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers of a dropped Exec still running", c.running.Load())
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func BenchmarkParallel(b *testing.B) {
