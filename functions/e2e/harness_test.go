@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,8 +240,8 @@ func build(tb testing.TB, name string) string {
 			return
 		}
 		br.path = filepath.Join(dir, "bootstrap")
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-o", br.path, "./functions/"+name)
+		goBin := goTool()
+		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-o", br.path, "./functions/"+name)
 		cmd.Dir = repoRoot(tb)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -365,7 +364,7 @@ func peakRSS(tb testing.TB, pid int) int64 {
 // module cache and applies set (path "a.b.c" → value) to it.
 func awsEvent(tb testing.TB, file string, set map[string]any) []byte {
 	tb.Helper()
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go")
+	cmd := exec.Command(goTool(), "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go")
 	cmd.Dir = repoRoot(tb)
 	out, err := cmd.Output()
 	if err != nil {
@@ -423,4 +422,13 @@ func setPath(tb testing.TB, doc any, path []string, v any) {
 			tb.Fatalf("bad path %v", path)
 		}
 	}
+}
+
+// goTool returns the go command: $GOROOT/bin/go when the test runs under
+// `go test` (which sets GOROOT), else the one on $PATH.
+func goTool() string {
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
+	}
+	return "go"
 }

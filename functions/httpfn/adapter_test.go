@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -20,7 +19,7 @@ import (
 // the module cache.
 func awsTestdata(t *testing.T, file string) []byte {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go")
+	cmd := exec.Command(goTool(), "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -185,4 +184,13 @@ func TestAdapterLimitsAndErrors(t *testing.T) {
 	if _, err := NewAdapter(echo{}).Invoke(ctx, json.RawMessage(bad)); err == nil {
 		t.Error("bad base64 body: no error")
 	}
+}
+
+// goTool returns the go command: $GOROOT/bin/go when the test runs under
+// `go test` (which sets GOROOT), else the one on $PATH.
+func goTool() string {
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
+	}
+	return "go"
 }
