@@ -3,6 +3,7 @@
 # the same MobileNet-shaped networks, at 1 and 2 threads, and prints the
 # medians and their ratio (ours / ONNX Runtime; below 1 means we are faster).
 # Usage: scripts/bench-peer.sh            (env: ITERS=50, PEER=../shared/peer)
+# The peer prints "<model or its .onnx path> threads=N  min X ms  median Y ms".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peer=${PEER:-$root/../shared/peer}
@@ -21,7 +22,7 @@ for m in mnv2_int8 mnv1_int8 mnv2_f32; do
 done
 while read -r name th _ _ _ _ med _; do
   t=${th#threads=}
-  case $name in mnv2_u8) m=mnv2_int8 ;; mnv1_u8) m=mnv1_int8 ;; mnv2_f32) m=mnv2_f32 ;; *) continue ;; esac
+  case ${name##*/} in mnv2_u8*) m=mnv2_int8 ;; mnv1_u8*) m=mnv1_int8 ;; mnv2_f32*) m=mnv2_f32 ;; *) continue ;; esac
   theirs[$m/$t]=$med
 done < <("$peer/run.sh" mnv2_u8 mnv1_u8 mnv2_f32)
 printf '%-10s %7s %12s %12s %7s\n' model threads "edgeinfer" "onnxruntime" ratio
