@@ -12,7 +12,17 @@ type Description struct {
 	Inputs      []TensorSpec
 	Outputs     []TensorSpec
 	Operators   []OperatorInfo
-	Tensors     int
+	Tensors     []TensorDesc
+}
+
+// TensorDesc describes one tensor of a model file.
+type TensorDesc struct {
+	Index      int
+	Name       string
+	DType      tensor.DType
+	Shape      tensor.Shape // shape signature when the file has one (-1 = dynamic)
+	Quant      *tensor.Quant
+	ConstBytes int // bytes of constant data, 0 for activations
 }
 
 // OperatorInfo describes one operator of a model file.
@@ -34,7 +44,7 @@ func Describe(data []byte) (*Description, error) {
 		return nil, err
 	}
 	res := BuiltinResolver()
-	d := &Description{Description: f.description, Signature: f.sigKey, Tensors: len(f.tensors)}
+	d := &Description{Description: f.description, Signature: f.sigKey}
 	spec := func(ti int, name string) TensorSpec {
 		t := f.tensors[ti]
 		shape := t.info.Shape.Clone()
@@ -42,6 +52,10 @@ func Describe(data []byte) (*Description, error) {
 			shape = tensor.Shape(append([]int(nil), t.signature...))
 		}
 		return TensorSpec{Name: name, DType: t.info.DType, Shape: shape, Quant: t.info.Quant}
+	}
+	for i, t := range f.tensors {
+		s := spec(i, t.info.Name)
+		d.Tensors = append(d.Tensors, TensorDesc{Index: i, Name: s.Name, DType: s.DType, Shape: s.Shape, Quant: s.Quant, ConstBytes: len(t.info.Const)})
 	}
 	for i, ti := range f.inputs {
 		d.Inputs = append(d.Inputs, spec(ti, f.inNames[i]))

@@ -25,10 +25,10 @@ func runBench(ctx context.Context, args []string) error {
 	warmup := fs.Int("warmup", 3, "untimed runs first")
 	batch := fs.Int("batch", 0, "re-plan for this batch size (dynamic-batch models only)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
 	if *model == "" {
-		return errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N]")
+		return usageError{errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N]")}
 	}
 	if *iters < 1 || *threads < 1 || *warmup < 0 {
 		return errors.New("--iters and --threads must be at least 1, --warmup at least 0")

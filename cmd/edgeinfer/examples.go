@@ -20,10 +20,10 @@ func runExamples(_ context.Context, args []string) error {
 	out := fs.String("out", "models", "directory of the model repository to write")
 	quiet := fs.Bool("q", false, "print nothing on success")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
 	if fs.NArg() != 0 {
-		return errors.New("usage: edgeinfer examples [--out DIR] [-q]")
+		return usageError{errors.New("usage: edgeinfer examples [--out DIR] [-q]")}
 	}
 	if err := examples.Write(*out); err != nil {
 		return err

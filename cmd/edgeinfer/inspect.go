@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,72 +10,159 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 func registerInspect(m map[string]command) {
-	m["inspect"] = command{summary: "describe a .tflite model: inputs, outputs, operators", run: runInspect}
+	m["inspect"] = command{summary: "describe a .tflite model: inputs, outputs, operators, tensors, MACs", run: runInspect}
+}
+
+// inspection is what inspect reports for one model (also its --json form).
+type inspection struct {
+	Path        string                `json:"path"`
+	Bytes       int                   `json:"bytes"`
+	Description string                `json:"description,omitempty"`
+	Signature   string                `json:"signature,omitempty"`
+	Inputs      []specJSON            `json:"inputs"`
+	Outputs     []specJSON            `json:"outputs"`
+	OpCounts    map[string]int        `json:"op_counts"`
+	Operators   []tflite.OperatorInfo `json:"operators,omitempty"`
+	Tensors     []specJSON            `json:"tensors,omitempty"`
+	Unsupported []string              `json:"unsupported,omitempty"`
+	Loads       bool                  `json:"loads"`
+	LoadError   string                `json:"load_error,omitempty"`
+	MACs        int64                 `json:"macs,omitempty"`
+	ArenaBytes  int64                 `json:"arena_bytes,omitempty"`
+}
+
+type specJSON struct {
+	Index      int       `json:"index"`
+	Name       string    `json:"name"`
+	DType      string    `json:"dtype"`
+	Shape      []int     `json:"shape"`
+	Scale      []float32 `json:"scale,omitempty"`
+	ZeroPoint  []int64   `json:"zero_point,omitempty"`
+	Axis       int       `json:"quantized_dimension,omitempty"`
+	ConstBytes int       `json:"const_bytes,omitempty"`
 }
 
 func runInspect(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	ops := fs.Bool("ops", false, "list every operator, not just the counts")
+	tensors := fs.Bool("tensors", false, "list every tensor")
+	asJSON := fs.Bool("json", false, "print JSON (one object per model, everything included)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: edgeinfer inspect [--ops] MODEL.tflite [MODEL.tflite ...]")
+		return usageError{errors.New("usage: edgeinfer inspect [--ops] [--tensors] [--json] MODEL.tflite [MODEL.tflite ...]")}
 	}
 	for _, path := range fs.Args() {
-		data, err := os.ReadFile(path)
+		in, err := inspectFile(path)
 		if err != nil {
 			return err
 		}
-		d, err := tflite.Describe(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+		if *asJSON {
+			b, _ := json.MarshalIndent(in, "", "  ")
+			fmt.Println(string(b))
+			continue
 		}
-		fmt.Printf("%s: %d bytes, %d tensors, %d operators", path, len(data), d.Tensors, len(d.Operators))
-		if d.Signature != "" {
-			fmt.Printf(", signature %q", d.Signature)
-		}
-		fmt.Println()
-		for _, s := range d.Inputs {
-			fmt.Printf("  input  %-24s %s%v%s\n", s.Name, s.DType, s.Shape, quantString(s))
-		}
-		for _, s := range d.Outputs {
-			fmt.Printf("  output %-24s %s%v%s\n", s.Name, s.DType, s.Shape, quantString(s))
-		}
-		counts := map[string]int{}
-		var missing []string
-		for _, o := range d.Operators {
-			counts[o.Op]++
-			if *ops {
-				fmt.Printf("  op %3d %s v%d in%v out%v\n", o.Index, o.Op, o.Version, o.Inputs, o.Outputs)
-			}
-			if !o.Supported && counts[o.Op] == 1 {
-				missing = append(missing, o.Op)
-			}
-		}
-		names := make([]string, 0, len(counts))
-		for n := range counts {
-			names = append(names, fmt.Sprintf("%s×%d", n, counts[n]))
-		}
-		sort.Strings(names)
-		fmt.Printf("  operators: %s\n", strings.Join(names, " "))
-		if len(missing) > 0 {
-			fmt.Printf("  not supported by this engine: %s\n", strings.Join(missing, " "))
-		}
+		printInspection(in, *ops, *tensors)
 	}
 	return nil
 }
 
-func quantString(s tflite.TensorSpec) string {
-	if s.Quant == nil || len(s.Quant.Scale) == 0 {
+func inspectFile(path string) (*inspection, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := tflite.Describe(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	in := &inspection{Path: path, Bytes: len(data), Description: d.Description, Signature: d.Signature,
+		OpCounts: map[string]int{}, Operators: d.Operators}
+	for i, s := range d.Inputs {
+		in.Inputs = append(in.Inputs, specOf(i, s.Name, s.DType.String(), s.Shape, s.Quant, 0))
+	}
+	for i, s := range d.Outputs {
+		in.Outputs = append(in.Outputs, specOf(i, s.Name, s.DType.String(), s.Shape, s.Quant, 0))
+	}
+	for _, t := range d.Tensors {
+		in.Tensors = append(in.Tensors, specOf(t.Index, t.Name, t.DType.String(), t.Shape, t.Quant, t.ConstBytes))
+	}
+	for _, o := range d.Operators {
+		in.OpCounts[o.Op]++
+		if !o.Supported && in.OpCounts[o.Op] == 1 {
+			in.Unsupported = append(in.Unsupported, o.Op)
+		}
+	}
+	if m, err := tflite.Load(data); err != nil {
+		in.LoadError = err.Error()
+	} else {
+		in.Loads, in.MACs, in.ArenaBytes = true, m.MACs(), m.ArenaBytes()
+	}
+	return in, nil
+}
+
+func specOf(i int, name, dt string, shape []int, q *tensor.Quant, constBytes int) specJSON {
+	s := specJSON{Index: i, Name: name, DType: dt, Shape: shape, ConstBytes: constBytes}
+	if q != nil {
+		s.Scale, s.ZeroPoint, s.Axis = q.Scale, q.ZeroPoint, q.Axis
+	}
+	return s
+}
+
+func printInspection(in *inspection, ops, tensors bool) {
+	fmt.Printf("%s: %d bytes, %d tensors, %d operators", in.Path, in.Bytes, len(in.Tensors), len(in.Operators))
+	if in.Signature != "" {
+		fmt.Printf(", signature %q", in.Signature)
+	}
+	fmt.Println()
+	for _, s := range in.Inputs {
+		fmt.Printf("  input  %-24s %s%v%s\n", s.Name, s.DType, tensor.Shape(s.Shape), quantString(s))
+	}
+	for _, s := range in.Outputs {
+		fmt.Printf("  output %-24s %s%v%s\n", s.Name, s.DType, tensor.Shape(s.Shape), quantString(s))
+	}
+	names := make([]string, 0, len(in.OpCounts))
+	for n, c := range in.OpCounts {
+		names = append(names, fmt.Sprintf("%s×%d", n, c))
+	}
+	sort.Strings(names)
+	fmt.Printf("  operators: %s\n", strings.Join(names, " "))
+	if ops {
+		for _, o := range in.Operators {
+			fmt.Printf("  op %3d %s v%d in%v out%v\n", o.Index, o.Op, o.Version, o.Inputs, o.Outputs)
+		}
+	}
+	if tensors {
+		for _, t := range in.Tensors {
+			c := ""
+			if t.ConstBytes > 0 {
+				c = fmt.Sprintf(" const %d bytes", t.ConstBytes)
+			}
+			fmt.Printf("  tensor %3d %-32s %s%v%s%s\n", t.Index, t.Name, t.DType, tensor.Shape(t.Shape), quantString(t), c)
+		}
+	}
+	if len(in.Unsupported) > 0 {
+		fmt.Printf("  not supported by this engine: %s\n", strings.Join(in.Unsupported, " "))
+	}
+	if in.Loads {
+		fmt.Printf("  loads: yes; %.1f MMAC per run, arena %.1f KiB\n", float64(in.MACs)/1e6, float64(in.ArenaBytes)/1024)
+	} else {
+		fmt.Printf("  loads: no: %s\n", in.LoadError)
+	}
+}
+
+func quantString(s specJSON) string {
+	switch len(s.Scale) {
+	case 0:
 		return ""
+	case 1:
+		return fmt.Sprintf(" q(scale=%g, zero=%d)", s.Scale[0], s.ZeroPoint[0])
 	}
-	if len(s.Quant.Scale) == 1 {
-		return fmt.Sprintf(" q(scale=%g, zero=%d)", s.Quant.Scale[0], s.Quant.ZeroPoint[0])
-	}
-	return fmt.Sprintf(" q(%d channels on axis %d)", len(s.Quant.Scale), s.Quant.Axis)
+	return fmt.Sprintf(" q(%d channels on axis %d)", len(s.Scale), s.Axis)
 }

@@ -5,10 +5,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -63,7 +66,27 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := c.run(ctx, os.Args[2:]); err != nil {
-		fmt.Fprintf(os.Stderr, "edgeinfer %s: %v\n", os.Args[1], err)
-		os.Exit(1)
+		os.Exit(report(os.Args[1], err))
 	}
+}
+
+// usageError marks a command-line mistake: exit status 2, not 1.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// report prints err as one line and returns the exit status: 2 for usage
+// errors (0 for an explicit -h), 1 for everything else.
+func report(cmd string, err error) int {
+	var u usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
+		fmt.Fprintf(os.Stderr, "edgeinfer %s: %v\n", cmd, err)
+		return 2
+	}
+	fmt.Fprintf(os.Stderr, "edgeinfer %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", " "))
+	return 1
 }

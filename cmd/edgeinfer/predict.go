@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -21,35 +22,37 @@ func registerPredict(m map[string]command) {
 // maxPredictInput bounds each .npy input read by predict.
 const maxPredictInput = 1 << 30
 
+// inputFlags collects repeated --input values.
+type inputFlags []string
+
+func (f *inputFlags) String() string     { return strings.Join(*f, ",") }
+func (f *inputFlags) Set(v string) error { *f = append(*f, v); return nil }
+
 func runPredict(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "path of the .tflite model (required)")
-	outDir := fs.String("out", "", "write each output as DIR/<name>.npy instead of printing JSON")
+	var inputs inputFlags
+	fs.Var(&inputs, "input", "an input: NAME=FILE.npy, or FILE.npy for the next input in model order (repeatable; bare FILE.npy arguments also work)")
+	outDir := fs.String("out", "", "write each output as DIR/<output name>.npy")
+	asJSON := fs.Bool("json", false, "print the outputs as JSON (the default when --out is not given)")
 	threads := fs.Int("threads", 1, "intra-op worker threads")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
-	if *model == "" || fs.NArg() == 0 {
-		return errors.New("usage: edgeinfer predict --model M.tflite [--out DIR] INPUT.npy... (one file per model input, in order)")
+	inputs = append(inputs, fs.Args()...)
+	if *model == "" || len(inputs) == 0 {
+		return usageError{errors.New("usage: edgeinfer predict --model M.tflite --input [NAME=]FILE.npy ... [--out DIR] [--json]")}
+	}
+	if *threads < 1 {
+		return usageError{errors.New("--threads must be at least 1")}
 	}
 	m, err := tflite.LoadFile(*model)
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != len(m.Inputs()) {
-		return fmt.Errorf("model takes %d inputs, got %d files", len(m.Inputs()), fs.NArg())
-	}
-	ins := make([]*tensor.Tensor, fs.NArg())
-	for i, path := range fs.Args() {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		ins[i], err = tensor.ReadNpyLimit(bufio.NewReader(f), maxPredictInput)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	ins, err := readPredictInputs(m, inputs)
+	if err != nil {
+		return err
 	}
 	if b := ins[0].Shape; len(b) > 0 && m.Batchable() && b[0] != m.Batch() {
 		if m, err = m.WithBatch(b[0]); err != nil {
@@ -62,34 +65,131 @@ func runPredict(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for i, o := range outs {
-		name := m.Outputs()[i].Name
-		if *outDir == "" {
-			fmt.Printf("%s %s%v %s\n", name, o.DType, o.Shape, tensor.AppendJSON(nil, o))
-			continue
-		}
+	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
 			return err
 		}
-		path := filepath.Join(*outDir, safeName(name)+".npy")
-		f, err := os.Create(path)
-		if err != nil {
-			return err
+		for i, o := range outs {
+			path := filepath.Join(*outDir, safeName(m.Outputs()[i].Name)+".npy")
+			if err := writeNpyFile(path, o); err != nil {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, path)
 		}
-		w := bufio.NewWriter(f)
-		err = tensor.WriteNpy(w, o)
-		if err == nil {
-			err = w.Flush()
+	}
+	if *outDir == "" || *asJSON {
+		b := []byte("{")
+		for i, o := range outs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, m.Outputs()[i].Name)
+			b = append(b, `:{"dtype":`...)
+			b = strconv.AppendQuote(b, o.DType.String())
+			b = append(b, `,"shape":`...)
+			b = appendInts(b, o.Shape)
+			b = append(b, `,"data":`...)
+			b = tensor.AppendJSON(b, o)
+			b = append(b, '}')
 		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		fmt.Println(path)
+		fmt.Println(string(append(b, '}')))
 	}
 	return nil
+}
+
+// readPredictInputs reads the .npy inputs named NAME=FILE or given in model
+// order, and checks that every model input has exactly one.
+func readPredictInputs(m *tflite.Model, args []string) ([]*tensor.Tensor, error) {
+	specs := m.Inputs()
+	ins := make([]*tensor.Tensor, len(specs))
+	next := 0
+	for _, a := range args {
+		idx, path := -1, a
+		if name, p, ok := strings.Cut(a, "="); ok && !strings.HasSuffix(name, ".npy") {
+			for i, s := range specs {
+				if s.Name == name {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				return nil, usageError{fmt.Errorf("model has no input %q (inputs: %s)", name, inputNames(specs))}
+			}
+			path = p
+		} else {
+			for next < len(ins) && ins[next] != nil {
+				next++
+			}
+			if next == len(ins) {
+				return nil, usageError{fmt.Errorf("more inputs than the model's %d (%s)", len(specs), inputNames(specs))}
+			}
+			idx = next
+		}
+		if ins[idx] != nil {
+			return nil, usageError{fmt.Errorf("input %q given twice", specs[idx].Name)}
+		}
+		t, err := readNpyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		ins[idx] = t
+	}
+	for i, t := range ins {
+		if t == nil {
+			return nil, usageError{fmt.Errorf("missing input %q", specs[i].Name)}
+		}
+	}
+	return ins, nil
+}
+
+func inputNames(specs []tflite.TensorSpec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func readNpyFile(path string) (*tensor.Tensor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := tensor.ReadNpyLimit(bufio.NewReader(f), maxPredictInput)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+func writeNpyFile(path string, t *tensor.Tensor) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	err = tensor.WriteNpy(w, t)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func appendInts(b []byte, v []int) []byte {
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return append(b, ']')
 }
 
 // safeName maps a tensor name to a file name.
