@@ -80,8 +80,9 @@ func randGeom(r *rand.Rand, depthwise bool) Geom {
 }
 
 func randRequant(r *rand.Rand, oc int) *Requant {
-	q := &Requant{InputOffset: int32(r.IntN(256) - 128), OutputOffset: int32(r.IntN(256) - 128),
-		Mult: make([]int32, oc), Shift: make([]int, oc), Min: -128, Max: 127}
+	q := &Requant{InputOffset: int32(r.IntN(256) - 127), // minus an int8 zero point: [-127, 128]
+		OutputOffset: int32(r.IntN(256) - 128),
+		Mult:         make([]int32, oc), Shift: make([]int, oc), Min: -128, Max: 127}
 	if r.IntN(2) == 0 {
 		q.Min, q.Max = int32(r.IntN(100)-128), int32(r.IntN(100)+27)
 	}

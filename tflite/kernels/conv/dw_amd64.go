@@ -12,9 +12,17 @@ var hasDW = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
 
 //go:noescape
+func dwInt8AVX512T9(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
+
+//go:noescape
 func dwInt8AVX512(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
 
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
+	if len(taps) == 9 {
+		dwInt8AVX512T9(&taps[0], 9, n, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[0],
+			int(d.oz), int(d.lo), int(d.hi))
+		return
+	}
 	dwInt8AVX512(&taps[0], len(taps), n, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[0],
 		int(d.oz), int(d.lo), int(d.hi))
 }

@@ -30,7 +30,8 @@ type DepthwiseInt8Fast struct {
 // machine or geometry has none (use DepthwiseInt8 then). filter is
 // [1, KH, KW, C] and bias optional.
 func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *DepthwiseInt8Fast {
-	if !hasDW || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps {
+	if !hasDW || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps ||
+		q.InputOffset < -127 || q.InputOffset > 128 {
 		return nil
 	}
 	for _, m := range q.Mult {

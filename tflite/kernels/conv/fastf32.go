@@ -54,9 +54,7 @@ func (c *ConvF32) Run(in, out, scratch []float32, workers int, par Parallel) {
 			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
 			for t := s; t < tiles; t += slots {
 				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
-				for r := r0; r < r1; r++ {
-					im2col(g, in, r, buf[(r-r0)*k:(r-r0+1)*k], 0)
-				}
+				im2colTile(g, in, r0, r1, buf, k, 0)
 				gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
 			}
 		}
