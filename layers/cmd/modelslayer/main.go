@@ -41,6 +41,9 @@ func run(dir, out string, limit int64) error {
 	if err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return err
 	}
