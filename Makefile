@@ -23,6 +23,22 @@ models: ## Build the example model repository in ./models.
 serve: models ## Serve ./models on 127.0.0.1:8080 (the main job).
 	$(GO) run ./cmd/edgeinfer serve --models ./models --addr 127.0.0.1:8080
 
+ARCHS ?= arm64 amd64
+FUNCTIONS := httpfn s3fn
+.PHONY: package
+package: ## Build build/<fn>-<arch>.zip (static bootstrap) for every function and arch.
+	@mkdir -p build
+	@set -e; for arch in $(ARCHS); do for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/$$fn-$$arch/bootstrap ./functions/$$fn; \
+	  $(GO) run ./layers/cmd/fnzip -bin build/$$fn-$$arch/bootstrap -out build/$$fn-$$arch.zip; echo build/$$fn-$$arch.zip; \
+	done; done
+
+MODELS_DIR ?= models
+.PHONY: layer
+layer: models ## Build build/models-layer.zip from MODELS_DIR (checked against 250 MB unzipped).
+	@mkdir -p build
+	$(GO) run ./layers/cmd/modelslayer -models $(MODELS_DIR) -out build/models-layer.zip
+
 .PHONY: tools
 tools: ## Install the test servers (S3-compatible server, Lambda RIE) into bin/.
 	@mkdir -p $(BIN)
