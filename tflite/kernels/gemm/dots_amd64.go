@@ -148,6 +148,28 @@ func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, ou
 //go:noescape
 func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
 
+//go:noescape
+func dotAVX2R1(a *int8, lda int, w *int16, kb int, acc *int32)
+
+//go:noescape
+func dotAVX2R2(a *int8, lda int, w *int16, kb int, acc *int32)
+
+//go:noescape
+func dotAVX2R3(a *int8, lda int, w *int16, kb int, acc *int32)
+
+// dotAVX2 computes the accumulators of an r-row (1 ≤ r ≤ 3), one-panel
+// tile into acc (row stride 64 int32) with sign extension and VPMADDWD.
+func dotAVX2(r int, a *int8, lda int, w *int16, kb int, acc *int32) {
+	switch r {
+	case 1:
+		dotAVX2R1(a, lda, w, kb, acc)
+	case 2:
+		dotAVX2R2(a, lda, w, kb, acc)
+	case 3:
+		dotAVX2R3(a, lda, w, kb, acc)
+	}
+}
+
 // sgemm runs the float32 micro-kernel of an r-row, np-panel tile.
 func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {
 	switch r*8 + np {

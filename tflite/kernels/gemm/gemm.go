@@ -29,6 +29,9 @@ type PackedInt8 struct {
 	Data   []int8 // Panels × KP/PanelK blocks × PanelN × PanelK
 	// ColSum[c] is the sum of channel c's weights.
 	ColSum []int32
+	// data16 is Data sign-extended to int16, built only where the AVX2
+	// kernel runs.
+	data16 []int16
 }
 
 // PanelBytes returns the size of one packed panel.
@@ -51,7 +54,18 @@ func PackInt8(w []int8, o, k int) *PackedInt8 {
 		}
 		p.ColSum[c] = s
 	}
+	if needData16() {
+		p.widen()
+	}
 	return p
+}
+
+// widen builds data16.
+func (p *PackedInt8) widen() {
+	p.data16 = make([]int16, len(p.Data))
+	for i, v := range p.Data {
+		p.data16[i] = int16(v)
+	}
 }
 
 // ParamWords is the number of int32 words of one panel's parameter block
@@ -97,10 +111,10 @@ type Requant struct {
 	Shift        []int // positive = left
 	OutputOffset int32
 	Min, Max     int32
-	// blocks holds the per-panel parameter blocks of the vector kernels;
+	// blocks holds the per-panel parameter blocks of the VNNI kernel;
 	// their bias includes the −128·ColSum correction of the unsigned
-	// activation trick.
-	blocks []int32
+	// activation trick. blocksS holds those of the signed (AVX2) kernel.
+	blocks, blocksS []int32
 }
 
 // NewRequant folds bias (nil for none) and inputOffset (minus the input
@@ -128,6 +142,7 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 		eff[c] = q.Bias[c] - 128*w.ColSum[c]
 	}
 	q.blocks = ParamBlocks(eff, mult, shift)
+	q.blocksS = ParamBlocks(q.Bias, mult, shift)
 	return q, nil
 }
 

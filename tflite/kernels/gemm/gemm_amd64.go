@@ -8,23 +8,40 @@ import "golang.org/x/sys/cpu"
 // (immutable afterwards). Tests may clear useFast through setFast.
 var hasVNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
 
+// hasAVX2 reports AVX2, the fallback for CPUs without AVX-512 VNNI
+// (read-only after start-up).
+var hasAVX2 = cpu.X86.HasAVX2
+
 // Impl names the micro-kernel Int8 uses on this machine.
 func Impl() string {
-	if hasVNNI {
+	switch {
+	case hasVNNI:
 		return "avx512vnni"
+	case hasAVX2:
+		return "avx2"
 	}
 	return "generic"
 }
+
+// needData16 reports whether PackInt8 must also build the int16 weights
+// of the AVX2 kernel.
+func needData16() bool { return !hasVNNI && hasAVX2 }
+
+//go:noescape
+func requantAVX2(acc *int32, rows int, q *int32, out *int8, oz int, lo int, hi int)
 
 //go:noescape
 func requantAVX512(acc *int32, rows int, np int, q *int32, out *int8, ldo int, tail int, oz int, lo int, hi int)
 
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
-	if !hasVNNI {
+	switch {
+	case hasVNNI:
+		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo)
+	case hasAVX2 && w.data16 != nil:
+		int8AVX2(a, lda, rows, w, q, p0, p1, out, ldo)
+	default:
 		int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
-		return
 	}
-	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo)
 }
 
 // int8VNNI runs tiles of up to 6 rows × 4 panels. The caller guarantees
@@ -81,6 +98,29 @@ func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float3
 			nr := min(6, rows-r0)
 			sgemm(nr, np, &a[r0*lda], lda*4, &w.Data[pg*w.K*PanelN], ps, w.K, &w.Bias[pg*PanelN],
 				&out[r0*ldo+pg*PanelN], ldo*4, lo, hi, tail)
+		}
+	}
+}
+
+// int8AVX2 runs tiles of up to 3 rows × 1 panel: int16 weights, sign
+// extended activations, VPMADDWD pairs (exact: no saturation) and the
+// vector requantization. The caller guarantees len(a) ≥ (rows-1)·lda + KP
+// and w.data16 != nil.
+func int8AVX2(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	var acc [6 * 64]int32
+	var tmp [3 * 16]int8
+	kb := w.KP / PanelK
+	_ = a[(rows-1)*lda+w.KP-1]
+	for pi := p0; pi < p1; pi++ {
+		c0 := pi * PanelN
+		n := min(PanelN, w.O-c0)
+		for r0 := 0; r0 < rows; r0 += 3 {
+			nr := min(3, rows-r0)
+			dotAVX2(nr, &a[r0*lda], lda, &w.data16[pi*w.KP*PanelN], kb, &acc[0])
+			requantAVX2(&acc[0], nr, &q.blocksS[pi*ParamWords], &tmp[0], int(q.OutputOffset), int(q.Min), int(q.Max))
+			for r := 0; r < nr; r++ {
+				copy(out[(r0+r)*ldo+c0:(r0+r)*ldo+c0+n], tmp[r*16:r*16+n])
+			}
 		}
 	}
 }

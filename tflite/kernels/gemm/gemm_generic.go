@@ -2,6 +2,9 @@
 
 package gemm
 
+// needData16 is false: no kernel reads int16 weights here.
+func needData16() bool { return false }
+
 // Impl names the micro-kernel Int8 uses on this machine.
 func Impl() string { return "generic" }
 

@@ -82,12 +82,15 @@ func (p *problem) run(generic bool) []int8 {
 func check(t *testing.T, p *problem) {
 	t.Helper()
 	want := p.naive()
-	for _, generic := range []bool{true, false} {
-		got := p.run(generic)
+	impls := map[string][]int8{"generic": p.run(true), Impl(): p.run(false)}
+	for name, run := range extraImpls() {
+		impls[name] = run(p)
+	}
+	for name, got := range impls {
 		for r := 0; r < p.rows; r++ {
 			for c := 0; c < p.o; c++ {
 				if g, w := got[r*p.ldo+c], want[r*p.ldo+c]; g != w {
-					t.Fatalf("rows %d k %d o %d generic=%v (%s): out[%d,%d] = %d, want %d", p.rows, p.k, p.o, generic, Impl(), r, c, g, w)
+					t.Fatalf("rows %d k %d o %d (%s): out[%d,%d] = %d, want %d", p.rows, p.k, p.o, name, r, c, g, w)
 				}
 			}
 		}

@@ -138,6 +138,44 @@ func main() {
 			p("\tRET")
 		}
 	}
+	rowAddr2 := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)"}
+	for r := 1; r <= 3; r++ {
+		p("")
+		p("// func dotAVX2R%d(a *int8, lda int, w *int16, kb int, acc *int32)", r)
+		p("TEXT ·dotAVX2R%d(SB), NOSPLIT, $0-40", r)
+		p("\tMOVQ a+0(FP), SI")
+		p("\tMOVQ lda+8(FP), BX")
+		p("\tMOVQ w+16(FP), DI")
+		p("\tMOVQ kb+24(FP), CX")
+		p("\tMOVQ acc+32(FP), AX")
+		for i := 0; i < 4*r; i++ {
+			p("\tVPXOR Y%d, Y%d, Y%d", i, i, i)
+		}
+		p("aloop:")
+		for i := 0; i < r; i++ {
+			p("\tVPBROADCASTD %s, X12", rowAddr2[i])
+			p("\tVPMOVSXBW X12, Y12")
+			for j := 0; j < 4; j++ {
+				p("\tVPMADDWD %d(DI), Y12, Y13", 32*j)
+				p("\tVPADDD Y13, Y%d, Y%d", 4*i+j, 4*i+j)
+			}
+		}
+		p("\tADDQ $4, SI")
+		p("\tADDQ $128, DI")
+		p("\tDECQ CX")
+		p("\tJNZ aloop")
+		for i := 0; i < r; i++ {
+			// lanes hold channel pairs: add them and restore channel order
+			p("\tVPHADDD Y%d, Y%d, Y12", 4*i+1, 4*i)
+			p("\tVPERMQ $0xD8, Y12, Y12")
+			p("\tVMOVDQU Y12, %d(AX)", i*256)
+			p("\tVPHADDD Y%d, Y%d, Y13", 4*i+3, 4*i+2)
+			p("\tVPERMQ $0xD8, Y13, Y13")
+			p("\tVMOVDQU Y13, %d(AX)", i*256+32)
+		}
+		p("\tVZEROUPPER")
+		p("\tRET")
+	}
 	if err := os.WriteFile("gemm_amd64.s", []byte(b.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -162,6 +200,22 @@ func main() {
 			q("func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
 		}
 	}
+	for r := 1; r <= 3; r++ {
+		q("")
+		q("//go:noescape")
+		q("func dotAVX2R%d(a *int8, lda int, w *int16, kb int, acc *int32)", r)
+	}
+	q("")
+	q("// dotAVX2 computes the accumulators of an r-row (1 ≤ r ≤ 3), one-panel")
+	q("// tile into acc (row stride 64 int32) with sign extension and VPMADDWD.")
+	q("func dotAVX2(r int, a *int8, lda int, w *int16, kb int, acc *int32) {")
+	q("\tswitch r {")
+	for r := 1; r <= 3; r++ {
+		q("\tcase %d:", r)
+		q("\t\tdotAVX2R%d(a, lda, w, kb, acc)", r)
+	}
+	q("\t}")
+	q("}")
 	q("")
 	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.")
 	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {")
