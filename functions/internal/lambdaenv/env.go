@@ -145,7 +145,7 @@ type Runtime struct {
 	Store    *objstore.Store
 	Repo     *modelcache.Repository
 	Cache    *modelcache.Models
-	Source   *CacheSource
+	Source   *serving.CacheSource
 	Server   *serving.Server
 	// InitErr is the preload error, if preloading failed or ran out of
 	// its budget; the models then load on first use.
@@ -176,7 +176,12 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Runtime, error) {
 		store.Close()
 		return nil, fmt.Errorf("lambdaenv: cache: %w", err)
 	}
-	src := &CacheSource{Cache: cache, Repo: repo}
+	src, err := serving.NewCacheSource(cache, repo)
+	if err != nil {
+		cache.Close()
+		store.Close()
+		return nil, fmt.Errorf("lambdaenv: %w", err)
+	}
 	rt := &Runtime{Settings: s, Log: log, Store: store, Repo: repo, Cache: cache, Source: src}
 	ictx, cancel := context.WithTimeout(ctx, s.InitBudget)
 	defer cancel()
