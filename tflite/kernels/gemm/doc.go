@@ -14,8 +14,19 @@
 //     so activations are offset by +128 (x XOR 0x80) in registers and the
 //     offset is removed through a per-channel weight-sum correction folded
 //     into the bias at Prepare time. The requantization is vectorised too.
+//   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
+//     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
 //   - everything else (and -tags noasm): the pure-Go generic kernel, over the
 //     same packed layout.
 //
-// Every fast kernel is tested against the generic one, bit for bit.
+// Every fast kernel is tested against the generic one and a naive formula,
+// bit for bit, across random shapes, strides, zero points and channel
+// counts (FuzzInt8).
+//
+// F32 is the float32 counterpart (PackF32: 16-channel panels of K rows),
+// with AVX-512 FMA micro-kernels that fuse the bias and the activation
+// clamp; it agrees with a plain float32 loop within rounding.
+//
+// gen_amd64.go generates gemm_amd64.s and dots_amd64.go (go run
+// gen_amd64.go); requant_amd64.s is written by hand.
 package gemm
