@@ -5,76 +5,76 @@
 package gemm
 
 //go:noescape
-func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
-func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, acc *int32)
+func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
 
 //go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
@@ -224,57 +224,57 @@ func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *floa
 	}
 }
 
-// dot computes the accumulators of an r-row, np-panel tile (1 ≤ r ≤ 6,
-// 1 ≤ np ≤ 4) into acc (row stride 64 int32).
-func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, acc *int32) {
+// dot computes and requantizes an r-row, np-panel tile (1 ≤ r ≤ 6,
+// 1 ≤ np ≤ 4) into out, the last panel under the lane mask tail.
+func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {
 	switch r*8 + np {
 	case 9:
-		dotR1P1(a, lda, w, ps, kb, acc)
+		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 10:
-		dotR1P2(a, lda, w, ps, kb, acc)
+		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 11:
-		dotR1P3(a, lda, w, ps, kb, acc)
+		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 12:
-		dotR1P4(a, lda, w, ps, kb, acc)
+		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 17:
-		dotR2P1(a, lda, w, ps, kb, acc)
+		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 18:
-		dotR2P2(a, lda, w, ps, kb, acc)
+		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 19:
-		dotR2P3(a, lda, w, ps, kb, acc)
+		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 20:
-		dotR2P4(a, lda, w, ps, kb, acc)
+		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 25:
-		dotR3P1(a, lda, w, ps, kb, acc)
+		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 26:
-		dotR3P2(a, lda, w, ps, kb, acc)
+		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 27:
-		dotR3P3(a, lda, w, ps, kb, acc)
+		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 28:
-		dotR3P4(a, lda, w, ps, kb, acc)
+		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 33:
-		dotR4P1(a, lda, w, ps, kb, acc)
+		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 34:
-		dotR4P2(a, lda, w, ps, kb, acc)
+		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 35:
-		dotR4P3(a, lda, w, ps, kb, acc)
+		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 36:
-		dotR4P4(a, lda, w, ps, kb, acc)
+		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 41:
-		dotR5P1(a, lda, w, ps, kb, acc)
+		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 42:
-		dotR5P2(a, lda, w, ps, kb, acc)
+		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 43:
-		dotR5P3(a, lda, w, ps, kb, acc)
+		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 44:
-		dotR5P4(a, lda, w, ps, kb, acc)
+		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 49:
-		dotR6P1(a, lda, w, ps, kb, acc)
+		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 50:
-		dotR6P2(a, lda, w, ps, kb, acc)
+		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 51:
-		dotR6P3(a, lda, w, ps, kb, acc)
+		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	case 52:
-		dotR6P4(a, lda, w, ps, kb, acc)
+		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
 	}
 }

@@ -98,6 +98,50 @@ func ParamBlocks(bias, mult []int32, shift []int) []int32 {
 	return blocks
 }
 
+// blockBytes64 is the size of one panel's block of blocks64: bias, left
+// shift, even and odd multipliers (int32, as VPMULDQ reads them), then for
+// even and odd channels (int64 each) the rounding addend, the threshold
+// below which a product is negative after the first rounding, and the
+// total right shift.
+const blockBytes64 = 640
+
+// paramBlocks64 lays out the parameters of the fused VNNI epilogue, which
+// applies MultiplyByQuantizedMultiplier with one 64-bit rounding: for
+// P = (x << left)·m, the result is
+//
+//	(P + 2^30 + (2^(right-1) − [P < −2^30])·2^31) >> (31 + right)
+//
+// (for right = 0: (P + 2^30) >> 31), which equals the double rounding of
+// the reference because ⌊(⌊y/B⌋ + c)/R⌋ = ⌊(y + cB)/(BR)⌋ for integer c.
+func paramBlocks64(bias, mult []int32, shift []int) []int32 {
+	panels := (len(bias) + PanelN - 1) / PanelN
+	const words = blockBytes64 / 4
+	blocks := make([]int32, panels*words)
+	put64 := func(blk []int32, word int, v int64) {
+		blk[word] = int32(uint32(v))
+		blk[word+1] = int32(uint64(v) >> 32)
+	}
+	for c := range bias {
+		blk := blocks[(c/PanelN)*words:]
+		l := c % PanelN
+		left, right := max(shift[c], 0), max(-shift[c], 0)
+		blk[l] = bias[c]
+		blk[16+l] = int32(left)
+		half := l / 2 // int64 slot of this channel within its parity
+		par := l % 2  // 0 even, 1 odd
+		blk[32+16*par+2*half] = mult[c]
+		add, thr := int64(1)<<30, int64(math.MinInt64)
+		if right > 0 {
+			add += int64(1) << (right - 1) << 31
+			thr = -(1 << 30)
+		}
+		put64(blk, 64+16*par+2*half, add)
+		put64(blk, 96+16*par+2*half, thr)
+		put64(blk, 128+16*par+2*half, int64(31+right))
+	}
+	return blocks
+}
+
 // Requant is the output stage of Int8 for one weight matrix: for channel c
 // and accumulator acc = Σ_k x·w,
 //
@@ -111,9 +155,10 @@ type Requant struct {
 	Shift        []int // positive = left
 	OutputOffset int32
 	Min, Max     int32
-	// blocks holds the per-panel parameter blocks of the VNNI kernel;
-	// their bias includes the −128·ColSum correction of the unsigned
-	// activation trick. blocksS holds those of the signed (AVX2) kernel.
+	// blocks holds the per-panel parameter blocks of the VNNI kernel
+	// (paramBlocks64); their bias includes the −128·ColSum correction of
+	// the unsigned activation trick. blocksS holds the ParamBlocks of the
+	// signed (AVX2) kernel.
 	blocks, blocksS []int32
 }
 
@@ -141,7 +186,7 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 	for c := range eff {
 		eff[c] = q.Bias[c] - 128*w.ColSum[c]
 	}
-	q.blocks = ParamBlocks(eff, mult, shift)
+	q.blocks = paramBlocks64(eff, mult, shift)
 	q.blocksS = ParamBlocks(q.Bias, mult, shift)
 	return q, nil
 }

@@ -30,9 +30,6 @@ func needData16() bool { return !hasVNNI && hasAVX2 }
 //go:noescape
 func requantAVX2(acc *int32, rows int, q *int32, out *int8, oz int, lo int, hi int)
 
-//go:noescape
-func requantAVX512(acc *int32, rows int, np int, q *int32, out *int8, ldo int, tail int, oz int, lo int, hi int)
-
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	switch {
 	case hasVNNI:
@@ -44,16 +41,16 @@ func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	}
 }
 
-// int8VNNI runs tiles of up to 6 rows × 4 panels. The caller guarantees
-// len(a) ≥ (rows-1)·lda + KP.
+// int8VNNI runs tiles of up to 6 rows × 4 panels, each requantized in
+// registers. The caller guarantees len(a) ≥ (rows-1)·lda + KP.
 func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
-	var acc [6 * 64]int32
 	pb := w.PanelBytes()
 	kb := w.KP / PanelK
 	lastMask := 0xFFFF
 	if t := w.O % PanelN; t != 0 {
 		lastMask = 1<<t - 1
 	}
+	c := [4]int32{q.OutputOffset, q.Min, q.Max}
 	// Bounds for the assembly: every row read and written is in range.
 	_ = a[(rows-1)*lda+w.KP-1]
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
@@ -65,9 +62,8 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		}
 		for r0 := 0; r0 < rows; r0 += 6 {
 			nr := min(6, rows-r0)
-			dot(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &acc[0])
-			requantAVX512(&acc[0], nr, np, &q.blocks[pg*ParamWords], &out[r0*ldo+pg*PanelN], ldo, tail,
-				int(q.OutputOffset), int(q.Min), int(q.Max))
+			dot(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &q.blocks[pg*blockBytes64/4],
+				&out[r0*ldo+pg*PanelN], ldo, tail, &c[0])
 		}
 	}
 }

@@ -11,6 +11,9 @@ import (
 
 const maxRows, maxPanels = 6, 4
 
+// qBytes is the size of one panel's block of gemm.RequantBlocks64.
+const qBytes = 640
+
 func main() {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -21,17 +24,18 @@ func main() {
 	p("#include \"textflag.h\"")
 	rowAddr := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(R8)", "(R8)(BX*1)", "(R8)(BX*2)"}
 	panelReg := []string{"DI", "R9", "R10", "R11"}
+	qAddr := func(j, off int) string { return fmt.Sprintf("%d(AX)", j*qBytes+off) }
+	outRow := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)"}
 	for r := 1; r <= maxRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			p("")
-			p("// func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, acc *int32)", r, np)
-			p("TEXT ·dotR%dP%d(SB), NOSPLIT, $0-48", r, np)
+			p("// func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", r, np)
+			p("TEXT ·dotR%dP%d(SB), NOSPLIT, $0-80", r, np)
 			p("\tMOVQ a+0(FP), SI")
 			p("\tMOVQ lda+8(FP), BX")
 			p("\tMOVQ w+16(FP), DI")
 			p("\tMOVQ ps+24(FP), DX")
 			p("\tMOVQ kb+32(FP), CX")
-			p("\tMOVQ acc+40(FP), AX")
 			p("\tLEAQ (SI)(BX*2), R8")
 			p("\tADDQ BX, R8")
 			for i := 1; i < np; i++ {
@@ -61,9 +65,57 @@ func main() {
 			}
 			p("\tDECQ CX")
 			p("\tJNZ loop")
+			// Requantization: see requantDoc in the generator.
+			p("\tMOVQ q+40(FP), AX")
+			p("\tMOVQ out+48(FP), DI")
+			p("\tMOVQ ldo+56(FP), R12")
+			p("\tLEAQ (DI)(R12*2), R13")
+			p("\tADDQ R12, R13")
+			p("\tMOVQ tail+64(FP), R9")
+			p("\tKMOVW R9, K3")
+			p("\tMOVL $0xAAAA, R9")
+			p("\tKMOVW R9, K1")
+			p("\tMOVQ c+72(FP), R9")
+			p("\tMOVQ $0x80000000, R10")
+			p("\tVPBROADCASTQ R10, Z28")
+			p("\tVPBROADCASTD 0(R9), Z29")
+			p("\tVPBROADCASTD 4(R9), Z30")
+			p("\tVPBROADCASTD 8(R9), Z31")
 			for i := 0; i < r; i++ {
 				for j := 0; j < np; j++ {
-					p("\tVMOVDQU32 Z%d, %d(AX)", i*np+j, i*256+j*64)
+					z := i*np + j
+					te, to := 24, 25
+					if z%2 == 1 {
+						te, to = 26, 27
+					}
+					p("\tVPADDD %s, Z%d, Z%d", qAddr(j, 0), z, z)
+					p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
+					p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
+					p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+					p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
+					p("\tVPCMPQ $1, %s, Z%d, K2", qAddr(j, 384), te)
+					p("\tVPCMPQ $1, %s, Z%d, K4", qAddr(j, 448), to)
+					p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
+					p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
+					p("\tVPSUBQ Z28, Z%d, K2, Z%d", te, te)
+					p("\tVPSUBQ Z28, Z%d, K4, Z%d", to, to)
+					p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 512), te, te)
+					p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 576), to, to)
+					p("\tVPSLLQ $32, Z%d, Z%d", to, to)
+					p("\tVPBLENDMD Z%d, Z%d, K1, Z%d", to, te, z)
+					p("\tVPADDD Z29, Z%d, Z%d", z, z)
+					p("\tVPMAXSD Z30, Z%d, Z%d", z, z)
+					p("\tVPMINSD Z31, Z%d, Z%d", z, z)
+					p("\tVPMOVDB Z%d, X%d", z, te)
+					addr := outRow[i]
+					if j > 0 {
+						addr = fmt.Sprintf("%d%s", j*16, addr)
+					}
+					if j == np-1 {
+						p("\tVMOVDQU8 X%d, K3, %s", te, addr)
+					} else {
+						p("\tVMOVDQU8 X%d, %s", te, addr)
+					}
 				}
 			}
 			p("\tVZEROUPPER")
@@ -190,7 +242,7 @@ func main() {
 		for np := 1; np <= maxPanels; np++ {
 			q("")
 			q("//go:noescape")
-			q("func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, acc *int32)", r, np)
+			q("func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", r, np)
 		}
 	}
 	for r := 1; r <= maxRows; r++ {
@@ -229,14 +281,14 @@ func main() {
 	q("\t}")
 	q("}")
 	q("")
-	q("// dot computes the accumulators of an r-row, np-panel tile (1 ≤ r ≤ %d,", maxRows)
-	q("// 1 ≤ np ≤ %d) into acc (row stride 64 int32).", maxPanels)
-	q("func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, acc *int32) {")
+	q("// dot computes and requantizes an r-row, np-panel tile (1 ≤ r ≤ %d,", maxRows)
+	q("// 1 ≤ np ≤ %d) into out, the last panel under the lane mask tail.", maxPanels)
+	q("func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {")
 	q("\tswitch r*8 + np {")
 	for r := 1; r <= maxRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			q("\tcase %d:", r*8+np)
-			q("\t\tdotR%dP%d(a, lda, w, ps, kb, acc)", r, np)
+			q("\t\tdotR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c)", r, np)
 		}
 	}
 	q("\t}")
