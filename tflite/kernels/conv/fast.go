@@ -33,6 +33,9 @@ type ConvInt8 struct {
 	pad      int8 // the input zero point: the value that contributes nothing
 	direct   bool
 	tileRows int
+	// shortRows selects im2colShort: KW·InC in [8, 16] bytes, no column
+	// dilation (MobileNet's 3×3×3 stem).
+	shortRows bool
 }
 
 // NewConvInt8 prepares a convolution: w is gemm.PackInt8 of the [OutC,
@@ -47,6 +50,7 @@ func NewConvInt8(g Geom, w *gemm.PackedInt8, q *Requant, bias []int32) (*ConvInt
 	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
 		g.InH == g.OutH && g.InW == g.OutW
 	c.tileRows = max(1, min(96, tileBytes/w.KP)/gemmRows) * gemmRows
+	c.shortRows = g.DilW == 1 && g.KW*g.InC >= 8 && g.KW*g.InC <= 16
 	return c, nil
 }
 
@@ -78,11 +82,54 @@ func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel
 			buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
 			for t := s; t < tiles; t += slots {
 				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
-				im2colTile(g, in, r0, r1, buf, kp, c.pad)
+				if c.shortRows {
+					c.im2colShort(in, r0, r1, buf)
+				} else {
+					im2colTile(g, in, r0, r1, buf, kp, c.pad)
+				}
 				gemm.Int8(buf, kp, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
 			}
 		}
 	})
+}
+
+// im2colShort is im2colTile for rows of KH segments of 8 to 16 bytes:
+// pixels whose window is inside the input copy each segment with two
+// overlapping 8-byte moves; the others take im2colAt.
+func (c *ConvInt8) im2colShort(in []int8, r0, r1 int, buf []int8) {
+	g := &c.G
+	kp, seg := c.W.KP, g.KW*g.InC
+	rowStride := g.InW * g.InC
+	ox := r0 % g.OutW
+	oy := (r0 / g.OutW) % g.OutH
+	b := r0 / (g.OutW * g.OutH)
+	for r := r0; r < r1; r++ {
+		dst := buf[(r-r0)*kp : (r-r0+1)*kp]
+		iy0, ix0 := oy*g.StrideH-g.PadH, ox*g.StrideW-g.PadW
+		if iy0 >= 0 && iy0+(g.KH-1)*g.DilH < g.InH && ix0 >= 0 && ix0+g.KW <= g.InW {
+			src := in[((b*g.InH+iy0)*g.InW+ix0)*g.InC:]
+			_ = src[(g.KH-1)*g.DilH*rowStride+seg-1]
+			_ = dst[g.KH*seg-1]
+			for ky := 0; ky < g.KH; ky++ {
+				s := unsafe.Pointer(&src[ky*g.DilH*rowStride])
+				d := unsafe.Pointer(&dst[ky*seg])
+				*(*uint64)(d) = *(*uint64)(s)
+				*(*uint64)(unsafe.Add(d, seg-8)) = *(*uint64)(unsafe.Add(s, seg-8))
+			}
+			for i := g.KH * seg; i < kp; i++ {
+				dst[i] = 0
+			}
+		} else {
+			im2colAt(g, in, b, oy, ox, dst, c.pad)
+		}
+		if ox++; ox == g.OutW {
+			ox = 0
+			if oy++; oy == g.OutH {
+				oy = 0
+				b++
+			}
+		}
+	}
 }
 
 // im2colTile writes the im2col rows of output pixels [r0, r1) (flattened
