@@ -7,10 +7,10 @@ import (
 )
 
 // spinFor is how long an idle worker (or a caller waiting for its workers)
-// polls before it parks on a channel. Operators of one inference follow
+// polls before it parks on a channel (see crew.spin). Operators of one inference follow
 // each other within microseconds, so a short spin saves a futex wake-up per
 // operator; an idle Runner costs no CPU after it.
-const spinFor = 200 * time.Microsecond
+const spinFor = 50 * time.Microsecond
 
 // pool is the handle an Exec holds. Its workers reference only the inner
 // crew, so a pool that becomes unreachable (its Runner dropped without
@@ -20,23 +20,30 @@ type pool struct {
 }
 
 // crew is a fixed set of worker goroutines that run the parts of one
-// Parallel call at a time. A call publishes the job and bumps gen; every
-// worker claims parts through next until none is left and then decrements
-// pending, so the caller knows when no worker can still touch the job.
-// Nothing is allocated per call.
+// Parallel call at a time. A call publishes the job and bumps gen; the
+// caller and every worker that notices claim parts through claim, whose
+// word names the generation, so a worker late for a job can never run a
+// part of it (or of the next one). The caller waits only for parts that
+// were claimed, never for a worker that did not wake in time. Nothing is
+// allocated per call.
 type crew struct {
 	n int // worker goroutines (the caller is one more participant)
+	// spin is whether waiting goroutines poll before parking: only when
+	// GOMAXPROCS leaves every participant a P of its own, so that a poller
+	// never holds the P the goroutine it waits for needs.
+	spin bool
 
-	// The job: written by the caller before gen is bumped, read by workers
-	// after they observe the new gen. Not written while pending > 0.
-	fn           func(lo, hi int)
-	total, parts int
+	// The job: written by the caller before gen is bumped, read by a
+	// goroutine only after it claimed a part of that generation; not
+	// written again until every part has finished.
+	fn    func(lo, hi int)
+	total int
 
-	gen     atomic.Uint64 // job generation; bumped once per call and by stop
-	next    atomic.Int64  // next part to claim
-	pending atomic.Int64  // workers not yet done with the current job
-	quit    atomic.Bool
-	running atomic.Int32 // worker goroutines that have not exited
+	gen      atomic.Uint64 // job generation; bumped once per call and by stop
+	claim    atomic.Uint64 // gen<<32 | parts<<16 | next part index
+	finished atomic.Int64  // parts of the current job that have returned
+	quit     atomic.Bool
+	running  atomic.Int32 // worker goroutines that have not exited
 
 	callerParked atomic.Bool
 	done         chan struct{} // wakes a parked caller; buffered 1
@@ -45,9 +52,12 @@ type crew struct {
 	wake   []chan struct{} // per worker; buffered 1
 }
 
+// maxParts bounds the parts of one call (they are counted in 16 bits).
+const maxParts = 1<<16 - 1
+
 // newPool starts workers goroutines (workers ≥ 1).
 func newPool(workers int) *pool {
-	c := &crew{n: workers, done: make(chan struct{}, 1),
+	c := &crew{n: workers, spin: runtime.GOMAXPROCS(0) > workers, done: make(chan struct{}, 1),
 		parked: make([]atomic.Bool, workers), wake: make([]chan struct{}, workers)}
 	for i := range c.wake {
 		c.wake[i] = make(chan struct{}, 1)
@@ -64,49 +74,53 @@ func newPool(workers int) *pool {
 // run calls fn over [0, n) split into at most c.n+1 contiguous parts and
 // returns when every part has returned. Not safe for concurrent calls.
 func (c *crew) run(n int, fn func(lo, hi int)) {
-	c.fn, c.total, c.parts = fn, n, min(n, c.n+1)
-	c.next.Store(0)
-	c.pending.Store(int64(c.n))
-	c.gen.Add(1)
+	parts := min(n, c.n+1, maxParts)
+	c.fn, c.total = fn, n
+	c.finished.Store(0)
+	g := c.gen.Load() + 1
+	c.claim.Store(uint64(uint32(g))<<32 | uint64(parts)<<16)
+	c.gen.Store(g)
 	c.wakeAll()
-	c.work()
-	if c.pending.Load() != 0 {
+	c.work(uint32(g))
+	if c.finished.Load() != int64(parts) {
 		start := time.Now()
-		for i := 0; c.pending.Load() != 0; i++ {
-			if i&63 == 63 {
-				if time.Since(start) > spinFor {
-					c.park()
-					break
-				}
-				runtime.Gosched()
+		for i := 0; c.finished.Load() != int64(parts); i++ {
+			if i&255 == 255 && (!c.spin || time.Since(start) > spinFor) {
+				c.park(int64(parts))
+				break
 			}
 		}
 	}
 	c.fn = nil
 }
 
-// park blocks the caller until the last worker finishes the job.
-func (c *crew) park() {
+// park blocks the caller until the parts of the job have all finished.
+func (c *crew) park(parts int64) {
 	c.callerParked.Store(true)
-	if c.pending.Load() == 0 && c.callerParked.CompareAndSwap(true, false) {
+	if c.finished.Load() == parts && c.callerParked.CompareAndSwap(true, false) {
 		return
 	}
 	<-c.done
 }
 
-// work claims and runs parts of the current job until none is left.
-func (c *crew) work() {
-	chunk := (c.total + c.parts - 1) / c.parts
+// work claims and runs parts of generation g until none is left.
+func (c *crew) work(g uint32) {
 	for {
-		i := int(c.next.Add(1) - 1)
-		if i >= c.parts {
+		v := c.claim.Load()
+		idx, parts := int(v&0xFFFF), int(v>>16&0xFFFF)
+		if uint32(v>>32) != g || idx >= parts {
 			return
 		}
-		lo := i * chunk
-		if lo >= c.total {
-			return
+		if !c.claim.CompareAndSwap(v, v+1) {
+			continue
 		}
-		c.fn(lo, min(lo+chunk, c.total))
+		chunk := (c.total + parts - 1) / parts
+		if lo := idx * chunk; lo < c.total {
+			c.fn(lo, min(lo+chunk, c.total))
+		}
+		if c.finished.Add(1) == int64(parts) && c.callerParked.CompareAndSwap(true, false) {
+			c.done <- struct{}{}
+		}
 	}
 }
 
@@ -119,35 +133,28 @@ func (c *crew) wakeAll() {
 	}
 }
 
-// loop is worker i: wait for a new generation, help with its job, report.
+// loop is worker i: wait for a new generation and help with its job.
 func (c *crew) loop(i int) {
 	defer c.running.Add(-1)
 	var seen uint64 // the generation at newPool: a job may be published before this goroutine runs
 	for {
-		g := c.wait(i, seen)
+		seen = c.wait(i, seen)
 		if c.quit.Load() {
 			return
 		}
-		seen = g
-		c.work()
-		if c.pending.Add(-1) == 0 && c.callerParked.CompareAndSwap(true, false) {
-			c.done <- struct{}{}
-		}
+		c.work(uint32(seen))
 	}
 }
 
-// wait spins, then parks, until gen differs from seen, and returns it.
+// wait polls (see crew.spin), then parks, until gen differs from seen,
+// and returns it.
 func (c *crew) wait(i int, seen uint64) uint64 {
 	start := time.Now()
 	for n := 0; ; n++ {
 		if g := c.gen.Load(); g != seen {
 			return g
 		}
-		if n&63 != 63 {
-			continue
-		}
-		if time.Since(start) < spinFor {
-			runtime.Gosched()
+		if n&255 != 255 || (c.spin && time.Since(start) < spinFor) {
 			continue
 		}
 		c.parked[i].Store(true)
