@@ -42,6 +42,7 @@ func TestDeployNeedsTheArtifacts(t *testing.T) {
 	dir := t.TempDir()
 	cfg := map[string]string{
 		"aws:region":        "eu-west-1",
+		"edgeinfer:s3Model": "detector",
 		"edgeinfer:httpZip": filepath.Join(dir, "httpfn-arm64.zip"),
 		"edgeinfer:s3Zip":   filepath.Join(dir, "s3fn-arm64.zip"),
 	}
@@ -68,7 +69,7 @@ func TestDeployNeedsTheArtifacts(t *testing.T) {
 }
 
 func TestDeployRejectsBadConfig(t *testing.T) {
-	_, err := run(map[string]string{"aws:region": "eu-west-1", "edgeinfer:urlAuth": "PUBLIC"})
+	_, err := run(map[string]string{"aws:region": "eu-west-1", "edgeinfer:s3Model": "m", "edgeinfer:urlAuth": "PUBLIC"})
 	if !errors.Is(err, stack.ErrInvalidConfig) || !strings.Contains(err.Error(), "urlAuth") {
 		t.Fatalf("err = %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
@@ -21,6 +22,9 @@ import (
 const (
 	envModelRepository = "MODEL_REPOSITORY"
 	envOutputPrefix    = "OUTPUT_PREFIX"
+	envModel           = "MODEL"
+	envInputFormat     = "INPUT_FORMAT"
+	envBatchItems      = "BATCH_ITEMS"
 	lambdaRuntime      = "provided.al2023"
 	lambdaHandler      = "bootstrap"
 	aliasName          = "live"
@@ -153,7 +157,16 @@ func deployAWS(ctx *pulumi.Context, cfg Config) (*awsStack, error) {
 		return nil, err
 	}
 
-	s3Env := pulumi.StringMap{envOutputPrefix: pulumi.Sprintf("s3://%s/%s", outputs.name, cfg.Buckets.OutputsPrefix)}
+	s3Env := pulumi.StringMap{
+		envOutputPrefix: pulumi.Sprintf("s3://%s/%s", outputs.name, cfg.Buckets.OutputsPrefix),
+		envModel:        pulumi.String(cfg.S3Model),
+	}
+	if cfg.InputFormat != "" {
+		s3Env[envInputFormat] = pulumi.String(cfg.InputFormat)
+	}
+	if cfg.BatchItems > 0 {
+		s3Env[envBatchItems] = pulumi.String(strconv.Itoa(cfg.BatchItems))
+	}
 	maps.Copy(s3Env, env)
 	s3Stmts := slices.Clone(modelStmts)
 	s3Stmts = append(s3Stmts, readPrefix("Inputs", inputs, cfg.Buckets.InputsPrefix)...)
@@ -518,6 +531,9 @@ func wireTrigger(ctx *pulumi.Context, cfg Config, fn function, inputs bucket, dl
 		EventSourceArn: events.Arn,
 		FunctionName:   fn.alias.Arn,
 		BatchSize:      pulumi.Int(cfg.Trigger.BatchSize),
+		// s3fn answers an SQS event with the messages that failed, so only
+		// those are retried (and, after MaxReceiveCount, dead-lettered).
+		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
 	}
 	if r := cfg.S3.Reserved; r >= 2 {
 		// Keep the poller within the reserved concurrency instead of

@@ -48,6 +48,7 @@ func awsConfig() Config {
 	c := DefaultConfig("test")
 	c.Region = mockRegion
 	c.Buckets.Models, c.Buckets.Inputs, c.Buckets.Outputs = "acme-models", "acme-inputs", "acme-outputs"
+	c.S3Model = "detector:3"
 	return c
 }
 
@@ -295,7 +296,8 @@ func TestLambdaFunctions(t *testing.T) {
 	x86.Arch = ArchX86
 	x86.HTTPZip, x86.S3Zip = "../build/httpfn-amd64.zip", "../build/s3fn-amd64.zip"
 	x86.HTTP.MemoryMB, x86.HTTP.TimeoutSeconds = 3008, 60
-	x86.Env = map[string]string{"EDGEINFER_LOG_LEVEL": "debug"}
+	x86.Env = map[string]string{"PRELOAD_MODELS": "detector"}
+	x86.InputFormat, x86.BatchItems = "csv", 64
 	layer := awsConfig()
 	layer.ModelSource = ModelSourceLayer
 
@@ -360,6 +362,15 @@ func TestLambdaFunctions(t *testing.T) {
 			s3fn := rec.one(t, tFunction, "s3fn").inputs
 			if got := dig(t, s3fn, "environment", "variables", "OUTPUT_PREFIX"); got != "s3://acme-outputs/outputs/" {
 				t.Errorf("s3fn OUTPUT_PREFIX %v", got)
+			}
+			if got := dig(t, s3fn, "environment", "variables", "MODEL"); got != tc.cfg.S3Model {
+				t.Errorf("s3fn MODEL %v, want %s", got, tc.cfg.S3Model)
+			}
+			if got, want := dig(t, s3fn, "environment", "variables").(map[string]any)["INPUT_FORMAT"], tc.cfg.InputFormat; want != "" && got != want {
+				t.Errorf("s3fn INPUT_FORMAT %v, want %s", got, want)
+			}
+			if got := dig(t, s3fn, "environment", "variables").(map[string]any)["BATCH_ITEMS"]; (tc.cfg.BatchItems > 0) != (got != nil) {
+				t.Errorf("s3fn BATCH_ITEMS %v with batchItems %d", got, tc.cfg.BatchItems)
 			}
 			httpfn := rec.one(t, tFunction, "httpfn").inputs
 			if _, ok := dig(t, httpfn, "environment", "variables").(map[string]any)["OUTPUT_PREFIX"]; ok {
@@ -522,6 +533,9 @@ func TestTriggerSQS(t *testing.T) {
 	if m["eventSourceArn"] != eventsQueueARN || m["functionName"] != s3AliasARN || num(t, m["batchSize"]) != 5 {
 		t.Errorf("event source mapping %v", m)
 	}
+	if got := strs(t, m["functionResponseTypes"]); !slices.Equal(got, []string{"ReportBatchItemFailures"}) {
+		t.Errorf("mapping response types %v: s3fn reports failed messages", got)
+	}
 	if got := num(t, dig(t, m, "scalingConfig", "maximumConcurrency")); got != cfg.S3.Reserved {
 		t.Errorf("mapping max concurrency %d, want reserved %d", got, cfg.S3.Reserved)
 	}
@@ -553,7 +567,7 @@ func TestFunctionURLAndAPI(t *testing.T) {
 			if u["authorizationType"] != tc.wantAuth || u["qualifier"] != "live" || u["functionName"] != httpFnName {
 				t.Errorf("function url %v", u)
 			}
-			if u["invokeMode"] != "RESPONSE_STREAM" {
+			if u["invokeMode"] != "BUFFERED" {
 				t.Errorf("invoke mode %v", u["invokeMode"])
 			}
 			for _, p := range rec.all(tPermission) {

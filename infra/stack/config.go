@@ -192,9 +192,17 @@ type Config struct {
 	Trigger TriggerConfig
 	// URLAuth is the Function URL's (and the HTTP API route's) auth type.
 	URLAuth string
-	// InvokeMode is the Function URL's invoke mode, RESPONSE_STREAM or
-	// BUFFERED.
+	// InvokeMode is the Function URL's invoke mode, BUFFERED (httpfn's
+	// adapter answers with one buffered response) or RESPONSE_STREAM.
 	InvokeMode string
+	// S3Model is the model the S3 function runs (MODEL: "name",
+	// "name:3" or "name@label"); required for the aws target.
+	S3Model string
+	// InputFormat is the S3 function's INPUT_FORMAT (auto, ndjson, csv,
+	// npy); empty means auto.
+	InputFormat string
+	// BatchItems is the S3 function's BATCH_ITEMS; 0 keeps its default.
+	BatchItems int
 	// APIGateway adds an API Gateway HTTP API in front of the HTTP alias.
 	APIGateway bool
 	// LogRetentionDays is one of the values CloudWatch Logs accepts.
@@ -237,7 +245,7 @@ func DefaultConfig(stackName string) Config {
 		ModelSource:      ModelSourceS3,
 		Trigger:          TriggerConfig{Mode: TriggerDirect, BatchSize: 1, MaxReceiveCount: 3, RetryAttempts: 2, MaxEventAgeSeconds: 3600},
 		URLAuth:          AuthIAM,
-		InvokeMode:       "RESPONSE_STREAM",
+		InvokeMode:       "BUFFERED",
 		LogRetentionDays: 14,
 		StallPattern:     DefaultStallPattern,
 		K8s: K8sConfig{
@@ -347,6 +355,9 @@ func ParseConfig(project, stackName string, get func(key string) (string, bool))
 
 	p.str("urlAuth", &c.URLAuth)
 	p.str("invokeMode", &c.InvokeMode)
+	p.str("s3Model", &c.S3Model)
+	p.str("inputFormat", &c.InputFormat)
+	p.integer("batchItems", &c.BatchItems)
 	p.boolean("apiGateway", &c.APIGateway)
 	p.integer("logRetentionDays", &c.LogRetentionDays)
 	p.str("alarmTopicArn", &c.AlarmTopicARN)
@@ -443,12 +454,13 @@ var (
 	quantityRE   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`)
 	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	zoneRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$`)
+	modelRefRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(:[1-9][0-9]{0,17}|@[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$`)
 	topicARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
 )
 
 // managedEnv are the variables the stack sets itself; user env may not
 // override them.
-var managedEnv = []string{envModelRepository, envOutputPrefix}
+var managedEnv = []string{envModelRepository, envOutputPrefix, envModel, envInputFormat, envBatchItems}
 
 // Validate checks every field and returns all problems joined, each
 // wrapping ErrInvalidConfig; nil means the config is deployable.
@@ -551,7 +563,18 @@ func (c Config) validateAWS() []error {
 		bad("urlAuth must be %q or %q, got %q", AuthIAM, AuthNone, c.URLAuth)
 	}
 	if c.InvokeMode != "RESPONSE_STREAM" && c.InvokeMode != "BUFFERED" {
-		bad("invokeMode must be RESPONSE_STREAM or BUFFERED, got %q", c.InvokeMode)
+		bad("invokeMode must be BUFFERED or RESPONSE_STREAM, got %q", c.InvokeMode)
+	}
+	if !modelRefRE.MatchString(c.S3Model) {
+		bad("s3Model %q must name the model the S3 function runs: name, name:VERSION or name@LABEL", c.S3Model)
+	}
+	switch strings.ToLower(c.InputFormat) {
+	case "", "auto", "ndjson", "jsonl", "json", "csv", "npy":
+	default:
+		bad("inputFormat must be auto, ndjson, csv or npy, got %q", c.InputFormat)
+	}
+	if c.BatchItems < 0 {
+		bad("batchItems must be >= 0, got %d", c.BatchItems)
 	}
 	if !slices.Contains(logRetentionDays, c.LogRetentionDays) {
 		bad("logRetentionDays must be one of %v, got %d", logRetentionDays, c.LogRetentionDays)

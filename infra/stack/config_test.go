@@ -22,12 +22,12 @@ func withConfig(m map[string]string) pulumi.RunOption {
 }
 
 func TestParseConfigDefaults(t *testing.T) {
-	got, err := ParseConfig("edgeinfer", "dev", lookup(map[string]string{"aws:region": "us-west-2"}))
+	got, err := ParseConfig("edgeinfer", "dev", lookup(map[string]string{"aws:region": "us-west-2", "edgeinfer:s3Model": "m"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := DefaultConfig("dev")
-	want.Region = "us-west-2"
+	want.Region, want.S3Model = "us-west-2", "m"
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
@@ -35,6 +35,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		"targets":    {got.Targets, "aws"},
 		"arch":       {got.Arch, "arm64"},
 		"urlAuth":    {got.URLAuth, "AWS_IAM"},
+		"invokeMode": {got.InvokeMode, "BUFFERED"},
 		"trigger":    {got.Trigger.Mode, "direct"},
 		"httpZip":    {got.HTTPZip, "../build/httpfn-arm64.zip"},
 		"s3Zip":      {got.S3Zip, "../build/s3fn-arm64.zip"},
@@ -71,6 +72,9 @@ func TestParseConfigValues(t *testing.T) {
 		"app:sqsBatchSize":     "4",
 		"app:urlAuth":          "NONE",
 		"app:apiGateway":       "true",
+		"app:s3Model":          "detector@stable",
+		"app:inputFormat":      "csv",
+		"app:batchItems":       "32",
 		"app:logRetentionDays": "30",
 		"app:env":              `{"EDGEINFER_MAX_BATCH":"8"}`,
 		"app:image":            "ghcr.io/acme/edgeinfer:1.2.3",
@@ -103,6 +107,9 @@ func TestParseConfigValues(t *testing.T) {
 		"batch":        {c.Trigger.BatchSize, 4},
 		"urlAuth":      {c.URLAuth, AuthNone},
 		"apiGateway":   {c.APIGateway, true},
+		"s3Model":      {c.S3Model, "detector@stable"},
+		"inputFormat":  {c.InputFormat, "csv"},
+		"batchItems":   {c.BatchItems, 32},
 		"retention":    {c.LogRetentionDays, 30},
 		"env":          {c.Env["EDGEINFER_MAX_BATCH"], "8"},
 		"gpu":          {c.K8s.GPU, true},
@@ -119,7 +126,7 @@ func TestParseConfigValues(t *testing.T) {
 }
 
 func TestParseConfigErrors(t *testing.T) {
-	base := map[string]string{"p:region": "eu-west-1"}
+	base := map[string]string{"p:region": "eu-west-1", "p:s3Model": "m:1"}
 	tests := []struct {
 		name string
 		set  map[string]string
@@ -154,6 +161,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"env not json", map[string]string{"p:env": "A=B"}, "want a JSON object of strings"},
 		{"env overrides managed", map[string]string{"p:env": `{"MODEL_REPOSITORY":"x"}`}, "is set by the stack"},
 		{"env reserved by lambda", map[string]string{"p:env": `{"AWS_REGION":"x"}`}, "reserved by Lambda"},
+		{"no s3 model", map[string]string{"p:s3Model": ""}, "s3Model \"\" must name the model"},
+		{"bad s3 model", map[string]string{"p:s3Model": "m:v2"}, "must name the model"},
+		{"bad input format", map[string]string{"p:inputFormat": "parquet"}, "inputFormat must be"},
+		{"negative batch items", map[string]string{"p:batchItems": "-4"}, "batchItems must be >= 0"},
+		{"env overrides MODEL", map[string]string{"p:env": `{"MODEL":"x"}`}, "is set by the stack"},
+		{"bad invoke mode", map[string]string{"p:invokeMode": "STREAM"}, "invokeMode must be"},
 		{"bad model source", map[string]string{"p:modelSource": "efs"}, "modelSource must be"},
 		{"long name prefix", map[string]string{"p:namePrefix": "a-very-long-name-prefix-beyond-limits"}, "namePrefix"},
 		{"k8s without image", map[string]string{"p:targets": "k8s", "p:k8sModels": "s3://m/models/"}, "image \"\" is required"},
@@ -191,7 +204,7 @@ func TestParseConfigErrors(t *testing.T) {
 
 func TestParseConfigReportsEveryProblem(t *testing.T) {
 	_, err := ParseConfig("p", "dev", lookup(map[string]string{
-		"p:region": "eu-west-1", "p:httpMemory": "1", "p:s3Timeout": "0", "p:urlAuth": "open",
+		"p:region": "eu-west-1", "p:s3Model": "m", "p:httpMemory": "1", "p:s3Timeout": "0", "p:urlAuth": "open",
 	}))
 	for _, want := range []string{"httpMemory", "s3Timeout", "urlAuth"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -209,7 +222,7 @@ func TestBadConfigFailsTheProgram(t *testing.T) {
 		}
 		return Deploy(ctx, cfg)
 	}, pulumi.WithMocks("edgeinfer", "dev", rec), withConfig(map[string]string{
-		"edgeinfer:region": "eu-west-1", "edgeinfer:triggerMode": "kinesis",
+		"edgeinfer:region": "eu-west-1", "edgeinfer:s3Model": "m", "edgeinfer:triggerMode": "kinesis",
 	}))
 	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "triggerMode") {
 		t.Fatalf("err = %v", err)
@@ -241,7 +254,7 @@ func TestLoadConfigThroughPulumi(t *testing.T) {
 		}
 		return Deploy(ctx, cfg)
 	}, pulumi.WithMocks("edgeinfer", "staging", rec), withConfig(map[string]string{
-		"aws:region": "eu-west-1", "edgeinfer:httpMemory": "512",
+		"aws:region": "eu-west-1", "edgeinfer:s3Model": "m", "edgeinfer:httpMemory": "512",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +323,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("k8s", "-1", "false", `{"AWS_X":"1"}`, "*", "img:latest")
 	f.Fuzz(func(t *testing.T, targets, number, boolean, env, prefix, image string) {
 		m := map[string]string{
-			"f:region": "eu-west-1", "f:targets": targets, "f:httpMemory": number, "f:hpaMin": number,
+			"f:region": "eu-west-1", "f:s3Model": image, "f:targets": targets, "f:httpMemory": number, "f:hpaMin": number,
 			"f:gpu": boolean, "f:apiGateway": boolean, "f:env": env, "f:k8sEnv": env,
 			"f:inputsPrefix": prefix, "f:image": image, "f:k8sModels": prefix,
 		}
