@@ -33,9 +33,7 @@ type ConvInt8 struct {
 	pad      int8 // the input zero point: the value that contributes nothing
 	direct   bool
 	tileRows int
-	// shortRows selects im2colShort: KW·InC in [8, 16] bytes, no column
-	// dilation (MobileNet's 3×3×3 stem).
-	shortRows bool
+	shortRows bool // im2colShort applies
 }
 
 // NewConvInt8 prepares a convolution: w is gemm.PackInt8 of the [OutC,
@@ -50,7 +48,7 @@ func NewConvInt8(g Geom, w *gemm.PackedInt8, q *Requant, bias []int32) (*ConvInt
 	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
 		g.InH == g.OutH && g.InW == g.OutW
 	c.tileRows = max(1, min(96, tileBytes/w.KP)/gemmRows) * gemmRows
-	c.shortRows = g.DilW == 1 && g.KW*g.InC >= 8 && g.KW*g.InC <= 16
+	c.shortRows = shortSegments(&g, 1)
 	return c, nil
 }
 
@@ -83,7 +81,7 @@ func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel
 			for t := s; t < tiles; t += slots {
 				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
 				if c.shortRows {
-					c.im2colShort(in, r0, r1, buf)
+					im2colShort(g, in, r0, r1, buf, kp, c.pad)
 				} else {
 					im2colTile(g, in, r0, r1, buf, kp, c.pad)
 				}
@@ -93,12 +91,21 @@ func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel
 	})
 }
 
-// im2colShort is im2colTile for rows of KH segments of 8 to 16 bytes:
-// pixels whose window is inside the input copy each segment with two
-// overlapping 8-byte moves; the others take im2colAt.
-func (c *ConvInt8) im2colShort(in []int8, r0, r1 int, buf []int8) {
-	g := &c.G
-	kp, seg := c.W.KP, g.KW*g.InC
+// shortSegments reports whether im2colShort applies: KW·InC values of
+// 8 to 64 bytes per filter row and no column dilation (MobileNet's
+// 3×3×3 stem).
+func shortSegments(g *Geom, size int) bool {
+	b := g.KW * g.InC * size
+	return g.DilW == 1 && b >= 8 && b <= 64
+}
+
+// im2colShort is im2colTile for short filter rows (shortSegments): pixels
+// whose window is inside the input copy each row segment with 8-byte
+// moves (the last one overlapping); the others take im2colAt.
+func im2colShort[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp int, pad T) {
+	size := int(unsafe.Sizeof(pad))
+	seg := g.KW * g.InC
+	segBytes := seg * size
 	rowStride := g.InW * g.InC
 	ox := r0 % g.OutW
 	oy := (r0 / g.OutW) % g.OutH
@@ -113,14 +120,16 @@ func (c *ConvInt8) im2colShort(in []int8, r0, r1 int, buf []int8) {
 			for ky := 0; ky < g.KH; ky++ {
 				s := unsafe.Pointer(&src[ky*g.DilH*rowStride])
 				d := unsafe.Pointer(&dst[ky*seg])
-				*(*uint64)(d) = *(*uint64)(s)
-				*(*uint64)(unsafe.Add(d, seg-8)) = *(*uint64)(unsafe.Add(s, seg-8))
+				for o := 0; o < segBytes-8; o += 8 {
+					*(*uint64)(unsafe.Add(d, o)) = *(*uint64)(unsafe.Add(s, o))
+				}
+				*(*uint64)(unsafe.Add(d, segBytes-8)) = *(*uint64)(unsafe.Add(s, segBytes-8))
 			}
 			for i := g.KH * seg; i < kp; i++ {
 				dst[i] = 0
 			}
 		} else {
-			im2colAt(g, in, b, oy, ox, dst, c.pad)
+			im2colAt(g, in, b, oy, ox, dst, pad)
 		}
 		if ox++; ox == g.OutW {
 			ox = 0

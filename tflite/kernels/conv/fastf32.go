@@ -1,6 +1,8 @@
 package conv
 
-import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+import (
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+)
 
 // ConvF32 is a prepared float32 CONV_2D (groups = 1): im2col into scratch
 // tiles, or the input itself for a 1x1 stride-1 unpadded convolution,
@@ -54,7 +56,11 @@ func (c *ConvF32) Run(in, out, scratch []float32, workers int, par Parallel) {
 			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
 			for t := s; t < tiles; t += slots {
 				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
-				im2colTile(g, in, r0, r1, buf, k, 0)
+				if shortSegments(g, 4) {
+					im2colShort(g, in, r0, r1, buf, k, 0)
+				} else {
+					im2colTile(g, in, r0, r1, buf, k, 0)
+				}
 				gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
 			}
 		}
