@@ -156,32 +156,56 @@ func TestBothTargetsShareTheModelsPrefix(t *testing.T) {
 	}
 }
 
+// sources concatenates the non-test Go files under dir (relative to this
+// package); empty when the directory is absent.
+func sources(t *testing.T, dir string) string {
+	t.Helper()
+	var src strings.Builder
+	err := filepath.WalkDir(filepath.Join("..", "..", dir), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		src.Write(b)
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return src.String()
+}
+
+// TestContractWithFunctions checks that the Lambda functions still read the
+// environment variables the stack sets.
+func TestContractWithFunctions(t *testing.T) {
+	src := sources(t, "functions")
+	if src == "" {
+		t.Skip("no function sources (infra checked out alone)")
+	}
+	for _, env := range []string{envModelRepository, envOutputPrefix, envModel, envInputFormat, envBatchItems} {
+		if !strings.Contains(src, `"`+env+`"`) {
+			t.Errorf("functions no longer read %s; update the stack's environment", env)
+		}
+	}
+	if !strings.Contains(src, layerModelsPath) {
+		t.Errorf("functions no longer default to %s, where the models layer puts the models", layerModelsPath)
+	}
+}
+
 // TestContractWithServing reads the serving package's source (this module
 // may not import it) and checks that the paths and the stall log line the
 // stack depends on are still there.
 func TestContractWithServing(t *testing.T) {
-	dir := filepath.Join("..", "..", "serving")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	var src strings.Builder
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.Write(b)
-	}
-	if src.Len() == 0 {
-		t.Skipf("no serving sources under %s (infra checked out alone)", dir)
+	src := sources(t, "serving")
+	if src == "" {
+		t.Skip("no serving sources (infra checked out alone)")
 	}
 	for _, want := range []string{
 		"GET " + healthLivePath, "GET " + healthReadyPath, "GET " + metricsPath,
 		`"` + stallMetricName + `"`,
 		strings.Trim(DefaultStallPattern, `"`),
 	} {
-		if !strings.Contains(src.String(), want) {
+		if !strings.Contains(src, want) {
 			t.Errorf("serving no longer contains %q; update the stack's probes, metrics or stall filter", want)
 		}
 	}
