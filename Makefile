@@ -39,6 +39,18 @@ layer: models ## Build build/models-layer.zip from MODELS_DIR (checked against 2
 	@mkdir -p build
 	$(GO) run ./layers/cmd/modelslayer -models $(MODELS_DIR) -out build/models-layer.zip
 
+IMAGE ?= edgeinfer:$(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+STACK ?= dev
+.PHONY: image preview deploy destroy
+image: ## Build the container image (static binary on distroless) as IMAGE.
+	docker build -t $(IMAGE) .
+preview: package layer ## pulumi preview of infra/ for STACK.
+	cd infra && pulumi preview --stack $(STACK)
+deploy: package layer ## pulumi up of infra/ for STACK.
+	cd infra && pulumi up --stack $(STACK)
+destroy: ## pulumi destroy of infra/ for STACK.
+	cd infra && pulumi destroy --stack $(STACK)
+
 .PHONY: tools
 tools: ## Install the test servers (S3-compatible server, Lambda RIE) into bin/.
 	@mkdir -p $(BIN)
@@ -59,7 +71,7 @@ lint: ## gofmt, go vet, staticcheck and go mod tidy (no tests).
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
-	cd infra && $(GO) vet ./...
+	cd infra && $(GO) vet ./... && $(GO) tool staticcheck ./... && $(GO) mod tidy -diff
 
 .PHONY: check
 check: lint tools ## lint, then every test with -race.
@@ -96,3 +108,4 @@ fuzz: ## Fuzz every parser and decoder for FUZZTIME each (default 30s).
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; done
+	cd infra && $(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./stack/
