@@ -12,12 +12,31 @@ var hasDW = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
 
 //go:noescape
+func dwInt8AVX512S1(taps *uintptr, n3 int, cblocks int, w *int32, q *int32, out *int8, oz int, lo int, hi int)
+
+//go:noescape
 func dwInt8AVX512T9(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
 
 //go:noescape
 func dwInt8AVX512(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
 
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
+	if len(taps) == 9 && d.slide && n >= 3 {
+		// Runs of a 3×3 stride-1 window slide through registers; the
+		// last n%3 pixels take the per-pixel kernel below.
+		n3 := n / 3
+		dwInt8AVX512S1(&taps[0], n3, d.g.OutC/16, &d.w[0], &d.blocks[0], &out[0], int(d.oz), int(d.lo), int(d.hi))
+		if n%3 == 0 {
+			return
+		}
+		var moved [9]uintptr
+		for i, t := range taps {
+			moved[i] = t + uintptr(3*n3*ps)
+		}
+		dwInt8AVX512T9(&moved[0], 9, n%3, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[3*n3*d.g.OutC],
+			int(d.oz), int(d.lo), int(d.hi))
+		return
+	}
 	if len(taps) == 9 {
 		dwInt8AVX512T9(&taps[0], 9, n, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[0],
 			int(d.oz), int(d.lo), int(d.hi))

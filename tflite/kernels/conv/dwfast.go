@@ -24,6 +24,7 @@ type DepthwiseInt8Fast struct {
 	zp     int8
 	oz     int32
 	lo, hi int32
+	slide  bool // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
 }
 
 // NewDepthwiseInt8Fast returns the vector kernel for g, or nil when this
@@ -59,6 +60,7 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 		}
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
+	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
 	return d
 }
 
