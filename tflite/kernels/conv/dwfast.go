@@ -24,7 +24,8 @@ type DepthwiseInt8Fast struct {
 	zp     int8
 	oz     int32
 	lo, hi int32
-	slide  bool // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
+	slide  bool   // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
+	pad    []int8 // InW·InC input zero points: what taps outside the input read
 }
 
 // NewDepthwiseInt8Fast returns the vector kernel for g, or nil when this
@@ -61,19 +62,14 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
 	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
+	d.pad = make([]int8, g.InW*g.InC)
+	fillT(d.pad, d.zp)
 	return d
 }
 
-// ScratchBytes is the size of the zero-point row Rows reads for padding.
-func (d *DepthwiseInt8Fast) ScratchBytes() int { return d.g.InW * d.g.InC }
-
-// FillPad writes the padding row into pad (ScratchBytes bytes); call it
-// once per Eval before Rows.
-func (d *DepthwiseInt8Fast) FillPad(pad []int8) { fillT(pad[:d.ScratchBytes()], d.zp) }
-
-// Rows computes output rows [lo, hi) of the Batch·OutH rows. pad is the
-// row FillPad wrote.
-func (d *DepthwiseInt8Fast) Rows(in, pad, out []int8, lo, hi int) {
+// Rows computes output rows [lo, hi) of the Batch·OutH rows.
+func (d *DepthwiseInt8Fast) Rows(in, out []int8, lo, hi int) {
+	pad := d.pad
 	g := &d.g
 	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
 	_ = pad[g.InW*g.InC-1]
@@ -94,6 +90,7 @@ type DepthwiseF32Fast struct {
 	w    []float32 // [OutC/16][KH·KW][16]
 	bias []float32
 	act  FloatAct
+	pad  []float32 // InW·InC zeros: what taps outside the input read
 }
 
 // NewDepthwiseF32Fast returns the vector kernel for g, or nil when this
@@ -105,6 +102,7 @@ func NewDepthwiseF32Fast(g Geom, act FloatAct, filter, bias []float32) *Depthwis
 	c, taps := g.OutC, g.KH*g.KW
 	d := &DepthwiseF32Fast{g: g, w: make([]float32, c*taps), bias: make([]float32, c), act: act}
 	copy(d.bias, bias)
+	d.pad = make([]float32, g.InW*g.InC)
 	for ch := 0; ch < c; ch++ {
 		for t := 0; t < taps; t++ {
 			d.w[(ch/16)*taps*16+t*16+ch%16] = filter[t*c+ch]
@@ -113,11 +111,9 @@ func NewDepthwiseF32Fast(g Geom, act FloatAct, filter, bias []float32) *Depthwis
 	return d
 }
 
-// ScratchBytes is the size of the zero row Rows reads for padding.
-func (d *DepthwiseF32Fast) ScratchBytes() int { return d.g.InW * d.g.InC * 4 }
-
-// Rows computes output rows [lo, hi). pad must hold InW·InC zeros.
-func (d *DepthwiseF32Fast) Rows(in, pad, out []float32, lo, hi int) {
+// Rows computes output rows [lo, hi) of the Batch·OutH rows.
+func (d *DepthwiseF32Fast) Rows(in, out []float32, lo, hi int) {
+	pad := d.pad
 	g := &d.g
 	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
 	_ = pad[g.InW*g.InC-1]

@@ -27,12 +27,12 @@ const gemmRows = 6
 // followed by gemm.Int8 over packed weights. It is immutable after
 // NewConvInt8 and safe for concurrent use.
 type ConvInt8 struct {
-	G        Geom
-	W        *gemm.PackedInt8
-	Q        *gemm.Requant
-	pad      int8 // the input zero point: the value that contributes nothing
-	direct   bool
-	tileRows int
+	G         Geom
+	W         *gemm.PackedInt8
+	Q         *gemm.Requant
+	pad       int8 // the input zero point: the value that contributes nothing
+	direct    bool
+	tileRows  int
 	shortRows bool // im2colShort applies
 }
 

@@ -91,8 +91,7 @@ func TestDepthwiseF32FastMatchesRef(t *testing.T) {
 		want := make([]float32, g.Batch*g.OutH*g.OutW*g.OutC)
 		DepthwiseFloat(&g, act, in, f, bias, want, 0, g.Batch*g.OutH)
 		got := make([]float32, len(want))
-		pad := make([]float32, d.ScratchBytes()/4)
-		goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, pad, got, lo, hi) })
+		goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
 		for j := range want {
 			if !closeF32(got[j], want[j], g.KH*g.KW) {
 				t.Fatalf("%+v: fast[%d] = %v, reference %v", g, j, got[j], want[j])

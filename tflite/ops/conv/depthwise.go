@@ -66,11 +66,9 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Float32s()
 			}
 			if d := kconv.NewDepthwiseF32Fast(g, act, f.ConstTensor().Float32s(), b); d != nil {
-				return op.Kernel{Scratch: d.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-					pad := scratchOf[float32](x.Scratch, d.ScratchBytes()/4)
-					clear(pad)
+				return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 					xs, ys := ins[0].Float32s(), outs[0].Float32s()
-					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, pad, ys, lo, hi) })
+					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, ys, lo, hi) })
 					return nil
 				}}, nil
 			}
@@ -94,11 +92,9 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Int32s()
 			}
 			if d := kconv.NewDepthwiseInt8Fast(g, q, f.ConstTensor().Int8s(), b); d != nil {
-				return op.Kernel{Scratch: d.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-					pad := scratchInt8(x.Scratch, d.ScratchBytes())
-					d.FillPad(pad)
+				return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 					xs, ys := ins[0].Int8s(), outs[0].Int8s()
-					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, pad, ys, lo, hi) })
+					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, ys, lo, hi) })
 					return nil
 				}}, nil
 			}
