@@ -173,8 +173,10 @@ func main() {
 			for i := 0; i < r; i++ {
 				for j := 0; j < np; j++ {
 					z := i*np + j
-					p("\tVMAXPS Z28, Z%d, Z%d", z, z)
-					p("\tVMINPS Z29, Z%d, Z%d", z, z)
+					// The accumulator is the second source (Intel order), so a
+					// NaN survives the clamp as with std::max/std::min in TFLite.
+					p("\tVMAXPS Z%d, Z28, Z%d", z, z)
+					p("\tVMINPS Z%d, Z29, Z%d", z, z)
 					addr := outAddr[i]
 					if j > 0 {
 						addr = fmt.Sprintf("%d%s", j*64, addr)
