@@ -96,6 +96,10 @@ test-arm64: ## Cross-compile for linux/arm64 and run the engine tests under qemu
 bench: ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: bench-peer
+bench-peer: ## edgeinfer vs ONNX Runtime (../shared/peer) on MobileNet V1/V2 int8 and V2 float32, 1 and 2 threads.
+	./scripts/bench-peer.sh
+
 .PHONY: bench-serve
 bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test.
 	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching' -benchmem -benchtime 2s ./serving/

@@ -130,3 +130,8 @@ func (r *Runner) CurrentOp() (int, string) {
 	}
 	return int(i), r.m.plan.steps[i].name
 }
+
+// Close stops the Runner's worker goroutines (see SetThreads). The Runner
+// stays usable: later Runs execute on the calling goroutine until
+// SetThreads starts workers again. Not safe to call while Run runs.
+func (r *Runner) Close() { r.x.Close() }
