@@ -182,6 +182,5 @@ func srdhm16(a, b int16) int16 {
 	return int16((ab + nudge) / (1 << 15))
 }
 
-
 // roundF32 is roundf on a float32.
 func roundF32(x float32) float32 { return float32(math.Round(float64(x))) }
