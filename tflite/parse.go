@@ -374,7 +374,7 @@ func parseQuant(r *fb, t table, info *op.TensorInfo, what string) (*tensor.Quant
 			return nil, invalid("%s: %d per-channel scales for dimension %d of size %d", what, sv.n, axis, info.Shape[axis])
 		}
 	}
-	lo, hi, isInt := dtypeBounds(info.DType)
+	lo, hi, isInt := op.IntRange(info.DType)
 	for i := uint32(0); i < sv.n; i++ {
 		s := r.vecF32(sv, i)
 		if !(s >= 0) || math.IsInf(float64(s), 0) {
@@ -383,25 +383,11 @@ func parseQuant(r *fb, t table, info *op.TensorInfo, what string) (*tensor.Quant
 		q.Scale[i] = s
 		if zv.n > 0 {
 			z := r.vecI64(zv, i)
-			if isInt && (z < lo || z > hi) {
+			if isInt && (z < int64(lo) || z > int64(hi)) {
 				return nil, invalid("%s: zero point %d outside the range of %s", what, z, info.DType)
 			}
 			q.ZeroPoint[i] = z
 		}
 	}
 	return q, nil
-}
-
-func dtypeBounds(dt tensor.DType) (lo, hi int64, ok bool) {
-	switch dt {
-	case tensor.Int8:
-		return math.MinInt8, math.MaxInt8, true
-	case tensor.Uint8:
-		return 0, math.MaxUint8, true
-	case tensor.Int16:
-		return math.MinInt16, math.MaxInt16, true
-	case tensor.Int32:
-		return math.MinInt32, math.MaxInt32, true
-	}
-	return 0, 0, false
 }

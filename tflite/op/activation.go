@@ -6,8 +6,9 @@ import (
 	"github.com/edgeinfer/edgeinfer/tensor"
 )
 
-// dtypeRange returns the representable range of an integer dtype.
-func dtypeRange(dt tensor.DType) (lo, hi int32, ok bool) {
+// IntRange returns the representable range of a quantized integer dtype
+// (int8, uint8, int16, int32); ok is false for any other.
+func IntRange(dt tensor.DType) (lo, hi int32, ok bool) {
 	switch dt {
 	case tensor.Int8:
 		return math.MinInt8, math.MaxInt8, true
@@ -44,7 +45,7 @@ func ActivationRangeFloat(act Activation) (lo, hi float32, ok bool) {
 // quantized with the output's scale and zero point (rounding half away from
 // zero).
 func ActivationRangeQuant(act Activation, out *TensorInfo) (lo, hi int32, ok bool) {
-	qlo, qhi, ok := dtypeRange(out.DType)
+	qlo, qhi, ok := IntRange(out.DType)
 	if !ok {
 		return 0, 0, false
 	}
