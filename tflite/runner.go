@@ -19,6 +19,7 @@ type Runner struct {
 	ts      []tensor.Tensor
 	ins     [][]*tensor.Tensor // per step
 	outs    [][]*tensor.Tensor // per step
+	states  []any              // per step: Kernel.NewState's value, or nil
 	results []*tensor.Tensor
 	inputs  []*tensor.Tensor
 	x       op.Exec
@@ -55,8 +56,12 @@ func (m *Model) NewRunner() *Runner {
 	}
 	r.ins = make([][]*tensor.Tensor, len(p.steps))
 	r.outs = make([][]*tensor.Tensor, len(p.steps))
+	r.states = make([]any, len(p.steps))
 	for i, s := range p.steps {
 		r.ins[i], r.outs[i] = ptrs(s.inputs), ptrs(s.outputs)
+		if s.kernel.NewState != nil {
+			r.states[i] = s.kernel.NewState()
+		}
 	}
 	r.inputs = ptrs(m.file.inputs)
 	r.results = ptrs(m.file.outputs)
@@ -101,11 +106,12 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Te
 			return nil, err
 		}
 		r.current.Store(int64(i))
+		r.x.State = r.states[i]
 		if err := r.m.plan.steps[i].kernel.Eval(&r.x, r.ins[i], r.outs[i]); err != nil {
 			return nil, fmt.Errorf("op %d (%s): %w", i, r.m.plan.steps[i].name, err)
 		}
 	}
-	r.x.Ctx = nil
+	r.x.Ctx, r.x.State = nil, nil
 	return r.results, nil
 }
 

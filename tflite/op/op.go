@@ -108,12 +108,37 @@ type Kernel struct {
 	// Scratch is the number of bytes of scratch memory Eval needs, made
 	// available as x.Scratch (64-byte aligned, uninitialised).
 	Scratch int
+	// NewState, when set, returns fresh per-Runner state for this node:
+	// the interpreter calls it once per Runner (never during Run) and
+	// hands the value to every Eval of that Runner as x.State. Use it for
+	// the Task a kernel passes to ParallelTask, so that Eval allocates
+	// nothing. Eval must still work when x.State is nil (an Exec built
+	// by hand, as in tests).
+	NewState func() any
 }
+
+// Task is a unit of work over a range of indices, run by ParallelTask.
+// A pointer to a struct converts to a Task without allocating.
+type Task interface {
+	// Run processes indices [lo, hi). It must be safe to call
+	// concurrently on disjoint ranges.
+	Run(lo, hi int)
+}
+
+// funcTask adapts a function to Task (a func value is pointer-shaped, so
+// the conversion does not allocate).
+type funcTask func(lo, hi int)
+
+// Run calls f(lo, hi).
+func (f funcTask) Run(lo, hi int) { f(lo, hi) }
 
 // Exec is what a kernel sees of the running interpreter.
 type Exec struct {
 	Ctx     context.Context
 	Scratch []byte // Kernel.Scratch bytes; contents undefined on entry
+	// State is the value the running node's Kernel.NewState returned for
+	// this Runner, or nil (no NewState, or an Exec built by hand).
+	State   any
 	threads int
 	pool    *pool
 }
@@ -130,13 +155,23 @@ func (x *Exec) Threads() int {
 // ranges, possibly concurrently, and returns when all calls have returned.
 // fn must be safe to call concurrently on disjoint ranges. The calling
 // goroutine runs one range itself; the others go to the Exec's bounded
-// worker pool, which Parallel reuses without allocating.
+// worker pool, which Parallel reuses without allocating. A closure that
+// captures variables escapes here and so is allocated on every call: an
+// Eval that must not allocate uses ParallelTask with a Task kept in
+// x.State instead.
 func (x *Exec) Parallel(n int, fn func(lo, hi int)) {
+	x.ParallelTask(n, funcTask(fn))
+}
+
+// ParallelTask is Parallel for a Task: t.Run is called over [0,n) split
+// into at most Threads() contiguous ranges. It allocates nothing; with
+// one thread (or n < 2) it is a direct call t.Run(0, n).
+func (x *Exec) ParallelTask(n int, t Task) {
 	if x.Threads() == 1 || n < 2 || x.pool == nil {
-		fn(0, n)
+		t.Run(0, n)
 		return
 	}
-	x.pool.c.run(n, fn)
+	x.pool.c.run(n, t)
 }
 
 // PrepareFunc validates a node and returns its kernel. It must check every

@@ -36,7 +36,7 @@ type crew struct {
 	// The job: written by the caller before gen is bumped, read by a
 	// goroutine only after it claimed a part of that generation; not
 	// written again until every part has finished.
-	fn    func(lo, hi int)
+	task  Task
 	total int
 
 	gen      atomic.Uint64 // job generation; bumped once per call and by stop
@@ -71,11 +71,11 @@ func newPool(workers int) *pool {
 	return p
 }
 
-// run calls fn over [0, n) split into at most c.n+1 contiguous parts and
-// returns when every part has returned. Not safe for concurrent calls.
-func (c *crew) run(n int, fn func(lo, hi int)) {
+// run calls t.Run over [0, n) split into at most c.n+1 contiguous parts
+// and returns when every part has returned. Not safe for concurrent calls.
+func (c *crew) run(n int, t Task) {
 	parts := min(n, c.n+1, maxParts)
-	c.fn, c.total = fn, n
+	c.task, c.total = t, n
 	c.finished.Store(0)
 	g := c.gen.Load() + 1
 	c.claim.Store(uint64(uint32(g))<<32 | uint64(parts)<<16)
@@ -91,7 +91,7 @@ func (c *crew) run(n int, fn func(lo, hi int)) {
 			}
 		}
 	}
-	c.fn = nil
+	c.task = nil
 }
 
 // park blocks the caller until the parts of the job have all finished.
@@ -116,7 +116,7 @@ func (c *crew) work(g uint32) {
 		}
 		chunk := (c.total + parts - 1) / parts
 		if lo := idx * chunk; lo < c.total {
-			c.fn(lo, min(lo+chunk, c.total))
+			c.task.Run(lo, min(lo+chunk, c.total))
 		}
 		if c.finished.Add(1) == int64(parts) && c.callerParked.CompareAndSwap(true, false) {
 			c.done <- struct{}{}

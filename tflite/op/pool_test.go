@@ -181,3 +181,34 @@ func BenchmarkParallel(b *testing.B) {
 		})
 	}
 }
+
+// sumTask is a Task that adds up the lengths of the ranges it runs.
+type sumTask struct{ sum atomic.Int64 }
+
+func (s *sumTask) Run(lo, hi int) { s.sum.Add(int64(hi - lo)) }
+
+// TestParallelTaskNoAllocs: a pointer Task goes to the pool and back
+// without allocating, on one thread and on several, and covers the range.
+func TestParallelTaskNoAllocs(t *testing.T) {
+	tests := []struct {
+		name    string
+		threads int
+	}{
+		{name: "one thread", threads: 1},
+		{name: "three threads", threads: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var x Exec
+			x.SetThreads(tc.threads)
+			defer x.Close()
+			task := &sumTask{}
+			if a := testing.AllocsPerRun(200, func() { x.ParallelTask(64, task) }); a != 0 {
+				t.Fatalf("%v allocations per ParallelTask call", a)
+			}
+			if got := task.sum.Load(); got != 201*64 {
+				t.Fatalf("covered %d items, want %d", got, 201*64)
+			}
+		})
+	}
+}

@@ -63,32 +63,46 @@ func (c *ConvInt8) ScratchBytes() int {
 // Run computes the convolution of in into out using up to workers
 // concurrent calls through par. scratch must hold ScratchBytes bytes.
 func (c *ConvInt8) Run(in, out []int8, scratch []int8, workers int, par Parallel) {
+	n := c.Parts(workers)
+	par(n, func(lo, hi int) { c.RunParts(in, out, scratch, n, lo, hi) })
+}
+
+// Parts returns the number of independent parts the convolution splits
+// into for up to workers concurrent callers (at least 1).
+func (c *ConvInt8) Parts(workers int) int {
+	m := c.G.Batch * c.G.OutH * c.G.OutW
+	if c.direct {
+		return (m + gemmRows - 1) / gemmRows
+	}
+	return max(1, min(workers, MaxSlots, (m+c.tileRows-1)/c.tileRows))
+}
+
+// RunParts computes parts [lo, hi) of the n = Parts(workers) parts of
+// the convolution of in into out; calls on disjoint ranges may run
+// concurrently. Run is RunParts over [0, n) through par.
+func (c *ConvInt8) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 	g := &c.G
 	m := g.Batch * g.OutH * g.OutW
 	if c.direct {
-		par((m+gemmRows-1)/gemmRows, func(lo, hi int) {
-			r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
-			gemm.Int8(in[r0*g.InC:], g.InC, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
-		})
+		r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
+		gemm.Int8(in[r0*g.InC:], g.InC, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
 		return
 	}
 	tiles := (m + c.tileRows - 1) / c.tileRows
-	slots := max(1, min(workers, MaxSlots, tiles))
+	slots := n
 	kp := c.W.KP
-	par(slots, func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
-			for t := s; t < tiles; t += slots {
-				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
-				if c.shortRows {
-					im2colShort(g, in, r0, r1, buf, kp, c.pad)
-				} else {
-					im2colTile(g, in, r0, r1, buf, kp, c.pad)
-				}
-				gemm.Int8(buf, kp, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
+	for s := lo; s < hi; s++ {
+		buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
+		for t := s; t < tiles; t += slots {
+			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+			if c.shortRows {
+				im2colShort(g, in, r0, r1, buf, kp, c.pad)
+			} else {
+				im2colTile(g, in, r0, r1, buf, kp, c.pad)
 			}
+			gemm.Int8(buf, kp, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
 		}
-	})
+	}
 }
 
 // shortSegments reports whether im2colShort applies: KW·InC values of
@@ -244,17 +258,36 @@ func NewFCInt8(w *gemm.PackedInt8, q *Requant, bias []int32) (*FCInt8, error) {
 
 // Run computes rows input rows of W.K values into rows × W.O outputs.
 func (f *FCInt8) Run(in, out []int8, rows, workers int, par Parallel) {
+	par(f.Parts(rows, workers), func(lo, hi int) { f.RunParts(in, out, rows, workers, lo, hi) })
+}
+
+// Parts returns the number of independent parts the product of rows input
+// rows splits into for up to workers concurrent callers.
+func (f *FCInt8) Parts(rows, workers int) int {
+	if fcByRows(rows, workers, f.W.Panels) {
+		return (rows + gemmRows - 1) / gemmRows
+	}
+	return f.W.Panels
+}
+
+// RunParts computes parts [lo, hi) of the Parts(rows, workers) parts of
+// the product; calls on disjoint ranges may run concurrently. Run is
+// RunParts over every part through par.
+func (f *FCInt8) RunParts(in, out []int8, rows, workers, lo, hi int) {
 	k, o := f.W.K, f.W.O
-	if rows >= gemmRows*workers || f.W.Panels < 2 {
-		par((rows+gemmRows-1)/gemmRows, func(lo, hi int) {
-			r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
-			gemm.Int8(in[r0*k:], k, r1-r0, f.W, f.Q, 0, f.W.Panels, out[r0*o:], o)
-		})
+	if fcByRows(rows, workers, f.W.Panels) {
+		r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
+		gemm.Int8(in[r0*k:], k, r1-r0, f.W, f.Q, 0, f.W.Panels, out[r0*o:], o)
 		return
 	}
-	par(f.W.Panels, func(lo, hi int) {
-		gemm.Int8(in, k, rows, f.W, f.Q, lo, hi, out, o)
-	})
+	gemm.Int8(in, k, rows, f.W, f.Q, lo, hi, out, o)
+}
+
+// fcByRows reports whether a fully connected product is split between
+// workers by rows (enough of them, or a single weight panel) rather than
+// by weight panels.
+func fcByRows(rows, workers, panels int) bool {
+	return rows >= gemmRows*workers || panels < 2
 }
 
 // DepthwiseInt8 is the optimised per-channel int8 DEPTHWISE_CONV_2D over

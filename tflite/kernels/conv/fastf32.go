@@ -39,32 +39,46 @@ func (c *ConvF32) ScratchBytes() int {
 // Run computes the convolution of in into out using up to workers
 // concurrent calls through par. scratch must hold ScratchBytes/4 values.
 func (c *ConvF32) Run(in, out, scratch []float32, workers int, par Parallel) {
+	n := c.Parts(workers)
+	par(n, func(lo, hi int) { c.RunParts(in, out, scratch, n, lo, hi) })
+}
+
+// Parts returns the number of independent parts the convolution splits
+// into for up to workers concurrent callers (at least 1).
+func (c *ConvF32) Parts(workers int) int {
+	m := c.G.Batch * c.G.OutH * c.G.OutW
+	if c.direct {
+		return (m + gemmRows - 1) / gemmRows
+	}
+	return max(1, min(workers, MaxSlots, (m+c.tileRows-1)/c.tileRows))
+}
+
+// RunParts computes parts [lo, hi) of the n = Parts(workers) parts of
+// the convolution of in into out; calls on disjoint ranges may run
+// concurrently. Run is RunParts over [0, n) through par.
+func (c *ConvF32) RunParts(in, out, scratch []float32, n, lo, hi int) {
 	g := &c.G
 	m := g.Batch * g.OutH * g.OutW
 	if c.direct {
-		par((m+gemmRows-1)/gemmRows, func(lo, hi int) {
-			r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
-			gemm.F32(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
-		})
+		r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
+		gemm.F32(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
 		return
 	}
 	tiles := (m + c.tileRows - 1) / c.tileRows
-	slots := max(1, min(workers, MaxSlots, tiles))
+	slots := n
 	k := c.W.K
-	par(slots, func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
-			for t := s; t < tiles; t += slots {
-				r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
-				if shortSegments(g, 4) {
-					im2colShort(g, in, r0, r1, buf, k, 0)
-				} else {
-					im2colTile(g, in, r0, r1, buf, k, 0)
-				}
-				gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+	for s := lo; s < hi; s++ {
+		buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
+		for t := s; t < tiles; t += slots {
+			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+			if shortSegments(g, 4) {
+				im2colShort(g, in, r0, r1, buf, k, 0)
+			} else {
+				im2colTile(g, in, r0, r1, buf, k, 0)
 			}
+			gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
 		}
-	})
+	}
 }
 
 // FCF32 is a prepared float32 FULLY_CONNECTED over packed weights.
@@ -75,17 +89,29 @@ type FCF32 struct {
 
 // Run computes rows input rows of W.K values into rows × W.O outputs.
 func (f *FCF32) Run(in, out []float32, rows, workers int, par Parallel) {
+	par(f.Parts(rows, workers), func(lo, hi int) { f.RunParts(in, out, rows, workers, lo, hi) })
+}
+
+// Parts returns the number of independent parts the product of rows input
+// rows splits into for up to workers concurrent callers.
+func (f *FCF32) Parts(rows, workers int) int {
+	if fcByRows(rows, workers, f.W.Panels) {
+		return (rows + gemmRows - 1) / gemmRows
+	}
+	return f.W.Panels
+}
+
+// RunParts computes parts [lo, hi) of the Parts(rows, workers) parts of
+// the product; calls on disjoint ranges may run concurrently. Run is
+// RunParts over every part through par.
+func (f *FCF32) RunParts(in, out []float32, rows, workers, lo, hi int) {
 	k, o := f.W.K, f.W.O
-	if rows >= gemmRows*workers || f.W.Panels < 2 {
-		par((rows+gemmRows-1)/gemmRows, func(lo, hi int) {
-			r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
-			gemm.F32(in[r0*k:], k, r1-r0, f.W, 0, f.W.Panels, f.Act.Min, f.Act.Max, out[r0*o:], o)
-		})
+	if fcByRows(rows, workers, f.W.Panels) {
+		r0, r1 := lo*gemmRows, min(rows, hi*gemmRows)
+		gemm.F32(in[r0*k:], k, r1-r0, f.W, 0, f.W.Panels, f.Act.Min, f.Act.Max, out[r0*o:], o)
 		return
 	}
-	par(f.W.Panels, func(lo, hi int) {
-		gemm.F32(in, k, rows, f.W, lo, hi, f.Act.Min, f.Act.Max, out, o)
-	})
+	gemm.F32(in, k, rows, f.W, lo, hi, f.Act.Min, f.Act.Max, out, o)
 }
 
 // NewFCF32 packs [o, k] weights and an optional bias.

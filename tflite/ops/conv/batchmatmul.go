@@ -94,11 +94,9 @@ func PrepareBatchMatMul(n *op.Node) (op.Kernel, error) {
 	rows := p.Batches * p.M
 	switch lhs.DType {
 	case tensor.Float32:
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ys, zs := ins[0].Float32s(), ins[1].Float32s(), outs[0].Float32s()
-			x.Parallel(rows, func(lo, hi int) { kconv.BatchMatMulFloat(p, xs, ys, zs, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.BatchMatMulFloat(p, t.ins[0].Float32s(), t.ins[1].Float32s(), t.outs[0].Float32s(), lo, hi)
+		}), nil
 	case tensor.Int8, tensor.Int16:
 		lq, err := perTensor(n, lhs, "lhs")
 		if err != nil {
@@ -119,20 +117,16 @@ func PrepareBatchMatMul(n *op.Node) (op.Kernel, error) {
 			return op.Kernel{}, err
 		}
 		if lhs.DType == tensor.Int8 {
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				xs, ys, zs := ins[0].Int8s(), ins[1].Int8s(), outs[0].Int8s()
-				x.Parallel(rows, func(lo, hi int) { kconv.BatchMatMulQ[int8, int32](p, q, xs, ys, zs, lo, hi) })
-				return nil
-			}}, nil
+			return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+				kconv.BatchMatMulQ[int8, int32](p, q, t.ins[0].Int8s(), t.ins[1].Int8s(), t.outs[0].Int8s(), lo, hi)
+			}), nil
 		}
 		if lq.zp != 0 || rq.zp != 0 || oq.zp != 0 {
 			return op.Kernel{}, n.Errorf("int16 zero points must be 0")
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ys, zs := ins[0].Int16s(), ins[1].Int16s(), outs[0].Int16s()
-			x.Parallel(rows, func(lo, hi int) { kconv.BatchMatMulQ[int16, int64](p, q, xs, ys, zs, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.BatchMatMulQ[int16, int64](p, q, t.ins[0].Int16s(), t.ins[1].Int16s(), t.outs[0].Int16s(), lo, hi)
+		}), nil
 	}
 	return op.Kernel{}, n.Errorf("dtype %s is not supported", lhs.DType)
 }

@@ -65,16 +65,14 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Float32s()
 			}
 			c := kconv.NewConvF32(g, f.ConstTensor().Float32s(), b, act)
-			return op.Kernel{Scratch: c.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				c.Run(ins[0].Float32s(), outs[0].Float32s(), scratchOf[float32](x.Scratch, c.ScratchBytes()/4), x.Threads(), x.Parallel)
-				return nil
-			}}, nil
+			return rangeKernel(c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
+				func(t *rangeTask, lo, hi int) {
+					c.RunParts(t.ins[0].Float32s(), t.outs[0].Float32s(), scratchOf[float32](t.scratch, c.ScratchBytes()/4), t.parts, lo, hi)
+				}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
-			x.Parallel(rows, func(lo, hi int) { kconv.ConvFloatRef(&g, act, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.ConvFloatRef(&g, act, t.ins[0].Float32s(), t.ins[1].Float32s(), float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
 		return prepareConvInt8(n, &g, o.Activation, in, f, bias, out)
 	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
@@ -82,28 +80,22 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
-			x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.ConvRef(&g, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
 		q, wide, err := int16Requant(n, in, f, bias, out, o.Activation, 0, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
 		}
 		if !wide {
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
-				x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
-				return nil
-			}}, nil
+			return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+				kconv.ConvRef(&g, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+			}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
-			x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&g, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.ConvRef(&g, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int64sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
 }
@@ -237,15 +229,13 @@ func prepareConvInt8(n *op.Node, g *kconv.Geom, act op.Activation, in, f, bias, 
 		if err != nil {
 			return op.Kernel{}, n.Errorf("%v", err)
 		}
-		return op.Kernel{Scratch: c.ScratchBytes(), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			c.Run(ins[0].Int8s(), outs[0].Int8s(), scratchInt8(x.Scratch, c.ScratchBytes()), x.Threads(), x.Parallel)
-			return nil
-		}}, nil
+		return rangeKernel(c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
+			func(t *rangeTask, lo, hi int) {
+				c.RunParts(t.ins[0].Int8s(), t.outs[0].Int8s(), scratchInt8(t.scratch, c.ScratchBytes()), t.parts, lo, hi)
+			}), nil
 	}
 	rows := g.Batch * g.OutH
-	return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-		xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
-		x.Parallel(rows, func(lo, hi int) { kconv.ConvRef(&gg, q, xs, ws, bs, ys, lo, hi) })
-		return nil
-	}}, nil
+	return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+		kconv.ConvRef(&gg, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)
+	}), nil
 }

@@ -66,18 +66,14 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Float32s()
 			}
 			if d := kconv.NewDepthwiseF32Fast(g, act, f.ConstTensor().Float32s(), b); d != nil {
-				return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-					xs, ys := ins[0].Float32s(), outs[0].Float32s()
-					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, ys, lo, hi) })
-					return nil
-				}}, nil
+				return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+					d.Rows(t.ins[0].Float32s(), t.outs[0].Float32s(), lo, hi)
+				}), nil
 			}
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
-			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseFloat(&g, act, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.DepthwiseFloat(&g, act, t.ins[0].Float32s(), t.ins[1].Float32s(), float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
 		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
 			return op.Kernel{}, err
@@ -92,45 +88,35 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Int32s()
 			}
 			if d := kconv.NewDepthwiseInt8Fast(g, q, f.ConstTensor().Int8s(), b); d != nil {
-				return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-					xs, ys := ins[0].Int8s(), outs[0].Int8s()
-					x.Parallel(rows, func(lo, hi int) { d.Rows(xs, ys, lo, hi) })
-					return nil
-				}}, nil
+				return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+					d.Rows(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
+				}), nil
 			}
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
-			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseInt8(&g, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.DepthwiseInt8(&g, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
-			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.DepthwiseRef(&g, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
 		q, wide, err := int16Requant(n, in, f, bias, out, o.Activation, 3, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
 		}
 		if !wide {
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
-				x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
-				return nil
-			}}, nil
+			return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+				kconv.DepthwiseRef(&g, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+			}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
-			x.Parallel(rows, func(lo, hi int) { kconv.DepthwiseRef(&g, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.DepthwiseRef(&g, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int64sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
 }

@@ -70,16 +70,14 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 				b = bias.ConstTensor().Float32s()
 			}
 			fc := kconv.NewFCF32(w.ConstTensor().Float32s(), b, oc, k, act)
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				fc.Run(ins[0].Float32s(), outs[0].Float32s(), rows, x.Threads(), x.Parallel)
-				return nil
-			}}, nil
+			return rangeKernel(0, func(x *op.Exec, _, _ []*tensor.Tensor) int { return fc.Parts(rows, x.Threads()) },
+				func(t *rangeTask, lo, hi int) {
+					fc.RunParts(t.ins[0].Float32s(), t.outs[0].Float32s(), rows, t.workers, lo, hi)
+				}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 2)), outs[0].Float32s()
-			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedFloat(k, oc, act, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.FullyConnectedFloat(k, oc, act, t.ins[0].Float32s(), t.ins[1].Float32s(), float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int8 && w.DType == tensor.Int8:
 		if err := checkBias(n, bias, oc, tensor.Int32); err != nil {
 			return op.Kernel{}, err
@@ -101,26 +99,22 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 			if err != nil {
 				return op.Kernel{}, n.Errorf("%v", err)
 			}
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				fc.Run(ins[0].Int8s(), outs[0].Int8s(), rows, x.Threads(), x.Parallel)
-				return nil
-			}}, nil
+			return rangeKernel(0, func(x *op.Exec, _, _ []*tensor.Tensor) int { return fc.Parts(rows, x.Threads()) },
+				func(t *rangeTask, lo, hi int) {
+					fc.RunParts(t.ins[0].Int8s(), t.outs[0].Int8s(), rows, t.workers, lo, hi)
+				}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int8s()
-			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.FullyConnectedRef(k, oc, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Uint8 && w.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, w, bias, out, o.Activation, oc)
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Uint8s(), ins[1].Uint8s(), int32sOrNil(opt(ins, 2)), outs[0].Uint8s()
-			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.FullyConnectedRef(k, oc, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int16 && w.DType == tensor.Int8:
 		if err := checkBias(n, bias, oc, tensor.Int32, tensor.Int64); err != nil {
 			return op.Kernel{}, err
@@ -133,17 +127,13 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 			return op.Kernel{}, n.Errorf("int16 input and output zero points must be 0")
 		}
 		if bias != nil && bias.DType == tensor.Int32 {
-			return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-				xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int32sOrNil(opt(ins, 2)), outs[0].Int16s()
-				x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
-				return nil
-			}}, nil
+			return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+				kconv.FullyConnectedRef(k, oc, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+			}), nil
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[0].Int16s(), ins[1].Int8s(), int64sOrNil(opt(ins, 2)), outs[0].Int16s()
-			x.Parallel(rows, func(lo, hi int) { kconv.FullyConnectedRef(k, oc, q, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			kconv.FullyConnectedRef(k, oc, q, t.ins[0].Int16s(), t.ins[1].Int8s(), int64sOrNil(opt(t.ins, 2)), t.outs[0].Int16s(), lo, hi)
+		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with weights %s is not supported", in.DType, w.DType)
 }

@@ -45,17 +45,14 @@ func preparePool(n *op.Node, isMax bool) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ys := ins[0].Float32s(), outs[0].Float32s()
-			x.Parallel(rows, func(lo, hi int) {
-				if isMax {
-					kconv.MaxPoolFloat(&g, act, xs, ys, lo, hi)
-				} else {
-					kconv.AvgPoolFloat(&g, act, xs, ys, lo, hi)
-				}
-			})
-			return nil
-		}}, nil
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			xs, ys := t.ins[0].Float32s(), t.outs[0].Float32s()
+			if isMax {
+				kconv.MaxPoolFloat(&g, act, xs, ys, lo, hi)
+			} else {
+				kconv.AvgPoolFloat(&g, act, xs, ys, lo, hi)
+			}
+		}), nil
 	}
 	if in.DType != tensor.Int8 && in.DType != tensor.Uint8 && in.DType != tensor.Int16 {
 		return op.Kernel{}, n.Errorf("dtype %s is not supported", in.DType)
@@ -91,15 +88,12 @@ func preparePool(n *op.Node, isMax bool) (op.Kernel, error) {
 
 func poolKernel[T int8 | uint8 | int16](g *kconv.Geom, isMax bool, lo, hi int32, rows int, data func(*tensor.Tensor) []T) op.Kernel {
 	gg := *g
-	return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-		xs, ys := data(ins[0]), data(outs[0])
-		x.Parallel(rows, func(r0, r1 int) {
-			if isMax {
-				kconv.MaxPool(&gg, lo, hi, xs, ys, r0, r1)
-			} else {
-				kconv.AvgPool(&gg, lo, hi, xs, ys, r0, r1)
-			}
-		})
-		return nil
-	}}
+	return rowsKernel(0, rows, func(t *rangeTask, r0, r1 int) {
+		xs, ys := data(t.ins[0]), data(t.outs[0])
+		if isMax {
+			kconv.MaxPool(&gg, lo, hi, xs, ys, r0, r1)
+		} else {
+			kconv.AvgPool(&gg, lo, hi, xs, ys, r0, r1)
+		}
+	})
 }

@@ -91,11 +91,9 @@ func transposeKernel(n *op.Node, gp *kconv.Geom, act op.Activation, in, f, bias,
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[2].Float32s(), ins[1].Float32s(), float32sOrNil(opt(ins, 3)), outs[0].Float32s()
-			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeFloat(&g, act, xs, ws, bs, ys, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(0, g.OutC, func(t *rangeTask, lo, hi int) {
+			kconv.TransposeFloat(&g, act, t.ins[2].Float32s(), t.ins[1].Float32s(), float32sOrNil(opt(t.ins, 3)), t.outs[0].Float32s(), lo, hi)
+		}), nil
 	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
 		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
 			return op.Kernel{}, err
@@ -104,12 +102,10 @@ func transposeKernel(n *op.Node, gp *kconv.Geom, act op.Activation, in, f, bias,
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		return op.Kernel{Scratch: elems * 4, Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			xs, ws, bs, ys := ins[2].Int8s(), ins[1].Int8s(), int32sOrNil(opt(ins, 3)), outs[0].Int8s()
-			acc := scratchOf[int32](x.Scratch, elems)
-			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeRef(&g, q, xs, ws, bs, ys, acc, lo, hi) })
-			return nil
-		}}, nil
+		return rowsKernel(elems*4, g.OutC, func(t *rangeTask, lo, hi int) {
+			acc := scratchOf[int32](t.scratch, elems)
+			kconv.TransposeRef(&g, q, t.ins[2].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 3)), t.outs[0].Int8s(), acc, lo, hi)
+		}), nil
 	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
 		if err := checkBias(n, bias, g.OutC, tensor.Int16, tensor.Int32, tensor.Int64); err != nil {
 			return op.Kernel{}, err
@@ -121,13 +117,25 @@ func transposeKernel(n *op.Node, gp *kconv.Geom, act op.Activation, in, f, bias,
 		if q.InputOffset != 0 || q.OutputOffset != 0 {
 			return op.Kernel{}, n.Errorf("int16 input and output zero points must be 0")
 		}
-		return op.Kernel{Scratch: (elems + g.OutC) * 8, Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			all := scratchOf[int64](x.Scratch, elems+g.OutC)
-			acc, wb := all[:elems], all[elems:]
-			xs, ws, bs, ys := ins[2].Int16s(), ins[1].Int8s(), widenBias(opt(ins, 3), wb), outs[0].Int16s()
-			x.Parallel(g.OutC, func(lo, hi int) { kconv.TransposeRef(&g, q, xs, ws, bs, ys, acc, lo, hi) })
-			return nil
-		}}, nil
+		// The bias is widened into scratch once, before the parts run;
+		// each part then reads it from there (or from the int64 input).
+		wideBias := func(t *rangeTask, all []int64) []int64 {
+			b := opt(t.ins, 3)
+			if b != nil && b.DType == tensor.Int64 {
+				return b.Int64s()
+			}
+			if b == nil {
+				return nil
+			}
+			return all[elems:]
+		}
+		return rangeKernel((elems+g.OutC)*8, func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+			widenBias(opt(ins, 3), scratchOf[int64](x.Scratch, elems+g.OutC)[elems:])
+			return g.OutC
+		}, func(t *rangeTask, lo, hi int) {
+			all := scratchOf[int64](t.scratch, elems+g.OutC)
+			kconv.TransposeRef(&g, q, t.ins[2].Int16s(), t.ins[1].Int8s(), wideBias(t, all), t.outs[0].Int16s(), all[:elems], lo, hi)
+		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
 }
