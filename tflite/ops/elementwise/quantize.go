@@ -103,7 +103,7 @@ func prepareDequantizePerChannel(n *op.Node, in *op.TensorInfo) (op.Kernel, erro
 	if q.Axis < 0 || q.Axis >= len(in.Shape) || in.Shape[q.Axis] != len(q.Scale) || len(q.ZeroPoint) != len(q.Scale) {
 		return op.Kernel{}, n.Invalidf("per-channel quantization: %d scales, %d zero points, axis %d of shape %v", len(q.Scale), len(q.ZeroPoint), q.Axis, in.Shape)
 	}
-	lo, hi, _ := intRange(in.DType)
+	lo, hi, _ := op.IntRange(in.DType)
 	for i, s := range q.Scale {
 		if !(s > 0) || q.ZeroPoint[i] < int64(lo) || q.ZeroPoint[i] > int64(hi) {
 			return op.Kernel{}, n.Invalidf("channel %d has scale %g, zero point %d", i, s, q.ZeroPoint[i])

@@ -19,21 +19,6 @@ func view[T any](t *tensor.Tensor) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(t.Data))), n)
 }
 
-// intRange returns the range of an integer dtype.
-func intRange(dt tensor.DType) (lo, hi int32, ok bool) {
-	switch dt {
-	case tensor.Int8:
-		return math.MinInt8, math.MaxInt8, true
-	case tensor.Uint8:
-		return 0, math.MaxUint8, true
-	case tensor.Int16:
-		return math.MinInt16, math.MaxInt16, true
-	case tensor.Int32:
-		return math.MinInt32, math.MaxInt32, true
-	}
-	return 0, 0, false
-}
-
 // qparams returns a tensor's per-tensor scale and zero point, checking the
 // scale is positive and finite and the zero point fits the dtype.
 func qparams(n *op.Node, t *op.TensorInfo, what string) (float32, int32, error) {
@@ -51,7 +36,7 @@ func qparams(n *op.Node, t *op.TensorInfo, what string) (float32, int32, error) 
 	if len(t.Quant.ZeroPoint) == 1 {
 		zp = t.Quant.ZeroPoint[0]
 	}
-	lo, hi, ok := intRange(t.DType)
+	lo, hi, ok := op.IntRange(t.DType)
 	if !ok {
 		return 0, 0, n.Errorf("%s has dtype %s, not a quantized integer type", what, t.DType)
 	}
