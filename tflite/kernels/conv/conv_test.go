@@ -102,7 +102,7 @@ func goPar(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-func TestMulQ(t *testing.T) {
+func TestGemmMulQ(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200000 {
 		x := int32(r.Uint32())
@@ -110,8 +110,8 @@ func TestMulQ(t *testing.T) {
 			x = int32(r.IntN(1<<20) - 1<<19)
 		}
 		m, s := kernels.QuantizeMultiplier(math.Exp(20*r.Float64() - 15))
-		if got, want := mulQ(x, m, s), kernels.MultiplyByQuantizedMultiplier(x, m, s); got != want {
-			t.Fatalf("mulQ(%d, %d, %d) = %d, want %d", x, m, s, got, want)
+		if got, want := gemm.MulQ(x, m, s), kernels.MultiplyByQuantizedMultiplier(x, m, s); got != want {
+			t.Fatalf("gemm.MulQ(%d, %d, %d) = %d, want %d", x, m, s, got, want)
 		}
 	}
 }

@@ -339,7 +339,7 @@ func DepthwiseInt8(g *Geom, q *Requant, in, filter []int8, bias []int32, out []i
 				oc := o[c0 : c0+n]
 				mu, sh := q.Mult[c0:c0+n], q.Shift[c0:c0+n]
 				for i, v := range a {
-					r := mulQ(v, mu[i], sh[i]) + q.OutputOffset
+					r := gemm.MulQ(v, mu[i], sh[i]) + q.OutputOffset
 					oc[i] = int8(clamp(r, q.Min, q.Max))
 				}
 			}
