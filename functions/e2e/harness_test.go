@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,133 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/internal/testserver"
 	"github.com/edgeinfer/edgeinfer/objstore"
 )
-
-// repoRoot walks up from the working directory to the directory of go.mod.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// tool finds a binary installed by `make tools` in <root>/bin, then $PATH.
-// Missing, it skips the test, or fails it when EDGEINFER_REQUIRE_RIE=1.
-func tool(tb testing.TB, name string) string {
-	tb.Helper()
-	p := filepath.Join(repoRoot(tb), "bin", name)
-	if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-		return p
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	msg := name + " not found in bin/ or $PATH; run `make tools`"
-	if os.Getenv("EDGEINFER_REQUIRE_RIE") == "1" {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
-	return ""
-}
-
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitListening(addr string, exited <-chan struct{}, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return false
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// process is a started server process, stopped when the test ends.
-type process struct {
-	cmd    *exec.Cmd
-	out    *lockedBuffer
-	exited chan struct{}
-}
-
-// start runs bin with args and env until the test ends; it waits until
-// addr accepts connections.
-func start(tb testing.TB, addr, bin string, env []string, args ...string) *process {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	p := &process{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		cancel()
-		tb.Fatalf("start %s: %v", bin, err)
-	}
-	go func() { cmd.Wait(); close(p.exited) }()
-	tb.Cleanup(func() {
-		cancel()
-		<-p.exited
-		if tb.Failed() {
-			tb.Logf("%s output:\n%s", filepath.Base(bin), tail(p.out.String(), 4000))
-		}
-	})
-	if !waitListening(addr, p.exited, 20*time.Second) {
-		tb.Fatalf("%s did not listen on %s: %s", filepath.Base(bin), addr, p.out.String())
-	}
-	return p
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
 
 // s3Server is versitygw on 127.0.0.1 with one bucket.
 type s3Server struct {
@@ -156,16 +31,8 @@ const bucket = "edgeinfer-e2e"
 
 func startS3(tb testing.TB) *s3Server {
 	tb.Helper()
-	bin := tool(tb, "versitygw")
-	root := tb.TempDir()
-	if err := os.Mkdir(filepath.Join(root, bucket), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	srv := &s3Server{Bucket: bucket, Access: "e2eaccess", Secret: "e2esecret123"}
-	addr := freeAddr(tb)
-	start(tb, addr, bin, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root},
-		"--access", srv.Access, "--secret", srv.Secret, "--region", "us-east-1", "--port", addr, "--quiet", "posix", root)
-	srv.Endpoint = "http://" + addr
+	s3 := testserver.StartS3(tb, bucket)
+	srv := &s3Server{Endpoint: s3.Endpoint, Bucket: s3.Bucket, Access: s3.Access, Secret: s3.Secret}
 	st, err := objstore.New(objstore.Options{S3Endpoint: srv.Endpoint, S3PathStyle: true, S3Region: "us-east-1",
 		S3AccessKeyID: srv.Access, S3SecretAccessKey: srv.Secret})
 	if err != nil {
@@ -242,7 +109,7 @@ func build(tb testing.TB, name string) string {
 		br.path = filepath.Join(dir, "bootstrap")
 		goBin := goTool()
 		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-o", br.path, "./functions/"+name)
-		cmd.Dir = repoRoot(tb)
+		cmd.Dir = testserver.RepoRoot(tb)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			br.err = fmt.Errorf("go build %s: %v\n%s", name, err, out)
@@ -257,17 +124,17 @@ func build(tb testing.TB, name string) string {
 // function is one function running under the emulator.
 type function struct {
 	addr string
-	rie  *process
+	rie  *testserver.Process
 }
 
 // startFunction runs functions/<name> under aws-lambda-rie on 127.0.0.1.
 func startFunction(tb testing.TB, name string, env []string) *function {
 	tb.Helper()
-	rie := tool(tb, "aws-lambda-rie")
+	rie := testserver.Tool(tb, "aws-lambda-rie", "EDGEINFER_REQUIRE_RIE")
 	bootstrap := build(tb, name)
-	addr := freeAddr(tb)
-	api := freeAddr(tb)
-	p := start(tb, addr, rie, env, "--log-level", "error",
+	addr := testserver.FreeAddr(tb)
+	api := testserver.FreeAddr(tb)
+	p := testserver.Start(tb, addr, rie, env, "--log-level", "error",
 		"--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
 	return &function{addr: addr, rie: p}
 }
@@ -304,7 +171,7 @@ var initRE = regexp.MustCompile(`"msg":"init done".*"init_ms":([0-9]+)`)
 // initDuration returns the init duration the function logged (the
 // emulator's own "Init Duration" does not cover the runtime's init).
 func (f *function) initDuration() (float64, bool) {
-	m := initRE.FindStringSubmatch(f.rie.out.String())
+	m := initRE.FindStringSubmatch(f.rie.Output())
 	if m == nil {
 		return 0, false
 	}
@@ -319,7 +186,7 @@ func (f *function) bootstrapPID(tb testing.TB) int {
 	if err != nil {
 		tb.Skip("no /proc")
 	}
-	rie := f.rie.cmd.Process.Pid
+	rie := f.rie.Pid()
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -365,7 +232,7 @@ func peakRSS(tb testing.TB, pid int) int64 {
 func awsEvent(tb testing.TB, file string, set map[string]any) []byte {
 	tb.Helper()
 	cmd := exec.Command(goTool(), "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go")
-	cmd.Dir = repoRoot(tb)
+	cmd.Dir = testserver.RepoRoot(tb)
 	out, err := cmd.Output()
 	if err != nil {
 		tb.Fatalf("go list aws-lambda-go: %v", err)
