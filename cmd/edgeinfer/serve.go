@@ -28,6 +28,8 @@ func registerServe(m map[string]command) {
 
 // serveFlags are the settings of `edgeinfer serve`.
 type serveFlags struct {
+	s3Endpoint                                  string
+	s3PathStyle                                 bool
 	models, addr, tokenFile, logFormat, preload string
 	cacheBytes                                  int64
 	timeout, drain                              time.Duration
@@ -44,6 +46,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.preload, "preload", "", "comma-separated models to load and warm before reporting ready (default: those whose config.json sets preload)")
 	fs.Int64Var(&f.cacheBytes, "cache-bytes", modelcache.DefaultMaxBytes, "memory budget of the warm model cache in bytes")
+	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("EDGEINFER_S3_ENDPOINT"), "S3 endpoint for an S3-compatible server, e.g. http://127.0.0.1:7070 (default $EDGEINFER_S3_ENDPOINT, else AWS's or $AWS_ENDPOINT_URL_S3)")
+	fs.BoolVar(&f.s3PathStyle, "s3-path-style", os.Getenv("EDGEINFER_S3_PATH_STYLE") == "1", "address S3 buckets path-style (most S3-compatible servers need it; default $EDGEINFER_S3_PATH_STYLE=1)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "deadline of requests that give none and whose model config sets none")
 	fs.DurationVar(&f.drain, "drain-timeout", 15*time.Second, "on shutdown, how long in-flight requests may take to finish")
 	fs.IntVar(&f.concurrency, "max-concurrency", 0, "default runs in flight per model (0: GOMAXPROCS)")
@@ -96,7 +100,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 			return fmt.Errorf("model repository %s is not a directory (run `make models` to write the examples)", root)
 		}
 	}
-	store, err := objstore.New(objstore.Options{})
+	store, err := objstore.New(objstore.Options{S3Endpoint: f.s3Endpoint, S3PathStyle: f.s3PathStyle})
 	if err != nil {
 		return err
 	}
