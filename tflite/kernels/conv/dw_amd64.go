@@ -8,6 +8,10 @@ import "golang.org/x/sys/cpu"
 // start-up).
 var hasDW = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 
+// hasDWInt8 reports what the int8 depthwise kernels need besides: VPDPWSSD
+// (AVX-512 VNNI) multiplies and accumulates each tap in one instruction.
+var hasDWInt8 = hasDW && cpu.X86.HasAVX512VNNI
+
 //go:noescape
 func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
 

@@ -5,6 +5,9 @@ package conv
 // hasDW is false: no vector depthwise kernel on this architecture.
 const hasDW = false
 
+// hasDWInt8 is false: no vector int8 depthwise kernel here.
+const hasDWInt8 = false
+
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 	panic("conv: dwRun without a vector kernel")
 }

@@ -19,7 +19,7 @@ const maxDWTaps = 64
 // use.
 type DepthwiseInt8Fast struct {
 	g      Geom
-	w      []int32 // [OutC/16][KH·KW][16], sign-extended
+	w      []int32 // [OutC/16][KH·KW][16], int16 in the low word, high word 0
 	blocks []int32 // gemm.ParamBlocks with the folded bias
 	zp     int8
 	oz     int32
@@ -32,7 +32,7 @@ type DepthwiseInt8Fast struct {
 // machine or geometry has none (use DepthwiseInt8 then). filter is
 // [1, KH, KW, C] and bias optional.
 func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *DepthwiseInt8Fast {
-	if !hasDW || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps ||
+	if !hasDWInt8 || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps ||
 		q.InputOffset < -127 || q.InputOffset > 128 {
 		return nil
 	}
@@ -56,7 +56,7 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 		}
 		for t := 0; t < taps; t++ {
 			v := int32(filter[t*c+ch])
-			d.w[(ch/16)*taps*16+t*16+ch%16] = v
+			d.w[(ch/16)*taps*16+t*16+ch%16] = int32(uint16(int16(v))) // upper word 0: VPDPWSSD multiplies the low word only
 			eff[ch] += q.InputOffset * v
 		}
 	}
