@@ -96,7 +96,7 @@ func (c *ConvInt8) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 		for t := s; t < tiles; t += slots {
 			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
 			if c.shortRows {
-				im2colShort(g, in, r0, r1, buf, kp, c.pad)
+				im2colShort8(g, in, r0, r1, buf, kp, c.pad)
 			} else {
 				im2colTile(g, in, r0, r1, buf, kp, c.pad)
 			}
@@ -152,6 +152,78 @@ func im2colShort[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp int,
 				b++
 			}
 		}
+	}
+}
+
+// im2colShort8 is im2colShort for int8 with the per-pixel work hoisted:
+// along an output row the window's source offset advances by a constant,
+// a pixel whose window is inside the input costs 8-byte moves only (a
+// tail of at most 8 zero bytes is one 8-byte store written first), and
+// the others take im2colAt.
+func im2colShort8(g *Geom, in []int8, r0, r1 int, buf []int8, kp int, pad int8) {
+	seg := g.KW * g.InC
+	rowStep := g.DilH * g.InW * g.InC
+	span := (g.KH-1)*rowStep + seg
+	used := g.KH * seg
+	tail := kp - used
+	if tail > 8 || kp < 8 || seg < 8 {
+		im2colShort(g, in, r0, r1, buf, kp, pad)
+		return
+	}
+	pixStep := g.StrideW * g.InC
+	ox := r0 % g.OutW
+	oy := (r0 / g.OutW) % g.OutH
+	b := r0 / (g.OutW * g.OutH)
+	for r := r0; r < r1; {
+		n := min(g.OutW-ox, r1-r)
+		iy0 := oy*g.StrideH - g.PadH
+		rowInside := iy0 >= 0 && iy0+(g.KH-1)*g.DilH < g.InH
+		ix0 := ox*g.StrideW - g.PadW
+		k := 0
+		for k < n {
+			if !rowInside || ix0 < 0 || ix0+g.KW > g.InW {
+				im2colAt(g, in, b, oy, ox+k, buf[(r-r0+k)*kp:][:kp], pad)
+				k, ix0 = k+1, ix0+g.StrideW
+				continue
+			}
+			// A run of pixels whose windows are inside the input.
+			m := min(n-k, (g.InW-g.KW-ix0)/g.StrideW+1)
+			off := ((b*g.InH+iy0)*g.InW + ix0) * g.InC
+			src := in[off : off+(m-1)*pixStep+span]
+			dst := buf[(r-r0+k)*kp : (r-r0+k+m)*kp]
+			shortRun(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), m,
+				pixStep, kp, seg, rowStep, g.KH, tail > 0)
+			k, ix0 = k+m, ix0+m*g.StrideW
+		}
+		r += n
+		if ox += n; ox == g.OutW {
+			ox = 0
+			if oy++; oy == g.OutH {
+				oy = 0
+				b++
+			}
+		}
+	}
+}
+
+// shortRun writes m im2col rows of kp bytes at d from windows pixStep
+// bytes apart at s: kh segments of seg (8 or more) bytes, rowStep apart,
+// copied with 8-byte moves, after a zero 8-byte store over the row's last
+// 8 bytes when zeroTail. The caller has checked both ranges.
+func shortRun(s, d unsafe.Pointer, m, pixStep, kp, seg, rowStep, kh int, zeroTail bool) {
+	for ; m > 0; m-- {
+		if zeroTail {
+			*(*uint64)(unsafe.Add(d, kp-8)) = 0
+		}
+		sp, dp := s, d
+		for ky := 0; ky < kh; ky++ {
+			for o := 0; o < seg-8; o += 8 {
+				*(*uint64)(unsafe.Add(dp, o)) = *(*uint64)(unsafe.Add(sp, o))
+			}
+			*(*uint64)(unsafe.Add(dp, seg-8)) = *(*uint64)(unsafe.Add(sp, seg-8))
+			sp, dp = unsafe.Add(sp, rowStep), unsafe.Add(dp, seg)
+		}
+		s, d = unsafe.Add(s, pixStep), unsafe.Add(d, kp)
 	}
 }
 

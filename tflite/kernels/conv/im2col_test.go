@@ -1,0 +1,44 @@
+package conv
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestIm2colShort8MatchesTile checks the int8 short-segment im2col against
+// the per-pixel one on random geometries and row ranges that start and
+// end inside output rows.
+func TestIm2colShort8MatchesTile(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	tested := 0
+	for i := 0; i < 600; i++ {
+		g := Geom{Batch: 1 + r.IntN(2), InH: 1 + r.IntN(30), InW: 1 + r.IntN(30), InC: 1 + r.IntN(8),
+			KH: 1 + r.IntN(4), KW: 1 + r.IntN(4), StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3),
+			DilH: 1 + r.IntN(2), DilW: 1}
+		same := r.IntN(3) > 0
+		g.OutH = OutSize(same, g.InH, g.KH, g.StrideH, g.DilH)
+		g.OutW = OutSize(same, g.InW, g.KW, g.StrideW, 1)
+		if g.OutH <= 0 || g.OutW <= 0 || !shortSegments(&g, 1) {
+			continue
+		}
+		g.PadH, _ = Pad(g.StrideH, g.DilH, g.InH, g.KH, g.OutH)
+		g.PadW, _ = Pad(g.StrideW, 1, g.InW, g.KW, g.OutW)
+		kp := g.KH*g.KW*g.InC + r.IntN(12)
+		m := g.Batch * g.OutH * g.OutW
+		r0 := r.IntN(m)
+		r1 := r0 + 1 + r.IntN(m-r0)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		pad := int8(r.IntN(256) - 128)
+		want := randInt8s(r, (r1-r0)*kp)
+		got := randInt8s(r, len(want))
+		im2colTile(&g, in, r0, r1, want, kp, pad)
+		im2colShort8(&g, in, r0, r1, got, kp, pad)
+		if d := firstDiff(got, want); d >= 0 {
+			t.Fatalf("%+v kp %d rows [%d, %d): [%d] = %d, want %d", g, kp, r0, r1, d, got[d], want[d])
+		}
+		tested++
+	}
+	if tested < 100 {
+		t.Fatalf("only %d geometries tested", tested)
+	}
+}
