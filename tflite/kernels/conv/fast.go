@@ -96,7 +96,7 @@ func (c *ConvInt8) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 		for t := s; t < tiles; t += slots {
 			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
 			if c.shortRows {
-				im2colShort8(g, in, r0, r1, buf, kp, c.pad)
+				im2colShortRuns(g, in, r0, r1, buf, kp, c.pad)
 			} else {
 				im2colTile(g, in, r0, r1, buf, kp, c.pad)
 			}
@@ -155,18 +155,19 @@ func im2colShort[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp int,
 	}
 }
 
-// im2colShort8 is im2colShort for int8 with the per-pixel work hoisted:
-// along an output row the window's source offset advances by a constant,
-// a pixel whose window is inside the input costs 8-byte moves only (a
-// tail of at most 8 zero bytes is one 8-byte store written first), and
-// the others take im2colAt.
-func im2colShort8(g *Geom, in []int8, r0, r1 int, buf []int8, kp int, pad int8) {
+// im2colShortRuns is im2colShort with the per-pixel work hoisted: along
+// an output row the window's source offset advances by a constant, a pixel
+// whose window is inside the input costs 8-byte moves only (a tail of at
+// most 8 zero bytes is one 8-byte store written first), and the others
+// take im2colAt.
+func im2colShortRuns[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp int, pad T) {
+	size := int(unsafe.Sizeof(pad))
 	seg := g.KW * g.InC
 	rowStep := g.DilH * g.InW * g.InC
 	span := (g.KH-1)*rowStep + seg
 	used := g.KH * seg
 	tail := kp - used
-	if tail > 8 || kp < 8 || seg < 8 {
+	if tail*size > 8 || kp*size < 8 || seg*size < 8 {
 		im2colShort(g, in, r0, r1, buf, kp, pad)
 		return
 	}
@@ -192,7 +193,7 @@ func im2colShort8(g *Geom, in []int8, r0, r1 int, buf []int8, kp int, pad int8) 
 			src := in[off : off+(m-1)*pixStep+span]
 			dst := buf[(r-r0+k)*kp : (r-r0+k+m)*kp]
 			shortRun(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), m,
-				pixStep, kp, seg, rowStep, g.KH, tail > 0)
+				pixStep*size, kp*size, seg*size, rowStep*size, g.KH, tail > 0)
 			k, ix0 = k+m, ix0+m*g.StrideW
 		}
 		r += n

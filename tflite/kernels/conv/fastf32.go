@@ -72,7 +72,7 @@ func (c *ConvF32) RunParts(in, out, scratch []float32, n, lo, hi int) {
 		for t := s; t < tiles; t += slots {
 			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
 			if shortSegments(g, 4) {
-				im2colShort(g, in, r0, r1, buf, k, 0)
+				im2colShortRuns(g, in, r0, r1, buf, k, 0)
 			} else {
 				im2colTile(g, in, r0, r1, buf, k, 0)
 			}

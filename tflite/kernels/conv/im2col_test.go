@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// TestIm2colShort8MatchesTile checks the int8 short-segment im2col against
-// the per-pixel one on random geometries and row ranges that start and
-// end inside output rows.
-func TestIm2colShort8MatchesTile(t *testing.T) {
+// TestIm2colShortRunsMatchesTile checks the short-segment im2col (int8 and
+// float32) against the per-pixel one on random geometries and row ranges
+// that start and end inside output rows.
+func TestIm2colShortRunsMatchesTile(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	tested := 0
+	tested, testedF := 0, 0
 	for i := 0; i < 600; i++ {
 		g := Geom{Batch: 1 + r.IntN(2), InH: 1 + r.IntN(30), InW: 1 + r.IntN(30), InC: 1 + r.IntN(8),
 			KH: 1 + r.IntN(4), KW: 1 + r.IntN(4), StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3),
@@ -32,13 +32,29 @@ func TestIm2colShort8MatchesTile(t *testing.T) {
 		want := randInt8s(r, (r1-r0)*kp)
 		got := randInt8s(r, len(want))
 		im2colTile(&g, in, r0, r1, want, kp, pad)
-		im2colShort8(&g, in, r0, r1, got, kp, pad)
+		im2colShortRuns(&g, in, r0, r1, got, kp, pad)
 		if d := firstDiff(got, want); d >= 0 {
 			t.Fatalf("%+v kp %d rows [%d, %d): [%d] = %d, want %d", g, kp, r0, r1, d, got[d], want[d])
 		}
+		if g4 := g; shortSegments(&g4, 4) {
+			inF := make([]float32, len(in))
+			for j, v := range in {
+				inF[j] = float32(v) * 0.5
+			}
+			wantF, gotF := make([]float32, len(want)), make([]float32, len(want))
+			for j := range gotF {
+				gotF[j] = float32(j) // overwritten: the tail must be zeroed
+			}
+			im2colTile(&g, inF, r0, r1, wantF, kp, 0)
+			im2colShortRuns(&g, inF, r0, r1, gotF, kp, 0)
+			if d := firstDiff(gotF, wantF); d >= 0 {
+				t.Fatalf("float32 %+v kp %d rows [%d, %d): [%d] = %v, want %v", g, kp, r0, r1, d, gotF[d], wantF[d])
+			}
+			testedF++
+		}
 		tested++
 	}
-	if tested < 100 {
-		t.Fatalf("only %d geometries tested", tested)
+	if tested < 100 || testedF < 20 {
+		t.Fatalf("only %d geometries tested (%d float32)", tested, testedF)
 	}
 }
