@@ -16,6 +16,9 @@ var hasDWInt8 = hasDW && cpu.X86.HasAVX512VNNI
 func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
 
 //go:noescape
+func dwF32AVX512T9(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
+
+//go:noescape
 func dwInt8AVX512S1(taps *uintptr, n3 int, cblocks int, w *int32, q *int32, out *int8, oz int, lo int, hi int)
 
 //go:noescape
@@ -51,5 +54,9 @@ func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 }
 
 func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
+	if len(taps) == 9 {
+		dwF32AVX512T9(&taps[0], n, ps, &d.w[0], d.g.OutC/16, &d.bias[0], &out[0], d.act.Min, d.act.Max)
+		return
+	}
 	dwF32AVX512(&taps[0], len(taps), n, ps, &d.w[0], d.g.OutC/16, &d.bias[0], &out[0], d.act.Min, d.act.Max)
 }

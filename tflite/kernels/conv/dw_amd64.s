@@ -415,3 +415,71 @@ s1pixel:
 	JNZ s1block
 	VZEROUPPER
 	RET
+
+// func dwF32AVX512T9(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
+//
+// dwF32AVX512 for exactly 9 taps, blocks outside and pixels inside: the
+// block's weights and bias stay in registers across the run; the fused
+// multiply-adds keep tap order.
+TEXT ·dwF32AVX512T9(SB), NOSPLIT, $0-64
+	MOVQ taps+0(FP), SI
+	MOVQ ps+16(FP), DX
+	MOVQ w+24(FP), R13
+	MOVQ cblocks+32(FP), R10
+	MOVQ bias+40(FP), R14
+	MOVQ out+48(FP), R15
+	MOVQ R10, BX
+	SHLQ $6, BX                  // output pixel stride: 64·cblocks bytes
+	XORQ R11, R11                // 64·block
+	VBROADCASTSS lo+56(FP), Z28
+	VBROADCASTSS hi+60(FP), Z29
+
+f9block:
+	VMOVUPS 0(R13), Z10
+	VMOVUPS 64(R13), Z11
+	VMOVUPS 128(R13), Z12
+	VMOVUPS 192(R13), Z13
+	VMOVUPS 256(R13), Z14
+	VMOVUPS 320(R13), Z15
+	VMOVUPS 384(R13), Z16
+	VMOVUPS 448(R13), Z17
+	VMOVUPS 512(R13), Z18
+	VMOVUPS (R14)(R11*1), Z19
+	MOVQ n+8(FP), R8
+	MOVQ R11, R12                // j·ps + 64·block
+	LEAQ (R15)(R11*1), DI
+
+f9pixel:
+	VMOVAPS Z19, Z0
+	MOVQ 0(SI), AX
+	VFMADD231PS (AX)(R12*1), Z10, Z0
+	MOVQ 8(SI), AX
+	VFMADD231PS (AX)(R12*1), Z11, Z0
+	MOVQ 16(SI), AX
+	VFMADD231PS (AX)(R12*1), Z12, Z0
+	MOVQ 24(SI), AX
+	VFMADD231PS (AX)(R12*1), Z13, Z0
+	MOVQ 32(SI), AX
+	VFMADD231PS (AX)(R12*1), Z14, Z0
+	MOVQ 40(SI), AX
+	VFMADD231PS (AX)(R12*1), Z15, Z0
+	MOVQ 48(SI), AX
+	VFMADD231PS (AX)(R12*1), Z16, Z0
+	MOVQ 56(SI), AX
+	VFMADD231PS (AX)(R12*1), Z17, Z0
+	MOVQ 64(SI), AX
+	VFMADD231PS (AX)(R12*1), Z18, Z0
+	VMAXPS Z0, Z28, Z0
+	VMINPS Z0, Z29, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ BX, DI
+	ADDQ DX, R12
+	DECQ R8
+	JNZ f9pixel
+
+	ADDQ $576, R13
+	ADDQ $64, R11
+	DECQ R10
+	JNZ f9block
+	VZEROUPPER
+	RET

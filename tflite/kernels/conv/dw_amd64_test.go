@@ -1,0 +1,41 @@
+//go:build amd64 && !noasm
+
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestDWF32T9MatchesGeneric checks the 9-tap float32 depthwise kernel bit
+// for bit against the any-tap one (same fused multiply-adds in the same
+// order) on random taps, runs, strides and block counts.
+func TestDWF32T9MatchesGeneric(t *testing.T) {
+	if !hasDW {
+		t.Skip("no vector depthwise kernel on this machine")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 300 {
+		cb, n := 1+r.IntN(4), 1+r.IntN(9)
+		c := 16 * cb
+		ps := 4 * c * (r.IntN(3))
+		in := randF32s(r, 4*c+(n+2)*c*3)
+		in[r.IntN(len(in))] = float32(math.NaN())
+		w, bias := randF32s(r, 9*c), randF32s(r, c)
+		var taps [9]uintptr
+		for i := range taps {
+			taps[i] = uintptr(unsafe.Pointer(&in[r.IntN(4)*c]))
+		}
+		lo, hi := float32(-1+r.Float64()), float32(1+r.Float64())
+		want, got := make([]float32, n*c), make([]float32, n*c)
+		dwF32AVX512(&taps[0], 9, n, ps, &w[0], cb, &bias[0], &want[0], lo, hi)
+		dwF32AVX512T9(&taps[0], n, ps, &w[0], cb, &bias[0], &got[0], lo, hi)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("blocks %d n %d ps %d: [%d] = %v, generic %v", cb, n, ps, j, got[j], want[j])
+			}
+		}
+	}
+}
