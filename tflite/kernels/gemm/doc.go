@@ -16,6 +16,10 @@
 //     into the bias at Prepare time. The requantization is vectorised too.
 //   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
 //     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
+//   - arm64 with the dot-product extension (cpu.ARM64.HasASIMDDP): SDOT on
+//     4 rows × 16 channels (encoded with WORD; Go's assembler lacks it).
+//   - other arm64: NEON SMULL/SMULL2 + SADALP on 2 rows × 16 channels.
+//     On arm64 the requantization stays in Go (MulQ).
 //   - everything else (and -tags noasm): the pure-Go generic kernel, over the
 //     same packed layout.
 //
