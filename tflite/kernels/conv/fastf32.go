@@ -48,9 +48,21 @@ func (c *ConvF32) Run(in, out, scratch []float32, workers int, par Parallel) {
 func (c *ConvF32) Parts(workers int) int {
 	m := c.G.Batch * c.G.OutH * c.G.OutW
 	if c.direct {
-		return (m + gemmRows - 1) / gemmRows
+		return (m + gemmRows - 1) / gemmRows * c.panelGroups(workers)
 	}
 	return max(1, min(workers, MaxSlots, (m+c.tileRows-1)/c.tileRows))
+}
+
+// panelGroups returns how many groups of weight panels a 1x1 convolution
+// splits into for workers: one per worker when the weights outweigh the
+// input rows (late layers, where each worker streaming all the weights
+// would double the memory traffic), else 1.
+func (c *ConvF32) panelGroups(workers int) int {
+	m := c.G.Batch * c.G.OutH * c.G.OutW
+	if workers < 2 || c.G.OutC < m || c.W.Panels < workers {
+		return 1
+	}
+	return min(workers, MaxSlots)
 }
 
 // RunParts computes parts [lo, hi) of the n = Parts(workers) parts of
@@ -60,8 +72,18 @@ func (c *ConvF32) RunParts(in, out, scratch []float32, n, lo, hi int) {
 	g := &c.G
 	m := g.Batch * g.OutH * g.OutW
 	if c.direct {
-		r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
-		gemm.F32(in[r0*g.InC:], g.InC, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+		// Parts run panel group by panel group, row chunks inside, so
+		// that contiguous ranges of parts share the group's weights.
+		rows := (m + gemmRows - 1) / gemmRows
+		groups := max(1, n/rows)
+		for p := lo; p < hi; {
+			grp := p / rows
+			end := min(hi, (grp+1)*rows)
+			r0, r1 := (p-grp*rows)*gemmRows, min(m, (end-grp*rows)*gemmRows)
+			p0, p1 := grp*c.W.Panels/groups, (grp+1)*c.W.Panels/groups
+			gemm.F32(in[r0*g.InC:], g.InC, r1-r0, c.W, p0, p1, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+			p = end
+		}
 		return
 	}
 	tiles := (m + c.tileRows - 1) / c.tileRows

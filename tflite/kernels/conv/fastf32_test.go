@@ -103,3 +103,40 @@ func TestDepthwiseF32FastMatchesRef(t *testing.T) {
 		t.Fatalf("only %d geometries tested", tested)
 	}
 }
+
+// TestConvF32PanelGroupsAgree checks that a 1x1 convolution split by
+// weight panels across workers (late MobileNet layers) gives the same
+// bits as one worker.
+func TestConvF32PanelGroupsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, tc := range []struct {
+		name          string
+		hw, inC, outC int
+	}{
+		{name: "7x7 960 to 320", hw: 7, inC: 960, outC: 320},
+		{name: "7x7 160 to 960", hw: 7, inC: 160, outC: 960},
+		{name: "3x3 33 to 50", hw: 3, inC: 33, outC: 50},
+		{name: "14x14 64 to 384", hw: 14, inC: 64, outC: 384},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Geom{Batch: 1, InH: tc.hw, InW: tc.hw, InC: tc.inC, OutC: tc.outC, KH: 1, KW: 1,
+				StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OutH: tc.hw, OutW: tc.hw, FilterInC: tc.inC}
+			c := NewConvF32(g, randF32s(r, tc.outC*tc.inC), randF32s(r, tc.outC), FloatAct{Min: 0, Max: 6})
+			in := randF32s(r, tc.hw*tc.hw*tc.inC)
+			want := make([]float32, tc.hw*tc.hw*tc.outC)
+			c.Run(in, want, nil, 1, func(n int, fn func(lo, hi int)) { fn(0, n) })
+			for _, workers := range []int{2, 3} {
+				if c.panelGroups(workers) < 2 && tc.outC >= tc.hw*tc.hw {
+					t.Fatalf("%d workers: no panel split", workers)
+				}
+				got := make([]float32, len(want))
+				c.Run(in, got, nil, workers, goPar)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%d workers: [%d] = %v, one worker %v", workers, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
