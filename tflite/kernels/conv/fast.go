@@ -212,19 +212,21 @@ func im2colShortRuns[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp 
 // copied with 8-byte moves, after a zero 8-byte store over the row's last
 // 8 bytes when zeroTail. The caller has checked both ranges.
 func shortRun(s, d unsafe.Pointer, m, pixStep, kp, seg, rowStep, kh int, zeroTail bool) {
-	for ; m > 0; m-- {
+	// Every pointer is formed from the base plus the offset it is used at,
+	// never advanced past the end (checkptr, and Go's unsafe rules).
+	for i := 0; i < m; i++ {
+		di := unsafe.Add(d, i*kp)
 		if zeroTail {
-			*(*uint64)(unsafe.Add(d, kp-8)) = 0
+			*(*uint64)(unsafe.Add(di, kp-8)) = 0
 		}
-		sp, dp := s, d
 		for ky := 0; ky < kh; ky++ {
+			sp := unsafe.Add(s, i*pixStep+ky*rowStep)
+			dp := unsafe.Add(di, ky*seg)
 			for o := 0; o < seg-8; o += 8 {
 				*(*uint64)(unsafe.Add(dp, o)) = *(*uint64)(unsafe.Add(sp, o))
 			}
 			*(*uint64)(unsafe.Add(dp, seg-8)) = *(*uint64)(unsafe.Add(sp, seg-8))
-			sp, dp = unsafe.Add(sp, rowStep), unsafe.Add(dp, seg)
 		}
-		s, d = unsafe.Add(s, pixStep), unsafe.Add(d, kp)
 	}
 }
 
