@@ -78,6 +78,15 @@ func (n *Node) Shared(key string, build func() (any, error)) (any, error) {
 	return n.shared(key, build)
 }
 
+// Input returns input i, or nil when the node has fewer inputs or the
+// optional input is absent.
+func (n *Node) Input(i int) *TensorInfo {
+	if i < 0 || i >= len(n.Inputs) {
+		return nil
+	}
+	return n.Inputs[i]
+}
+
 // CheckArity returns an error unless the node has between minIn and maxIn
 // inputs and exactly nOut outputs, with every input below minIn present.
 func (n *Node) CheckArity(minIn, maxIn, nOut int) error {

@@ -18,10 +18,7 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		o = &op.DepthwiseConv2DOptions{}
 	}
 	in, f, out := n.Inputs[0], n.Inputs[1], n.Outputs[0]
-	var bias *op.TensorInfo
-	if len(n.Inputs) == 3 {
-		bias = n.Inputs[2]
-	}
+	bias := n.Input(2)
 	if err := checkDims(n, in, "input", 4); err != nil {
 		return op.Kernel{}, err
 	}

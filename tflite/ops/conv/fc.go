@@ -22,10 +22,7 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 		return op.Kernel{}, n.Errorf("weights format %d is not supported", o.WeightsFormat)
 	}
 	in, w, out := n.Inputs[0], n.Inputs[1], n.Outputs[0]
-	var bias *op.TensorInfo
-	if len(n.Inputs) == 3 {
-		bias = n.Inputs[2]
-	}
+	bias := n.Input(2)
 	if err := checkDims(n, w, "weights", 2); err != nil {
 		return op.Kernel{}, err
 	}

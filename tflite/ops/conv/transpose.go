@@ -21,10 +21,7 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 		o = &op.TransposeConvOptions{}
 	}
 	shp, f, in, out := n.Inputs[0], n.Inputs[1], n.Inputs[2], n.Outputs[0]
-	var bias *op.TensorInfo
-	if len(n.Inputs) == 4 {
-		bias = n.Inputs[3]
-	}
+	bias := n.Input(3)
 	if shp.DType != tensor.Int32 || shp.Shape.Elements() != 4 {
 		return op.Kernel{}, n.Invalidf("output_shape must be an int32 vector of 4 values")
 	}
