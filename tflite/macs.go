@@ -5,36 +5,42 @@ package tflite
 // FULLY_CONNECTED, BATCH_MATMUL), the figure GMAC/s rates are quoted in.
 func (m *Model) MACs() int64 {
 	var n int64
-	p := m.plan
-	for _, s := range p.steps {
-		if len(s.outputs) == 0 || len(s.inputs) < 2 || s.inputs[0] < 0 || s.inputs[1] < 0 {
-			continue
-		}
-		out := int64(p.infos[s.outputs[0]].Shape.Elements())
-		w := p.infos[s.inputs[1]].Shape
-		switch s.name {
-		case "CONV_2D":
-			if len(w) == 4 {
-				n += out * int64(w[1]*w[2]*w[3])
-			}
-		case "DEPTHWISE_CONV_2D":
-			if len(w) == 4 {
-				n += out * int64(w[1]*w[2])
-			}
-		case "FULLY_CONNECTED":
-			if len(w) == 2 {
-				n += out * int64(w[1])
-			}
-		case "TRANSPOSE_CONV":
-			if len(s.inputs) >= 3 && s.inputs[2] >= 0 && len(w) == 4 {
-				n += int64(p.infos[s.inputs[2]].Shape.Elements()) * int64(w[0]*w[1]*w[2])
-			}
-		case "BATCH_MATMUL":
-			a := p.infos[s.inputs[0]].Shape
-			if len(a) >= 2 {
-				n += out * int64(a[len(a)-1])
-			}
-		}
+	for i := range m.plan.steps {
+		n += m.plan.stepMACs(i)
 	}
 	return n
+}
+
+// stepMACs returns the multiply-accumulates of step i (0 for operators
+// that are not convolution-like).
+func (p *plan) stepMACs(i int) int64 {
+	s := p.steps[i]
+	if len(s.outputs) == 0 || len(s.inputs) < 2 || s.inputs[0] < 0 || s.inputs[1] < 0 || s.outputs[0] < 0 {
+		return 0
+	}
+	out := int64(p.infos[s.outputs[0]].Shape.Elements())
+	w := p.infos[s.inputs[1]].Shape
+	switch s.name {
+	case "CONV_2D":
+		if len(w) == 4 {
+			return out * int64(w[1]*w[2]*w[3])
+		}
+	case "DEPTHWISE_CONV_2D":
+		if len(w) == 4 {
+			return out * int64(w[1]*w[2])
+		}
+	case "FULLY_CONNECTED":
+		if len(w) == 2 {
+			return out * int64(w[1])
+		}
+	case "TRANSPOSE_CONV":
+		if len(s.inputs) >= 3 && s.inputs[2] >= 0 && len(w) == 4 {
+			return int64(p.infos[s.inputs[2]].Shape.Elements()) * int64(w[0]*w[1]*w[2])
+		}
+	case "BATCH_MATMUL":
+		if a := p.infos[s.inputs[0]].Shape; len(a) >= 2 {
+			return out * int64(a[len(a)-1])
+		}
+	}
+	return 0
 }

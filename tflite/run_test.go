@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -166,6 +167,58 @@ func BenchmarkRun(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(m.MACs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+		})
+	}
+}
+
+// TestProfile: with profiling on, every Run is counted once, each operator
+// is named in order, the per-operator MACs add up to Model.MACs, and
+// time is attributed; with it off, Profile is nil.
+func TestProfile(t *testing.T) {
+	for name, data := range runModels(t) {
+		t.Run(name, func(t *testing.T) {
+			m, err := tflite.Load(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := m.NewRunner()
+			if r.Profile() != nil {
+				t.Fatal("Profile before EnableProfile is not nil")
+			}
+			ins := zeroInputs(t, m)
+			if _, err := r.Run(context.Background(), ins); err != nil {
+				t.Fatal(err)
+			}
+			r.EnableProfile()
+			const runs = 3
+			for range runs {
+				if _, err := r.Run(context.Background(), ins); err != nil {
+					t.Fatal(err)
+				}
+			}
+			prof := r.Profile()
+			if len(prof) != len(m.Operators()) {
+				t.Fatalf("%d entries for %d operators", len(prof), len(m.Operators()))
+			}
+			var macs int64
+			var total time.Duration
+			for i, p := range prof {
+				if p.Index != i || p.Name != m.Operators()[i] || p.Runs != runs || p.Total < 0 {
+					t.Fatalf("entry %d = %+v", i, p)
+				}
+				macs += p.MACs
+				total += p.Total
+			}
+			if macs != m.MACs() {
+				t.Errorf("per-operator MACs sum to %d, Model.MACs = %d", macs, m.MACs())
+			}
+			if total <= 0 {
+				t.Errorf("no time attributed over %d runs", runs)
+			}
+			r.EnableProfile()
+			if p := r.Profile(); p[0].Runs != 0 || p[0].Total != 0 {
+				t.Errorf("EnableProfile did not reset: %+v", p[0])
+			}
 		})
 	}
 }

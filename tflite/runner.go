@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -23,6 +24,9 @@ type Runner struct {
 	results []*tensor.Tensor
 	inputs  []*tensor.Tensor
 	x       op.Exec
+	// prof accumulates per-step times when profiling is on (nil otherwise).
+	prof     []time.Duration
+	profRuns int
 }
 
 // NewRunner returns a Runner with its own arena, using the model's default
@@ -107,9 +111,19 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Te
 		}
 		r.current.Store(int64(i))
 		r.x.State = r.states[i]
+		var t0 time.Time
+		if r.prof != nil {
+			t0 = time.Now()
+		}
 		if err := r.m.plan.steps[i].kernel.Eval(&r.x, r.ins[i], r.outs[i]); err != nil {
 			return nil, fmt.Errorf("op %d (%s): %w", i, r.m.plan.steps[i].name, err)
 		}
+		if r.prof != nil {
+			r.prof[i] += time.Since(t0)
+		}
+	}
+	if r.prof != nil {
+		r.profRuns++
 	}
 	r.x.Ctx, r.x.State = nil, nil
 	return r.results, nil

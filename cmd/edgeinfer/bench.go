@@ -5,8 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"text/tabwriter"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -24,11 +27,12 @@ func runBench(ctx context.Context, args []string) error {
 	iters := fs.Int("iters", 50, "timed runs")
 	warmup := fs.Int("warmup", 3, "untimed runs first")
 	batch := fs.Int("batch", 0, "re-plan for this batch size (dynamic-batch models only)")
+	profile := fs.Bool("profile", false, "after timing, run --iters more times timing each operator and print the table")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
 	if *model == "" {
-		return usageError{errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N]")}
+		return usageError{errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N] [--profile]")}
 	}
 	if *iters < 1 || *threads < 1 || *warmup < 0 {
 		return errors.New("--iters and --threads must be at least 1, --warmup at least 0")
@@ -73,7 +77,71 @@ func runBench(ctx context.Context, args []string) error {
 	if macs := m.MACs(); macs > 0 {
 		fmt.Printf("compute    %.2f GMAC/s (median)\n", float64(macs)/med.Seconds()/1e9)
 	}
+	if !*profile {
+		return nil
+	}
+	r.EnableProfile()
+	for range *iters {
+		if _, err := r.Run(ctx, ins); err != nil {
+			return err
+		}
+	}
+	printProfile(os.Stdout, r.Profile())
 	return nil
+}
+
+// printProfile writes one line per operator (mean time per Run, share,
+// MACs and GMAC/s) and then the totals per operator name, largest first.
+func printProfile(w io.Writer, prof []tflite.OpProfile) {
+	var total time.Duration
+	for _, p := range prof {
+		total += p.Total
+	}
+	if len(prof) == 0 || total <= 0 || prof[0].Runs == 0 {
+		return
+	}
+	runs := float64(prof[0].Runs)
+	share := func(d time.Duration) float64 { return 100 * float64(d) / float64(total) }
+	rate := func(macs int64, d time.Duration) string {
+		if macs == 0 || d <= 0 {
+			return ""
+		}
+		return fmt.Sprintf("%8.1f", float64(macs)*runs/d.Seconds()/1e9)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "\nper operator (mean of %d runs)\n", prof[0].Runs)
+	fmt.Fprintln(tw, "op\tname\toutput\tms\t%\tMMAC\tGMAC/s\t")
+	for _, p := range prof {
+		fmt.Fprintf(tw, "%d\t%s\t%s%v\t%.4f\t%.1f\t%.2f\t%s\t\n", p.Index, p.Name, p.DType, p.Output,
+			p.Total.Seconds()*1e3/runs, share(p.Total), float64(p.MACs)/1e6, rate(p.MACs, p.Total))
+	}
+	tw.Flush()
+	type agg struct {
+		name  string
+		n     int
+		macs  int64
+		total time.Duration
+	}
+	byName := map[string]*agg{}
+	var names []*agg
+	for _, p := range prof {
+		a := byName[p.Name]
+		if a == nil {
+			a = &agg{name: p.Name}
+			byName[p.Name] = a
+			names = append(names, a)
+		}
+		a.n++
+		a.macs += p.MACs
+		a.total += p.Total
+	}
+	sort.SliceStable(names, func(i, j int) bool { return names[i].total > names[j].total })
+	fmt.Fprintln(w, "\nper operator type")
+	fmt.Fprintln(tw, "name\tcount\tms\t%\tMMAC\tGMAC/s\t")
+	for _, a := range names {
+		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.1f\t%.2f\t%s\t\n", a.name, a.n, a.total.Seconds()*1e3/runs, share(a.total), float64(a.macs)/1e6, rate(a.macs, a.total))
+	}
+	tw.Flush()
 }
 
 // randomInputs fills each input with deterministic pseudo-random values in

@@ -101,6 +101,9 @@ func TestCLIExitCodes(t *testing.T) {
 		{"inspect bad flag", []string{"inspect", "--bogus"}, 2, "flag provided but not defined"},
 		{"inspect not a model", []string{"inspect", garbage}, 1, "invalid model"},
 		{"inspect ok", []string{"inspect", linear}, 0, ""},
+		{"bench without model", []string{"bench"}, 2, "usage"},
+		{"bench zero iters", []string{"bench", "--model", linear, "--iters", "0"}, 1, "at least 1"},
+		{"bench profile", []string{"bench", "--model", linear, "--iters", "3", "--profile"}, 0, "per operator type"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
