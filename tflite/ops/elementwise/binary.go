@@ -8,12 +8,56 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 )
 
+// parallelMin is the fewest output elements for which a binary operator
+// without broadcasting splits its loop across the Runner's threads; below
+// it waking a worker costs more than it saves.
+const parallelMin = 1 << 14
+
+// parallelBlock is the granularity of that split (elements), a multiple
+// of every vector kernel's width.
+const parallelBlock = 256
+
 // binaryKernel wraps a broadcast plan and a row function into a Kernel.
+// Operands that do not broadcast and are at least parallelMin long run as
+// one flat loop split across the Runner's threads (elementwise, so the
+// split changes no result).
 func binaryKernel[A, B, U any](plan ek.Plan, row func(a []A, b []B, out []U)) op.Kernel {
-	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
-		ek.Binary(&plan, view[A](in[0]), view[B](in[1]), view[U](out[0]), row)
-		return nil
-	}}
+	flat := plan.Same() && plan.Elements() >= parallelMin
+	return op.Kernel{
+		NewState: func() any { return &binaryTask[A, B, U]{row: row} },
+		Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
+			a, b, o := view[A](in[0]), view[B](in[1]), view[U](out[0])
+			if !flat || x.Threads() < 2 {
+				ek.Binary(&plan, a, b, o, row)
+				return nil
+			}
+			t, ok := x.State.(*binaryTask[A, B, U])
+			if !ok {
+				t = &binaryTask[A, B, U]{row: row}
+			}
+			n := plan.Elements()
+			t.a, t.b, t.out, t.n = a[:n], b[:n], o[:n], n
+			x.ParallelTask((n+parallelBlock-1)/parallelBlock, t)
+			t.a, t.b, t.out = nil, nil, nil
+			return nil
+		},
+	}
+}
+
+// binaryTask is the per-Runner op.Task of a flat binary operator: blocks
+// [lo, hi) of parallelBlock elements of the current Eval's operands.
+type binaryTask[A, B, U any] struct {
+	row func(a []A, b []B, out []U)
+	a   []A
+	b   []B
+	out []U
+	n   int
+}
+
+// Run computes blocks [lo, hi).
+func (t *binaryTask[A, B, U]) Run(lo, hi int) {
+	i, j := lo*parallelBlock, min(hi*parallelBlock, t.n)
+	t.row(t.a[i:j], t.b[i:j], t.out[i:j])
 }
 
 // prepareBinaryShapes checks a two-input one-output node whose inputs
