@@ -8,6 +8,9 @@ const hasDW = false
 // hasDWInt8 is false: no vector int8 depthwise kernel here.
 const hasDWInt8 = false
 
+// hasDWVNNI is false: no VNNI depthwise kernel here.
+const hasDWVNNI = false
+
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 	panic("conv: dwRun without a vector kernel")
 }

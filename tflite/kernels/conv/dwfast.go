@@ -24,8 +24,9 @@ type DepthwiseInt8Fast struct {
 	zp     int8
 	oz     int32
 	lo, hi int32
-	slide  bool   // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
-	pad    []int8 // InW·InC input zero points: what taps outside the input read
+	slide  bool    // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
+	vnni   *dwVNNI // non-nil: dwInt8VNNIS1 runs groups of four pixels
+	pad    []int8  // InW·InC input zero points: what taps outside the input read
 }
 
 // NewDepthwiseInt8Fast returns the vector kernel for g, or nil when this
@@ -61,6 +62,7 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 		}
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
+	d.vnni = newDWVNNI(&g, q, filter, eff)
 	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
 	d.pad = make([]int8, g.InW*g.InC)
 	fillT(d.pad, d.zp)
