@@ -51,10 +51,24 @@ func BenchmarkInt8AVX2(b *testing.B) {
 // extraImpls returns the kernels this machine can run besides the one Int8
 // picks, for the differential tests.
 func extraImpls() map[string]func(p *problem) []int8 {
-	if !hasAVX2 {
-		return nil
+	impls := map[string]func(p *problem) []int8{}
+	if hasVNNI {
+		// The general epilogue, which Int8 takes only for layers out of the
+		// fast one's range.
+		impls["vnni-general"] = func(p *problem) []int8 {
+			a := p.a
+			if need := (p.rows-1)*p.lda + p.w.KP; len(a) < need {
+				a = append(a[:len(a):len(a)], make([]int8, need-len(a))...)
+			}
+			out := make([]int8, (p.rows-1)*p.ldo+p.o)
+			int8VNNI(a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo, epiGeneral)
+			return out
+		}
 	}
-	return map[string]func(p *problem) []int8{"avx2": func(p *problem) []int8 {
+	if !hasAVX2 {
+		return impls
+	}
+	impls["avx2"] = func(p *problem) []int8 {
 		if p.w.data16 == nil {
 			p.w.widen()
 		}
@@ -65,5 +79,6 @@ func extraImpls() map[string]func(p *problem) []int8 {
 		out := make([]int8, (p.rows-1)*p.ldo+p.o)
 		int8AVX2(a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo)
 		return out
-	}}
+	}
+	return impls
 }

@@ -142,6 +142,86 @@ func paramBlocks64(bias, mult []int32, shift []int) []int32 {
 	return blocks
 }
 
+// blockBytesFast is the size of one panel's block of paramBlocksFast.
+const blockBytesFast = 512
+
+// paramBlocksFast lays out the parameters of the fast VNNI epilogue, or
+// returns nil where some channel could leave the int32 range it relies
+// on. Per panel: bias (int32, the accumulators' initial value), left+1,
+// the even and odd multipliers (int32 in the low half of each int64
+// lane), the even and odd addends 2A (int64), the threshold c and right
+// (int32). With x = acc + bias (exact: no int32 wrap), X = x·2^left,
+// P = X·m and R = right, the epilogue computes per channel
+//
+//	h = ⌊(2X·m + 2A) / 2^32⌋ = ⌊(P + A) / 2^31⌋,
+//	A = 2^30 + [R > 0]·2^(30+R) + z·2^(31+R)   (z the output offset)
+//
+// as the high half of a 64-bit product (VPMULDQ, VPADDQ, one VPERMT2D
+// gathering the high halves), so h = hi + [R > 0]·2^(R−1) + z·2^R where
+// hi = ⌊(P + 2^30) / 2^31⌋ is the first (SaturatingRoundingDoublingHighMul)
+// rounding; then
+//
+//	out = (h − [R > 0 ∧ hi < 0]) >> R,   hi < 0 ⟺ h < c = 2^(R−1) + z·2^R
+//
+// (c = MinInt32 for R = 0: never), which is the second rounding (ties away
+// from zero) plus z: ⌊(hi + 2^(R−1) − [hi < 0]) / 2^R⌋ + z, the same
+// identity as paramBlocks64's. A final saturating int32→int8 narrowing
+// (VPMOVSDB) equals the clamp to [−128, 127] of int32 v + z.
+//
+// Exactness needs every intermediate in int32: with |x| ≤ 128·Σ|w| +
+// |bias| (Σ over the channel's weights: the activations are int8),
+// 2X must not wrap, and |h| ≤ |X| + 1 + 2^(R−1) + |z|·2^R must stay below
+// 2^31 − 1 (so h and h − 1 are exact). Layers whose parameters break
+// either bound (never the case for real models) use paramBlocks64.
+func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int32) []int32 {
+	panels := (len(bias) + PanelN - 1) / PanelN
+	const words = blockBytesFast / 4
+	blocks := make([]int32, panels*words)
+	pb := w.PanelBytes()
+	for c := range bias {
+		left, right := max(shift[c], 0), max(-shift[c], 0)
+		// The bound on |x|: 128·Σ|w| + |bias|.
+		p0 := (c / PanelN) * pb
+		lane := c % PanelN
+		var abs int64
+		for k := 0; k < w.KP; k += PanelK {
+			for i := 0; i < PanelK; i++ {
+				abs += abs64(int64(w.Data[p0+k*PanelN+lane*PanelK+i]))
+			}
+		}
+		x := 128*abs + abs64(int64(bias[c]))
+		const lim = 1<<31 - 1
+		if x<<(left+1) > lim {
+			return nil
+		}
+		h := x<<left + 2 + abs64(int64(z))<<right
+		if right > 0 {
+			h += 1 << (right - 1)
+		}
+		if h >= lim {
+			return nil
+		}
+		blk := blocks[(c/PanelN)*words:]
+		blk[lane] = eff[c]
+		blk[16+lane] = int32(left + 1)
+		half, par := lane/2, lane%2
+		blk[32+16*par+2*half] = mult[c]
+		a := uint64(1)<<31 + uint64(int64(z))<<(32+right)
+		thr := int32(math.MinInt32)
+		if right > 0 {
+			a += uint64(1) << (31 + right)
+			thr = int32(1)<<(right-1) + z<<right
+		}
+		blk[64+16*par+2*half] = int32(uint32(a))
+		blk[64+16*par+2*half+1] = int32(uint32(a >> 32))
+		blk[96+lane] = thr
+		blk[112+lane] = int32(right)
+	}
+	return blocks
+}
+
+func abs64(v int64) int64 { return max(v, -v) }
+
 // Requant is the output stage of Int8 for one weight matrix: for channel c
 // and accumulator acc = Σ_k x·w,
 //
@@ -158,8 +238,9 @@ type Requant struct {
 	// blocks holds the per-panel parameter blocks of the VNNI kernel
 	// (paramBlocks64); their bias includes the −128·ColSum correction of
 	// the unsigned activation trick. blocksS holds the ParamBlocks of the
-	// signed (AVX2) kernel.
-	blocks, blocksS []int32
+	// signed (AVX2) kernel. fast holds the paramBlocksFast of the VNNI
+	// kernel, nil where a channel's range rules that epilogue out.
+	blocks, blocksS, fast []int32
 }
 
 // NewRequant folds bias (nil for none) and inputOffset (minus the input
@@ -187,6 +268,7 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 		eff[c] = q.Bias[c] - 128*w.ColSum[c]
 	}
 	q.blocks = paramBlocks64(eff, mult, shift)
+	q.fast = paramBlocksFast(w, q.Bias, eff, mult, shift, outputOffset)
 	q.blocksS = ParamBlocks(q.Bias, mult, shift)
 	return q, nil
 }

@@ -2,7 +2,11 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasVNNI reports AVX-512 F/BW/VL with VNNI, checked once at start-up
 // (immutable afterwards). Tests may clear useFast through setFast.
@@ -33,7 +37,7 @@ func requantAVX2(acc *int32, rows int, q *int32, out *int8, oz int, lo int, hi i
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	switch {
 	case hasVNNI:
-		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo)
+		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto)
 	case hasAVX2 && w.data16 != nil:
 		int8AVX2(a, lda, rows, w, q, p0, p1, out, ldo)
 	default:
@@ -41,9 +45,17 @@ func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	}
 }
 
-// int8VNNI runs tiles of up to 6 rows × 4 panels, each requantized in
-// registers. The caller guarantees len(a) ≥ (rows-1)·lda + KP.
-func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+// Epilogues of int8VNNI.
+const (
+	epiAuto    = iota // the fast one where Requant allows it
+	epiGeneral        // paramBlocks64, whatever the parameters
+)
+
+// int8VNNI runs tiles of up to 6 rows × 4 panels (12 rows × 2 panels or
+// fewer), each requantized in registers: the fast epilogue where q.fast
+// exists (unless epi is epiGeneral), else the general one. The caller
+// guarantees len(a) ≥ (rows-1)·lda + KP.
+func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, epi int) {
 	pb := w.PanelBytes()
 	kb := w.KP / PanelK
 	lastMask := 0xFFFF
@@ -54,17 +66,30 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	// Bounds for the assembly: every row read and written is in range.
 	_ = a[(rows-1)*lda+w.KP-1]
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
-	for pg := p0; pg < p1; pg += 4 {
+	kern, blocks, words := dot, q.blocks, blockBytes64/4
+	if q.fast != nil && epi == epiAuto {
+		kern, blocks, words = dotF, q.fast, blockBytesFast/4
+		if q.Min == math.MinInt8 && q.Max == math.MaxInt8 {
+			kern = dotN
+		}
+	}
+	for pg := p0; pg < p1; {
+		// Groups of 4 panels; a remainder of 1 or 2 takes 12-row tiles.
 		np := min(4, p1-pg)
+		tr := 6
+		if np <= 2 {
+			tr = 12
+		}
 		tail := 0xFFFF
 		if pg+np == w.Panels {
 			tail = lastMask
 		}
-		for r0 := 0; r0 < rows; r0 += 6 {
-			nr := min(6, rows-r0)
-			dot(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &q.blocks[pg*blockBytes64/4],
+		for r0 := 0; r0 < rows; r0 += tr {
+			nr := min(tr, rows-r0)
+			kern(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &blocks[pg*words],
 				&out[r0*ldo+pg*PanelN], ldo, tail, &c[0])
 		}
+		pg += np
 	}
 }
 

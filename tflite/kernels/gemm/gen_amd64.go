@@ -9,10 +9,31 @@ import (
 	"strings"
 )
 
-const maxRows, maxPanels = 6, 4
+const maxPanels = 4
 
-// qBytes is the size of one panel's block of gemm.RequantBlocks64.
-const qBytes = 640
+// rowsFor is the largest tile height for np panels: 12 rows for one or
+// two panels (at most 24 accumulators), 6 otherwise.
+func rowsFor(np int) int {
+	if np <= 2 {
+		return 12
+	}
+	return 6
+}
+
+// variant is one requantization epilogue of the int8 kernels.
+type variant struct {
+	name   string // function prefix
+	fast   bool   // the 32-bit-range epilogue (gemm.paramBlocksFast)
+	clamp  bool   // fast only: clamp to [lo, hi] before the saturating store
+	qBytes int    // bytes of one panel's parameter block
+	doc    string
+}
+
+var variants = []variant{
+	{name: "dot", qBytes: 640, doc: "the general epilogue (gemm.paramBlocks64)"},
+	{name: "dotF", fast: true, clamp: true, qBytes: 512, doc: "the fast epilogue (gemm.paramBlocksFast) with a clamp"},
+	{name: "dotN", fast: true, qBytes: 512, doc: "the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127])"},
+}
 
 func main() {
 	var b strings.Builder
@@ -22,108 +43,177 @@ func main() {
 	p("//go:build amd64 && !noasm")
 	p("")
 	p("#include \"textflag.h\"")
-	rowAddr := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(R8)", "(R8)(BX*1)", "(R8)(BX*2)"}
+	p("")
+	p("// permIdx gathers the high dwords of the even (table 1) and odd (table 2)")
+	p("// 64-bit products back into channel order (VPERMT2D).")
+	for i := 0; i < 16; i++ {
+		v := i + 1
+		if i%2 == 1 {
+			v = 16 + i
+		}
+		p("DATA ·permIdx+%d(SB)/4, $%d", 4*i, v)
+	}
+	p("GLOBL ·permIdx(SB), RODATA|NOPTR, $64")
+	rowAddr := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(R8)", "(R8)(BX*1)", "(R8)(BX*2)",
+		"(R12)", "(R12)(BX*1)", "(R12)(BX*2)", "(R13)", "(R13)(BX*1)", "(R13)(BX*2)"}
 	panelReg := []string{"DI", "R9", "R10", "R11"}
-	qAddr := func(j, off int) string { return fmt.Sprintf("%d(AX)", j*qBytes+off) }
-	outRow := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)"}
-	for r := 1; r <= maxRows; r++ {
+	outRow := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)",
+		"(SI)", "(SI)(R12*1)", "(SI)(R12*2)", "(R8)", "(R8)(R12*1)", "(R8)(R12*2)"}
+	for _, v := range variants {
+		qAddr := func(j, off int) string { return fmt.Sprintf("%d(AX)", j*v.qBytes+off) }
 		for np := 1; np <= maxPanels; np++ {
-			p("")
-			p("// func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", r, np)
-			p("TEXT ·dotR%dP%d(SB), NOSPLIT, $0-80", r, np)
-			p("\tMOVQ a+0(FP), SI")
-			p("\tMOVQ lda+8(FP), BX")
-			p("\tMOVQ w+16(FP), DI")
-			p("\tMOVQ ps+24(FP), DX")
-			p("\tMOVQ kb+32(FP), CX")
-			p("\tLEAQ (SI)(BX*2), R8")
-			p("\tADDQ BX, R8")
-			for i := 1; i < np; i++ {
-				p("\tLEAQ (%s)(DX*1), %s", panelReg[i-1], panelReg[i])
-			}
-			p("\tMOVL $0x80808080, R12")
-			p("\tVPBROADCASTD R12, Z31")
-			for i := 0; i < r*np; i++ {
-				p("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
-			}
-			p("loop:")
-			for j := 0; j < np; j++ {
-				p("\tVMOVDQU32 (%s), Z%d", panelReg[j], 24+j)
-			}
-			for i := 0; i < r; i++ {
-				t := 28 + i%3
-				p("\tVPBROADCASTD %s, Z%d", rowAddr[i], t)
-				p("\tVPXORD Z31, Z%d, Z%d", t, t)
-				for j := 0; j < np; j++ {
-					p("\tVPDPBUSD Z%d, Z%d, Z%d", 24+j, t, i*np+j)
+			for r := 1; r <= rowsFor(np); r++ {
+				p("")
+				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", v.name, r, np)
+				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-80", v.name, r, np)
+				p("\tMOVQ a+0(FP), SI")
+				p("\tMOVQ lda+8(FP), BX")
+				p("\tMOVQ w+16(FP), DI")
+				p("\tMOVQ ps+24(FP), DX")
+				p("\tMOVQ kb+32(FP), CX")
+				p("\tMOVQ q+40(FP), AX")
+				p("\tLEAQ (SI)(BX*2), R8")
+				p("\tADDQ BX, R8")
+				if r > 6 {
+					p("\tLEAQ (R8)(BX*2), R12")
+					p("\tADDQ BX, R12")
 				}
-			}
-			p("\tADDQ $4, SI")
-			p("\tADDQ $4, R8")
-			for j := 0; j < np; j++ {
-				p("\tADDQ $64, %s", panelReg[j])
-			}
-			p("\tDECQ CX")
-			p("\tJNZ loop")
-			// Requantization: see requantDoc in the generator.
-			p("\tMOVQ q+40(FP), AX")
-			p("\tMOVQ out+48(FP), DI")
-			p("\tMOVQ ldo+56(FP), R12")
-			p("\tLEAQ (DI)(R12*2), R13")
-			p("\tADDQ R12, R13")
-			p("\tMOVQ tail+64(FP), R9")
-			p("\tKMOVW R9, K3")
-			p("\tMOVL $0xAAAA, R9")
-			p("\tKMOVW R9, K1")
-			p("\tMOVQ c+72(FP), R9")
-			p("\tMOVQ $0x80000000, R10")
-			p("\tVPBROADCASTQ R10, Z28")
-			p("\tVPBROADCASTD 0(R9), Z29")
-			p("\tVPBROADCASTD 4(R9), Z30")
-			p("\tVPBROADCASTD 8(R9), Z31")
-			for i := 0; i < r; i++ {
-				for j := 0; j < np; j++ {
-					z := i*np + j
-					te, to := 24, 25
-					if z%2 == 1 {
-						te, to = 26, 27
-					}
-					p("\tVPADDD %s, Z%d, Z%d", qAddr(j, 0), z, z)
-					p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
-					p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
-					p("\tVPSRLQ $32, Z%d, Z%d", z, to)
-					p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
-					p("\tVPCMPQ $1, %s, Z%d, K2", qAddr(j, 384), te)
-					p("\tVPCMPQ $1, %s, Z%d, K4", qAddr(j, 448), to)
-					p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
-					p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
-					p("\tVPSUBQ Z28, Z%d, K2, Z%d", te, te)
-					p("\tVPSUBQ Z28, Z%d, K4, Z%d", to, to)
-					p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 512), te, te)
-					p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 576), to, to)
-					p("\tVPSLLQ $32, Z%d, Z%d", to, to)
-					p("\tVPBLENDMD Z%d, Z%d, K1, Z%d", to, te, z)
-					p("\tVPADDD Z29, Z%d, Z%d", z, z)
-					p("\tVPMAXSD Z30, Z%d, Z%d", z, z)
-					p("\tVPMINSD Z31, Z%d, Z%d", z, z)
-					p("\tVPMOVDB Z%d, X%d", z, te)
-					addr := outRow[i]
-					if j > 0 {
-						addr = fmt.Sprintf("%d%s", j*16, addr)
-					}
-					if j == np-1 {
-						p("\tVMOVDQU8 X%d, K3, %s", te, addr)
-					} else {
-						p("\tVMOVDQU8 X%d, %s", te, addr)
+				if r > 9 {
+					p("\tLEAQ (R12)(BX*2), R13")
+					p("\tADDQ BX, R13")
+				}
+				for i := 1; i < np; i++ {
+					p("\tLEAQ (%s)(DX*1), %s", panelReg[i-1], panelReg[i])
+				}
+				p("\tMOVL $0x80808080, DX")
+				p("\tVPBROADCASTD DX, Z31")
+				// The accumulators start at the bias (word 0 of every block).
+				for i := 0; i < r; i++ {
+					for j := 0; j < np; j++ {
+						p("\tVMOVDQU32 %s, Z%d", qAddr(j, 0), i*np+j)
 					}
 				}
+				p("loop:")
+				for j := 0; j < np; j++ {
+					p("\tVMOVDQU32 (%s), Z%d", panelReg[j], 24+j)
+				}
+				for i := 0; i < r; i++ {
+					t := 28 + i%3
+					p("\tVPBROADCASTD %s, Z%d", rowAddr[i], t)
+					p("\tVPXORD Z31, Z%d, Z%d", t, t)
+					for j := 0; j < np; j++ {
+						p("\tVPDPBUSD Z%d, Z%d, Z%d", 24+j, t, i*np+j)
+					}
+				}
+				p("\tADDQ $4, SI")
+				p("\tADDQ $4, R8")
+				if r > 6 {
+					p("\tADDQ $4, R12")
+				}
+				if r > 9 {
+					p("\tADDQ $4, R13")
+				}
+				for j := 0; j < np; j++ {
+					p("\tADDQ $64, %s", panelReg[j])
+				}
+				p("\tDECQ CX")
+				p("\tJNZ loop")
+				p("\tMOVQ out+48(FP), DI")
+				p("\tMOVQ ldo+56(FP), R12")
+				p("\tLEAQ (DI)(R12*2), R13")
+				p("\tADDQ R12, R13")
+				if r > 6 {
+					p("\tLEAQ (R13)(R12*2), SI")
+					p("\tADDQ R12, SI")
+				}
+				if r > 9 {
+					p("\tLEAQ (SI)(R12*2), R8")
+					p("\tADDQ R12, R8")
+				}
+				p("\tMOVQ tail+64(FP), R9")
+				p("\tKMOVW R9, K3")
+				p("\tMOVQ c+72(FP), R9")
+				if v.fast {
+					p("\tVPTERNLOGD $0xFF, Z26, Z26, Z26")
+					p("\tVMOVDQU32 ·permIdx(SB), Z27")
+					if v.clamp {
+						p("\tVPBROADCASTD 4(R9), Z28")
+						p("\tVPBROADCASTD 8(R9), Z29")
+					}
+				} else {
+					p("\tMOVL $0xAAAA, R10")
+					p("\tKMOVW R10, K1")
+					p("\tMOVQ $0x80000000, R10")
+					p("\tVPBROADCASTQ R10, Z28")
+					p("\tVPBROADCASTD 0(R9), Z29")
+					p("\tVPBROADCASTD 4(R9), Z30")
+					p("\tVPBROADCASTD 8(R9), Z31")
+				}
+				for i := 0; i < r; i++ {
+					for j := 0; j < np; j++ {
+						z := i*np + j
+						te, to := 24, 25
+						if v.fast {
+							// See paramBlocksFast: h = ⌊(2x·m + 2A) / 2^32⌋ per lane, then
+							// (h − [h < c]) >> right.
+							p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
+							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
+							p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
+							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
+							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
+							p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+							p("\tVPCMPD $1, %s, Z%d, K2", qAddr(j, 384), te)
+							p("\tVPADDD Z26, Z%d, K2, Z%d", te, te)
+							p("\tVPSRAVD %s, Z%d, Z%d", qAddr(j, 448), te, z)
+							if v.clamp {
+								p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+								p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+							}
+							p("\tVPMOVSDB Z%d, X%d", z, te)
+						} else {
+							if z%2 == 1 {
+								te, to = 26, 27
+							}
+							p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
+							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
+							p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
+							p("\tVPCMPQ $1, %s, Z%d, K2", qAddr(j, 384), te)
+							p("\tVPCMPQ $1, %s, Z%d, K4", qAddr(j, 448), to)
+							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
+							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
+							p("\tVPSUBQ Z28, Z%d, K2, Z%d", te, te)
+							p("\tVPSUBQ Z28, Z%d, K4, Z%d", to, to)
+							p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 512), te, te)
+							p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 576), to, to)
+							p("\tVPSLLQ $32, Z%d, Z%d", to, to)
+							p("\tVPBLENDMD Z%d, Z%d, K1, Z%d", to, te, z)
+							p("\tVPADDD Z29, Z%d, Z%d", z, z)
+							p("\tVPMAXSD Z30, Z%d, Z%d", z, z)
+							p("\tVPMINSD Z31, Z%d, Z%d", z, z)
+							p("\tVPMOVDB Z%d, X%d", z, te)
+						}
+						addr := outRow[i]
+						if j > 0 {
+							addr = fmt.Sprintf("%d%s", j*16, addr)
+						}
+						if j == np-1 {
+							p("\tVMOVDQU8 X%d, K3, %s", te, addr)
+						} else {
+							p("\tVMOVDQU8 X%d, %s", te, addr)
+						}
+					}
+				}
+				p("\tVZEROUPPER")
+				p("\tRET")
 			}
-			p("\tVZEROUPPER")
-			p("\tRET")
 		}
 	}
+	const sgemmRows = 6
+	rowAddr = rowAddr[:sgemmRows]
 	outAddr := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)"}
-	for r := 1; r <= maxRows; r++ {
+	for r := 1; r <= sgemmRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			p("")
 			p("// func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
@@ -240,14 +330,16 @@ func main() {
 	q("//go:build amd64 && !noasm")
 	q("")
 	q("package gemm")
-	for r := 1; r <= maxRows; r++ {
+	for _, v := range variants {
 		for np := 1; np <= maxPanels; np++ {
-			q("")
-			q("//go:noescape")
-			q("func dotR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", r, np)
+			for r := 1; r <= rowsFor(np); r++ {
+				q("")
+				q("//go:noescape")
+				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", v.name, r, np)
+			}
 		}
 	}
-	for r := 1; r <= maxRows; r++ {
+	for r := 1; r <= sgemmRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			q("")
 			q("//go:noescape")
@@ -274,7 +366,7 @@ func main() {
 	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.")
 	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {")
 	q("\tswitch r*8 + np {")
-	for r := 1; r <= maxRows; r++ {
+	for r := 1; r <= sgemmRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			q("\tcase %d:", r*8+np)
 			q("\t\tsgemmR%dP%d(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)", r, np)
@@ -282,19 +374,22 @@ func main() {
 	}
 	q("\t}")
 	q("}")
-	q("")
-	q("// dot computes and requantizes an r-row, np-panel tile (1 ≤ r ≤ %d,", maxRows)
-	q("// 1 ≤ np ≤ %d) into out, the last panel under the lane mask tail.", maxPanels)
-	q("func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {")
-	q("\tswitch r*8 + np {")
-	for r := 1; r <= maxRows; r++ {
+	for _, v := range variants {
+		q("")
+		q("// %s computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ %d,", v.name, maxPanels)
+		q("// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the")
+		q("// lane mask tail, with %s.", v.doc)
+		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {", v.name)
+		q("\tswitch r*8 + np {")
 		for np := 1; np <= maxPanels; np++ {
-			q("\tcase %d:", r*8+np)
-			q("\t\tdotR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c)", r, np)
+			for r := 1; r <= rowsFor(np); r++ {
+				q("\tcase %d:", r*8+np)
+				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c)", v.name, r, np)
+			}
 		}
+		q("\t}")
+		q("}")
 	}
-	q("\t}")
-	q("}")
 	if err := os.WriteFile("dots_amd64.go", []byte(g.String()), 0o644); err != nil {
 		panic(err)
 	}

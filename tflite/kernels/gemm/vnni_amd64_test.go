@@ -1,0 +1,85 @@
+//go:build amd64 && !noasm
+
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestInt8VNNIEpilogues checks that realistic layers take the fast
+// epilogue, that layers out of its range fall back to the general one,
+// and that both agree with the naive formula.
+func TestInt8VNNIEpilogues(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX-512 VNNI")
+	}
+	tests := []struct {
+		name     string
+		rows     int
+		k, o     int
+		bias     int32 // magnitude of every bias (0: the random ones)
+		oz       int32
+		shift    int // forced shift of every channel (99: random)
+		wantFast bool
+	}{
+		{name: "realistic", rows: 30, k: 24, o: 40, shift: 99, wantFast: true},
+		{name: "left shift", rows: 13, k: 16, o: 16, shift: 3, wantFast: true},
+		{name: "right zero", rows: 13, k: 16, o: 33, shift: 0, wantFast: true},
+		{name: "right 31", rows: 7, k: 40, o: 20, shift: -31, wantFast: false, oz: 100},
+		{name: "right 31 zero offset", rows: 7, k: 40, o: 20, shift: -31, wantFast: true},
+		{name: "huge bias", rows: 25, k: 8, o: 48, bias: 1<<31 - 1000, shift: 99},
+		{name: "bias near limit", rows: 12, k: 8, o: 16, bias: 1<<30 - 140000, shift: -1, wantFast: true},
+		{name: "bias over limit", rows: 12, k: 8, o: 16, bias: 1 << 30, shift: -1},
+		{name: "left shift overflow", rows: 12, k: 64, o: 16, shift: 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.rows), uint64(tc.k)))
+			p := newProblem(t, rng, tc.rows, tc.k, tc.o, 3, false)
+			mult, shift := p.q.Mult, p.q.Shift
+			for c := range p.bias {
+				if tc.bias != 0 {
+					p.bias[c] = tc.bias
+					if c%2 == 1 {
+						p.bias[c] = -tc.bias
+					}
+				}
+				if tc.shift != 99 {
+					shift[c] = tc.shift
+				}
+			}
+			var err error
+			p.q, err = NewRequant(p.w, p.bias, p.inOff, mult, shift, tc.oz, math.MinInt8, math.MaxInt8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.q.fast != nil; got != tc.wantFast {
+				t.Fatalf("fast epilogue %v, want %v", got, tc.wantFast)
+			}
+			check(t, p)
+		})
+	}
+}
+
+// TestInt8VNNITiles covers every tile shape and row remainder of the
+// VNNI kernels: 1 to 25 rows over 1 to 5 panels, full and partial last
+// panels, both epilogues, with and without a clamp.
+func TestInt8VNNITiles(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX-512 VNNI")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, o := range []int{16, 17, 32, 47, 48, 64, 72, 80} {
+		for _, k := range []int{4, 27} {
+			for rows := 1; rows <= 25; rows++ {
+				p := newProblem(t, rng, rows, k, o, rng.Int32N(256)-128, false)
+				if p.q.fast == nil {
+					t.Fatalf("rows %d k %d o %d: no fast epilogue", rows, k, o)
+				}
+				check(t, p)
+			}
+		}
+	}
+}
