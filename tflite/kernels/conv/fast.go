@@ -172,6 +172,8 @@ func im2colShortRuns[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp 
 		return
 	}
 	pixStep := g.StrideW * g.InC
+	// The int8 3×3×3 stem (27 values padded to 28) has a fixed-shape copy.
+	stem := size == 1 && seg == 9 && g.KH == 3 && kp == 28
 	ox := r0 % g.OutW
 	oy := (r0 / g.OutW) % g.OutH
 	b := r0 / (g.OutW * g.OutH)
@@ -192,8 +194,12 @@ func im2colShortRuns[T int8 | float32](g *Geom, in []T, r0, r1 int, buf []T, kp 
 			off := ((b*g.InH+iy0)*g.InW + ix0) * g.InC
 			src := in[off : off+(m-1)*pixStep+span]
 			dst := buf[(r-r0+k)*kp : (r-r0+k+m)*kp]
-			shortRun(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), m,
-				pixStep*size, kp*size, seg*size, rowStep*size, g.KH, tail > 0)
+			if stem {
+				stemRun(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), m, pixStep, rowStep)
+			} else {
+				shortRun(unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(dst)), m,
+					pixStep*size, kp*size, seg*size, rowStep*size, g.KH, tail > 0)
+			}
 			k, ix0 = k+m, ix0+m*g.StrideW
 		}
 		r += n
@@ -227,6 +233,29 @@ func shortRun(s, d unsafe.Pointer, m, pixStep, kp, seg, rowStep, kh int, zeroTai
 			}
 			*(*uint64)(unsafe.Add(dp, seg-8)) = *(*uint64)(unsafe.Add(sp, seg-8))
 		}
+	}
+}
+
+// stemRun is shortRun for int8 windows of three 9-byte segments into
+// 28-byte rows (a 3×3 filter over 3 channels): each row is assembled from
+// two overlapping 8-byte loads per segment into three 8-byte stores and
+// one 4-byte store whose last byte is the zero padding. The caller has
+// checked both ranges.
+func stemRun(s, d unsafe.Pointer, m, pixStep, rowStep int) {
+	for i := 0; i < m; i++ {
+		s0 := unsafe.Add(s, i*pixStep)
+		s1 := unsafe.Add(s0, rowStep)
+		s2 := unsafe.Add(s1, rowStep)
+		lo0, hi0 := *(*uint64)(s0), *(*uint64)(unsafe.Add(s0, 1))
+		lo1, hi1 := *(*uint64)(s1), *(*uint64)(unsafe.Add(s1, 1))
+		lo2, hi2 := *(*uint64)(s2), *(*uint64)(unsafe.Add(s2, 1))
+		di := unsafe.Add(d, i*28)
+		// Bytes 0-7: segment 0 [0, 8); 8: its byte 8; 9-17: segment 1;
+		// 18-26: segment 2; 27: zero.
+		*(*uint64)(di) = lo0
+		*(*uint64)(unsafe.Add(di, 8)) = hi0>>56 | lo1<<8
+		*(*uint64)(unsafe.Add(di, 16)) = lo1>>56 | hi1>>56<<8 | lo2<<16
+		*(*uint32)(unsafe.Add(di, 24)) = uint32(lo2>>48) | uint32(hi2>>56)<<16
 	}
 }
 

@@ -58,3 +58,32 @@ func TestIm2colShortRunsMatchesTile(t *testing.T) {
 		t.Fatalf("only %d geometries tested (%d float32)", tested, testedF)
 	}
 }
+
+// TestIm2colStem checks the fixed-shape copy of 3×3×3 int8 windows into
+// 28-byte rows (stemRun) against the per-pixel im2col on random image
+// sizes, strides, paddings and row ranges.
+func TestIm2colStem(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 300; i++ {
+		g := Geom{Batch: 1 + r.IntN(2), InH: 3 + r.IntN(30), InW: 3 + r.IntN(30), InC: 3,
+			KH: 3, KW: 3, StrideH: 1 + r.IntN(2), StrideW: 1 + r.IntN(2), DilH: 1, DilW: 1}
+		same := r.IntN(2) == 0
+		g.OutH = OutSize(same, g.InH, g.KH, g.StrideH, 1)
+		g.OutW = OutSize(same, g.InW, g.KW, g.StrideW, 1)
+		g.PadH, _ = Pad(g.StrideH, 1, g.InH, g.KH, g.OutH)
+		g.PadW, _ = Pad(g.StrideW, 1, g.InW, g.KW, g.OutW)
+		const kp = 28
+		m := g.Batch * g.OutH * g.OutW
+		r0 := r.IntN(m)
+		r1 := r0 + 1 + r.IntN(m-r0)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		pad := int8(r.IntN(256) - 128)
+		want := randInt8s(r, (r1-r0)*kp)
+		got := randInt8s(r, len(want))
+		im2colTile(&g, in, r0, r1, want, kp, pad)
+		im2colShortRuns(&g, in, r0, r1, got, kp, pad)
+		if d := firstDiff(got, want); d >= 0 {
+			t.Fatalf("%+v rows [%d, %d): [%d] = %d, want %d", g, r0, r1, d, got[d], want[d])
+		}
+	}
+}

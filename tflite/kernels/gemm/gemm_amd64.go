@@ -66,11 +66,13 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	// Bounds for the assembly: every row read and written is in range.
 	_ = a[(rows-1)*lda+w.KP-1]
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
-	kern, blocks, words := dot, q.blocks, blockBytes64/4
+	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN). A
+	// switch, not a func value, keeps c on the stack (noescape).
+	kern, blocks, words := 0, q.blocks, blockBytes64/4
 	if q.fast != nil && epi == epiAuto {
-		kern, blocks, words = dotF, q.fast, blockBytesFast/4
+		kern, blocks, words = 1, q.fast, blockBytesFast/4
 		if q.Min == math.MinInt8 && q.Max == math.MaxInt8 {
-			kern = dotN
+			kern = 2
 		}
 	}
 	for pg := p0; pg < p1; {
@@ -86,8 +88,15 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		}
 		for r0 := 0; r0 < rows; r0 += tr {
 			nr := min(tr, rows-r0)
-			kern(nr, np, &a[r0*lda], lda, &w.Data[pg*pb], pb, kb, &blocks[pg*words],
-				&out[r0*ldo+pg*PanelN], ldo, tail, &c[0])
+			ap, wp, qp, op := &a[r0*lda], &w.Data[pg*pb], &blocks[pg*words], &out[r0*ldo+pg*PanelN]
+			switch kern {
+			case 0:
+				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+			case 1:
+				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+			default:
+				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+			}
 		}
 		pg += np
 	}
