@@ -149,59 +149,61 @@ func main() {
 					p("\tVPBROADCASTD 4(R9), Z30")
 					p("\tVPBROADCASTD 8(R9), Z31")
 				}
-				for i := 0; i < r; i++ {
-					for j := 0; j < np; j++ {
-						z := i*np + j
-						te, to := 24, 25
-						if v.fast {
-							// See paramBlocksFast: h = ⌊(2x·m + 2A) / 2^32⌋ per lane, then
-							// (h − [h < c]) >> right.
-							p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
-							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
-							p("\tVPSRLQ $32, Z%d, Z%d", z, to)
-							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
-							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
-							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
-							p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
-							p("\tVPCMPD $1, %s, Z%d, K2", qAddr(j, 384), te)
-							p("\tVPADDD Z26, Z%d, K2, Z%d", te, te)
-							p("\tVPSRAVD %s, Z%d, Z%d", qAddr(j, 448), te, z)
-							if v.clamp {
-								p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
-								p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+				if v.fast {
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp)
+				} else {
+					for i := 0; i < r; i++ {
+						for j := 0; j < np; j++ {
+							z := i*np + j
+							te, to := 24, 25
+							if false {
+								p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
+								p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
+								p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+								p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
+								p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
+								p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
+								p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+								p("\tVPCMPD $1, %s, Z%d, K2", qAddr(j, 384), te)
+								p("\tVPADDD Z26, Z%d, K2, Z%d", te, te)
+								p("\tVPSRAVD %s, Z%d, Z%d", qAddr(j, 448), te, z)
+								if v.clamp {
+									p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+									p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+								}
+								p("\tVPMOVSDB Z%d, X%d", z, te)
+							} else {
+								if z%2 == 1 {
+									te, to = 26, 27
+								}
+								p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
+								p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
+								p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+								p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
+								p("\tVPCMPQ $1, %s, Z%d, K2", qAddr(j, 384), te)
+								p("\tVPCMPQ $1, %s, Z%d, K4", qAddr(j, 448), to)
+								p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
+								p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
+								p("\tVPSUBQ Z28, Z%d, K2, Z%d", te, te)
+								p("\tVPSUBQ Z28, Z%d, K4, Z%d", to, to)
+								p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 512), te, te)
+								p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 576), to, to)
+								p("\tVPSLLQ $32, Z%d, Z%d", to, to)
+								p("\tVPBLENDMD Z%d, Z%d, K1, Z%d", to, te, z)
+								p("\tVPADDD Z29, Z%d, Z%d", z, z)
+								p("\tVPMAXSD Z30, Z%d, Z%d", z, z)
+								p("\tVPMINSD Z31, Z%d, Z%d", z, z)
+								p("\tVPMOVDB Z%d, X%d", z, te)
 							}
-							p("\tVPMOVSDB Z%d, X%d", z, te)
-						} else {
-							if z%2 == 1 {
-								te, to = 26, 27
+							addr := outRow[i]
+							if j > 0 {
+								addr = fmt.Sprintf("%d%s", j*16, addr)
 							}
-							p("\tVPSLLVD %s, Z%d, Z%d", qAddr(j, 64), z, z)
-							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 128), z, te)
-							p("\tVPSRLQ $32, Z%d, Z%d", z, to)
-							p("\tVPMULDQ %s, Z%d, Z%d", qAddr(j, 192), to, to)
-							p("\tVPCMPQ $1, %s, Z%d, K2", qAddr(j, 384), te)
-							p("\tVPCMPQ $1, %s, Z%d, K4", qAddr(j, 448), to)
-							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 256), te, te)
-							p("\tVPADDQ %s, Z%d, Z%d", qAddr(j, 320), to, to)
-							p("\tVPSUBQ Z28, Z%d, K2, Z%d", te, te)
-							p("\tVPSUBQ Z28, Z%d, K4, Z%d", to, to)
-							p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 512), te, te)
-							p("\tVPSRAVQ %s, Z%d, Z%d", qAddr(j, 576), to, to)
-							p("\tVPSLLQ $32, Z%d, Z%d", to, to)
-							p("\tVPBLENDMD Z%d, Z%d, K1, Z%d", to, te, z)
-							p("\tVPADDD Z29, Z%d, Z%d", z, z)
-							p("\tVPMAXSD Z30, Z%d, Z%d", z, z)
-							p("\tVPMINSD Z31, Z%d, Z%d", z, z)
-							p("\tVPMOVDB Z%d, X%d", z, te)
-						}
-						addr := outRow[i]
-						if j > 0 {
-							addr = fmt.Sprintf("%d%s", j*16, addr)
-						}
-						if j == np-1 {
-							p("\tVMOVDQU8 X%d, K3, %s", te, addr)
-						} else {
-							p("\tVMOVDQU8 X%d, %s", te, addr)
+							if j == np-1 {
+								p("\tVMOVDQU8 X%d, K3, %s", te, addr)
+							} else {
+								p("\tVMOVDQU8 X%d, %s", te, addr)
+							}
 						}
 					}
 				}
@@ -392,5 +394,62 @@ func main() {
 	}
 	if err := os.WriteFile("dots_amd64.go", []byte(g.String()), 0o644); err != nil {
 		panic(err)
+	}
+}
+
+// fastEpilogue writes the fast requantization (gemm.paramBlocksFast) of
+// an r-row, np-panel tile, panel by panel: a panel's seven parameter
+// vectors sit in registers when enough are free (accumulators unused by
+// the tile or already stored), else they are memory operands. Per
+// accumulator: h = ⌊(2x·m + 2A) / 2^32⌋ per lane, then (h − [h < c]) >> right.
+func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp bool) {
+	const te, to = 24, 25 // Z26 = −1, Z27 = permIdx, Z28/Z29 = lo/hi
+	var free []int
+	for z := r * np; z < 24; z++ {
+		free = append(free, z)
+	}
+	free = append(free, 30, 31)
+	if !clamp {
+		free = append(free, 28, 29)
+	}
+	for j := 0; j < np; j++ {
+		pAddr := func(off int) string { return qAddr(j, off) }
+		var regs []int
+		if len(free) >= 7 {
+			regs, free = free[:7:7], free[7:]
+			for f := 1; f < 8; f++ {
+				p("\tVMOVDQU32 %s, Z%d", qAddr(j, 64*f), regs[f-1])
+			}
+			pAddr = func(off int) string { return fmt.Sprintf("Z%d", regs[off/64-1]) }
+		}
+		for i := 0; i < r; i++ {
+			z := i*np + j
+			p("\tVPSLLVD %s, Z%d, Z%d", pAddr(64), z, z)
+			p("\tVPMULDQ %s, Z%d, Z%d", pAddr(128), z, te)
+			p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+			p("\tVPMULDQ %s, Z%d, Z%d", pAddr(192), to, to)
+			p("\tVPADDQ %s, Z%d, Z%d", pAddr(256), te, te)
+			p("\tVPADDQ %s, Z%d, Z%d", pAddr(320), to, to)
+			p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+			p("\tVPCMPD $1, %s, Z%d, K2", pAddr(384), te)
+			p("\tVPADDD Z26, Z%d, K2, Z%d", te, te)
+			p("\tVPSRAVD %s, Z%d, Z%d", pAddr(448), te, z)
+			if clamp {
+				p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+				p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+			}
+			p("\tVPMOVSDB Z%d, X%d", z, te)
+			addr := outRow[i]
+			if j > 0 {
+				addr = fmt.Sprintf("%d%s", j*16, addr)
+			}
+			if j == np-1 {
+				p("\tVMOVDQU8 X%d, K3, %s", te, addr)
+			} else {
+				p("\tVMOVDQU8 X%d, %s", te, addr)
+			}
+			free = append(free, z)
+		}
+		free = append(free, regs...)
 	}
 }
