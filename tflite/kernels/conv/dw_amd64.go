@@ -17,7 +17,7 @@ var hasDWInt8 = hasDW && cpu.X86.HasAVX512VNNI
 var hasDWVNNI = hasDWInt8 && cpu.X86.HasAVX512VBMI
 
 //go:noescape
-func dwInt8VNNIS1(taps *uintptr, n4 int, cblocks int, w *int8, q *int32, k *int32, out *int8, oz int, clamp int)
+func dwInt8VNNIS1(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
 
 //go:noescape
 func dwF32AVX512(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32)
@@ -35,22 +35,6 @@ func dwInt8AVX512T9(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks i
 func dwInt8AVX512(taps *uintptr, ntaps int, n int, ps int, w *int32, cblocks int, q *int32, out *int8, oz int, lo int, hi int)
 
 func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
-	if v := d.vnni; v != nil && len(taps) == 9 && n >= 4 {
-		// Groups of four pixels take the VNNI kernel; the last n%4 the
-		// per-pixel one.
-		n4 := n / 4
-		dwInt8VNNIS1(&taps[0], n4, d.g.OutC/16, &v.w[0], &v.q[0], &v.k[0], &out[0], int(d.oz), v.clamp)
-		if n%4 == 0 {
-			return
-		}
-		var moved [9]uintptr
-		for i, t := range taps {
-			moved[i] = t + uintptr(4*n4*ps)
-		}
-		dwInt8AVX512T9(&moved[0], 9, n%4, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[4*n4*d.g.OutC],
-			int(d.oz), int(d.lo), int(d.hi))
-		return
-	}
 	if len(taps) == 9 && d.slide && n >= 3 {
 		// Runs of a 3×3 stride-1 window slide through registers; the
 		// last n%3 pixels take the per-pixel kernel below.

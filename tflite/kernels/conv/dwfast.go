@@ -76,6 +76,10 @@ func (d *DepthwiseInt8Fast) Rows(in, out []int8, lo, hi int) {
 	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
 	_ = pad[g.InW*g.InC-1]
 	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
+	if d.vnni != nil {
+		d.rowsV(in, out, lo, hi)
+		return
+	}
 	var tapBuf [maxDWTaps]uintptr
 	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 1,
 		tapBuf[:g.KH*g.KW], lo, hi, &dwTarget{i8: d, out8: out})

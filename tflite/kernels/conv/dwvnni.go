@@ -23,13 +23,17 @@ const (
 	// dwVQWords is one channel block's parameters: bias, even and odd
 	// multipliers (as VPMULDQ reads them) and right shift − 1, 16 each.
 	dwVQWords = 64
+	// dwVConsts is the size of the kernel's constants: 0x80 (4 bytes),
+	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64),
+	// hi (64 bytes at 128), −1 (4 bytes at 192) and 2^30 (8 bytes at 200).
+	dwVConsts = 208
 )
 
 // dwVNNI holds what dwInt8VNNIS1 reads.
 type dwVNNI struct {
 	w     []int8  // [OutC/16] blocks of dwVWBytes
 	q     []int32 // [OutC/16] blocks of dwVQWords
-	k     [4]int32
+	k     [dwVConsts]int8
 	clamp int // 0 when [lo, hi] is the whole int8 range (the saturating narrowing clamps)
 }
 
@@ -53,8 +57,23 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 	// multiplies, −1 for zero.
 	kinds := [6][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}, {-1, -1, 0, 1}, {2, -1, -1, -1}, {-1, -1, -1, 0}, {1, 2, -1, -1}}
 	c := g.OutC
-	v := &dwVNNI{w: make([]int8, c/16*dwVWBytes), q: make([]int32, c/16*dwVQWords),
-		k: [4]int32{int32(-0x7f7f7f80), q.Min, q.Max, 0}} // k[0] = 0x80808080
+	v := &dwVNNI{w: make([]int8, c/16*dwVWBytes), q: make([]int32, c/16*dwVQWords)}
+	for i := range v.k {
+		switch {
+		case i < 4:
+			v.k[i] = -128 // 0x80
+		case i >= 16 && i < 32:
+			v.k[i] = int8(-q.InputOffset)
+		case i >= 64 && i < 128:
+			v.k[i] = int8(q.Min)
+		case i >= 128 && i < 192:
+			v.k[i] = int8(q.Max)
+		case i >= 192 && i < 196:
+			v.k[i] = -1
+		case i == 203:
+			v.k[i] = 0x40 // 2^30 as int64 at 200
+		}
+	}
 	if q.Min != -128 || q.Max != 127 {
 		v.clamp = 1
 	}
@@ -83,4 +102,29 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 		blk[48+l] = int32(-q.Shift[ch] - 1)
 	}
 	return v
+}
+
+// rowsV computes output rows [lo, hi) with dwInt8VNNIS1, one call per
+// row; kernel rows outside the input read the pad row.
+func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
+	g, v := &d.g, d.vnni
+	c := g.InC
+	n4 := (g.OutW + 3) / 4
+	tail := g.OutW - 4*(n4-1)
+	var rows [3][]int8
+	for row := lo; row < hi; row++ {
+		b, oy := row/g.OutH, row%g.OutH
+		for ky := range rows {
+			iy := oy*g.StrideH - g.PadH + ky*g.DilH
+			if iy < 0 || iy >= g.InH {
+				rows[ky] = d.pad
+			} else {
+				o := (b*g.InH + iy) * g.InW * c
+				rows[ky] = in[o : o+g.InW*c]
+			}
+		}
+		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
+		dwInt8VNNIS1(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
+			int(d.oz), v.clamp, -g.PadW*c, (g.InW-1)*c, (g.InW-4)*c, tail)
+	}
 }

@@ -4,7 +4,6 @@
 
 // dwvPerm is the VPERMB index that turns four loaded pixels (byte 16s + c:
 // pixel s, channel c) into VPDPBUSD lanes (byte 4c + s).
-
 DATA dwvPerm<>+0(SB)/8, $0x3121110130201000
 DATA dwvPerm<>+8(SB)/8, $0x3323130332221202
 DATA dwvPerm<>+16(SB)/8, $0x3525150534241404
@@ -15,23 +14,27 @@ DATA dwvPerm<>+48(SB)/8, $0x3d2d1d0d3c2c1c0c
 DATA dwvPerm<>+56(SB)/8, $0x3f2f1f0f3e2e1e0e
 GLOBL dwvPerm<>(SB), RODATA|NOPTR, $64
 
+// dwvT is the VPERMD index that transposes the packed outputs: after the
+// two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
+// output pixel p wants them at dword 4p + L.
+DATA dwvT<>+0(SB)/8, $0x0000000400000000
+DATA dwvT<>+8(SB)/8, $0x0000000c00000008
+DATA dwvT<>+16(SB)/8, $0x0000000500000001
+DATA dwvT<>+24(SB)/8, $0x0000000d00000009
+DATA dwvT<>+32(SB)/8, $0x0000000600000002
+DATA dwvT<>+40(SB)/8, $0x0000000e0000000a
+DATA dwvT<>+48(SB)/8, $0x0000000700000003
+DATA dwvT<>+56(SB)/8, $0x0000000f0000000b
+GLOBL dwvT<>(SB), RODATA|NOPTR, $64
+
 // YFULL builds Y (see dwvnni.go) from the four pixels at P, P+C, P+2C,
-// P+3C (BX = C, R11 = 3C): load, gather the four bytes of each channel
-// into its lane, make them unsigned.
+// P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
+// bytes of each channel into its lane, make them unsigned.
 #define YFULL(P, Y, YX) \
 	VMOVDQU (P), YX \
 	VINSERTI32X4 $1, (P)(BX*1), Y, Y \
 	VINSERTI32X4 $2, (P)(BX*2), Y, Y \
 	VINSERTI32X4 $3, (P)(R11*1), Y, Y \
-	VPERMB Y, Z28, Y \
-	VPXORD.BCST (DX), Y, Y
-
-// YHALF is YFULL from the first two pixels only, for the last group of a
-// run (the bytes of pixels 2 and 3 meet zero weights; they are whatever
-// the register held, never memory past the run's input).
-#define YHALF(P, Y, YX) \
-	VMOVDQU (P), YX \
-	VINSERTI32X4 $1, (P)(BX*1), Y, Y \
 	VPERMB Y, Z28, Y \
 	VPXORD.BCST (DX), Y, Y
 
@@ -53,7 +56,7 @@ GLOBL dwvPerm<>(SB), RODATA|NOPTR, $64
 // y = h − [h < 0] (no overflow: h > −2^31), t = 2a + b with a = y >> r and b
 // bit r−1 of y, and t − (t >> 1) = a + b, which is h >> r plus one exactly
 // when the remainder exceeds half (h ≥ 0) or is at least half plus one
-// (h < 0) — the reference's threshold test. Then + the output zero point.
+// (h < 0) — the reference's threshold test. |result| ≤ 2^30.
 #define RQ(A) \
 	VPMULDQ 64(R14), A, Z7 \
 	VPSRLQ $32, A, Z8 \
@@ -67,60 +70,70 @@ GLOBL dwvPerm<>(SB), RODATA|NOPTR, $64
 	VPADDD Z7, A, A \
 	VPSRAVD 192(R14), A, A \
 	VPSRAD $1, A, Z7 \
-	VPSUBD Z7, A, A \
-	VPADDD Z30, A, A
+	VPSUBD Z7, A, A
 
-// CLAMP bounds A to [lo, hi] (k[1], k[2]).
-#define CLAMP(A) \
-	VPMAXSD.BCST 4(DX), A, A \
-	VPMINSD.BCST 8(DX), A, A
+// NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
+// saturating packs to int16, + the output zero point saturating (Z30; the
+// reference adds it in int32 and clamps, and |v| ≤ 2^30 does not wrap, so
+// saturating to int16 first changes nothing: outside int16 both saturate
+// the byte), a saturating pack to int8 (the clamp when [lo, hi] is all of
+// int8), then the transpose to pixel order: pixel p in lane p.
+#define NARROW \
+	VPACKSSDW Z1, Z0, Z7 \
+	VPACKSSDW Z3, Z2, Z8 \
+	VPADDSW Z30, Z7, Z7 \
+	VPADDSW Z30, Z8, Z8 \
+	VPACKSSWB Z8, Z7, Z7 \
+	VPERMD Z7, Z31, Z7
 
-// STORE narrows A (saturating: with lo ≥ −128 and hi ≤ 127 this is the
-// reference's clamp) and stores it at M.
-#define STORE(A, AX_, M) \
-	VPMOVSDB A, AX_ \
-	VMOVDQU AX_, M
+// CLAMP bounds the bytes of Z7 to [lo, hi] (k bytes 64.., 128..).
+#define CLAMP \
+	VPMAXSB 64(DX), Z7, Z7 \
+	VPMINSB 128(DX), Z7, Z7
 
-// func dwInt8VNNIS1(taps *uintptr, n4 int, cblocks int, w *int8, q *int32, k *int32, out *int8, oz int, clamp int)
+// func dwInt8VNNIS1(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
 //
-// The 3×3, stride 1, dilation 1 int8 depthwise kernel over 4·n4 output
-// pixels of one row run (n4 ≥ 1), blocks outside, groups of four pixels
-// inside. taps holds the 9 tap pointers of the first pixel (only kx = 0 of
-// each row is read: the row's pixels are C = 16·cblocks bytes apart), w
-// the packed weights (dwVWBytes per block), q the parameters (dwVQWords per
-// block), k = {0x80808080, lo, hi}, out the first pixel's output. clamp = 0
-// skips the clamp (the range is all of int8).
+// One output row of the 3×3, stride 1, dilation 1 int8 depthwise layer
+// (see dwvnni.go): 4·n4 − 4 + tail output pixels (tail in 1..4), blocks
+// outside, groups of four pixels inside. r0, r1, r2 point at the input
+// rows of kernel rows 0, 1, 2 (or the pad row), pixels C = 16·cblocks bytes
+// apart, the last at byte offset last; output pixel 0's tap kx = 0 reads
+// byte offset off0 (−PadW·C). Pixels outside [0, last] read the input zero
+// point instead; a group whose four pixels start at an offset in [0, lim]
+// (lim = last − 3C) loads them straight. w holds the packed weights
+// (dwVWBytes per block), q the parameters (dwVQWords per block), k the
+// constants (dwVConsts), out output pixel 0 (pixels C bytes apart).
+// clamp = 0 skips the clamp (the range is all of int8).
 //
 // Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
-// 0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then requant
+// 0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
 // temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
-// 2^30 per 64-bit lane, Z30 the output zero point, K1 the odd lanes.
-// AX, CX, R9 the rows' inputs at this block, BX = C, R11 = 3C, R12 the
-// offset of Y_{q+1}, SI the output, R8 groups left, R10 blocks left, DI a
-// temporary.
-TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-72
-	MOVQ taps+0(FP), SI
-	MOVQ 0(SI), AX
-	MOVQ 24(SI), CX
-	MOVQ 48(SI), R9
-	MOVQ cblocks+16(FP), R10
-	MOVQ w+24(FP), R13
-	MOVQ q+32(FP), R14
-	MOVQ k+40(FP), DX
-	MOVQ out+48(FP), R15
+// 2^30 per 64-bit lane, Z30 the output zero point per int16, Z31 dwvT, K1
+// the odd lanes. AX, CX, R9 the rows at this block, BX = C, R11 = 3C, R12
+// the byte offset of Y_{q+1}, SI the output, R8 groups left, R10 blocks
+// left, DI a temporary.
+TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ out+64(FP), R15
 	MOVQ R10, BX
 	SHLQ $4, BX
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+56(FP), DI
-	VPBROADCASTD DI, Z30
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
 	MOVQ $0x40000000, DI
 	VPBROADCASTQ DI, Z29
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
 
 vblock:
-
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
@@ -139,16 +152,71 @@ vblock:
 	VMOVDQU64 960(R13), Z25
 	VMOVDQU64 1024(R13), Z26
 	VMOVDQU64 1088(R13), Z27
-	MOVQ n4+8(FP), R8
+	MOVQ n4+24(FP), R8
 	MOVQ R15, SI
-	YFULL(AX, Z4, X4)
-	YFULL(CX, Z5, X5)
-	YFULL(R9, Z6, X6)
-	LEAQ (BX*4), R12
+	MOVQ off0+88(FP), R12
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI vfirst_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
+	JMP vfirst_done0
+vfirst_pad0:
+	VINSERTI32X4 $0, 16(DX), Z4, Z4
+	VINSERTI32X4 $0, 16(DX), Z5, Z5
+	VINSERTI32X4 $0, 16(DX), Z6, Z6
+vfirst_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI vfirst_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	JMP vfirst_done1
+vfirst_pad1:
+	VINSERTI32X4 $1, 16(DX), Z4, Z4
+	VINSERTI32X4 $1, 16(DX), Z5, Z5
+	VINSERTI32X4 $1, 16(DX), Z6, Z6
+vfirst_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI vfirst_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	JMP vfirst_done2
+vfirst_pad2:
+	VINSERTI32X4 $2, 16(DX), Z4, Z4
+	VINSERTI32X4 $2, 16(DX), Z5, Z5
+	VINSERTI32X4 $2, 16(DX), Z6, Z6
+vfirst_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI vfirst_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	JMP vfirst_done3
+vfirst_pad3:
+	VINSERTI32X4 $3, 16(DX), Z4, Z4
+	VINSERTI32X4 $3, 16(DX), Z5, Z5
+	VINSERTI32X4 $3, 16(DX), Z6, Z6
+vfirst_done3:
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+	LEAQ (R12)(BX*4), R12
 
 vgroup:
-	CMPQ R8, $1
-	JEQ vlast
+	TESTQ R12, R12
+	JS vslow
+	CMPQ R12, lim+104(FP)
+	JGT vslow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
 	LEAQ (CX)(R12*1), DI
@@ -157,13 +225,62 @@ vgroup:
 	YFULL(DI, Z9, X9)
 	JMP vdot
 
-vlast:
-	LEAQ (AX)(R12*1), DI
-	YHALF(DI, Z7, X7)
-	LEAQ (CX)(R12*1), DI
-	YHALF(DI, Z8, X8)
-	LEAQ (R9)(R12*1), DI
-	YHALF(DI, Z9, X9)
+vslow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI vnext_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
+	JMP vnext_done0
+vnext_pad0:
+	VINSERTI32X4 $0, 16(DX), Z7, Z7
+	VINSERTI32X4 $0, 16(DX), Z8, Z8
+	VINSERTI32X4 $0, 16(DX), Z9, Z9
+vnext_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI vnext_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	JMP vnext_done1
+vnext_pad1:
+	VINSERTI32X4 $1, 16(DX), Z7, Z7
+	VINSERTI32X4 $1, 16(DX), Z8, Z8
+	VINSERTI32X4 $1, 16(DX), Z9, Z9
+vnext_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI vnext_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	JMP vnext_done2
+vnext_pad2:
+	VINSERTI32X4 $2, 16(DX), Z7, Z7
+	VINSERTI32X4 $2, 16(DX), Z8, Z8
+	VINSERTI32X4 $2, 16(DX), Z9, Z9
+vnext_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI vnext_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	JMP vnext_done3
+vnext_pad3:
+	VINSERTI32X4 $3, 16(DX), Z7, Z7
+	VINSERTI32X4 $3, 16(DX), Z8, Z8
+	VINSERTI32X4 $3, 16(DX), Z9, Z9
+vnext_done3:
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
 
 vdot:
 	VMOVDQU32 (R14), Z0
@@ -180,18 +297,33 @@ vdot:
 	RQ(Z1)
 	RQ(Z2)
 	RQ(Z3)
-	CMPQ clamp+64(FP), $0
+	NARROW
+	CMPQ clamp+80(FP), $0
 	JEQ vstore
-	CLAMP(Z0)
-	CLAMP(Z1)
-	CLAMP(Z2)
-	CLAMP(Z3)
+	CLAMP
 
 vstore:
-	STORE(Z0, X0, (SI))
-	STORE(Z1, X1, (SI)(BX*1))
-	STORE(Z2, X2, (SI)(BX*2))
-	STORE(Z3, X3, (SI)(R11*1))
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE vstore4
+	MOVQ tail+112(FP), DI
+	CMPQ DI, $1
+	JLE vstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE vstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE vstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP vstepped
+
+vstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+vstepped:
 	LEAQ (SI)(BX*4), SI
 	LEAQ (R12)(BX*4), R12
 	DECQ R8
