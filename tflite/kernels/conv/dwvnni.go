@@ -1,49 +1,69 @@
 package conv
 
-// The VNNI 3×3 stride-1 int8 depthwise kernel (dwInt8VNNIS1, amd64 with
-// AVX-512 VNNI and VBMI) multiplies four input pixels at once: VPDPBUSD
-// sums four u8·s8 products into each int32 lane. For kernel row ky,
-// channel block b and output pixels 4q..4q+3, Y_q holds in lane c the four
-// bytes x[4q+s][16b+c] + 128 (s = 0..3; the input XORed with 0x80 to make it
-// unsigned). Output pixel 4q+p is then
+// The VNNI 3×3 int8 depthwise kernels (dwInt8VNNIS1 and dwInt8VNNIS2,
+// amd64 with AVX-512 VNNI and VBMI) multiply four input pixels at once:
+// VPDPBUSD sums four u8·s8 products into each int32 lane. For kernel row
+// ky and channel block b, a Y vector holds in lane c the four bytes
+// x[i+s][16b+c] + 128 of four consecutive input pixels i..i+3 (the input
+// XORed with 0x80 to make it unsigned; built with one load, three 16-byte
+// inserts, one VPERMB and one XOR). With w the row's three taps, output
+// pixels 4q..4q+3 are, at stride 1 (Y_q from input pixel 4q):
 //
 //	p = 0: Y_q·(w0,w1,w2,0)
 //	p = 1: Y_q·(0,w0,w1,w2)
 //	p = 2: Y_q·(0,0,w0,w1) + Y_{q+1}·(w2,0,0,0)
 //	p = 3: Y_q·(0,0,0,w0) + Y_{q+1}·(w1,w2,0,0)
 //
-// with w the row's three taps: 18 VPDPBUSD and three Y builds per four
-// output vectors. The +128 adds 128·Σ_taps w[c] to every sum, which the
-// folded bias subtracts (pad pixels read the input zero point and still add
-// exactly nothing). Sums wrap modulo 2^32 like the reference's.
+// (six weight vectors per row; three Y builds per four output vectors) and
+// at stride 2 (Y_A, Y_B, Y_C from input pixels 8q, 8q+4, 8q+8):
+//
+//	p = 0: Y_A·(w0,w1,w2,0)
+//	p = 1: Y_A·(0,0,w0,w1) + Y_B·(w2,0,0,0)
+//	p = 2: Y_B·(w0,w1,w2,0)
+//	p = 3: Y_B·(0,0,w0,w1) + Y_C·(w2,0,0,0)
+//
+// (three weight vectors per row; Y_C is the next group's Y_A): 18 VPDPBUSD
+// per four output vectors either way. The +128 adds 128·Σ_taps w[c] to
+// every sum, which the folded bias subtracts; pixels outside the input read
+// the input zero point and add exactly nothing. Sums wrap modulo 2^32 like
+// the reference's.
 
 const (
-	// dwVWBytes is one channel block's weights: [3 rows][6 kinds][16 lanes][4 bytes].
-	dwVWBytes = 3 * 6 * 64
 	// dwVQWords is one channel block's parameters: bias, even and odd
 	// multipliers (as VPMULDQ reads them) and right shift − 1, 16 each.
 	dwVQWords = 64
-	// dwVConsts is the size of the kernel's constants: 0x80 (4 bytes),
-	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64),
-	// hi (64 bytes at 128), −1 (4 bytes at 192) and 2^30 (8 bytes at 200).
-	dwVConsts = 208
+	// dwVConsts is the size of the kernels' constants: 0x80 (4 bytes),
+	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64)
+	// and hi (64 bytes at 128).
+	dwVConsts = 192
 )
 
-// dwVNNI holds what dwInt8VNNIS1 reads.
-type dwVNNI struct {
-	w     []int8  // [OutC/16] blocks of dwVWBytes
-	q     []int32 // [OutC/16] blocks of dwVQWords
-	k     [dwVConsts]int8
-	clamp int // 0 when [lo, hi] is the whole int8 range (the saturating narrowing clamps)
+// dwVKinds lists, for the weight vectors of one kernel row at a stride
+// (the products above in order), the tap kx each byte s of a lane
+// multiplies, −1 for zero.
+func dwVKinds(stride int) [][4]int {
+	if stride == 1 {
+		return [][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}, {-1, -1, 0, 1}, {2, -1, -1, -1}, {-1, -1, -1, 0}, {1, 2, -1, -1}}
+	}
+	return [][4]int{{0, 1, 2, -1}, {-1, -1, 0, 1}, {2, -1, -1, -1}}
 }
 
-// newDWVNNI packs the VNNI kernel's operands, or returns nil when it does
-// not apply: the machine lacks it, the window is not 3×3 with unit
-// horizontal stride and dilation, a shift is not a right shift (it then
-// needs neither the left shift nor the identity rounding), or the clamp
+// dwVNNI holds what the VNNI kernels read.
+type dwVNNI struct {
+	stride int     // 1 or 2
+	w      []int8  // [OutC/16][3 rows][kinds][16 lanes][4 bytes]
+	q      []int32 // [OutC/16] blocks of dwVQWords
+	k      [dwVConsts]int8
+	clamp  int // 0 when [lo, hi] is the whole int8 range (the saturating narrowing clamps)
+}
+
+// newDWVNNI packs the VNNI kernels' operands, or returns nil when they do
+// not apply: the machine lacks them, the window is not 3×3 with horizontal
+// stride 1 or 2 and dilation 1, a shift is not a right shift (the kernels
+// have neither the left shift nor the identity rounding), or the clamp
 // leaves the int8 range. eff is the bias with the input offset folded in.
 func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
-	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || g.StrideW != 1 || g.DilW != 1 ||
+	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) || g.DilW != 1 ||
 		q.Min < -128 || q.Max > 127 || q.Min > q.Max {
 		return nil
 	}
@@ -52,12 +72,9 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 			return nil
 		}
 	}
-	// kinds lists, for the six weight vectors of one kernel row (the
-	// products above in order), the tap kx each byte s of a lane
-	// multiplies, −1 for zero.
-	kinds := [6][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}, {-1, -1, 0, 1}, {2, -1, -1, -1}, {-1, -1, -1, 0}, {1, 2, -1, -1}}
-	c := g.OutC
-	v := &dwVNNI{w: make([]int8, c/16*dwVWBytes), q: make([]int32, c/16*dwVQWords)}
+	kinds := dwVKinds(g.StrideW)
+	c, rowBytes := g.OutC, len(kinds)*64
+	v := &dwVNNI{stride: g.StrideW, w: make([]int8, c/16*3*rowBytes), q: make([]int32, c/16*dwVQWords)}
 	for i := range v.k {
 		switch {
 		case i < 4:
@@ -66,12 +83,8 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 			v.k[i] = int8(-q.InputOffset)
 		case i >= 64 && i < 128:
 			v.k[i] = int8(q.Min)
-		case i >= 128 && i < 192:
+		case i >= 128:
 			v.k[i] = int8(q.Max)
-		case i >= 192 && i < 196:
-			v.k[i] = -1
-		case i == 203:
-			v.k[i] = 0x40 // 2^30 as int64 at 200
 		}
 	}
 	if q.Min != -128 || q.Max != 127 {
@@ -87,7 +100,7 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 			for k, kind := range kinds {
 				for s, kx := range kind {
 					if kx >= 0 {
-						v.w[b*dwVWBytes+ky*384+k*64+l*4+s] = filter[(ky*3+kx)*c+ch]
+						v.w[(b*3+ky)*rowBytes+k*64+l*4+s] = filter[(ky*3+kx)*c+ch]
 					}
 				}
 			}
@@ -104,13 +117,17 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 	return v
 }
 
-// rowsV computes output rows [lo, hi) with dwInt8VNNIS1, one call per
+// rowsV computes output rows [lo, hi) with the VNNI kernels, one call per
 // row; kernel rows outside the input read the pad row.
 func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	g, v := &d.g, d.vnni
 	c := g.InC
 	n4 := (g.OutW + 3) / 4
 	tail := g.OutW - 4*(n4-1)
+	kern := dwInt8VNNIS1
+	if v.stride == 2 {
+		kern = dwInt8VNNIS2
+	}
 	var rows [3][]int8
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
@@ -124,7 +141,7 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 			}
 		}
 		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
-		dwInt8VNNIS1(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
+		kern(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
 			int(d.oz), v.clamp, -g.PadW*c, (g.InW-1)*c, (g.InW-4)*c, tail)
 	}
 }

@@ -31,7 +31,7 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
 // bytes of each channel into its lane, make them unsigned.
 #define YFULL(P, Y, YX) \
-	VMOVDQU (P), YX \
+	VMOVDQU32 (P), YX \
 	VINSERTI32X4 $1, (P)(BX*1), Y, Y \
 	VINSERTI32X4 $2, (P)(BX*2), Y, Y \
 	VINSERTI32X4 $3, (P)(R11*1), Y, Y \
@@ -99,9 +99,9 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // rows of kernel rows 0, 1, 2 (or the pad row), pixels C = 16·cblocks bytes
 // apart, the last at byte offset last; output pixel 0's tap kx = 0 reads
 // byte offset off0 (−PadW·C). Pixels outside [0, last] read the input zero
-// point instead; a group whose four pixels start at an offset in [0, lim]
+// point instead; a Y whose four pixels start at an offset in [0, lim]
 // (lim = last − 3C) loads them straight. w holds the packed weights
-// (dwVWBytes per block), q the parameters (dwVQWords per block), k the
+// (dwVWBytes(1) per block), q the parameters (dwVQWords per block), k the
 // constants (dwVConsts), out output pixel 0 (pixels C bytes apart).
 // clamp = 0 skips the clamp (the range is all of int8).
 //
@@ -110,8 +110,8 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
 // 2^30 per 64-bit lane, Z30 the output zero point per int16, Z31 dwvT, K1
 // the odd lanes. AX, CX, R9 the rows at this block, BX = C, R11 = 3C, R12
-// the byte offset of Y_{q+1}, SI the output, R8 groups left, R10 blocks
-// left, DI a temporary.
+// the byte offset of the next Y to build, SI the output, R8 groups left,
+// R10 blocks left, DI a temporary.
 TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -133,7 +133,7 @@ TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
 	VMOVDQU64 dwvPerm<>(SB), Z28
 	VMOVDQU64 dwvT<>(SB), Z31
 
-vblock:
+v1block:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
@@ -158,52 +158,52 @@ vblock:
 	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
 	MOVQ R12, DI
 	CMPQ DI, last+96(FP)
-	JHI vfirst_pad0
+	JHI v1first_pad0
 	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
-	JMP vfirst_done0
-vfirst_pad0:
+	JMP v1first_done0
+v1first_pad0:
 	VINSERTI32X4 $0, 16(DX), Z4, Z4
 	VINSERTI32X4 $0, 16(DX), Z5, Z5
 	VINSERTI32X4 $0, 16(DX), Z6, Z6
-vfirst_done0:
+v1first_done0:
 	LEAQ (R12)(BX*1), DI
 	CMPQ DI, last+96(FP)
-	JHI vfirst_pad1
+	JHI v1first_pad1
 	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
-	JMP vfirst_done1
-vfirst_pad1:
+	JMP v1first_done1
+v1first_pad1:
 	VINSERTI32X4 $1, 16(DX), Z4, Z4
 	VINSERTI32X4 $1, 16(DX), Z5, Z5
 	VINSERTI32X4 $1, 16(DX), Z6, Z6
-vfirst_done1:
+v1first_done1:
 	LEAQ (R12)(BX*2), DI
 	CMPQ DI, last+96(FP)
-	JHI vfirst_pad2
+	JHI v1first_pad2
 	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
-	JMP vfirst_done2
-vfirst_pad2:
+	JMP v1first_done2
+v1first_pad2:
 	VINSERTI32X4 $2, 16(DX), Z4, Z4
 	VINSERTI32X4 $2, 16(DX), Z5, Z5
 	VINSERTI32X4 $2, 16(DX), Z6, Z6
-vfirst_done2:
+v1first_done2:
 	LEAQ (R12)(R11*1), DI
 	CMPQ DI, last+96(FP)
-	JHI vfirst_pad3
+	JHI v1first_pad3
 	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
-	JMP vfirst_done3
-vfirst_pad3:
+	JMP v1first_done3
+v1first_pad3:
 	VINSERTI32X4 $3, 16(DX), Z4, Z4
 	VINSERTI32X4 $3, 16(DX), Z5, Z5
 	VINSERTI32X4 $3, 16(DX), Z6, Z6
-vfirst_done3:
+v1first_done3:
 	VPERMB Z4, Z28, Z4
 	VPXORD.BCST (DX), Z4, Z4
 	VPERMB Z5, Z28, Z5
@@ -212,77 +212,76 @@ vfirst_done3:
 	VPXORD.BCST (DX), Z6, Z6
 	LEAQ (R12)(BX*4), R12
 
-vgroup:
+v1group:
 	TESTQ R12, R12
-	JS vslow
+	JS v1b_slow
 	CMPQ R12, lim+104(FP)
-	JGT vslow
+	JGT v1b_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
 	LEAQ (CX)(R12*1), DI
 	YFULL(DI, Z8, X8)
 	LEAQ (R9)(R12*1), DI
 	YFULL(DI, Z9, X9)
-	JMP vdot
-
-vslow:
+	JMP v1b_built
+v1b_slow:
 	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
 	MOVQ R12, DI
 	CMPQ DI, last+96(FP)
-	JHI vnext_pad0
+	JHI v1b_pad0
 	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
-	JMP vnext_done0
-vnext_pad0:
+	JMP v1b_done0
+v1b_pad0:
 	VINSERTI32X4 $0, 16(DX), Z7, Z7
 	VINSERTI32X4 $0, 16(DX), Z8, Z8
 	VINSERTI32X4 $0, 16(DX), Z9, Z9
-vnext_done0:
+v1b_done0:
 	LEAQ (R12)(BX*1), DI
 	CMPQ DI, last+96(FP)
-	JHI vnext_pad1
+	JHI v1b_pad1
 	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
-	JMP vnext_done1
-vnext_pad1:
+	JMP v1b_done1
+v1b_pad1:
 	VINSERTI32X4 $1, 16(DX), Z7, Z7
 	VINSERTI32X4 $1, 16(DX), Z8, Z8
 	VINSERTI32X4 $1, 16(DX), Z9, Z9
-vnext_done1:
+v1b_done1:
 	LEAQ (R12)(BX*2), DI
 	CMPQ DI, last+96(FP)
-	JHI vnext_pad2
+	JHI v1b_pad2
 	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
-	JMP vnext_done2
-vnext_pad2:
+	JMP v1b_done2
+v1b_pad2:
 	VINSERTI32X4 $2, 16(DX), Z7, Z7
 	VINSERTI32X4 $2, 16(DX), Z8, Z8
 	VINSERTI32X4 $2, 16(DX), Z9, Z9
-vnext_done2:
+v1b_done2:
 	LEAQ (R12)(R11*1), DI
 	CMPQ DI, last+96(FP)
-	JHI vnext_pad3
+	JHI v1b_pad3
 	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
-	JMP vnext_done3
-vnext_pad3:
+	JMP v1b_done3
+v1b_pad3:
 	VINSERTI32X4 $3, 16(DX), Z7, Z7
 	VINSERTI32X4 $3, 16(DX), Z8, Z8
 	VINSERTI32X4 $3, 16(DX), Z9, Z9
-vnext_done3:
+v1b_done3:
 	VPERMB Z7, Z28, Z7
 	VPXORD.BCST (DX), Z7, Z7
 	VPERMB Z8, Z28, Z8
 	VPXORD.BCST (DX), Z8, Z8
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
-
-vdot:
+v1b_built:
+	LEAQ (R12)(BX*4), R12
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -299,35 +298,34 @@ vdot:
 	RQ(Z3)
 	NARROW
 	CMPQ clamp+80(FP), $0
-	JEQ vstore
+	JEQ v1store
 	CLAMP
 
-vstore:
+v1store:
 	VMOVDQU X7, (SI)
 	CMPQ R8, $1
-	JNE vstore4
+	JNE v1store4
 	MOVQ tail+112(FP), DI
 	CMPQ DI, $1
-	JLE vstepped
+	JLE v1stepped
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
 	CMPQ DI, $2
-	JLE vstepped
+	JLE v1stepped
 	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
 	CMPQ DI, $3
-	JLE vstepped
+	JLE v1stepped
 	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
-	JMP vstepped
+	JMP v1stepped
 
-vstore4:
+v1store4:
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
 	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
 	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
 
-vstepped:
+v1stepped:
 	LEAQ (SI)(BX*4), SI
-	LEAQ (R12)(BX*4), R12
 	DECQ R8
-	JNZ vgroup
+	JNZ v1group
 
 	ADDQ $16, AX
 	ADDQ $16, CX
@@ -336,6 +334,316 @@ vstepped:
 	ADDQ $1152, R13
 	ADDQ $256, R14
 	DECQ R10
-	JNZ vblock
+	JNZ v1block
+	VZEROUPPER
+	RET
+
+// func dwInt8VNNIS2(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+//
+// dwInt8VNNIS1 for horizontal stride 2 (see dwvnni.go): output pixels
+// 4q..4q+3 read input pixels 8q..8q+8 (from off0), in Y_A (8q..8q+3), Y_B
+// (8q+4..8q+7) and Y_C (8q+8..8q+11, the next group's Y_A); w holds
+// dwVWBytes(2) per block.
+//
+// Registers: as dwInt8VNNIS1 but Z4..Z6 Y_A, Z7..Z9 Y_B, Z19..Z21 Y_C of
+// rows 0..2 and Z10..Z18 the block's 9 weight vectors.
+TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-120
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ out+64(FP), R15
+	MOVQ R10, BX
+	SHLQ $4, BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x40000000, DI
+	VPBROADCASTQ DI, Z29
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v2block:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ R15, SI
+	MOVQ off0+88(FP), R12
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2first_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
+	JMP v2first_done0
+v2first_pad0:
+	VINSERTI32X4 $0, 16(DX), Z4, Z4
+	VINSERTI32X4 $0, 16(DX), Z5, Z5
+	VINSERTI32X4 $0, 16(DX), Z6, Z6
+v2first_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2first_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	JMP v2first_done1
+v2first_pad1:
+	VINSERTI32X4 $1, 16(DX), Z4, Z4
+	VINSERTI32X4 $1, 16(DX), Z5, Z5
+	VINSERTI32X4 $1, 16(DX), Z6, Z6
+v2first_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2first_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	JMP v2first_done2
+v2first_pad2:
+	VINSERTI32X4 $2, 16(DX), Z4, Z4
+	VINSERTI32X4 $2, 16(DX), Z5, Z5
+	VINSERTI32X4 $2, 16(DX), Z6, Z6
+v2first_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2first_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	JMP v2first_done3
+v2first_pad3:
+	VINSERTI32X4 $3, 16(DX), Z4, Z4
+	VINSERTI32X4 $3, 16(DX), Z5, Z5
+	VINSERTI32X4 $3, 16(DX), Z6, Z6
+v2first_done3:
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+	LEAQ (R12)(BX*4), R12
+
+v2group:
+	TESTQ R12, R12
+	JS v2b_slow
+	CMPQ R12, lim+104(FP)
+	JGT v2b_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z7, X7)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z8, X8)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z9, X9)
+	JMP v2b_built
+v2b_slow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2b_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
+	JMP v2b_done0
+v2b_pad0:
+	VINSERTI32X4 $0, 16(DX), Z7, Z7
+	VINSERTI32X4 $0, 16(DX), Z8, Z8
+	VINSERTI32X4 $0, 16(DX), Z9, Z9
+v2b_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2b_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	JMP v2b_done1
+v2b_pad1:
+	VINSERTI32X4 $1, 16(DX), Z7, Z7
+	VINSERTI32X4 $1, 16(DX), Z8, Z8
+	VINSERTI32X4 $1, 16(DX), Z9, Z9
+v2b_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2b_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	JMP v2b_done2
+v2b_pad2:
+	VINSERTI32X4 $2, 16(DX), Z7, Z7
+	VINSERTI32X4 $2, 16(DX), Z8, Z8
+	VINSERTI32X4 $2, 16(DX), Z9, Z9
+v2b_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2b_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	JMP v2b_done3
+v2b_pad3:
+	VINSERTI32X4 $3, 16(DX), Z7, Z7
+	VINSERTI32X4 $3, 16(DX), Z8, Z8
+	VINSERTI32X4 $3, 16(DX), Z9, Z9
+v2b_done3:
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+v2b_built:
+	LEAQ (R12)(BX*4), R12
+	TESTQ R12, R12
+	JS v2c_slow
+	CMPQ R12, lim+104(FP)
+	JGT v2c_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z19, X19)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z20, X20)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z21, X21)
+	JMP v2c_built
+v2c_slow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2c_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $0, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $0, (R9)(DI*1), Z21, Z21
+	JMP v2c_done0
+v2c_pad0:
+	VINSERTI32X4 $0, 16(DX), Z19, Z19
+	VINSERTI32X4 $0, 16(DX), Z20, Z20
+	VINSERTI32X4 $0, 16(DX), Z21, Z21
+v2c_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2c_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	JMP v2c_done1
+v2c_pad1:
+	VINSERTI32X4 $1, 16(DX), Z19, Z19
+	VINSERTI32X4 $1, 16(DX), Z20, Z20
+	VINSERTI32X4 $1, 16(DX), Z21, Z21
+v2c_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2c_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	JMP v2c_done2
+v2c_pad2:
+	VINSERTI32X4 $2, 16(DX), Z19, Z19
+	VINSERTI32X4 $2, 16(DX), Z20, Z20
+	VINSERTI32X4 $2, 16(DX), Z21, Z21
+v2c_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2c_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	JMP v2c_done3
+v2c_pad3:
+	VINSERTI32X4 $3, 16(DX), Z19, Z19
+	VINSERTI32X4 $3, 16(DX), Z20, Z20
+	VINSERTI32X4 $3, 16(DX), Z21, Z21
+v2c_done3:
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+v2c_built:
+	LEAQ (R12)(BX*4), R12
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQ(Z0)
+	RQ(Z1)
+	RQ(Z2)
+	RQ(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2store
+	CLAMP
+
+v2store:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v2store4
+	MOVQ tail+112(FP), DI
+	CMPQ DI, $1
+	JLE v2stepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v2stepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v2stepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v2stepped
+
+v2store4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v2stepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v2group
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R15
+	ADDQ $576, R13
+	ADDQ $256, R14
+	DECQ R10
+	JNZ v2block
 	VZEROUPPER
 	RET

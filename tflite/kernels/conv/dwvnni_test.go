@@ -80,16 +80,16 @@ func randDWVCase(r *rand.Rand) (g Geom, q *Requant, in, f []int8, bias []int32) 
 }
 
 // checkDWV runs one randDWVCase through DepthwiseInt8Fast and DepthwiseRef
-// and reports whether the VNNI kernel ran.
-func checkDWV(t *testing.T, r *rand.Rand) (vnni bool) {
+// and reports the stride of the VNNI kernel that ran, 0 for none.
+func checkDWV(t *testing.T, r *rand.Rand) (vnniStride int) {
 	t.Helper()
 	g, q, in, f, bias := randDWVCase(r)
 	if g.OutH <= 0 || g.OutW <= 0 {
-		return false
+		return 0
 	}
 	d := NewDepthwiseInt8Fast(g, q, f, bias)
 	if d == nil {
-		return false
+		return 0
 	}
 	want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
@@ -100,21 +100,22 @@ func checkDWV(t *testing.T, r *rand.Rand) (vnni bool) {
 		t.Fatalf("%+v in offset %d out offset %d clamp [%d, %d] channel %d mult %d shift %d: fast[%d] = %d, reference %d",
 			g, q.InputOffset, q.OutputOffset, q.Min, q.Max, c, q.Mult[c], q.Shift[c], k, got[k], want[k])
 	}
-	return d.vnni != nil
+	if d.vnni == nil {
+		return 0
+	}
+	return d.vnni.stride
 }
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	ran := 0
+	var ran [3]int
 	for range 1500 {
-		if checkDWV(t, r) {
-			ran++
-		}
+		ran[checkDWV(t, r)]++
 	}
-	if hasDWVNNI && ran < 500 {
-		t.Fatalf("the VNNI kernel ran on only %d layers", ran)
+	if hasDWVNNI && (ran[1] < 500 || ran[2] < 150) {
+		t.Fatalf("the VNNI kernels ran on only %d (stride 1) and %d (stride 2) layers", ran[1], ran[2])
 	}
-	t.Logf("VNNI kernel on %d layers", ran)
+	t.Logf("VNNI kernels on %d (stride 1) and %d (stride 2) layers", ran[1], ran[2])
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
@@ -124,4 +125,27 @@ func FuzzDepthwiseInt8Fast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b uint64) {
 		checkDWV(t, rand.New(rand.NewPCG(a, b)))
 	})
+}
+
+// BenchmarkDepthwiseInt8FastS2 is the MobileNetV2 stride-2 depthwise layer
+// 112x112x96 -> 56x56x96, 3x3, through the vector kernel.
+func BenchmarkDepthwiseInt8FastS2(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	g := Geom{Batch: 1, InH: 112, InW: 112, InC: 96, OutC: 96, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, FilterInC: 1}
+	g.OutH, g.OutW = 56, 56
+	g.PadH, _ = Pad(2, 1, g.InH, 3, g.OutH)
+	g.PadW, _ = Pad(2, 1, g.InW, 3, g.OutW)
+	q := randRequant(r, g.OutC)
+	in, f := randInt8s(r, g.InH*g.InW*g.InC), randInt8s(r, 9*g.OutC)
+	d := NewDepthwiseInt8Fast(g, q, f, nil)
+	if d == nil {
+		b.Skip("no vector depthwise kernel")
+	}
+	out := make([]int8, g.OutH*g.OutW*g.OutC)
+	macs := float64(g.OutH * g.OutW * g.OutC * 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Rows(in, out, 0, g.OutH)
+	}
+	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
