@@ -62,7 +62,7 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 		}
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
-	d.vnni = newDWVNNI(&g, q, filter, eff)
+	d.vnni = newDWVNNI(&g, q, filter, bias, eff)
 	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
 	d.pad = make([]int8, g.InW*g.InC)
 	fillT(d.pad, d.zp)

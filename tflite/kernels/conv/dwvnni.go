@@ -1,5 +1,7 @@
 package conv
 
+import "math"
+
 // The VNNI 3×3 int8 depthwise kernels (dwInt8VNNIS1 and dwInt8VNNIS2,
 // amd64 with AVX-512 VNNI and VBMI) multiply four input pixels at once:
 // VPDPBUSD sums four u8·s8 products into each int32 lane. For kernel row
@@ -32,10 +34,18 @@ const (
 	// dwVQWords is one channel block's parameters: bias, even and odd
 	// multipliers (as VPMULDQ reads them) and right shift − 1, 16 each.
 	dwVQWords = 64
+	// dwVQWordsF is dwVQWords for the fast kernels: bias + 2^31, 2m for
+	// the even and odd lanes (as VPMULUDQ reads them), m, 2^(r−1) − m and
+	// the right shift r, 16 each.
+	dwVQWordsF = 96
+	// dwVMaxAcc bounds |accumulator| for the fast kernels: then the high
+	// half h lies in [−2^30, 2^30 − 1] and h + 2^(r−1) does not overflow
+	// (see RQF).
+	dwVMaxAcc = 1<<30 - 1
 	// dwVConsts is the size of the kernels' constants: 0x80 (4 bytes),
-	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64)
-	// and hi (64 bytes at 128).
-	dwVConsts = 192
+	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64),
+	// hi (64 bytes at 128) and −1 (4 bytes at 192).
+	dwVConsts = 196
 )
 
 // dwVKinds lists, for the weight vectors of one kernel row at a stride
@@ -51,8 +61,9 @@ func dwVKinds(stride int) [][4]int {
 // dwVNNI holds what the VNNI kernels read.
 type dwVNNI struct {
 	stride int     // 1 or 2
+	fast   bool    // every accumulator lies in [−dwVMaxAcc, dwVMaxAcc]: the fast kernels run
 	w      []int8  // [OutC/16][3 rows][kinds][16 lanes][4 bytes]
-	q      []int32 // [OutC/16] blocks of dwVQWords
+	q      []int32 // [OutC/16] blocks of dwVQWords (fast: dwVQWordsF)
 	k      [dwVConsts]int8
 	clamp  int // 0 when [lo, hi] is the whole int8 range (the saturating narrowing clamps)
 }
@@ -61,8 +72,9 @@ type dwVNNI struct {
 // not apply: the machine lacks them, the window is not 3×3 with horizontal
 // stride 1 or 2 and dilation 1, a shift is not a right shift (the kernels
 // have neither the left shift nor the identity rounding), or the clamp
-// leaves the int8 range. eff is the bias with the input offset folded in.
-func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
+// leaves the int8 range. bias is optional; eff is the bias with the input
+// offset folded in.
+func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) || g.DilW != 1 ||
 		q.Min < -128 || q.Max > 127 || q.Min > q.Max {
 		return nil
@@ -74,7 +86,31 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 	}
 	kinds := dwVKinds(g.StrideW)
 	c, rowBytes := g.OutC, len(kinds)*64
-	v := &dwVNNI{stride: g.StrideW, w: make([]int8, c/16*3*rowBytes), q: make([]int32, c/16*dwVQWords)}
+	v := &dwVNNI{stride: g.StrideW, w: make([]int8, c/16*3*rowBytes), fast: true}
+	// The accumulator of channel ch is bias + Σ_t (x_t + InputOffset)·w_t
+	// with x_t + 128 in [0, 255]: bound it exactly over all inputs.
+	for ch := 0; ch < c && v.fast; ch++ {
+		lo, hi := int64(0), int64(0)
+		if bias != nil {
+			lo = int64(bias[ch])
+		}
+		for t := 0; t < 9; t++ {
+			w := int64(filter[t*c+ch])
+			lo += (int64(q.InputOffset) - 128) * w
+		}
+		hi = lo
+		for t := 0; t < 9; t++ {
+			w := 255 * int64(filter[t*c+ch])
+			lo += min(0, w)
+			hi += max(0, w)
+		}
+		v.fast = lo >= -dwVMaxAcc && hi <= dwVMaxAcc
+	}
+	words := dwVQWords
+	if v.fast {
+		words = dwVQWordsF
+	}
+	v.q = make([]int32, c/16*words)
 	for i := range v.k {
 		switch {
 		case i < 4:
@@ -83,8 +119,10 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 			v.k[i] = int8(-q.InputOffset)
 		case i >= 64 && i < 128:
 			v.k[i] = int8(q.Min)
-		case i >= 128:
+		case i >= 128 && i < 192:
 			v.k[i] = int8(q.Max)
+		case i >= 192:
+			v.k[i] = -1
 		}
 	}
 	if q.Min != -128 || q.Max != 127 {
@@ -105,14 +143,27 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, eff []int32) *dwVNNI {
 				}
 			}
 		}
-		blk := v.q[b*dwVQWords:]
-		blk[l] = eff[ch] - 128*sum
-		if l%2 == 0 {
-			blk[16+l] = q.Mult[ch]
-		} else {
-			blk[32+l-1] = q.Mult[ch]
+		blk := v.q[b*words:]
+		m, r := q.Mult[ch], -q.Shift[ch]
+		if !v.fast {
+			blk[l] = eff[ch] - 128*sum
+			if l%2 == 0 {
+				blk[16+l] = m
+			} else {
+				blk[32+l-1] = m
+			}
+			blk[48+l] = int32(r - 1)
+			continue
 		}
-		blk[48+l] = int32(-q.Shift[ch] - 1)
+		blk[l] = eff[ch] - 128*sum + math.MinInt32 // + 2^31, wrapping
+		if l%2 == 0 {
+			blk[16+l] = int32(uint32(2 * m))
+		} else {
+			blk[32+l-1] = int32(uint32(2 * m))
+		}
+		blk[48+l] = m
+		blk[64+l] = 1<<(r-1) - m
+		blk[80+l] = int32(r)
 	}
 	return v
 }
@@ -125,7 +176,12 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	n4 := (g.OutW + 3) / 4
 	tail := g.OutW - 4*(n4-1)
 	kern := dwInt8VNNIS1
-	if v.stride == 2 {
+	switch {
+	case v.stride == 1 && v.fast:
+		kern = dwInt8VNNIS1F
+	case v.stride == 2 && v.fast:
+		kern = dwInt8VNNIS2F
+	case v.stride == 2:
 		kern = dwInt8VNNIS2
 	}
 	var rows [3][]int8

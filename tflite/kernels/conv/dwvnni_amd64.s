@@ -72,6 +72,27 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 	VPSRAD $1, A, Z7 \
 	VPSUBD Z7, A, A
 
+// RQF is RQ for layers whose accumulators are proven to lie in
+// [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast): A holds the accumulator + 2^31
+// (folded into the bias; as uint32 A_u = A + 2^31), the parameters are 2m
+// (even and odd lanes), m, 2^(r−1) − m and r. Then Q = A_u·2m + 2^31 < 2^64 (VPMULUDQ)
+// has in its high half h_u = ⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding
+// doubling high half of A·m as in RQ; VPSHUFD moves the even lanes' high
+// halves beside the odd ones'. h < 0 exactly when h_u < m (unsigned), and
+// the result is (h + 2^(r−1) − [h < 0]) >> r, the reference's rounding
+// right shift (no overflow: h ≤ 2^30 − 1 and 2^(r−1) ≤ 2^30).
+#define RQF(A) \
+	VPMULUDQ 64(R14), A, Z7 \
+	VPSRLQ $32, A, Z8 \
+	VPMULUDQ 128(R14), Z8, Z8 \
+	VPADDQ Z29, Z7, Z7 \
+	VPADDQ Z29, Z8, Z8 \
+	VPSHUFD $0xF5, Z7, K2, Z8 \
+	VPCMPUD $1, 192(R14), Z8, K3 \
+	VPADDD 256(R14), Z8, Z8 \
+	VPADDD.BCST 192(DX), Z8, K3, Z8 \
+	VPSRAVD 320(R14), Z8, A
+
 // NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
 // saturating packs to int16, + the output zero point saturating (Z30; the
 // reference adds it in int32 and clamps, and |v| ≤ 2^30 does not wrap, so
@@ -130,6 +151,8 @@ TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
 	VPBROADCASTW DI, Z30
 	MOVQ $0x40000000, DI
 	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
 	VMOVDQU64 dwvT<>(SB), Z31
 
@@ -365,6 +388,8 @@ TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-120
 	VPBROADCASTW DI, Z30
 	MOVQ $0x40000000, DI
 	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
 	VMOVDQU64 dwvT<>(SB), Z31
 
@@ -645,5 +670,546 @@ v2stepped:
 	ADDQ $256, R14
 	DECQ R10
 	JNZ v2block
+	VZEROUPPER
+	RET
+
+// func dwInt8VNNIS1F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+//
+// dwInt8VNNIS1 with RQF: for layers whose accumulators are proven to lie
+// in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
+// block.
+TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-120
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ out+64(FP), R15
+	MOVQ R10, BX
+	SHLQ $4, BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v1fblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	VMOVDQU64 1088(R13), Z27
+	MOVQ n4+24(FP), R8
+	MOVQ R15, SI
+	MOVQ off0+88(FP), R12
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v1ffirst_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
+	JMP v1ffirst_done0
+v1ffirst_pad0:
+	VINSERTI32X4 $0, 16(DX), Z4, Z4
+	VINSERTI32X4 $0, 16(DX), Z5, Z5
+	VINSERTI32X4 $0, 16(DX), Z6, Z6
+v1ffirst_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v1ffirst_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	JMP v1ffirst_done1
+v1ffirst_pad1:
+	VINSERTI32X4 $1, 16(DX), Z4, Z4
+	VINSERTI32X4 $1, 16(DX), Z5, Z5
+	VINSERTI32X4 $1, 16(DX), Z6, Z6
+v1ffirst_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v1ffirst_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	JMP v1ffirst_done2
+v1ffirst_pad2:
+	VINSERTI32X4 $2, 16(DX), Z4, Z4
+	VINSERTI32X4 $2, 16(DX), Z5, Z5
+	VINSERTI32X4 $2, 16(DX), Z6, Z6
+v1ffirst_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v1ffirst_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	JMP v1ffirst_done3
+v1ffirst_pad3:
+	VINSERTI32X4 $3, 16(DX), Z4, Z4
+	VINSERTI32X4 $3, 16(DX), Z5, Z5
+	VINSERTI32X4 $3, 16(DX), Z6, Z6
+v1ffirst_done3:
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+	LEAQ (R12)(BX*4), R12
+
+v1fgroup:
+	TESTQ R12, R12
+	JS v1fb_slow
+	CMPQ R12, lim+104(FP)
+	JGT v1fb_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z7, X7)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z8, X8)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z9, X9)
+	JMP v1fb_built
+v1fb_slow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v1fb_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
+	JMP v1fb_done0
+v1fb_pad0:
+	VINSERTI32X4 $0, 16(DX), Z7, Z7
+	VINSERTI32X4 $0, 16(DX), Z8, Z8
+	VINSERTI32X4 $0, 16(DX), Z9, Z9
+v1fb_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v1fb_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	JMP v1fb_done1
+v1fb_pad1:
+	VINSERTI32X4 $1, 16(DX), Z7, Z7
+	VINSERTI32X4 $1, 16(DX), Z8, Z8
+	VINSERTI32X4 $1, 16(DX), Z9, Z9
+v1fb_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v1fb_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	JMP v1fb_done2
+v1fb_pad2:
+	VINSERTI32X4 $2, 16(DX), Z7, Z7
+	VINSERTI32X4 $2, 16(DX), Z8, Z8
+	VINSERTI32X4 $2, 16(DX), Z9, Z9
+v1fb_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v1fb_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	JMP v1fb_done3
+v1fb_pad3:
+	VINSERTI32X4 $3, 16(DX), Z7, Z7
+	VINSERTI32X4 $3, 16(DX), Z8, Z8
+	VINSERTI32X4 $3, 16(DX), Z9, Z9
+v1fb_done3:
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+v1fb_built:
+	LEAQ (R12)(BX*4), R12
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, Z27)
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fstore
+	CLAMP
+
+v1fstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v1fstore4
+	MOVQ tail+112(FP), DI
+	CMPQ DI, $1
+	JLE v1fstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v1fstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v1fstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v1fstepped
+
+v1fstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v1fstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v1fgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R15
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v1fblock
+	VZEROUPPER
+	RET
+
+// func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+//
+// dwInt8VNNIS2 with RQF: for layers whose accumulators are proven to lie
+// in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
+// block.
+TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-120
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ out+64(FP), R15
+	MOVQ R10, BX
+	SHLQ $4, BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v2fblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ R15, SI
+	MOVQ off0+88(FP), R12
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2ffirst_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
+	JMP v2ffirst_done0
+v2ffirst_pad0:
+	VINSERTI32X4 $0, 16(DX), Z4, Z4
+	VINSERTI32X4 $0, 16(DX), Z5, Z5
+	VINSERTI32X4 $0, 16(DX), Z6, Z6
+v2ffirst_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2ffirst_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	JMP v2ffirst_done1
+v2ffirst_pad1:
+	VINSERTI32X4 $1, 16(DX), Z4, Z4
+	VINSERTI32X4 $1, 16(DX), Z5, Z5
+	VINSERTI32X4 $1, 16(DX), Z6, Z6
+v2ffirst_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2ffirst_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	JMP v2ffirst_done2
+v2ffirst_pad2:
+	VINSERTI32X4 $2, 16(DX), Z4, Z4
+	VINSERTI32X4 $2, 16(DX), Z5, Z5
+	VINSERTI32X4 $2, 16(DX), Z6, Z6
+v2ffirst_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2ffirst_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	JMP v2ffirst_done3
+v2ffirst_pad3:
+	VINSERTI32X4 $3, 16(DX), Z4, Z4
+	VINSERTI32X4 $3, 16(DX), Z5, Z5
+	VINSERTI32X4 $3, 16(DX), Z6, Z6
+v2ffirst_done3:
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+	LEAQ (R12)(BX*4), R12
+
+v2fgroup:
+	TESTQ R12, R12
+	JS v2fb_slow
+	CMPQ R12, lim+104(FP)
+	JGT v2fb_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z7, X7)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z8, X8)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z9, X9)
+	JMP v2fb_built
+v2fb_slow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2fb_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
+	JMP v2fb_done0
+v2fb_pad0:
+	VINSERTI32X4 $0, 16(DX), Z7, Z7
+	VINSERTI32X4 $0, 16(DX), Z8, Z8
+	VINSERTI32X4 $0, 16(DX), Z9, Z9
+v2fb_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fb_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	JMP v2fb_done1
+v2fb_pad1:
+	VINSERTI32X4 $1, 16(DX), Z7, Z7
+	VINSERTI32X4 $1, 16(DX), Z8, Z8
+	VINSERTI32X4 $1, 16(DX), Z9, Z9
+v2fb_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fb_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	JMP v2fb_done2
+v2fb_pad2:
+	VINSERTI32X4 $2, 16(DX), Z7, Z7
+	VINSERTI32X4 $2, 16(DX), Z8, Z8
+	VINSERTI32X4 $2, 16(DX), Z9, Z9
+v2fb_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fb_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	JMP v2fb_done3
+v2fb_pad3:
+	VINSERTI32X4 $3, 16(DX), Z7, Z7
+	VINSERTI32X4 $3, 16(DX), Z8, Z8
+	VINSERTI32X4 $3, 16(DX), Z9, Z9
+v2fb_done3:
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+v2fb_built:
+	LEAQ (R12)(BX*4), R12
+	TESTQ R12, R12
+	JS v2fc_slow
+	CMPQ R12, lim+104(FP)
+	JGT v2fc_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z19, X19)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z20, X20)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z21, X21)
+	JMP v2fc_built
+v2fc_slow:
+	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
+	MOVQ R12, DI
+	CMPQ DI, last+96(FP)
+	JHI v2fc_pad0
+	VINSERTI32X4 $0, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $0, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $0, (R9)(DI*1), Z21, Z21
+	JMP v2fc_done0
+v2fc_pad0:
+	VINSERTI32X4 $0, 16(DX), Z19, Z19
+	VINSERTI32X4 $0, 16(DX), Z20, Z20
+	VINSERTI32X4 $0, 16(DX), Z21, Z21
+v2fc_done0:
+	LEAQ (R12)(BX*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fc_pad1
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	JMP v2fc_done1
+v2fc_pad1:
+	VINSERTI32X4 $1, 16(DX), Z19, Z19
+	VINSERTI32X4 $1, 16(DX), Z20, Z20
+	VINSERTI32X4 $1, 16(DX), Z21, Z21
+v2fc_done1:
+	LEAQ (R12)(BX*2), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fc_pad2
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	JMP v2fc_done2
+v2fc_pad2:
+	VINSERTI32X4 $2, 16(DX), Z19, Z19
+	VINSERTI32X4 $2, 16(DX), Z20, Z20
+	VINSERTI32X4 $2, 16(DX), Z21, Z21
+v2fc_done2:
+	LEAQ (R12)(R11*1), DI
+	CMPQ DI, last+96(FP)
+	JHI v2fc_pad3
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	JMP v2fc_done3
+v2fc_pad3:
+	VINSERTI32X4 $3, 16(DX), Z19, Z19
+	VINSERTI32X4 $3, 16(DX), Z20, Z20
+	VINSERTI32X4 $3, 16(DX), Z21, Z21
+v2fc_done3:
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+v2fc_built:
+	LEAQ (R12)(BX*4), R12
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fstore
+	CLAMP
+
+v2fstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v2fstore4
+	MOVQ tail+112(FP), DI
+	CMPQ DI, $1
+	JLE v2fstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v2fstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v2fstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v2fstepped
+
+v2fstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v2fstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v2fgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R15
+	ADDQ $576, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v2fblock
 	VZEROUPPER
 	RET

@@ -17,7 +17,7 @@ import (
 func randDWVCase(r *rand.Rand) (g Geom, q *Requant, in, f []int8, bias []int32) {
 	g = Geom{Batch: 1 + r.IntN(2), InH: 1 + r.IntN(5), InW: 1 + r.IntN(42), InC: 16 * (1 + r.IntN(5)),
 		KH: 3, KW: 3, StrideH: 1 + r.IntN(2), StrideW: 1 + r.IntN(2), DilH: 1 + r.IntN(2), DilW: 1, FilterInC: 1}
-	if r.IntN(4) > 0 {
+	if r.IntN(3) > 0 {
 		g.StrideW = 1
 	}
 	g.OutC = g.InC
@@ -65,8 +65,9 @@ func randDWVCase(r *rand.Rand) (g Geom, q *Requant, in, f []int8, bias []int32) 
 	}
 	if r.IntN(4) > 0 {
 		bias = make([]int32, g.OutC)
+		wild := r.IntN(2) == 0 // else small: the fast kernels' accumulator bound holds
 		for c := range bias {
-			switch r.IntN(4) {
+			switch r.IntN(4) + 2*b2i(!wild) {
 			case 0:
 				bias[c] = pick(math.MinInt32, math.MaxInt32, math.MinInt32+1000, math.MaxInt32-1000, 1<<30, -1<<30)
 			case 1:
@@ -79,9 +80,17 @@ func randDWVCase(r *rand.Rand) (g Geom, q *Requant, in, f []int8, bias []int32) 
 	return g, q, in, f, bias
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // checkDWV runs one randDWVCase through DepthwiseInt8Fast and DepthwiseRef
-// and reports the stride of the VNNI kernel that ran, 0 for none.
-func checkDWV(t *testing.T, r *rand.Rand) (vnniStride int) {
+// and reports which VNNI kernel ran: 0 none, 1 and 2 the general ones for
+// strides 1 and 2, 3 and 4 the fast ones.
+func checkDWV(t *testing.T, r *rand.Rand) (kernel int) {
 	t.Helper()
 	g, q, in, f, bias := randDWVCase(r)
 	if g.OutH <= 0 || g.OutW <= 0 {
@@ -100,22 +109,25 @@ func checkDWV(t *testing.T, r *rand.Rand) (vnniStride int) {
 		t.Fatalf("%+v in offset %d out offset %d clamp [%d, %d] channel %d mult %d shift %d: fast[%d] = %d, reference %d",
 			g, q.InputOffset, q.OutputOffset, q.Min, q.Max, c, q.Mult[c], q.Shift[c], k, got[k], want[k])
 	}
-	if d.vnni == nil {
+	switch {
+	case d.vnni == nil:
 		return 0
+	case d.vnni.fast:
+		return 2 + d.vnni.stride
 	}
 	return d.vnni.stride
 }
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	var ran [3]int
-	for range 1500 {
+	var ran [5]int
+	for range 2000 {
 		ran[checkDWV(t, r)]++
 	}
-	if hasDWVNNI && (ran[1] < 500 || ran[2] < 150) {
-		t.Fatalf("the VNNI kernels ran on only %d (stride 1) and %d (stride 2) layers", ran[1], ran[2])
+	if hasDWVNNI && min(ran[1], ran[2], ran[3], ran[4]) < 80 {
+		t.Fatalf("VNNI kernels ran on %v layers (none, general stride 1, 2, fast stride 1, 2): some too few", ran)
 	}
-	t.Logf("VNNI kernels on %d (stride 1) and %d (stride 2) layers", ran[1], ran[2])
+	t.Logf("VNNI kernels ran on %v layers (none, general stride 1, 2, fast stride 1, 2)", ran)
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
@@ -148,4 +160,92 @@ func BenchmarkDepthwiseInt8FastS2(b *testing.B) {
 		d.Rows(in, out, 0, g.OutH)
 	}
 	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+}
+
+// BenchmarkDepthwiseInt8FastShapes runs the MobileNet 3x3 depthwise shapes
+// (output size, channels, stride) through the vector kernel.
+func BenchmarkDepthwiseInt8FastShapes(b *testing.B) {
+	for _, s := range []struct {
+		name           string
+		out, c, stride int
+	}{
+		{"112x32", 112, 32, 1}, {"56x144", 56, 144, 1}, {"28x192", 28, 192, 1}, {"14x512", 14, 512, 1},
+		{"7x1024", 7, 1024, 1}, {"s2-56x96", 56, 96, 2}, {"s2-7x576", 7, 576, 2},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(3, 3))
+			g := Geom{Batch: 1, InH: s.out * s.stride, InW: s.out * s.stride, InC: s.c, OutC: s.c, KH: 3, KW: 3,
+				StrideH: s.stride, StrideW: s.stride, DilH: 1, DilW: 1, FilterInC: 1, OutH: s.out, OutW: s.out}
+			g.PadH, _ = Pad(s.stride, 1, g.InH, 3, g.OutH)
+			g.PadW, _ = Pad(s.stride, 1, g.InW, 3, g.OutW)
+			q := randRequant(r, g.OutC)
+			q.Min, q.Max = -128, 127
+			in, f := randInt8s(r, g.InH*g.InW*g.InC), randInt8s(r, 9*g.OutC)
+			d := NewDepthwiseInt8Fast(g, q, f, nil)
+			if d == nil {
+				b.Skip("no vector depthwise kernel")
+			}
+			out := make([]int8, g.OutH*g.OutW*g.OutC)
+			macs := float64(g.OutH * g.OutW * g.OutC * 9)
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Rows(in, out, 0, g.OutH)
+			}
+			b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+		})
+	}
+}
+
+// TestDepthwiseInt8VNNIFastBound drives the fast kernels' accumulators to
+// exactly ±dwVMaxAcc (the bound of the proof; at the top h + 2^(r−1)
+// reaches 2^31 − 1 for r = 31) and one past it (the general kernels then run), with the
+// largest multiplier and shifts 1, 2, 30 and 31, against DepthwiseRef.
+func TestDepthwiseInt8VNNIFastBound(t *testing.T) {
+	const c = 16
+	g := Geom{Batch: 1, InH: 3, InW: 6, InC: c, OutC: c, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1,
+		FilterInC: 1, OutH: 1, OutW: 4}
+	for _, tc := range []struct {
+		name string
+		w    int8  // every tap
+		past int32 // added to the bias beyond the bound
+		fast bool
+	}{
+		{"max", 127, 0, true}, {"min", -128, 0, true}, {"past max", 127, 1, false}, {"past min", -128, -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &Requant{InputOffset: 128, Mult: make([]int32, c), Shift: make([]int, c), Min: -128, Max: 127}
+			bias := make([]int32, c)
+			f := make([]int8, 9*c)
+			for i := range f {
+				f[i] = tc.w
+			}
+			for ch := range c {
+				q.Mult[ch], q.Shift[ch] = math.MaxInt32, -[]int{1, 2, 30, 31}[ch%4]
+				// Input 127 (+128: 255) meets every tap: the accumulator is bias + 9·255·w.
+				if tc.w > 0 {
+					bias[ch] = dwVMaxAcc - 9*255*127 + tc.past
+				} else {
+					bias[ch] = -dwVMaxAcc + 9*255*128 + tc.past
+				}
+			}
+			in := make([]int8, g.InH*g.InW*c)
+			for i := range in {
+				in[i] = 127
+			}
+			d := NewDepthwiseInt8Fast(g, q, f, bias)
+			if d == nil || d.vnni == nil {
+				t.Skip("no VNNI depthwise kernel on this machine")
+			}
+			if d.vnni.fast != tc.fast {
+				t.Fatalf("fast = %v, want %v", d.vnni.fast, tc.fast)
+			}
+			want := make([]int8, g.OutH*g.OutW*c)
+			DepthwiseRef(&g, q, in, f, bias, want, 0, g.OutH)
+			got := make([]int8, len(want))
+			d.Rows(in, got, 0, g.OutH)
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("fast[%d] = %d, reference %d", k, got[k], want[k])
+			}
+		})
+	}
 }
