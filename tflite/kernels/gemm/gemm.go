@@ -149,7 +149,7 @@ const blockBytesFast = 512
 // returns nil where some channel could leave the int32 range it relies
 // on. Per panel: bias (int32, the accumulators' initial value), left+1,
 // the even and odd multipliers (int32 in the low half of each int64
-// lane), the even and odd addends 2A (int64), the threshold c and right
+// lane), the even and odd addends 2A (int64), the sign shift c and right
 // (int32). With x = acc + bias (exact: no int32 wrap), X = x·2^left,
 // P = X·m and R = right, the epilogue computes per channel
 //
@@ -159,14 +159,17 @@ const blockBytesFast = 512
 // as the high half of a 64-bit product (VPMULDQ, VPADDQ, one VPERMT2D
 // gathering the high halves), so h = hi + [R > 0]·2^(R−1) + z·2^R where
 // hi = ⌊(P + 2^30) / 2^31⌋ is the first (SaturatingRoundingDoublingHighMul)
-// rounding; then
+// rounding; then, with s = (2X as uint32) >> c, that is [x < 0] for
+// c = 31 (R > 0) and 0 for c = 32 (R = 0),
 //
-//	out = (h − [R > 0 ∧ hi < 0]) >> R,   hi < 0 ⟺ h < c = 2^(R−1) + z·2^R
+//	out = (h − s) >> R = ⌊(hi + 2^(R−1) − s) / 2^R⌋ + z,
 //
-// (c = MinInt32 for R = 0: never), which is the second rounding (ties away
-// from zero) plus z: ⌊(hi + 2^(R−1) − [hi < 0]) / 2^R⌋ + z, the same
-// identity as paramBlocks64's. A final saturating int32→int8 narrowing
-// (VPMOVSDB) equals the clamp to [−128, 127] of int32 v + z.
+// the second rounding (ties away from zero) plus z: TensorFlow Lite's is
+// ⌊(hi + 2^(R−1) − [hi < 0]) / 2^R⌋ (the identity of paramBlocks64), and
+// for R > 0, [x < 0] differs from [hi < 0] only where x < 0 and hi = 0
+// (P ∈ [−2^30, 0]), where both give ⌊(2^(R−1) − s) / 2^R⌋ = 0. A final
+// saturating int32→int8 narrowing (VPMOVSDB) equals the clamp to
+// [−128, 127] of int32 v + z.
 //
 // Exactness needs every intermediate in int32: with |x| ≤ 128·Σ|w| +
 // |bias| (Σ over the channel's weights: the activations are int8),
@@ -207,14 +210,14 @@ func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int3
 		half, par := lane/2, lane%2
 		blk[32+16*par+2*half] = mult[c]
 		a := uint64(1)<<31 + uint64(int64(z))<<(32+right)
-		thr := int32(math.MinInt32)
+		cnt := int32(32)
 		if right > 0 {
 			a += uint64(1) << (31 + right)
-			thr = int32(1)<<(right-1) + z<<right
+			cnt = 31
 		}
 		blk[64+16*par+2*half] = int32(uint32(a))
 		blk[64+16*par+2*half+1] = int32(uint32(a >> 32))
-		blk[96+lane] = thr
+		blk[96+lane] = cnt
 		blk[112+lane] = int32(right)
 	}
 	return blocks

@@ -134,7 +134,6 @@ func main() {
 				p("\tKMOVW R9, K3")
 				p("\tMOVQ c+72(FP), R9")
 				if v.fast {
-					p("\tVPTERNLOGD $0xFF, Z26, Z26, Z26")
 					p("\tVMOVDQU32 ·permIdx(SB), Z27")
 					if v.clamp {
 						p("\tVPBROADCASTD 4(R9), Z28")
@@ -403,12 +402,12 @@ func main() {
 // the tile or already stored), else they are memory operands. Per
 // accumulator: h = ⌊(2x·m + 2A) / 2^32⌋ per lane, then (h − [h < c]) >> right.
 func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp bool) {
-	const te, to = 24, 25 // Z26 = −1, Z27 = permIdx, Z28/Z29 = lo/hi
+	const te, to = 24, 25 // Z27 = permIdx, Z28/Z29 = lo/hi
 	var free []int
 	for z := r * np; z < 24; z++ {
 		free = append(free, z)
 	}
-	free = append(free, 30, 31)
+	free = append(free, 26, 30, 31)
 	if !clamp {
 		free = append(free, 28, 29)
 	}
@@ -431,8 +430,8 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 			p("\tVPADDQ %s, Z%d, Z%d", pAddr(256), te, te)
 			p("\tVPADDQ %s, Z%d, Z%d", pAddr(320), to, to)
 			p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
-			p("\tVPCMPD $1, %s, Z%d, K2", pAddr(384), te)
-			p("\tVPADDD Z26, Z%d, K2, Z%d", te, te)
+			p("\tVPSRLVD %s, Z%d, Z%d", pAddr(384), z, to)
+			p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
 			p("\tVPSRAVD %s, Z%d, Z%d", pAddr(448), te, z)
 			if clamp {
 				p("\tVPMAXSD Z28, Z%d, Z%d", z, z)

@@ -83,3 +83,39 @@ func TestInt8VNNITiles(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8VNNITies drives both roundings through their ties: multipliers
+// that are powers of two (so x·m/2^(31+right) is often exactly halfway),
+// every right shift from 0 to 12, negative and positive accumulators.
+func TestInt8VNNITies(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX-512 VNNI")
+	}
+	const rows, k, o = 256, 2, 26
+	p := &problem{rows: rows, k: k, o: o, lda: k, ldo: o, inOff: 0}
+	p.a = make([]int8, rows*k)
+	for r := range rows {
+		p.a[r*k], p.a[r*k+1] = int8(r-128), int8(r%7-3)
+	}
+	p.wRaw = make([]int8, o*k)
+	p.bias = make([]int32, o)
+	mult, shift := make([]int32, o), make([]int, o)
+	for c := range o {
+		p.wRaw[c*k], p.wRaw[c*k+1] = int8(1+c%3), int8(c%5-2)
+		p.bias[c] = int32(c*37%101 - 50)
+		mult[c] = 1 << 30 // 0.5
+		if c%2 == 1 {
+			mult[c] = 3 << 29 // 0.75
+		}
+		shift[c] = -(c / 2)
+	}
+	p.w = PackInt8(p.wRaw, o, k)
+	var err error
+	if p.q, err = NewRequant(p.w, p.bias, 0, mult, shift, -7, math.MinInt8, math.MaxInt8); err != nil {
+		t.Fatal(err)
+	}
+	if p.q.fast == nil {
+		t.Fatal("no fast epilogue")
+	}
+	check(t, p)
+}
