@@ -44,8 +44,9 @@ const (
 	dwVMaxAcc = 1<<30 - 1
 	// dwVConsts is the size of the kernels' constants: 0x80 (4 bytes),
 	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64),
-	// hi (64 bytes at 128) and −1 (4 bytes at 192).
-	dwVConsts = 196
+	// hi (64 bytes at 128), −1 (4 bytes at 192) and the input zero point
+	// again (64 bytes at 256).
+	dwVConsts = 320
 )
 
 // dwVKinds lists, for the weight vectors of one kernel row at a stride
@@ -66,6 +67,10 @@ type dwVNNI struct {
 	q      []int32 // [OutC/16] blocks of dwVQWords (fast: dwVQWordsF)
 	k      [dwVConsts]int8
 	clamp  int // 0 when [lo, hi] is the whole int8 range (the saturating narrowing clamps)
+	// tab holds, for each Y build of a row in order (input pixels 4j − PadW
+	// and the next three), the four lanes' byte offsets (0 for a pixel
+	// outside the row) and the byte mask of the lanes outside it.
+	tab []int64
 }
 
 // newDWVNNI packs the VNNI kernels' operands, or returns nil when they do
@@ -106,6 +111,23 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 		}
 		v.fast = lo >= -dwVMaxAcc && hi <= dwVMaxAcc
 	}
+	n4 := (g.OutW + 3) / 4
+	builds := n4 + 1
+	if g.StrideW == 2 {
+		builds = 2*n4 + 1
+	}
+	v.tab = make([]int64, 5*builds)
+	for j := range builds {
+		var mask uint64
+		for s := range 4 {
+			if i := 4*j - g.PadW + s; i >= 0 && i < g.InW {
+				v.tab[5*j+s] = int64(i * c)
+			} else {
+				mask |= 0xffff << (16 * s)
+			}
+		}
+		v.tab[5*j+4] = int64(mask)
+	}
 	words := dwVQWords
 	if v.fast {
 		words = dwVQWordsF
@@ -121,8 +143,10 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 			v.k[i] = int8(q.Min)
 		case i >= 128 && i < 192:
 			v.k[i] = int8(q.Max)
-		case i >= 192:
+		case i >= 192 && i < 196:
 			v.k[i] = -1
+		case i >= 256:
+			v.k[i] = int8(-q.InputOffset)
 		}
 	}
 	if q.Min != -128 || q.Max != 127 {
@@ -198,6 +222,6 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 		}
 		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
 		kern(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
-			int(d.oz), v.clamp, -g.PadW*c, (g.InW-1)*c, (g.InW-4)*c, tail)
+			int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
 	}
 }

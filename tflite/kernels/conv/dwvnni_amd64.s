@@ -112,28 +112,32 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 	VPMAXSB 64(DX), Z7, Z7 \
 	VPMINSB 128(DX), Z7, Z7
 
-// func dwInt8VNNIS1(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+// func dwInt8VNNIS1(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // One output row of the 3×3, stride 1, dilation 1 int8 depthwise layer
 // (see dwvnni.go): 4·n4 − 4 + tail output pixels (tail in 1..4), blocks
-// outside, groups of four pixels inside. r0, r1, r2 point at the input
-// rows of kernel rows 0, 1, 2 (or the pad row), pixels C = 16·cblocks bytes
-// apart, the last at byte offset last; output pixel 0's tap kx = 0 reads
-// byte offset off0 (−PadW·C). Pixels outside [0, last] read the input zero
-// point instead; a Y whose four pixels start at an offset in [0, lim]
-// (lim = last − 3C) loads them straight. w holds the packed weights
-// (dwVWBytes(1) per block), q the parameters (dwVQWords per block), k the
-// constants (dwVConsts), out output pixel 0 (pixels C bytes apart).
-// clamp = 0 skips the clamp (the range is all of int8).
+// outside (cblocks of them), groups of four pixels inside. r0, r1, r2
+// point at the input rows of kernel rows 0, 1, 2 (or the pad row) at the
+// first block, pixels C = c bytes apart; output pixel 0's tap kx = 0
+// reads byte offset off0 (−PadW·C). A Y whose four pixels start at a byte
+// offset in [0, lim] (lim: the last pixel's offset − 3C) loads them
+// straight; any other takes its lane offsets and the mask of its lanes
+// outside the row (which read the input zero point) from its tab entry
+// (dwVNNI.tab: five words per Y build, in build order). w holds the packed
+// weights (three rows of six vectors per block), q the parameters
+// (dwVQWords per block), k the constants (dwVConsts), out output pixel 0
+// at the first block (pixels C bytes apart). clamp = 0 skips the clamp
+// (the range is all of int8).
 //
 // Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
 // 0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
 // temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
-// 2^30 per 64-bit lane, Z30 the output zero point per int16, Z31 dwvT, K1
-// the odd lanes. AX, CX, R9 the rows at this block, BX = C, R11 = 3C, R12
-// the byte offset of the next Y to build, SI the output, R8 groups left,
-// R10 blocks left, DI a temporary.
-TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
+// 2^30 per 64-bit lane (RQF: 2^31), Z30 the output zero point per int16,
+// Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9 the rows at this
+// block, BX = C, R11 = 3C, R12 the byte offset of the next Y to build, R15
+// its tab entry, SI the output, R8 groups left, R10 blocks left, DI a
+// temporary.
+TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -141,9 +145,7 @@ TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-120
 	MOVQ w+40(FP), R13
 	MOVQ q+48(FP), R14
 	MOVQ k+56(FP), DX
-	MOVQ out+64(FP), R15
-	MOVQ R10, BX
-	SHLQ $4, BX
+	MOVQ c+120(FP), BX
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
@@ -176,69 +178,56 @@ v1block:
 	VMOVDQU64 1024(R13), Z26
 	VMOVDQU64 1088(R13), Z27
 	MOVQ n4+24(FP), R8
-	MOVQ R15, SI
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
 	MOVQ off0+88(FP), R12
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v1first_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
-	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
-	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
-	JMP v1first_done0
-v1first_pad0:
-	VINSERTI32X4 $0, 16(DX), Z4, Z4
-	VINSERTI32X4 $0, 16(DX), Z5, Z5
-	VINSERTI32X4 $0, 16(DX), Z6, Z6
-v1first_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1first_pad1
+	TESTQ R12, R12
+	JS v1first_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1first_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP v1first_built
+v1first_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
-	JMP v1first_done1
-v1first_pad1:
-	VINSERTI32X4 $1, 16(DX), Z4, Z4
-	VINSERTI32X4 $1, 16(DX), Z5, Z5
-	VINSERTI32X4 $1, 16(DX), Z6, Z6
-v1first_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v1first_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
-	JMP v1first_done2
-v1first_pad2:
-	VINSERTI32X4 $2, 16(DX), Z4, Z4
-	VINSERTI32X4 $2, 16(DX), Z5, Z5
-	VINSERTI32X4 $2, 16(DX), Z6, Z6
-v1first_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1first_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
-	JMP v1first_done3
-v1first_pad3:
-	VINSERTI32X4 $3, 16(DX), Z4, Z4
-	VINSERTI32X4 $3, 16(DX), Z5, Z5
-	VINSERTI32X4 $3, 16(DX), Z6, Z6
-v1first_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
 	VPERMB Z4, Z28, Z4
 	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
 	VPERMB Z5, Z28, Z5
 	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
 	VPERMB Z6, Z28, Z6
 	VPXORD.BCST (DX), Z6, Z6
+v1first_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 
 v1group:
 	TESTQ R12, R12
 	JS v1b_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v1b_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
@@ -248,63 +237,36 @@ v1group:
 	YFULL(DI, Z9, X9)
 	JMP v1b_built
 v1b_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v1b_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
-	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
-	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
-	JMP v1b_done0
-v1b_pad0:
-	VINSERTI32X4 $0, 16(DX), Z7, Z7
-	VINSERTI32X4 $0, 16(DX), Z8, Z8
-	VINSERTI32X4 $0, 16(DX), Z9, Z9
-v1b_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1b_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
-	JMP v1b_done1
-v1b_pad1:
-	VINSERTI32X4 $1, 16(DX), Z7, Z7
-	VINSERTI32X4 $1, 16(DX), Z8, Z8
-	VINSERTI32X4 $1, 16(DX), Z9, Z9
-v1b_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v1b_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
-	JMP v1b_done2
-v1b_pad2:
-	VINSERTI32X4 $2, 16(DX), Z7, Z7
-	VINSERTI32X4 $2, 16(DX), Z8, Z8
-	VINSERTI32X4 $2, 16(DX), Z9, Z9
-v1b_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1b_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
-	JMP v1b_done3
-v1b_pad3:
-	VINSERTI32X4 $3, 16(DX), Z7, Z7
-	VINSERTI32X4 $3, 16(DX), Z8, Z8
-	VINSERTI32X4 $3, 16(DX), Z9, Z9
-v1b_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
 	VPERMB Z7, Z28, Z7
 	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
 	VPERMB Z8, Z28, Z8
 	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
 v1b_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -328,7 +290,7 @@ v1store:
 	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v1store4
-	MOVQ tail+112(FP), DI
+	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v1stepped
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
@@ -353,7 +315,7 @@ v1stepped:
 	ADDQ $16, AX
 	ADDQ $16, CX
 	ADDQ $16, R9
-	ADDQ $16, R15
+	ADDQ $16, out+64(FP)
 	ADDQ $1152, R13
 	ADDQ $256, R14
 	DECQ R10
@@ -361,16 +323,16 @@ v1stepped:
 	VZEROUPPER
 	RET
 
-// func dwInt8VNNIS2(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+// func dwInt8VNNIS2(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS1 for horizontal stride 2 (see dwvnni.go): output pixels
 // 4q..4q+3 read input pixels 8q..8q+8 (from off0), in Y_A (8q..8q+3), Y_B
 // (8q+4..8q+7) and Y_C (8q+8..8q+11, the next group's Y_A); w holds
-// dwVWBytes(2) per block.
+// three rows of three vectors per block.
 //
 // Registers: as dwInt8VNNIS1 but Z4..Z6 Y_A, Z7..Z9 Y_B, Z19..Z21 Y_C of
 // rows 0..2 and Z10..Z18 the block's 9 weight vectors.
-TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-120
+TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -378,9 +340,7 @@ TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-120
 	MOVQ w+40(FP), R13
 	MOVQ q+48(FP), R14
 	MOVQ k+56(FP), DX
-	MOVQ out+64(FP), R15
-	MOVQ R10, BX
-	SHLQ $4, BX
+	MOVQ c+120(FP), BX
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
@@ -404,69 +364,56 @@ v2block:
 	VMOVDQU64 448(R13), Z17
 	VMOVDQU64 512(R13), Z18
 	MOVQ n4+24(FP), R8
-	MOVQ R15, SI
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
 	MOVQ off0+88(FP), R12
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2first_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
-	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
-	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
-	JMP v2first_done0
-v2first_pad0:
-	VINSERTI32X4 $0, 16(DX), Z4, Z4
-	VINSERTI32X4 $0, 16(DX), Z5, Z5
-	VINSERTI32X4 $0, 16(DX), Z6, Z6
-v2first_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2first_pad1
+	TESTQ R12, R12
+	JS v2first_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2first_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP v2first_built
+v2first_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
-	JMP v2first_done1
-v2first_pad1:
-	VINSERTI32X4 $1, 16(DX), Z4, Z4
-	VINSERTI32X4 $1, 16(DX), Z5, Z5
-	VINSERTI32X4 $1, 16(DX), Z6, Z6
-v2first_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2first_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
-	JMP v2first_done2
-v2first_pad2:
-	VINSERTI32X4 $2, 16(DX), Z4, Z4
-	VINSERTI32X4 $2, 16(DX), Z5, Z5
-	VINSERTI32X4 $2, 16(DX), Z6, Z6
-v2first_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2first_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
-	JMP v2first_done3
-v2first_pad3:
-	VINSERTI32X4 $3, 16(DX), Z4, Z4
-	VINSERTI32X4 $3, 16(DX), Z5, Z5
-	VINSERTI32X4 $3, 16(DX), Z6, Z6
-v2first_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
 	VPERMB Z4, Z28, Z4
 	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
 	VPERMB Z5, Z28, Z5
 	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
 	VPERMB Z6, Z28, Z6
 	VPXORD.BCST (DX), Z6, Z6
+v2first_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 
 v2group:
 	TESTQ R12, R12
 	JS v2b_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v2b_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
@@ -476,66 +423,39 @@ v2group:
 	YFULL(DI, Z9, X9)
 	JMP v2b_built
 v2b_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2b_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
-	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
-	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
-	JMP v2b_done0
-v2b_pad0:
-	VINSERTI32X4 $0, 16(DX), Z7, Z7
-	VINSERTI32X4 $0, 16(DX), Z8, Z8
-	VINSERTI32X4 $0, 16(DX), Z9, Z9
-v2b_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2b_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
-	JMP v2b_done1
-v2b_pad1:
-	VINSERTI32X4 $1, 16(DX), Z7, Z7
-	VINSERTI32X4 $1, 16(DX), Z8, Z8
-	VINSERTI32X4 $1, 16(DX), Z9, Z9
-v2b_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2b_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
-	JMP v2b_done2
-v2b_pad2:
-	VINSERTI32X4 $2, 16(DX), Z7, Z7
-	VINSERTI32X4 $2, 16(DX), Z8, Z8
-	VINSERTI32X4 $2, 16(DX), Z9, Z9
-v2b_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2b_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
-	JMP v2b_done3
-v2b_pad3:
-	VINSERTI32X4 $3, 16(DX), Z7, Z7
-	VINSERTI32X4 $3, 16(DX), Z8, Z8
-	VINSERTI32X4 $3, 16(DX), Z9, Z9
-v2b_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
 	VPERMB Z7, Z28, Z7
 	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
 	VPERMB Z8, Z28, Z8
 	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
 v2b_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	TESTQ R12, R12
 	JS v2c_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v2c_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z19, X19)
@@ -545,63 +465,36 @@ v2b_built:
 	YFULL(DI, Z21, X21)
 	JMP v2c_built
 v2c_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2c_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z19, Z19
-	VINSERTI32X4 $0, (CX)(DI*1), Z20, Z20
-	VINSERTI32X4 $0, (R9)(DI*1), Z21, Z21
-	JMP v2c_done0
-v2c_pad0:
-	VINSERTI32X4 $0, 16(DX), Z19, Z19
-	VINSERTI32X4 $0, 16(DX), Z20, Z20
-	VINSERTI32X4 $0, 16(DX), Z21, Z21
-v2c_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2c_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
-	JMP v2c_done1
-v2c_pad1:
-	VINSERTI32X4 $1, 16(DX), Z19, Z19
-	VINSERTI32X4 $1, 16(DX), Z20, Z20
-	VINSERTI32X4 $1, 16(DX), Z21, Z21
-v2c_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2c_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
-	JMP v2c_done2
-v2c_pad2:
-	VINSERTI32X4 $2, 16(DX), Z19, Z19
-	VINSERTI32X4 $2, 16(DX), Z20, Z20
-	VINSERTI32X4 $2, 16(DX), Z21, Z21
-v2c_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2c_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
-	JMP v2c_done3
-v2c_pad3:
-	VINSERTI32X4 $3, 16(DX), Z19, Z19
-	VINSERTI32X4 $3, 16(DX), Z20, Z20
-	VINSERTI32X4 $3, 16(DX), Z21, Z21
-v2c_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
 	VPERMB Z19, Z28, Z19
 	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
 	VPERMB Z20, Z28, Z20
 	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
 	VPERMB Z21, Z28, Z21
 	VPXORD.BCST (DX), Z21, Z21
 v2c_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -640,7 +533,7 @@ v2store:
 	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v2store4
-	MOVQ tail+112(FP), DI
+	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v2stepped
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
@@ -665,7 +558,7 @@ v2stepped:
 	ADDQ $16, AX
 	ADDQ $16, CX
 	ADDQ $16, R9
-	ADDQ $16, R15
+	ADDQ $16, out+64(FP)
 	ADDQ $576, R13
 	ADDQ $256, R14
 	DECQ R10
@@ -673,12 +566,12 @@ v2stepped:
 	VZEROUPPER
 	RET
 
-// func dwInt8VNNIS1F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+// func dwInt8VNNIS1F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS1 with RQF: for layers whose accumulators are proven to lie
 // in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
 // block.
-TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-120
+TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -686,9 +579,7 @@ TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-120
 	MOVQ w+40(FP), R13
 	MOVQ q+48(FP), R14
 	MOVQ k+56(FP), DX
-	MOVQ out+64(FP), R15
-	MOVQ R10, BX
-	SHLQ $4, BX
+	MOVQ c+120(FP), BX
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
@@ -721,69 +612,56 @@ v1fblock:
 	VMOVDQU64 1024(R13), Z26
 	VMOVDQU64 1088(R13), Z27
 	MOVQ n4+24(FP), R8
-	MOVQ R15, SI
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
 	MOVQ off0+88(FP), R12
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v1ffirst_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
-	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
-	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
-	JMP v1ffirst_done0
-v1ffirst_pad0:
-	VINSERTI32X4 $0, 16(DX), Z4, Z4
-	VINSERTI32X4 $0, 16(DX), Z5, Z5
-	VINSERTI32X4 $0, 16(DX), Z6, Z6
-v1ffirst_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1ffirst_pad1
+	TESTQ R12, R12
+	JS v1ffirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1ffirst_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP v1ffirst_built
+v1ffirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
-	JMP v1ffirst_done1
-v1ffirst_pad1:
-	VINSERTI32X4 $1, 16(DX), Z4, Z4
-	VINSERTI32X4 $1, 16(DX), Z5, Z5
-	VINSERTI32X4 $1, 16(DX), Z6, Z6
-v1ffirst_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v1ffirst_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
-	JMP v1ffirst_done2
-v1ffirst_pad2:
-	VINSERTI32X4 $2, 16(DX), Z4, Z4
-	VINSERTI32X4 $2, 16(DX), Z5, Z5
-	VINSERTI32X4 $2, 16(DX), Z6, Z6
-v1ffirst_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1ffirst_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
-	JMP v1ffirst_done3
-v1ffirst_pad3:
-	VINSERTI32X4 $3, 16(DX), Z4, Z4
-	VINSERTI32X4 $3, 16(DX), Z5, Z5
-	VINSERTI32X4 $3, 16(DX), Z6, Z6
-v1ffirst_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
 	VPERMB Z4, Z28, Z4
 	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
 	VPERMB Z5, Z28, Z5
 	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
 	VPERMB Z6, Z28, Z6
 	VPXORD.BCST (DX), Z6, Z6
+v1ffirst_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 
 v1fgroup:
 	TESTQ R12, R12
 	JS v1fb_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v1fb_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
@@ -793,63 +671,36 @@ v1fgroup:
 	YFULL(DI, Z9, X9)
 	JMP v1fb_built
 v1fb_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v1fb_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
-	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
-	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
-	JMP v1fb_done0
-v1fb_pad0:
-	VINSERTI32X4 $0, 16(DX), Z7, Z7
-	VINSERTI32X4 $0, 16(DX), Z8, Z8
-	VINSERTI32X4 $0, 16(DX), Z9, Z9
-v1fb_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1fb_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
-	JMP v1fb_done1
-v1fb_pad1:
-	VINSERTI32X4 $1, 16(DX), Z7, Z7
-	VINSERTI32X4 $1, 16(DX), Z8, Z8
-	VINSERTI32X4 $1, 16(DX), Z9, Z9
-v1fb_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v1fb_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
-	JMP v1fb_done2
-v1fb_pad2:
-	VINSERTI32X4 $2, 16(DX), Z7, Z7
-	VINSERTI32X4 $2, 16(DX), Z8, Z8
-	VINSERTI32X4 $2, 16(DX), Z9, Z9
-v1fb_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v1fb_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
-	JMP v1fb_done3
-v1fb_pad3:
-	VINSERTI32X4 $3, 16(DX), Z7, Z7
-	VINSERTI32X4 $3, 16(DX), Z8, Z8
-	VINSERTI32X4 $3, 16(DX), Z9, Z9
-v1fb_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
 	VPERMB Z7, Z28, Z7
 	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
 	VPERMB Z8, Z28, Z8
 	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
 v1fb_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -873,7 +724,7 @@ v1fstore:
 	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v1fstore4
-	MOVQ tail+112(FP), DI
+	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v1fstepped
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
@@ -898,7 +749,7 @@ v1fstepped:
 	ADDQ $16, AX
 	ADDQ $16, CX
 	ADDQ $16, R9
-	ADDQ $16, R15
+	ADDQ $16, out+64(FP)
 	ADDQ $1152, R13
 	ADDQ $384, R14
 	DECQ R10
@@ -906,12 +757,12 @@ v1fstepped:
 	VZEROUPPER
 	RET
 
-// func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, last int, lim int, tail int)
+// func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS2 with RQF: for layers whose accumulators are proven to lie
 // in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
 // block.
-TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-120
+TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -919,9 +770,7 @@ TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-120
 	MOVQ w+40(FP), R13
 	MOVQ q+48(FP), R14
 	MOVQ k+56(FP), DX
-	MOVQ out+64(FP), R15
-	MOVQ R10, BX
-	SHLQ $4, BX
+	MOVQ c+120(FP), BX
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
@@ -945,69 +794,56 @@ v2fblock:
 	VMOVDQU64 448(R13), Z17
 	VMOVDQU64 512(R13), Z18
 	MOVQ n4+24(FP), R8
-	MOVQ R15, SI
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
 	MOVQ off0+88(FP), R12
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2ffirst_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z4, Z4
-	VINSERTI32X4 $0, (CX)(DI*1), Z5, Z5
-	VINSERTI32X4 $0, (R9)(DI*1), Z6, Z6
-	JMP v2ffirst_done0
-v2ffirst_pad0:
-	VINSERTI32X4 $0, 16(DX), Z4, Z4
-	VINSERTI32X4 $0, 16(DX), Z5, Z5
-	VINSERTI32X4 $0, 16(DX), Z6, Z6
-v2ffirst_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2ffirst_pad1
+	TESTQ R12, R12
+	JS v2ffirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2ffirst_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP v2ffirst_built
+v2ffirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
-	JMP v2ffirst_done1
-v2ffirst_pad1:
-	VINSERTI32X4 $1, 16(DX), Z4, Z4
-	VINSERTI32X4 $1, 16(DX), Z5, Z5
-	VINSERTI32X4 $1, 16(DX), Z6, Z6
-v2ffirst_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2ffirst_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
-	JMP v2ffirst_done2
-v2ffirst_pad2:
-	VINSERTI32X4 $2, 16(DX), Z4, Z4
-	VINSERTI32X4 $2, 16(DX), Z5, Z5
-	VINSERTI32X4 $2, 16(DX), Z6, Z6
-v2ffirst_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2ffirst_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
 	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
 	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
-	JMP v2ffirst_done3
-v2ffirst_pad3:
-	VINSERTI32X4 $3, 16(DX), Z4, Z4
-	VINSERTI32X4 $3, 16(DX), Z5, Z5
-	VINSERTI32X4 $3, 16(DX), Z6, Z6
-v2ffirst_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
 	VPERMB Z4, Z28, Z4
 	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
 	VPERMB Z5, Z28, Z5
 	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
 	VPERMB Z6, Z28, Z6
 	VPXORD.BCST (DX), Z6, Z6
+v2ffirst_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 
 v2fgroup:
 	TESTQ R12, R12
 	JS v2fb_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v2fb_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z7, X7)
@@ -1017,66 +853,39 @@ v2fgroup:
 	YFULL(DI, Z9, X9)
 	JMP v2fb_built
 v2fb_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2fb_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z7, Z7
-	VINSERTI32X4 $0, (CX)(DI*1), Z8, Z8
-	VINSERTI32X4 $0, (R9)(DI*1), Z9, Z9
-	JMP v2fb_done0
-v2fb_pad0:
-	VINSERTI32X4 $0, 16(DX), Z7, Z7
-	VINSERTI32X4 $0, 16(DX), Z8, Z8
-	VINSERTI32X4 $0, 16(DX), Z9, Z9
-v2fb_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fb_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
-	JMP v2fb_done1
-v2fb_pad1:
-	VINSERTI32X4 $1, 16(DX), Z7, Z7
-	VINSERTI32X4 $1, 16(DX), Z8, Z8
-	VINSERTI32X4 $1, 16(DX), Z9, Z9
-v2fb_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fb_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
-	JMP v2fb_done2
-v2fb_pad2:
-	VINSERTI32X4 $2, 16(DX), Z7, Z7
-	VINSERTI32X4 $2, 16(DX), Z8, Z8
-	VINSERTI32X4 $2, 16(DX), Z9, Z9
-v2fb_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fb_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
 	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
 	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
-	JMP v2fb_done3
-v2fb_pad3:
-	VINSERTI32X4 $3, 16(DX), Z7, Z7
-	VINSERTI32X4 $3, 16(DX), Z8, Z8
-	VINSERTI32X4 $3, 16(DX), Z9, Z9
-v2fb_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
 	VPERMB Z7, Z28, Z7
 	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
 	VPERMB Z8, Z28, Z8
 	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
 v2fb_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	TESTQ R12, R12
 	JS v2fc_slow
-	CMPQ R12, lim+104(FP)
+	CMPQ R12, lim+96(FP)
 	JGT v2fc_slow
 	LEAQ (AX)(R12*1), DI
 	YFULL(DI, Z19, X19)
@@ -1086,63 +895,36 @@ v2fb_built:
 	YFULL(DI, Z21, X21)
 	JMP v2fc_built
 v2fc_slow:
-	// Y from pixel offsets R12 + sC, each inside the row or the zero point (k bytes 16..31).
-	MOVQ R12, DI
-	CMPQ DI, last+96(FP)
-	JHI v2fc_pad0
-	VINSERTI32X4 $0, (AX)(DI*1), Z19, Z19
-	VINSERTI32X4 $0, (CX)(DI*1), Z20, Z20
-	VINSERTI32X4 $0, (R9)(DI*1), Z21, Z21
-	JMP v2fc_done0
-v2fc_pad0:
-	VINSERTI32X4 $0, 16(DX), Z19, Z19
-	VINSERTI32X4 $0, 16(DX), Z20, Z20
-	VINSERTI32X4 $0, 16(DX), Z21, Z21
-v2fc_done0:
-	LEAQ (R12)(BX*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fc_pad1
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
 	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
-	JMP v2fc_done1
-v2fc_pad1:
-	VINSERTI32X4 $1, 16(DX), Z19, Z19
-	VINSERTI32X4 $1, 16(DX), Z20, Z20
-	VINSERTI32X4 $1, 16(DX), Z21, Z21
-v2fc_done1:
-	LEAQ (R12)(BX*2), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fc_pad2
+	MOVQ 16(R15), DI
 	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
-	JMP v2fc_done2
-v2fc_pad2:
-	VINSERTI32X4 $2, 16(DX), Z19, Z19
-	VINSERTI32X4 $2, 16(DX), Z20, Z20
-	VINSERTI32X4 $2, 16(DX), Z21, Z21
-v2fc_done2:
-	LEAQ (R12)(R11*1), DI
-	CMPQ DI, last+96(FP)
-	JHI v2fc_pad3
+	MOVQ 24(R15), DI
 	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
 	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
 	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
-	JMP v2fc_done3
-v2fc_pad3:
-	VINSERTI32X4 $3, 16(DX), Z19, Z19
-	VINSERTI32X4 $3, 16(DX), Z20, Z20
-	VINSERTI32X4 $3, 16(DX), Z21, Z21
-v2fc_done3:
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
 	VPERMB Z19, Z28, Z19
 	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
 	VPERMB Z20, Z28, Z20
 	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
 	VPERMB Z21, Z28, Z21
 	VPXORD.BCST (DX), Z21, Z21
 v2fc_built:
 	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -1181,7 +963,7 @@ v2fstore:
 	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v2fstore4
-	MOVQ tail+112(FP), DI
+	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v2fstepped
 	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
@@ -1206,7 +988,7 @@ v2fstepped:
 	ADDQ $16, AX
 	ADDQ $16, CX
 	ADDQ $16, R9
-	ADDQ $16, R15
+	ADDQ $16, out+64(FP)
 	ADDQ $576, R13
 	ADDQ $384, R14
 	DECQ R10
