@@ -5,328 +5,328 @@
 package gemm
 
 //go:noescape
-func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
+func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
@@ -478,240 +478,243 @@ func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *floa
 
 // dot computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
-// lane mask tail, with the general epilogue (gemm.paramBlocks64).
-func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {
+// lane mask tail, with the general epilogue (gemm.paramBlocks64). The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
 	switch r*8 + np {
 	case 9:
-		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 17:
-		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 25:
-		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 33:
-		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 41:
-		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 49:
-		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 57:
-		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 65:
-		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 73:
-		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 81:
-		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 89:
-		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 97:
-		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 10:
-		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 18:
-		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 26:
-		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 34:
-		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 42:
-		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 50:
-		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 58:
-		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 66:
-		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 74:
-		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 82:
-		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 90:
-		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 98:
-		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 11:
-		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 19:
-		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 27:
-		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 35:
-		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 43:
-		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 51:
-		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 12:
-		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 20:
-		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 28:
-		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 36:
-		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 44:
-		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 52:
-		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	}
 }
 
 // dotF computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
-// lane mask tail, with the fast epilogue (gemm.paramBlocksFast) with a clamp.
-func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {
+// lane mask tail, with the fast epilogue (gemm.paramBlocksFast) with a clamp. The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
 	switch r*8 + np {
 	case 9:
-		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 17:
-		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 25:
-		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 33:
-		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 41:
-		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 49:
-		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 57:
-		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 65:
-		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 73:
-		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 81:
-		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 89:
-		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 97:
-		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 10:
-		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 18:
-		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 26:
-		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 34:
-		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 42:
-		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 50:
-		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 58:
-		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 66:
-		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 74:
-		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 82:
-		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 90:
-		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 98:
-		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 11:
-		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 19:
-		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 27:
-		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 35:
-		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 43:
-		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 51:
-		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 12:
-		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 20:
-		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 28:
-		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 36:
-		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 44:
-		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 52:
-		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	}
 }
 
 // dotN computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
-// lane mask tail, with the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127]).
-func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {
+// lane mask tail, with the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127]). The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
 	switch r*8 + np {
 	case 9:
-		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 17:
-		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 25:
-		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 33:
-		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 41:
-		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 49:
-		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 57:
-		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 65:
-		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 73:
-		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 81:
-		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 89:
-		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 97:
-		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 10:
-		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 18:
-		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 26:
-		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 34:
-		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 42:
-		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 50:
-		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 58:
-		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 66:
-		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 74:
-		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 82:
-		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 90:
-		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 98:
-		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 11:
-		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 19:
-		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 27:
-		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 35:
-		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 43:
-		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 51:
-		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 12:
-		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 20:
-		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 28:
-		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 36:
-		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 44:
-		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	case 52:
-		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c)
+		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
 	}
 }

@@ -294,6 +294,51 @@ func Int8(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []
 	int8Fast(a, lda, rows, w, q, p0, p1, out, ldo)
 }
 
+// SegmentedFast reports whether Int8Seg runs a vector kernel on this
+// machine; elsewhere it gathers every row first (correct, not fast).
+func SegmentedFast() bool { return segmentedFast() }
+
+// Int8Seg is Int8 for rows whose KP reduction values lie in segs equal
+// segments of KP/segs values (KP/segs a multiple of PanelK): row r's
+// segment s starts at a[r·lda + s·segStride]. A convolution reads its
+// windows in place this way (one segment per filter row) with the filter
+// packed to match, zero weights over the values a segment reads past its
+// filter row. len(a) must be at least (rows-1)·lda + (segs-1)·segStride +
+// KP/segs.
+func Int8Seg(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	if rows <= 0 || p0 >= p1 {
+		return
+	}
+	segLen := w.KP / segs
+	if segs <= 0 || segLen*segs != w.KP || segLen%PanelK != 0 {
+		panic(fmt.Sprintf("gemm: Int8Seg: %d segments of KP %d", segs, w.KP))
+	}
+	_ = a[(rows-1)*lda+(segs-1)*segStride+segLen-1]
+	if int8SegFast(a, lda, rows, segs, segStride, w, q, p0, p1, out, ldo) {
+		return
+	}
+	row := make([]int8, w.KP)
+	for r := 0; r < rows; r++ {
+		for s := 0; s < segs; s++ {
+			copy(row[s*segLen:(s+1)*segLen], a[r*lda+s*segStride:])
+		}
+		int8Generic(row, w.KP, 1, w, q, p0, p1, out[r*ldo:], ldo)
+	}
+}
+
+// Unpack returns the row-major [O, K] weight matrix PackInt8 packed.
+func (p *PackedInt8) Unpack() []int8 {
+	w := make([]int8, p.O*p.K)
+	for c := 0; c < p.O; c++ {
+		base := (c / PanelN) * p.KP * PanelN
+		lane := c % PanelN
+		for i := 0; i < p.K; i++ {
+			w[c*p.K+i] = p.Data[base+(i/PanelK)*PanelN*PanelK+lane*PanelK+i%PanelK]
+		}
+	}
+	return w
+}
+
 // Int8Generic is Int8 through the pure-Go kernel, whatever the CPU.
 func Int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)

@@ -37,12 +37,23 @@ func requantAVX2(acc *int32, rows int, q *int32, out *int8, oz int, lo int, hi i
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	switch {
 	case hasVNNI:
-		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto)
+		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, 1, w.KP)
 	case hasAVX2 && w.data16 != nil:
 		int8AVX2(a, lda, rows, w, q, p0, p1, out, ldo)
 	default:
 		int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
 	}
+}
+
+// segmentedFast reports whether Int8Seg has a fast kernel (AVX-512 VNNI).
+func segmentedFast() bool { return hasVNNI }
+
+func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) bool {
+	if !hasVNNI {
+		return false
+	}
+	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, segs, segStride)
+	return true
 }
 
 // Epilogues of int8VNNI.
@@ -53,18 +64,21 @@ const (
 
 // int8VNNI runs tiles of up to 6 rows × 4 panels (12 rows × 2 panels or
 // fewer), each requantized in registers: the fast epilogue where q.fast
-// exists (unless epi is epiGeneral), else the general one. The caller
-// guarantees len(a) ≥ (rows-1)·lda + KP.
-func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, epi int) {
+// exists (unless epi is epiGeneral), else the general one. Each row's
+// reduction runs over segs segments of KP/segs values, segStride apart
+// (segs = 1, segStride = KP for a plain row). The caller guarantees
+// len(a) ≥ (rows-1)·lda + (segs-1)·segStride + KP/segs.
+func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, epi int, segs, segStride int) {
 	pb := w.PanelBytes()
-	kb := w.KP / PanelK
+	kb := w.KP / PanelK / segs
+	skip := segStride - kb*PanelK
 	lastMask := 0xFFFF
 	if t := w.O % PanelN; t != 0 {
 		lastMask = 1<<t - 1
 	}
 	c := [4]int32{q.OutputOffset, q.Min, q.Max}
 	// Bounds for the assembly: every row read and written is in range.
-	_ = a[(rows-1)*lda+w.KP-1]
+	_ = a[(rows-1)*lda+(segs-1)*segStride+kb*PanelK-1]
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
 	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN). A
 	// switch, not a func value, keeps c on the stack (noescape).
@@ -91,11 +105,11 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 			ap, wp, qp, op := &a[r0*lda], &w.Data[pg*pb], &blocks[pg*words], &out[r0*ldo+pg*PanelN]
 			switch kern {
 			case 0:
-				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
 			case 1:
-				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
 			default:
-				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0])
+				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
 			}
 		}
 		pg += np

@@ -24,19 +24,21 @@ DATA ·permIdx+56(SB)/4, $15
 DATA ·permIdx+60(SB)/4, $31
 GLOBL ·permIdx(SB), RODATA|NOPTR, $64
 
-// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR1P1(SB), NOSPLIT, $0-80
+// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR1P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -47,6 +49,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -83,13 +89,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR2P1(SB), NOSPLIT, $0-80
+// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR2P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -97,6 +102,9 @@ TEXT ·dotR2P1(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -110,6 +118,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -165,13 +177,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR3P1(SB), NOSPLIT, $0-80
+// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR3P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -180,6 +191,9 @@ TEXT ·dotR3P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -196,6 +210,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -270,13 +288,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR4P1(SB), NOSPLIT, $0-80
+// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR4P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -286,6 +303,9 @@ TEXT ·dotR4P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -305,6 +325,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -398,13 +422,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR5P1(SB), NOSPLIT, $0-80
+// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR5P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -415,6 +438,9 @@ TEXT ·dotR5P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -437,6 +463,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -549,13 +579,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR6P1(SB), NOSPLIT, $0-80
+// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR6P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -567,6 +596,9 @@ TEXT ·dotR6P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -592,6 +624,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -723,13 +759,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR7P1(SB), NOSPLIT, $0-80
+// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR7P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -744,6 +779,9 @@ TEXT ·dotR7P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -773,6 +811,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -925,13 +968,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR8P1(SB), NOSPLIT, $0-80
+// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR8P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -947,6 +989,9 @@ TEXT ·dotR8P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -979,6 +1024,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -1150,13 +1200,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR9P1(SB), NOSPLIT, $0-80
+// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR9P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -1173,6 +1222,9 @@ TEXT ·dotR9P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -1208,6 +1260,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -1398,13 +1455,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR10P1(SB), NOSPLIT, $0-80
+// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR10P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -1424,6 +1480,9 @@ TEXT ·dotR10P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -1463,6 +1522,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -1674,13 +1739,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR11P1(SB), NOSPLIT, $0-80
+// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR11P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -1701,6 +1765,9 @@ TEXT ·dotR11P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -1743,6 +1810,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -1973,13 +2046,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR12P1(SB), NOSPLIT, $0-80
+// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR12P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2001,6 +2073,9 @@ TEXT ·dotR12P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -2046,6 +2121,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -2295,13 +2376,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR1P2(SB), NOSPLIT, $0-80
+// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR1P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2310,6 +2390,9 @@ TEXT ·dotR1P2(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 640(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -2323,6 +2406,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -2378,13 +2465,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR2P2(SB), NOSPLIT, $0-80
+// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR2P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2395,6 +2481,9 @@ TEXT ·dotR2P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 640(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -2412,6 +2501,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -2505,13 +2598,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR3P2(SB), NOSPLIT, $0-80
+// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR3P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2524,6 +2616,9 @@ TEXT ·dotR3P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 640(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -2545,6 +2640,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -2676,13 +2775,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR4P2(SB), NOSPLIT, $0-80
+// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR4P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2697,6 +2795,9 @@ TEXT ·dotR4P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 640(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -2722,6 +2823,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -2891,13 +2996,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR5P2(SB), NOSPLIT, $0-80
+// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR5P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -2914,6 +3018,9 @@ TEXT ·dotR5P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 640(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -2943,6 +3050,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -3150,13 +3261,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR6P2(SB), NOSPLIT, $0-80
+// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR6P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -3175,6 +3285,9 @@ TEXT ·dotR6P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 640(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -3208,6 +3321,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -3453,13 +3570,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR7P2(SB), NOSPLIT, $0-80
+// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR7P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -3482,6 +3598,9 @@ TEXT ·dotR7P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 640(AX), Z13
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -3520,6 +3639,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -3805,13 +3929,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR8P2(SB), NOSPLIT, $0-80
+// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR8P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -3836,6 +3959,9 @@ TEXT ·dotR8P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 640(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -3878,6 +4004,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -4201,13 +4332,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR9P2(SB), NOSPLIT, $0-80
+// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR9P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -4234,6 +4364,9 @@ TEXT ·dotR9P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 640(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -4280,6 +4413,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -4641,13 +4779,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR10P2(SB), NOSPLIT, $0-80
+// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR10P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -4678,6 +4815,9 @@ TEXT ·dotR10P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 640(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -4729,6 +4869,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -5130,13 +5276,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR11P2(SB), NOSPLIT, $0-80
+// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR11P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -5169,6 +5314,9 @@ TEXT ·dotR11P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 640(AX), Z21
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -5224,6 +5372,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -5663,13 +5817,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR12P2(SB), NOSPLIT, $0-80
+// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR12P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -5704,6 +5857,9 @@ TEXT ·dotR12P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 640(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -5763,6 +5919,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -6240,13 +6402,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR1P3(SB), NOSPLIT, $0-80
+// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR1P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -6257,6 +6418,9 @@ TEXT ·dotR1P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 1280(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -6273,6 +6437,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -6347,13 +6515,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR2P3(SB), NOSPLIT, $0-80
+// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR2P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -6367,6 +6534,9 @@ TEXT ·dotR2P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 640(AX), Z4
 	VMOVDQU32 1280(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -6388,6 +6558,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -6519,13 +6693,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR3P3(SB), NOSPLIT, $0-80
+// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR3P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -6542,6 +6715,9 @@ TEXT ·dotR3P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 640(AX), Z7
 	VMOVDQU32 1280(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -6568,6 +6744,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -6756,13 +6936,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR4P3(SB), NOSPLIT, $0-80
+// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR4P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -6782,6 +6961,9 @@ TEXT ·dotR4P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 640(AX), Z10
 	VMOVDQU32 1280(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -6813,6 +6995,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -7058,13 +7244,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR5P3(SB), NOSPLIT, $0-80
+// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR5P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -7087,6 +7272,9 @@ TEXT ·dotR5P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 1280(AX), Z14
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -7123,6 +7311,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -7425,13 +7617,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR6P3(SB), NOSPLIT, $0-80
+// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR6P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -7457,6 +7648,9 @@ TEXT ·dotR6P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 640(AX), Z16
 	VMOVDQU32 1280(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -7498,6 +7692,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -7857,13 +8055,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR1P4(SB), NOSPLIT, $0-80
+// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR1P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -7876,6 +8073,9 @@ TEXT ·dotR1P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 1280(AX), Z2
 	VMOVDQU32 1920(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -7895,6 +8095,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -7988,13 +8192,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR2P4(SB), NOSPLIT, $0-80
+// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR2P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -8011,6 +8214,9 @@ TEXT ·dotR2P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z5
 	VMOVDQU32 1280(AX), Z6
 	VMOVDQU32 1920(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -8036,6 +8242,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -8205,13 +8415,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR3P4(SB), NOSPLIT, $0-80
+// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR3P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -8232,6 +8441,9 @@ TEXT ·dotR3P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z9
 	VMOVDQU32 1280(AX), Z10
 	VMOVDQU32 1920(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -8263,6 +8475,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -8508,13 +8724,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR4P4(SB), NOSPLIT, $0-80
+// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR4P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -8539,6 +8754,9 @@ TEXT ·dotR4P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 1280(AX), Z14
 	VMOVDQU32 1920(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -8576,6 +8794,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -8897,13 +9119,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR5P4(SB), NOSPLIT, $0-80
+// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR5P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -8932,6 +9153,9 @@ TEXT ·dotR5P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z17
 	VMOVDQU32 1280(AX), Z18
 	VMOVDQU32 1920(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -8975,6 +9199,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -9372,13 +9600,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotR6P4(SB), NOSPLIT, $0-80
+// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotR6P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -9411,6 +9638,9 @@ TEXT ·dotR6P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 640(AX), Z21
 	VMOVDQU32 1280(AX), Z22
 	VMOVDQU32 1920(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -9460,6 +9690,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -9933,19 +10167,21 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR1P1(SB), NOSPLIT, $0-80
+// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR1P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -9956,6 +10192,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -9990,13 +10230,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR2P1(SB), NOSPLIT, $0-80
+// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR2P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10004,6 +10243,9 @@ TEXT ·dotFR2P1(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10017,6 +10259,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10065,13 +10311,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR3P1(SB), NOSPLIT, $0-80
+// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR3P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10080,6 +10325,9 @@ TEXT ·dotFR3P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10096,6 +10344,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10158,13 +10410,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR4P1(SB), NOSPLIT, $0-80
+// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR4P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10174,6 +10425,9 @@ TEXT ·dotFR4P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10193,6 +10447,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10269,13 +10527,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR5P1(SB), NOSPLIT, $0-80
+// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR5P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10286,6 +10543,9 @@ TEXT ·dotFR5P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10308,6 +10568,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10398,13 +10662,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR6P1(SB), NOSPLIT, $0-80
+// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR6P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10416,6 +10679,9 @@ TEXT ·dotFR6P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10441,6 +10707,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10545,13 +10815,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR7P1(SB), NOSPLIT, $0-80
+// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR7P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10566,6 +10835,9 @@ TEXT ·dotFR7P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10595,6 +10867,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10715,13 +10992,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR8P1(SB), NOSPLIT, $0-80
+// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR8P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10737,6 +11013,9 @@ TEXT ·dotFR8P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10769,6 +11048,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -10903,13 +11187,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR9P1(SB), NOSPLIT, $0-80
+// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR9P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -10926,6 +11209,9 @@ TEXT ·dotFR9P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -10961,6 +11247,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -11109,13 +11400,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR10P1(SB), NOSPLIT, $0-80
+// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR10P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -11135,6 +11425,9 @@ TEXT ·dotFR10P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -11174,6 +11467,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -11338,13 +11637,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR11P1(SB), NOSPLIT, $0-80
+// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR11P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -11365,6 +11663,9 @@ TEXT ·dotFR11P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -11407,6 +11708,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -11585,13 +11892,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR12P1(SB), NOSPLIT, $0-80
+// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR12P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -11613,6 +11919,9 @@ TEXT ·dotFR12P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -11658,6 +11967,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -11850,13 +12165,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR1P2(SB), NOSPLIT, $0-80
+// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR1P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -11865,6 +12179,9 @@ TEXT ·dotFR1P2(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -11878,6 +12195,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -11933,13 +12254,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR2P2(SB), NOSPLIT, $0-80
+// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR2P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -11950,6 +12270,9 @@ TEXT ·dotFR2P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 512(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -11967,6 +12290,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -12050,13 +12377,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR3P2(SB), NOSPLIT, $0-80
+// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR3P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -12069,6 +12395,9 @@ TEXT ·dotFR3P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 512(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -12090,6 +12419,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -12201,13 +12534,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR4P2(SB), NOSPLIT, $0-80
+// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR4P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -12222,6 +12554,9 @@ TEXT ·dotFR4P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -12247,6 +12582,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -12386,13 +12725,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR5P2(SB), NOSPLIT, $0-80
+// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR5P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -12409,6 +12747,9 @@ TEXT ·dotFR5P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 512(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -12438,6 +12779,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -12605,13 +12950,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR6P2(SB), NOSPLIT, $0-80
+// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR6P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -12630,6 +12974,9 @@ TEXT ·dotFR6P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 512(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -12663,6 +13010,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -12858,13 +13209,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR7P2(SB), NOSPLIT, $0-80
+// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR7P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -12887,6 +13237,9 @@ TEXT ·dotFR7P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -12925,6 +13278,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -13150,13 +13508,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR8P2(SB), NOSPLIT, $0-80
+// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR8P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -13181,6 +13538,9 @@ TEXT ·dotFR8P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 512(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -13223,6 +13583,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -13476,13 +13841,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR9P2(SB), NOSPLIT, $0-80
+// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR9P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -13509,6 +13873,9 @@ TEXT ·dotFR9P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 512(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -13555,6 +13922,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -13836,13 +14208,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR10P2(SB), NOSPLIT, $0-80
+// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR10P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -13873,6 +14244,9 @@ TEXT ·dotFR10P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 512(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -13924,6 +14298,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -14235,13 +14615,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR11P2(SB), NOSPLIT, $0-80
+// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR11P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -14274,6 +14653,9 @@ TEXT ·dotFR11P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 512(AX), Z21
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -14329,6 +14711,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -14661,13 +15049,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR12P2(SB), NOSPLIT, $0-80
+// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR12P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -14702,6 +15089,9 @@ TEXT ·dotFR12P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 512(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -14761,6 +15151,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -15121,13 +15517,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR1P3(SB), NOSPLIT, $0-80
+// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR1P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -15138,6 +15533,9 @@ TEXT ·dotFR1P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -15154,6 +15552,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -15230,13 +15632,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR2P3(SB), NOSPLIT, $0-80
+// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR2P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -15250,6 +15651,9 @@ TEXT ·dotFR2P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 512(AX), Z4
 	VMOVDQU32 1024(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -15271,6 +15675,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -15389,13 +15797,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR3P3(SB), NOSPLIT, $0-80
+// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR3P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -15412,6 +15819,9 @@ TEXT ·dotFR3P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 1024(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -15438,6 +15848,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -15598,13 +16012,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR4P3(SB), NOSPLIT, $0-80
+// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR4P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -15624,6 +16037,9 @@ TEXT ·dotFR4P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 512(AX), Z10
 	VMOVDQU32 1024(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -15655,6 +16071,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -15857,13 +16277,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR5P3(SB), NOSPLIT, $0-80
+// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR5P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -15886,6 +16305,9 @@ TEXT ·dotFR5P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -15922,6 +16344,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -16166,13 +16592,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR6P3(SB), NOSPLIT, $0-80
+// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR6P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -16198,6 +16623,9 @@ TEXT ·dotFR6P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 512(AX), Z16
 	VMOVDQU32 1024(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -16239,6 +16667,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -16525,13 +16957,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR1P4(SB), NOSPLIT, $0-80
+// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR1P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -16544,6 +16975,9 @@ TEXT ·dotFR1P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
 	VMOVDQU32 1536(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -16563,6 +16997,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -16660,13 +17098,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR2P4(SB), NOSPLIT, $0-80
+// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR2P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -16683,6 +17120,9 @@ TEXT ·dotFR2P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 1024(AX), Z6
 	VMOVDQU32 1536(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -16708,6 +17148,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -16861,13 +17305,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR3P4(SB), NOSPLIT, $0-80
+// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR3P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -16888,6 +17331,9 @@ TEXT ·dotFR3P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 1024(AX), Z10
 	VMOVDQU32 1536(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -16919,6 +17365,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -17128,13 +17578,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR4P4(SB), NOSPLIT, $0-80
+// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR4P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -17159,6 +17608,9 @@ TEXT ·dotFR4P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
 	VMOVDQU32 1536(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -17196,6 +17648,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -17461,13 +17917,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR5P4(SB), NOSPLIT, $0-80
+// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR5P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -17496,6 +17951,9 @@ TEXT ·dotFR5P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 1024(AX), Z18
 	VMOVDQU32 1536(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -17539,6 +17997,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -17860,13 +18322,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotFR6P4(SB), NOSPLIT, $0-80
+// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotFR6P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -17899,6 +18360,9 @@ TEXT ·dotFR6P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 1024(AX), Z22
 	VMOVDQU32 1536(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -17948,6 +18412,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18318,19 +18786,21 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR1P1(SB), NOSPLIT, $0-80
+// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR1P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18341,6 +18811,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18371,13 +18845,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR2P1(SB), NOSPLIT, $0-80
+// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR2P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18385,6 +18858,9 @@ TEXT ·dotNR2P1(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18398,6 +18874,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18440,13 +18920,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR3P1(SB), NOSPLIT, $0-80
+// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR3P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18455,6 +18934,9 @@ TEXT ·dotNR3P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18471,6 +18953,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18525,13 +19011,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR4P1(SB), NOSPLIT, $0-80
+// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR4P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18541,6 +19026,9 @@ TEXT ·dotNR4P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18560,6 +19048,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18626,13 +19118,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR5P1(SB), NOSPLIT, $0-80
+// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR5P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18643,6 +19134,9 @@ TEXT ·dotNR5P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18665,6 +19159,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18743,13 +19241,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR6P1(SB), NOSPLIT, $0-80
+// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR6P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18761,6 +19258,9 @@ TEXT ·dotNR6P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18786,6 +19286,10 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -18876,13 +19380,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR7P1(SB), NOSPLIT, $0-80
+// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR7P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -18897,6 +19400,9 @@ TEXT ·dotNR7P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -18926,6 +19432,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -19030,13 +19541,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR8P1(SB), NOSPLIT, $0-80
+// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR8P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -19052,6 +19562,9 @@ TEXT ·dotNR8P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -19084,6 +19597,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -19200,13 +19718,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR9P1(SB), NOSPLIT, $0-80
+// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR9P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -19223,6 +19740,9 @@ TEXT ·dotNR9P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -19258,6 +19778,11 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -19386,13 +19911,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR10P1(SB), NOSPLIT, $0-80
+// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR10P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -19412,6 +19936,9 @@ TEXT ·dotNR10P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -19451,6 +19978,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -19593,13 +20126,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR11P1(SB), NOSPLIT, $0-80
+// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR11P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -19620,6 +20152,9 @@ TEXT ·dotNR11P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -19662,6 +20197,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -19816,13 +20357,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR12P1(SB), NOSPLIT, $0-80
+// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR12P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -19844,6 +20384,9 @@ TEXT ·dotNR12P1(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VPBROADCASTD (SI), Z28
@@ -19889,6 +20432,12 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20055,13 +20604,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR1P2(SB), NOSPLIT, $0-80
+// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR1P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20070,6 +20618,9 @@ TEXT ·dotNR1P2(SB), NOSPLIT, $0-80
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20083,6 +20634,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20132,13 +20687,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR2P2(SB), NOSPLIT, $0-80
+// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR2P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20149,6 +20703,9 @@ TEXT ·dotNR2P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 512(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20166,6 +20723,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20239,13 +20800,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR3P2(SB), NOSPLIT, $0-80
+// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR3P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20258,6 +20818,9 @@ TEXT ·dotNR3P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 512(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20279,6 +20842,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20376,13 +20943,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR4P2(SB), NOSPLIT, $0-80
+// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR4P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20397,6 +20963,9 @@ TEXT ·dotNR4P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20422,6 +20991,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20543,13 +21116,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR5P2(SB), NOSPLIT, $0-80
+// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR5P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20566,6 +21138,9 @@ TEXT ·dotNR5P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 512(AX), Z9
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20595,6 +21170,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20740,13 +21319,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR6P2(SB), NOSPLIT, $0-80
+// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR6P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20765,6 +21343,9 @@ TEXT ·dotNR6P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 512(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -20798,6 +21379,10 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -20967,13 +21552,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR7P2(SB), NOSPLIT, $0-80
+// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR7P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -20996,6 +21580,9 @@ TEXT ·dotNR7P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -21034,6 +21621,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -21229,13 +21821,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR8P2(SB), NOSPLIT, $0-80
+// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR8P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -21260,6 +21851,9 @@ TEXT ·dotNR8P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 512(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -21302,6 +21896,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -21521,13 +22120,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR9P2(SB), NOSPLIT, $0-80
+// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR9P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -21554,6 +22152,9 @@ TEXT ·dotNR9P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 512(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -21600,6 +22201,11 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -21843,13 +22449,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR10P2(SB), NOSPLIT, $0-80
+// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR10P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -21880,6 +22485,9 @@ TEXT ·dotNR10P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 512(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -21931,6 +22539,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -22200,13 +22814,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR11P2(SB), NOSPLIT, $0-80
+// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR11P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -22239,6 +22852,9 @@ TEXT ·dotNR11P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 512(AX), Z21
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -22294,6 +22910,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -22587,13 +23209,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR12P2(SB), NOSPLIT, $0-80
+// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR12P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -22628,6 +23249,9 @@ TEXT ·dotNR12P2(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 512(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -22687,6 +23311,12 @@ loop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	ADDQ skip+88(FP), R12
+	ADDQ skip+88(FP), R13
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -22997,13 +23627,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR1P3(SB), NOSPLIT, $0-80
+// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR1P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23014,6 +23643,9 @@ TEXT ·dotNR1P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -23030,6 +23662,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -23098,13 +23734,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR2P3(SB), NOSPLIT, $0-80
+// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR2P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23118,6 +23753,9 @@ TEXT ·dotNR2P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 512(AX), Z4
 	VMOVDQU32 1024(AX), Z5
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -23139,6 +23777,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -23243,13 +23885,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR3P3(SB), NOSPLIT, $0-80
+// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR3P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23266,6 +23907,9 @@ TEXT ·dotNR3P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 1024(AX), Z8
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -23292,6 +23936,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -23432,13 +24080,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR4P3(SB), NOSPLIT, $0-80
+// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR4P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23458,6 +24105,9 @@ TEXT ·dotNR4P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 512(AX), Z10
 	VMOVDQU32 1024(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -23489,6 +24139,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -23665,13 +24319,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR5P3(SB), NOSPLIT, $0-80
+// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR5P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23694,6 +24347,9 @@ TEXT ·dotNR5P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -23730,6 +24386,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -23942,13 +24602,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR6P3(SB), NOSPLIT, $0-80
+// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR6P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -23974,6 +24633,9 @@ TEXT ·dotNR6P3(SB), NOSPLIT, $0-80
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 512(AX), Z16
 	VMOVDQU32 1024(AX), Z17
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -24015,6 +24677,10 @@ loop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -24263,13 +24929,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR1P4(SB), NOSPLIT, $0-80
+// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR1P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -24282,6 +24947,9 @@ TEXT ·dotNR1P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
 	VMOVDQU32 1536(AX), Z3
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -24301,6 +24969,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -24388,13 +25060,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR2P4(SB), NOSPLIT, $0-80
+// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR2P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -24411,6 +25082,9 @@ TEXT ·dotNR2P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 1024(AX), Z6
 	VMOVDQU32 1536(AX), Z7
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -24436,6 +25110,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -24571,13 +25249,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR3P4(SB), NOSPLIT, $0-80
+// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR3P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -24598,6 +25275,9 @@ TEXT ·dotNR3P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 1024(AX), Z10
 	VMOVDQU32 1536(AX), Z11
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -24629,6 +25309,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -24812,13 +25496,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR4P4(SB), NOSPLIT, $0-80
+// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR4P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -24843,6 +25526,9 @@ TEXT ·dotNR4P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
 	VMOVDQU32 1536(AX), Z15
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -24880,6 +25566,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -25111,13 +25801,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR5P4(SB), NOSPLIT, $0-80
+// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR5P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -25146,6 +25835,9 @@ TEXT ·dotNR5P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 1024(AX), Z18
 	VMOVDQU32 1536(AX), Z19
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -25189,6 +25881,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13
@@ -25468,13 +26164,12 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)
-TEXT ·dotNR6P4(SB), NOSPLIT, $0-80
+// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+TEXT ·dotNR6P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
 	MOVQ ps+24(FP), DX
-	MOVQ kb+32(FP), CX
 	MOVQ q+40(FP), AX
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
@@ -25507,6 +26202,9 @@ TEXT ·dotNR6P4(SB), NOSPLIT, $0-80
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 1024(AX), Z22
 	VMOVDQU32 1536(AX), Z23
+	MOVQ segs+80(FP), DX
+seg:
+	MOVQ kb+32(FP), CX
 loop:
 	VMOVDQU32 (DI), Z24
 	VMOVDQU32 (R9), Z25
@@ -25556,6 +26254,10 @@ loop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ loop
+	ADDQ skip+88(FP), SI
+	ADDQ skip+88(FP), R8
+	DECQ DX
+	JNZ seg
 	MOVQ out+48(FP), DI
 	MOVQ ldo+56(FP), R12
 	LEAQ (DI)(R12*2), R13

@@ -15,3 +15,10 @@ func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
 	F32Generic(a, lda, rows, w, p0, p1, lo, hi, out, ldo)
 }
+
+// segmentedFast is false: Int8Seg has no fast kernel here.
+func segmentedFast() bool { return false }
+
+func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) bool {
+	return false
+}

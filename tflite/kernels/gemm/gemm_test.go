@@ -222,3 +222,61 @@ func BenchmarkInt8(b *testing.B) {
 		}
 	}
 }
+
+// TestInt8Seg checks the segmented-row product against the naive formula
+// over the gathered rows: random segment counts, lengths, strides (some
+// overlapping), row strides, tile shapes and channel counts.
+func TestInt8Seg(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 200; i++ {
+		segs := 1 + rng.IntN(4)
+		segLen := PanelK * (1 + rng.IntN(4))
+		rows, o := 1+rng.IntN(30), 1+rng.IntN(70)
+		lda, segStride := 1+rng.IntN(20), rng.IntN(80)
+		k := segs * segLen
+		p := newProblem(t, rng, rows, k, o, rng.Int32N(256)-128, rng.IntN(4) == 0)
+		src := make([]int8, (rows-1)*lda+(segs-1)*segStride+segLen)
+		for j := range src {
+			src[j] = int8(rng.IntN(256) - 128)
+		}
+		p.lda = k
+		p.a = make([]int8, rows*k)
+		for r := 0; r < rows; r++ {
+			for s := 0; s < segs; s++ {
+				copy(p.a[r*k+s*segLen:(r*k+(s+1)*segLen)], src[r*lda+s*segStride:])
+			}
+		}
+		want := p.naive()
+		got := make([]int8, len(want))
+		Int8Seg(src, lda, rows, segs, segStride, p.w, p.q, 0, p.w.Panels, got, p.ldo)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < o; c++ {
+				if g, w := got[r*p.ldo+c], want[r*p.ldo+c]; g != w {
+					t.Fatalf("case %d segs %d×%d stride %d lda %d rows %d o %d: out[%d,%d] = %d, want %d",
+						i, segs, segLen, segStride, lda, rows, o, r, c, g, w)
+				}
+			}
+		}
+	}
+}
+
+func TestUnpack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, s := range []struct {
+		name string
+		o, k int
+	}{{"one", 1, 1}, {"tails", 17, 27}, {"panels", 48, 64}} {
+		t.Run(s.name, func(t *testing.T) {
+			w := make([]int8, s.o*s.k)
+			for i := range w {
+				w[i] = int8(rng.IntN(256) - 128)
+			}
+			got := PackInt8(w, s.o, s.k).Unpack()
+			for i := range w {
+				if got[i] != w[i] {
+					t.Fatalf("[%d] = %d, want %d", i, got[i], w[i])
+				}
+			}
+		})
+	}
+}

@@ -64,13 +64,12 @@ func main() {
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= rowsFor(np); r++ {
 				p("")
-				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", v.name, r, np)
-				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-80", v.name, r, np)
+				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)", v.name, r, np)
+				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-96", v.name, r, np)
 				p("\tMOVQ a+0(FP), SI")
 				p("\tMOVQ lda+8(FP), BX")
 				p("\tMOVQ w+16(FP), DI")
 				p("\tMOVQ ps+24(FP), DX")
-				p("\tMOVQ kb+32(FP), CX")
 				p("\tMOVQ q+40(FP), AX")
 				p("\tLEAQ (SI)(BX*2), R8")
 				p("\tADDQ BX, R8")
@@ -93,6 +92,12 @@ func main() {
 						p("\tVMOVDQU32 %s, Z%d", qAddr(j, 0), i*np+j)
 					}
 				}
+				// segs segments of kb blocks; after each, the row pointers
+				// skip ahead by skip bytes (segs = 1, skip = 0 for a plain
+				// GEMM).
+				p("\tMOVQ segs+80(FP), DX")
+				p("seg:")
+				p("\tMOVQ kb+32(FP), CX")
 				p("loop:")
 				for j := 0; j < np; j++ {
 					p("\tVMOVDQU32 (%s), Z%d", panelReg[j], 24+j)
@@ -118,6 +123,16 @@ func main() {
 				}
 				p("\tDECQ CX")
 				p("\tJNZ loop")
+				p("\tADDQ skip+88(FP), SI")
+				p("\tADDQ skip+88(FP), R8")
+				if r > 6 {
+					p("\tADDQ skip+88(FP), R12")
+				}
+				if r > 9 {
+					p("\tADDQ skip+88(FP), R13")
+				}
+				p("\tDECQ DX")
+				p("\tJNZ seg")
 				p("\tMOVQ out+48(FP), DI")
 				p("\tMOVQ ldo+56(FP), R12")
 				p("\tLEAQ (DI)(R12*2), R13")
@@ -336,7 +351,7 @@ func main() {
 			for r := 1; r <= rowsFor(np); r++ {
 				q("")
 				q("//go:noescape")
-				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32)", v.name, r, np)
+				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)", v.name, r, np)
 			}
 		}
 	}
@@ -379,13 +394,14 @@ func main() {
 		q("")
 		q("// %s computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ %d,", v.name, maxPanels)
 		q("// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the")
-		q("// lane mask tail, with %s.", v.doc)
-		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32) {", v.name)
+		q("// lane mask tail, with %s. The reduction runs over segs segments of", v.doc)
+		q("// kb blocks, the row pointers advancing by skip bytes between them.")
+		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {", v.name)
 		q("\tswitch r*8 + np {")
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= rowsFor(np); r++ {
 				q("\tcase %d:", r*8+np)
-				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c)", v.name, r, np)
+				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)", v.name, r, np)
 			}
 		}
 		q("\t}")
