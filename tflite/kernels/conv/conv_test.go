@@ -339,3 +339,53 @@ func FuzzConvInt8(f *testing.F) {
 		checkConvFast(t, g, q, in, fl, bias, goPar, 1+r.IntN(4))
 	})
 }
+
+// TestConvInt8SegMatchesRef drives the in-place path (short filter rows
+// read where they lie, gemm.Int8Seg) against the reference: the stem
+// shape, random small-channel geometries with row dilation, padding and
+// batches, one and several workers.
+func TestConvInt8SegMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	seq := func(n int, fn func(lo, hi int)) { fn(0, n) }
+	stem := Geom{Batch: 1, InH: 40, InW: 38, InC: 3, OutC: 32, KH: 3, KW: 3, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, FilterInC: 3}
+	stem.OutH, stem.OutW = OutSize(true, 40, 3, 2, 1), OutSize(true, 38, 3, 2, 1)
+	stem.PadH, _ = Pad(2, 1, 40, 3, stem.OutH)
+	stem.PadW, _ = Pad(2, 1, 38, 3, stem.OutW)
+	segs := 0
+	for i := range 300 {
+		g := stem
+		if i > 0 {
+			g = randGeom(r, false)
+			g.InC, g.DilW = 1+r.IntN(5), 1
+			g.InH, g.InW = 1+r.IntN(20), 1+r.IntN(20)
+			g.FilterInC = g.InC
+			same := r.IntN(2) == 0 || (g.KH-1)*g.DilH+1 > g.InH || g.KW > g.InW
+			g.OutH = OutSize(same, g.InH, g.KH, g.StrideH, g.DilH)
+			g.OutW = OutSize(same, g.InW, g.KW, g.StrideW, 1)
+			g.PadH, _ = Pad(g.StrideH, g.DilH, g.InH, g.KH, g.OutH)
+			g.PadW, _ = Pad(g.StrideW, 1, g.InW, g.KW, g.OutW)
+		}
+		q := randRequant(r, g.OutC)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		f := randInt8s(r, g.OutC*g.KH*g.KW*g.InC)
+		bias := make([]int32, g.OutC)
+		for c := range bias {
+			bias[c] = int32(r.IntN(1<<16) - 1<<15)
+		}
+		c, err := NewConvInt8(g, gemm.PackInt8(f, g.OutC, g.KH*g.KW*g.InC), q, bias)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.seg != nil {
+			segs++
+		}
+		if i%2 == 0 {
+			checkConvFast(t, g, q, in, f, bias, seq, 1)
+		} else {
+			checkConvFast(t, g, q, in, f, bias, goPar, 3)
+		}
+	}
+	if gemm.SegmentedFast() && segs < 100 {
+		t.Fatalf("in-place path on only %d of 300 geometries", segs)
+	}
+}

@@ -34,6 +34,45 @@ type ConvInt8 struct {
 	direct    bool
 	tileRows  int
 	shortRows bool // im2colShort applies
+	// seg, where set, reads the windows of inside pixels in place
+	// (gemm.Int8Seg): one segment per filter row.
+	seg *segConv
+}
+
+// segConv is the in-place path of a convolution with short filter rows:
+// the filter repacked with each row of KW·InC values padded to segLen (a
+// multiple of 4) with zero weights, so that a window is KH segments of
+// segLen input bytes read where they lie.
+type segConv struct {
+	w      *gemm.PackedInt8
+	q      *gemm.Requant
+	segLen int
+}
+
+// newSegConv returns the in-place path of a convolution, or nil where it
+// does not apply or would not pay: without a fast gemm.Int8Seg, with
+// column dilation, or with filter rows longer than 16 bytes (im2col
+// copies those well) or padded by more than a third.
+func newSegConv(g *Geom, w *gemm.PackedInt8, q *Requant, bias []int32) (*segConv, error) {
+	seg := g.KW * g.InC
+	if !gemm.SegmentedFast() || g.DilW != 1 || seg > 16 || (seg < 8 && seg%gemm.PanelK != 0) {
+		return nil, nil
+	}
+	segLen := (seg + gemm.PanelK - 1) / gemm.PanelK * gemm.PanelK
+	raw := w.Unpack()
+	k := g.KH * segLen
+	padded := make([]int8, w.O*k)
+	for o := 0; o < w.O; o++ {
+		for ky := 0; ky < g.KH; ky++ {
+			copy(padded[o*k+ky*segLen:o*k+ky*segLen+seg], raw[o*w.K+ky*seg:])
+		}
+	}
+	pw := gemm.PackInt8(padded, w.O, k)
+	pq, err := gemm.NewRequant(pw, bias, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max)
+	if err != nil {
+		return nil, err
+	}
+	return &segConv{w: pw, q: pq, segLen: segLen}, nil
 }
 
 // NewConvInt8 prepares a convolution: w is gemm.PackInt8 of the [OutC,
@@ -49,6 +88,15 @@ func NewConvInt8(g Geom, w *gemm.PackedInt8, q *Requant, bias []int32) (*ConvInt
 		g.InH == g.OutH && g.InW == g.OutW
 	c.tileRows = max(1, min(96, tileBytes/w.KP)/gemmRows) * gemmRows
 	c.shortRows = shortSegments(&g, 1)
+	if !c.direct {
+		if c.seg, err = newSegConv(&g, w, q, bias); err != nil {
+			return nil, err
+		}
+		if c.seg != nil {
+			// Whole output rows per tile: the in-place runs stay long.
+			c.tileRows = g.OutW * max(1, 96/g.OutW)
+		}
+	}
 	return c, nil
 }
 
@@ -95,12 +143,77 @@ func (c *ConvInt8) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 		buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
 		for t := s; t < tiles; t += slots {
 			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+			if c.seg != nil {
+				c.runSeg(in, out, r0, r1, buf)
+				continue
+			}
 			if c.shortRows {
 				im2colShortRuns(g, in, r0, r1, buf, kp, c.pad)
 			} else {
 				im2colTile(g, in, r0, r1, buf, kp, c.pad)
 			}
 			gemm.Int8(buf, kp, r1-r0, c.W, c.Q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC)
+		}
+	}
+}
+
+// runSeg computes output pixels [r0, r1) through the in-place path:
+// runs of pixels whose windows lie inside the input (and whose padded
+// segments end inside in) go straight to gemm.Int8Seg, the others through
+// im2colAt into buf and gemm.Int8.
+func (c *ConvInt8) runSeg(in, out []int8, r0, r1 int, buf []int8) {
+	g := &c.G
+	kp := c.W.KP
+	pixStep := g.StrideW * g.InC
+	rowStep := g.DilH * g.InW * g.InC
+	// maxOff is the last window offset whose padded segments end in in.
+	maxOff := len(in) - (g.KH-1)*rowStep - c.seg.segLen
+	ox := r0 % g.OutW
+	oy := (r0 / g.OutW) % g.OutH
+	b := r0 / (g.OutW * g.OutH)
+	for r := r0; r < r1; {
+		n := min(g.OutW-ox, r1-r)
+		iy0 := oy*g.StrideH - g.PadH
+		rowInside := iy0 >= 0 && iy0+(g.KH-1)*g.DilH < g.InH
+		// inside returns the window offset of pixel x of this row and
+		// the number of pixels from x on that take the in-place path.
+		inside := func(x int) (off, run int) {
+			ix0 := x*g.StrideW - g.PadW
+			if !rowInside || ix0 < 0 || ix0+g.KW > g.InW {
+				return 0, 0
+			}
+			off = ((b*g.InH+iy0)*g.InW + ix0) * g.InC
+			if off > maxOff {
+				return 0, 0
+			}
+			return off, min((g.InW-g.KW-ix0)/g.StrideW+1, (maxOff-off)/pixStep+1)
+		}
+		for k := 0; k < n; {
+			if off, run := inside(ox + k); run > 0 {
+				run = min(run, n-k)
+				gemm.Int8Seg(in[off:], pixStep, run, g.KH, rowStep, c.seg.w, c.seg.q, 0, c.seg.w.Panels,
+					out[(r+k)*g.OutC:], g.OutC)
+				k += run
+				continue
+			}
+			nb := 0
+			for k+nb < n {
+				if _, run := inside(ox + k + nb); run > 0 {
+					break
+				}
+				im2colAt(g, in, b, oy, ox+k+nb, buf[nb*kp:(nb+1)*kp], c.pad)
+				nb++
+			}
+			gemm.Int8(buf, kp, nb, c.W, c.Q, 0, c.W.Panels, out[(r+k)*g.OutC:], g.OutC)
+			k += nb
+		}
+		r += n
+		if ox += n; ox == g.OutW {
+			ox = 0
+			if oy++; oy == g.OutH {
+				oy = 0
+				b++
+			}
 		}
 	}
 }
