@@ -15,7 +15,9 @@ const maxDWTaps = 64
 // multiplier 1, channels a multiple of 16): 16 channels per vector, the
 // input offset folded into the bias (borders read a row of the input zero
 // point, which then contributes exactly nothing) and the requantization
-// vectorised. Bit-exact with DepthwiseRef. Immutable; safe for concurrent
+// vectorised. 3×3 windows with horizontal stride 1 or 2 run the VNNI
+// kernels of dwvnni.go where the machine has them (four input pixels per
+// VPDPBUSD). Bit-exact with DepthwiseRef. Immutable; safe for concurrent
 // use.
 type DepthwiseInt8Fast struct {
 	g      Geom
