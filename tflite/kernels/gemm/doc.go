@@ -13,7 +13,15 @@
 //   - amd64 with AVX-512 VNNI: VPDPBUSD multiplies unsigned by signed bytes,
 //     so activations are offset by +128 (x XOR 0x80) in registers and the
 //     offset is removed through a per-channel weight-sum correction folded
-//     into the bias at Prepare time. The requantization is vectorised too.
+//     into the bias at Prepare time. The accumulators start at the bias and
+//     the requantization runs in registers: where NewRequant proves every
+//     intermediate fits int32 (always, for real models) a fast epilogue of
+//     11 vector instructions per 16 outputs (one 64-bit rounding read as
+//     the high halves of the products, the tie correction from the
+//     accumulator's sign, a saturating narrowing store; paramBlocksFast
+//     documents the algebra), else a general one. Tiles are up to 6 rows
+//     × 4 panels, or 12 rows × 1-2 panels. Int8Seg feeds the same kernels
+//     rows made of equal segments read in place (convolution windows).
 //   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
 //     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
 //   - arm64 with the dot-product extension (cpu.ARM64.HasASIMDDP): SDOT on
