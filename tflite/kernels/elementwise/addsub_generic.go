@@ -2,9 +2,9 @@
 
 package elementwise
 
-// addSubVec is empty: there is no vector kernel on this architecture.
-type addSubVec struct{}
+// addSubKernels is empty: there is no vector kernel on this architecture.
+type addSubKernels struct{}
 
-func addSubVector(p *AddSub) (addSubVec, bool) { return addSubVec{}, false }
+func addSubVectors(p *AddSub) (addSubKernels, bool) { return addSubKernels{}, false }
 
-func addSubInt8Vec[T Quant](v *addSubVec, a, b, out []T) int { return 0 }
+func addSubInt8Vec[T Quant](k *addSubKernels, a, b, out []T) int { return 0 }

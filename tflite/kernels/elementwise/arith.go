@@ -117,7 +117,7 @@ func (p *AddSub) out(s1, s2 int32) int32 {
 
 // AddSubRow returns the row function of quantized ADD/SUB for Binary.
 func AddSubRow[T Quant](p AddSub) func(a, b, out []T) {
-	vec, fast := addSubVector(&p)
+	vec, fast := addSubVectors(&p)
 	return func(a, b, out []T) {
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
