@@ -225,6 +225,11 @@ v1first_built:
 	ADDQ $40, R15
 
 v1group:
+	CMPQ R8, $1
+	JNE v1full
+	CMPQ tail+104(FP), $2
+	JLE v1half
+v1full:
 	TESTQ R12, R12
 	JS v1b_slow
 	CMPQ R12, lim+96(FP)
@@ -322,6 +327,26 @@ v1stepped:
 	JNZ v1block
 	VZEROUPPER
 	RET
+
+// v1half is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+v1half:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	RQ(Z0)
+	RQ(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1store
+	CLAMP
+	JMP v1store
 
 // func dwInt8VNNIS2(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -453,6 +478,11 @@ v2b_slow:
 v2b_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE v2full
+	CMPQ tail+104(FP), $2
+	JLE v2half
+v2full:
 	TESTQ R12, R12
 	JS v2c_slow
 	CMPQ R12, lim+96(FP)
@@ -566,6 +596,29 @@ v2stepped:
 	VZEROUPPER
 	RET
 
+// v2half is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+v2half:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	RQ(Z0)
+	RQ(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2store
+	CLAMP
+	JMP v2store
+
 // func dwInt8VNNIS1F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS1 with RQF: for layers whose accumulators are proven to lie
@@ -659,6 +712,11 @@ v1ffirst_built:
 	ADDQ $40, R15
 
 v1fgroup:
+	CMPQ R8, $1
+	JNE v1ffull
+	CMPQ tail+104(FP), $2
+	JLE v1fhalf
+v1ffull:
 	TESTQ R12, R12
 	JS v1fb_slow
 	CMPQ R12, lim+96(FP)
@@ -756,6 +814,26 @@ v1fstepped:
 	JNZ v1fblock
 	VZEROUPPER
 	RET
+
+// v1fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+v1fhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fstore
+	CLAMP
+	JMP v1fstore
 
 // func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -883,6 +961,11 @@ v2fb_slow:
 v2fb_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE v2ffull
+	CMPQ tail+104(FP), $2
+	JLE v2fhalf
+v2ffull:
 	TESTQ R12, R12
 	JS v2fc_slow
 	CMPQ R12, lim+96(FP)
@@ -995,3 +1078,26 @@ v2fstepped:
 	JNZ v2fblock
 	VZEROUPPER
 	RET
+
+// v2fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+v2fhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fstore
+	CLAMP
+	JMP v2fstore
