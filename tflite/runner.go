@@ -74,8 +74,18 @@ func (m *Model) NewRunner() *Runner {
 	return r
 }
 
-// SetThreads sets the number of intra-op workers this Runner may use.
+// SetThreads sets the number of intra-op workers this Runner may use,
+// starting n-1 worker goroutines (n ≤ 1 stops them).
 func (r *Runner) SetThreads(n int) { r.x.SetThreads(n) }
+
+// SetActiveThreads makes the following Runs use at most n of the threads
+// SetThreads started (n ≤ 0: all). It starts and stops no goroutine, so a
+// server may call it before every Run: one thread per request under load,
+// every thread when idle. Results do not depend on it.
+func (r *Runner) SetActiveThreads(n int) { r.x.SetActive(n) }
+
+// Threads returns the number of threads the next Run may use.
+func (r *Runner) Threads() int { return r.x.Threads() }
 
 // Model returns the model the Runner executes.
 func (r *Runner) Model() *Model { return r.m }

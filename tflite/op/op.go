@@ -148,17 +148,27 @@ type Exec struct {
 	// State is the value the running node's Kernel.NewState returned for
 	// this Runner, or nil (no NewState, or an Exec built by hand).
 	State   any
-	threads int
+	threads int // SetThreads: the pool's size plus the caller
+	active  int // SetActive: how many of them the next calls use; 0 for all
 	pool    *pool
 }
 
-// Threads returns the number of workers Parallel may use (at least 1).
+// Threads returns the number of workers Parallel may use (at least 1):
+// SetThreads' count, lowered by SetActive.
 func (x *Exec) Threads() int {
-	if x.threads < 1 {
-		return 1
+	n := max(x.threads, 1)
+	if x.active > 0 {
+		n = min(n, x.active)
 	}
-	return x.threads
+	return n
 }
+
+// SetActive makes the following Parallel calls use at most n of the
+// threads SetThreads started (n ≤ 0: all of them). It starts and stops
+// nothing, so a caller may change it before every Run: one thread under
+// load, all of them when idle. The interpreter calls it; operators never
+// do.
+func (x *Exec) SetActive(n int) { x.active = max(n, 0) }
 
 // Parallel calls fn over [0,n) split into at most Threads() contiguous
 // ranges, possibly concurrently, and returns when all calls have returned.
@@ -176,11 +186,12 @@ func (x *Exec) Parallel(n int, fn func(lo, hi int)) {
 // into at most Threads() contiguous ranges. It allocates nothing; with
 // one thread (or n < 2) it is a direct call t.Run(0, n).
 func (x *Exec) ParallelTask(n int, t Task) {
-	if x.Threads() == 1 || n < 2 || x.pool == nil {
+	th := x.Threads()
+	if th == 1 || n < 2 || x.pool == nil {
 		t.Run(0, n)
 		return
 	}
-	x.pool.c.run(n, t)
+	x.pool.c.run(n, th, t)
 }
 
 // PrepareFunc validates a node and returns its kernel. It must check every

@@ -71,10 +71,11 @@ func newPool(workers int) *pool {
 	return p
 }
 
-// run calls t.Run over [0, n) split into at most c.n+1 contiguous parts
-// and returns when every part has returned. Not safe for concurrent calls.
-func (c *crew) run(n int, t Task) {
-	parts := min(n, c.n+1, maxParts)
+// run calls t.Run over [0, n) split into at most min(threads, c.n+1)
+// contiguous parts and returns when every part has returned. Not safe for
+// concurrent calls.
+func (c *crew) run(n, threads int, t Task) {
+	parts := min(n, threads, c.n+1, maxParts)
 	c.task, c.total = t, n
 	c.finished.Store(0)
 	g := c.gen.Load() + 1

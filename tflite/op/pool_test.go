@@ -212,3 +212,32 @@ func TestParallelTaskNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestSetActive: SetActive bounds the parts of each call without starting
+// or stopping workers; 0 restores every thread.
+func TestSetActive(t *testing.T) {
+	var x Exec
+	x.SetThreads(4)
+	defer x.Close()
+	c := x.pool.c
+	parts := func() int {
+		var calls, covered atomic.Int32
+		x.Parallel(64, func(lo, hi int) { calls.Add(1); covered.Add(int32(hi - lo)) })
+		if covered.Load() != 64 {
+			t.Fatalf("covered %d of 64", covered.Load())
+		}
+		return int(calls.Load())
+	}
+	for _, tc := range []struct{ active, threads, parts int }{{1, 1, 1}, {2, 2, 2}, {3, 3, 3}, {0, 4, 4}, {9, 4, 4}} {
+		x.SetActive(tc.active)
+		if x.Threads() != tc.threads {
+			t.Fatalf("SetActive(%d): Threads() = %d, want %d", tc.active, x.Threads(), tc.threads)
+		}
+		if p := parts(); p != tc.parts {
+			t.Fatalf("SetActive(%d): %d parts, want %d", tc.active, p, tc.parts)
+		}
+		if x.pool.c != c || c.running.Load() != 3 {
+			t.Fatalf("SetActive(%d) changed the workers", tc.active)
+		}
+	}
+}
