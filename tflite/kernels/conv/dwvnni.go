@@ -44,9 +44,10 @@ const (
 	dwVMaxAcc = 1<<30 - 1
 	// dwVConsts is the size of the kernels' constants: 0x80 (4 bytes),
 	// padding, the input zero point (16 bytes at 16), lo (64 bytes at 64),
-	// hi (64 bytes at 128), −1 (4 bytes at 192) and the input zero point
-	// again (64 bytes at 256).
-	dwVConsts = 320
+	// hi (64 bytes at 128), −1 (4 bytes at 192), the input zero point
+	// again (64 bytes at 256) and the Y of four pixels outside the row,
+	// the zero point XOR 0x80 (64 bytes at 320).
+	dwVConsts = 384
 )
 
 // dwVKinds lists, for the weight vectors of one kernel row at a stride
@@ -145,8 +146,10 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 			v.k[i] = int8(q.Max)
 		case i >= 192 && i < 196:
 			v.k[i] = -1
-		case i >= 256:
+		case i >= 256 && i < 320:
 			v.k[i] = int8(-q.InputOffset)
+		case i >= 320:
+			v.k[i] = int8(-q.InputOffset) ^ -128
 		}
 	}
 	if q.Min != -128 || q.Max != 127 {

@@ -243,6 +243,9 @@ v1full:
 	JMP v1b_built
 v1b_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v1b_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X7
 	VMOVDQU32 (CX)(DI*1), X8
@@ -269,6 +272,11 @@ v1b_slow:
 	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
+	JMP v1b_built
+v1b_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
 v1b_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
@@ -449,6 +457,9 @@ v2group:
 	JMP v2b_built
 v2b_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2b_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X7
 	VMOVDQU32 (CX)(DI*1), X8
@@ -475,6 +486,11 @@ v2b_slow:
 	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
+	JMP v2b_built
+v2b_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
 v2b_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
@@ -496,6 +512,9 @@ v2full:
 	JMP v2c_built
 v2c_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2c_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X19
 	VMOVDQU32 (CX)(DI*1), X20
@@ -522,6 +541,11 @@ v2c_slow:
 	VMOVDQU8 256(DX), K4, Z21
 	VPERMB Z21, Z28, Z21
 	VPXORD.BCST (DX), Z21, Z21
+	JMP v2c_built
+v2c_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
 v2c_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
@@ -730,6 +754,9 @@ v1ffull:
 	JMP v1fb_built
 v1fb_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v1fb_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X7
 	VMOVDQU32 (CX)(DI*1), X8
@@ -756,6 +783,11 @@ v1fb_slow:
 	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
+	JMP v1fb_built
+v1fb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
 v1fb_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
@@ -932,6 +964,9 @@ v2fgroup:
 	JMP v2fb_built
 v2fb_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fb_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X7
 	VMOVDQU32 (CX)(DI*1), X8
@@ -958,6 +993,11 @@ v2fb_slow:
 	VMOVDQU8 256(DX), K4, Z9
 	VPERMB Z9, Z28, Z9
 	VPXORD.BCST (DX), Z9, Z9
+	JMP v2fb_built
+v2fb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
 v2fb_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
@@ -979,6 +1019,9 @@ v2ffull:
 	JMP v2fc_built
 v2fc_slow:
 	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fc_slow_pad
 	MOVQ 0(R15), DI
 	VMOVDQU32 (AX)(DI*1), X19
 	VMOVDQU32 (CX)(DI*1), X20
@@ -1005,6 +1048,11 @@ v2fc_slow:
 	VMOVDQU8 256(DX), K4, Z21
 	VPERMB Z21, Z28, Z21
 	VPXORD.BCST (DX), Z21, Z21
+	JMP v2fc_built
+v2fc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
 v2fc_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
