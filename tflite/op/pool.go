@@ -45,6 +45,12 @@ type crew struct {
 	quit     atomic.Bool
 	running  atomic.Int32 // worker goroutines that have not exited
 
+	// panicked holds the first panic a part raised in the current job
+	// (a *partPanic); run re-raises it on the caller, where the Runner's
+	// caller can recover it, instead of letting it kill the process from
+	// a worker goroutine.
+	panicked atomic.Pointer[partPanic]
+
 	callerParked atomic.Bool
 	done         chan struct{} // wakes a parked caller; buffered 1
 
@@ -93,6 +99,23 @@ func (c *crew) run(n, threads int, t Task) {
 		}
 	}
 	c.task = nil
+	if p := c.panicked.Swap(nil); p != nil {
+		panic(p.value)
+	}
+}
+
+// partPanic is a panic value carried from the goroutine that ran a part
+// to the caller of run.
+type partPanic struct{ value any }
+
+// runPart runs one part, recording a panic instead of propagating it.
+func (c *crew) runPart(lo, hi int) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.panicked.CompareAndSwap(nil, &partPanic{value: v})
+		}
+	}()
+	c.task.Run(lo, hi)
 }
 
 // park blocks the caller until the parts of the job have all finished.
@@ -117,7 +140,7 @@ func (c *crew) work(g uint32) {
 		}
 		chunk := (c.total + parts - 1) / parts
 		if lo := idx * chunk; lo < c.total {
-			c.task.Run(lo, min(lo+chunk, c.total))
+			c.runPart(lo, min(lo+chunk, c.total))
 		}
 		if c.finished.Add(1) == int64(parts) && c.callerParked.CompareAndSwap(true, false) {
 			c.done <- struct{}{}

@@ -241,3 +241,36 @@ func TestSetActive(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicInPartReachesCaller: a part that panics on a worker goroutine
+// does not kill the process; Parallel re-raises the panic on its caller
+// after every part has returned, and the Exec keeps working.
+func TestPanicInPartReachesCaller(t *testing.T) {
+	var x Exec
+	x.SetThreads(3)
+	defer x.Close()
+	for round := 0; round < 20; round++ {
+		var ran atomic.Int32
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			x.Parallel(3, func(lo, hi int) {
+				ran.Add(1)
+				if lo == 2 { // the last part: usually a worker's
+					panic("boom")
+				}
+			})
+			return nil
+		}()
+		if got != "boom" {
+			t.Fatalf("round %d: recovered %v, want boom", round, got)
+		}
+		if ran.Load() != 3 {
+			t.Fatalf("round %d: %d parts ran, want 3", round, ran.Load())
+		}
+	}
+	var n atomic.Int32
+	x.Parallel(9, func(lo, hi int) { n.Add(int32(hi - lo)) })
+	if n.Load() != 9 {
+		t.Fatalf("after the panics Parallel covered %d of 9", n.Load())
+	}
+}
