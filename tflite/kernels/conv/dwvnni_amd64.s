@@ -280,6 +280,9 @@ v1b_slow_pad:
 v1b_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ v1last
+v1four:
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -335,6 +338,36 @@ v1stepped:
 	JNZ v1block
 	VZEROUPPER
 	RET
+
+// v1last checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (v1three; its lane of Z7 is never stored).
+v1last:
+	CMPQ tail+104(FP), $3
+	JNE v1four
+v1three:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	RQ(Z0)
+	RQ(Z1)
+	RQ(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1store
+	CLAMP
+	JMP v1store
 
 // v1half is the last group of a row with tail ≤ 2: pixels 0 and 1 read
 // only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
@@ -498,6 +531,8 @@ v2b_built:
 	JNE v2full
 	CMPQ tail+104(FP), $2
 	JLE v2half
+	CMPQ tail+104(FP), $3
+	JEQ v2three
 v2full:
 	TESTQ R12, R12
 	JS v2c_slow
@@ -619,6 +654,34 @@ v2stepped:
 	JNZ v2block
 	VZEROUPPER
 	RET
+
+// v2three is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+v2three:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	RQ(Z0)
+	RQ(Z1)
+	RQ(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2store
+	CLAMP
+	JMP v2store
 
 // v2half is the last group of a row with tail ≤ 2: pixels 0 and 1 read
 // only Y_A and Y_B, so Y_C (often outside the row) is not built and
@@ -791,6 +854,9 @@ v1fb_slow_pad:
 v1fb_built:
 	LEAQ (R12)(BX*4), R12
 	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ v1flast
+v1ffour:
 	VMOVDQU32 (R14), Z0
 	VMOVDQU32 (R14), Z1
 	VMOVDQU32 (R14), Z2
@@ -846,6 +912,36 @@ v1fstepped:
 	JNZ v1fblock
 	VZEROUPPER
 	RET
+
+// v1flast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (v1fthree; its lane of Z7 is never stored).
+v1flast:
+	CMPQ tail+104(FP), $3
+	JNE v1ffour
+v1fthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fstore
+	CLAMP
+	JMP v1fstore
 
 // v1fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
 // only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
@@ -1005,6 +1101,8 @@ v2fb_built:
 	JNE v2ffull
 	CMPQ tail+104(FP), $2
 	JLE v2fhalf
+	CMPQ tail+104(FP), $3
+	JEQ v2fthree
 v2ffull:
 	TESTQ R12, R12
 	JS v2fc_slow
@@ -1126,6 +1224,34 @@ v2fstepped:
 	JNZ v2fblock
 	VZEROUPPER
 	RET
+
+// v2fthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+v2fthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fstore
+	CLAMP
+	JMP v2fstore
 
 // v2fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
 // only Y_A and Y_B, so Y_C (often outside the row) is not built and
