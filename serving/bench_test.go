@@ -3,6 +3,7 @@ package serving
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/internal/benchmodels"
 	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
@@ -225,4 +227,37 @@ func BenchmarkLoopback(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkIntraOpThreads times one client's sequential Predict calls on
+// MobileNetV2 int8 through the serving core with IntraOpThreads 1 and 2:
+// an idle server gives a lone request every thread.
+func BenchmarkIntraOpThreads(b *testing.B) {
+	data, err := benchmodels.Build("mnv2_int8")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tm, err := tflite.Load(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec := tm.Inputs()[0]
+	x, err := tensor.New(spec.DType, spec.Shape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range x.Data {
+		x.Data[i] = byte(i * 7)
+	}
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads%d", threads), func(b *testing.B) {
+			e := newEnv(b, Config{IntraOpThreads: threads}, func(s *testSource) { s.add("m", 1, FromTFLite(tm), ModelConfig{}) })
+			req := &Request{Ref: Ref{Model: "m"}, Inputs: []*tensor.Tensor{x}}
+			for b.Loop() {
+				if _, err := e.srv.Predict(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

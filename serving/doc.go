@@ -19,7 +19,9 @@
 // every queued request for the same model (up to max_batch_size items,
 // counted along the leading dimension), waits up to batch_delay_ms only while
 // more requests are on their way, runs them as one batch and splits the
-// outputs back.
+// outputs back. A run that starts alone on an idle server, with nothing
+// queued for its model, uses Config.IntraOpThreads threads (default
+// GOMAXPROCS); under load every run uses one, which maximises throughput.
 //
 // A watchdog checks running batches: one still running StallMargin past its
 // deadline (a kernel that does not return) is logged with its model and

@@ -37,6 +37,16 @@ type Runner interface {
 	CurrentOp() (int, string)
 }
 
+// threadedRunner is what a Runner implements to run one inference on
+// several threads (*tflite.Runner does): the Server sizes its pool once
+// (SetThreads) and picks per run how many of them to use
+// (SetActiveThreads); Close stops the pool when the Server drops it.
+type threadedRunner interface {
+	SetThreads(n int)
+	SetActiveThreads(n int)
+	Close()
+}
+
 // FromTFLite adapts a loaded TFLite model to Model.
 func FromTFLite(m *tflite.Model) Model { return tfliteModel{m} }
 

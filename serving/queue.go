@@ -135,9 +135,10 @@ func (q *modelQueue) work(slot *runSlot) {
 			case <-idle.C:
 				// Idle: let go of the model and its runners, so that a
 				// model the cache evicted can be freed.
-				w.base, w.runners = nil, nil
+				w.dropRunners()
 			case <-q.s.stop:
 				w.drain()
+				w.dropRunners()
 				return
 			}
 		}
@@ -236,10 +237,32 @@ func (q *modelQueue) drain() {
 	}
 }
 
+// dropRunners lets go of the worker's runners, stopping their intra-op
+// threads.
+func (w *worker) dropRunners() {
+	for _, r := range w.runners {
+		if t, ok := r.(threadedRunner); ok {
+			t.Close()
+		}
+	}
+	w.base, w.runners = nil, nil
+}
+
+// threads returns how many intra-op threads the run about to start may
+// use, given busy runs in flight (this one included): all of
+// IntraOpThreads when it is alone and nothing waits, else one.
+func (q *modelQueue) threads(busy int64) int {
+	if busy == 1 && len(q.ch) == 0 && q.arriving.Load() == 0 {
+		return q.s.cfg.IntraOpThreads
+	}
+	return 1
+}
+
 // runner returns a runner of the model planned for batch size n (0: the
 // model as loaded).
 func (w *worker) runner(m Model, n int) (Runner, error) {
 	if w.base != m {
+		w.dropRunners()
 		w.base, w.runners = m, map[int]Runner{}
 	}
 	if r := w.runners[n]; r != nil {
@@ -253,9 +276,14 @@ func (w *worker) runner(m Model, n int) (Runner, error) {
 		}
 	}
 	if len(w.runners) >= 64 {
-		clear(w.runners) // bound the arenas one worker keeps
+		base := w.base
+		w.dropRunners() // bound the arenas one worker keeps
+		w.base, w.runners = base, map[int]Runner{}
 	}
 	r := pm.NewRunner()
+	if t, ok := r.(threadedRunner); ok && w.q.s.cfg.IntraOpThreads > 1 {
+		t.SetThreads(w.q.s.cfg.IntraOpThreads)
+	}
 	w.runners[n] = r
 	return r, nil
 }
@@ -289,9 +317,14 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 	}
 	ctx, cancel := batchContext(batch)
 	defer cancel()
+	busy := q.s.running.Add(1)
+	if t, ok := r.(threadedRunner); ok {
+		t.SetActiveThreads(q.threads(busy))
+	}
 	w.slot.begin(r, ctx, start)
 	outs, err := w.safeRun(r, ctx, inputs)
 	flagged := w.slot.end()
+	q.s.running.Add(-1)
 	compute := time.Since(start)
 	if flagged {
 		q.s.stalled.Add(-1)
@@ -331,7 +364,7 @@ var errPanic = errors.New("serving: the engine panicked")
 func (w *worker) safeRun(r Runner, ctx context.Context, inputs []*tensor.Tensor) (outs []*tensor.Tensor, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.base, w.runners = nil, nil
+			w.dropRunners()
 			w.q.s.log.Error("engine panic", "model", w.q.label, "version", w.q.key.version, "panic", p, "stack", string(debug.Stack()))
 			outs, err = nil, fmt.Errorf("%w: %v", errPanic, p)
 		}

@@ -33,7 +33,7 @@ type serveFlags struct {
 	models, addr, tokenFile, logFormat, preload string
 	cacheBytes                                  int64
 	timeout, drain                              time.Duration
-	concurrency, queue                          int
+	concurrency, queue, threads                 int
 	maxBody                                     int64
 }
 
@@ -51,6 +51,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "deadline of requests that give none and whose model config sets none")
 	fs.DurationVar(&f.drain, "drain-timeout", 15*time.Second, "on shutdown, how long in-flight requests may take to finish")
 	fs.IntVar(&f.concurrency, "max-concurrency", 0, "default runs in flight per model (0: GOMAXPROCS)")
+	fs.IntVar(&f.threads, "threads", 0, "most intra-op threads one run may use when it runs alone; under load each run uses one (0: GOMAXPROCS, 1: off)")
 	fs.IntVar(&f.queue, "max-queue", 0, "default requests waiting per model before 429 (0: 64)")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 64<<20, "largest request body accepted, as sent")
 	if err := fs.Parse(args); err != nil {
@@ -125,6 +126,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	srv, err := serving.New(serving.Config{
 		Source: src, Logger: log, Preload: preload, AuthToken: token,
 		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue, MaxBodyBytes: f.maxBody,
+		IntraOpThreads: f.threads,
 	})
 	if err != nil {
 		return err
