@@ -89,16 +89,17 @@ func b2i(b bool) int {
 
 // checkDWV runs one randDWVCase through DepthwiseInt8Fast and DepthwiseRef
 // and reports which VNNI kernel ran: 0 none, 1 and 2 the general ones for
-// strides 1 and 2, 3 and 4 the fast ones.
-func checkDWV(t *testing.T, r *rand.Rand) (kernel int) {
+// strides 1 and 2, 3 and 4 the fast ones; and the row's pixels in its last
+// group of four, 1..4 (the kernels' tail paths), 0 when none ran.
+func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail int) {
 	t.Helper()
 	g, q, in, f, bias := randDWVCase(r)
 	if g.OutH <= 0 || g.OutW <= 0 {
-		return 0
+		return 0, 0
 	}
 	d := NewDepthwiseInt8Fast(g, q, f, bias)
 	if d == nil {
-		return 0
+		return 0, 0
 	}
 	want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
@@ -109,25 +110,31 @@ func checkDWV(t *testing.T, r *rand.Rand) (kernel int) {
 		t.Fatalf("%+v in offset %d out offset %d clamp [%d, %d] channel %d mult %d shift %d: fast[%d] = %d, reference %d",
 			g, q.InputOffset, q.OutputOffset, q.Min, q.Max, c, q.Mult[c], q.Shift[c], k, got[k], want[k])
 	}
+	tail = g.OutW - 4*((g.OutW+3)/4-1)
 	switch {
 	case d.vnni == nil:
-		return 0
+		return 0, 0
 	case d.vnni.fast:
-		return 2 + d.vnni.stride
+		return 2 + d.vnni.stride, tail
 	}
-	return d.vnni.stride
+	return d.vnni.stride, tail
 }
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	var ran [5]int
+	var ran [5][5]int // [kernel][tail]
 	for range 2000 {
-		ran[checkDWV(t, r)]++
+		k, tail := checkDWV(t, r)
+		ran[k][tail]++
 	}
-	if hasDWVNNI && min(ran[1], ran[2], ran[3], ran[4]) < 80 {
-		t.Fatalf("VNNI kernels ran on %v layers (none, general stride 1, 2, fast stride 1, 2): some too few", ran)
+	// Every kernel must have run with each tail (last group of 1..4
+	// pixels: the half, three and full paths).
+	for k := 1; hasDWVNNI && k < 5; k++ {
+		if min(ran[k][1], ran[k][2], ran[k][3], ran[k][4]) < 10 || ran[k][1]+ran[k][2]+ran[k][3]+ran[k][4] < 80 {
+			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2][tail 0..4]): some too few", ran)
+		}
 	}
-	t.Logf("VNNI kernels ran on %v layers (none, general stride 1, 2, fast stride 1, 2)", ran)
+	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2][tail 0..4])", ran)
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
