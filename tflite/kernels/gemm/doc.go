@@ -44,8 +44,10 @@
 // activations or broadcast memory operands) changes nothing at K = 32..1024,
 // so the loop is not front-end bound; 2-panel × 12-row tiles to keep K=1024
 // weight blocks (64 KB) in L1 lose 20% (twice the broadcasts, 49 = 4·12+1
-// rows); VPADDD for the doubling and VPMOVSDB straight to memory are within
-// noise. Large-K layers run at ~90% of VPDPBUSD peak, the rest being the
+// rows); VPADDD for the doubling (+2-3% at K ≤ 32, only valid for left
+// shift 0) and VPMOVSDB straight to memory are within noise; narrowing a
+// row's 2 or 4 vectors with VPACKSSDW/VPACKSSWB/VPERMD and one store loses
+// 4-11% at K ≤ 192. Large-K layers run at ~90% of VPDPBUSD peak, the rest being the
 // per-tile epilogue (~24 × 11 instructions against K/4 steps of 12 cycles);
 // small-K layers (K ≤ 64) are epilogue bound.
 //
