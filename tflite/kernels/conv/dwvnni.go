@@ -195,8 +195,17 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 	return v
 }
 
+// pairs reports whether rowsV computes two output rows of an image per
+// call (dwInt8VNNIS1F2): the fast stride-1 kernel with vertical stride and
+// dilation 1.
+func (v *dwVNNI) pairs(g *Geom) bool {
+	return v.stride == 1 && v.fast && g.StrideH == 1 && g.DilH == 1
+}
+
 // rowsV computes output rows [lo, hi) with the VNNI kernels, one call per
-// row; kernel rows outside the input read the pad row.
+// row, or per two rows of one image (dwInt8VNNIS1F2) for the fast stride-1
+// kernel when the vertical stride and dilation are 1; kernel rows outside
+// the input read the pad row.
 func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	g, v := &d.g, d.vnni
 	c := g.InC
@@ -211,10 +220,16 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	case v.stride == 2:
 		kern = dwInt8VNNIS2
 	}
-	var rows [3][]int8
+	pairs := v.pairs(g)
+	var rows [4][]int8
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
-		for ky := range rows {
+		two := pairs && row+1 < hi && oy+1 < g.OutH
+		nr := 3
+		if two {
+			nr = 4
+		}
+		for ky := range nr {
 			iy := oy*g.StrideH - g.PadH + ky*g.DilH
 			if iy < 0 || iy >= g.InH {
 				rows[ky] = d.pad
@@ -224,6 +239,13 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 			}
 		}
 		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
+		if two {
+			_ = out[(b*g.OutH+oy+2)*g.OutW*c-1] // the second row
+			dwInt8VNNIS1F2(&rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
+				g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
+			row++
+			continue
+		}
 		kern(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
 			int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
 	}

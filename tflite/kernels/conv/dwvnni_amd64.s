@@ -1275,3 +1275,290 @@ v2fhalf:
 	JEQ v2fstore
 	CLAMP
 	JMP v2fstore
+
+// Two-row kernels. Vertical stride and dilation 1: output rows oy and
+// oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
+// builds each group's Y of the four input rows once (four builds per
+// group instead of the six of two one-row calls) and feeds them to both
+// rows' accumulators: 36 VPDPBUSD per four Y builds.
+
+// YFULL4 builds the Y of the four rows (AX, CX, R9, R10) from byte offset R12.
+#define YFULL4(Y0, Y1, Y2, Y3, X0, X1, X2, X3) \
+	LEAQ (AX)(R12*1), DI \
+	YFULL(DI, Y0, X0) \
+	LEAQ (CX)(R12*1), DI \
+	YFULL(DI, Y1, X1) \
+	LEAQ (R9)(R12*1), DI \
+	YFULL(DI, Y2, X2) \
+	LEAQ (R10)(R12*1), DI \
+	YFULL(DI, Y3, X3)
+
+// YTAB4 builds the Y of the four rows from the tab entry at R15: lane
+// offsets, lanes outside the row take the zero point (k bytes 256..319).
+#define YTAB4(Y0, Y1, Y2, Y3, X0, X1, X2, X3) \
+	MOVQ 0(R15), DI \
+	VMOVDQU32 (AX)(DI*1), X0 \
+	VMOVDQU32 (CX)(DI*1), X1 \
+	VMOVDQU32 (R9)(DI*1), X2 \
+	VMOVDQU32 (R10)(DI*1), X3 \
+	MOVQ 8(R15), DI \
+	VINSERTI32X4 $1, (AX)(DI*1), Y0, Y0 \
+	VINSERTI32X4 $1, (CX)(DI*1), Y1, Y1 \
+	VINSERTI32X4 $1, (R9)(DI*1), Y2, Y2 \
+	VINSERTI32X4 $1, (R10)(DI*1), Y3, Y3 \
+	MOVQ 16(R15), DI \
+	VINSERTI32X4 $2, (AX)(DI*1), Y0, Y0 \
+	VINSERTI32X4 $2, (CX)(DI*1), Y1, Y1 \
+	VINSERTI32X4 $2, (R9)(DI*1), Y2, Y2 \
+	VINSERTI32X4 $2, (R10)(DI*1), Y3, Y3 \
+	MOVQ 24(R15), DI \
+	VINSERTI32X4 $3, (AX)(DI*1), Y0, Y0 \
+	VINSERTI32X4 $3, (CX)(DI*1), Y1, Y1 \
+	VINSERTI32X4 $3, (R9)(DI*1), Y2, Y2 \
+	VINSERTI32X4 $3, (R10)(DI*1), Y3, Y3 \
+	KMOVQ 32(R15), K4 \
+	VMOVDQU8 256(DX), K4, Y0 \
+	VMOVDQU8 256(DX), K4, Y1 \
+	VMOVDQU8 256(DX), K4, Y2 \
+	VMOVDQU8 256(DX), K4, Y3 \
+	VPERMB Y0, Z28, Y0 \
+	VPERMB Y1, Z28, Y1 \
+	VPERMB Y2, Z28, Y2 \
+	VPERMB Y3, Z28, Y3 \
+	VPXORD.BCST (DX), Y0, Y0 \
+	VPXORD.BCST (DX), Y1, Y1 \
+	VPXORD.BCST (DX), Y2, Y2 \
+	VPXORD.BCST (DX), Y3, Y3
+
+// ROWDOT4 is ROWDOT into accumulators A0..A3 (W0..W5 registers or memory).
+#define ROWDOT4(YC, YN, W0, W1, W2, W3, W4, W5, A0, A1, A2, A3) \
+	VPDPBUSD W0, YC, A0 \
+	VPDPBUSD W1, YC, A1 \
+	VPDPBUSD W2, YC, A2 \
+	VPDPBUSD W3, YN, A2 \
+	VPDPBUSD W4, YC, A3 \
+	VPDPBUSD W5, YN, A3
+
+// RQFT is RQF with temporaries T1, T2 and mask KT.
+#define RQFT(A, T1, T2, KT) \
+	VPMULUDQ 64(R14), A, T1 \
+	VPSRLQ $32, A, T2 \
+	VPMULUDQ 128(R14), T2, T2 \
+	VPADDQ Z29, T1, T1 \
+	VPADDQ Z29, T2, T2 \
+	VPSHUFD $0xF5, T1, K2, T2 \
+	VPCMPUD $1, 192(R14), T2, KT \
+	VPADDD 256(R14), T2, T2 \
+	VPADDD.BCST 192(DX), T2, KT, T2 \
+	VPSRAVD 320(R14), T2, A
+
+// NARROWT is NARROW of A0..A3 into O (temporary T).
+#define NARROWT(A0, A1, A2, A3, O, T) \
+	VPACKSSDW A1, A0, O \
+	VPACKSSDW A3, A2, T \
+	VPADDSW Z30, O, O \
+	VPADDSW Z30, T, T \
+	VPACKSSWB T, O, O \
+	VPERMD O, Z31, O
+
+// func dwInt8VNNIS1F2(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// Two output rows of dwInt8VNNIS1F at once: r0..r3 the input rows (or the
+// pad row) of kernel rows 0..2 of the first output row (at out) and, one
+// row down, of the second (at out + orow); the other arguments as
+// dwInt8VNNIS1F's.
+//
+// Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
+// Z8..Z11 Y_q of input rows 0..3, Z12..Z15 Y_{q+1} (moved to Z8..Z11 after
+// the products, then temporaries: the first row's bytes in Z12, the
+// second's in Z14), Z16..Z21 and Z22..Z27 the block's weight vectors of
+// kernel rows 0 and 1 (kernel row 2's are memory operands at 768(R13)..),
+// Z28 dwvPerm, Z29 2^31 per 64-bit lane, Z30 the output zero point per
+// int16, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the
+// input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
+// next Y to build, R15 its tab entry, SI the first output row, R8 groups
+// left, DI a temporary; cblocks counts the blocks left in its argument slot.
+TEXT ·dwInt8VNNIS1F2(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+w2block:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	VMOVDQU64 704(R13), Z27
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS w2first_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2first_slow
+	YFULL4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+	JMP w2first_built
+w2first_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+w2first_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+w2group:
+	CMPQ R8, $1
+	JNE w2full
+	CMPQ tail+120(FP), $2
+	JLE w2half
+w2full:
+	TESTQ R12, R12
+	JS w2b_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2b_slow
+	YFULL4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w2b_built
+w2b_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ w2b_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w2b_built
+w2b_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+w2b_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+w2narrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ w2store
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+w2store:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE w2store4
+	CMPQ tail+120(FP), $1
+	JLE w2stepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE w2stepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE w2stepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP w2stepped
+
+w2store4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+w2stepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ w2group
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ w2block
+	VZEROUPPER
+	RET
+
+// w2half is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+w2half:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP w2narrow

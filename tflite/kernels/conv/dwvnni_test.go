@@ -89,52 +89,71 @@ func b2i(b bool) int {
 
 // checkDWV runs one randDWVCase through DepthwiseInt8Fast and DepthwiseRef
 // and reports which VNNI kernel ran: 0 none, 1 and 2 the general ones for
-// strides 1 and 2, 3 and 4 the fast ones; and the row's pixels in its last
-// group of four, 1..4 (the kernels' tail paths), 0 when none ran.
-func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail int) {
+// strides 1 and 2, 3 and 4 the fast ones, 5 the fast stride-1 two-row one
+// (with the one-row kernel on an odd row left over); the row's pixels in
+// its last group of four, 1..4 (the kernels' tail paths), 0 when none ran;
+// and for kernel 5 the shape bits 1 (OutH odd), 2 (Batch > 1) and 4
+// (PadH > 0: the first and last rows read the pad row).
+func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
 	t.Helper()
 	g, q, in, f, bias := randDWVCase(r)
 	if g.OutH <= 0 || g.OutW <= 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	d := NewDepthwiseInt8Fast(g, q, f, bias)
 	if d == nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
-	got := make([]int8, len(want))
-	goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
-	if k := firstDiff(got, want); k >= 0 {
-		c := k % g.OutC
-		t.Fatalf("%+v in offset %d out offset %d clamp [%d, %d] channel %d mult %d shift %d: fast[%d] = %d, reference %d",
-			g, q.InputOffset, q.OutputOffset, q.Min, q.Max, c, q.Mult[c], q.Shift[c], k, got[k], want[k])
+	for _, split := range []bool{true, false} {
+		got := make([]int8, len(want))
+		if split {
+			goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
+		} else {
+			d.Rows(in, got, 0, g.Batch*g.OutH) // every row paired where the two-row kernel runs
+		}
+		if k := firstDiff(got, want); k >= 0 {
+			c := k % g.OutC
+			t.Fatalf("%+v in offset %d out offset %d clamp [%d, %d] channel %d mult %d shift %d (rows split %v): fast[%d] = %d, reference %d",
+				g, q.InputOffset, q.OutputOffset, q.Min, q.Max, c, q.Mult[c], q.Shift[c], split, k, got[k], want[k])
+		}
 	}
 	tail = g.OutW - 4*((g.OutW+3)/4-1)
 	switch {
 	case d.vnni == nil:
-		return 0, 0
+		return 0, 0, 0
+	case d.vnni.pairs(&g) && g.OutH >= 2:
+		return 5, tail, b2i(g.OutH%2 == 1) | 2*b2i(g.Batch > 1) | 4*b2i(g.PadH > 0)
 	case d.vnni.fast:
-		return 2 + d.vnni.stride, tail
+		return 2 + d.vnni.stride, tail, 0
 	}
-	return d.vnni.stride, tail
+	return d.vnni.stride, tail, 0
 }
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	var ran [5][5]int // [kernel][tail]
-	for range 2000 {
-		k, tail := checkDWV(t, r)
+	var ran [6][5]int // [kernel][tail]
+	var shapes [8]int // kernel 5's [shape bits]
+	for range 3000 {
+		k, tail, shape := checkDWV(t, r)
 		ran[k][tail]++
-	}
-	// Every kernel must have run with each tail (last group of 1..4
-	// pixels: the half, three and full paths).
-	for k := 1; hasDWVNNI && k < 5; k++ {
-		if min(ran[k][1], ran[k][2], ran[k][3], ran[k][4]) < 10 || ran[k][1]+ran[k][2]+ran[k][3]+ran[k][4] < 80 {
-			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2][tail 0..4]): some too few", ran)
+		if k == 5 {
+			shapes[shape]++
 		}
 	}
-	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2][tail 0..4])", ran)
+	// Every kernel must have run with each tail (last group of 1..4
+	// pixels: the half, three and full paths), the two-row one also with
+	// odd and even OutH, one and two images, and with and without padding.
+	for k := 1; hasDWVNNI && k < 6; k++ {
+		if min(ran[k][1], ran[k][2], ran[k][3], ran[k][4]) < 10 || ran[k][1]+ran[k][2]+ran[k][3]+ran[k][4] < 80 {
+			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row][tail 0..4]): some too few", ran)
+		}
+	}
+	if hasDWVNNI && min(shapes[0], shapes[1], shapes[2], shapes[3], shapes[4], shapes[5], shapes[6], shapes[7]) < 5 {
+		t.Fatalf("two-row kernel ran on %v layers ([OutH odd | Batch > 1 | PadH > 0]): some too few", shapes)
+	}
+	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row][tail 0..4]); two-row shapes %v", ran, shapes)
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
