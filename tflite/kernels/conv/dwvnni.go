@@ -196,25 +196,24 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 }
 
 // pairs reports whether rowsV computes two output rows of an image per
-// call (dwInt8VNNIS1F2): the fast stride-1 kernel with vertical stride and
-// dilation 1.
+// call (dwInt8VNNIS12, dwInt8VNNIS1F2): horizontal, vertical stride 1 and
+// vertical dilation 1.
 func (v *dwVNNI) pairs(g *Geom) bool {
-	return v.stride == 1 && v.fast && g.StrideH == 1 && g.DilH == 1
+	return v.stride == 1 && g.StrideH == 1 && g.DilH == 1
 }
 
 // rowsV computes output rows [lo, hi) with the VNNI kernels, one call per
-// row, or per two rows of one image (dwInt8VNNIS1F2) for the fast stride-1
-// kernel when the vertical stride and dilation are 1; kernel rows outside
-// the input read the pad row.
+// row, or per two rows of one image (dwInt8VNNIS12, dwInt8VNNIS1F2) where
+// pairs holds; kernel rows outside the input read the pad row.
 func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	g, v := &d.g, d.vnni
 	c := g.InC
 	n4 := (g.OutW + 3) / 4
 	tail := g.OutW - 4*(n4-1)
-	kern := dwInt8VNNIS1
+	kern, kern2 := dwInt8VNNIS1, dwInt8VNNIS12
 	switch {
 	case v.stride == 1 && v.fast:
-		kern = dwInt8VNNIS1F
+		kern, kern2 = dwInt8VNNIS1F, dwInt8VNNIS1F2
 	case v.stride == 2 && v.fast:
 		kern = dwInt8VNNIS2F
 	case v.stride == 2:
@@ -241,7 +240,7 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
 		if two {
 			_ = out[(b*g.OutH+oy+2)*g.OutW*c-1] // the second row
-			dwInt8VNNIS1F2(&rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
+			kern2(&rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
 				g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
 			row++
 			continue

@@ -1361,6 +1361,22 @@ v2fhalf:
 	VPACKSSWB T, O, O \
 	VPERMD O, Z31, O
 
+// RQT is RQ with temporaries T1, T2.
+#define RQT(A, T1, T2) \
+	VPMULDQ 64(R14), A, T1 \
+	VPSRLQ $32, A, T2 \
+	VPMULDQ 128(R14), T2, T2 \
+	VPADDQ Z29, T1, T1 \
+	VPADDQ Z29, T2, T2 \
+	VPSRLQ $31, T1, T1 \
+	VPSLLQ $1, T2, T2 \
+	VPBLENDMD T2, T1, K1, A \
+	VPSRAD $31, A, T1 \
+	VPADDD T1, A, A \
+	VPSRAVD 192(R14), A, A \
+	VPSRAD $1, A, T1 \
+	VPSUBD T1, A, A
+
 // func dwInt8VNNIS1F2(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // Two output rows of dwInt8VNNIS1F at once: r0..r3 the input rows (or the
@@ -1562,3 +1578,192 @@ w2half:
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP w2narrow
+
+// func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2 with RQ: two output rows of dwInt8VNNIS1 at once; q
+// holds dwVQWords words per block, Z29 is 2^30 per 64-bit lane.
+TEXT ·dwInt8VNNIS12(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x40000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+w1block:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	VMOVDQU64 704(R13), Z27
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS w1first_slow
+	CMPQ R12, lim+112(FP)
+	JGT w1first_slow
+	YFULL4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+	JMP w1first_built
+w1first_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+w1first_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+w1group:
+	CMPQ R8, $1
+	JNE w1full
+	CMPQ tail+120(FP), $2
+	JLE w1half
+w1full:
+	TESTQ R12, R12
+	JS w1b_slow
+	CMPQ R12, lim+112(FP)
+	JGT w1b_slow
+	YFULL4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w1b_built
+w1b_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ w1b_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w1b_built
+w1b_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+w1b_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQT(Z0, Z12, Z13)
+	RQT(Z4, Z14, Z15)
+	RQT(Z1, Z12, Z13)
+	RQT(Z5, Z14, Z15)
+	RQT(Z2, Z12, Z13)
+	RQT(Z6, Z14, Z15)
+	RQT(Z3, Z12, Z13)
+	RQT(Z7, Z14, Z15)
+
+w1narrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ w1store
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+w1store:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE w1store4
+	CMPQ tail+120(FP), $1
+	JLE w1stepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE w1stepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE w1stepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP w1stepped
+
+w1store4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+w1stepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ w1group
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $1152, R13
+	ADDQ $256, R14
+	DECQ cblocks+40(FP)
+	JNZ w1block
+	VZEROUPPER
+	RET
+
+// w1half is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+w1half:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	RQT(Z0, Z12, Z13)
+	RQT(Z4, Z14, Z15)
+	RQT(Z1, Z12, Z13)
+	RQT(Z5, Z14, Z15)
+	JMP w1narrow

@@ -89,10 +89,10 @@ func b2i(b bool) int {
 
 // checkDWV runs one randDWVCase through DepthwiseInt8Fast and DepthwiseRef
 // and reports which VNNI kernel ran: 0 none, 1 and 2 the general ones for
-// strides 1 and 2, 3 and 4 the fast ones, 5 the fast stride-1 two-row one
-// (with the one-row kernel on an odd row left over); the row's pixels in
-// its last group of four, 1..4 (the kernels' tail paths), 0 when none ran;
-// and for kernel 5 the shape bits 1 (OutH odd), 2 (Batch > 1) and 4
+// strides 1 and 2, 3 and 4 the fast ones, 5 and 6 the general and fast
+// stride-1 two-row ones (with the one-row kernel on an odd row left over);
+// the row's pixels in its last group of four, 1..4 (the kernels' tail
+// paths), 0 when none ran; and for kernels 5 and 6 the shape bits 1 (OutH odd), 2 (Batch > 1) and 4
 // (PadH > 0: the first and last rows read the pad row).
 func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
 	t.Helper()
@@ -124,7 +124,7 @@ func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
 	case d.vnni == nil:
 		return 0, 0, 0
 	case d.vnni.pairs(&g) && g.OutH >= 2:
-		return 5, tail, b2i(g.OutH%2 == 1) | 2*b2i(g.Batch > 1) | 4*b2i(g.PadH > 0)
+		return 5 + b2i(d.vnni.fast), tail, b2i(g.OutH%2 == 1) | 2*b2i(g.Batch > 1) | 4*b2i(g.PadH > 0)
 	case d.vnni.fast:
 		return 2 + d.vnni.stride, tail, 0
 	}
@@ -133,27 +133,29 @@ func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	var ran [6][5]int // [kernel][tail]
-	var shapes [8]int // kernel 5's [shape bits]
-	for range 3000 {
+	var ran [7][5]int    // [kernel][tail]
+	var shapes [2][8]int // kernels 5 and 6's [shape bits]
+	for range 6000 {
 		k, tail, shape := checkDWV(t, r)
 		ran[k][tail]++
-		if k == 5 {
-			shapes[shape]++
+		if k >= 5 {
+			shapes[k-5][shape]++
 		}
 	}
 	// Every kernel must have run with each tail (last group of 1..4
-	// pixels: the half, three and full paths), the two-row one also with
+	// pixels: the half, three and full paths), the two-row ones also with
 	// odd and even OutH, one and two images, and with and without padding.
-	for k := 1; hasDWVNNI && k < 6; k++ {
+	for k := 1; hasDWVNNI && k < 7; k++ {
 		if min(ran[k][1], ran[k][2], ran[k][3], ran[k][4]) < 10 || ran[k][1]+ran[k][2]+ran[k][3]+ran[k][4] < 80 {
-			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row][tail 0..4]): some too few", ran)
+			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row general, fast][tail 0..4]): some too few", ran)
 		}
 	}
-	if hasDWVNNI && min(shapes[0], shapes[1], shapes[2], shapes[3], shapes[4], shapes[5], shapes[6], shapes[7]) < 5 {
-		t.Fatalf("two-row kernel ran on %v layers ([OutH odd | Batch > 1 | PadH > 0]): some too few", shapes)
+	for _, sh := range shapes {
+		if hasDWVNNI && min(sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7]) < 5 {
+			t.Fatalf("two-row kernels ran on %v layers ([general, fast][OutH odd | Batch > 1 | PadH > 0]): some too few", shapes)
+		}
 	}
-	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row][tail 0..4]); two-row shapes %v", ran, shapes)
+	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row general, fast][tail 0..4]); two-row shapes %v", ran, shapes)
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
