@@ -51,7 +51,38 @@ func NewCopyPlan(count, src, dst []int, srcBase, dstBase, elem int) (CopyPlan, b
 		p.count[p.rank], p.src[p.rank], p.dst[p.rank] = c, src[i], dst[i]
 		p.rank++
 	}
+	p.longInner()
 	return p, true
+}
+
+// longInner makes the longest dimension the innermost one when the
+// innermost is short (a layout change such as NCHW → NHWC of 3 channels
+// would otherwise run 3-element inner loops under a full odometer step
+// each). Every element is still copied exactly once, so the order cannot
+// change the result — unless destinations overlap (a zero destination
+// stride), where the plan keeps its order.
+func (p *CopyPlan) longInner() {
+	in := p.rank - 1
+	if in < 1 || p.count[in] >= 16 {
+		return
+	}
+	best := in
+	for d := 0; d < in; d++ {
+		if p.dst[d] == 0 {
+			return
+		}
+		if p.count[d] > p.count[best] {
+			best = d
+		}
+	}
+	if p.dst[in] == 0 || best == in || p.count[best] < 64 {
+		return
+	}
+	c, s, t := p.count[best], p.src[best], p.dst[best]
+	copy(p.count[best:in], p.count[best+1:in+1])
+	copy(p.src[best:in], p.src[best+1:in+1])
+	copy(p.dst[best:in], p.dst[best+1:in+1])
+	p.count[in], p.src[in], p.dst[in] = c, s, t
 }
 
 // Elements returns the number of elements the plan copies.

@@ -34,11 +34,14 @@ func naiveCopy(dst, src []int32, count, ss, ds []int, sb, db int) {
 
 func TestCopyPlanMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for iter := range 500 {
+	for iter := range 800 {
 		rank := rng.IntN(5) + 1
 		count := make([]int, rank)
 		for i := range count {
 			count[i] = rng.IntN(4) + 1
+			if iter%4 == 0 && rng.IntN(rank) == 0 {
+				count[i] = 64 + rng.IntN(80) // long enough to become the inner loop
+			}
 		}
 		// Source: a random permutation of a contiguous layout, possibly
 		// reversed along some axes (negative strides); destination: padded.
@@ -275,6 +278,30 @@ func TestFill(t *testing.T) {
 				t.Fatalf("n=%d: %x", n, b)
 			}
 		}
+	}
+}
+
+// BenchmarkCopyPlanNCHWToNHWC is the input transpose of converted
+// MobileNets: 1×3×224×224 int8 to 1×224×224×3.
+func BenchmarkCopyPlanNCHWToNHWC(b *testing.B) {
+	shape := []int{1, 3, 224, 224}
+	var st [MaxRank]int
+	ContiguousStrides(shape, st[:])
+	perm := []int{0, 2, 3, 1}
+	count := make([]int, 4)
+	src := make([]int, 4)
+	for i, p := range perm {
+		count[i], src[i] = shape[p], st[p]
+	}
+	var dt [MaxRank]int
+	ContiguousStrides(count, dt[:])
+	p, _ := NewCopyPlan(count, src, dt[:4], 0, 0, 1)
+	in := make([]byte, 3*224*224)
+	out := make([]byte, len(in))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Run(out, in)
 	}
 }
 
