@@ -25,6 +25,7 @@ type config struct {
 	resolver      *op.Resolver
 	maxArenaBytes int64
 	threads       int
+	noFusion      bool
 }
 
 // WithResolver makes Load use r instead of BuiltinResolver().
@@ -58,6 +59,17 @@ func WithThreads(n int) Option {
 			return errors.New("tflite: threads must be at least 1")
 		}
 		c.threads = n
+		return nil
+	}
+}
+
+// WithoutFusion makes Load run every operator as the file lists it. By
+// default a PAD read only by a VALID CONV_2D or DEPTHWISE_CONV_2D that pads
+// exactly as SAME would is folded into it (identical results, one tensor
+// copy less).
+func WithoutFusion() Option {
+	return func(c *config) error {
+		c.noFusion = true
 		return nil
 	}
 }

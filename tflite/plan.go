@@ -61,6 +61,7 @@ type step struct {
 	kernel  op.Kernel
 	inputs  []int // tensor indices, -1 for absent
 	outputs []int
+	folded  bool // a PAD folded into the convolution that reads it: does nothing
 }
 
 // plan is a model prepared for one batch size: kernels, shapes, and the
@@ -110,11 +111,29 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 	}
 	p.steps = make([]step, len(f.ops))
 	maxScratch := 0
+	folded := map[int]bool{}       // PAD steps that do nothing
+	rewired := map[int]padFusion{} // convolutions that read the PAD's input
+	if !cfg.noFusion {
+		for _, fu := range padFusions(f, p.infos) {
+			folded[fu.pad], rewired[fu.conv] = true, fu
+		}
+	}
 	for i := range f.ops {
 		o := &f.ops[i]
-		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: o.options}
-		n.Inputs = make([]*op.TensorInfo, len(o.inputs))
-		for k, ti := range o.inputs {
+		if folded[i] {
+			// Its output is read by nothing now: no arena bytes, no work.
+			p.steps[i] = step{name: o.name, folded: true, kernel: op.Kernel{Eval: func(*op.Exec, []*tensor.Tensor, []*tensor.Tensor) error { return nil }}}
+			continue
+		}
+		inputs, options := o.inputs, o.options
+		if fu, ok := rewired[i]; ok {
+			inputs = append([]int(nil), o.inputs...)
+			inputs[0] = fu.src
+			options = sameOptions(o.options)
+		}
+		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: options}
+		n.Inputs = make([]*op.TensorInfo, len(inputs))
+		for k, ti := range inputs {
 			if ti < 0 {
 				continue
 			}
@@ -161,7 +180,7 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 			return nil, invalid("op %d (%s): negative scratch", i, o.name)
 		}
 		maxScratch = max(maxScratch, k.Scratch)
-		p.steps[i] = step{name: o.name, kernel: k, inputs: o.inputs, outputs: o.outputs}
+		p.steps[i] = step{name: o.name, kernel: k, inputs: inputs, outputs: o.outputs}
 	}
 	for _, ti := range f.outputs {
 		if writer[ti] == -2 && !p.infos[ti].IsConst() {

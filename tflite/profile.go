@@ -14,6 +14,7 @@ type OpProfile struct {
 	Output tensor.Shape // shape of the first output (nil if none)
 	DType  tensor.DType // dtype of the first output
 	MACs   int64        // multiply-accumulates per Run (0 if not convolution-like)
+	Folded bool         // a PAD folded into the convolution after it (no work)
 	Total  time.Duration
 	Runs   int
 }
@@ -34,7 +35,7 @@ func (r *Runner) Profile() []OpProfile {
 	p := r.m.plan
 	out := make([]OpProfile, len(p.steps))
 	for i, s := range p.steps {
-		o := OpProfile{Index: i, Name: s.name, MACs: p.stepMACs(i), Total: r.prof[i], Runs: r.profRuns}
+		o := OpProfile{Index: i, Name: s.name, MACs: p.stepMACs(i), Total: r.prof[i], Runs: r.profRuns, Folded: s.folded}
 		if len(s.outputs) > 0 && s.outputs[0] >= 0 {
 			t := p.infos[s.outputs[0]]
 			o.Output, o.DType = t.Shape.Clone(), t.DType

@@ -122,6 +122,10 @@ func printProfile(w io.Writer, prof []tflite.OpProfile) {
 	fmt.Fprintf(w, "\nper operator (mean of %d runs)\n", prof[0].Runs)
 	fmt.Fprintln(tw, "op\tname\toutput\tms\t%\tMMAC\tGMAC/s\t")
 	for _, p := range prof {
+		if p.Folded {
+			fmt.Fprintf(tw, "%d\t%s\t(folded into the next convolution)\t\t\t\t\t\n", p.Index, p.Name)
+			continue
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s%v\t%.4f\t%.1f\t%.2f\t%s\t\n", p.Index, p.Name, p.DType, p.Output,
 			p.Total.Seconds()*1e3/runs, share(p.Total), float64(p.MACs)/1e6, rate(p.MACs, p.Total))
 	}
