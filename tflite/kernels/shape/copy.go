@@ -137,6 +137,36 @@ func (p *CopyPlan) Run(dst, src []byte) {
 	}
 }
 
+// Outer returns the extent of the plan's outermost dimension: RunOuter
+// splits the copy along it.
+func (p *CopyPlan) Outer() int {
+	if p.empty {
+		return 0
+	}
+	if p.rank == 0 {
+		return 1
+	}
+	return p.count[0]
+}
+
+// RunOuter is Run restricted to outermost indices [lo, hi) (0 ≤ lo ≤ hi ≤
+// Outer()). Calls on disjoint ranges write disjoint elements, so they may
+// run concurrently.
+func (p *CopyPlan) RunOuter(dst, src []byte, lo, hi int) {
+	if p.empty || lo >= hi {
+		return
+	}
+	if p.rank == 0 {
+		p.Run(dst, src)
+		return
+	}
+	q := *p
+	q.srcBase += lo * p.src[0]
+	q.dstBase += lo * p.dst[0]
+	q.count[0] = hi - lo
+	q.Run(dst, src)
+}
+
 // stridedRun copies n elements of es bytes from src[so + k*ss] to
 // dst[do + k*ds] (offsets in elements).
 func stridedRun(dst, src []byte, do, so, ds, ss, n, es int) {

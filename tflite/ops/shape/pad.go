@@ -61,11 +61,56 @@ func preparePad(n *op.Node) (op.Kernel, error) {
 	var ist [kshape.MaxRank]int
 	kshape.ContiguousStrides(in.Shape, ist[:])
 	plan, _ := kshape.NewCopyPlan(in.Shape, ist[:rank], ost[:rank], 0, base, in.DType.Size())
-	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
-		kshape.Fill(out[0].Data, value)
-		plan.Run(out[0].Data, in[0].Data)
-		return nil
-	}}, nil
+	es := in.DType.Size()
+	return op.Kernel{
+		NewState: func() any { return &padTask{} },
+		Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
+			t, ok := x.State.(*padTask)
+			if x.Threads() < 2 || !ok || len(out[0].Data) < padParallelMin || plan.Outer() < 2 {
+				kshape.Fill(out[0].Data, value)
+				plan.Run(out[0].Data, in[0].Data)
+				return nil
+			}
+			// Fill, then copy, each split across the threads in the same
+			// proportions, so that a thread mostly fills and then copies
+			// into the same part of the output (and the next operator's
+			// thread finds it nearby).
+			t.parts = x.Threads()
+			t.dst, t.src, t.value, t.es, t.plan, t.fill = out[0].Data, in[0].Data, value, es, &plan, true
+			x.ParallelTask(t.parts, t)
+			t.fill = false
+			x.ParallelTask(plan.Outer(), t)
+			t.dst, t.src, t.plan = nil, nil, nil
+			return nil
+		},
+	}, nil
+}
+
+// padParallelMin is the smallest output (bytes) PAD splits across threads.
+const padParallelMin = 64 << 10
+
+// padTask is the per-Runner op.Task of a parallel PAD: with fill, parts
+// [lo, hi) of len(dst)/parts-byte chunks (element aligned) get the pad
+// value; otherwise outermost input indices [lo, hi) are copied in.
+type padTask struct {
+	dst, src []byte
+	value    []byte
+	es       int
+	plan     *kshape.CopyPlan
+	fill     bool
+	parts    int
+}
+
+// Run fills or copies its range.
+func (t *padTask) Run(lo, hi int) {
+	if !t.fill {
+		t.plan.RunOuter(t.dst, t.src, lo, hi)
+		return
+	}
+	elems := len(t.dst) / t.es
+	n := max(t.parts, 1)
+	a, b := elems*lo/n*t.es, elems*hi/n*t.es
+	kshape.Fill(t.dst[a:b], t.value)
 }
 
 // padValue returns the pad element's bytes.
