@@ -14,12 +14,15 @@ import (
 type padFusion struct {
 	pad, conv int // op indices
 	src       int // the PAD's input tensor
+	// pads are the PAD's spatial amounts when they differ from SAME's (the
+	// convolution then takes them explicitly), nil when SAME matches.
+	pads *op.Pads
 }
 
 // padFusions finds the PADs newPlan folds into their convolution. The
 // result is exact: a VALID convolution over a tensor padded with its zero
-// point (0 for float) on the top/left/bottom/right amounts SAME computes
-// for it equals the SAME convolution of the unpadded tensor, whose kernels
+// point (0 for float) equals the convolution of the unpadded tensor with
+// those amounts as its padding (SAME when they are SAME's), whose kernels
 // read the zero point outside the input; the planner checks that the
 // fused convolution's output shape is still the declared one.
 func padFusions(f *parsed, infos []*op.TensorInfo) []padFusion {
@@ -76,10 +79,17 @@ func padFusions(f *parsed, infos []*op.TensorInfo) []padFusion {
 		if len(w) != 4 || len(infos[x].Shape) != 4 {
 			continue
 		}
+		fu := padFusion{pad: i, conv: j, src: x}
 		if samePads(infos[x].Shape[1], int(w[1]), sh, dh) != amounts[1] || samePads(infos[x].Shape[2], int(w[2]), sw, dw) != amounts[2] {
-			continue
+			// Explicit amounts, as long as every window still overlaps
+			// the input (the kernels' border handling assumes it).
+			rh, rw := (int(w[1])-1)*dh, (int(w[2])-1)*dw
+			if amounts[1][0] > rh || amounts[1][1] > rh || amounts[2][0] > rw || amounts[2][1] > rw {
+				continue
+			}
+			fu.pads = &op.Pads{Top: amounts[1][0], Bottom: amounts[1][1], Left: amounts[2][0], Right: amounts[2][1]}
 		}
-		out = append(out, padFusion{pad: i, conv: j, src: x})
+		out = append(out, fu)
 	}
 	return out
 }
@@ -156,16 +166,17 @@ func samePads(in, k, s, d int) [2]int {
 	return [2]int{total / 2, total - total/2}
 }
 
-// sameOptions returns a copy of a convolution's options with SAME padding.
-func sameOptions(opts any) any {
+// foldedOptions returns a copy of a convolution's options with SAME
+// padding (pads nil) or the explicit pads.
+func foldedOptions(opts any, pads *op.Pads) any {
 	switch o := opts.(type) {
 	case *op.Conv2DOptions:
 		c := *o
-		c.Padding = op.PaddingSame
+		c.Padding, c.Pads = op.PaddingSame, pads
 		return &c
 	case *op.DepthwiseConv2DOptions:
 		c := *o
-		c.Padding = op.PaddingSame
+		c.Padding, c.Pads = op.PaddingSame, pads
 		return &c
 	}
 	return opts

@@ -129,7 +129,7 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 		if fu, ok := rewired[i]; ok {
 			inputs = append([]int(nil), o.inputs...)
 			inputs[0] = fu.src
-			options = sameOptions(o.options)
+			options = foldedOptions(o.options, fu.pads)
 		}
 		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: options}
 		n.Inputs = make([]*op.TensorInfo, len(inputs))

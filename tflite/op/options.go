@@ -28,6 +28,16 @@ type Conv2DOptions struct {
 	StrideW, StrideH     int
 	Activation           Activation
 	DilationW, DilationH int // default 1
+	// Pads, when set, replaces Padding with explicit amounts. Files never
+	// set it; the planner does when it folds a PAD into the convolution.
+	Pads *Pads
+}
+
+// Pads are explicit spatial padding amounts of a convolution (elements of
+// the input's zero point, or 0.0). Each is at most (filter − 1)·dilation
+// along its dimension, so that every window overlaps the input.
+type Pads struct {
+	Top, Bottom, Left, Right int
 }
 
 // DepthwiseConv2DOptions are the options of DEPTHWISE_CONV_2D.
@@ -36,7 +46,8 @@ type DepthwiseConv2DOptions struct {
 	StrideW, StrideH     int
 	DepthMultiplier      int
 	Activation           Activation
-	DilationW, DilationH int // default 1
+	DilationW, DilationH int   // default 1
+	Pads                 *Pads // see Conv2DOptions.Pads
 }
 
 // TransposeConvOptions are the options of TRANSPOSE_CONV.

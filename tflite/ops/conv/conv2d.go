@@ -36,7 +36,7 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 	if g.InC%g.FilterInC != 0 || g.OutC%(g.InC/g.FilterInC) != 0 {
 		return op.Kernel{}, n.Invalidf("filter %s does not fit input %s", f.Shape, in.Shape)
 	}
-	if err := spatial(n, &g, o.Padding == op.PaddingSame); err != nil {
+	if err := spatialPads(n, &g, o.Padding == op.PaddingSame, o.Pads); err != nil {
 		return op.Kernel{}, err
 	}
 	out.Shape = tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}
@@ -102,6 +102,27 @@ func opt(ins []*tensor.Tensor, i int) *tensor.Tensor {
 	if i < len(ins) {
 		return ins[i]
 	}
+	return nil
+}
+
+// spatialPads is spatial, or with explicit pads (which must keep every
+// window overlapping the input) the output size those pads give.
+func spatialPads(n *op.Node, g *kconv.Geom, same bool, p *op.Pads) error {
+	if p == nil {
+		return spatial(n, g, same)
+	}
+	reachH, reachW := (g.KH-1)*g.DilH, (g.KW-1)*g.DilW
+	for _, v := range [][2]int{{p.Top, reachH}, {p.Bottom, reachH}, {p.Left, reachW}, {p.Right, reachW}} {
+		if v[0] < 0 || v[0] > v[1] {
+			return n.Invalidf("explicit padding %+v exceeds the filter reach %dx%d", *p, reachH, reachW)
+		}
+	}
+	g.OutH = (g.InH+p.Top+p.Bottom-reachH-1)/g.StrideH + 1
+	g.OutW = (g.InW+p.Left+p.Right-reachW-1)/g.StrideW + 1
+	if g.InH+p.Top+p.Bottom-reachH <= 0 || g.InW+p.Left+p.Right-reachW <= 0 {
+		return n.Invalidf("window %dx%d (dilation %dx%d) is larger than the padded input", g.KH, g.KW, g.DilH, g.DilW)
+	}
+	g.PadH, g.PadW = p.Top, p.Left
 	return nil
 }
 

@@ -37,7 +37,7 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 	if o.DepthMultiplier > 0 && o.DepthMultiplier != g.OutC/g.InC {
 		return op.Kernel{}, n.Invalidf("depth multiplier %d does not match filter %s and input %s", o.DepthMultiplier, f.Shape, in.Shape)
 	}
-	if err := spatial(n, &g, o.Padding == op.PaddingSame); err != nil {
+	if err := spatialPads(n, &g, o.Padding == op.PaddingSame, o.Pads); err != nil {
 		return op.Kernel{}, err
 	}
 	out.Shape = tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}
