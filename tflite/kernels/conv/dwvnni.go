@@ -2,6 +2,8 @@ package conv
 
 import "math"
 
+// dwvnni_amd64.s is generated: edit dwvnni_gen.go, then run `go run dwvnni_gen.go` here.
+
 // The VNNI 3×3 int8 depthwise kernels (dwInt8VNNIS1 and dwInt8VNNIS2,
 // amd64 with AVX-512 VNNI and VBMI) multiply four input pixels at once:
 // VPDPBUSD sums four u8·s8 products into each int32 lane. For kernel row

@@ -1,0 +1,884 @@
+//go:build ignore
+
+// dwvnni_gen writes dwvnni_amd64.s, the VNNI 3×3 int8 depthwise kernels
+// (see dwvnni.go): go run dwvnni_gen.go
+//
+// The kernels differ in the horizontal stride (1 or 2), the number of
+// output rows per call (one or two, stride 1 only) and the requantization
+// (general RQ or fast RQF); everything they share (Y builds, weight loads,
+// products, requantization, narrowing, stores, tail paths) is written once
+// below and parameterised by the kernel variant.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// gen accumulates the assembly text.
+type gen struct{ b strings.Builder }
+
+// raw writes lines as they are.
+func (g *gen) raw(lines ...string) {
+	for _, l := range lines {
+		g.b.WriteString(l)
+		g.b.WriteByte('\n')
+	}
+}
+
+// comment writes a block of // comment lines (text split on newlines; an
+// empty line becomes "//").
+func (g *gen) comment(text string) {
+	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if l == "" {
+			g.raw("//")
+		} else {
+			g.raw("// " + l)
+		}
+	}
+}
+
+// ins writes one tab-indented instruction.
+func (g *gen) ins(format string, args ...any) { g.raw("\t" + fmt.Sprintf(format, args...)) }
+
+// all writes tab-indented instructions.
+func (g *gen) all(lines []string) {
+	for _, l := range lines {
+		g.raw("\t" + l)
+	}
+}
+
+// label writes a label.
+func (g *gen) label(name string) { g.raw(name + ":") }
+
+// define writes a #define macro of body; params is "" for a macro
+// without parameters.
+func (g *gen) define(name, params string, body []string) {
+	head := "#define " + name
+	if params != "" {
+		head += "(" + params + ")"
+	}
+	g.raw(head + " \\")
+	for i, l := range body {
+		if i < len(body)-1 {
+			g.raw("\t" + l + " \\")
+		} else {
+			g.raw("\t" + l)
+		}
+	}
+}
+
+// z names vector register n; x its 128-bit half.
+func z(n int) string { return fmt.Sprintf("Z%d", n) }
+func x(n int) string { return fmt.Sprintf("X%d", n) }
+
+// pixAddr is the address of pixel p (0..3) of a group at base register r
+// (BX = C, R11 = 3C).
+func pixAddr(r string, p int) string {
+	return [...]string{"(" + r + ")", "(" + r + ")(BX*1)", "(" + r + ")(BX*2)", "(" + r + ")(R11*1)"}[p]
+}
+
+// yfull is YFULL's body: Y from four pixels at P inside the row.
+func yfull(p, y, yx string) []string {
+	return []string{
+		"VMOVDQU32 (" + p + "), " + yx,
+		"VINSERTI32X4 $1, " + pixAddr(p, 1) + ", " + y + ", " + y,
+		"VINSERTI32X4 $2, " + pixAddr(p, 2) + ", " + y + ", " + y,
+		"VINSERTI32X4 $3, " + pixAddr(p, 3) + ", " + y + ", " + y,
+		"VPERMB " + y + ", Z28, " + y,
+		"VPXORD.BCST (DX), " + y + ", " + y,
+	}
+}
+
+// ytab builds the Y of rows (base registers) from the tab entry at R15:
+// the lane offsets' loads and the mask, then the zero point into the
+// masked lanes, the permutation and the XOR, either Y by Y (interleaved)
+// or instruction by instruction.
+func ytab(rows, ys, xs []string, interleaved bool) []string {
+	var out []string
+	for s := 0; s < 4; s++ {
+		out = append(out, fmt.Sprintf("MOVQ %d(R15), DI", 8*s))
+		for i, r := range rows {
+			if s == 0 {
+				out = append(out, fmt.Sprintf("VMOVDQU32 (%s)(DI*1), %s", r, xs[i]))
+			} else {
+				out = append(out, fmt.Sprintf("VINSERTI32X4 $%d, (%s)(DI*1), %s, %s", s, r, ys[i], ys[i]))
+			}
+		}
+	}
+	out = append(out, "KMOVQ 32(R15), K4")
+	fin := []func(y string) string{
+		func(y string) string { return "VMOVDQU8 256(DX), K4, " + y },
+		func(y string) string { return "VPERMB " + y + ", Z28, " + y },
+		func(y string) string { return "VPXORD.BCST (DX), " + y + ", " + y },
+	}
+	if interleaved {
+		for _, y := range ys {
+			for _, f := range fin {
+				out = append(out, f(y))
+			}
+		}
+	} else {
+		for _, f := range fin {
+			for _, y := range ys {
+				out = append(out, f(y))
+			}
+		}
+	}
+	return out
+}
+
+// product is one VPDPBUSD: acc += w·y.
+type product struct{ w, y, acc string }
+
+func (p product) String() string { return "VPDPBUSD " + p.w + ", " + p.y + ", " + p.acc }
+
+// rowProducts lists one kernel row's products into accumulators acc[0..3]
+// in order: at stride 1 from Y_q (a) and Y_{q+1} (b) with the row's six
+// weight vectors, at stride 2 from Y_A (a), Y_B (b), Y_C (c) with its
+// three; only those into the first n accumulators.
+func rowProducts(stride int, a, b, c string, w, acc []string, n int) []product {
+	var all []product
+	if stride == 1 {
+		all = []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], a, acc[2]}, {w[3], b, acc[2]}, {w[4], a, acc[3]}, {w[5], b, acc[3]}}
+	} else {
+		all = []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], b, acc[1]}, {w[0], b, acc[2]}, {w[1], b, acc[3]}, {w[2], c, acc[3]}}
+	}
+	var out []product
+	for _, p := range all {
+		for i := 0; i < n; i++ {
+			if p.acc == acc[i] {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func strs(ps []product) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// rq is RQ's body (accumulator a, temporaries t1, t2).
+func rq(a, t1, t2 string) []string {
+	return []string{
+		"VPMULDQ 64(R14), " + a + ", " + t1,
+		"VPSRLQ $32, " + a + ", " + t2,
+		"VPMULDQ 128(R14), " + t2 + ", " + t2,
+		"VPADDQ Z29, " + t1 + ", " + t1,
+		"VPADDQ Z29, " + t2 + ", " + t2,
+		"VPSRLQ $31, " + t1 + ", " + t1,
+		"VPSLLQ $1, " + t2 + ", " + t2,
+		"VPBLENDMD " + t2 + ", " + t1 + ", K1, " + a,
+		"VPSRAD $31, " + a + ", " + t1,
+		"VPADDD " + t1 + ", " + a + ", " + a,
+		"VPSRAVD 192(R14), " + a + ", " + a,
+		"VPSRAD $1, " + a + ", " + t1,
+		"VPSUBD " + t1 + ", " + a + ", " + a,
+	}
+}
+
+// rqf is RQF's body (accumulator a, temporaries t1, t2, mask kt).
+func rqf(a, t1, t2, kt string) []string {
+	return []string{
+		"VPMULUDQ 64(R14), " + a + ", " + t1,
+		"VPSRLQ $32, " + a + ", " + t2,
+		"VPMULUDQ 128(R14), " + t2 + ", " + t2,
+		"VPADDQ Z29, " + t1 + ", " + t1,
+		"VPADDQ Z29, " + t2 + ", " + t2,
+		"VPSHUFD $0xF5, " + t1 + ", K2, " + t2,
+		"VPCMPUD $1, 192(R14), " + t2 + ", " + kt,
+		"VPADDD 256(R14), " + t2 + ", " + t2,
+		"VPADDD.BCST 192(DX), " + t2 + ", " + kt + ", " + t2,
+		"VPSRAVD 320(R14), " + t2 + ", " + a,
+	}
+}
+
+// narrow is NARROW's body: a[0..3] into bytes in o (temporary t).
+func narrow(a []string, o, t string) []string {
+	return []string{
+		"VPACKSSDW " + a[1] + ", " + a[0] + ", " + o,
+		"VPACKSSDW " + a[3] + ", " + a[2] + ", " + t,
+		"VPADDSW Z30, " + o + ", " + o,
+		"VPADDSW Z30, " + t + ", " + t,
+		"VPACKSSWB " + t + ", " + o + ", " + o,
+		"VPERMD " + o + ", Z31, " + o,
+	}
+}
+
+// clamp is CLAMP's body for the bytes in o.
+func clamp(o string) []string {
+	return []string{"VPMAXSB 64(DX), " + o + ", " + o, "VPMINSB 128(DX), " + o + ", " + o}
+}
+
+// kernel is one kernel variant.
+type kernel struct {
+	name   string // Go function name
+	pfx    string // label prefix
+	stride int    // horizontal stride
+	two    bool   // two output rows per call
+	fast   bool   // RQF instead of RQ
+	doc    string // comment above the TEXT line
+}
+
+// args lists the kernel's arguments in order.
+func (k *kernel) args() []string {
+	if k.two {
+		return []string{"r0", "r1", "r2", "r3", "n4", "cblocks", "w", "q", "k", "out", "orow", "oz", "clamp", "off0", "lim", "tail", "tab", "c"}
+	}
+	return []string{"r0", "r1", "r2", "n4", "cblocks", "w", "q", "k", "out", "oz", "clamp", "off0", "lim", "tail", "tab", "c"}
+}
+
+// arg is argument name's frame address.
+func (k *kernel) arg(name string) string {
+	for i, a := range k.args() {
+		if a == name {
+			return fmt.Sprintf("%s+%d(FP)", name, 8*i)
+		}
+	}
+	panic("no argument " + name)
+}
+
+// rows are the input rows' base registers.
+func (k *kernel) rows() []string {
+	if k.two {
+		return []string{"AX", "CX", "R9", "R10"}
+	}
+	return []string{"AX", "CX", "R9"}
+}
+
+// nWeights is the number of weight vectors per block; nWRegs those held in
+// registers (from Z wBase).
+func (k *kernel) nWeights() int { return 3 * kinds(k.stride) }
+func (k *kernel) nWRegs() int {
+	if k.two {
+		return 12
+	}
+	return k.nWeights()
+}
+func (k *kernel) wBase() int {
+	if k.two {
+		return 16
+	}
+	return 10
+}
+
+// weight is the operand of weight vector i of kernel row kr.
+func (k *kernel) weight(kr, i int) string {
+	j := kr*kinds(k.stride) + i
+	if j < k.nWRegs() {
+		return z(k.wBase() + j)
+	}
+	return fmt.Sprintf("%d(R13)", 64*j)
+}
+
+func (k *kernel) weights(kr int) []string {
+	var out []string
+	for i := 0; i < kinds(k.stride); i++ {
+		out = append(out, k.weight(kr, i))
+	}
+	return out
+}
+
+// kinds is the number of weight vectors per kernel row (len(dwVKinds)).
+func kinds(stride int) int {
+	if stride == 1 {
+		return 6
+	}
+	return 3
+}
+
+func (k *kernel) qBytes() int {
+	if k.fast {
+		return 4 * 96 // dwVQWordsF
+	}
+	return 4 * 64 // dwVQWords
+}
+
+func (k *kernel) text() string {
+	frame := 8 * len(k.args())
+	args := make([]string, len(k.args()))
+	for i, a := range k.args() {
+		switch {
+		case isRow(a) || a == "w" || a == "k" || a == "out":
+			args[i] = a + " *int8"
+		case a == "q":
+			args[i] = a + " *int32"
+		case a == "tab":
+			args[i] = a + " *int64"
+		default:
+			args[i] = a + " int"
+		}
+	}
+	// The input rows share their type.
+	var sig []string
+	for i, a := range args {
+		name, typ, _ := strings.Cut(a, " ")
+		if isRow(name) && i+1 < len(args) && isRow(k.args()[i+1]) {
+			sig = append(sig, name)
+			continue
+		}
+		sig = append(sig, name+" "+typ)
+	}
+	return fmt.Sprintf("// func %s(%s)", k.name, strings.Join(sig, ", ")) + "\n" +
+		fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-%d", k.name, frame)
+}
+
+// isRow reports whether argument a is an input row.
+func isRow(a string) bool { return len(a) == 2 && a[0] == 'r' }
+
+// accs are the accumulators of output row o.
+func accs(o int) []string { return []string{z(4 * o), z(4*o + 1), z(4*o + 2), z(4*o + 3)} }
+
+// rqCalls requantizes the first n accumulators of each output row.
+func (k *kernel) rqCalls(n int) []string {
+	var out []string
+	for p := 0; p < n; p++ {
+		if !k.two {
+			if k.fast {
+				out = append(out, fmt.Sprintf("RQF(Z%d)", p))
+			} else {
+				out = append(out, fmt.Sprintf("RQ(Z%d)", p))
+			}
+			continue
+		}
+		for o := 0; o < 2; o++ {
+			t1, t2, kt := z(12+2*o), z(13+2*o), []string{"K3", "K5"}[o]
+			if k.fast {
+				out = append(out, fmt.Sprintf("RQFT(%s, %s, %s, %s)", accs(o)[p], t1, t2, kt))
+			} else {
+				out = append(out, fmt.Sprintf("RQT(%s, %s, %s)", accs(o)[p], t1, t2))
+			}
+		}
+	}
+	return out
+}
+
+// initAccs loads the bias into the first n accumulators of each output row.
+func (k *kernel) initAccs(n int) []string {
+	var out []string
+	rows := 1
+	if k.two {
+		rows = 2
+	}
+	for o := 0; o < rows; o++ {
+		for p := 0; p < n; p++ {
+			out = append(out, "VMOVDQU32 (R14), "+accs(o)[p])
+		}
+	}
+	return out
+}
+
+// ys are the Y registers of one build: one per input row.
+func (k *kernel) ys(first int) (ys, xs []string) {
+	for i := range k.rows() {
+		ys = append(ys, z(first+i))
+		xs = append(xs, x(first+i))
+	}
+	return
+}
+
+// build writes one group's Y build into registers from first: straight
+// when R12 lies in [0, lim], else from the tab entry (pad: a Y wholly
+// outside the row may be the constant), then steps R12 and R15.
+func (k *kernel) build(g *gen, name string, first int, pad bool) {
+	slow, built := k.pfx+name+"_slow", k.pfx+name+"_built"
+	ys, xs := k.ys(first)
+	g.ins("TESTQ R12, R12")
+	g.ins("JS %s", slow)
+	g.ins("CMPQ R12, %s", k.arg("lim"))
+	g.ins("JGT %s", slow)
+	list := strings.Join(ys, ", ") + ", " + strings.Join(xs, ", ")
+	if k.two {
+		g.ins("YFULL4(%s)", list)
+	} else {
+		for i, r := range k.rows() {
+			g.ins("LEAQ (%s)(R12*1), DI", r)
+			g.ins("YFULL(DI, %s, %s)", ys[i], xs[i])
+		}
+	}
+	g.ins("JMP %s", built)
+	g.label(slow)
+	if !k.two {
+		g.ins("// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).")
+	}
+	if pad {
+		g.ins("// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).")
+		g.ins("CMPQ 32(R15), $-1")
+		g.ins("JEQ %s_pad", slow)
+	}
+	if k.two {
+		g.ins("YTAB4(%s)", list)
+	} else {
+		g.all(ytab(k.rows(), ys, xs, true))
+	}
+	if pad {
+		g.ins("JMP %s", built)
+		g.label(slow + "_pad")
+		for _, y := range ys {
+			g.ins("VMOVDQU64 320(DX), %s", y)
+		}
+	}
+	g.label(built)
+	g.ins("LEAQ (R12)(BX*4), R12")
+	g.ins("ADDQ $40, R15")
+}
+
+// products writes the products of the first n output pixels of each
+// output row from the Y registers a (Y_q / Y_A), b (Y_{q+1} / Y_B), c (Y_C);
+// macros: ROWDOT calls where the kernel uses them.
+func (k *kernel) products(g *gen, a, b, c, n int) {
+	if k.two {
+		for kr := 0; kr < 3; kr++ {
+			for o := 0; o < 2; o++ {
+				ya, yb := z(a+kr+o), z(b+kr+o)
+				if n == 4 {
+					g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "), strings.Join(accs(o), ", "))
+				} else {
+					g.all(strs(rowProducts(1, ya, yb, "", k.weights(kr), accs(o), n)))
+				}
+			}
+		}
+		return
+	}
+	for kr := 0; kr < 3; kr++ {
+		ya, yb, yc := z(a+kr), z(b+kr), z(c+kr)
+		if k.stride == 1 && n == 4 {
+			g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "))
+		} else {
+			g.all(strs(rowProducts(k.stride, ya, yb, yc, k.weights(kr), accs(0), n)))
+		}
+	}
+}
+
+// moveY moves the Y registers from Z from.. (the next group's first Y) to
+// Z to.. (its Y_q or Y_A).
+func (k *kernel) moveY(g *gen, from, to int) {
+	for i := range k.rows() {
+		g.ins("VMOVDQA64 %s, %s", z(from+i), z(to+i))
+	}
+}
+
+// narrowClamp narrows the accumulators to bytes and clamps them unless the
+// clamp argument is 0 (then jumps to, or falls into, the store).
+func (k *kernel) narrowClamp(g *gen, jmp bool) {
+	if k.two {
+		g.ins("NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)")
+		g.ins("NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)")
+	} else {
+		g.ins("NARROW")
+	}
+	g.ins("CMPQ %s, $0", k.arg("clamp"))
+	g.ins("JEQ %sstore", k.pfx)
+	if k.two {
+		g.all(clamp("Z12"))
+		g.all(clamp("Z14"))
+	} else {
+		g.ins("CLAMP")
+	}
+	if jmp {
+		g.ins("JMP %sstore", k.pfx)
+	}
+}
+
+// tailGroup is the last group of a row computing only n pixels.
+func (k *kernel) tailGroup(g *gen, n int) {
+	g.all(k.initAccs(n))
+	if k.two {
+		k.products(g, 8, 12, 0, n)
+		g.all(k.rqCalls(n))
+		g.ins("JMP %snarrow", k.pfx)
+		return
+	}
+	k.products(g, 4, 7, 19, n)
+	g.all(k.rqCalls(n))
+	k.narrowClamp(g, true)
+}
+
+// store writes the output pixels of the group (four, or tail in the last
+// group), steps to the next group and, after the row, to the next block.
+func (k *kernel) store(g *gen) {
+	type outRow struct{ o, r string }
+	outs := []outRow{{"Z7", "SI"}}
+	g.label(k.pfx + "store")
+	if k.two {
+		outs = []outRow{{"Z12", "SI"}, {"Z14", "DI"}}
+		g.ins("MOVQ %s, DI", k.arg("orow"))
+		g.ins("ADDQ SI, DI")
+		g.ins("VMOVDQU X12, (SI)")
+		g.ins("VMOVDQU X14, (DI)")
+	} else {
+		g.ins("VMOVDQU X7, (SI)")
+	}
+	g.ins("CMPQ R8, $1")
+	g.ins("JNE %sstore4", k.pfx)
+	tail := "DI"
+	if k.two {
+		tail = k.arg("tail")
+	} else {
+		g.ins("MOVQ %s, DI", k.arg("tail"))
+	}
+	for p := 1; p < 4; p++ {
+		g.ins("CMPQ %s, $%d", tail, p)
+		g.ins("JLE %sstepped", k.pfx)
+		for _, o := range outs {
+			g.ins("VEXTRACTI32X4 $%d, %s, %s", p, o.o, pixAddr(o.r, p))
+		}
+	}
+	g.ins("JMP %sstepped", k.pfx)
+	g.raw("")
+	g.label(k.pfx + "store4")
+	for p := 1; p < 4; p++ {
+		for _, o := range outs {
+			g.ins("VEXTRACTI32X4 $%d, %s, %s", p, o.o, pixAddr(o.r, p))
+		}
+	}
+	g.raw("")
+	g.label(k.pfx + "stepped")
+	g.ins("LEAQ (SI)(BX*4), SI")
+	g.ins("DECQ R8")
+	g.ins("JNZ %sgroup", k.pfx)
+	g.raw("")
+	for _, r := range k.rows() {
+		g.ins("ADDQ $16, %s", r)
+	}
+	g.ins("ADDQ $16, %s", k.arg("out"))
+	g.ins("ADDQ $%d, R13", 64*k.nWeights())
+	g.ins("ADDQ $%d, R14", k.qBytes())
+	if k.two {
+		g.ins("DECQ %s", k.arg("cblocks"))
+	} else {
+		g.ins("DECQ R10")
+	}
+	g.ins("JNZ %sblock", k.pfx)
+	g.ins("VZEROUPPER")
+	g.ins("RET")
+}
+
+// emit writes the kernel.
+func (k *kernel) emit(g *gen) {
+	g.raw(k.text()[:strings.IndexByte(k.text(), '\n')])
+	g.raw("//")
+	g.comment(k.doc)
+	g.raw(k.text()[strings.IndexByte(k.text(), '\n')+1:])
+	for i, r := range k.rows()[:3] {
+		g.ins("MOVQ %s, %s", k.arg(fmt.Sprintf("r%d", i)), r)
+	}
+	if k.two {
+		g.ins("MOVQ %s, R10", k.arg("r3"))
+	} else {
+		g.ins("MOVQ %s, R10", k.arg("cblocks"))
+	}
+	g.ins("MOVQ %s, R13", k.arg("w"))
+	g.ins("MOVQ %s, R14", k.arg("q"))
+	g.ins("MOVQ %s, DX", k.arg("k"))
+	g.ins("MOVQ %s, BX", k.arg("c"))
+	g.ins("LEAQ (BX)(BX*2), R11")
+	g.ins("MOVL $0xAAAA, DI")
+	g.ins("KMOVW DI, K1")
+	g.ins("MOVQ %s, DI", k.arg("oz"))
+	g.ins("VPBROADCASTW DI, Z30")
+	if k.fast {
+		g.ins("MOVQ $0x80000000, DI")
+	} else {
+		g.ins("MOVQ $0x40000000, DI")
+	}
+	g.ins("VPBROADCASTQ DI, Z29")
+	g.ins("MOVW $0x5555, DI")
+	g.ins("KMOVW DI, K2")
+	g.ins("VMOVDQU64 dwvPerm<>(SB), Z28")
+	g.ins("VMOVDQU64 dwvT<>(SB), Z31")
+	g.raw("")
+
+	g.label(k.pfx + "block")
+	for i := 0; i < k.nWRegs(); i++ {
+		g.ins("VMOVDQU64 %d(R13), %s", 64*i, z(k.wBase()+i))
+	}
+	g.ins("MOVQ %s, R8", k.arg("n4"))
+	g.ins("MOVQ %s, SI", k.arg("out"))
+	g.ins("MOVQ %s, R15", k.arg("tab"))
+	g.ins("MOVQ %s, R12", k.arg("off0"))
+	ya, yb := 4, 7 // Y_q / Y_A, Y_{q+1} / Y_B
+	if k.two {
+		ya, yb = 8, 12
+	}
+	k.build(g, "first", ya, false)
+	g.raw("")
+	g.label(k.pfx + "group")
+	tailTest := func(three bool) {
+		g.ins("CMPQ R8, $1")
+		g.ins("JNE %sfull", k.pfx)
+		g.ins("CMPQ %s, $2", k.arg("tail"))
+		g.ins("JLE %shalf", k.pfx)
+		if three {
+			g.ins("CMPQ %s, $3", k.arg("tail"))
+			g.ins("JEQ %sthree", k.pfx)
+		}
+	}
+	if k.stride == 1 {
+		tailTest(false)
+		g.label(k.pfx + "full")
+		k.build(g, "b", yb, true)
+		if k.two {
+			g.all(k.initAccs(4))
+			k.products(g, ya, yb, 0, 4)
+			k.moveY(g, yb, ya)
+			g.all(k.rqCalls(4))
+			g.raw("")
+			g.label(k.pfx + "narrow")
+			k.narrowClamp(g, false)
+		} else {
+			g.ins("CMPQ R8, $1")
+			g.ins("JEQ %slast", k.pfx)
+			g.label(k.pfx + "four")
+			g.all(k.initAccs(4))
+			k.products(g, ya, yb, 0, 4)
+			k.moveY(g, yb, ya)
+			g.all(k.rqCalls(4))
+			k.narrowClamp(g, false)
+		}
+	} else {
+		k.build(g, "b", yb, true)
+		tailTest(true)
+		g.label(k.pfx + "full")
+		k.build(g, "c", 19, true)
+		g.all(k.initAccs(4))
+		k.products(g, ya, yb, 19, 4)
+		k.moveY(g, 19, ya)
+		g.all(k.rqCalls(4))
+		k.narrowClamp(g, false)
+	}
+	g.raw("")
+	k.store(g)
+
+	name := func(label string) string { return k.pfx + label }
+	if k.two {
+		g.raw("")
+		g.comment(name("half") + ` is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+(their lanes are never stored).`)
+		g.label(name("half"))
+		k.tailGroup(g, 2)
+		return
+	}
+	if k.stride == 1 {
+		g.raw("")
+		g.comment(name("last") + ` checks the last group of a row for tail = 3, where pixel 3 is
+not computed (` + name("three") + `; its lane of Z7 is never stored).`)
+		g.label(name("last"))
+		g.ins("CMPQ %s, $3", k.arg("tail"))
+		g.ins("JNE %s", name("four"))
+		g.label(name("three"))
+		k.tailGroup(g, 3)
+		g.raw("")
+		g.comment(name("half") + ` is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+2 and 3 are not computed (their lanes of Z7 are never stored).`)
+		g.label(name("half"))
+		k.tailGroup(g, 2)
+		return
+	}
+	g.raw("")
+	g.comment(name("three") + ` is the last group of a row with tail = 3: pixels 0..2 read
+only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+lane of Z7 is never stored).`)
+	g.label(name("three"))
+	k.tailGroup(g, 3)
+	g.raw("")
+	g.comment(name("half") + ` is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+only Y_A and Y_B, so Y_C (often outside the row) is not built and
+pixels 2 and 3 are not computed (their lanes of Z7 are never stored).`)
+	g.label(name("half"))
+	k.tailGroup(g, 2)
+}
+
+const fastDoc = `with RQF: for layers whose accumulators are proven to lie
+in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
+block.`
+
+var kernels = []kernel{
+	{name: "dwInt8VNNIS1", pfx: "v1", stride: 1, doc: `One output row of the 3×3, stride 1, dilation 1 int8 depthwise layer
+(see dwvnni.go): 4·n4 − 4 + tail output pixels (tail in 1..4), blocks
+outside (cblocks of them), groups of four pixels inside. r0, r1, r2
+point at the input rows of kernel rows 0, 1, 2 (or the pad row) at the
+first block, pixels C = c bytes apart; output pixel 0's tap kx = 0
+reads byte offset off0 (−PadW·C). A Y whose four pixels start at a byte
+offset in [0, lim] (lim: the last pixel's offset − 3C) loads them
+straight; any other takes its lane offsets and the mask of its lanes
+outside the row (which read the input zero point) from its tab entry
+(dwVNNI.tab: five words per Y build, in build order). w holds the packed
+weights (three rows of six vectors per block), q the parameters
+(dwVQWords per block), k the constants (dwVConsts), out output pixel 0
+at the first block (pixels C bytes apart). clamp = 0 skips the clamp
+(the range is all of int8).
+
+Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
+0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
+temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
+2^30 per 64-bit lane (RQF: 2^31), Z30 the output zero point per int16,
+Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9 the rows at this
+block, BX = C, R11 = 3C, R12 the byte offset of the next Y to build, R15
+its tab entry, SI the output, R8 groups left, R10 blocks left, DI a
+temporary.`},
+	{name: "dwInt8VNNIS2", pfx: "v2", stride: 2, doc: `dwInt8VNNIS1 for horizontal stride 2 (see dwvnni.go): output pixels
+4q..4q+3 read input pixels 8q..8q+8 (from off0), in Y_A (8q..8q+3), Y_B
+(8q+4..8q+7) and Y_C (8q+8..8q+11, the next group's Y_A); w holds
+three rows of three vectors per block.
+
+Registers: as dwInt8VNNIS1 but Z4..Z6 Y_A, Z7..Z9 Y_B, Z19..Z21 Y_C of
+rows 0..2 and Z10..Z18 the block's 9 weight vectors.`},
+	{name: "dwInt8VNNIS1F", pfx: "v1f", stride: 1, fast: true, doc: "dwInt8VNNIS1 " + fastDoc},
+	{name: "dwInt8VNNIS2F", pfx: "v2f", stride: 2, fast: true, doc: "dwInt8VNNIS2 " + fastDoc},
+}
+
+var twoRowKernels = []kernel{
+	{name: "dwInt8VNNIS1F2", pfx: "w2", stride: 1, two: true, fast: true, doc: `Two output rows of dwInt8VNNIS1F at once: r0..r3 the input rows (or the
+pad row) of kernel rows 0..2 of the first output row (at out) and, one
+row down, of the second (at out + orow); the other arguments as
+dwInt8VNNIS1F's.
+
+Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
+Z8..Z11 Y_q of input rows 0..3, Z12..Z15 Y_{q+1} (moved to Z8..Z11 after
+the products, then temporaries: the first row's bytes in Z12, the
+second's in Z14), Z16..Z21 and Z22..Z27 the block's weight vectors of
+kernel rows 0 and 1 (kernel row 2's are memory operands at 768(R13)..),
+Z28 dwvPerm, Z29 2^31 per 64-bit lane, Z30 the output zero point per
+int16, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the
+input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
+next Y to build, R15 its tab entry, SI the first output row, R8 groups
+left, DI a temporary; cblocks counts the blocks left in its argument slot.`},
+	{name: "dwInt8VNNIS12", pfx: "w1", stride: 1, two: true, doc: `dwInt8VNNIS1F2 with RQ: two output rows of dwInt8VNNIS1 at once; q
+holds dwVQWords words per block, Z29 is 2^30 per 64-bit lane.`},
+}
+
+// data writes a 64-byte table of eight quadwords.
+func (g *gen) data(name string, q [8]uint64) {
+	for i, v := range q {
+		g.raw(fmt.Sprintf("DATA %s<>+%d(SB)/8, $0x%016x", name, 8*i, v))
+	}
+	g.raw(fmt.Sprintf("GLOBL %s<>(SB), RODATA|NOPTR, $64", name))
+}
+
+func main() {
+	g := &gen{}
+	g.raw("// Code generated by dwvnni_gen.go; DO NOT EDIT.", "//go:build amd64 && !noasm", "", `#include "textflag.h"`, "")
+
+	// dwvPerm: byte 4c + s of a lane takes loaded byte 16s + c.
+	var perm, trans [8]uint64
+	for c := 0; c < 16; c++ {
+		for s := 0; s < 4; s++ {
+			j := 4*c + s
+			perm[j/8] |= uint64(16*s+c) << (8 * (j % 8))
+		}
+	}
+	// dwvT: dword 4p + L takes dword 4L + p.
+	for p := 0; p < 4; p++ {
+		for l := 0; l < 4; l++ {
+			j := 4*p + l
+			trans[j/2] |= uint64(4*l+p) << (32 * (j % 2))
+		}
+	}
+	g.comment(`dwvPerm is the VPERMB index that turns four loaded pixels (byte 16s + c:
+pixel s, channel c) into VPDPBUSD lanes (byte 4c + s).`)
+	g.data("dwvPerm", perm)
+	g.raw("")
+	g.comment(`dwvT is the VPERMD index that transposes the packed outputs: after the
+two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
+output pixel p wants them at dword 4p + L.`)
+	g.data("dwvT", trans)
+	g.raw("")
+
+	w6 := []string{"W0", "W1", "W2", "W3", "W4", "W5"}
+	g.comment(`YFULL builds Y (see dwvnni.go) from the four pixels at P, P+C, P+2C,
+P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
+bytes of each channel into its lane, make them unsigned.`)
+	g.define("YFULL", "P, Y, YX", yfull("P", "Y", "YX"))
+	g.raw("")
+	g.comment(`ROWDOT adds one kernel row's products to the four accumulators Z0..Z3:
+YC = Y_q, YN = Y_{q+1}, W0..W5 the row's six weight vectors.`)
+	g.define("ROWDOT", "YC, YN, W0, W1, W2, W3, W4, W5", strs(rowProducts(1, "YC", "YN", "", w6, accs(0), 4)))
+	g.raw("")
+	g.comment(`RQ requantizes accumulator A in place (temps Z7, Z8; R14 the block's
+parameters): h = the rounding doubling high half of A·m, computed as
+(A·m + 2^30) >> 31 on the even and odd lanes' 64-bit products (exact for
+m ≥ 0); then the reference's rounding right shift by r ≥ 1 (round half
+away from zero) as t − (t >> 1) with t = (h − [h < 0]) >> (r − 1): for
+y = h − [h < 0] (no overflow: h > −2^31), t = 2a + b with a = y >> r and b
+bit r−1 of y, and t − (t >> 1) = a + b, which is h >> r plus one exactly
+when the remainder exceeds half (h ≥ 0) or is at least half plus one
+(h < 0) — the reference's threshold test. |result| ≤ 2^30.`)
+	g.define("RQ", "A", rq("A", "Z7", "Z8"))
+	g.raw("")
+	g.comment(`RQF is RQ for layers whose accumulators are proven to lie in
+[−(2^30 − 1), 2^30 − 1] (dwVNNI.fast): A holds the accumulator + 2^31
+(folded into the bias; as uint32 A_u = A + 2^31), the parameters are 2m
+(even and odd lanes), m, 2^(r−1) − m and r. Then Q = A_u·2m + 2^31 < 2^64 (VPMULUDQ)
+has in its high half h_u = ⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding
+doubling high half of A·m as in RQ; VPSHUFD moves the even lanes' high
+halves beside the odd ones'. h < 0 exactly when h_u < m (unsigned), and
+the result is (h + 2^(r−1) − [h < 0]) >> r, the reference's rounding
+right shift (no overflow: h ≤ 2^30 − 1 and 2^(r−1) ≤ 2^30).`)
+	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3"))
+	g.raw("")
+	g.comment(`NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
+saturating packs to int16, + the output zero point saturating (Z30; the
+reference adds it in int32 and clamps, and |v| ≤ 2^30 does not wrap, so
+saturating to int16 first changes nothing: outside int16 both saturate
+the byte), a saturating pack to int8 (the clamp when [lo, hi] is all of
+int8), then the transpose to pixel order: pixel p in lane p.`)
+	g.define("NARROW", "", narrow(accs(0), "Z7", "Z8"))
+	g.raw("")
+	g.comment(`CLAMP bounds the bytes of Z7 to [lo, hi] (k bytes 64.., 128..).`)
+	g.define("CLAMP", "", clamp("Z7"))
+	for i := range kernels {
+		g.raw("")
+		kernels[i].emit(g)
+	}
+
+	g.raw("")
+	g.comment(`Two-row kernels. Vertical stride and dilation 1: output rows oy and
+oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
+builds each group's Y of the four input rows once (four builds per
+group instead of the six of two one-row calls) and feeds them to both
+rows' accumulators: 36 VPDPBUSD per four Y builds.`)
+	g.raw("")
+	rows4 := []string{"AX", "CX", "R9", "R10"}
+	y4, x4 := []string{"Y0", "Y1", "Y2", "Y3"}, []string{"X0", "X1", "X2", "X3"}
+	g.comment(`YFULL4 builds the Y of the four rows (AX, CX, R9, R10) from byte offset R12.`)
+	var yf4 []string
+	for i, r := range rows4 {
+		yf4 = append(yf4, "LEAQ ("+r+")(R12*1), DI", "YFULL(DI, "+y4[i]+", "+x4[i]+")")
+	}
+	g.define("YFULL4", "Y0, Y1, Y2, Y3, X0, X1, X2, X3", yf4)
+	g.raw("")
+	g.comment(`YTAB4 builds the Y of the four rows from the tab entry at R15: lane
+offsets, lanes outside the row take the zero point (k bytes 256..319).`)
+	g.define("YTAB4", "Y0, Y1, Y2, Y3, X0, X1, X2, X3", ytab(rows4, y4, x4, false))
+	g.raw("")
+	g.comment(`ROWDOT4 is ROWDOT into accumulators A0..A3 (W0..W5 registers or memory).`)
+	a4 := []string{"A0", "A1", "A2", "A3"}
+	g.define("ROWDOT4", "YC, YN, W0, W1, W2, W3, W4, W5, A0, A1, A2, A3", strs(rowProducts(1, "YC", "YN", "", w6, a4, 4)))
+	g.raw("")
+	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT.`)
+	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT"))
+	g.raw("")
+	g.comment(`NARROWT is NARROW of A0..A3 into O (temporary T).`)
+	g.define("NARROWT", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T"))
+	g.raw("")
+	g.comment(`RQT is RQ with temporaries T1, T2.`)
+	g.define("RQT", "A, T1, T2", rq("A", "T1", "T2"))
+	for i := range twoRowKernels {
+		g.raw("")
+		twoRowKernels[i].emit(g)
+	}
+
+	if err := os.WriteFile("dwvnni_amd64.s", []byte(g.b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
