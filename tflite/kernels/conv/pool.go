@@ -1,9 +1,10 @@
 package conv
 
 import (
-	"encoding/binary"
 	"math"
 	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 )
 
 // window returns the clipped filter range of an output coordinate.
@@ -87,62 +88,28 @@ func sumWindow[T qint](g *Geom, in []T, b, iy0, ix0, fy0, fy1, fx0, fx1, c0 int,
 	}
 }
 
-// swarFlush is how many pixels sumBytes adds into 16-bit lanes before it
-// moves them to acc: 257·255 = 65535 still fits.
-const swarFlush = 257
-
 // sumBytes is sumWindow for one-byte types over the leading multiple of 8
-// channels of acc, eight channels per uint64: bytes (biased by +128 when
-// signed, so every lane is in [0, 255]) are split into even and odd 16-bit
-// lanes and summed there, flushed to acc every swarFlush pixels with the
-// bias removed. It returns how many channels it summed.
+// channels of acc, through kernels.SumBytes (eight channels per 64-bit
+// word) on up to kernels.SumChunk window pixels at a time. It returns how
+// many channels it summed.
 func sumBytes[T qint](g *Geom, in []T, b, iy0, ix0, fy0, fy1, fx0, fx1, c0 int, acc []int32, signed bool) int {
-	const lanes = 0x00FF00FF00FF00FF
-	nc := len(acc) &^ 7
-	if nc == 0 {
-		return 0
-	}
-	var flip uint64
-	if signed {
-		flip = 0x8080808080808080
-	}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
-	var even, odd [avgChunk / 8]uint64
-	ev, od := even[:nc/8], odd[:nc/8]
-	pixels, pending := 0, 0
-	flush := func() {
-		for w := range ev {
-			for k := 0; k < 4; k++ {
-				acc[8*w+2*k] += int32(ev[w] >> (16 * k) & 0xFFFF)
-				acc[8*w+2*k+1] += int32(od[w] >> (16 * k) & 0xFFFF)
-			}
-			ev[w], od[w] = 0, 0
-		}
-		pending = 0
-	}
+	var offs [kernels.SumChunk]int
+	k, done := 0, 0
 	for fy := fy0; fy < fy1; fy++ {
 		base := (b*g.InH+iy0+fy)*g.InW + ix0
 		for fx := fx0; fx < fx1; fx++ {
-			src := raw[(base+fx)*g.InC+c0:][:nc]
-			for w := range ev {
-				v := binary.LittleEndian.Uint64(src[8*w:]) ^ flip
-				ev[w] += v & lanes
-				od[w] += v >> 8 & lanes
-			}
-			pixels++
-			if pending++; pending == swarFlush {
-				flush()
+			offs[k] = (base+fx)*g.InC + c0
+			if k++; k == len(offs) {
+				done = kernels.SumBytes(raw, offs[:k], len(acc), signed, acc)
+				k = 0
 			}
 		}
 	}
-	flush()
-	if signed {
-		bias := int32(128 * pixels)
-		for i := range acc[:nc] {
-			acc[i] -= bias
-		}
+	if k > 0 {
+		done = kernels.SumBytes(raw, offs[:k], len(acc), signed, acc)
 	}
-	return nc
+	return done
 }
 
 // AvgPoolFloat is the float AVERAGE_POOL_2D over output rows [lo, hi):

@@ -2,6 +2,7 @@ package shape
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 )
@@ -82,6 +83,9 @@ func Reduce[T, A Number](p *ReducePlan, kind ReduceKind, in []T, acc []A) {
 	if p.inN == 0 {
 		return
 	}
+	if kind == ReduceSum && p.rank == 2 && p.reduced[0] && !p.reduced[1] && sumBytesColumns(p, in, acc) {
+		return
+	}
 	if p.rank == 0 {
 		acc[0] = fold(kind, acc[0], in[:1])
 		return
@@ -113,6 +117,45 @@ func Reduce[T, A Number](p *ReducePlan, kind ReduceKind, in []T, acc []A) {
 			return
 		}
 	}
+}
+
+// sumBytesColumns is Reduce's ReduceSum of int8 or uint8 rows into int32
+// columns (a global pool: rows reduced, channels kept) through
+// kernels.SumBytes; it reports false for other types. Integer sums, so the
+// order differs from the row-major walk without changing a bit.
+func sumBytesColumns[T, A Number](p *ReducePlan, in []T, acc []A) bool {
+	sums, ok := any(acc).([]int32)
+	if !ok {
+		return false
+	}
+	var raw []byte
+	var signed bool
+	switch v := any(in).(type) {
+	case []int8:
+		raw, signed = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)), true
+	case []uint8:
+		raw = v
+	default:
+		return false
+	}
+	rows, cols := p.count[0], p.count[1]
+	sums = sums[:cols]
+	var offs [kernels.SumChunk]int
+	done := 0
+	for r0 := 0; r0 < rows; r0 += len(offs) {
+		k := min(len(offs), rows-r0)
+		for r := range k {
+			offs[r] = (r0 + r) * cols
+		}
+		done = kernels.SumBytes(raw, offs[:k], cols, signed, sums)
+	}
+	for r := 0; r < rows && done < cols; r++ {
+		row := in[r*cols : (r+1)*cols]
+		for j := done; j < cols; j++ {
+			sums[j] += int32(row[j])
+		}
+	}
+	return true
 }
 
 func fold[T, A Number](kind ReduceKind, a A, run []T) A {

@@ -126,6 +126,9 @@ func TestReduceMatchesNaive(t *testing.T) {
 		n := 1
 		for i := range shape {
 			shape[i] = rng.IntN(4) + 1
+			if iter%3 == 0 && rng.IntN(2) == 0 { // wide rows: the byte-sum path
+				shape[i] = 8 + rng.IntN(40)
+			}
 			red[i] = rng.IntN(2) == 0
 			n *= shape[i]
 		}
