@@ -170,7 +170,7 @@ func (x *Exec) Threads() int {
 // do.
 func (x *Exec) SetActive(n int) { x.active = max(n, 0) }
 
-// Parallel calls fn over [0,n) split into at most Threads() contiguous
+// Parallel calls fn over [0,n) split into at most Threads() (and 16) contiguous
 // ranges, possibly concurrently, and returns when all calls have returned.
 // fn must be safe to call concurrently on disjoint ranges. The calling
 // goroutine runs one range itself; the others go to the Exec's bounded

@@ -1,6 +1,7 @@
 package op
 
 import (
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,7 @@ type crew struct {
 	total int
 
 	gen      atomic.Uint64 // job generation; bumped once per call and by stop
-	claim    atomic.Uint64 // gen<<32 | parts<<16 | next part index
+	claim    atomic.Uint64 // gen<<32 | parts<<16 | bit per claimed part
 	finished atomic.Int64  // parts of the current job that have returned
 	quit     atomic.Bool
 	running  atomic.Int32 // worker goroutines that have not exited
@@ -58,8 +59,8 @@ type crew struct {
 	wake   []chan struct{} // per worker; buffered 1
 }
 
-// maxParts bounds the parts of one call (they are counted in 16 bits).
-const maxParts = 1<<16 - 1
+// maxParts bounds the parts of one call: claim keeps one bit per part.
+const maxParts = 16
 
 // newPool starts workers goroutines (workers ≥ 1).
 func newPool(workers int) *pool {
@@ -88,7 +89,7 @@ func (c *crew) run(n, threads int, t Task) {
 	c.claim.Store(uint64(uint32(g))<<32 | uint64(parts)<<16)
 	c.gen.Store(g)
 	c.wakeAll()
-	c.work(uint32(g))
+	c.work(uint32(g), 0)
 	if c.finished.Load() != int64(parts) {
 		start := time.Now()
 		for i := 0; c.finished.Load() != int64(parts); i++ {
@@ -127,19 +128,28 @@ func (c *crew) park(parts int64) {
 	<-c.done
 }
 
-// work claims and runs parts of generation g until none is left.
-func (c *crew) work(g uint32) {
+// work claims and runs parts of generation g until none is left. Part me
+// (the caller is participant 0, worker i participant i+1) is tried first:
+// consecutive calls then give each goroutine the same share of the data
+// (the same output rows, say), so that an operator finds in its core's
+// cache what that core wrote in the operator before.
+func (c *crew) work(g uint32, me int) {
 	for {
 		v := c.claim.Load()
-		idx, parts := int(v&0xFFFF), int(v>>16&0xFFFF)
-		if uint32(v>>32) != g || idx >= parts {
+		parts := int(v >> 16 & 0xFFFF)
+		mask := v & 0xFFFF
+		if uint32(v>>32) != g || mask == 1<<parts-1 {
 			return
 		}
-		if !c.claim.CompareAndSwap(v, v+1) {
+		p := me
+		if p >= parts || mask&(1<<p) != 0 {
+			p = bits.TrailingZeros64(^mask) // the lowest unclaimed part
+		}
+		if !c.claim.CompareAndSwap(v, v|1<<p) {
 			continue
 		}
 		chunk := (c.total + parts - 1) / parts
-		if lo := idx * chunk; lo < c.total {
+		if lo := p * chunk; lo < c.total {
 			c.runPart(lo, min(lo+chunk, c.total))
 		}
 		if c.finished.Add(1) == int64(parts) && c.callerParked.CompareAndSwap(true, false) {
@@ -166,7 +176,7 @@ func (c *crew) loop(i int) {
 		if c.quit.Load() {
 			return
 		}
-		c.work(uint32(seen))
+		c.work(uint32(seen), i+1)
 	}
 }
 
