@@ -18,11 +18,14 @@ const parallelMin = 1 << 14
 const parallelBlock = 256
 
 // binaryKernel wraps a broadcast plan and a row function into a Kernel.
-// Operands that do not broadcast and are at least parallelMin long run as
+// With heavy (rows that requantize: several multiplies per element),
+// operands that do not broadcast and are at least parallelMin long run as
 // one flat loop split across the Runner's threads (elementwise, so the
-// split changes no result).
-func binaryKernel[A, B, U any](plan ek.Plan, row func(a []A, b []B, out []U)) op.Kernel {
-	flat := plan.Same() && plan.Elements() >= parallelMin
+// split changes no result). Plain arithmetic stays on one thread: it runs
+// at memory speed, and reading another core's freshly written data costs
+// more than the split saves.
+func binaryKernel[A, B, U any](plan ek.Plan, heavy bool, row func(a []A, b []B, out []U)) op.Kernel {
+	flat := heavy && plan.Same() && plan.Elements() >= parallelMin
 	return op.Kernel{
 		NewState: func() any { return &binaryTask[A, B, U]{row: row} },
 		Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
@@ -117,7 +120,7 @@ func prepareArith(kind ek.Op) op.PrepareFunc {
 			if kind == ek.OpMax || kind == ek.OpMin {
 				lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
 			}
-			return binaryKernel(plan, ek.PlainRow(kind, lo, hi)), nil
+			return binaryKernel(plan, false, ek.PlainRow(kind, lo, hi)), nil
 		case tensor.Int32:
 			if kind == ek.OpDiv {
 				return op.Kernel{}, n.Errorf("int32 is not supported")
@@ -129,12 +132,12 @@ func prepareArith(kind ek.Op) op.PrepareFunc {
 			if err != nil {
 				return op.Kernel{}, err
 			}
-			return binaryKernel(plan, ek.PlainRow(kind, lo, hi)), nil
+			return binaryKernel(plan, false, ek.PlainRow(kind, lo, hi)), nil
 		case tensor.Int64:
 			if kind != ek.OpMax && kind != ek.OpMin {
 				return op.Kernel{}, n.Errorf("int64 is not supported")
 			}
-			return binaryKernel(plan, ek.PlainRow[int64](kind, math.MinInt64, math.MaxInt64)), nil
+			return binaryKernel(plan, false, ek.PlainRow[int64](kind, math.MinInt64, math.MaxInt64)), nil
 		case tensor.Int8:
 			return prepareArithQuant[int8](n, kind, act, false, a, b, o, plan)
 		case tensor.Uint8:
@@ -176,14 +179,14 @@ func prepareArithQuant[T ek.Quant](n *op.Node, kind ek.Op, act op.Activation, po
 			sh1, sh2 := l1-lo2, l2-lo2
 			if ok1 && ok2 && oko && sh1 <= 0 && sh2 <= 0 && (sh1 == 0 || sh2 == 0) && sh1 > -32 && sh2 > -32 {
 				p := ek.AddSubPOT{Sub: sub, In1Right: -sh1, In2Right: -sh2, ActMin: lo, ActMax: hi}
-				return binaryKernel(plan, ek.AddSubPOTRow(p)), nil
+				return binaryKernel(plan, true, ek.AddSubPOTRow(p)), nil
 			}
 		}
 		p, err := ek.NewAddSub(sub, s1, s2, so, z1, z2, zo, is16, lo, hi)
 		if err != nil {
 			return bad(err)
 		}
-		return binaryKernel(plan, ek.AddSubRow[T](p)), nil
+		return binaryKernel(plan, true, ek.AddSubRow[T](p)), nil
 	case ek.OpMul:
 		if is16 && (z1 != 0 || z2 != 0 || zo != 0) {
 			return op.Kernel{}, n.Errorf("int16 needs zero points 0, got %d, %d, %d", z1, z2, zo)
@@ -192,7 +195,7 @@ func prepareArithQuant[T ek.Quant](n *op.Node, kind ek.Op, act op.Activation, po
 		if err != nil {
 			return bad(err)
 		}
-		return binaryKernel(plan, ek.MulRow[T](p)), nil
+		return binaryKernel(plan, true, ek.MulRow[T](p)), nil
 	case ek.OpDiv:
 		if is16 {
 			return op.Kernel{}, n.Errorf("int16 is not supported")
@@ -201,7 +204,7 @@ func prepareArithQuant[T ek.Quant](n *op.Node, kind ek.Op, act op.Activation, po
 		if err != nil {
 			return bad(err)
 		}
-		return binaryKernel(plan, ek.DivRow[T](p)), nil
+		return binaryKernel(plan, true, ek.DivRow[T](p)), nil
 	case ek.OpSquaredDiff:
 		if is16 && (z1 != 0 || z2 != 0 || zo != 0) {
 			return op.Kernel{}, n.Errorf("int16 needs zero points 0, got %d, %d, %d", z1, z2, zo)
@@ -210,14 +213,14 @@ func prepareArithQuant[T ek.Quant](n *op.Node, kind ek.Op, act op.Activation, po
 		if err != nil {
 			return bad(err)
 		}
-		return binaryKernel(plan, ek.SquaredDiffRow[T](p)), nil
+		return binaryKernel(plan, true, ek.SquaredDiffRow[T](p)), nil
 	}
 	// MAXIMUM and MINIMUM compare raw values, which is only meaningful when
 	// inputs and output share their quantization.
 	if s1 != so || s2 != so || z1 != zo || z2 != zo {
 		return op.Kernel{}, n.Errorf("inputs and output must share scale and zero point (got %g/%d, %g/%d, %g/%d)", s1, z1, s2, z2, so, zo)
 	}
-	return binaryKernel(plan, ek.PlainRow[T](kind, T(qlo), T(qhi))), nil
+	return binaryKernel(plan, false, ek.PlainRow[T](kind, T(qlo), T(qhi))), nil
 }
 
 func preparePrelu(n *op.Node) (op.Kernel, error) {
@@ -233,7 +236,7 @@ func preparePrelu(n *op.Node) (op.Kernel, error) {
 		if al.DType != tensor.Float32 {
 			return op.Kernel{}, n.Errorf("float32 input with %s alpha", al.DType)
 		}
-		return binaryKernel(plan, ek.PreluFloatRow()), nil
+		return binaryKernel(plan, false, ek.PreluFloatRow()), nil
 	case tensor.Int8:
 		if al.DType != tensor.Int8 {
 			return op.Kernel{}, n.Errorf("int8 input with %s alpha", al.DType)
@@ -270,5 +273,5 @@ func preparePreluQuant[T, A ek.Quant](n *op.Node, a, al, o *op.TensorInfo, plan 
 	if err != nil {
 		return op.Kernel{}, n.Errorf("%v", err)
 	}
-	return binaryKernel(plan, ek.PreluRow[T, A](p)), nil
+	return binaryKernel(plan, true, ek.PreluRow[T, A](p)), nil
 }

@@ -269,9 +269,10 @@ func BenchmarkAddInt8(b *testing.B) {
 }
 
 // TestBinaryParallelMatchesSerial: a large non-broadcasting binary operator
-// split across threads writes exactly the bytes of the one-thread run, for
-// int8 and float32 ADD, SUB and MUL of a length that is not a multiple of
-// the split block, without allocating once the Runner state exists.
+// split across threads (int8) or not (float32) writes exactly the bytes of
+// the one-thread run, for ADD, SUB and MUL of a length that is not a
+// multiple of the split block, without allocating once the Runner state
+// exists.
 func TestBinaryParallelMatchesSerial(t *testing.T) {
 	const n = 3*parallelMin + 77
 	for _, name := range []string{"ADD", "SUB", "MUL"} {
