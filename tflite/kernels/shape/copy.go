@@ -108,6 +108,9 @@ func (p *CopyPlan) Run(dst, src []byte) {
 		copy(dst[p.dstBase*es:(p.dstBase+1)*es], src[p.srcBase*es:(p.srcBase+1)*es])
 		return
 	}
+	if p.interleave(dst, src) {
+		return
+	}
 	in := p.rank - 1
 	n, ss, ds := p.count[in], p.src[in], p.dst[in]
 	var idx [MaxRank]int
@@ -135,6 +138,45 @@ func (p *CopyPlan) Run(dst, src []byte) {
 			return
 		}
 	}
+}
+
+// interleave runs the byte plans of a planar-to-interleaved layout change
+// (NCHW → NHWC of 2 to 4 channels: a short outer dimension contiguous in
+// the destination over a long inner one contiguous in the source) as one
+// pass that writes each destination pixel whole, instead of one strided
+// pass per channel. It reports whether it applied.
+func (p *CopyPlan) interleave(dst, src []byte) bool {
+	if p.rank != 2 || p.elem != 1 || p.count[0] < 2 || p.count[0] > 4 || p.dst[0] != 1 || p.src[1] != 1 || p.dst[1] != p.count[0] {
+		return false
+	}
+	c, n, plane := p.count[0], p.count[1], p.src[0]
+	if plane < n || plane < 0 {
+		return false
+	}
+	d := dst[p.dstBase : p.dstBase+c*n]
+	s0 := src[p.srcBase : p.srcBase+n]
+	s1 := src[p.srcBase+plane : p.srcBase+plane+n]
+	switch c {
+	case 2:
+		for i, v := range s0 {
+			d[2*i], d[2*i+1] = v, s1[i]
+		}
+	case 3:
+		s2 := src[p.srcBase+2*plane : p.srcBase+2*plane+n]
+		d = d[:3*len(s0)]
+		for i, v := range s0 {
+			o := d[3*i : 3*i+3 : 3*i+3]
+			o[0], o[1], o[2] = v, s1[i], s2[i]
+		}
+	case 4:
+		s2 := src[p.srcBase+2*plane : p.srcBase+2*plane+n]
+		s3 := src[p.srcBase+3*plane : p.srcBase+3*plane+n]
+		for i, v := range s0 {
+			o := d[4*i : 4*i+4 : 4*i+4]
+			o[0], o[1], o[2], o[3] = v, s1[i], s2[i], s3[i]
+		}
+	}
+	return true
 }
 
 // Outer returns the extent of the plan's outermost dimension: RunOuter
