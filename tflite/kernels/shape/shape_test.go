@@ -284,22 +284,29 @@ func TestFill(t *testing.T) {
 	}
 }
 
-// BenchmarkCopyPlanNCHWToNHWC is the input transpose of converted
-// MobileNets: 1×3×224×224 int8 to 1×224×224×3.
-func BenchmarkCopyPlanNCHWToNHWC(b *testing.B) {
-	shape := []int{1, 3, 224, 224}
-	var st [MaxRank]int
+// transposePlan is the copy plan of a transpose of a contiguous shape by
+// perm (output dimension i is input dimension perm[i]) into a contiguous
+// output, at element offsets srcBase and dstBase.
+func transposePlan(tb testing.TB, shape, perm []int, srcBase, dstBase, elem int) CopyPlan {
+	tb.Helper()
+	var st, dt [MaxRank]int
 	ContiguousStrides(shape, st[:])
-	perm := []int{0, 2, 3, 1}
-	count := make([]int, 4)
-	src := make([]int, 4)
+	count, src := make([]int, len(perm)), make([]int, len(perm))
 	for i, p := range perm {
 		count[i], src[i] = shape[p], st[p]
 	}
-	var dt [MaxRank]int
 	ContiguousStrides(count, dt[:])
-	p, _ := NewCopyPlan(count, src, dt[:4], 0, 0, 1)
-	in := make([]byte, 3*224*224)
+	p, ok := NewCopyPlan(count, src, dt[:len(perm)], srcBase, dstBase, elem)
+	if !ok {
+		tb.Fatal("NewCopyPlan refused")
+	}
+	return p
+}
+
+// benchTranspose times the byte transpose of shape by perm.
+func benchTranspose(b *testing.B, shape, perm []int) {
+	p := transposePlan(b, shape, perm, 0, 0, 1)
+	in := make([]byte, p.Elements())
 	out := make([]byte, len(in))
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
@@ -308,27 +315,15 @@ func BenchmarkCopyPlanNCHWToNHWC(b *testing.B) {
 	}
 }
 
+// BenchmarkCopyPlanNCHWToNHWC is the input transpose of converted
+// MobileNets: 1×3×224×224 int8 to 1×224×224×3.
+func BenchmarkCopyPlanNCHWToNHWC(b *testing.B) {
+	benchTranspose(b, []int{1, 3, 224, 224}, []int{0, 2, 3, 1})
+}
+
+// BenchmarkCopyPlanTranspose is NHWC → NCHW of a 1×56×56×64 int8 activation.
 func BenchmarkCopyPlanTranspose(b *testing.B) {
-	// NHWC → NCHW of a 1×56×56×64 int8 activation.
-	shape := []int{1, 56, 56, 64}
-	var st [MaxRank]int
-	ContiguousStrides(shape, st[:])
-	perm := []int{0, 3, 1, 2}
-	count := make([]int, 4)
-	src := make([]int, 4)
-	for i, p := range perm {
-		count[i], src[i] = shape[p], st[p]
-	}
-	var dt [MaxRank]int
-	ContiguousStrides(count, dt[:])
-	p, _ := NewCopyPlan(count, src, dt[:4], 0, 0, 1)
-	in := make([]byte, 56*56*64)
-	out := make([]byte, len(in))
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		p.Run(out, in)
-	}
+	benchTranspose(b, []int{1, 56, 56, 64}, []int{0, 3, 1, 2})
 }
 
 func BenchmarkReduceMeanInt8(b *testing.B) {
@@ -352,16 +347,6 @@ func TestCopyPlanInterleave(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for iter := 0; iter < 200; iter++ {
 		c, h, w := 1+rng.IntN(5), 1+rng.IntN(40), 1+rng.IntN(40)
-		shape := []int{1, c, h, w}
-		var st [MaxRank]int
-		ContiguousStrides(shape, st[:])
-		perm := []int{0, 2, 3, 1}
-		count, src := make([]int, 4), make([]int, 4)
-		for i, p := range perm {
-			count[i], src[i] = shape[p], st[p]
-		}
-		var dt [MaxRank]int
-		ContiguousStrides(count, dt[:])
 		sb, db := rng.IntN(9), rng.IntN(9)
 		in := make([]byte, sb+c*h*w)
 		for i := range in {
@@ -382,10 +367,7 @@ func TestCopyPlanInterleave(t *testing.T) {
 				}
 			}
 		}
-		p, ok := NewCopyPlan(count, src, dt[:4], sb, db, 1)
-		if !ok {
-			t.Fatal("NewCopyPlan refused")
-		}
+		p := transposePlan(t, []int{1, c, h, w}, []int{0, 2, 3, 1}, sb, db, 1)
 		if iter%2 == 0 {
 			p.Run(got, in)
 		} else {
