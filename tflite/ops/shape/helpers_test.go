@@ -100,6 +100,13 @@ func resolver() *op.Resolver {
 // run prepares and evaluates one node and returns its outputs.
 func run(t testing.TB, name string, opts any, ins []*tv, outs []*op.TensorInfo) ([]*tensor.Tensor, error) {
 	t.Helper()
+	return runThreads(t, name, opts, ins, outs, 1)
+}
+
+// runThreads is run on an Exec with threads workers and, for threads > 1,
+// the kernel's per-Runner state, as a Runner gives it.
+func runThreads(t testing.TB, name string, opts any, ins []*tv, outs []*op.TensorInfo, threads int) ([]*tensor.Tensor, error) {
+	t.Helper()
 	prep, ok := resolver().Lookup(name)
 	if !ok {
 		t.Fatalf("%s not registered", name)
@@ -138,6 +145,13 @@ func run(t testing.TB, name string, opts any, ins []*tv, outs []*op.TensorInfo) 
 		outT = append(outT, ot)
 	}
 	x := &op.Exec{Scratch: make([]byte, k.Scratch)}
+	if threads > 1 {
+		if k.NewState != nil {
+			x.State = k.NewState()
+		}
+		x.SetThreads(threads)
+		defer x.Close()
+	}
 	if err := k.Eval(x, inT, outT); err != nil {
 		return outT, err
 	}

@@ -145,16 +145,12 @@ func TestConcatPackSplit(t *testing.T) {
 }
 
 func TestPadGather(t *testing.T) {
-	pads := func(v ...int32) *tv {
-		p := ci32(v...)
-		p.info.Shape = []int{len(v) / 2, 2}
-		return p
-	}
+	pads := padsOf
 	runCases(t, []opCase{
 		{name: "pad float", op: "PAD", ins: []*tv{f32([]int{1, 2}, 1, 2), pads(1, 0, 1, 1)}, outs: o(tensor.Float32), wantShape: sh(2, 4), want: w(0, 0, 0, 0, 0, 1, 2, 0)},
 		{name: "pad int8 zero point", op: "PAD", ins: []*tv{quant(mk(tensor.Int8, []int{2}, []int8{1, 2}), 0.5, -3), pads(1, 2)}, outs: []*op.TensorInfo{qout(tensor.Int8, 0.5, -3)}, want: w(-3, 1, 2, -3, -3)},
 		{name: "pad int16", op: "PAD", ins: []*tv{quant(mk(tensor.Int16, []int{2}, []int16{-300, 300}), 0.5, 0), pads(0, 1)}, outs: []*op.TensorInfo{qout(tensor.Int16, 0.5, 0)}, want: w(-300, 300, 0)},
-		{name: "padv2 constant", op: "PADV2", ins: []*tv{f32([]int{2}, 1, 2), pads(1, 1), func() *tv { c := f32([]int{}, 9); c.info.Const = c.data; return c }()}, outs: o(tensor.Float32), want: w(9, 1, 2, 9)},
+		{name: "padv2 constant", op: "PADV2", ins: []*tv{f32([]int{2}, 1, 2), pads(1, 1), constScalar(f32([]int{}, 9))}, outs: o(tensor.Float32), want: w(9, 1, 2, 9)},
 		{name: "pad int64 paddings", op: "PAD", ins: []*tv{f32([]int{2}, 1, 2), func() *tv { p := ci64(0, 2); p.info.Shape = []int{1, 2}; return p }()}, outs: o(tensor.Float32), want: w(1, 2, 0, 0)},
 		{name: "pad negative", op: "PAD", ins: []*tv{f32([]int{2}, 1, 2), pads(-1, 0)}, outs: o(tensor.Float32), err: op.ErrInvalidModel},
 		{name: "pad wrong paddings shape", op: "PAD", ins: []*tv{f32([]int{2}, 1, 2), ci32(0, 0, 0, 0)}, outs: o(tensor.Float32), err: op.ErrInvalidModel},

@@ -37,13 +37,13 @@ func TestPadParallelMatchesSerial(t *testing.T) {
 			if len(serial[0].Data) < 64<<10 {
 				t.Fatalf("output of %d bytes is too small to run in parallel", len(serial[0].Data))
 			}
-			par, err := runThreads(t, tc.op, tc.ins, tc.out, 2)
+			par, err := runThreads(t, tc.op, nil, tc.ins, []*op.TensorInfo{{DType: tc.out.DType, Quant: tc.out.Quant}}, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i := range serial[0].Data {
-				if serial[0].Data[i] != par.Data[i] {
-					t.Fatalf("byte %d: 2 threads %#x, 1 thread %#x", i, par.Data[i], serial[0].Data[i])
+				if serial[0].Data[i] != par[0].Data[i] {
+					t.Fatalf("byte %d: 2 threads %#x, 1 thread %#x", i, par[0].Data[i], serial[0].Data[i])
 				}
 			}
 		})
@@ -57,40 +57,8 @@ func padsOf(v ...int32) *tv {
 	return t
 }
 
-// constScalar marks t constant and returns it.
+// constScalar marks t constant (a PADV2 constant, for one) and returns it.
 func constScalar(t *tv) *tv {
 	t.info.Const = t.data
 	return t
-}
-
-// runThreads is run with a Runner-like Exec: threads workers and the
-// kernel's state.
-func runThreads(t *testing.T, name string, ins []*tv, out *op.TensorInfo, threads int) (*tensor.Tensor, error) {
-	t.Helper()
-	prep, _ := resolver().Lookup(name)
-	o := &op.TensorInfo{DType: out.DType, Quant: out.Quant}
-	n := &op.Node{Op: name, Outputs: []*op.TensorInfo{o}}
-	var inT []*tensor.Tensor
-	for _, in := range ins {
-		n.Inputs = append(n.Inputs, in.info)
-		inT = append(inT, &tensor.Tensor{DType: in.info.DType, Shape: in.info.Shape, Quant: in.info.Quant, Data: in.data})
-	}
-	k, err := prep(n)
-	if err != nil {
-		return nil, err
-	}
-	ot, err := tensor.New(o.DType, o.Shape)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ot.Data {
-		ot.Data[i] = 0xA5
-	}
-	x := &op.Exec{Scratch: make([]byte, k.Scratch)}
-	if k.NewState != nil {
-		x.State = k.NewState()
-	}
-	x.SetThreads(threads)
-	defer x.Close()
-	return ot, k.Eval(x, inT, []*tensor.Tensor{ot})
 }
