@@ -84,9 +84,6 @@ func (r *Runner) SetThreads(n int) { r.x.SetThreads(n) }
 // every thread when idle. Results do not depend on it.
 func (r *Runner) SetActiveThreads(n int) { r.x.SetActive(n) }
 
-// Threads returns the number of threads the next Run may use.
-func (r *Runner) Threads() int { return r.x.Threads() }
-
 // Model returns the model the Runner executes.
 func (r *Runner) Model() *Model { return r.m }
 
