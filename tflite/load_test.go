@@ -127,6 +127,15 @@ func FuzzLoad(f *testing.F) {
 	for _, m := range models {
 		f.Add(m.TFLite)
 	}
+	// The files of issue 11, read in place when present, and their minimal
+	// forms (also in testdata/fuzz/FuzzLoad).
+	for _, name := range []string{"crash.tflite", "crash2.tflite"} {
+		if b, err := os.ReadFile(filepath.Join("..", "..", "shared", "hardening", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(opcodeTrapModel(f))
+	f.Add(zeroSizeModel(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
 			return

@@ -200,7 +200,11 @@ func parse(data []byte) (*parsed, error) {
 		t := r.vecTable(ov, i, "operator")
 		o := &p.ops[i]
 		oc := r.getU32(t, 0, 0, "opcode index")
-		if r.err == nil && oc >= codes.n {
+		if r.err != nil {
+			// A failed read returns zero, which is not an index to trust.
+			return nil, invalid("%v", r.err)
+		}
+		if oc >= codes.n {
 			return nil, invalid("operator %d uses opcode %d of %d", i, oc, codes.n)
 		}
 		o.name, o.version = opNames[oc], opVersions[oc]

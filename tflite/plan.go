@@ -105,6 +105,9 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 		if b > 0 {
 			p.infos[ti].Shape[0] = b
 		}
+		if err := activationSize(p.infos[ti], "input"); err != nil {
+			return nil, err
+		}
 	}
 	if len(f.inputs) > 0 && len(p.infos[f.inputs[0]].Shape) > 0 {
 		p.batch = p.infos[f.inputs[0]].Shape[0]
@@ -169,8 +172,8 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 			return nil, invalid("op %d (%s): prepared without a kernel", i, o.name)
 		}
 		for j, t := range n.Outputs {
-			if _, err := t.Shape.NumElements(); err != nil {
-				return nil, invalid("op %d (%s): output %d: %v", i, o.name, j, err)
+			if err := activationSize(t, fmt.Sprintf("op %d (%s): output %d", i, o.name, j)); err != nil {
+				return nil, err
 			}
 			if b == 0 && !t.Shape.Equal(declared[j]) {
 				return nil, invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape)
@@ -191,6 +194,25 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// activationSize checks that an activation tensor has a shape the arena
+// can hold: a valid element count that is not zero. Zero-size activations
+// (a dimension of 0) are refused here, once, so that no Prepare sees one
+// from a model input or an earlier operator and no kernel has to guard
+// against empty data.
+func activationSize(t *op.TensorInfo, what string) error {
+	n, err := t.Shape.NumElements()
+	if err != nil {
+		return invalid("%s (tensor %d, %q): %v", what, t.Index, t.Name, err)
+	}
+	if n == 0 {
+		return unsupported("%s (tensor %d, %q) has shape %v: zero-size activation tensors", what, t.Index, t.Name, t.Shape)
+	}
+	if t.DType.Size() == 0 {
+		return unsupported("%s (tensor %d, %q): %s activations", what, t.Index, t.Name, t.DType)
+	}
+	return nil
 }
 
 // prepareSafely runs a PrepareFunc, turning a panic (a bug in an operator,

@@ -95,7 +95,12 @@ func (r *Runner) Inputs() []*tensor.Tensor { return r.inputs }
 // shape; nil means the Runner's own input tensors were filled in place. The
 // returned tensors are owned by the Runner and valid until the next Run;
 // copy them to keep them. Run checks ctx between operators.
-func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+//
+// Load validates what every kernel relies on, so no Run should panic; if a
+// kernel does (a bug reached through a model file), Run returns an error
+// wrapping ErrInvalidModel that names the operator instead of panicking, and
+// the Runner stays usable.
+func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.Tensor, err error) {
 	if inputs != nil {
 		if len(inputs) != len(r.inputs) {
 			return nil, fmt.Errorf("%w: %d inputs, model takes %d", ErrInput, len(inputs), len(r.inputs))
@@ -105,13 +110,20 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Te
 			if in == nil || in.DType != dst.DType || !in.Shape.Equal(dst.Shape) || len(in.Data) != len(dst.Data) {
 				return nil, r.inputError(i, in)
 			}
-			if &in.Data[0] != &dst.Data[0] {
+			if unsafe.SliceData(in.Data) != unsafe.SliceData(dst.Data) {
 				copy(dst.Data, in.Data)
 			}
 		}
 	}
 	r.x.Ctx = ctx
-	defer r.current.Store(-1)
+	defer func() {
+		if v := recover(); v != nil {
+			i, name := r.CurrentOp()
+			err = fmt.Errorf("%w: op %d (%s) failed at run time: %v", ErrInvalidModel, i, name, v)
+		}
+		r.x.Ctx, r.x.State = nil, nil
+		r.current.Store(-1)
+	}()
 	for i := range r.m.plan.steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -132,7 +144,6 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) ([]*tensor.Te
 	if r.prof != nil {
 		r.profRuns++
 	}
-	r.x.Ctx, r.x.State = nil, nil
 	return r.results, nil
 }
 

@@ -87,12 +87,13 @@ func TestCLIExitCodes(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("this is not a flatbuffer"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
+	type cliCase struct {
 		name string
 		args []string
 		code int
 		want string
-	}{
+	}
+	tests := []cliCase{
 		{"no command", nil, 2, "usage"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
 		{"predict without model", []string{"predict"}, 2, "usage"},
@@ -104,6 +105,15 @@ func TestCLIExitCodes(t *testing.T) {
 		{"bench without model", []string{"bench"}, 2, "usage"},
 		{"bench zero iters", []string{"bench", "--model", linear, "--iters", "0"}, 1, "at least 1"},
 		{"bench profile", []string{"bench", "--model", linear, "--iters", "3", "--profile"}, 0, "per operator type"},
+	}
+	// The model files of issue 11 (read in place when present): inspect
+	// reports them instead of panicking (exit code 2 and a Go trace).
+	if crash, err := filepath.Abs("../../../shared/hardening/crash.tflite"); err == nil {
+		if _, err := os.Stat(crash); err == nil {
+			tests = append(tests,
+				cliCase{"inspect crash.tflite", []string{"inspect", crash}, 1, "invalid model"},
+				cliCase{"inspect crash2.tflite", []string{"inspect", filepath.Join(filepath.Dir(crash), "crash2.tflite")}, 0, "zero-size activation"})
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
