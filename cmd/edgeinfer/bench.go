@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -17,25 +15,36 @@ import (
 )
 
 func registerBench(m map[string]command) {
-	m["bench"] = command{summary: "time a model: min/median/max ms, inferences/s, GMAC/s", run: runBench}
+	m["bench"] = command{
+		synopsis: "--model M.tflite [--threads N] [--iters N] [--warmup N] [--batch N] [--profile]",
+		summary:  "time a model: min/median/max ms, inferences/s, GMAC/s; --profile: per operator",
+		run:      runBench,
+	}
 }
 
 func runBench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlags("bench")
 	model := fs.String("model", "", "path of the .tflite model (required)")
 	threads := fs.Int("threads", 1, "intra-op worker threads")
 	iters := fs.Int("iters", 50, "timed runs")
 	warmup := fs.Int("warmup", 3, "untimed runs first")
 	batch := fs.Int("batch", 0, "re-plan for this batch size (dynamic-batch models only)")
 	profile := fs.Bool("profile", false, "after timing, run --iters more times timing each operator and print the table")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 1 && *model == "":
+		*model = pos[0] // `bench M.tflite` works too
+	case len(pos) != 0:
+		return usagef("unexpected arguments %q", pos)
 	}
 	if *model == "" {
-		return usageError{errors.New("usage: edgeinfer bench --model M.tflite [--threads N] [--iters N] [--profile]")}
+		return usagef("--model is required")
 	}
 	if *iters < 1 || *threads < 1 || *warmup < 0 {
-		return errors.New("--iters and --threads must be at least 1, --warmup at least 0")
+		return usagef("--iters and --threads must be at least 1, --warmup at least 0")
 	}
 	load := time.Now()
 	m, err := tflite.LoadFile(*model)
@@ -80,7 +89,7 @@ func runBench(ctx context.Context, args []string) error {
 	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
 	med := times[len(times)/2]
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	fmt.Printf("model      %s (%d ops, %.1f MMAC, arena %.1f MiB, load %.1f ms)\n", *model, len(m.Operators()), float64(m.MACs())/1e6, float64(m.ArenaBytes())/(1<<20), ms(loadTime))
+	fmt.Printf("model      %s (%s, %s, arena %s, load %.1f ms)\n", *model, plural(len(m.Operators()), "operator"), macString(m.MACs()), humanBytes(m.ArenaBytes()), ms(loadTime))
 	fmt.Printf("threads    %d, iters %d\n", *threads, *iters)
 	fmt.Printf("latency    min %.3f ms  median %.3f ms  max %.3f ms\n", ms(times[0]), ms(med), ms(times[len(times)-1]))
 	fmt.Printf("throughput %.1f inferences/s (median)\n", float64(max(m.Batch(), 1))/med.Seconds())

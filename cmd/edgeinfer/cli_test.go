@@ -94,17 +94,41 @@ func TestCLIExitCodes(t *testing.T) {
 		want string
 	}
 	tests := []cliCase{
-		{"no command", nil, 2, "usage"},
+		{"no command", nil, 2, "usage: edgeinfer <command>"},
+		{"top-level help", []string{"-h"}, 0, "edgeinfer inspect [--ops]"},
+		{"help command", []string{"help"}, 0, "commands:"},
+		{"help for a command", []string{"help", "inspect"}, 0, "usage: edgeinfer inspect"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
-		{"predict without model", []string{"predict"}, 2, "usage"},
+		{"version", []string{"version"}, 0, "int8 kernels"},
+		{"--version", []string{"--version"}, 0, "go1."},
+		{"version with argument", []string{"version", "x"}, 2, "no arguments"},
+		{"serve -h", []string{"serve", "-h"}, 0, "--cache-bytes size"},
+		{"serve --help", []string{"serve", "--help"}, 0, "usage: edgeinfer serve"},
+		{"serve bad flag", []string{"serve", "--bogus"}, 2, "unknown flag --bogus"},
+		{"serve bad size", []string{"serve", "--cache-bytes", "lots"}, 2, `invalid size "lots"`},
+		{"serve stray argument", []string{"serve", "models"}, 2, "--models DIR"},
+		{"serve bad log format", []string{"serve", "--log-format", "xml"}, 2, "text or json"},
+		{"serve missing repository", []string{"serve", "--models", "/nonexistent/models"}, 1, "not a directory"},
+		{"predict -h", []string{"predict", "-h"}, 0, "INPUT.npy"},
+		{"predict without model", []string{"predict"}, 2, "--model is required"},
 		{"predict unknown input name", []string{"predict", "--model", linear, "--input", "nope=x.npy"}, 2, `no input "nope"`},
 		{"predict missing file", []string{"predict", "--model", linear, "--input", "/nonexistent.npy"}, 1, "no such file"},
-		{"inspect bad flag", []string{"inspect", "--bogus"}, 2, "flag provided but not defined"},
+		{"predict flags after inputs", []string{"predict", "/nonexistent.npy", "--model", linear}, 1, "no such file"},
+		{"inspect -h", []string{"inspect", "-h"}, 0, "MODEL.tflite..."},
+		{"inspect bad flag", []string{"inspect", "--bogus"}, 2, "unknown flag --bogus"},
+		{"inspect no model", []string{"inspect", "--ops"}, 2, "no model given"},
 		{"inspect not a model", []string{"inspect", garbage}, 1, "invalid model"},
-		{"inspect ok", []string{"inspect", linear}, 0, ""},
-		{"bench without model", []string{"bench"}, 2, "usage"},
-		{"bench zero iters", []string{"bench", "--model", linear, "--iters", "0"}, 1, "at least 1"},
+		{"inspect ok", []string{"inspect", linear}, 0, "1 operator,"},
+		{"inspect flags after the model", []string{"inspect", linear, "--ops"}, 0, "op   0 FULLY_CONNECTED"},
+		{"inspect tiny MAC count", []string{"inspect", linear}, 0, "16 MAC per run"},
+		{"inspect json snake_case", []string{"inspect", linear, "--json"}, 0, `"supported": true`},
+		{"inspect after --", []string{"inspect", "--", "--ops"}, 1, "open --ops"},
+		{"bench -h", []string{"bench", "-h"}, 0, "--iters int"},
+		{"bench without model", []string{"bench"}, 2, "--model is required"},
+		{"bench zero iters", []string{"bench", "--model", linear, "--iters", "0"}, 2, "at least 1"},
 		{"bench profile", []string{"bench", "--model", linear, "--iters", "3", "--profile"}, 0, "per operator type"},
+		{"bench model as argument", []string{"bench", linear, "--iters", "2"}, 0, "1 operator,"},
+		{"examples stray argument", []string{"examples", "dir"}, 2, "--out DIR"},
 	}
 	// The model files of issue 11 (read in place when present): inspect
 	// reports them instead of panicking (exit code 2 and a Go trace).
@@ -129,6 +153,19 @@ func TestCLIExitCodes(t *testing.T) {
 			if code != tc.code || !strings.Contains(string(out), tc.want) {
 				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, out, tc.code, tc.want)
 			}
+			// An error is said once: one "edgeinfer <cmd>:" line.
+			if code != 0 {
+				if n := strings.Count(string(out), "edgeinfer "+firstArg(tc.args)+":"); n > 1 {
+					t.Errorf("error printed %d times: %q", n, out)
+				}
+			}
 		})
 	}
+}
+
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -12,18 +10,23 @@ import (
 )
 
 func registerExamples(m map[string]command) {
-	m["examples"] = command{summary: "write the example model repository (--out DIR, default ./models)", run: runExamples}
+	m["examples"] = command{
+		synopsis: "[--out DIR] [-q]",
+		summary:  "write the example model repository (default ./models)",
+		run:      runExamples,
+	}
 }
 
 func runExamples(_ context.Context, args []string) error {
-	fs := flag.NewFlagSet("examples", flag.ContinueOnError)
+	fs := newFlags("examples")
 	out := fs.String("out", "models", "directory of the model repository to write")
 	quiet := fs.Bool("q", false, "print nothing on success")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 0 {
-		return usageError{errors.New("usage: edgeinfer examples [--out DIR] [-q]")}
+	if len(pos) != 0 {
+		return usagef("examples takes no arguments, got %q (the directory is --out DIR)", pos)
 	}
 	if err := examples.Write(*out); err != nil {
 		return err

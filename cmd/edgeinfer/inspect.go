@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -15,25 +13,40 @@ import (
 )
 
 func registerInspect(m map[string]command) {
-	m["inspect"] = command{summary: "describe a .tflite model: inputs, outputs, operators, tensors, MACs", run: runInspect}
+	m["inspect"] = command{
+		synopsis: "[--ops] [--tensors] [--json] MODEL.tflite...",
+		summary:  "describe .tflite models: inputs, outputs, operators, tensors, MACs, whether this engine runs them",
+		run:      runInspect,
+	}
 }
 
 // inspection is what inspect reports for one model (also its --json form).
 type inspection struct {
-	Path        string                `json:"path"`
-	Bytes       int                   `json:"bytes"`
-	Description string                `json:"description,omitempty"`
-	Signature   string                `json:"signature,omitempty"`
-	Inputs      []specJSON            `json:"inputs"`
-	Outputs     []specJSON            `json:"outputs"`
-	OpCounts    map[string]int        `json:"op_counts"`
-	Operators   []tflite.OperatorInfo `json:"operators,omitempty"`
-	Tensors     []specJSON            `json:"tensors,omitempty"`
-	Unsupported []string              `json:"unsupported,omitempty"`
-	Loads       bool                  `json:"loads"`
-	LoadError   string                `json:"load_error,omitempty"`
-	MACs        int64                 `json:"macs,omitempty"`
-	ArenaBytes  int64                 `json:"arena_bytes,omitempty"`
+	Path        string         `json:"path"`
+	Bytes       int            `json:"bytes"`
+	Description string         `json:"description,omitempty"`
+	Signature   string         `json:"signature,omitempty"`
+	Inputs      []specJSON     `json:"inputs"`
+	Outputs     []specJSON     `json:"outputs"`
+	OpCounts    map[string]int `json:"op_counts"`
+	Operators   []opJSON       `json:"operators,omitempty"`
+	Tensors     []specJSON     `json:"tensors,omitempty"`
+	Unsupported []string       `json:"unsupported,omitempty"`
+	Loads       bool           `json:"loads"`
+	LoadError   string         `json:"load_error,omitempty"`
+	MACs        int64          `json:"macs,omitempty"`
+	ArenaBytes  int64          `json:"arena_bytes,omitempty"`
+}
+
+// opJSON is one operator in inspect's output (snake_case keys like the
+// rest).
+type opJSON struct {
+	Index     int    `json:"index"`
+	Op        string `json:"op"`
+	Version   int    `json:"version"`
+	Supported bool   `json:"supported"`
+	Inputs    []int  `json:"inputs"`
+	Outputs   []int  `json:"outputs"`
 }
 
 type specJSON struct {
@@ -48,17 +61,18 @@ type specJSON struct {
 }
 
 func runInspect(_ context.Context, args []string) error {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs := newFlags("inspect")
 	ops := fs.Bool("ops", false, "list every operator, not just the counts")
 	tensors := fs.Bool("tensors", false, "list every tensor")
 	asJSON := fs.Bool("json", false, "print JSON (one object per model, everything included)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	paths, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() == 0 {
-		return usageError{errors.New("usage: edgeinfer inspect [--ops] [--tensors] [--json] MODEL.tflite [MODEL.tflite ...]")}
+	if len(paths) == 0 {
+		return usagef("no model given")
 	}
-	for _, path := range fs.Args() {
+	for _, path := range paths {
 		in, err := inspectFile(path)
 		if err != nil {
 			return err
@@ -83,7 +97,10 @@ func inspectFile(path string) (*inspection, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	in := &inspection{Path: path, Bytes: len(data), Description: d.Description, Signature: d.Signature,
-		OpCounts: map[string]int{}, Operators: d.Operators}
+		OpCounts: map[string]int{}}
+	for _, o := range d.Operators {
+		in.Operators = append(in.Operators, opJSON{Index: o.Index, Op: o.Op, Version: o.Version, Supported: o.Supported, Inputs: o.Inputs, Outputs: o.Outputs})
+	}
 	for i, s := range d.Inputs {
 		in.Inputs = append(in.Inputs, specOf(i, s.Name, s.DType.String(), s.Shape, s.Quant, 0))
 	}
@@ -116,7 +133,7 @@ func specOf(i int, name, dt string, shape []int, q *tensor.Quant, constBytes int
 }
 
 func printInspection(in *inspection, ops, tensors bool) {
-	fmt.Printf("%s: %d bytes, %d tensors, %d operators", in.Path, in.Bytes, len(in.Tensors), len(in.Operators))
+	fmt.Printf("%s: %s, %s, %s", in.Path, plural(in.Bytes, "byte"), plural(len(in.Tensors), "tensor"), plural(len(in.Operators), "operator"))
 	if in.Signature != "" {
 		fmt.Printf(", signature %q", in.Signature)
 	}
@@ -151,10 +168,32 @@ func printInspection(in *inspection, ops, tensors bool) {
 		fmt.Printf("  not supported by this engine: %s\n", strings.Join(in.Unsupported, " "))
 	}
 	if in.Loads {
-		fmt.Printf("  loads: yes; %.1f MMAC per run, arena %.1f KiB\n", float64(in.MACs)/1e6, float64(in.ArenaBytes)/1024)
+		fmt.Printf("  loads: yes; %s per run, arena %s\n", macString(in.MACs), humanBytes(in.ArenaBytes))
 	} else {
 		fmt.Printf("  loads: no: %s\n", in.LoadError)
 	}
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// macString writes a multiply-accumulate count readably at every scale:
+// "24 MAC", "12.5 kMAC", "300.1 MMAC", "4.20 GMAC".
+func macString(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GMAC", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MMAC", float64(n)/1e6)
+	case n >= 1e4:
+		return fmt.Sprintf("%.1f kMAC", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d MAC", n)
 }
 
 func quantString(s specJSON) string {

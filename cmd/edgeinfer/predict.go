@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +14,11 @@ import (
 )
 
 func registerPredict(m map[string]command) {
-	m["predict"] = command{summary: "run a model once on .npy inputs; print or save the outputs", run: runPredict}
+	m["predict"] = command{
+		synopsis: "--model M.tflite [--out DIR] [--json] [NAME=]INPUT.npy...",
+		summary:  "run a model once on .npy inputs; print the outputs as JSON or save them as .npy files",
+		run:      runPredict,
+	}
 }
 
 // maxPredictInput bounds each .npy input read by predict.
@@ -29,22 +31,25 @@ func (f *inputFlags) String() string     { return strings.Join(*f, ",") }
 func (f *inputFlags) Set(v string) error { *f = append(*f, v); return nil }
 
 func runPredict(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs := newFlags("predict")
 	model := fs.String("model", "", "path of the .tflite model (required)")
 	var inputs inputFlags
 	fs.Var(&inputs, "input", "an input: NAME=FILE.npy, or FILE.npy for the next input in model order (repeatable; bare FILE.npy arguments also work)")
 	outDir := fs.String("out", "", "write each output as DIR/<output name>.npy")
 	asJSON := fs.Bool("json", false, "print the outputs as JSON (the default when --out is not given)")
 	threads := fs.Int("threads", 1, "intra-op worker threads")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	inputs = append(inputs, fs.Args()...)
-	if *model == "" || len(inputs) == 0 {
-		return usageError{errors.New("usage: edgeinfer predict --model M.tflite --input [NAME=]FILE.npy ... [--out DIR] [--json]")}
-	}
-	if *threads < 1 {
-		return usageError{errors.New("--threads must be at least 1")}
+	inputs = append(inputs, pos...)
+	switch {
+	case *model == "":
+		return usagef("--model is required")
+	case len(inputs) == 0:
+		return usagef("no input given")
+	case *threads < 1:
+		return usagef("--threads must be at least 1")
 	}
 	m, err := tflite.LoadFile(*model)
 	if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -21,8 +19,9 @@ import (
 
 func registerServe(m map[string]command) {
 	m["serve"] = command{
-		summary: "serve a model repository over HTTP (--models DIR|s3://bucket/prefix, --addr 127.0.0.1:8080)",
-		run:     func(ctx context.Context, args []string) error { return runServe(ctx, args, nil) },
+		synopsis: "[--models DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--cache-bytes 1GiB] [flags]",
+		summary:  "serve a model repository over HTTP (TF Serving REST v1 and Open Inference Protocol v2)",
+		run:      func(ctx context.Context, args []string) error { return runServe(ctx, args, nil) },
 	}
 }
 
@@ -31,21 +30,21 @@ type serveFlags struct {
 	s3Endpoint                                  string
 	s3PathStyle                                 bool
 	models, addr, tokenFile, logFormat, preload string
-	cacheBytes                                  int64
+	cacheBytes, maxBody                         byteSize
 	timeout, drain                              time.Duration
 	concurrency, queue, threads                 int
-	maxBody                                     int64
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
 	f := &serveFlags{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlags("serve")
 	fs.StringVar(&f.models, "models", "./models", "model repository: a directory or s3://bucket/prefix (layout <model>/<version>/model.tflite)")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address; the default accepts local connections only")
 	fs.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a bearer token every request except /v2/health/* must carry")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.preload, "preload", "", "comma-separated models to load and warm before reporting ready (default: those whose config.json sets preload)")
-	fs.Int64Var(&f.cacheBytes, "cache-bytes", modelcache.DefaultMaxBytes, "memory budget of the warm model cache in bytes")
+	f.cacheBytes = modelcache.DefaultMaxBytes
+	fs.Var(&f.cacheBytes, "cache-bytes", "memory budget of the warm model cache: a `size` in bytes or with a unit (512MiB, 1GiB, 2GB)")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("EDGEINFER_S3_ENDPOINT"), "S3 endpoint for an S3-compatible server, e.g. http://127.0.0.1:7070 (default $EDGEINFER_S3_ENDPOINT, else AWS's or $AWS_ENDPOINT_URL_S3)")
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", os.Getenv("EDGEINFER_S3_PATH_STYLE") == "1", "address S3 buckets path-style (most S3-compatible servers need it; default $EDGEINFER_S3_PATH_STYLE=1)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "deadline of requests that give none and whose model config sets none")
@@ -53,18 +52,20 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.IntVar(&f.concurrency, "max-concurrency", 0, "default runs in flight per model (0: GOMAXPROCS)")
 	fs.IntVar(&f.threads, "threads", 0, "most intra-op threads one run may use when it runs alone; under load each run uses one (0: GOMAXPROCS, 1: off)")
 	fs.IntVar(&f.queue, "max-queue", 0, "default requests waiting per model before 429 (0: 64)")
-	fs.Int64Var(&f.maxBody, "max-body-bytes", 64<<20, "largest request body accepted, as sent")
-	if err := fs.Parse(args); err != nil {
+	f.maxBody = 64 << 20
+	fs.Var(&f.maxBody, "max-body-bytes", "largest request body accepted, as sent: a `size` (64MiB, 1GiB)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() != 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	if len(pos) != 0 {
+		return nil, usagef("serve takes no arguments, got %q (the repository is --models DIR)", pos)
 	}
 	if f.logFormat != "text" && f.logFormat != "json" {
-		return nil, fmt.Errorf("--log-format must be text or json, not %q", f.logFormat)
+		return nil, usagef("--log-format must be text or json, not %q", f.logFormat)
 	}
 	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 {
-		return nil, errors.New("--drain-timeout, --timeout, --cache-bytes and --max-body-bytes must be positive")
+		return nil, usagef("--drain-timeout, --timeout, --cache-bytes and --max-body-bytes must be positive")
 	}
 	return f, nil
 }
@@ -110,7 +111,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	if err != nil {
 		return err
 	}
-	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: f.cacheBytes})
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes)})
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	}
 	srv, err := serving.New(serving.Config{
 		Source: src, Logger: log, Preload: preload, AuthToken: token,
-		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue, MaxBodyBytes: f.maxBody,
+		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue, MaxBodyBytes: int64(f.maxBody),
 		IntraOpThreads: f.threads,
 	})
 	if err != nil {
