@@ -186,6 +186,11 @@ func parse(data []byte) (*parsed, error) {
 	if p.outputs, err = indices(sg, 2, "subgraph output", false); err != nil {
 		return nil, err
 	}
+	for _, ti := range p.inputs {
+		if p.tensors[ti].info.Variable {
+			return nil, invalid("subgraph input %d (%q) is a variable tensor", ti, p.tensors[ti].info.Name)
+		}
+	}
 	if len(p.inputs) == 0 || len(p.outputs) == 0 {
 		return nil, invalid("subgraph has %d inputs and %d outputs; want at least one of each", len(p.inputs), len(p.outputs))
 	}
@@ -308,9 +313,7 @@ func parseTensor(r *fb, t table, i int, buffers [][]byte, out *fileTensor) error
 	if r.getTable(t, 6, "sparsity").ok {
 		return unsupported("%s: sparse tensors", what)
 	}
-	if r.getU8(t, 5, 0, "is_variable") != 0 {
-		return unsupported("%s: variable tensors", what)
-	}
+	info.Variable = r.getU8(t, 5, 0, "is_variable") != 0
 	if q := r.getTable(t, 4, "quantization"); q.ok {
 		if info.Quant, err = parseQuant(r, q, info, what); err != nil {
 			return err
@@ -323,7 +326,10 @@ func parseTensor(r *fb, t table, i int, buffers [][]byte, out *fileTensor) error
 	if int(b) >= len(buffers) && !(b == 0 && len(buffers) == 0) {
 		return invalid("%s: buffer %d of %d", what, b, len(buffers))
 	}
-	if b != 0 && len(buffers[b]) > 0 {
+	// A variable tensor's buffer, if any, is ignored: TFLite Micro
+	// allocates variables in its arena and resets them to zero (the zero
+	// point for int8) whatever the file holds.
+	if b != 0 && len(buffers[b]) > 0 && !info.Variable {
 		if dt == tensor.String {
 			return unsupported("%s: constant string tensors", what)
 		}

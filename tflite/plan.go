@@ -71,8 +71,16 @@ type plan struct {
 	infos     []*op.TensorInfo
 	steps     []step
 	offsets   []int // arena offset of each activation tensor, -1 for consts
-	scratch   int   // offset of the scratch region
+	variables []variable
+	scratch   int // offset of the scratch region
 	arenaSize int
+}
+
+// variable is a variable tensor and the byte it is reset to before each
+// Run.
+type variable struct {
+	tensor int
+	fill   byte
 }
 
 // newPlan prepares every operator for batch size b (0: the file's shapes)
@@ -108,6 +116,23 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 		if err := activationSize(p.infos[ti], "input"); err != nil {
 			return nil, err
 		}
+	}
+	// Variable tensors hold state for the whole Run: written before the
+	// first step (reset), never an operator's output.
+	for ti := range f.tensors {
+		t := p.infos[ti]
+		if !t.Variable {
+			continue
+		}
+		if b > 0 && len(t.Shape) > 0 && f.tensors[ti].signature != nil && f.tensors[ti].signature[0] == -1 {
+			t.Shape[0] = b
+		}
+		v := variable{tensor: ti}
+		if t.DType == tensor.Int8 && t.Quant != nil && len(t.Quant.ZeroPoint) > 0 {
+			v.fill = byte(int8(t.Quant.ZeroPoint[0]))
+		}
+		writer[ti] = -1
+		p.variables = append(p.variables, v)
 	}
 	if len(f.inputs) > 0 && len(p.infos[f.inputs[0]].Shape) > 0 {
 		p.batch = p.infos[f.inputs[0]].Shape[0]
@@ -150,8 +175,8 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 		declared := make([]tensor.Shape, len(o.outputs))
 		for k, ti := range o.outputs {
 			t := p.infos[ti]
-			if t.IsConst() || writer[ti] != -2 {
-				return nil, invalid("op %d (%s) writes tensor %d (%q), which is constant or already written", i, o.name, ti, t.Name)
+			if t.IsConst() || t.Variable || writer[ti] != -2 {
+				return nil, invalid("op %d (%s) writes tensor %d (%q), which is constant, variable or already written", i, o.name, ti, t.Name)
 			}
 			writer[ti] = i
 			declared[k] = t.Shape
@@ -251,6 +276,11 @@ func (p *plan) layout(f *parsed, scratch int, limit int64) error {
 	}
 	for _, ti := range f.outputs {
 		last[ti] = len(p.steps)
+	}
+	// A variable lives through the whole Run, so no other tensor ever
+	// shares its bytes.
+	for _, v := range p.variables {
+		first[v.tensor], last[v.tensor] = -1, len(p.steps)
 	}
 	type alloc struct{ ti, size, off int }
 	var todo []alloc

@@ -115,6 +115,7 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 			}
 		}
 	}
+	r.resetVariables()
 	r.x.Ctx = ctx
 	defer func() {
 		if v := recover(); v != nil {
@@ -145,6 +146,21 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 		r.profRuns++
 	}
 	return r.results, nil
+}
+
+// resetVariables sets every variable tensor to its initial value, so that
+// each Run is independent of the ones before it.
+func (r *Runner) resetVariables() {
+	for _, v := range r.m.plan.variables {
+		b := r.ts[v.tensor].Data
+		if v.fill == 0 {
+			clear(b)
+			continue
+		}
+		for i := range b {
+			b[i] = v.fill
+		}
+	}
 }
 
 func (r *Runner) inputError(i int, in *tensor.Tensor) error {

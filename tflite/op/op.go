@@ -21,6 +21,14 @@ type TensorInfo struct {
 	// nil for activations. It is aligned for its element type and must be
 	// treated as read-only.
 	Const []byte
+	// Variable marks state (is_variable in the file): a tensor that
+	// operators read and write in place across the steps of one Run, such
+	// as an LSTM's cell and output state. It never has Const data; the
+	// interpreter keeps its bytes for the whole Run (the planner never
+	// reuses them) and resets them before each Run to TensorFlow Lite's
+	// initial value: the zero point for int8, zero bytes otherwise. An
+	// operator may write a Variable input in Eval; no other input.
+	Variable bool
 }
 
 // IsConst reports whether the tensor has constant data.

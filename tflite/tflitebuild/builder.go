@@ -46,6 +46,7 @@ type tensorRec struct {
 	sig    []int // shape_signature, nil when absent
 	quant  *tensor.Quant
 	buffer int
+	vari   bool // is_variable
 }
 
 type opcode struct {
@@ -138,6 +139,21 @@ func (b *Builder) ShapeSignature(t int, sig []int) {
 	if b.tensors[t].sig == nil {
 		b.tensors[t].sig = []int{}
 	}
+}
+
+// Variable marks tensor t as a variable tensor (is_variable): state that
+// operators such as UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF read and write in
+// place. It must be an activation (no data).
+func (b *Builder) Variable(t int) {
+	if t < 0 || t >= len(b.tensors) {
+		b.fail("Variable: tensor %d of %d", t, len(b.tensors))
+		return
+	}
+	if b.tensors[t].buffer != 0 {
+		b.fail("Variable: tensor %d %q has constant data", t, b.tensors[t].name)
+		return
+	}
+	b.tensors[t].vari = true
 }
 
 // Op appends a builtin operator (version 1) to the execution order and
@@ -326,6 +342,9 @@ func (b *Builder) encode() []byte {
 			qt := &table{}
 			qt.ref(2, float32s(q.Scale)).ref(3, int64s(q.ZeroPoint)).i32(6, int32(q.Axis))
 			t.ref(4, qt)
+		}
+		if x.vari {
+			t.boolean(5, true)
 		}
 		if x.sig != nil {
 			t.ref(7, intsVec(x.sig))
