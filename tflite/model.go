@@ -65,8 +65,10 @@ func WithThreads(n int) Option {
 
 // WithoutFusion makes Load run every operator as the file lists it. By
 // default a PAD read only by a VALID CONV_2D or DEPTHWISE_CONV_2D that pads
-// exactly as SAME would is folded into it (identical results, one tensor
-// copy less).
+// exactly as SAME would is folded into it, and a float RELU, RELU6 or
+// RELU_N1_TO_1 into the operator producing its input (identical results,
+// one tensor copy less). Constant-only operators (DEQUANTIZE of weights,
+// DENSIFY) are computed at load either way.
 func WithoutFusion() Option {
 	return func(c *config) error {
 		c.noFusion = true
@@ -106,7 +108,14 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{file: f, cfg: cfg, size: int64(len(data)), shared: &shared{m: map[sharedKey]any{}}}
+	folded, err := foldConstants(f, cfg.resolver)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.noFusion {
+		fuseActivations(f)
+	}
+	m := &Model{file: f, cfg: cfg, size: int64(len(data)) + folded, shared: &shared{m: map[sharedKey]any{}}}
 	m.batch = -1
 	if err := m.replan(0); err != nil {
 		return nil, err

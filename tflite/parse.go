@@ -30,6 +30,7 @@ type fileOp struct {
 	inputs  []int // -1 for an absent optional input
 	outputs []int
 	options any
+	folded  bool // computed at load (foldConstants): runs no kernel
 }
 
 // parsed is the validated content of a model file: one subgraph.
@@ -310,9 +311,7 @@ func parseTensor(r *fb, t table, i int, buffers [][]byte, out *fileTensor) error
 			out.signature[k] = int(d)
 		}
 	}
-	if r.getTable(t, 6, "sparsity").ok {
-		return unsupported("%s: sparse tensors", what)
-	}
+	sparsity := r.getTable(t, 6, "sparsity")
 	info.Variable = r.getU8(t, 5, 0, "is_variable") != 0
 	if q := r.getTable(t, 4, "quantization"); q.ok {
 		if info.Quant, err = parseQuant(r, q, info, what); err != nil {
@@ -323,6 +322,9 @@ func parseTensor(r *fb, t table, i int, buffers [][]byte, out *fileTensor) error
 	if r.err != nil {
 		return invalid("%s: %v", what, r.err)
 	}
+	if sparsity.ok && (b == 0 || int(b) >= len(buffers) || len(buffers[b]) == 0) {
+		return unsupported("%s: sparse tensors without constant data", what)
+	}
 	if int(b) >= len(buffers) && !(b == 0 && len(buffers) == 0) {
 		return invalid("%s: buffer %d of %d", what, b, len(buffers))
 	}
@@ -332,6 +334,10 @@ func parseTensor(r *fb, t table, i int, buffers [][]byte, out *fileTensor) error
 	if b != 0 && len(buffers[b]) > 0 && !info.Variable {
 		if dt == tensor.String {
 			return unsupported("%s: constant string tensors", what)
+		}
+		if sparsity.ok {
+			info.Const, err = densify(r, sparsity, info, buffers[b], what)
+			return err
 		}
 		want := n * dt.Size()
 		if len(buffers[b]) != want {

@@ -61,7 +61,7 @@ type step struct {
 	kernel  op.Kernel
 	inputs  []int // tensor indices, -1 for absent
 	outputs []int
-	folded  bool // a PAD folded into the convolution that reads it: does nothing
+	folded  bool // folded at load (fuse.go, actfuse.go, weights.go): does nothing
 }
 
 // plan is a model prepared for one batch size: kernels, shapes, and the
@@ -148,7 +148,7 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 	}
 	for i := range f.ops {
 		o := &f.ops[i]
-		if folded[i] {
+		if folded[i] || o.folded {
 			// Its output is read by nothing now: no arena bytes, no work.
 			p.steps[i] = step{name: o.name, folded: true, kernel: op.Kernel{Eval: func(*op.Exec, []*tensor.Tensor, []*tensor.Tensor) error { return nil }}}
 			continue

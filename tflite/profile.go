@@ -14,7 +14,7 @@ type OpProfile struct {
 	Output tensor.Shape // shape of the first output (nil if none)
 	DType  tensor.DType // dtype of the first output
 	MACs   int64        // multiply-accumulates per Run (0 if not convolution-like)
-	Folded bool         // a PAD folded into the convolution after it (no work)
+	Folded bool         // folded at load (a PAD into its convolution, a RELU into its producer, a constant computed): no work
 	Total  time.Duration
 	Runs   int
 }

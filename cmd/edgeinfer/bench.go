@@ -132,7 +132,7 @@ func printProfile(w io.Writer, prof []tflite.OpProfile) {
 	fmt.Fprintln(tw, "op\tname\toutput\tms\t%\tMMAC\tGMAC/s\t")
 	for _, p := range prof {
 		if p.Folded {
-			fmt.Fprintf(tw, "%d\t%s\t(folded into the next convolution)\t\t\t\t\t\n", p.Index, p.Name)
+			fmt.Fprintf(tw, "%d\t%s\t(folded at load)\t\t\t\t\t\n", p.Index, p.Name)
 			continue
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s%v\t%.4f\t%.1f\t%.2f\t%s\t\n", p.Index, p.Name, p.DType, p.Output,

@@ -47,6 +47,8 @@ type tensorRec struct {
 	quant  *tensor.Quant
 	buffer int
 	vari   bool // is_variable
+	// sparsity, when set, makes the buffer hold only the stored values.
+	sparsity *Sparsity
 }
 
 type opcode struct {
@@ -263,7 +265,7 @@ func (b *Builder) check() error {
 				}
 			}
 		}
-		if t.buffer != 0 && t.dt.Size() > 0 && len(b.buffers[t.buffer]) != n*t.dt.Size() {
+		if t.buffer != 0 && t.dt.Size() > 0 && t.sparsity == nil && len(b.buffers[t.buffer]) != n*t.dt.Size() {
 			return fmt.Errorf("%w: tensor %d %q: %s%v needs %d bytes of data, got %d", ErrBuild, i, t.name, t.dt, t.shape, n*t.dt.Size(), len(b.buffers[t.buffer]))
 		}
 		if q := t.quant; q != nil {
@@ -348,6 +350,9 @@ func (b *Builder) encode() []byte {
 		}
 		if x.sig != nil {
 			t.ref(7, intsVec(x.sig))
+		}
+		if x.sparsity != nil {
+			t.ref(6, x.sparsity.encode())
 		}
 		ts[i] = t
 	}

@@ -75,7 +75,14 @@ func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 		int(d.oz), int(d.lo), int(d.hi))
 }
 
+//go:noescape
+func dwF32AVX512M(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
+
 func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
+	if c := d.g.OutC; c%16 != 0 {
+		dwF32AVX512M(&taps[0], len(taps), n, ps, &d.w[0], (c+15)/16, &d.bias[0], &out[0], d.act.Min, d.act.Max, 4*c, 1<<(c%16)-1)
+		return
+	}
 	if len(taps) == 9 {
 		dwF32AVX512T9(&taps[0], n, ps, &d.w[0], d.g.OutC/16, &d.bias[0], &out[0], d.act.Min, d.act.Max)
 		return

@@ -483,3 +483,63 @@ f9pixel:
 	JNZ f9block
 	VZEROUPPER
 	RET
+
+// func dwF32AVX512M(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
+//
+// dwF32AVX512 for channel counts that are not a multiple of 16: the last
+// of the cblocks blocks loads and stores only the lanes set in mask (the
+// weights and bias are padded to whole blocks), and output pixel j starts
+// at out + j·os bytes.
+TEXT ·dwF32AVX512M(SB), NOSPLIT, $0-88
+	MOVQ n+16(FP), R8
+	MOVQ out+56(FP), R15
+	XORQ R9, R9
+	VBROADCASTSS lo+64(FP), Z28
+	VBROADCASTSS hi+68(FP), Z29
+	MOVQ $0xffff, AX
+	KMOVW AX, K2
+	MOVQ mask+80(FP), AX
+	KMOVW AX, K3
+
+mpixel:
+	MOVQ cblocks+40(FP), R10
+	MOVQ w+32(FP), R13
+	MOVQ bias+48(FP), R14
+	MOVQ R9, R12
+	MOVQ R15, DI
+
+mblock:
+	KMOVW K2, K1
+	CMPQ R10, $1
+	JNE mfull
+	KMOVW K3, K1
+
+mfull:
+	VMOVUPS (R14), Z0
+	MOVQ taps+0(FP), SI
+	MOVQ ntaps+8(FP), CX
+
+mtap:
+	MOVQ (SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z1
+	VFMADD231PS (R13), Z1, Z0
+	ADDQ $64, R13
+	ADDQ $8, SI
+	DECQ CX
+	JNZ mtap
+
+	VMAXPS Z0, Z28, Z0
+	VMINPS Z0, Z29, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, R12
+	ADDQ $64, R14
+	DECQ R10
+	JNZ mblock
+
+	ADDQ ps+24(FP), R9
+	ADDQ os+72(FP), R15
+	DECQ R8
+	JNZ mpixel
+	VZEROUPPER
+	RET

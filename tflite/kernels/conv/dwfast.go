@@ -90,12 +90,12 @@ func (d *DepthwiseInt8Fast) Rows(in, out []int8, lo, hi int) {
 }
 
 // DepthwiseF32Fast is the vectorised float32 DEPTHWISE_CONV_2D (depth
-// multiplier 1, channels a multiple of 16): fused multiply-adds in tap
+// multiplier 1; 16 channels per vector, a last partial block masked): fused multiply-adds in tap
 // order from the bias, as DepthwiseFloat sums; taps outside the input read
 // a row of zeros. Immutable; safe for concurrent use.
 type DepthwiseF32Fast struct {
 	g    Geom
-	w    []float32 // [OutC/16][KH·KW][16]
+	w    []float32 // [⌈OutC/16⌉][KH·KW][16], zero past OutC
 	bias []float32
 	act  FloatAct
 	pad  []float32 // InW·InC zeros: what taps outside the input read
@@ -104,11 +104,12 @@ type DepthwiseF32Fast struct {
 // NewDepthwiseF32Fast returns the vector kernel for g, or nil when this
 // machine or geometry has none (use DepthwiseFloat then).
 func NewDepthwiseF32Fast(g Geom, act FloatAct, filter, bias []float32) *DepthwiseF32Fast {
-	if !hasDW || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps {
+	if !hasDW || g.InC != g.OutC || g.KH*g.KW > maxDWTaps {
 		return nil
 	}
 	c, taps := g.OutC, g.KH*g.KW
-	d := &DepthwiseF32Fast{g: g, w: make([]float32, c*taps), bias: make([]float32, c), act: act}
+	cp := (c + 15) &^ 15 // whole blocks: a last partial block has zero weights and bias
+	d := &DepthwiseF32Fast{g: g, w: make([]float32, cp*taps), bias: make([]float32, cp), act: act}
 	copy(d.bias, bias)
 	d.pad = make([]float32, g.InW*g.InC)
 	for ch := 0; ch < c; ch++ {
