@@ -31,6 +31,7 @@ var corpusMustPass = []string{
 	"mediapipe__face_detection_full_range",
 	"mediapipe__face_landmark",
 	"mediapipe__hand_landmark_lite",
+	"mediapipe__hand_landmark_sparse",
 	"mediapipe__hand_recrop",
 	"mediapipe__palm_detection_full",
 	"mediapipe__palm_detection_lite",
