@@ -142,36 +142,15 @@ func (m *ModelInfo) Resolve(ref Ref) (int64, error) {
 }
 
 // Index lists every model of the repository with its versions and config,
-// sorted by name. Objects that do not fit the layout are ignored. A model
-// whose config.json is invalid is listed with Err set; the error is returned
-// only when the listing itself fails.
+// sorted by name. Objects that do not fit the layout are left out (Scan
+// says why). A model whose config.json is invalid is listed with Err set;
+// the error is returned only when the listing itself fails.
 func (r *Repository) Index(ctx context.Context) ([]*ModelInfo, error) {
-	objs, err := r.store.List(ctx, r.root)
+	res, err := r.Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("modelcache: index %s: %w", r.root, err)
+		return nil, err
 	}
-	byName := map[string][]objstore.Attributes{}
-	for _, a := range objs {
-		rest := strings.TrimPrefix(a.URL, r.root)
-		name, _, ok := strings.Cut(rest, "/")
-		if !ok || CheckModelName(name) != nil {
-			continue
-		}
-		byName[name] = append(byName[name], a)
-	}
-	out := make([]*ModelInfo, 0, len(byName))
-	for name, objs := range byName {
-		mi, err := r.modelFrom(ctx, name, objs)
-		if err != nil {
-			return nil, err
-		}
-		if mi.Err == nil && len(mi.Versions) == 0 {
-			continue // a directory without any model file
-		}
-		out = append(out, mi)
-	}
-	slices.SortFunc(out, func(a, b *ModelInfo) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return res.Models, nil
 }
 
 // Model lists one model. A model with no version directory holding a model
@@ -184,7 +163,7 @@ func (r *Repository) Model(ctx context.Context, name string) (*ModelInfo, error)
 	if err != nil {
 		return nil, fmt.Errorf("modelcache: list model %q: %w", name, err)
 	}
-	mi, err := r.modelFrom(ctx, name, objs)
+	mi, _, err := r.modelFrom(ctx, name, objs)
 	if err != nil {
 		return nil, err
 	}
@@ -197,13 +176,16 @@ func (r *Repository) Model(ctx context.Context, name string) (*ModelInfo, error)
 	return mi, nil
 }
 
-// modelFrom builds a ModelInfo from the objects under <root>/<name>/.
-func (r *Repository) modelFrom(ctx context.Context, name string, objs []objstore.Attributes) (*ModelInfo, error) {
+// modelFrom builds a ModelInfo from the objects under <root>/<name>/, and
+// explains the objects it does not use.
+func (r *Repository) modelFrom(ctx context.Context, name string, objs []objstore.Attributes) (*ModelInfo, []Skipped, error) {
 	mi := &ModelInfo{Name: name, Config: &Config{VersionPolicy: PolicyAll}}
 	prefix := r.root + name + "/"
 	best := map[int64]int{} // version → index into modelFiles of the chosen file
+	rests := make([]string, 0, len(objs))
 	for _, a := range objs {
 		rest := strings.TrimPrefix(a.URL, prefix)
+		rests = append(rests, rest)
 		if rest == ConfigFile {
 			data, _, err := r.store.ReadAll(ctx, a.URL, MaxConfigBytes, nil)
 			if err != nil {
@@ -211,7 +193,7 @@ func (r *Repository) modelFrom(ctx context.Context, name string, objs []objstore
 					mi.Err = &ConfigError{Model: name, Msg: fmt.Sprintf("larger than %d bytes", MaxConfigBytes)}
 					continue
 				}
-				return nil, fmt.Errorf("modelcache: read %s: %w", a.URL, err)
+				return nil, nil, fmt.Errorf("modelcache: read %s: %w", a.URL, err)
 			}
 			cfg, err := ParseConfig(name, data)
 			if err != nil {
@@ -254,7 +236,15 @@ func (r *Repository) modelFrom(ctx context.Context, name string, objs []objstore
 		}
 		return 0
 	})
-	return mi, nil
+	chosen := make(map[int64]string, len(best))
+	for v, rank := range best {
+		chosen[v] = modelFiles[rank]
+	}
+	var cfg *Config
+	if mi.Err == nil {
+		cfg = mi.Config
+	}
+	return mi, explainModel(name, rests, chosen, cfg), nil
 }
 
 // stat returns the current attributes of a model object.

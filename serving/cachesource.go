@@ -60,8 +60,12 @@ func cacheError(err error) error {
 	switch {
 	case errors.Is(err, modelcache.ErrModelNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, modelcache.ErrBadRef), errors.Is(err, modelcache.ErrBadConfig):
+	case errors.Is(err, modelcache.ErrBadRef):
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	case errors.Is(err, modelcache.ErrBadConfig):
+		// The repository's config.json is wrong: a server fault, not the
+		// client's; the model is unavailable until it is fixed.
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	case errors.Is(err, modelcache.ErrTooLarge), errors.Is(err, modelcache.ErrCacheFull),
 		errors.Is(err, modelcache.ErrClosed), errors.Is(err, modelcache.ErrChecksum):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -157,7 +161,8 @@ func (r *renamedModel) WithBatch(n int) (Model, error) {
 
 // Index lists the repository. Every served version is READY (one not yet
 // resident loads on first use, as its reason says) unless the model was
-// unloaded or its config.json is invalid.
+// unloaded or its config.json is invalid (then the model's Reason and each
+// version's say why).
 func (s *CacheSource) Index(ctx context.Context) ([]ModelStatus, error) {
 	infos, err := s.repo.Index(ctx)
 	if err != nil {
@@ -166,6 +171,9 @@ func (s *CacheSource) Index(ctx context.Context) ([]ModelStatus, error) {
 	out := make([]ModelStatus, 0, len(infos))
 	for _, m := range infos {
 		st := ModelStatus{Name: m.Name, Config: modelConfig(m.Config)}
+		if m.Err != nil {
+			st.Reason = m.Err.Error()
+		}
 		gone := s.isUnloaded(m.Name)
 		for _, v := range m.Served() {
 			vs := VersionStatus{Version: v, State: "READY"}

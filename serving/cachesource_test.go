@@ -156,3 +156,79 @@ func TestCacheSourceRenames(t *testing.T) {
 		t.Fatalf("old output name: %v", err)
 	}
 }
+
+// A broken config.json is a server fault: the model is unavailable (503,
+// never 400) and every status endpoint says why; the other models serve.
+func TestCacheSourceBrokenConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := examples.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, examples.Linear, "config.json"), []byte(`{"max_batch_size": 16,}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A model with a broken config.json and no version at all.
+	if err := os.MkdirAll(filepath.Join(dir, "orphan"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "orphan", "config.json"), []byte(`{"warmup": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := objstore.New(objstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	repo, err := modelcache.NewRepository(store, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{DiskMaxBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	src, err := NewCacheSource(cache, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.Preload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &testEnv{srv: srv, ts: ts}
+	const reason = `config.json of model \"linear\": invalid JSON`
+	steps := []struct {
+		name, method, path, body string
+		want                     int
+		substr                   string
+	}{
+		{name: "v1 predict", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[1, 2, 3, 4]]}`, want: 503, substr: reason},
+		{name: "v2 infer", method: "POST", path: "/v2/models/linear/infer", body: `{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[0,0,0,0]}]}`, want: 503, substr: reason},
+		{name: "v1 status", method: "GET", path: "/v1/models/linear", want: 200, substr: `"state":"END","status":{"error_code":"UNAVAILABLE","error_message":"modelcache: ` + reason},
+		{name: "v1 metadata", method: "GET", path: "/v1/models/linear/metadata", want: 503, substr: reason},
+		{name: "v2 ready", method: "GET", path: "/v2/models/linear/ready", want: 503, substr: reason},
+		{name: "v2 metadata", method: "GET", path: "/v2/models/linear", want: 503, substr: reason},
+		{name: "index", method: "POST", path: "/v2/repository/index", want: 200, substr: `{"name":"linear","version":"1","state":"UNAVAILABLE","reason":"modelcache: ` + reason},
+		{name: "index orphan", method: "POST", path: "/v2/repository/index", want: 200, substr: `{"name":"orphan","state":"UNAVAILABLE","reason":"modelcache: config.json of model \"orphan\": field \"warmup\": unknown field`},
+		{name: "v1 status orphan", method: "GET", path: "/v1/models/orphan", want: 503, substr: `field \"warmup\": unknown field`},
+		{name: "v2 ready orphan", method: "GET", path: "/v2/models/orphan/ready", want: 503, substr: `field \"warmup\": unknown field`},
+		{name: "other model serves", method: "GET", path: "/v2/models/tiny_cnn/ready", want: 200},
+		{name: "server ready", method: "GET", path: "/v2/health/ready", want: 200},
+	}
+	for _, st := range steps {
+		code, hdr, body := e.do(t, st.method, st.path, []byte(st.body), nil)
+		if code != st.want || !bytes.Contains(body, []byte(st.substr)) {
+			t.Errorf("%s: status %d, body %s; want %d containing %s", st.name, code, body, st.want, st.substr)
+		}
+		if code == 503 && hdr.Get("Retry-After") == "" {
+			t.Errorf("%s: 503 without Retry-After", st.name)
+		}
+	}
+}

@@ -117,6 +117,9 @@ type ModelStatus struct {
 	Name     string
 	Versions []VersionStatus
 	Config   ModelConfig
+	// Reason is why the model as a whole is unavailable (for example its
+	// config.json is invalid); "" when it is not.
+	Reason string
 }
 
 // ModelSource finds and loads models. It must be safe for concurrent use.

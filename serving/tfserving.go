@@ -125,6 +125,10 @@ func (s *Server) handleV1Status(w http.ResponseWriter, r *http.Request, ref Ref)
 		s.writeError(w, r, err)
 		return
 	}
+	if len(ms.Versions) == 0 && ms.Reason != "" {
+		s.writeError(w, r, fmt.Errorf("%w: model %q: %s", ErrUnavailable, ms.Name, ms.Reason))
+		return
+	}
 	b := []byte(`{"model_version_status":[`)
 	for i, vs := range ms.Versions {
 		if i > 0 {

@@ -143,6 +143,10 @@ func (s *Server) handleV2ModelReady(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if ms.Reason != "" {
+		s.writeError(w, r, fmt.Errorf("%w: model %q: %s", ErrUnavailable, ref.Model, ms.Reason))
+		return
+	}
 	s.writeError(w, r, fmt.Errorf("%w: model %q has no servable version", ErrUnavailable, ref.Model))
 }
 
@@ -155,6 +159,17 @@ func (s *Server) handleV2Index(w http.ResponseWriter, r *http.Request) {
 	b := []byte{'['}
 	n := 0
 	for _, ms := range idx {
+		if len(ms.Versions) == 0 && ms.Reason != "" {
+			// A model unavailable as a whole, with no version to list.
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, `{"name":`...)
+			b = append(b, quoteJSON(ms.Name)...)
+			b = fmt.Appendf(b, `,"state":"UNAVAILABLE","reason":%s}`, quoteJSON(ms.Reason))
+			continue
+		}
 		for _, vs := range ms.Versions {
 			if n > 0 {
 				b = append(b, ',')
