@@ -31,6 +31,12 @@ type Options[V any] struct {
 	// Load builds a value from model bytes. Default: TFLiteLoader() when V
 	// is *tflite.Model; required otherwise.
 	Load LoadFunc[V]
+	// Warmup runs after Load with the model's config.json, before the
+	// value is admitted (so before any Get returns it, and before a
+	// revalidated model replaces the old one); an error fails the load.
+	// Default: TFLiteWarmup (config.json's warmup_runs runs on zero
+	// inputs) when V is *tflite.Model; none otherwise.
+	Warmup func(ctx context.Context, key Key, cfg *Config, v V) error
 	// OnUnload is called, outside the cache lock, once for every value the
 	// cache drops, after its last Handle is released. Default: nil.
 	OnUnload func(Key, V)
@@ -160,6 +166,11 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 			return nil, errors.New("modelcache: Options.Load is required unless V is *tflite.Model")
 		}
 		o.Load = l
+	}
+	if o.Warmup == nil {
+		if w, ok := any(TFLiteWarmup).(func(context.Context, Key, *Config, V) error); ok {
+			o.Warmup = w
+		}
 	}
 	switch {
 	case o.MaxBytes < 0:
@@ -441,6 +452,12 @@ func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], error) {
 	val, charge, err := c.opts.Load(ctx, key, data)
 	if err != nil {
 		return nil, fmt.Errorf("modelcache: load %s: %w", key, err)
+	}
+	if c.opts.Warmup != nil {
+		if err := c.opts.Warmup(ctx, key, mi.Config, val); err != nil {
+			c.unload(&entry[V]{key: key, val: val})
+			return nil, fmt.Errorf("modelcache: warm up %s: %w", key, err)
+		}
 	}
 	if charge <= 0 {
 		charge = int64(len(data))

@@ -63,8 +63,9 @@ type Config struct {
 	MaxQueue int `json:"max_queue"`
 	// TimeoutMS is the default request deadline; 0 = server default.
 	TimeoutMS int `json:"timeout_ms"`
-	// WarmupRuns is how many times the server runs the model on zero
-	// inputs after loading it.
+	// WarmupRuns is how many times the model runs on zero inputs after
+	// each load, before it serves (see TFLiteWarmup); a model that fails a
+	// warmup run is not served. 0: none.
 	WarmupRuns int `json:"warmup_runs"`
 	// Preload asks the server to load the model at start.
 	Preload bool `json:"preload"`

@@ -3,10 +3,13 @@ package modelcache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
@@ -80,6 +83,67 @@ func TestTFLiteModels(t *testing.T) {
 		t.Fatal("truncated model loaded")
 	}
 	if st := c.Stats(); st.Entries != 1 || st.LoadErrors != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// warmup_runs runs the model after each load, before it is served: a
+// cancelled load context stops it (so it does run the engine), a failing
+// warmup fails the load and unloads the value, and 0 runs nothing.
+func TestWarmupRuns(t *testing.T) {
+	ms, err := examples.Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tflite.Load(ms[0].TFLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := TFLiteWarmup(cancelled, Key{}, &Config{WarmupRuns: 0}, m); err != nil {
+		t.Fatalf("0 runs: %v", err)
+	}
+	if err := TFLiteWarmup(context.Background(), Key{}, &Config{WarmupRuns: 3}, m); err != nil {
+		t.Fatalf("3 runs: %v", err)
+	}
+	if err := TFLiteWarmup(cancelled, Key{}, &Config{WarmupRuns: 2}, m); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "run 1 of 2") {
+		t.Fatalf("cancelled warmup: %v", err)
+	}
+
+	e := newEnv(t)
+	e.put("lin/1/model.tflite", ms[0].TFLite)
+	e.put("lin/config.json", []byte(`{"warmup_runs": 2}`))
+	e.put("bad/1/model.tflite", ms[0].TFLite)
+	e.put("bad/config.json", []byte(`{"warmup_runs": 1}`))
+	var warmed []string
+	unloaded := 0
+	c, err := New(e.repo, Options[*tflite.Model]{DiskMaxBytes: -1,
+		Warmup: func(ctx context.Context, k Key, cfg *Config, m *tflite.Model) error {
+			warmed = append(warmed, fmt.Sprintf("%s×%d", k, cfg.WarmupRuns))
+			if k.Model == "bad" {
+				return errors.New("boom")
+			}
+			return TFLiteWarmup(ctx, k, cfg, m)
+		},
+		OnUnload: func(Key, *tflite.Model) { unloaded++ },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h, err := c.Get(context.Background(), Ref{Model: "lin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Release()
+	if _, err := c.Get(context.Background(), Ref{Model: "bad"}); err == nil || !strings.Contains(err.Error(), "warm up bad:1: boom") {
+		t.Fatalf("failing warmup: %v", err)
+	}
+	if strings.Join(warmed, " ") != "lin:1×2 bad:1×1" || unloaded != 1 {
+		t.Fatalf("warmed %v, unloaded %d", warmed, unloaded)
+	}
+	if st := c.Stats(); st.Entries != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }
