@@ -23,7 +23,11 @@ import (
 // reported so that it can be added. Grow this list as support lands; never
 // shrink it to make a change pass.
 var corpusMustPass = []string{
+	"coral__mobilenet_quant_v1_224_head_layers",
+	"coral__mobilenet_v1_0.25_128_quant",
+	"coral__mobilenet_v1_0.75_192_quant",
 	"coral__mobilenet_v1_1.0_224_quant_embedding_extractor",
+	"coral__mobilenet_v2_1.0_224_quant",
 	"coral__split_concat",
 	"coral__tf2_mobilenet_v2_1.0_224_ptq",
 	"mediapipe__custom_gesture_classifier",
@@ -55,11 +59,25 @@ var corpusMustPass = []string{
 	"tflm__magic_wand",
 	"tflm__micro_speech_quantized",
 	"tflm__person_detect",
+	"tflsupport__automl_labeler_model",
 	"tflsupport__deeplabv3_257_float",
 	"tflsupport__mobilenet_v1_0.25_224_float",
+	"tflsupport__mobilenet_v1_0.25_224_quant",
 	"tflsupport__movie_review_nl_classifier",
 	"tflsupport__nl_classifier_builtin_ops",
 	"tflsupport__regex_text_embedder",
+}
+
+// corpusCaseExceptions lists cases whose reference is known not to be
+// reachable by an exact engine, with the evidence. Such a case is run and
+// shown in the table but does not fail its model. Keep this list short and
+// every entry proven.
+var corpusCaseExceptions = map[string]string{
+	// Every tensor of the model (expose.mjs) equals stock TFLite's builtin
+	// kernels (run.mjs --no-xnnpack) exactly on this input; XNNPACK's float
+	// requantization drifts up to 61 steps in op 3 and leaves 3 of the 5
+	// scores more than 2 steps away.
+	"tflsupport__automl_labeler_model/low": "XNNPACK drift: exact with TFLite's builtin kernels",
 }
 
 // corpusShortMACs is the size above which -short and race builds skip a
@@ -90,7 +108,8 @@ type corpusRow struct {
 	cases, matched     int
 	skipped            bool
 	ms                 float64
-	failure            string // first mismatch or error, "" when every case matched
+	failure            string   // first mismatch or error, "" when every case matched
+	notes              []string // excepted cases (corpusCaseExceptions)
 }
 
 // TestRealModelCorpus runs every case of every model in ../shared/realmodels
@@ -177,13 +196,18 @@ func runCorpusModel(t *testing.T, dir string, light bool) corpusRow {
 		c := filepath.Dir(ref)
 		d, err := runCorpusCase(r, c)
 		total += d
-		if err != nil {
-			if row.failure == "" {
-				row.failure = filepath.Base(c) + ": " + err.Error()
+		key := filepath.Base(dir) + "/" + filepath.Base(c)
+		switch why, excepted := corpusCaseExceptions[key]; {
+		case err == nil:
+			row.matched++
+			if excepted {
+				row.notes = append(row.notes, filepath.Base(c)+": listed in corpusCaseExceptions but matches: remove it")
 			}
-			continue
+		case excepted:
+			row.notes = append(row.notes, filepath.Base(c)+": "+why)
+		case row.failure == "":
+			row.failure = filepath.Base(c) + ": " + err.Error()
 		}
-		row.matched++
 	}
 	if len(cases) > 0 {
 		row.ms = float64(total.Microseconds()) / 1e3 / float64(len(cases))
@@ -265,17 +289,17 @@ func runCorpusCase(r *tflite.Runner, c string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("inputs: %v", err)
 	}
+	expects, err := readCaseFiles(c, "expect")
+	if err != nil {
+		return 0, fmt.Errorf("reference: %v", err)
+	}
 	t0 := time.Now()
 	outs, err := r.Run(context.Background(), ins)
 	d := time.Since(t0)
 	if err != nil {
 		return d, err
 	}
-	files, err = readCaseFiles(c, "expect")
-	if err != nil {
-		return d, err
-	}
-	want, err := pairByShape(files, outs)
+	want, err := pairByShape(expects, outs)
 	if err != nil {
 		return d, fmt.Errorf("outputs: %v", err)
 	}
@@ -418,6 +442,9 @@ func corpusTable(rows []corpusRow) string {
 		loads := r.loads
 		if r.failure != "" && r.loads == "yes" {
 			matched += " (" + r.failure + ")"
+		}
+		for _, n := range r.notes {
+			matched += " (" + n + ")"
 		}
 		if r.failure == "" && r.loads == "yes" {
 			pass++

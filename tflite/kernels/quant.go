@@ -54,11 +54,15 @@ func RoundingDivideByPOT(x int32, exponent int) int32 {
 }
 
 // MultiplyByQuantizedMultiplier applies a multiplier from QuantizeMultiplier
-// to x with TensorFlow Lite's double rounding.
+// to x with TensorFlow Lite's double rounding. A left shift of 32 or more
+// (a real multiplier of 2^31 or more, which QuantizeMultiplier does not
+// saturate in TFLite's double-rounding build) is taken modulo 32, as
+// TFLite's x * (1 << shift) computes it on x86 and WebAssembly: both
+// reference runners give exactly that.
 func MultiplyByQuantizedMultiplier(x, multiplier int32, shift int) int32 {
 	left, right := 0, 0
 	if shift > 0 {
-		left = shift
+		left = shift & 31
 	} else {
 		right = -shift
 	}

@@ -253,38 +253,46 @@ func inputRadius(intBits, leftShift, totalBits int) int32 {
 	return int32(math.Floor(v))
 }
 
-// LogisticInt8 applies int8 LOGISTIC (output scale 1/256, zero point -128).
-func LogisticInt8(p Sigmoidish, in, out []int8) {
+// Byte is the set of 8-bit quantized element types.
+type Byte interface{ ~int8 | ~uint8 }
+
+// LogisticInt8 applies 8-bit LOGISTIC: output scale 1/256 and zero point
+// -128 (int8) or 0 (uint8), as TFLite's reference kernels compute it (the
+// uint8 kernel is the int8 one shifted by 128, saturating at 255).
+func LogisticInt8[T Byte](p Sigmoidish, in, out []T) {
+	lo, hi := Range[T]()
 	out = out[:len(in)]
 	for i, v := range in {
 		x := int32(v) - p.InZero
 		switch {
 		case x <= -p.Radius:
-			out[i] = math.MinInt8
+			out[i] = T(lo)
 		case x >= p.Radius:
-			out[i] = math.MaxInt8
+			out[i] = T(hi)
 		default:
 			q4 := kernels.MultiplyByQuantizedMultiplier(x, p.Mult, p.Shift)
-			o := rdpot(fixedLogistic(q4, 4), 31-8) - 128
-			out[i] = int8(kernels.Clamp32(o, math.MinInt8, math.MaxInt8))
+			o := rdpot(fixedLogistic(q4, 4), 31-8) + lo
+			out[i] = T(kernels.Clamp32(o, lo, hi))
 		}
 	}
 }
 
-// TanhInt8 applies int8 TANH (output scale 1/128, zero point 0).
-func TanhInt8(p Sigmoidish, in, out []int8) {
+// TanhInt8 applies 8-bit TANH: output scale 1/128 and zero point 0 (int8)
+// or 128 (uint8).
+func TanhInt8[T Byte](p Sigmoidish, in, out []T) {
+	lo, hi := Range[T]()
 	out = out[:len(in)]
 	for i, v := range in {
 		x := int32(v) - p.InZero
 		switch {
 		case x <= -p.Radius:
-			out[i] = math.MinInt8
+			out[i] = T(lo)
 		case x >= p.Radius:
-			out[i] = math.MaxInt8
+			out[i] = T(hi)
 		default:
 			q4 := kernels.MultiplyByQuantizedMultiplier(x, p.Mult, p.Shift)
-			o := rdpot(fixedTanh(q4, 4), 31-7)
-			out[i] = int8(kernels.Clamp32(o, math.MinInt8, math.MaxInt8))
+			o := rdpot(fixedTanh(q4, 4), 31-7) + lo + 128
+			out[i] = T(kernels.Clamp32(o, lo, hi))
 		}
 	}
 }

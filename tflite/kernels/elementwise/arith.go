@@ -56,6 +56,19 @@ func multiplier(m float64, what string) (int32, int, error) {
 	return q, s, nil
 }
 
+// wideMultiplier is multiplier without the bound on the shift: TFLite's
+// double-rounding QuantizeMultiplier does not saturate real multipliers of
+// 2^31 and more, and kernels.MultiplyByQuantizedMultiplier applies their
+// shift as TFLite's reference runners do (modulo 32). Only kernels that
+// apply the shift through that function may use it.
+func wideMultiplier(m float64, what string) (int32, int, error) {
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		return 0, 0, fmt.Errorf("%w: %s multiplier %g", ErrParams, what, m)
+	}
+	q, s := kernels.QuantizeMultiplier(m)
+	return q, s, nil
+}
+
 // AddSub holds the parameters of quantized ADD and SUB on TFLite's general
 // path: both inputs rescaled to a common scale with LeftShift extra bits,
 // summed, and rescaled to the output.
@@ -191,7 +204,7 @@ type Mul struct {
 func NewMul(s1, s2, so float32, z1, z2, zo int32, actMin, actMax int32) (Mul, error) {
 	p := Mul{In1Offset: -z1, In2Offset: -z2, OutOffset: zo, ActMin: actMin, ActMax: actMax}
 	var err error
-	p.OutMult, p.OutShift, err = multiplier(float64(s1)*float64(s2)/float64(so), "output")
+	p.OutMult, p.OutShift, err = wideMultiplier(float64(s1)*float64(s2)/float64(so), "output")
 	return p, err
 }
 

@@ -52,19 +52,24 @@ func NewSoftmaxInt8(beta, si float32) (SoftmaxInt8, error) {
 	return p, nil
 }
 
-// SoftmaxQuant8 applies int8-input SOFTMAX over rows of depth elements,
-// writing int8 (scale 1/256, zero point -128) or int16 (scale 1/65536,
-// zero point -32768) outputs.
-func SoftmaxQuant8[U int8 | int16](p SoftmaxInt8, in []int8, out []U, depth int) {
+// SoftmaxQuant8 applies 8-bit-input SOFTMAX over rows of depth elements,
+// writing int8 (scale 1/256, zero point -128), uint8 (scale 1/256, zero
+// point 0) or int16 (scale 1/65536, zero point -32768) outputs, as TFLite's
+// reference kernel does.
+func SoftmaxQuant8[T Byte, U int8 | uint8 | int16](p SoftmaxInt8, in []T, out []U, depth int) {
 	var z U
 	bitsOut, lo, hi := 8, int32(math.MinInt8), int32(math.MaxInt8)
-	if _, ok := any(z).(int16); ok {
+	switch any(z).(type) {
+	case int16:
 		bitsOut, lo, hi = 16, math.MinInt16, math.MaxInt16
+	case uint8:
+		lo, hi = 0, math.MaxUint8
 	}
+	inLo, _ := Range[T]()
 	for r := 0; r+depth <= len(in); r += depth {
 		x := in[r : r+depth]
 		y := out[r : r+depth]
-		mx := int32(math.MinInt8)
+		mx := inLo
 		for _, v := range x {
 			mx = max(mx, int32(v))
 		}

@@ -34,7 +34,7 @@ func prepareQuantize(n *op.Node) (op.Kernel, error) {
 	if err != nil {
 		return op.Kernel{}, n.Errorf("%v", err)
 	}
-	// The integer pairs tflite-micro's QUANTIZE accepts.
+	// The integer pairs TFLite's QUANTIZE accepts.
 	type pair struct{ in, out tensor.DType }
 	switch (pair{in.DType, out.DType}) {
 	case pair{tensor.Int8, tensor.Int8}:
@@ -47,6 +47,8 @@ func prepareQuantize(n *op.Node) (op.Kernel, error) {
 		return requant[int8, int32](p), nil
 	case pair{tensor.Uint8, tensor.Int8}:
 		return requant[uint8, int8](p), nil
+	case pair{tensor.Uint8, tensor.Uint8}:
+		return requant[uint8, uint8](p), nil
 	case pair{tensor.Int16, tensor.Int8}:
 		return requant[int16, int8](p), nil
 	case pair{tensor.Int16, tensor.Int16}:

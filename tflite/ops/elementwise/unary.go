@@ -169,7 +169,7 @@ func prepareSigmoid(tanh bool) op.PrepareFunc {
 				return unaryKernel(ek.TanhFloat), nil
 			}
 			return unaryKernel(ek.LogisticFloat), nil
-		case tensor.Int8:
+		case tensor.Int8, tensor.Uint8:
 		default:
 			return op.Kernel{}, n.Errorf("dtype %s is not supported", in.DType)
 		}
@@ -185,15 +185,23 @@ func prepareSigmoid(tanh bool) op.PrepareFunc {
 		if tanh {
 			wantS, wantZ = 1.0/128, 0
 		}
+		if in.DType == tensor.Uint8 {
+			wantZ += 128
+		}
 		if so != wantS || zo != wantZ {
-			return op.Kernel{}, n.Errorf("int8 output must have scale %g and zero point %d, got %g and %d", wantS, wantZ, so, zo)
+			return op.Kernel{}, n.Errorf("%s output must have scale %g and zero point %d, got %g and %d", out.DType, wantS, wantZ, so, zo)
 		}
 		p, err := ek.NewSigmoidish(si, zi)
 		if err != nil {
 			return op.Kernel{}, n.Errorf("%v", err)
 		}
-		if tanh {
+		switch {
+		case tanh && in.DType == tensor.Uint8:
+			return unaryKernel(func(a, b []uint8) { ek.TanhInt8(p, a, b) }), nil
+		case tanh:
 			return unaryKernel(func(a, b []int8) { ek.TanhInt8(p, a, b) }), nil
+		case in.DType == tensor.Uint8:
+			return unaryKernel(func(a, b []uint8) { ek.LogisticInt8(p, a, b) }), nil
 		}
 		return unaryKernel(func(a, b []int8) { ek.LogisticInt8(p, a, b) }), nil
 	}
@@ -248,6 +256,23 @@ func prepareSoftmax(n *op.Node) (op.Kernel, error) {
 			return op.Kernel{}, n.Errorf("int16 output must have scale 1/65536 and zero point -32768, got %g and %d", so, zo)
 		}
 		return unaryKernel(func(a []int8, b []int16) { ek.SoftmaxQuant8(p, a, b, depth) }), nil
+	case in.DType == tensor.Uint8 && out.DType == tensor.Uint8:
+		si, _, err := qparams(n, in, "input")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		so, zo, err := qparams(n, out, "output")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if math.Abs(float64(so)-1.0/256) > 0.001/256 || zo != 0 {
+			return op.Kernel{}, n.Errorf("uint8 output must have scale 1/256 and zero point 0, got %g and %d", so, zo)
+		}
+		p, err := ek.NewSoftmaxInt8(beta, si)
+		if err != nil {
+			return op.Kernel{}, n.Errorf("%v", err)
+		}
+		return unaryKernel(func(a []uint8, b []uint8) { ek.SoftmaxQuant8(p, a, b, depth) }), nil
 	case in.DType == tensor.Int16 && out.DType == tensor.Int16:
 		si, zi, err := qparams(n, in, "input")
 		if err != nil {
