@@ -72,6 +72,22 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 		}), nil
 	case in.DType == tensor.Int8 && f.DType == tensor.Int8:
 		return prepareConvInt8(n, &g, o.Activation, in, f, bias, out)
+	case in.DType == tensor.Float32 && f.DType == tensor.Int8:
+		// Hybrid: per-channel scales that differ run TensorFlow Lite's
+		// per-channel kernel (asymmetric input), others its per-tensor
+		// one (symmetric input).
+		fs, err := hybridScales(n, f, 0, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return prepareHybrid(n, bias, out, g.OutC, g.Batch, g.InH*g.InW*g.InC, rows, distinctScales(f.Quant),
+			func(t *rangeTask, q []int8, sf []float32, off []int32, lo, hi int) {
+				kconv.HybridConv(&g, act, q, sf, off, t.ins[1].Int8s(), fs, float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+			})
 	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
 		if err != nil {

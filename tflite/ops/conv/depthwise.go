@@ -93,6 +93,20 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.DepthwiseInt8(&g, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)
 		}), nil
+	case in.DType == tensor.Float32 && f.DType == tensor.Int8:
+		// Hybrid: TensorFlow Lite's per-channel kernel, asymmetric input.
+		fs, err := hybridScales(n, f, 3, g.OutC)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return prepareHybrid(n, bias, out, g.OutC, g.Batch, g.InH*g.InW*g.InC, rows, true,
+			func(t *rangeTask, q []int8, sf []float32, off []int32, lo, hi int) {
+				kconv.HybridDepthwise(&g, act, q, sf, off, t.ins[1].Int8s(), fs, float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+			})
 	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
 		if err != nil {

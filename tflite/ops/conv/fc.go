@@ -104,6 +104,26 @@ func PrepareFullyConnected(n *op.Node) (op.Kernel, error) {
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.FullyConnectedRef(k, oc, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)
 		}), nil
+	case in.DType == tensor.Float32 && w.DType == tensor.Int8:
+		// Hybrid: each row quantized on its own, asymmetrically when
+		// asymmetric_quantize_inputs is set. Per-channel weights are
+		// refused: the TensorFlow Lite we check against ignores their
+		// scales (its output is the bias alone).
+		if w.Quant.PerChannel() {
+			return op.Kernel{}, n.Errorf("hybrid weights quantized per channel are not supported")
+		}
+		fs, err := hybridScales(n, w, 0, oc)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		act, err := actFloat(n, o.Activation)
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		return prepareHybrid(n, bias, out, oc, rows, k, rows, o.AsymmetricQuantizeInputs,
+			func(t *rangeTask, q []int8, sf []float32, off []int32, lo, hi int) {
+				kconv.HybridFC(k, oc, act, q, sf, off, t.ins[1].Int8s(), fs, float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+			})
 	case in.DType == tensor.Uint8 && w.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, w, bias, out, o.Activation, oc)
 		if err != nil {
