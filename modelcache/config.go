@@ -128,7 +128,13 @@ func ParseConfig(model string, data []byte) (*Config, error) {
 	var c Config
 	if err := dec.Decode(&c); err != nil {
 		var ute *json.UnmarshalTypeError
+		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &se):
+			line, col := position(data, se.Offset)
+			return nil, bad("", "invalid JSON at line %d, column %d: %v", line, col, err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, bad("", "invalid JSON: the document ends early (a missing '}' or ']'?)")
 		case errors.As(err, &ute):
 			return nil, bad(ute.Field, "want %s, got JSON %s", ute.Type, ute.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -144,6 +150,21 @@ func ParseConfig(model string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// position returns the 1-based line and column of byte offset off of
+// data (the byte just before it, where encoding/json reports an error).
+func position(data []byte, off int64) (line, col int) {
+	off = min(max(off-1, 0), int64(len(data)))
+	line, col = 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 func (c *Config) validate(model string) error {

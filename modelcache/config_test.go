@@ -211,3 +211,18 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// Syntax errors say where they are: config.json is edited by hand.
+func TestParseConfigSyntaxPosition(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"max_batch_size": 16, "batch_delay_ms": 2,}`, "invalid JSON at line 1, column 44: invalid character '}'"},
+		{"{\"max_batch_size\": 16,\n \"labels\": {\"a\" 1}}", "invalid JSON at line 2, column 17: invalid character '1' after object key"},
+		{"{\"preload\": true,\n", "the document ends early"},
+	}
+	for _, tc := range tests {
+		_, err := ParseConfig("m", []byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseConfig(%q) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}

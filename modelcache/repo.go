@@ -275,3 +275,20 @@ func mapNotFound(err error) error {
 	}
 	return err
 }
+
+// ReadVersion reads the model file of version vi of model m whole,
+// decompressed and capped at limit bytes, and checks it against the
+// sha256 m's config.json records for that version (ErrChecksum on a
+// mismatch). It does not use or fill any cache.
+func (r *Repository) ReadVersion(ctx context.Context, m *ModelInfo, vi VersionInfo, limit int64) ([]byte, error) {
+	data, _, err := r.fetch(ctx, vi.URL, limit)
+	if err != nil {
+		return nil, err
+	}
+	if want := m.Config.ExpectedSHA256(vi.Version); want != "" {
+		if got := sha256Hex(data); got != want {
+			return nil, fmt.Errorf("%w: %s: config.json records sha256 %s, the bytes hash to %s", ErrChecksum, vi.URL, want, got)
+		}
+	}
+	return data, nil
+}

@@ -3,20 +3,43 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// buildCLI builds the edgeinfer binary once per test run.
+// builtCLI builds the edgeinfer binary once per test binary run, into a
+// directory TestMain removes.
+var builtCLI = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "edgeinfer-cli-test-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "edgeinfer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := builtCLI(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+// buildCLI returns the edgeinfer binary, built once.
 func buildCLI(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "edgeinfer")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := builtCLI()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

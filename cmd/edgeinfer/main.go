@@ -47,6 +47,7 @@ func commands() map[string]command {
 // registrations lists the functions that add the subcommands.
 var registrations = []func(map[string]command){
 	registerServe,
+	registerCheckRepo,
 	registerInspect,
 	registerPredict,
 	registerBench,

@@ -7,12 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/modelcache"
-	"github.com/edgeinfer/edgeinfer/objstore"
 	"github.com/edgeinfer/edgeinfer/serving"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
@@ -27,8 +25,9 @@ func registerServe(m map[string]command) {
 
 // serveFlags are the settings of `edgeinfer serve`.
 type serveFlags struct {
-	s3Endpoint                                  string
-	s3PathStyle                                 bool
+	repoFlags
+	check                                       bool
+	rescan                                      time.Duration
 	models, addr, tokenFile, logFormat, preload string
 	cacheBytes, maxBody                         byteSize
 	timeout, drain                              time.Duration
@@ -42,6 +41,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address; the default accepts local connections only")
 	fs.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a bearer token every request except /v2/health/* must carry")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&f.check, "check", false, "validate the repository instead of serving (as `edgeinfer check-repo`): exit 0 when clean, 1 listing every problem")
+	fs.DurationVar(&f.rescan, "rescan", time.Minute, "how often the repository is scanned again; what changed is logged (0: never)")
 	fs.StringVar(&f.preload, "preload", "", "comma-separated models to load and warm before reporting ready (default: those whose config.json sets preload)")
 	f.cacheBytes = modelcache.DefaultMaxBytes
 	fs.Var(&f.cacheBytes, "cache-bytes", "memory budget of the warm model cache: a `size` in bytes or with a unit (512MiB, 1GiB, 2GB)")
@@ -63,6 +64,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	}
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return nil, usagef("--log-format must be text or json, not %q", f.logFormat)
+	}
+	if f.rescan < 0 {
+		return nil, usagef("--rescan must not be negative")
 	}
 	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 {
 		return nil, usagef("--drain-timeout, --timeout, --cache-bytes and --max-body-bytes must be positive")
@@ -93,24 +97,20 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 			return fmt.Errorf("--auth-token-file %s is empty", f.tokenFile)
 		}
 	}
-	root := f.models
-	if !strings.Contains(root, "://") {
-		if root, err = filepath.Abs(root); err != nil {
-			return err
-		}
-		if st, err := os.Stat(root); err != nil || !st.IsDir() {
-			return fmt.Errorf("model repository %s is not a directory (run `make models` to write the examples)", root)
-		}
-	}
-	store, err := objstore.New(objstore.Options{S3Endpoint: f.s3Endpoint, S3PathStyle: f.s3PathStyle})
+	store, repo, err := openRepository(ctx, f.models, f.repoFlags)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	repo, err := modelcache.NewRepository(store, root)
+	if f.check {
+		return checkRepository(ctx, os.Stdout, repo, int64(f.cacheBytes))
+	}
+	root := repo.Root()
+	scan, err := repo.Scan(ctx)
 	if err != nil {
 		return err
 	}
+	logScan(log, root, scan)
 	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes)})
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	if err != nil {
 		return err
 	}
-	preload, err := preloadList(ctx, repo, f.preload)
+	preload, err := preloadList(scan, f.preload)
 	if err != nil {
 		return err
 	}
@@ -158,6 +158,11 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	if ctx.Err() == nil {
 		log.Info("ready")
 	}
+	if f.rescan > 0 {
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go rescan(rctx, log, repo, f.rescan, scan)
+	}
 	select {
 	case err := <-served:
 		return fmt.Errorf("http server: %w", err)
@@ -185,25 +190,21 @@ func shutdown(hs *http.Server, srv *serving.Server, log *slog.Logger, drain time
 
 // preloadList returns the models named by --preload, or else those whose
 // config.json sets preload.
-func preloadList(ctx context.Context, repo *modelcache.Repository, flagValue string) ([]string, error) {
+func preloadList(scan *modelcache.ScanResult, flagValue string) ([]string, error) {
 	if flagValue != "" {
 		var out []string
 		for n := range strings.SplitSeq(flagValue, ",") {
 			if n = strings.TrimSpace(n); n != "" {
 				if err := serving.CheckModelName(n); err != nil {
-					return nil, fmt.Errorf("--preload: %w", err)
+					return nil, usagef("--preload: %w", err)
 				}
 				out = append(out, n)
 			}
 		}
 		return out, nil
 	}
-	infos, err := repo.Index(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("index %s: %w", repo.Root(), err)
-	}
 	var out []string
-	for _, m := range infos {
+	for _, m := range scan.Models {
 		if m.Err == nil && m.Config.Preload {
 			out = append(out, m.Name)
 		}
