@@ -168,3 +168,31 @@ func int8AVX2(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		}
 	}
 }
+
+// accNeedsData16 reports whether Int8Acc runs the AVX2 kernel, which reads
+// int16 weights.
+func accNeedsData16() bool { return hasAVX2 }
+
+// int8AccFast runs Int8Acc through the AVX2 kernel (sign-extended
+// activations, VPMADDWD: exact) where the weights were widened. The caller
+// guarantees len(a) ≥ (rows-1)·lda + KP.
+func int8AccFast(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
+	if !hasAVX2 || w.data16 == nil || w.KP == 0 {
+		int8AccGeneric(a, lda, rows, w, acc, ldo)
+		return
+	}
+	var tile [3 * 64]int32
+	kb := w.KP / PanelK
+	_ = a[(rows-1)*lda+w.KP-1]
+	for pi := 0; pi < w.Panels; pi++ {
+		c0 := pi * PanelN
+		n := min(PanelN, w.O-c0)
+		for r0 := 0; r0 < rows; r0 += 3 {
+			nr := min(3, rows-r0)
+			dotAVX2(nr, &a[r0*lda], lda, &w.data16[pi*w.KP*PanelN], kb, &tile[0])
+			for r := 0; r < nr; r++ {
+				copy(acc[(r0+r)*ldo+c0:(r0+r)*ldo+c0+n], tile[r*64:r*64+n])
+			}
+		}
+	}
+}

@@ -91,3 +91,38 @@ func segmentedFast() bool { return false }
 func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) bool {
 	return false
 }
+
+func accNeedsData16() bool { return false }
+
+// int8AccFast runs Int8Acc through the SDOT (or NEON) kernel. The caller
+// guarantees len(a) ≥ (rows-1)·lda + KP.
+func int8AccFast(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
+	if w.KP == 0 {
+		int8AccGeneric(a, lda, rows, w, acc, ldo)
+		return
+	}
+	_ = a[(rows-1)*lda+w.KP-1]
+	pb := w.PanelBytes()
+	kb := w.KP / PanelK
+	var tile [4 * PanelN]int32
+	for pi := 0; pi < w.Panels; pi++ {
+		c0 := pi * PanelN
+		n := min(PanelN, w.O-c0)
+		wp := &w.Data[pi*pb]
+		for r0 := 0; r0 < rows; r0 += 4 {
+			nr := min(4, rows-r0)
+			row := func(i int) *int8 { return &a[(r0+min(i, nr-1))*lda] }
+			if hasDotProd {
+				dotSDOT4(row(0), row(1), row(2), row(3), wp, kb, &tile[0])
+			} else {
+				dotNEON2(row(0), row(1), wp, kb, &tile[0])
+				if nr > 2 {
+					dotNEON2(row(2), row(3), wp, kb, &tile[2*PanelN])
+				}
+			}
+			for r := 0; r < nr; r++ {
+				copy(acc[(r0+r)*ldo+c0:(r0+r)*ldo+c0+n], tile[r*PanelN:r*PanelN+n])
+			}
+		}
+	}
+}

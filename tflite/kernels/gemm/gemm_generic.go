@@ -22,3 +22,9 @@ func segmentedFast() bool { return false }
 func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) bool {
 	return false
 }
+
+func accNeedsData16() bool { return false }
+
+func int8AccFast(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
+	int8AccGeneric(a, lda, rows, w, acc, ldo)
+}
