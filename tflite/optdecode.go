@@ -100,4 +100,18 @@ var optionDecoders = map[string]optionsDecoder{
 	"RESIZE_BILINEAR":         resizeDecoder(15, 2),
 	"RESIZE_NEAREST_NEIGHBOR": resizeDecoder(74, 0),
 	"SHAPE":                   {55, func(r *fb, t table) any { return &op.ShapeOptions{OutType: int(r.i8(t, 0))} }},
+	"UNIDIRECTIONAL_SEQUENCE_LSTM": {71, func(r *fb, t table) any {
+		return &op.SequenceLSTMOptions{Activation: op.Activation(r.i8(t, 0)), CellClip: r.getF32(t, 1, 0, "option"), ProjClip: r.getF32(t, 2, 0, "option"),
+			TimeMajor: r.flag(t, 3, false), AsymmetricQuantizeInputs: r.flag(t, 4, false), DiagonalRecurrentTensors: r.flag(t, 5, false)}
+	}},
+	"BIDIRECTIONAL_SEQUENCE_LSTM": {69, func(r *fb, t table) any {
+		return &op.BidirectionalSequenceLSTMOptions{Activation: op.Activation(r.i8(t, 0)), CellClip: r.getF32(t, 1, 0, "option"), ProjClip: r.getF32(t, 2, 0, "option"),
+			MergeOutputs: r.flag(t, 3, false), TimeMajor: r.flag(t, 4, true), AsymmetricQuantizeInputs: r.flag(t, 5, false)}
+	}},
+	"UNIDIRECTIONAL_SEQUENCE_RNN": {31, func(r *fb, t table) any {
+		return &op.SequenceRNNOptions{TimeMajor: r.flag(t, 0, false), Activation: op.Activation(r.i8(t, 1)), AsymmetricQuantizeInputs: r.flag(t, 2, false)}
+	}},
+	"SVDF": {6, func(r *fb, t table) any {
+		return &op.SVDFOptions{Rank: r.i(t, 0, 0), Activation: op.Activation(r.i8(t, 1)), AsymmetricQuantizeInputs: r.flag(t, 2, false)}
+	}},
 }

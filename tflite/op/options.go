@@ -135,3 +135,40 @@ type ResizeOptions struct{ AlignCorners, HalfPixelCenters bool }
 
 // ShapeOptions are the options of SHAPE.
 type ShapeOptions struct{ OutType int } // schema TensorType
+
+// SequenceLSTMOptions are the options of UNIDIRECTIONAL_SEQUENCE_LSTM.
+type SequenceLSTMOptions struct {
+	Activation Activation // of the cell gate and the hidden state
+	// CellClip and ProjClip bound the cell state and the projection
+	// (0: no clipping).
+	CellClip, ProjClip float32
+	// TimeMajor: inputs are [time, batch, input], else [batch, time,
+	// input].
+	TimeMajor                bool
+	AsymmetricQuantizeInputs bool
+	DiagonalRecurrentTensors bool
+}
+
+// BidirectionalSequenceLSTMOptions are the options of
+// BIDIRECTIONAL_SEQUENCE_LSTM. The schema's default of TimeMajor is true.
+type BidirectionalSequenceLSTMOptions struct {
+	Activation               Activation
+	CellClip, ProjClip       float32
+	MergeOutputs             bool // both directions in the first output
+	TimeMajor                bool
+	AsymmetricQuantizeInputs bool
+}
+
+// SequenceRNNOptions are the options of UNIDIRECTIONAL_SEQUENCE_RNN.
+type SequenceRNNOptions struct {
+	TimeMajor                bool
+	Activation               Activation
+	AsymmetricQuantizeInputs bool
+}
+
+// SVDFOptions are the options of SVDF.
+type SVDFOptions struct {
+	Rank                     int
+	Activation               Activation
+	AsymmetricQuantizeInputs bool
+}

@@ -213,6 +213,36 @@ func encodeOptions(opName string, o any) (uint8, *table, error) {
 		}
 		t.u8(0, uint8(x.OutType))
 		return 55, t, nil
+	case "UNIDIRECTIONAL_SEQUENCE_LSTM":
+		x, ok := o.(*op.SequenceLSTMOptions)
+		if !ok {
+			return bad("SequenceLSTMOptions")
+		}
+		t.u8(0, uint8(x.Activation)).f32(1, x.CellClip).f32(2, x.ProjClip).boolean(3, x.TimeMajor).
+			boolean(4, x.AsymmetricQuantizeInputs).boolean(5, x.DiagonalRecurrentTensors)
+		return 71, t, nil
+	case "BIDIRECTIONAL_SEQUENCE_LSTM":
+		x, ok := o.(*op.BidirectionalSequenceLSTMOptions)
+		if !ok {
+			return bad("BidirectionalSequenceLSTMOptions")
+		}
+		t.u8(0, uint8(x.Activation)).f32(1, x.CellClip).f32(2, x.ProjClip).boolean(3, x.MergeOutputs).
+			boolean(4, x.TimeMajor).boolean(5, x.AsymmetricQuantizeInputs)
+		return 69, t, nil
+	case "UNIDIRECTIONAL_SEQUENCE_RNN":
+		x, ok := o.(*op.SequenceRNNOptions)
+		if !ok {
+			return bad("SequenceRNNOptions")
+		}
+		t.boolean(0, x.TimeMajor).u8(1, uint8(x.Activation)).boolean(2, x.AsymmetricQuantizeInputs)
+		return 31, t, nil
+	case "SVDF":
+		x, ok := o.(*op.SVDFOptions)
+		if !ok {
+			return bad("SVDFOptions")
+		}
+		t.i32(0, int32(x.Rank)).u8(1, uint8(x.Activation)).boolean(2, x.AsymmetricQuantizeInputs)
+		return 6, t, nil
 	}
 	return 0, nil, fmt.Errorf("%w: tflitebuild cannot write options for %s (pass nil)", ErrBuild, opName)
 }

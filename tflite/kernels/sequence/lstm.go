@@ -1,0 +1,307 @@
+package sequence
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+	ek "github.com/edgeinfer/edgeinfer/tflite/kernels/elementwise"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+)
+
+// Gates are stacked in this order in the packed weights and biases: input,
+// forget, cell, output (TensorFlow Lite's input order).
+const (
+	GateInput = iota
+	GateForget
+	GateCell
+	GateOutput
+	NumGates
+)
+
+// Dims are the sizes of a sequence operator: Time steps of Batch rows of
+// Input values, Cell units of state. TimeMajor inputs are [Time, Batch,
+// Input], others [Batch, Time, Input]; outputs follow the same layout.
+type Dims struct {
+	Time, Batch, Input, Cell int
+	TimeMajor                bool
+}
+
+// row returns the row of the input (and output) that holds batch b at
+// time t.
+func (d *Dims) row(t, b int) int {
+	if d.TimeMajor {
+		return t*d.Batch + b
+	}
+	return b*d.Time + t
+}
+
+// LSTMFloat is a prepared float32 LSTM (no peephole, projection or layer
+// norm: the standard Keras cell TensorFlow Lite Micro runs).
+type LSTMFloat struct {
+	Dims
+	In       *gemm.PackedF32 // [4·Cell, Input], the gate biases folded in
+	Rec      *gemm.PackedF32 // [4·Cell, Cell], no bias
+	CellClip float32         // 0: none
+	// Reverse runs the sequence from the last time step to the first
+	// (the backward half of BIDIRECTIONAL_SEQUENCE_LSTM).
+	Reverse bool
+}
+
+// ScratchBytes returns the scratch LSTMFloat.Run needs.
+func (l *LSTMFloat) ScratchBytes() int {
+	g := NumGates * l.Cell
+	return 4 * (l.Time*l.Batch*g + l.Batch*g)
+}
+
+// Run runs the whole sequence x through the cell, updating the state h
+// (output) and c (cell) [Batch, Cell] in place and writing every step's
+// hidden state to out at outStride floats per row (Cell for a plain
+// output; BIDIRECTIONAL_SEQUENCE_LSTM's merged output interleaves two
+// directions). scratch holds ScratchBytes bytes.
+func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
+	n, g := l.Cell, NumGates*l.Cell
+	rows := l.Time * l.Batch
+	sc := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(scratch))), len(scratch)/4)
+	pre, rec := sc[:rows*g], sc[rows*g:rows*g+l.Batch*g]
+	inf := float32(math.Inf(1))
+	// Input projection of every step at once (it does not depend on the
+	// state), gate biases included.
+	gemm.F32(x, l.Input, rows, l.In, 0, l.In.Panels, -inf, inf, pre, g)
+	for s := range l.Time {
+		t := s
+		if l.Reverse {
+			t = l.Time - 1 - s
+		}
+		gemm.F32(h, n, l.Batch, l.Rec, 0, l.Rec.Panels, -inf, inf, rec, g)
+		for b := range l.Batch {
+			r := l.row(t, b)
+			gate := rec[b*g : b*g+g]
+			p := pre[r*g : r*g+g]
+			for k := range gate {
+				gate[k] += p[k]
+			}
+			ig, fg, cg, og := gate[:n], gate[n:2*n], gate[2*n:3*n], gate[3*n:]
+			ek.LogisticFloat(ig, ig)
+			ek.LogisticFloat(fg, fg)
+			ek.TanhFloat(cg, cg)
+			ek.LogisticFloat(og, og)
+			cb, hb := c[b*n:b*n+n], h[b*n:b*n+n]
+			for k := range cb {
+				v := fg[k]*cb[k] + ig[k]*cg[k]
+				if l.CellClip > 0 {
+					v = min(max(v, -l.CellClip), l.CellClip)
+				}
+				cb[k] = v
+			}
+			ek.TanhFloat(cb, cg)
+			for k := range hb {
+				hb[k] = cg[k] * og[k]
+			}
+			copy(out[r*outStride:r*outStride+n], hb)
+		}
+	}
+}
+
+// Mul is a requantized element-wise product of two symmetric int16
+// operands (TensorFlow Lite's MulElementwise with zero input offsets):
+// clamp(MultiplyByQuantizedMultiplier(a·b, Mult, Shift) + Offset, Min,
+// Max).
+type Mul struct {
+	Mult     int32
+	Shift    int
+	Offset   int32
+	Min, Max int32
+}
+
+// NewMul returns the product of operands of scales s1 and s2 into an
+// output of scale so and zero point zo, clamped to [lo, hi].
+func NewMul(s1, s2, so float32, zo, lo, hi int32) Mul {
+	m, s := kernels.QuantizeMultiplier(float64(s1) * float64(s2) / float64(so))
+	return Mul{Mult: m, Shift: s, Offset: zo, Min: lo, Max: hi}
+}
+
+func (p *Mul) apply(a, b int16) int32 {
+	v := kernels.MultiplyByQuantizedMultiplier(int32(a)*int32(b), p.Mult, p.Shift) + p.Offset
+	return min(max(v, p.Min), p.Max)
+}
+
+// GateFC is the output stage of one gate's fully connected product in an
+// integer LSTM: the gate pre-activation in Q3.12 is
+// clamp16(MultiplyByQuantizedMultiplier(acc + Bias[c], Mult, Shift)).
+type GateFC struct {
+	Mult  int32
+	Shift int
+}
+
+// LSTMInt is a prepared integer LSTM as TensorFlow Lite Micro runs it:
+// int8 (or int16) activations and hidden state, int8 weights, int16 cell
+// state, gates in Q3.12 before and Q0.15 after their activation.
+type LSTMInt struct {
+	Dims
+	// In and Rec are the stacked gate weights ([4·Cell, Input] and
+	// [4·Cell, Cell]) packed for gemm.Int8Acc (int8 activations), nil
+	// for int16 activations, which use In16/Rec16 row-major.
+	In, Rec     *gemm.PackedInt8
+	In16, Rec16 []int8
+	// InBias and RecBias [4·Cell] hold the gate biases with the input
+	// (hidden state) zero point folded in: bias + offset·Σw.
+	InBias, RecBias     []int64
+	InFC, RecFC         [NumGates]GateFC
+	ForgetMul, InputMul Mul // f·c → c, i·g → c (int16)
+	OutputMul           Mul // tanh(c)·o → h (the hidden state's dtype)
+	// CellClip is the quantized cell clip (0: none).
+	CellClip int16
+	// CellTanhMult and CellTanhShift scale the cell state into Tanh16.
+	CellTanhMult, CellTanhShift int32
+}
+
+// NewCellTanh returns Tanh16's multiplier and shift for a cell state of
+// scale 2^power, as TensorFlow Lite Micro derives them.
+func NewCellTanh(power int) (mult, shift int32) {
+	shift = int32(15+power) - 3
+	if shift < 0 {
+		return 3, -shift
+	}
+	return 0, shift
+}
+
+// ScratchBytes returns the scratch Run8 and Run16 need.
+func (l *LSTMInt) ScratchBytes() int {
+	g := NumGates * l.Cell
+	rows := l.Time * l.Batch
+	chunk := min(rows, accRows)
+	return 2*rows*g + 4*max(chunk, l.Batch)*g + 2*l.Batch*g + 64
+}
+
+// accRows is how many rows of the input projection Run8 accumulates at a
+// time.
+const accRows = 16
+
+// scratchInt splits scratch into the pre-activations of every row, an
+// int32 accumulator block and the gates of one step.
+func (l *LSTMInt) scratchInt(scratch []byte) (pre []int16, acc []int32, gates []int16) {
+	g := NumGates * l.Cell
+	rows := l.Time * l.Batch
+	na := max(min(rows, accRows), l.Batch) * g
+	acc = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(scratch))), na)
+	rest := scratch[4*na:]
+	s16 := unsafe.Slice((*int16)(unsafe.Pointer(unsafe.SliceData(rest))), len(rest)/2)
+	return s16[:rows*g], acc, s16[rows*g : rows*g+l.Batch*g]
+}
+
+// requant16 writes clamp16(MultiplyByQuantizedMultiplier(acc + bias)) of
+// one row's four gates.
+func requant16(acc []int32, bias []int64, fc *[NumGates]GateFC, n int, out []int16) {
+	for q := range NumGates {
+		m, s := fc[q].Mult, fc[q].Shift
+		a, b, o := acc[q*n:q*n+n], bias[q*n:q*n+n], out[q*n:q*n+n]
+		for k := range o {
+			v := kernels.MultiplyByQuantizedMultiplier(a[k]+int32(b[k]), m, s)
+			o[k] = int16(min(max(v, math.MinInt16), math.MaxInt16))
+		}
+	}
+}
+
+// Run8 runs an int8-activation LSTM over the sequence x, updating the
+// hidden state h [Batch, Cell] (int8) and the cell state c (int16) in
+// place and writing every step's hidden state to out.
+func (l *LSTMInt) Run8(x, h []int8, c []int16, out []int8, scratch []byte) {
+	n, g := l.Cell, NumGates*l.Cell
+	rows := l.Time * l.Batch
+	pre, acc, gates := l.scratchInt(scratch)
+	for r0 := 0; r0 < rows; r0 += accRows {
+		nr := min(accRows, rows-r0)
+		gemm.Int8Acc(x[r0*l.Input:], l.Input, nr, l.In, acc, g)
+		for r := range nr {
+			requant16(acc[r*g:r*g+g], l.InBias, &l.InFC, n, pre[(r0+r)*g:(r0+r)*g+g])
+		}
+	}
+	for t := range l.Time {
+		gemm.Int8Acc(h, n, l.Batch, l.Rec, acc, g)
+		for b := range l.Batch {
+			gb := gates[b*g : b*g+g]
+			requant16(acc[b*g:b*g+g], l.RecBias, &l.RecFC, n, gb)
+			r := l.row(t, b)
+			l.cell(pre[r*g:r*g+g], gb, c[b*n:b*n+n])
+			hb := h[b*n : b*n+n]
+			tc, og := gb[2*n:3*n], gb[3*n:]
+			for k := range hb {
+				hb[k] = int8(l.OutputMul.apply(tc[k], og[k]))
+			}
+			copy(out[r*n:r*n+n], hb)
+		}
+	}
+}
+
+// Run16 is Run8 for int16 activations and hidden state (the 16x8 LSTM,
+// int64 biases).
+func (l *LSTMInt) Run16(x, h []int16, c []int16, out []int16, scratch []byte) {
+	n, g := l.Cell, NumGates*l.Cell
+	rows := l.Time * l.Batch
+	pre, _, gates := l.scratchInt(scratch)
+	for r := range rows {
+		fc16(x[r*l.Input:r*l.Input+l.Input], l.In16, l.InBias, &l.InFC, n, pre[r*g:r*g+g])
+	}
+	for t := range l.Time {
+		for b := range l.Batch {
+			gb := gates[b*g : b*g+g]
+			fc16(h[b*n:b*n+n], l.Rec16, l.RecBias, &l.RecFC, n, gb)
+		}
+		for b := range l.Batch {
+			gb := gates[b*g : b*g+g]
+			r := l.row(t, b)
+			l.cell(pre[r*g:r*g+g], gb, c[b*n:b*n+n])
+			hb := h[b*n : b*n+n]
+			tc, og := gb[2*n:3*n], gb[3*n:]
+			for k := range hb {
+				hb[k] = int16(l.OutputMul.apply(tc[k], og[k]))
+			}
+			copy(out[r*n:r*n+n], hb)
+		}
+	}
+}
+
+// fc16 is one row of the 16x8 gate products: 64-bit accumulation, the
+// reference's single-rounding 64-bit requantization, int16 clamp.
+func fc16(x []int16, w []int8, bias []int64, fc *[NumGates]GateFC, n int, out []int16) {
+	k := len(x)
+	for q := range NumGates {
+		for j := range n {
+			c := q*n + j
+			wr := w[c*k : c*k+k]
+			var s int64
+			for i, v := range x {
+				s += int64(v) * int64(wr[i])
+			}
+			v := kernels.MultiplyByQuantizedMultiplier64(s+bias[c], fc[q].Mult, fc[q].Shift)
+			out[c] = int16(min(max(v, math.MinInt16), math.MaxInt16))
+		}
+	}
+}
+
+// cell adds the input pre-activations p to the recurrent ones in gates
+// (saturating), applies the gate activations in place, updates the cell
+// state c and leaves tanh(c) in the cell gate's slot of gates (the output
+// gate stays in its own).
+func (l *LSTMInt) cell(p, gates []int16, c []int16) {
+	n := l.Cell
+	for k, v := range gates {
+		gates[k] = int16(min(max(int32(v)+int32(p[k]), math.MinInt16), math.MaxInt16))
+	}
+	ig, fg, cg, og := gates[:n], gates[n:2*n], gates[2*n:3*n], gates[3*n:]
+	Logistic16(0, 0, ig, ig)
+	Logistic16(0, 0, fg, fg)
+	Tanh16(0, 0, cg, cg)
+	Logistic16(0, 0, og, og)
+	for k := range c {
+		fc := l.ForgetMul.apply(fg[k], c[k])
+		ic := l.InputMul.apply(ig[k], cg[k])
+		v := min(max(fc+ic, math.MinInt16), math.MaxInt16)
+		if l.CellClip > 0 {
+			v = min(max(v, -int32(l.CellClip)), int32(l.CellClip))
+		}
+		c[k] = int16(v)
+	}
+	Tanh16(l.CellTanhMult, l.CellTanhShift, c, cg)
+}
