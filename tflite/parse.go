@@ -35,6 +35,7 @@ type fileOp struct {
 
 // parsed is the validated content of a model file: one subgraph.
 type parsed struct {
+	data        []byte // the file, as given to parse
 	description string
 	sigKey      string
 	tensors     []fileTensor
@@ -80,7 +81,7 @@ func parse(data []byte) (*parsed, error) {
 	if v := r.getU32(root, 0, 0, "model version"); v != 3 {
 		return nil, unsupported("schema version %d (want 3)", v)
 	}
-	p := &parsed{description: r.getString(root, 3, "description")}
+	p := &parsed{data: data, description: r.getString(root, 3, "description")}
 
 	// Operator codes.
 	codes := r.getVec(root, 1, 4, "operator_codes")

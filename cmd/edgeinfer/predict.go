@@ -38,6 +38,8 @@ func runPredict(ctx context.Context, args []string) error {
 	outDir := fs.String("out", "", "write each output as DIR/<output name>.npy")
 	asJSON := fs.Bool("json", false, "print the outputs as JSON (the default when --out is not given)")
 	threads := fs.Int("threads", 1, "intra-op worker threads")
+	var img imageFlags
+	img.register(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -46,14 +48,21 @@ func runPredict(ctx context.Context, args []string) error {
 	switch {
 	case *model == "":
 		return usagef("--model is required")
-	case len(inputs) == 0:
-		return usagef("no input given")
+	case len(inputs) == 0 && len(img.images) == 0:
+		return usagef("no input given (--input FILE.npy or --image FILE)")
 	case *threads < 1:
 		return usagef("--threads must be at least 1")
 	}
-	m, err := tflite.LoadFile(*model)
+	data, err := os.ReadFile(*model)
 	if err != nil {
 		return err
+	}
+	m, err := tflite.Load(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *model, err)
+	}
+	if len(img.images) > 0 {
+		return predictImages(ctx, m, data, &img, inputs, *threads)
 	}
 	ins, err := readPredictInputs(m, inputs)
 	if err != nil {
@@ -105,8 +114,13 @@ func runPredict(ctx context.Context, args []string) error {
 // readPredictInputs reads the .npy inputs named NAME=FILE or given in model
 // order, and checks that every model input has exactly one.
 func readPredictInputs(m *tflite.Model, args []string) ([]*tensor.Tensor, error) {
+	return readPredictInputsInto(m, make([]*tensor.Tensor, len(m.Inputs())), args)
+}
+
+// readPredictInputsInto is readPredictInputs with some inputs already
+// filled (by images).
+func readPredictInputsInto(m *tflite.Model, ins []*tensor.Tensor, args []string) ([]*tensor.Tensor, error) {
 	specs := m.Inputs()
-	ins := make([]*tensor.Tensor, len(specs))
 	next := 0
 	for _, a := range args {
 		idx, path := -1, a
