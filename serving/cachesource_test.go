@@ -44,7 +44,8 @@ func TestCacheSourceExampleRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard), Preload: []string{examples.Linear, examples.TinyCNN}})
+	logs := &syncBuffer{}
+	srv, err := New(Config{Source: src, Logger: newTestLogger(logs), Preload: []string{examples.Linear, examples.TinyCNN}, EnableAdmin: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +94,17 @@ func TestCacheSourceExampleRepository(t *testing.T) {
 		}
 		if !bytes.Contains(body, []byte(st.substr)) {
 			t.Fatalf("%s: body %s lacks %s", st.name, body, st.substr)
+		}
+	}
+	// An unknown model is a 404 that does not show where the repository
+	// is; the log has the cause, with the request ID.
+	for _, p := range []string{"/v2/models/nosuch", "/v1/models/nosuch/metadata", "/v2/models/nosuch/versions/7"} {
+		code, hdr, body := e.do(t, "GET", p, nil, nil)
+		if code != 404 || bytes.Contains(body, []byte(dir)) || !bytes.Contains(body, []byte(`nosuch`)) {
+			t.Fatalf("GET %s: %d %s (repository %s)", p, code, body, dir)
+		}
+		if id := hdr.Get("X-Request-Id"); !strings.Contains(logs.String(), "request_id="+id) {
+			t.Fatalf("no log line for request %s", id)
 		}
 	}
 }
@@ -192,7 +204,7 @@ func TestCacheSourceBrokenConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard), EnableAdmin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
@@ -30,6 +31,9 @@ var (
 	ErrLimit = errors.New("serving: limit exceeded")
 	// ErrUnauthorized: the request lacks the configured bearer token.
 	ErrUnauthorized = errors.New("serving: unauthorized")
+	// ErrForbidden: the endpoint is disabled, or the token given does not
+	// grant it (the admin endpoints).
+	ErrForbidden = errors.New("serving: forbidden")
 )
 
 // LimitError reports a request over one of the Server's limits.
@@ -44,6 +48,65 @@ func (e *LimitError) Error() string {
 
 // Is makes a LimitError match ErrLimit.
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// hiddenError carries an error whose text must not reach clients (it may
+// name server paths, storage URLs or engine internals): Error returns a
+// stable public message; Unwrap returns kind (the sentinel that picks the
+// status, when the hidden error does not carry one) and the original, for
+// errors.Is and the status mapping; the HTTP layer logs the original with
+// the request ID.
+type hiddenError struct {
+	kind   error // nil: the status follows err
+	public string
+	err    error
+}
+
+func (e *hiddenError) Error() string { return e.public }
+func (e *hiddenError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.kind, e.err}
+}
+
+// hide wraps err so that clients see only public; kind, when not nil, is
+// the sentinel its status maps from. nil stays nil.
+func hide(err, kind error, public string) error {
+	if err == nil {
+		return nil
+	}
+	if kind != nil {
+		public = kind.Error() + ": " + public
+	}
+	return &hiddenError{kind: kind, public: public, err: err}
+}
+
+// errDetail returns the full text of err for the server log: the public
+// message of every hidden error followed by what it hides.
+func errDetail(err error) string {
+	var he *hiddenError
+	if !errors.As(err, &he) {
+		return err.Error()
+	}
+	return err.Error() + " [" + errDetail(he.err) + "]"
+}
+
+// maxEcho is the most bytes of a client-supplied name or literal that an
+// error message or a log line repeats.
+const maxEcho = 64
+
+// clip returns s, cut to maxEcho bytes (on a rune boundary) with the
+// original length noted, for echoing client input in errors and logs.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	n := maxEcho
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s...(%d bytes)", s[:n], len(s))
+}
 
 // StatusCanceled is the non-standard status TensorFlow Serving (and nginx)
 // use for a request the client cancelled.
@@ -68,6 +131,8 @@ func httpStatus(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
 	case errors.Is(err, ErrOverloaded):
 		return http.StatusTooManyRequests
 	case errors.Is(err, ErrUnavailable):

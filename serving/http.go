@@ -5,12 +5,13 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -57,23 +58,157 @@ func (s *Server) routes() {
 	s.mux = mux
 }
 
-// ServeHTTP serves the TensorFlow Serving REST API under /v1, the Open
-// Inference Protocol V2 under /v2, and Prometheus metrics at /metrics.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := r.Header.Get("X-Request-Id")
+// respWriter records what a handler answered, for the metrics and for
+// the panic recovery of ServeHTTP.
+type respWriter struct {
+	http.ResponseWriter
+	status int    // 0 until the header is written
+	infer  bool   // an inference request: counted in edgeinfer_requests_total
+	model  string // metrics label, once the model is resolved
+}
+
+func (w *respWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *respWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the writer net/http created.
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// markInfer marks the request as an inference request for the metrics.
+func markInfer(w http.ResponseWriter) {
+	if rw, ok := w.(*respWriter); ok {
+		rw.infer = true
+	}
+}
+
+// markModel sets the model label of the request's metrics.
+func markModel(w http.ResponseWriter, model string) {
+	if rw, ok := w.(*respWriter); ok {
+		rw.model = model
+	}
+}
+
+// validRequestID reports whether a client's X-Request-Id may be used (and
+// logged) as it is: 1 to 128 printable ASCII characters, no spaces.
+func validRequestID(id string) bool {
 	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// bearerToken returns the credentials of an Authorization header using
+// the Bearer scheme, whose name is case-insensitive (RFC 7235).
+func bearerToken(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// tokenOK reports whether r carries want as its bearer token.
+func tokenOK(r *http.Request, want string) bool {
+	got, ok := bearerToken(r.Header.Get("Authorization"))
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// isAdminPath reports whether p is one of the repository (admin)
+// endpoints: index, load and unload.
+func isAdminPath(p string) bool { return strings.HasPrefix(p, "/v2/repository/") }
+
+// ServeHTTP serves the TensorFlow Serving REST API under /v1, the Open
+// Inference Protocol V2 under /v2, and Prometheus metrics at /metrics. A
+// handler that panics is answered with a stable 500 (when nothing was
+// written yet), logged with its request ID and stack, and counted as a
+// 500; the server keeps serving.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !validRequestID(id) {
 		id = s.idPrefix + strconv.FormatUint(s.reqID.Add(1), 36)
 	}
 	w.Header().Set("X-Request-Id", id)
-	if s.cfg.AuthToken != "" && !strings.HasPrefix(r.URL.Path, "/v2/health/") {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AuthToken)) != 1 {
+	if s.draining.Load() {
+		w.Header().Set("Connection", "close") // keep-alive clients reconnect elsewhere
+	}
+	rw := &respWriter{ResponseWriter: w}
+	defer s.finish(rw, r, start)
+	if err := s.authorize(r); err != nil {
+		if errors.Is(err, ErrUnauthorized) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="edgeinfer"`)
-			s.writeError(w, r, fmt.Errorf("%w: missing or wrong bearer token", ErrUnauthorized))
-			return
+		}
+		s.writeError(rw, r, err)
+		return
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+// authorize checks the request's credentials: the admin endpoints are
+// disabled unless Config.EnableAdmin and need Config.AdminToken when it is
+// set; everything else except /v2/health/* needs Config.AuthToken when it
+// is set.
+func (s *Server) authorize(r *http.Request) error {
+	switch {
+	case isAdminPath(r.URL.Path):
+		if !s.cfg.EnableAdmin {
+			return fmt.Errorf("%w: the repository API is disabled (enable it with --admin)", ErrForbidden)
+		}
+		if s.cfg.AdminToken != "" && !tokenOK(r, s.cfg.AdminToken) {
+			return fmt.Errorf("%w: missing or wrong admin bearer token", ErrUnauthorized)
+		}
+	case strings.HasPrefix(r.URL.Path, "/v2/health/"):
+	case s.cfg.AuthToken != "" && !tokenOK(r, s.cfg.AuthToken):
+		return fmt.Errorf("%w: missing or wrong bearer token", ErrUnauthorized)
+	}
+	return nil
+}
+
+// finish runs after every request: it turns a handler panic into a 500
+// and records inference requests in the metrics with the status actually
+// sent.
+func (s *Server) finish(rw *respWriter, r *http.Request, start time.Time) {
+	if p := recover(); p != nil {
+		if p == http.ErrAbortHandler {
+			if rw.infer {
+				s.observe(rw.model, StatusCanceled, start)
+			}
+			panic(p)
+		}
+		s.logger(rw).Error("handler panic", "method", r.Method, "path", clip(r.URL.Path),
+			"panic", clip(fmt.Sprint(p)), "stack", string(debug.Stack()))
+		if rw.status == 0 {
+			h := rw.Header()
+			for _, k := range []string{"Content-Encoding", "Inference-Header-Content-Length", "Server-Timing", "Vary"} {
+				h.Del(k)
+			}
+			s.writeJSON(rw, r, http.StatusInternalServerError, []byte(`{"error":"internal error"}`))
+		} else {
+			// Part of an answer went out: cut the connection so that the
+			// client cannot take it for a whole one.
+			rw.status = http.StatusInternalServerError
+			defer panic(http.ErrAbortHandler)
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	if rw.infer {
+		s.observe(rw.model, rw.status, start)
+	}
 }
 
 // logger returns the Server's logger with the request's ID (as set on the
@@ -98,62 +233,6 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, []byte(`{"ready":true}`))
 }
 
-// readBody reads the request body under MaxBodyBytes, undoes gzip or zstd
-// Content-Encoding under MaxDecodedBytes, and returns the bytes.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	var src io.Reader = body
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(body)
-		if err != nil {
-			return nil, s.bodyError(err, "gzip")
-		}
-		defer zr.Close()
-		src = zr
-	case "zstd":
-		zr, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxMemory(uint64(s.cfg.MaxDecodedBytes)), zstd.WithDecoderMaxWindow(uint64(min(s.cfg.MaxDecodedBytes, 64<<20))))
-		if err != nil {
-			return nil, s.bodyError(err, "zstd")
-		}
-		defer zr.Close()
-		src = zr
-	default:
-		return nil, fmt.Errorf("%w: Content-Encoding %q is not supported (use gzip or zstd)", ErrInvalid, enc)
-	}
-	if src == io.Reader(body) && r.ContentLength >= 0 && r.ContentLength <= min(s.cfg.MaxBodyBytes, s.cfg.MaxDecodedBytes) {
-		// The length is known and within the limits: one exact read (the
-		// server's body reader stops at Content-Length).
-		b := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(body, b); err != nil {
-			return nil, s.bodyError(err, "body")
-		}
-		return b, nil
-	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(src, s.cfg.MaxDecodedBytes+1))
-	if err != nil {
-		return nil, s.bodyError(err, "body")
-	}
-	if n > s.cfg.MaxDecodedBytes {
-		return nil, &LimitError{Limit: "MaxDecodedBytes", Max: s.cfg.MaxDecodedBytes}
-	}
-	return buf.Bytes(), nil
-}
-
-func (s *Server) bodyError(err error, what string) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &LimitError{Limit: "MaxBodyBytes", Max: s.cfg.MaxBodyBytes}
-	}
-	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-		return &LimitError{Limit: "MaxDecodedBytes", Max: s.cfg.MaxDecodedBytes}
-	}
-	return fmt.Errorf("%w: reading %s: %v", ErrInvalid, what, err)
-}
-
 // requestTimeout returns the timeout a request asks for in its headers:
 // Grpc-Timeout ("100m", "2S": value and unit H M S m u n) or
 // X-Request-Timeout (a Go duration, or seconds). 0 means none.
@@ -163,7 +242,7 @@ func requestTimeout(h http.Header) (time.Duration, error) {
 	}
 	if v := h.Get("Grpc-Timeout"); v != "" {
 		if len(v) < 2 || len(v) > 9 {
-			return 0, fmt.Errorf("%w: Grpc-Timeout %q", ErrInvalid, v)
+			return 0, fmt.Errorf("%w: Grpc-Timeout %q", ErrInvalid, clip(v))
 		}
 		n, err := strconv.ParseInt(v[:len(v)-1], 10, 64)
 		if err != nil || n <= 0 {
@@ -189,7 +268,38 @@ func parseTimeout(v string) (time.Duration, error) {
 	return 0, fmt.Errorf("%w: timeout %q is not a positive duration", ErrInvalid, v)
 }
 
-// writeError writes {"error": "..."} with the status the error maps to.
+// maxMessage caps the error message of a response.
+const maxMessage = 512
+
+// maxLogErr caps the error text of a log line.
+const maxLogErr = 2048
+
+// publicMessage is what a client is told of err: a stable "internal
+// error" for a 500 (the cause may name paths or engine internals, or be
+// panic text), else the error's own text, which the request path builds
+// from fixed words, model signatures and clipped client input only;
+// errors from the model source and the engine are hidden behind stable
+// messages where they enter the request path (see hide).
+func publicMessage(err error, code int) string {
+	if code == http.StatusInternalServerError {
+		return "internal error"
+	}
+	return cut(err.Error(), maxMessage)
+}
+
+// cut returns s cut to n bytes on a rune boundary, marked when cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// writeError writes {"error": "..."} with the status the error maps to,
+// and logs the full cause with the request ID.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := httpStatus(err)
 	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
@@ -202,8 +312,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code >= 500 && code != http.StatusServiceUnavailable && code != http.StatusGatewayTimeout {
 		lvl = slog.LevelError
 	}
-	s.logger(w).Log(r.Context(), lvl, "request failed", "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
-	b := append([]byte(`{"error":`), quoteJSON(err.Error())...)
+	if s.log.Enabled(r.Context(), lvl) {
+		s.logger(w).Log(r.Context(), lvl, "request failed", "method", r.Method, "path", clip(r.URL.Path), "status", code, "err", cut(errDetail(err), maxLogErr))
+	}
+	b := append([]byte(`{"error":`), quoteJSON(publicMessage(err, code))...)
 	b = append(b, '}')
 	s.writeJSON(w, r, code, b)
 }
@@ -297,12 +409,15 @@ func (s *Server) logDone(w http.ResponseWriter, r *http.Request, resp *Response,
 }
 
 // observe records the outcome of one inference request in the metrics.
-func (s *Server) observe(model string, err error, start time.Time) {
+func (s *Server) observe(model string, code int, start time.Time) {
 	if model == "" {
 		model = "_unknown"
 	}
-	s.met.requests.WithLabelValues(model, strconv.Itoa(httpStatus(err))).Inc()
-	if err == nil {
+	if code == 0 {
+		code = http.StatusOK // the handler wrote nothing: net/http sends an empty 200
+	}
+	s.met.requests.WithLabelValues(model, strconv.Itoa(code)).Inc()
+	if code == http.StatusOK {
 		s.met.latency.WithLabelValues(model).Observe(time.Since(start).Seconds())
 	}
 }

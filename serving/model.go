@@ -118,7 +118,8 @@ type ModelStatus struct {
 	Versions []VersionStatus
 	Config   ModelConfig
 	// Reason is why the model as a whole is unavailable (for example its
-	// config.json is invalid); "" when it is not.
+	// config.json is invalid); "" when it is not. Status endpoints show it
+	// to clients: it must not name server paths or storage URLs.
 	Reason string
 }
 

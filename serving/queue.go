@@ -52,6 +52,7 @@ type modelQueue struct {
 	delay     time.Duration
 	retryHint time.Duration
 	arriving  atomic.Int64 // requests checked and about to be submitted
+	admitted  atomic.Int64 // HTTP requests admitted and not yet answered (see admit)
 }
 
 // queue returns the queue of l's model version, creating it and starting
@@ -72,7 +73,9 @@ func (s *Server) queue(l *Loaded) *modelQueue {
 	if depth <= 0 {
 		depth = s.cfg.MaxQueue
 	}
-	q.ch = make(chan *job, depth)
+	// Room for every request admit lets in (see admit): an admitted
+	// request is never refused after its body was read.
+	q.ch = make(chan *job, depth+q.workers)
 	if c.MaxBatchSize > 1 && l.Model.Batchable() {
 		q.maxBatch = c.MaxBatchSize
 		if q.delay <= 0 {

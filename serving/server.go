@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/modelcache"
 	"github.com/edgeinfer/edgeinfer/tensor"
 )
 
@@ -44,13 +46,27 @@ type Config struct {
 	// stalled (default 1s).
 	StallMargin time.Duration
 
-	// MaxBodyBytes caps a request body as sent (default 64 MiB).
+	// MaxBodyBytes caps a request body as sent (default 64 MiB). A larger
+	// Content-Length is refused (413) before anything is read.
 	MaxBodyBytes int64
 	// MaxDecodedBytes caps a request body after Content-Encoding is undone
-	// (default 256 MiB).
+	// (default 64 MiB); it is counted as the bytes stream in.
 	MaxDecodedBytes int64
 	// MaxElements caps the tensor elements of one request (default 1<<24).
 	MaxElements int
+	// MemoryBudget bounds the bytes all HTTP requests in flight hold for
+	// bodies, decoders, parsed JSON and decoded tensors (default 256 MiB).
+	// A request charges it before each allocation; one that does not fit
+	// now is refused with 429, one larger than the whole budget with 413.
+	MemoryBudget int64
+
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the
+	// http.Server deadlines HTTPServer sets: for the request headers
+	// (default 10s), for the whole request including its body (default
+	// 60s), for writing a response (default MaxTimeout + 30s, counted from
+	// when the request's headers were read) and for a keep-alive
+	// connection between requests (default 60s).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// IntraOpThreads is the most threads one run may use (default
 	// GOMAXPROCS; 1 turns intra-op parallelism off). A run gets all of
 	// them only when it is the only run in flight on the Server and no
@@ -62,8 +78,16 @@ type Config struct {
 	// ready (see Server.Preload).
 	Preload []string
 	// AuthToken, when set, is the bearer token every request except
-	// /v2/health/* must carry.
+	// /v2/health/* and the admin endpoints must carry.
 	AuthToken string
+	// EnableAdmin turns on the repository (admin) endpoints: POST
+	// /v2/repository/index and /v2/repository/models/{m}/load|unload. Off,
+	// they answer 403.
+	EnableAdmin bool
+	// AdminToken, when set, is the bearer token the admin endpoints need.
+	// It must be set, and differ from AuthToken, when both EnableAdmin and
+	// AuthToken are.
+	AdminToken string
 }
 
 func (c *Config) withDefaults() error {
@@ -93,10 +117,20 @@ func (c *Config) withDefaults() error {
 		c.MaxBodyBytes = 64 << 20
 	}
 	if c.MaxDecodedBytes <= 0 {
-		c.MaxDecodedBytes = 256 << 20
+		c.MaxDecodedBytes = 64 << 20
 	}
 	if c.MaxElements <= 0 {
 		c.MaxElements = 1 << 24
+	}
+	if c.MemoryBudget <= 0 {
+		c.MemoryBudget = 256 << 20
+	}
+	def(&c.ReadHeaderTimeout, 10*time.Second)
+	def(&c.ReadTimeout, time.Minute)
+	def(&c.WriteTimeout, c.MaxTimeout+30*time.Second)
+	def(&c.IdleTimeout, time.Minute)
+	if c.EnableAdmin && c.AuthToken != "" && (c.AdminToken == "" || c.AdminToken == c.AuthToken) {
+		return errors.New("serving: with AuthToken set, EnableAdmin needs an AdminToken of its own")
 	}
 	if c.IntraOpThreads <= 0 {
 		c.IntraOpThreads = runtime.GOMAXPROCS(0)
@@ -114,11 +148,14 @@ type Server struct {
 	stop     chan struct{} // closed by Close
 	wg       sync.WaitGroup
 	closing  atomic.Bool
+	draining atomic.Bool  // Drain called: not ready, answers say Connection: close
 	warming  atomic.Bool  // Preload pending or running
 	stalled  atomic.Int64 // runs flagged by the watchdog and not yet ended
 	running  atomic.Int64 // runs in flight, all models
 	reqID    atomic.Uint64
 	idPrefix string // random per Server, so request IDs differ across instances
+
+	budget memBudget // Config.MemoryBudget; max immutable after New
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu
@@ -142,6 +179,7 @@ func New(cfg Config) (*Server, error) {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	s.idPrefix = hex.EncodeToString(rnd[:]) + "-"
+	s.budget.max = cfg.MemoryBudget
 	s.warming.Store(len(cfg.Preload) > 0)
 	s.routes()
 	s.wg.Add(1)
@@ -172,12 +210,30 @@ func (s *Server) Live() bool { return !s.closing.Load() }
 // Ready reports whether the server should receive traffic: preloading is
 // done, no run is stalled and the server is not closing.
 func (s *Server) Ready() bool {
-	return !s.closing.Load() && !s.warming.Load() && s.stalled.Load() == 0
+	return !s.closing.Load() && !s.draining.Load() && !s.warming.Load() && s.stalled.Load() == 0
 }
 
 // Drain makes Ready report false so that load balancers stop sending
-// traffic before a shutdown; requests are still served.
-func (s *Server) Drain() { s.warming.Store(true) }
+// traffic before a shutdown; requests are still served, and every answer
+// carries Connection: close so that keep-alive clients reconnect
+// elsewhere.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// HTTPServer returns an http.Server that serves s on addr with the read,
+// write and idle deadlines of its Config: a client that sends its headers
+// or body too slowly, or leaves a connection idle, is cut off.
+func (s *Server) HTTPServer(addr string, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}
+}
 
 // Preload loads every model in Config.Preload and warms it with one run on
 // zero inputs; Ready reports false until it returns nil.
@@ -297,9 +353,45 @@ func (s *Server) acquire(ctx context.Context, ref Ref) (*Loaded, error) {
 	}
 	l, err := s.cfg.Source.Get(ctx, ref)
 	if err != nil {
-		return nil, err
+		return nil, sourceError(err, ref)
 	}
 	return l, nil
+}
+
+// sourceError hides what a ModelSource reports (it may name repository
+// paths, storage URLs or why a model file failed to parse) behind a stable
+// message naming the model, keeping its sentinel for the status.
+func sourceError(err error, ref Ref) error {
+	what := fmt.Sprintf("model %q", clip(ref.Model))
+	switch {
+	case ref.Version > 0:
+		what += fmt.Sprintf(" version %d", ref.Version)
+	case ref.Label != "":
+		what += fmt.Sprintf(" label %q", clip(ref.Label))
+	}
+	var kind error
+	var ce *modelcache.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		// The repository's config.json is at fault, not the request; a
+		// ConfigError names the model and field, never a path.
+		what += " is unavailable: " + cut(ce.Error(), maxMessage)
+	case errors.Is(err, ErrNotFound):
+		what += " not found"
+	case errors.Is(err, ErrUnavailable):
+		what += " is unavailable now"
+	case errors.Is(err, ErrOverloaded):
+		what += " is overloaded"
+	case errors.Is(err, context.DeadlineExceeded):
+		what += ": deadline exceeded while loading"
+	case errors.Is(err, context.Canceled):
+		what += ": request cancelled while loading"
+	case errors.Is(err, ErrInvalid):
+		what += ": invalid reference"
+	default:
+		what += " failed to load"
+	}
+	return hide(err, kind, "serving: "+what)
 }
 
 // predictLoaded runs req on the pinned model l; ctx carries the deadline.
@@ -367,7 +459,7 @@ func matchInputs(m Model, given []*tensor.Tensor, maxElements int) ([]*tensor.Te
 			k = 0
 		}
 		if k < 0 {
-			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, t.Name)
+			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, clip(t.Name))
 		}
 		if out[k] != nil {
 			return nil, 0, fmt.Errorf("%w: input %q given twice", ErrInvalid, specs[k].Name)
@@ -428,7 +520,7 @@ func matchOutputs(m Model, names []string) ([]int, error) {
 			}
 		}
 		if idx[i] < 0 {
-			return nil, fmt.Errorf("%w: model has no output %q", ErrInvalid, n)
+			return nil, fmt.Errorf("%w: model has no output %q", ErrInvalid, clip(n))
 		}
 	}
 	return idx, nil

@@ -24,7 +24,7 @@ func parseV1Path(p string) (v1Path, error) {
 	var out v1Path
 	rest, ok := strings.CutPrefix(p, "/v1/models/")
 	if !ok {
-		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, p)
+		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, clip(p))
 	}
 	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
 		out.verb = rest[i+1:]
@@ -38,9 +38,9 @@ func parseV1Path(p string) (v1Path, error) {
 	parts = parts[1:]
 	if len(parts) >= 2 && (parts[0] == "versions" || parts[0] == "labels") {
 		if parts[0] == "versions" {
-			v, err := strconv.ParseInt(parts[1], 10, 64)
-			if err != nil || v <= 0 {
-				return out, fmt.Errorf("%w: version %q is not a positive integer", ErrInvalid, parts[1])
+			v, err := parseVersion(parts[1])
+			if err != nil {
+				return out, err
 			}
 			out.ref.Version = v
 		} else {
@@ -55,7 +55,7 @@ func parseV1Path(p string) (v1Path, error) {
 	case len(parts) == 1 && parts[0] == "metadata" && out.verb == "":
 		out.metadata = true
 	case len(parts) != 0:
-		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, p)
+		return out, fmt.Errorf("%w: no such path %q", ErrNotFound, clip(p))
 	}
 	return out, CheckModelName(out.ref.Model)
 }
@@ -75,7 +75,7 @@ func (s *Server) handleV1(w http.ResponseWriter, r *http.Request) {
 	case p.verb == "classify" || p.verb == "regress":
 		s.writeError(w, r, fmt.Errorf("%w: :%s needs a TensorFlow example-based signature; use :predict", ErrUnimplemented, p.verb))
 	case p.verb != "":
-		s.writeError(w, r, fmt.Errorf("%w: unknown method :%s", ErrNotFound, p.verb))
+		s.writeError(w, r, fmt.Errorf("%w: unknown method :%s", ErrNotFound, clip(p.verb)))
 	case r.Method != http.MethodGet:
 		w.Header().Set("Allow", "GET")
 		s.writeJSON(w, r, http.StatusMethodNotAllowed, []byte(`{"error":"method not allowed"}`))
@@ -91,7 +91,7 @@ func (s *Server) handleV1(w http.ResponseWriter, r *http.Request) {
 func (s *Server) findStatus(ctx context.Context, ref Ref) (ModelStatus, error) {
 	idx, err := s.cfg.Source.Index(ctx)
 	if err != nil {
-		return ModelStatus{}, err
+		return ModelStatus{}, sourceError(err, ref)
 	}
 	for _, ms := range idx {
 		if ms.Name != ref.Model {
@@ -101,7 +101,7 @@ func (s *Server) findStatus(ctx context.Context, ref Ref) (ModelStatus, error) {
 		if ref.Label != "" {
 			v, ok := ms.Config.Labels[ref.Label]
 			if !ok {
-				return ModelStatus{}, fmt.Errorf("%w: model %q has no label %q", ErrNotFound, ref.Model, ref.Label)
+				return ModelStatus{}, fmt.Errorf("%w: model %q has no label %q", ErrNotFound, ref.Model, clip(ref.Label))
 			}
 			want = v
 		}
@@ -141,7 +141,7 @@ func (s *Server) handleV1Status(w http.ResponseWriter, r *http.Request, ref Ref)
 		case "UNAVAILABLE":
 			state, code = "END", "UNAVAILABLE"
 		}
-		b = fmt.Appendf(b, `{"version":"%d","state":"%s","status":{"error_code":"%s","error_message":%s}}`, vs.Version, state, code, quoteJSON(vs.Reason))
+		b = fmt.Appendf(b, `{"version":"%d","state":"%s","status":{"error_code":"%s","error_message":%s}}`, vs.Version, state, code, quoteJSON(publicReason(vs)))
 	}
 	b = append(b, "]}"...)
 	s.writeJSON(w, r, http.StatusOK, b)
@@ -210,61 +210,53 @@ func (s *Server) jsonLimits() tensor.JSONLimits {
 }
 
 func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref) {
-	start := time.Now()
-	model := ""
-	var err error
-	defer func() { s.observe(model, err, start) }()
-	fail := func(e error) { err = e; s.writeError(w, r, e) }
-
-	body, err := s.readBody(w, r)
-	if err != nil {
-		fail(err)
-		return
-	}
+	markInfer(w)
 	timeout, err := requestTimeout(r.Header)
 	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
+		return
+	}
+	call, err := s.beginInfer(w, r, ref, timeout)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer call.end()
+	body, err := s.readBody(w, r, call.ch)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	doc, err := tensor.ParseJSON(body, s.jsonLimits())
 	if err != nil {
-		fail(fmt.Errorf("%w: %w", ErrInvalid, err))
+		s.writeError(w, r, fmt.Errorf("%w: %w", ErrInvalid, err))
 		return
 	}
 	if doc.Kind != tensor.JSONObject {
-		fail(fmt.Errorf("%w: request body must be a JSON object", ErrInvalid))
+		s.writeError(w, r, fmt.Errorf("%w: request body must be a JSON object", ErrInvalid))
 		return
 	}
 	if t := doc.Get("timeout"); t != nil {
 		if timeout, err = jsonTimeout(t, time.Second); err != nil {
-			fail(err)
+			s.writeError(w, r, err)
 			return
 		}
 	}
-	ctx, cancel := s.withDeadline(r.Context(), timeout)
+	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	l, err := s.acquire(ctx, ref)
+	ins, rows, err := decodeV1Inputs(doc, call.l.Model.Inputs(), s.cfg.MaxElements)
 	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
 		return
 	}
-	defer l.Release()
-	model = l.Name
-	ctx, cancel2 := s.modelDeadline(ctx, l, timeout)
-	defer cancel2()
-	ins, rows, err := decodeV1Inputs(doc, l.Model.Inputs(), s.cfg.MaxElements)
+	resp, err := s.predictLoaded(ctx, call.l, &Request{Ref: ref, Inputs: ins, Timeout: timeout})
 	if err != nil {
-		fail(err)
-		return
-	}
-	resp, err := s.predictLoaded(ctx, l, &Request{Ref: ref, Inputs: ins, Timeout: timeout})
-	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
 		return
 	}
 	setTiming(w, resp.Timing)
 	s.writeJSON(w, r, http.StatusOK, encodeV1Outputs(resp.Outputs, rows))
-	s.logDone(w, r, resp, start)
+	s.logDone(w, r, resp, call.start)
 }
 
 // jsonTimeout reads a timeout parameter: a number in unit, or a duration
@@ -274,7 +266,7 @@ func jsonTimeout(v *tensor.JSONValue, unit time.Duration) (time.Duration, error)
 	case tensor.JSONNumber:
 		f, err := strconv.ParseFloat(string(v.Text), 64)
 		if err != nil || f <= 0 || f*float64(unit) > float64(24*time.Hour) {
-			return 0, fmt.Errorf("%w: timeout %s is not a positive number", ErrInvalid, v.Text)
+			return 0, fmt.Errorf("%w: timeout %s is not a positive number", ErrInvalid, clip(string(v.Text)))
 		}
 		return time.Duration(f * float64(unit)), nil
 	case tensor.JSONString:
@@ -360,11 +352,11 @@ func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElement
 			}
 		}
 		if sp == nil {
-			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, name)
+			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, clip(name))
 		}
 		t, err := tensor.FromJSON(&cols.Items[i], sp.DType, nil, maxElements)
 		if err != nil {
-			return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, name, err)
+			return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, clip(name), err)
 		}
 		t.Name = name
 		out = append(out, t)

@@ -53,7 +53,7 @@ func parseV2DType(s string) (tensor.DType, error) {
 			return dt, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: unknown datatype %q", ErrInvalid, s)
+	return 0, fmt.Errorf("%w: unknown datatype %q", ErrInvalid, clip(s))
 }
 
 func refFromRequest(r *http.Request) (Ref, error) {
@@ -62,14 +62,31 @@ func refFromRequest(r *http.Request) (Ref, error) {
 		return ref, err
 	}
 	if v := r.PathValue("version"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return ref, fmt.Errorf("%w: version %q is not a positive integer", ErrInvalid, v)
+		n, err := parseVersion(v)
+		if err != nil {
+			return ref, err
 		}
 		ref.Version = n
 	}
 	return ref, nil
 }
+
+// parseVersion parses a model version: a positive decimal integer written
+// plainly, with no sign and no leading zero ("+1" and "01" are not 1).
+func parseVersion(v string) (int64, error) {
+	ok := v != "" && len(v) <= 18 && v[0] >= '1' && v[0] <= '9'
+	for i := 1; ok && i < len(v); i++ {
+		ok = v[i] >= '0' && v[i] <= '9'
+	}
+	if !ok {
+		return 0, fmt.Errorf("%w: version %q is not a positive integer", ErrInvalid, clip(v))
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+// publicReason is the reason a status endpoint gives for a version, cut
+// to maxMessage: sources build reasons for clients (ModelStatus).
+func publicReason(vs VersionStatus) string { return cut(vs.Reason, maxMessage) }
 
 func (s *Server) handleV2Server(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, []byte(`{"name":"edgeinfer","version":"1","extensions":["binary_tensor_data","model_repository"]}`))
@@ -144,16 +161,16 @@ func (s *Server) handleV2ModelReady(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if ms.Reason != "" {
-		s.writeError(w, r, fmt.Errorf("%w: model %q: %s", ErrUnavailable, ref.Model, ms.Reason))
+		s.writeError(w, r, fmt.Errorf("%w: model %q: %s", ErrUnavailable, clip(ref.Model), cut(ms.Reason, maxMessage)))
 		return
 	}
-	s.writeError(w, r, fmt.Errorf("%w: model %q has no servable version", ErrUnavailable, ref.Model))
+	s.writeError(w, r, fmt.Errorf("%w: model %q has no servable version", ErrUnavailable, clip(ref.Model)))
 }
 
 func (s *Server) handleV2Index(w http.ResponseWriter, r *http.Request) {
 	idx, err := s.cfg.Source.Index(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, hide(err, nil, "serving: listing the repository failed"))
 		return
 	}
 	b := []byte{'['}
@@ -177,7 +194,7 @@ func (s *Server) handleV2Index(w http.ResponseWriter, r *http.Request) {
 			n++
 			b = append(b, `{"name":`...)
 			b = append(b, quoteJSON(ms.Name)...)
-			b = fmt.Appendf(b, `,"version":"%d","state":%s,"reason":%s}`, vs.Version, quoteJSON(vs.State), quoteJSON(vs.Reason))
+			b = fmt.Appendf(b, `,"version":"%d","state":%s,"reason":%s}`, vs.Version, quoteJSON(vs.State), quoteJSON(publicReason(vs)))
 		}
 	}
 	b = append(b, ']')
@@ -203,7 +220,7 @@ func (s *Server) handleV2Load(w http.ResponseWriter, r *http.Request) {
 		err = ld.Load(ctx, ref.Model)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, sourceError(err, ref))
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, []byte(`{}`))
@@ -286,7 +303,6 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 		if outs.Kind != tensor.JSONArray {
 			return nil, fmt.Errorf("%w: \"outputs\" must be a list", ErrInvalid)
 		}
-		req.outputs = []v2Output{}
 		for i := range outs.Items {
 			o := &outs.Items[i]
 			name := o.Get("name")
@@ -297,7 +313,7 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 			if p := o.Get("parameters"); p != nil {
 				if b := p.Get("binary_data"); b != nil {
 					if b.Kind != tensor.JSONBool {
-						return nil, fmt.Errorf("%w: output %q: binary_data must be a bool", ErrInvalid, ro.name)
+						return nil, fmt.Errorf("%w: output %q: binary_data must be a bool", ErrInvalid, clip(ro.name))
 					}
 					ro.binary = b.Bool
 				}
@@ -316,27 +332,31 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 	if name == nil || name.Kind != tensor.JSONString {
 		return nil, fmt.Errorf("%w: missing name", ErrInvalid)
 	}
+	nm := clip(string(name.Text))
 	if dtv == nil || dtv.Kind != tensor.JSONString {
-		return nil, fmt.Errorf("%w: %q: missing datatype", ErrInvalid, name.Text)
+		return nil, fmt.Errorf("%w: %q: missing datatype", ErrInvalid, nm)
 	}
 	dt, err := parseV2DType(string(dtv.Text))
 	if err != nil {
-		return nil, fmt.Errorf("%q: %w", name.Text, err)
+		return nil, fmt.Errorf("%q: %w", nm, err)
 	}
 	if shv == nil || shv.Kind != tensor.JSONArray {
-		return nil, fmt.Errorf("%w: %q: missing shape", ErrInvalid, name.Text)
+		return nil, fmt.Errorf("%w: %q: missing shape", ErrInvalid, nm)
+	}
+	if len(shv.Items) > maxRank {
+		return nil, fmt.Errorf("%w: %q: shape has %d dimensions, more than %d", ErrInvalid, nm, len(shv.Items), maxRank)
 	}
 	shape := make(tensor.Shape, len(shv.Items))
 	for i := range shv.Items {
 		d, err := strconv.ParseInt(string(shv.Items[i].Text), 10, 32)
 		if shv.Items[i].Kind != tensor.JSONNumber || err != nil || d < 0 {
-			return nil, fmt.Errorf("%w: %q: shape must list non-negative integers", ErrInvalid, name.Text)
+			return nil, fmt.Errorf("%w: %q: shape must list non-negative integers", ErrInvalid, nm)
 		}
 		shape[i] = int(d)
 	}
 	n, err := shape.NumElements()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %v", ErrInvalid, name.Text, err)
+		return nil, fmt.Errorf("%w: %q: %v", ErrInvalid, nm, err)
 	}
 	if n > maxElements {
 		return nil, &LimitError{Limit: "MaxElements", Max: int64(maxElements)}
@@ -345,18 +365,18 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 		if bs := p.Get("binary_data_size"); bs != nil {
 			size, err := strconv.ParseInt(string(bs.Text), 10, 64)
 			if bs.Kind != tensor.JSONNumber || err != nil || size < 0 {
-				return nil, fmt.Errorf("%w: %q: binary_data_size must be a non-negative integer", ErrInvalid, name.Text)
+				return nil, fmt.Errorf("%w: %q: binary_data_size must be a non-negative integer", ErrInvalid, nm)
 			}
 			if want := int64(n) * int64(dt.Size()); size != want {
-				return nil, fmt.Errorf("%w: %q: binary_data_size %d, but %s%s needs %d bytes", ErrInvalid, name.Text, size, dt, shape, want)
+				return nil, fmt.Errorf("%w: %q: binary_data_size %d, but %s%s needs %d bytes", ErrInvalid, nm, size, dt, shape, want)
 			}
 			if int64(len(*bin)) < size {
-				return nil, fmt.Errorf("%w: %q: binary data ends %d bytes early", ErrInvalid, name.Text, size-int64(len(*bin)))
+				return nil, fmt.Errorf("%w: %q: binary data ends %d bytes early", ErrInvalid, nm, size-int64(len(*bin)))
 			}
 			if in.Get("data") != nil {
-				return nil, fmt.Errorf("%w: %q: both data and binary_data_size", ErrInvalid, name.Text)
+				return nil, fmt.Errorf("%w: %q: both data and binary_data_size", ErrInvalid, nm)
 			}
-			t := &tensor.Tensor{Name: string(name.Text), DType: dt, Shape: shape, Data: make([]byte, size)}
+			t := &tensor.Tensor{Name: string(nm), DType: dt, Shape: shape, Data: make([]byte, size)}
 			copy(t.Data, (*bin)[:size])
 			*bin = (*bin)[size:]
 			return t, nil
@@ -364,83 +384,80 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 	}
 	data := in.Get("data")
 	if data == nil {
-		return nil, fmt.Errorf("%w: %q: missing data", ErrInvalid, name.Text)
+		return nil, fmt.Errorf("%w: %q: missing data", ErrInvalid, nm)
 	}
 	t, err := tensor.FromJSON(data, dt, shape, maxElements)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", ErrInvalid, name.Text, err)
+		return nil, fmt.Errorf("%w: %q: %w", ErrInvalid, nm, err)
 	}
 	t.Name = string(name.Text)
 	return t, nil
 }
 
-func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	model := ""
-	var err error
-	defer func() { s.observe(model, err, start) }()
-	fail := func(e error) { err = e; s.writeError(w, r, e) }
+// maxRank is the most dimensions a request tensor may have.
+const maxRank = 32
 
+func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
+	markInfer(w)
 	ref, err := refFromRequest(r)
 	if err != nil {
-		fail(err)
-		return
-	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
 		return
 	}
 	headerLen := -1
 	if h := r.Header.Get("Inference-Header-Content-Length"); h != "" {
 		n, perr := strconv.Atoi(h)
 		if perr != nil || n < 0 {
-			fail(fmt.Errorf("%w: Inference-Header-Content-Length %q", ErrInvalid, h))
+			s.writeError(w, r, fmt.Errorf("%w: Inference-Header-Content-Length %q", ErrInvalid, clip(h)))
 			return
 		}
 		headerLen = n
 	}
+	hdrTimeout, err := requestTimeout(r.Header)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	call, err := s.beginInfer(w, r, ref, hdrTimeout)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer call.end()
+	body, err := s.readBody(w, r, call.ch)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	req, err := decodeV2Request(body, headerLen, s.jsonLimits(), s.cfg.MaxElements)
 	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
 		return
 	}
 	timeout := req.timeout
 	if timeout == 0 {
-		if timeout, err = requestTimeout(r.Header); err != nil {
-			fail(err)
-			return
-		}
+		timeout = hdrTimeout
 	}
-	ctx, cancel := s.withDeadline(r.Context(), timeout)
+	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	l, err := s.acquire(ctx, ref)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer l.Release()
-	model = l.Name
-	ctx, cancel2 := s.modelDeadline(ctx, l, timeout)
-	defer cancel2()
 	names := make([]string, len(req.outputs))
 	for i, o := range req.outputs {
 		names[i] = o.name
 	}
-	resp, err := s.predictLoaded(ctx, l, &Request{Ref: ref, Inputs: req.inputs, Outputs: names, Timeout: timeout})
+	resp, err := s.predictLoaded(ctx, call.l, &Request{Ref: ref, Inputs: req.inputs, Outputs: names, Timeout: timeout})
 	if err != nil {
-		fail(err)
+		s.writeError(w, r, err)
 		return
 	}
 	binary := make([]bool, len(resp.Outputs))
 	for i := range binary {
 		binary[i] = req.binaryAll
-		if req.outputs != nil {
+		if len(req.outputs) == len(binary) {
 			binary[i] = req.outputs[i].binary
 		}
 	}
 	setTiming(w, resp.Timing)
-	defer s.logDone(w, r, resp, start)
+	defer s.logDone(w, r, resp, call.start)
 	b, bin := encodeV2Response(resp, req.id, binary)
 	if bin == nil {
 		s.writeJSON(w, r, http.StatusOK, b)

@@ -26,12 +26,15 @@ func registerServe(m map[string]command) {
 // serveFlags are the settings of `edgeinfer serve`.
 type serveFlags struct {
 	repoFlags
-	check                                       bool
-	rescan                                      time.Duration
-	models, addr, tokenFile, logFormat, preload string
-	cacheBytes, maxBody                         byteSize
-	timeout, drain                              time.Duration
-	concurrency, queue, threads                 int
+	check                                         bool
+	rescan                                        time.Duration
+	models, addr, tokenFile, logFormat, preload   string
+	cacheBytes, maxBody, maxDecoded, memoryBudget byteSize
+	timeout, drain, drainWindow                   time.Duration
+	readHeaderTimeout, readTimeout, idleTimeout   time.Duration
+	concurrency, queue, threads, maxElements      int
+	admin                                         bool
+	adminTokenFile                                string
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -54,7 +57,18 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.IntVar(&f.threads, "threads", 0, "most intra-op threads one run may use when it runs alone; under load each run uses one (0: GOMAXPROCS, 1: off)")
 	fs.IntVar(&f.queue, "max-queue", 0, "default requests waiting per model before 429 (0: 64)")
 	f.maxBody = 64 << 20
-	fs.Var(&f.maxBody, "max-body-bytes", "largest request body accepted, as sent: a `size` (64MiB, 1GiB)")
+	fs.Var(&f.maxBody, "max-body-bytes", "largest request body accepted, as sent: a `size` (64MiB, 1GiB); a larger Content-Length is refused (413) before reading")
+	f.maxDecoded = 64 << 20
+	fs.Var(&f.maxDecoded, "max-decoded-bytes", "largest request body once gzip/zstd Content-Encoding is undone, counted as it streams: a `size`")
+	fs.IntVar(&f.maxElements, "max-elements", 1<<24, "most tensor elements one request may carry")
+	f.memoryBudget = 256 << 20
+	fs.Var(&f.memoryBudget, "memory-budget", "bytes all requests in flight may hold for bodies, decoders, parsed JSON and tensors, charged before allocating (429 when in use, 413 when one request needs more): a `size`")
+	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send its request headers")
+	fs.DurationVar(&f.readTimeout, "read-timeout", time.Minute, "longest a client may take to send a whole request, headers and body")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", time.Minute, "longest a keep-alive connection may stay idle between requests")
+	fs.DurationVar(&f.drainWindow, "drain-window", 5*time.Second, "on shutdown, how long readiness reports not-ready (answers say Connection: close) before the listener closes, so that load balancers stop sending first")
+	fs.BoolVar(&f.admin, "admin", false, "enable the repository API (POST /v2/repository/index, /v2/repository/models/{m}/load|unload); with --auth-token-file it needs --admin-token-file")
+	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the bearer token the repository API needs (required with --admin and --auth-token-file)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -68,8 +82,12 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if f.rescan < 0 {
 		return nil, usagef("--rescan must not be negative")
 	}
-	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 {
-		return nil, usagef("--drain-timeout, --timeout, --cache-bytes and --max-body-bytes must be positive")
+	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 || f.maxDecoded <= 0 || f.maxElements <= 0 ||
+		f.memoryBudget <= 0 || f.readHeaderTimeout <= 0 || f.readTimeout <= 0 || f.idleTimeout <= 0 {
+		return nil, usagef("--drain-timeout, --timeout, --cache-bytes, --max-body-bytes, --max-decoded-bytes, --max-elements, --memory-budget, --read-header-timeout, --read-timeout and --idle-timeout must be positive")
+	}
+	if f.drainWindow < 0 {
+		return nil, usagef("--drain-window must not be negative")
 	}
 	return f, nil
 }
@@ -87,15 +105,13 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		h = slog.NewJSONHandler(os.Stderr, nil)
 	}
 	log := slog.New(h)
-	token := ""
-	if f.tokenFile != "" {
-		b, err := os.ReadFile(f.tokenFile)
-		if err != nil {
-			return fmt.Errorf("--auth-token-file: %w", err)
-		}
-		if token = strings.TrimSpace(string(b)); token == "" {
-			return fmt.Errorf("--auth-token-file %s is empty", f.tokenFile)
-		}
+	token, err := readToken("--auth-token-file", f.tokenFile)
+	if err != nil {
+		return err
+	}
+	adminToken, err := readToken("--admin-token-file", f.adminTokenFile)
+	if err != nil {
+		return err
 	}
 	store, repo, err := openRepository(ctx, f.models, f.repoFlags)
 	if err != nil {
@@ -126,7 +142,10 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	}
 	srv, err := serving.New(serving.Config{
 		Source: src, Logger: log, Preload: preload, AuthToken: token,
-		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue, MaxBodyBytes: int64(f.maxBody),
+		EnableAdmin: f.admin, AdminToken: adminToken,
+		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue,
+		MaxBodyBytes: int64(f.maxBody), MaxDecodedBytes: int64(f.maxDecoded), MaxElements: f.maxElements, MemoryBudget: int64(f.memoryBudget),
+		ReadHeaderTimeout: f.readHeaderTimeout, ReadTimeout: f.readTimeout, IdleTimeout: f.idleTimeout,
 		IntraOpThreads: f.threads,
 	})
 	if err != nil {
@@ -138,21 +157,16 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
-	}
+	hs := srv.HTTPServer(f.addr, slog.NewLogLogger(h, slog.LevelWarn))
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "models", root, "preload", preload, "auth", token != "")
+	log.Info("listening", "addr", ln.Addr().String(), "models", root, "preload", preload, "auth", token != "", "admin", f.admin)
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
 	if err := srv.Preload(ctx); err != nil && ctx.Err() == nil {
 		log.Error("preload failed; not ready", "err", err)
-		shutdown(hs, srv, log, f.drain)
+		shutdown(hs, srv, log, 0, f.drain)
 		return err
 	}
 	if ctx.Err() == nil {
@@ -168,14 +182,33 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	return shutdown(hs, srv, log, f.drain)
+	return shutdown(hs, srv, log, f.drainWindow, f.drain)
 }
 
-// shutdown drains: readiness goes false, then the listener closes and
-// in-flight requests get drain to finish before connections are cut.
-func shutdown(hs *http.Server, srv *serving.Server, log *slog.Logger, drain time.Duration) error {
-	log.Info("shutting down", "drain", drain)
+// readToken reads a bearer token from a file ("" when file is "").
+func readToken(flagName, file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flagName, err)
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" {
+		return "", fmt.Errorf("%s %s is empty", flagName, file)
+	}
+	return token, nil
+}
+
+// shutdown drains: readiness goes false and answers tell keep-alive
+// clients to close for window (load balancers stop sending), then the
+// listener closes and in-flight requests get drain to finish before
+// connections are cut.
+func shutdown(hs *http.Server, srv *serving.Server, log *slog.Logger, window, drain time.Duration) error {
 	srv.Drain()
+	log.Info("shutting down: not ready", "drain_window", window, "drain", drain)
+	time.Sleep(window)
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	err := hs.Shutdown(ctx)

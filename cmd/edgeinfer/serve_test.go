@@ -29,7 +29,7 @@ func TestServeExampleRepository(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, []string{"--models", filepath.Join(dir, "models"), "--addr", "127.0.0.1:0", "--auth-token-file", tok}, func(a string) { addrc <- a })
+		done <- runServe(ctx, []string{"--models", filepath.Join(dir, "models"), "--addr", "127.0.0.1:0", "--auth-token-file", tok, "--drain-window", "300ms"}, func(a string) { addrc <- a })
 	}()
 	var addr string
 	select {
@@ -82,11 +82,36 @@ func TestServeExampleRepository(t *testing.T) {
 			t.Fatalf("%s: %d %s, want %d with %s", tt.name, code, body, tt.want, tt.substr)
 		}
 	}
+	// Shutdown: not ready at once, still answering (with Connection:
+	// close) for the drain window, then stopped.
+	stop := time.Now()
 	cancel()
+	for {
+		if code, _ := get("GET", "/v2/health/ready", "", false); code == 503 {
+			break
+		}
+		if time.Since(stop) > 5*time.Second {
+			t.Fatal("still ready 5s after shutdown began")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/v1/models/linear:predict", strings.NewReader(`{"instances":[[1,2,3,4]]}`))
+	req.Header.Set("Authorization", "Bearer t0ken")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("request in the drain window: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("in the drain window: %d, Connection: close %v", resp.StatusCode, resp.Close)
+	}
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("serve returned %v", err)
+		}
+		if took := time.Since(stop); took < 300*time.Millisecond {
+			t.Fatalf("stopped %v after shutdown began, before the drain window ended", took)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop")
@@ -104,6 +129,10 @@ func TestServeFlags(t *testing.T) {
 		{name: "bad log format", args: []string{"--log-format", "xml"}},
 		{name: "stray argument", args: []string{"models"}},
 		{name: "zero drain", args: []string{"--drain-timeout", "0s"}},
+		{name: "negative drain window", args: []string{"--drain-window", "-1s"}},
+		{name: "zero memory budget", args: []string{"--memory-budget", "0"}},
+		{name: "zero read timeout", args: []string{"--read-timeout", "0s"}},
+		{name: "limits", args: []string{"--max-decoded-bytes", "1000", "--max-elements", "10", "--admin", "--idle-timeout", "5s"}, ok: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,5 +147,18 @@ func TestServeFlags(t *testing.T) {
 	}
 	if err := runServe(context.Background(), []string{"--models", filepath.Join(t.TempDir(), "none")}, nil); err == nil || !strings.Contains(err.Error(), "make models") {
 		t.Fatalf("missing repository: %v", err)
+	}
+	// The repository API with auth on needs a token of its own.
+	dir := t.TempDir()
+	if err := examples.Write(filepath.Join(dir, "models")); err != nil {
+		t.Fatal(err)
+	}
+	tok := filepath.Join(dir, "token")
+	if err := os.WriteFile(tok, []byte("t0ken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := runServe(context.Background(), []string{"--models", filepath.Join(dir, "models"), "--addr", "127.0.0.1:0", "--auth-token-file", tok, "--admin"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "AdminToken") {
+		t.Fatalf("--admin with auth and no admin token: %v", err)
 	}
 }

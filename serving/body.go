@@ -1,0 +1,171 @@
+package serving
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// ZstdMaxWindow is the largest zstd window a request body may use: the
+// decoder keeps that much history, so it is charged to the memory budget
+// for every zstd body. 8 MiB is the window every zstd decoder must
+// support (RFC 8878); the command-line zstd uses at most that below
+// level 20.
+const ZstdMaxWindow = 8 << 20
+
+// gzipState is what a gzip decoder holds (its 32 KiB window, Huffman
+// tables and buffers), charged to the memory budget for every gzip body.
+const gzipState = 64 << 10
+
+// firstChunk is the largest buffer a body read starts with; it grows
+// only as bytes arrive, never from a declared Content-Length alone.
+const firstChunk = 32 << 10
+
+// checkContentLength refuses at once a body whose declared length is over
+// MaxBodyBytes, before anything is read or admitted.
+func (s *Server) checkContentLength(r *http.Request) error {
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return &LimitError{Limit: "MaxBodyBytes", Max: s.cfg.MaxBodyBytes}
+	}
+	return nil
+}
+
+// readBody reads the request body under MaxBodyBytes, undoes gzip or zstd
+// Content-Encoding under MaxDecodedBytes as the bytes stream in, and
+// returns the decoded bytes. Every buffer (and decoder state) is charged
+// to ch before it is allocated; the caller releases ch when the request
+// ends. w must be the ResponseWriter net/http gave the handler (or one
+// that unwraps to it), so that an oversized body closes the connection.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, ch *charge) ([]byte, error) {
+	if err := s.checkContentLength(r); err != nil {
+		return nil, err
+	}
+	body := http.MaxBytesReader(unwrapWriter(w), r.Body, s.cfg.MaxBodyBytes)
+	var src io.Reader = body
+	limit, hint := min(s.cfg.MaxBodyBytes, s.cfg.MaxDecodedBytes), r.ContentLength
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		if err := ch.add(gzipState); err != nil {
+			return nil, err
+		}
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, s.bodyError(err, "gzip")
+		}
+		defer zr.Close()
+		src, limit, hint = zr, s.cfg.MaxDecodedBytes, -1
+	case "zstd":
+		if err := ch.add(ZstdMaxWindow + gzipState); err != nil {
+			return nil, err
+		}
+		zr, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxMemory(uint64(s.cfg.MaxDecodedBytes)), zstd.WithDecoderMaxWindow(ZstdMaxWindow))
+		if err != nil {
+			return nil, s.bodyError(err, "zstd")
+		}
+		defer zr.Close()
+		src, limit, hint = zr, s.cfg.MaxDecodedBytes, -1
+	default:
+		return nil, fmt.Errorf("%w: Content-Encoding %q is not supported (use gzip or zstd)", ErrInvalid, clip(enc))
+	}
+	b, err := readCharged(src, limit, hint, ch)
+	if err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			if src == io.Reader(body) {
+				le.Limit, le.Max = "MaxBodyBytes", s.cfg.MaxBodyBytes
+			}
+			return nil, err
+		}
+		if errors.Is(err, ErrOverloaded) || errors.Is(err, ErrLimit) {
+			return nil, err
+		}
+		return nil, s.bodyError(err, "body")
+	}
+	return b, nil
+}
+
+// readCharged reads src to the end into one buffer that grows (doubling,
+// capped at hint+1 when the size is announced) only as bytes arrive,
+// charging each new buffer to ch before allocating it. More than limit
+// bytes is a LimitError on MaxDecodedBytes.
+func readCharged(src io.Reader, limit, hint int64, ch *charge) ([]byte, error) {
+	size := int64(firstChunk)
+	if hint >= 0 && hint < size {
+		size = hint + 1 // room to see the end without growing
+	}
+	size = min(size, limit+1)
+	if err := ch.add(size); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, &LimitError{Limit: "MaxDecodedBytes", Max: limit}
+			}
+			next := min(2*int64(cap(buf)), limit+1)
+			if hint >= 0 && int64(len(buf)) <= hint {
+				next = min(next, hint+1)
+			}
+			if err := ch.add(next); err != nil {
+				return nil, err
+			}
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			ch.sub(int64(cap(buf)))
+			buf = nb
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, &LimitError{Limit: "MaxDecodedBytes", Max: limit}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// bodyError maps an error of reading or decoding the body; the client sees
+// a stable message, the log the cause.
+func (s *Server) bodyError(err error, what string) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return &LimitError{Limit: "MaxBodyBytes", Max: s.cfg.MaxBodyBytes}
+	case errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		return &LimitError{Limit: "MaxDecodedBytes", Max: s.cfg.MaxDecodedBytes}
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		return hide(err, ErrInvalid, fmt.Sprintf("zstd window over %d bytes", ZstdMaxWindow))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return hide(err, ErrInvalid, "the request body did not arrive in time")
+	case errors.Is(err, io.ErrUnexpectedEOF) && what == "body":
+		return hide(err, ErrInvalid, "the request body ended early")
+	case what == "body":
+		return hide(err, ErrInvalid, "reading the request body failed")
+	}
+	return hide(err, ErrInvalid, "the "+what+" body is corrupt")
+}
+
+// unwrapWriter returns the ResponseWriter net/http created under any
+// respWriter wrapping.
+func unwrapWriter(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
+}
