@@ -4,6 +4,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/conv"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/sequence"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/shape"
 )
@@ -14,6 +15,7 @@ func BuiltinResolver() *op.Resolver {
 	r := op.NewResolver()
 	conv.Register(r)
 	elementwise.Register(r)
+	logic.Register(r)
 	sequence.Register(r)
 	shape.Register(r)
 	return r

@@ -41,6 +41,8 @@ type goldenCase struct {
 func cases() []goldenCase {
 	var all []goldenCase
 	all = append(all, uint8Cases()...)
+	all = append(all, mathCases()...)
+	all = append(all, logicCases()...)
 	return all
 }
 
@@ -142,7 +144,9 @@ func readNpys(t *testing.T, dir, prefix string) []*tensor.Tensor {
 }
 
 func compare(got, want *tensor.Tensor, tol float64) error {
-	if got.DType != want.DType || !got.Shape.Equal(want.Shape) {
+	// The TFLite runner writes bool outputs as uint8 0/1.
+	sameType := got.DType == want.DType || (got.DType == tensor.Bool && want.DType == tensor.Uint8)
+	if !sameType || !got.Shape.Equal(want.Shape) {
 		return fmt.Errorf("is %s%v, reference %s%v", got.DType, got.Shape, want.DType, want.Shape)
 	}
 	float := want.DType == tensor.Float32 || want.DType == tensor.Float64

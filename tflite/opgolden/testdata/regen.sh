@@ -19,6 +19,7 @@ cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
   mapfile -t cases < <(ls "$src")
 fi
+failed=0
 for c in "${cases[@]}"; do
   d=$src/$c
   ref=$(cat "$d/REF")
@@ -27,14 +28,14 @@ for c in "${cases[@]}"; do
   case $ref in
   tflm)
     "$golden/tflm/tflm_run" "$d/model.tflite" "$d/out" $ins >"$d/status.json"
-    grep -q '"status":"ok"' "$d/status.json" || { echo "$c: $(cat "$d/status.json")" >&2; exit 1; }
+    grep -q '"status":"ok"' "$d/status.json" || { echo "$c: $(cat "$d/status.json")" >&2; failed=1; continue; }
     for f in "$d"/out.out*.npy; do
       k=${f##*/out.out}
       cp "$f" "$here/$c/expect$k"
     done
     ;;
   tflite)
-    node "$runner/run.mjs" "$d/model.tflite" $ins --out "$d/tfl" --no-xnnpack --quiet
+    node "$runner/run.mjs" "$d/model.tflite" $ins --out "$d/tfl" --no-xnnpack --quiet || { echo "$c: run.mjs failed" >&2; failed=1; continue; }
     for f in "$d"/tfl/out*.npy; do
       k=${f##*/out}
       cp "$f" "$here/$c/expect$k"
@@ -44,3 +45,4 @@ for c in "${cases[@]}"; do
   esac
   echo "$c: $ref"
 done
+exit $failed

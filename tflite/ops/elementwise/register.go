@@ -10,7 +10,9 @@ import (
 // Register adds the elementwise, activation and quantization operators to
 // r: ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, SOFTMAX,
 // LOGISTIC, TANH, RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, HARD_SWISH,
-// PRELU, QUANTIZE and DEQUANTIZE.
+// PRELU, QUANTIZE, DEQUANTIZE, CAST, the float math functions (SQRT, RSQRT,
+// LOG, EXP, SQUARE, FLOOR, CEIL, ROUND), ABS, NEG, POW, FLOOR_DIV and
+// FLOOR_MOD.
 func Register(r *op.Resolver) {
 	r.Add("ADD", prepareArith(ek.OpAdd))
 	r.Add("SUB", prepareArith(ek.OpSub))
@@ -30,4 +32,18 @@ func Register(r *op.Resolver) {
 	r.Add("PRELU", preparePrelu)
 	r.Add("QUANTIZE", prepareQuantize)
 	r.Add("DEQUANTIZE", prepareDequantize)
+	r.Add("CAST", prepareCast)
+	r.Add("SQRT", prepareFloatUnary(ek.SqrtF32))
+	r.Add("RSQRT", prepareFloatUnary(ek.RsqrtF32))
+	r.Add("LOG", prepareFloatUnary(ek.LogF32))
+	r.Add("EXP", prepareFloatUnary(ek.ExpF32))
+	r.Add("SQUARE", prepareFloatUnary(ek.SquareF32))
+	r.Add("FLOOR", prepareFloatUnary(ek.FloorF32))
+	r.Add("CEIL", prepareFloatUnary(ek.CeilF32))
+	r.Add("ROUND", prepareFloatUnary(ek.RoundF32))
+	r.Add("ABS", prepareAbsNeg(false))
+	r.Add("NEG", prepareAbsNeg(true))
+	r.Add("POW", preparePow)
+	r.Add("FLOOR_DIV", prepareFloorDivMod(false))
+	r.Add("FLOOR_MOD", prepareFloorDivMod(true))
 }
