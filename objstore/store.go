@@ -191,41 +191,105 @@ func (s *Store) OpenRange(ctx context.Context, url string, off, n int64, opts *R
 }
 
 // ReadAll reads the whole object at url into memory, failing with
-// ErrTooLarge when it (or its decoded form) exceeds limit bytes.
+// ErrTooLarge when it (or its decoded form) exceeds limit bytes. An object
+// whose stored size is over limit is refused as soon as it is opened,
+// before any of its bytes is read; a decoded stream (opts.Decompress) is
+// decoded no further than limit bytes. Memory: an object read as stored
+// with a known size takes one buffer of that size; otherwise the bytes are
+// read in chunks joined once at the end, so the peak is about twice the
+// result, and about limit for a stream refused as too large.
 func (s *Store) ReadAll(ctx context.Context, url string, limit int64, opts *ReadOptions) ([]byte, Attributes, error) {
+	if limit < 0 {
+		return nil, Attributes{}, fmt.Errorf("objstore: ReadAll limit %d < 0", limit)
+	}
+	decode := opts != nil && opts.Decompress
+	if decode && (opts.MaxDecodedBytes <= 0 || opts.MaxDecodedBytes > limit) {
+		o := *opts
+		o.MaxDecodedBytes = max(limit, 1) // 0 would mean the Store's default
+		opts = &o
+	}
 	r, err := s.Open(ctx, url, opts)
 	if err != nil {
 		return nil, Attributes{}, err
 	}
 	defer r.Close()
 	a := r.Attributes()
-	if limit < 0 {
-		return nil, a, fmt.Errorf("objstore: ReadAll limit %d < 0", limit)
+	if a.Size > limit {
+		return nil, a, fmt.Errorf("%w: %q is %d bytes, more than %d", ErrTooLarge, url, a.Size, limit)
 	}
-	hint := a.Size
-	if hint > limit || (opts != nil && opts.Decompress) {
-		hint = 0
+	tooLarge := func() error { return fmt.Errorf("%w: %q is larger than %d bytes", ErrTooLarge, url, limit) }
+	if !decode && a.Size >= 0 {
+		// One buffer of the announced size, and one byte more to see
+		// whether the body keeps going.
+		buf := make([]byte, a.Size+1)
+		n, eof, err := fill(r, buf)
+		switch {
+		case err != nil:
+			return nil, a, err
+		case eof:
+			return buf[:n:n], a, nil
+		}
+		// The body is longer than announced: read on in chunks.
+		data, err := readChunks(r, buf, limit, tooLarge)
+		return data, a, err
 	}
-	buf := make([]byte, 0, hint+1)
-	for {
-		if int64(len(buf)) > limit {
-			return nil, a, fmt.Errorf("%w: %q is larger than %d bytes", ErrTooLarge, url, limit)
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		m, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
+	data, err := readChunks(r, nil, limit, tooLarge)
+	return data, a, err
+}
+
+// fill reads from r until buf is full or r ends (eof); an error other than
+// io.EOF is returned as is.
+func fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
 		if errors.Is(err, io.EOF) {
-			if int64(len(buf)) > limit {
-				return nil, a, fmt.Errorf("%w: %q is larger than %d bytes", ErrTooLarge, url, limit)
-			}
-			return buf, a, nil
+			return n, true, nil
 		}
 		if err != nil {
-			return nil, a, err
+			return n, false, err
 		}
 	}
+	return n, false, nil
+}
+
+// readChunks reads r to its end after the bytes of first, in chunks of
+// growing size, and returns all of them in one slice: no buffer is ever
+// copied into a larger one but the final, exact one.
+func readChunks(r io.Reader, first []byte, limit int64, tooLarge func() error) ([]byte, error) {
+	const minChunk, maxChunk = 32 << 10, 4 << 20
+	chunks := [][]byte{}
+	total := int64(len(first))
+	if len(first) > 0 {
+		chunks = append(chunks, first)
+	}
+	size := minChunk
+	for {
+		if total > limit {
+			return nil, tooLarge()
+		}
+		c := make([]byte, int(min(int64(size), limit-total+1)))
+		n, eof, err := fill(r, c)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			chunks = append(chunks, c[:n])
+			total += int64(n)
+		}
+		if eof {
+			break
+		}
+		size = min(size*2, maxChunk)
+	}
+	if total > limit {
+		return nil, tooLarge()
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
 
 // Stat returns the attributes of the object at url; a missing object is
