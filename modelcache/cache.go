@@ -1,11 +1,15 @@
 package modelcache
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,8 +56,15 @@ type Options[V any] struct {
 	// Default: 30s. Negative: never revalidate.
 	TTL time.Duration
 	// NegativeTTL is how long a failed load is remembered and returned to
-	// new callers without another attempt. Default: 5s. Negative: never.
+	// new callers without another attempt, after the first failure of a
+	// model version; each further failure of the same version doubles it,
+	// up to MaxNegativeTTL (exponential backoff). A version whose object
+	// changes in the listing (new ETag or size) is retried at once. A failed
+	// listing is remembered for NegativeTTL. Default: 5s. Negative: never.
 	NegativeTTL time.Duration
+	// MaxNegativeTTL caps the backoff of a version that keeps failing.
+	// Default: 5m.
+	MaxNegativeTTL time.Duration
 	// LoadTimeout bounds one load, from the first byte read to admission
 	// (including waiting for pinned models to be released). Default: 2m.
 	LoadTimeout time.Duration
@@ -63,6 +74,10 @@ type Options[V any] struct {
 	// DiskMaxBytes bounds the disk cache. Default: 4 GiB. Negative: no disk
 	// cache.
 	DiskMaxBytes int64
+	// Logger receives one record per failed load (with the stack when the
+	// load panicked) and per failed background revalidation: once per
+	// attempt, never per request. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // Defaults of Options.
@@ -70,12 +85,20 @@ const (
 	DefaultMaxBytes     = 1 << 30
 	DefaultTTL          = 30 * time.Second
 	DefaultNegativeTTL  = 5 * time.Second
+	DefaultMaxNegTTL    = 5 * time.Minute
 	DefaultLoadTimeout  = 2 * time.Minute
 	DefaultDiskMaxBytes = 4 << 30
 	// maxRemembered bounds the maps keyed by caller-supplied names (failed
 	// loads, model listings): beyond it expired records are swept and new
 	// failures are not remembered.
 	maxRemembered = 4096
+	// relistAfter is the age past which a listing that does not hold a
+	// version asked for by number is refreshed before the version is
+	// called missing (a version added since the listing).
+	relistAfter = time.Second
+	// maxFallbackLoads bounds the versions one Get of a model's latest
+	// version tries to load, newest first, when newer ones fail.
+	maxFallbackLoads = 3
 )
 
 // Cache keeps models loaded from a Repository warm, bounded by bytes. It is
@@ -104,6 +127,9 @@ type Cache[V any] struct {
 	freed       chan struct{}                  // guarded by mu; closed when room may have appeared
 
 	st counters
+
+	// now is the clock (time.Now; tests substitute their own). Immutable.
+	now func() time.Time
 }
 
 // entry is one loaded model version.
@@ -135,9 +161,22 @@ type flight[V any] struct {
 	finished bool      // guarded by Cache.mu; entry and err are set
 }
 
+// failure is a remembered failed load of one version.
 type failure struct {
-	err   error
-	until time.Time
+	err      error
+	until    time.Time   // no new attempt before this
+	attempts int         // consecutive failures of the version
+	obj      VersionInfo // the listing's entry for the version when it failed
+}
+
+// retryable reports whether f no longer blocks a load: its backoff has
+// passed, or the listing shows a different object than the one that
+// failed (vi is the current listing's entry; zero when not at hand).
+func (f failure) retryable(now time.Time, vi VersionInfo) bool {
+	if !now.Before(f.until) {
+		return true
+	}
+	return vi.URL != "" && f.obj.URL != "" && (vi.URL != f.obj.URL || vi.ETag != f.obj.ETag || vi.Size != f.obj.Size)
 }
 
 // listing is a cached Repository.Model result.
@@ -192,6 +231,13 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 	if o.NegativeTTL == 0 {
 		o.NegativeTTL = DefaultNegativeTTL
 	}
+	if o.MaxNegativeTTL <= 0 {
+		o.MaxNegativeTTL = DefaultMaxNegTTL
+	}
+	o.MaxNegativeTTL = max(o.MaxNegativeTTL, o.NegativeTTL)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	if o.LoadTimeout == 0 {
 		o.LoadTimeout = DefaultLoadTimeout
 	}
@@ -216,6 +262,7 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 		models:      map[string]*listing{},
 		infoFlights: map[string]*infoFlight{},
 		freed:       make(chan struct{}),
+		now:         time.Now,
 	}
 	if o.DiskMaxBytes > 0 {
 		d, err := openDisk(o.DiskDir, o.DiskMaxBytes)
@@ -278,13 +325,113 @@ func (h *Handle[V]) Release() {
 // miss one load runs for all concurrent callers of the same version, and
 // each gets its result or the same error. A caller whose ctx ends stops
 // waiting; the load goes on for the others.
+//
+// A ref naming the latest version (no version, no label, or "latest")
+// gets the newest served version that is resident or can load: while a
+// newer version loads, or after it failed (until its backoff ends or its
+// object changes), the newest resident older version keeps serving; with
+// none resident, up to three versions are tried, newest first, and the
+// newest one's error is returned when all fail.
 func (c *Cache[V]) Get(ctx context.Context, ref Ref) (*Handle[V], error) {
-	now := time.Now() // one clock read per Get: it is a third of a hit's cost
+	now := c.now() // one clock read per Get: it is a third of a hit's cost
+	if ref.Version == 0 && (ref.Label == "" || ref.Label == LatestLabel) {
+		return c.getLatest(ctx, ref.Model, now)
+	}
 	key, err := c.resolve(ctx, ref, now)
 	if err != nil {
 		return nil, err
 	}
 	return c.get(ctx, key, now)
+}
+
+// getLatest implements Get for the latest version of model.
+func (c *Cache[V]) getLatest(ctx context.Context, model string, now time.Time) (*Handle[V], error) {
+	if err := CheckModelName(model); err != nil {
+		return nil, err
+	}
+	mi, err := c.modelInfo(ctx, model, now, c.opts.TTL)
+	if err != nil {
+		return nil, err
+	}
+	if mi.Err != nil {
+		return nil, mi.Err
+	}
+	var first error
+	tries := 0
+	for i := len(mi.Versions) - 1; i >= 0 && tries < maxFallbackLoads; i-- {
+		vi := mi.Versions[i]
+		if !mi.served(vi.Version) {
+			continue
+		}
+		key := Key{Model: model, Version: vi.Version}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if e, ok := c.lru.Get(key); ok {
+			return c.hitLocked(e, now), nil
+		}
+		if f, ok := c.neg[key]; ok {
+			if !f.retryable(now, vi) {
+				c.mu.Unlock()
+				c.st.negativeHits.Add(1)
+				if first == nil {
+					first = f.err
+				}
+				continue
+			}
+			f.until = time.Time{} // the object changed or the backoff ended: retry
+			c.neg[key] = f
+		}
+		if e := c.residentBelowLocked(mi, i); e != nil {
+			// Serve the older version while this one loads in the background.
+			if c.flights[key] == nil {
+				c.startLoadLocked(key)
+			}
+			return c.hitLocked(e, now), nil
+		}
+		c.mu.Unlock()
+		h, err := c.get(ctx, key, now)
+		if err == nil {
+			return h, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = err
+		}
+		tries++
+	}
+	if first == nil {
+		first = fmt.Errorf("%w: %s: no served version", ErrModelNotFound, model)
+	}
+	return nil, first
+}
+
+// residentBelowLocked returns the newest resident served version of mi
+// older than mi.Versions[i], or nil.
+func (c *Cache[V]) residentBelowLocked(mi *ModelInfo, i int) *entry[V] {
+	for j := i - 1; j >= 0; j-- {
+		v := mi.Versions[j].Version
+		if !mi.served(v) {
+			continue
+		}
+		if e, ok := c.lru.Get(Key{Model: mi.Name, Version: v}); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// hitLocked pins e for the caller, unlocks and counts a hit.
+func (c *Cache[V]) hitLocked(e *entry[V], now time.Time) *Handle[V] {
+	c.pinLocked(e)
+	c.maybeRevalidateLocked(e, now)
+	c.mu.Unlock()
+	c.st.hits.Add(1)
+	return &Handle[V]{c: c, e: e}
 }
 
 // resolve turns ref into a Key, listing the model when ref names a label
@@ -299,7 +446,7 @@ func (c *Cache[V]) resolve(ctx context.Context, ref Ref, now time.Time) (Key, er
 	if ref.Version > 0 {
 		return Key{Model: ref.Model, Version: ref.Version}, nil
 	}
-	mi, err := c.modelInfo(ctx, ref.Model, now)
+	mi, err := c.modelInfo(ctx, ref.Model, now, c.opts.TTL)
 	if err != nil {
 		return Key{}, err
 	}
@@ -317,19 +464,12 @@ func (c *Cache[V]) get(ctx context.Context, key Key, now time.Time) (*Handle[V],
 		return nil, ErrClosed
 	}
 	if e, ok := c.lru.Get(key); ok {
-		c.pinLocked(e)
-		c.maybeRevalidateLocked(e, now)
-		c.mu.Unlock()
-		c.st.hits.Add(1)
-		return &Handle[V]{c: c, e: e}, nil
+		return c.hitLocked(e, now), nil
 	}
-	if f, ok := c.neg[key]; ok {
-		if now.Before(f.until) {
-			c.mu.Unlock()
-			c.st.negativeHits.Add(1)
-			return nil, f.err
-		}
-		delete(c.neg, key)
+	if f, ok := c.neg[key]; ok && !f.retryable(now, VersionInfo{}) {
+		c.mu.Unlock()
+		c.st.negativeHits.Add(1)
+		return nil, f.err
 	}
 	fl := c.flights[key]
 	if fl == nil {
@@ -390,7 +530,7 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.LoadTimeout)
 	defer cancel()
 	start := time.Now()
-	e, err := c.load(ctx, key)
+	e, vi, stack, err := c.loadSafely(ctx, key)
 	if err == nil {
 		err = c.admit(ctx, e, fl) // completes fl on success
 	}
@@ -403,21 +543,83 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 	c.st.loadErrors.Add(1)
 	c.mu.Lock()
 	c.finishLocked(fl, nil, err)
-	if c.opts.NegativeTTL > 0 && !c.closed {
-		now := time.Now()
-		if len(c.neg) >= maxRemembered {
-			for k, f := range c.neg {
-				if !now.Before(f.until) {
-					delete(c.neg, k)
-				}
-			}
-		}
-		if len(c.neg) < maxRemembered {
-			c.neg[key] = failure{err: err, until: now.Add(c.opts.NegativeTTL)}
-		}
+	closed := c.closed
+	f := failure{err: err, attempts: 1}
+	if c.opts.NegativeTTL > 0 && !closed {
+		f = c.rememberFailureLocked(key, vi, err)
 	}
 	c.mu.Unlock()
 	close(fl.done)
+	if !closed {
+		c.logFailure(key, f, stack)
+	}
+}
+
+// loadSafely is load with a panic (a bug reached through the model's
+// bytes, in the LoadFunc or below) turned into the load's error; stack is
+// the panic's stack, nil otherwise.
+func (c *Cache[V]) loadSafely(ctx context.Context, key Key) (e *entry[V], vi VersionInfo, stack []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.st.loadPanics.Add(1)
+			e, stack, err = nil, debug.Stack(), fmt.Errorf("modelcache: load %s: panic: %v", key, p)
+		}
+	}()
+	e, vi, err = c.load(ctx, key)
+	return e, vi, nil, err
+}
+
+// rememberFailureLocked records a failed load of key, whose listing entry
+// was vi, with its backoff: the first failure of an object is remembered
+// for NegativeTTL, each further one twice as long as the one before, up to
+// MaxNegativeTTL.
+func (c *Cache[V]) rememberFailureLocked(key Key, vi VersionInfo, err error) failure {
+	now := c.now()
+	f := failure{err: err, attempts: 1, obj: vi}
+	prev, had := c.neg[key]
+	if had && prev.obj == vi {
+		f.attempts = prev.attempts + 1
+	}
+	f.until = now.Add(c.backoff(f.attempts))
+	if !had && len(c.neg) >= maxRemembered {
+		for k, old := range c.neg {
+			if now.Sub(old.until) > c.opts.MaxNegativeTTL {
+				delete(c.neg, k)
+			}
+		}
+	}
+	if had || len(c.neg) < maxRemembered {
+		c.neg[key] = f
+	}
+	return f
+}
+
+// backoff returns how long the attempts-th consecutive failure of a
+// version is remembered.
+func (c *Cache[V]) backoff(attempts int) time.Duration {
+	d := c.opts.NegativeTTL
+	for i := 1; i < attempts && d < c.opts.MaxNegativeTTL; i++ {
+		d *= 2
+	}
+	return min(d, c.opts.MaxNegativeTTL)
+}
+
+// logFailure logs one failed load: once per attempt, whatever the number
+// of callers that waited for it. A version missing from the repository is
+// logged at debug level (anyone can ask for one).
+func (c *Cache[V]) logFailure(key Key, f failure, stack []byte) {
+	level := slog.LevelError
+	if errors.Is(f.err, ErrModelNotFound) {
+		level = slog.LevelDebug
+	}
+	attrs := []any{"model", key.Model, "version", key.Version, "err", f.err, "attempt", f.attempts}
+	if !f.until.IsZero() {
+		attrs = append(attrs, "retry_after", f.until.Sub(c.now()).Round(time.Millisecond).String())
+	}
+	if stack != nil {
+		attrs = append(attrs, "panic", true, "stack", string(stack))
+	}
+	c.opts.Logger.Log(context.Background(), level, "model load failed", attrs...)
 }
 
 // finishLocked records the outcome of fl and takes it out of the flights;
@@ -434,29 +636,49 @@ func (c *Cache[V]) finishLocked(fl *flight[V], e *entry[V], err error) {
 	}
 }
 
-// load reads, verifies and loads one model version. It does not touch the
-// index.
-func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], error) {
-	mi, err := c.modelInfo(ctx, key.Model, time.Now())
+// load reads, verifies and loads one model version, and returns the
+// listing's entry for it (also on failure, when known). It does not touch
+// the index. Bytes enter the disk cache only once they have loaded.
+func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], VersionInfo, error) {
+	mi, err := c.modelInfo(ctx, key.Model, c.now(), c.opts.TTL)
 	if err != nil {
-		return nil, err
+		return nil, VersionInfo{}, err
 	}
 	if _, err := mi.Resolve(Ref{Model: key.Model, Version: key.Version}); err != nil {
-		return nil, err
+		if !errors.Is(err, ErrModelNotFound) {
+			return nil, VersionInfo{}, err
+		}
+		// The listing may predate the version: list again (at most once
+		// per relistAfter) before calling it missing.
+		if mi, err = c.modelInfo(ctx, key.Model, c.now(), relistAfter); err != nil {
+			return nil, VersionInfo{}, err
+		}
+		if _, err := mi.Resolve(Ref{Model: key.Model, Version: key.Version}); err != nil {
+			return nil, VersionInfo{}, err
+		}
 	}
 	vi, _ := mi.Version(key.Version)
-	data, e, err := c.fetch(ctx, vi.URL, mi.Config.ExpectedSHA256(key.Version))
+	data, e, fromDisk, err := c.fetch(ctx, vi.URL, mi.Config.ExpectedSHA256(key.Version))
 	if err != nil {
-		return nil, fmt.Errorf("%w (model %s)", err, key)
+		if errors.Is(err, ErrModelNotFound) {
+			c.forgetListing(key.Model) // listed, but gone: the listing is stale
+		}
+		return nil, vi, fmt.Errorf("%w (model %s)", err, key)
 	}
 	val, charge, err := c.opts.Load(ctx, key, data)
 	if err != nil {
-		return nil, fmt.Errorf("modelcache: load %s: %w", key, err)
+		if fromDisk {
+			c.disk.drop(e.sum)
+		}
+		return nil, vi, fmt.Errorf("modelcache: load %s: %w", key, err)
 	}
 	if c.opts.Warmup != nil {
 		if err := c.opts.Warmup(ctx, key, mi.Config, val); err != nil {
 			c.unload(&entry[V]{key: key, val: val})
-			return nil, fmt.Errorf("modelcache: warm up %s: %w", key, err)
+			if fromDisk {
+				c.disk.drop(e.sum)
+			}
+			return nil, vi, fmt.Errorf("modelcache: warm up %s: %w", key, err)
 		}
 	}
 	if charge <= 0 {
@@ -464,22 +686,40 @@ func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], error) {
 	}
 	if charge > c.opts.MaxBytes {
 		c.unload(&entry[V]{key: key, val: val})
-		return nil, fmt.Errorf("%w: %s needs %d bytes, the cache holds %d", ErrTooLarge, key, charge, c.opts.MaxBytes)
+		return nil, vi, fmt.Errorf("%w: %s needs %d bytes, the cache holds %d", ErrTooLarge, key, charge, c.opts.MaxBytes)
+	}
+	if c.disk != nil && !fromDisk {
+		if err := c.disk.put(e.sum, data, e.url, e.etag); err != nil {
+			c.st.diskErrors.Add(1)
+		}
 	}
 	e.key, e.val, e.charge, e.cfg = key, val, charge, mi.Config
-	e.checked = time.Now()
-	return e, nil
+	e.checked = c.now()
+	return e, vi, nil
+}
+
+// forgetListing drops the cached listing of model, so that the next use
+// lists it again.
+func (c *Cache[V]) forgetListing(model string) {
+	c.mu.Lock()
+	delete(c.models, model)
+	c.mu.Unlock()
 }
 
 // fetch returns the verified bytes of the model object at url, from the
-// disk cache when it holds them, and an entry with the object's identity
-// filled in.
-func (c *Cache[V]) fetch(ctx context.Context, url, want string) ([]byte, *entry[V], error) {
+// disk cache when it holds them (fromDisk), and an entry with the object's
+// identity filled in. An object whose stored size is over MaxModelBytes is
+// refused before any byte of it is read; a compressed one is decoded no
+// further than MaxModelBytes.
+func (c *Cache[V]) fetch(ctx context.Context, url, want string) (data []byte, e *entry[V], fromDisk bool, err error) {
 	a, err := c.repo.stat(ctx, url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("modelcache: stat: %w", err)
+		return nil, nil, false, fmt.Errorf("modelcache: stat: %w", err)
 	}
-	e := &entry[V]{url: url, etag: a.ETag, size: a.Size, mtime: a.ModTime}
+	if a.Size > c.opts.MaxModelBytes {
+		return nil, nil, false, fmt.Errorf("%w: %s is %d bytes, over the %d-byte model size limit", ErrTooLarge, url, a.Size, c.opts.MaxModelBytes)
+	}
+	e = &entry[V]{url: url, etag: a.ETag, size: a.Size, mtime: a.ModTime}
 	if c.disk != nil {
 		sum := want
 		if sum == "" && a.SHA256 != "" && isPlainModel(url) {
@@ -492,28 +732,23 @@ func (c *Cache[V]) fetch(ctx context.Context, url, want string) ([]byte, *entry[
 			if data, ok := c.disk.get(sum); ok && (want == "" || want == sum) {
 				c.st.diskHits.Add(1)
 				e.sum = sum
-				return data, e, nil
+				return data, e, true, nil
 			}
 		}
 	}
 	data, ra, err := c.repo.fetch(ctx, url, c.opts.MaxModelBytes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("modelcache: read: %w", err)
+		return nil, nil, false, fmt.Errorf("modelcache: read: %w", err)
 	}
 	sum := sha256Hex(data)
 	if want != "" && sum != want {
-		return nil, nil, fmt.Errorf("%w: %s: config.json records sha256 %s, the bytes hash to %s", ErrChecksum, url, want, sum)
+		return nil, nil, false, fmt.Errorf("%w: %s: config.json records sha256 %s, the bytes hash to %s", ErrChecksum, url, want, sum)
 	}
 	if ra.SHA256 != "" && isPlainModel(url) && ra.Size == int64(len(data)) && ra.SHA256 != sum {
-		return nil, nil, fmt.Errorf("%w: %s: the object store records sha256 %s, the bytes hash to %s", ErrChecksum, url, ra.SHA256, sum)
+		return nil, nil, false, fmt.Errorf("%w: %s: the object store records sha256 %s, the bytes hash to %s", ErrChecksum, url, ra.SHA256, sum)
 	}
 	e.etag, e.size, e.mtime, e.sum = ra.ETag, ra.Size, ra.ModTime, sum
-	if c.disk != nil {
-		if err := c.disk.put(sum, data, url, ra.ETag); err != nil {
-			c.st.diskErrors.Add(1)
-		}
-	}
-	return data, e, nil
+	return data, e, false, nil
 }
 
 // isPlainModel reports whether url names an uncompressed model file, whose
@@ -543,6 +778,7 @@ func (c *Cache[V]) admit(ctx context.Context, e *entry[V], fl *flight[V]) error 
 			}
 			c.lru.Add(e.key, e)
 			c.bytes += e.charge
+			delete(c.neg, e.key) // loaded: the version's backoff starts over
 			c.finishLocked(fl, e, nil)
 			c.mu.Unlock()
 			c.unload(victims...)
@@ -648,14 +884,15 @@ func (c *Cache[V]) Remove(key Key) bool {
 }
 
 // modelInfo returns the listing of a model, cached for TTL (failures for
-// NegativeTTL); concurrent callers share one listing.
-func (c *Cache[V]) modelInfo(ctx context.Context, name string, now time.Time) (*ModelInfo, error) {
+// NegativeTTL) or maxAge when shorter; concurrent callers share one
+// listing.
+func (c *Cache[V]) modelInfo(ctx context.Context, name string, now time.Time, maxAge time.Duration) (*ModelInfo, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if l := c.models[name]; l != nil && c.freshLocked(l, now) {
+	if l := c.models[name]; l != nil && c.freshLocked(l, now, maxAge) {
 		c.mu.Unlock()
 		return l.mi, l.err
 	}
@@ -675,10 +912,13 @@ func (c *Cache[V]) modelInfo(ctx context.Context, name string, now time.Time) (*
 	}
 }
 
-func (c *Cache[V]) freshLocked(l *listing, now time.Time) bool {
+func (c *Cache[V]) freshLocked(l *listing, now time.Time, maxAge time.Duration) bool {
 	ttl := c.opts.TTL
 	if l.err != nil {
 		ttl = c.opts.NegativeTTL
+	}
+	if maxAge > 0 && (ttl < 0 || maxAge < ttl) {
+		ttl = maxAge
 	}
 	return ttl < 0 || now.Sub(l.at) < ttl
 }
@@ -686,16 +926,16 @@ func (c *Cache[V]) freshLocked(l *listing, now time.Time) bool {
 func (c *Cache[V]) runInfo(name string, fl *infoFlight) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.LoadTimeout)
-	mi, err := c.repo.Model(ctx, name)
+	mi, err := c.listSafely(ctx, name)
 	cancel()
-	now := time.Now()
+	now := c.now()
 	c.mu.Lock()
 	delete(c.infoFlights, name)
 	fl.mi, fl.err = mi, err
 	keep := err == nil || c.opts.NegativeTTL > 0
 	if keep && len(c.models) >= maxRemembered {
 		for n, l := range c.models {
-			if !c.freshLocked(l, now) {
+			if !c.freshLocked(l, now, c.opts.TTL) {
 				delete(c.models, n)
 			}
 		}
@@ -705,6 +945,19 @@ func (c *Cache[V]) runInfo(name string, fl *infoFlight) {
 	}
 	c.mu.Unlock()
 	close(fl.done)
+}
+
+// listSafely is Repository.Model with a panic turned into the listing's
+// error (and logged with its stack).
+func (c *Cache[V]) listSafely(ctx context.Context, name string) (mi *ModelInfo, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.st.loadPanics.Add(1)
+			mi, err = nil, fmt.Errorf("modelcache: list model %q: panic: %v", name, p)
+			c.opts.Logger.Error("model listing failed", "model", name, "err", err, "panic", true, "stack", string(debug.Stack()))
+		}
+	}()
+	return c.repo.Model(ctx, name)
 }
 
 // maybeRevalidateLocked starts a background revalidation of e when its TTL
@@ -718,16 +971,46 @@ func (c *Cache[V]) maybeRevalidateLocked(e *entry[V], now time.Time) {
 	go func() {
 		defer c.wg.Done()
 		ctx, cancel := context.WithTimeout(c.ctx, c.opts.LoadTimeout)
-		_, err := c.revalidate(ctx, e)
+		_, err := c.revalidateSafely(ctx, e)
 		cancel()
+		now := c.now()
 		c.mu.Lock()
 		e.revalidating = false
+		closed := c.closed
 		if err != nil && c.opts.NegativeTTL > 0 {
-			// Serve on and retry after NegativeTTL rather than TTL.
-			e.checked = time.Now().Add(c.opts.NegativeTTL - c.opts.TTL)
+			// Serve on and check again after the version's backoff (the
+			// failed reload's, when it was the reload that failed) rather
+			// than after TTL.
+			delay := c.opts.NegativeTTL
+			if f, ok := c.neg[e.key]; ok {
+				delay = max(delay, f.until.Sub(now))
+			}
+			e.checked = now.Add(delay - c.opts.TTL)
 		}
 		c.mu.Unlock()
+		if err != nil && !closed && !errors.Is(err, errReload) {
+			// A failed reload was logged by its load.
+			c.opts.Logger.Warn("model revalidation failed; serving the loaded version", "model", e.key.Model, "version", e.key.Version, "err", err)
+		}
 	}()
+}
+
+// errReload marks a revalidation that failed because the changed model
+// failed to load (the load logged it).
+var errReload = errors.New("modelcache: reload failed")
+
+// revalidateSafely is revalidate with a panic turned into its error (and
+// logged with its stack).
+func (c *Cache[V]) revalidateSafely(ctx context.Context, e *entry[V]) (changed bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.st.loadPanics.Add(1)
+			changed, err = false, fmt.Errorf("modelcache: revalidate %s: panic: %v", e.key, p)
+			c.opts.Logger.Error("model revalidation failed", "model", e.key.Model, "version", e.key.Version, "err", err, "panic", true, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %w", errReload, err) // logged here already
+		}
+	}()
+	return c.revalidate(ctx, e)
 }
 
 // Revalidate checks the resident model version key against the repository
@@ -770,7 +1053,7 @@ func (c *Cache[V]) revalidate(ctx context.Context, e *entry[V]) (bool, error) {
 	}
 	if !changed {
 		c.mu.Lock()
-		e.checked = time.Now()
+		e.checked = c.now()
 		c.mu.Unlock()
 		return false, nil
 	}
@@ -791,7 +1074,7 @@ func (c *Cache[V]) revalidate(ctx context.Context, e *entry[V]) (bool, error) {
 	}
 	if fl.err != nil {
 		c.st.revalidationErrors.Add(1)
-		return false, fl.err
+		return false, fmt.Errorf("%w: %w", errReload, fl.err)
 	}
 	return true, nil
 }
@@ -799,7 +1082,7 @@ func (c *Cache[V]) revalidate(ctx context.Context, e *entry[V]) (bool, error) {
 // changed compares e with the repository. gone reports a version no longer
 // listed or served (a failure to reach the repository is err, not gone).
 func (c *Cache[V]) changed(ctx context.Context, e *entry[V]) (changed, gone bool, err error) {
-	mi, err := c.modelInfo(ctx, e.key.Model, time.Now())
+	mi, err := c.modelInfo(ctx, e.key.Model, c.now(), c.opts.TTL)
 	if err != nil {
 		return false, errors.Is(err, ErrModelNotFound), err
 	}
@@ -815,7 +1098,11 @@ func (c *Cache[V]) changed(ctx context.Context, e *entry[V]) (changed, gone bool
 	}
 	a, err := c.repo.stat(ctx, e.url)
 	if err != nil {
-		return false, errors.Is(err, objstore.ErrNotFound), err
+		gone := errors.Is(err, objstore.ErrNotFound)
+		if gone {
+			c.forgetListing(e.key.Model) // it still lists the version
+		}
+		return false, gone, err
 	}
 	return a.ETag != e.etag || a.Size != e.size || !a.ModTime.Equal(e.mtime), false, nil
 }
@@ -838,6 +1125,40 @@ func (c *Cache[V]) Preload(ctx context.Context, refs []Ref) error {
 	}
 	c.ready.Store(true)
 	return nil
+}
+
+// Failure describes a model version whose last load failed.
+type Failure struct {
+	// Key is the version.
+	Key Key
+	// Err is the error of its last load.
+	Err error
+	// Attempts counts its consecutive failed loads of the same object.
+	Attempts int
+	// RetryAt is when the backoff ends: no load of it starts before then
+	// unless its object changes in the repository.
+	RetryAt time.Time
+	// Serving reports that an earlier load of the version is resident and
+	// still serves (a changed object failed to load).
+	Serving bool
+}
+
+// Failures returns the versions of model whose last load failed,
+// ascending by version: what a status page reports instead of failing
+// every request for them.
+func (c *Cache[V]) Failures(model string) []Failure {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Failure
+	for k, f := range c.neg {
+		if k.Model != model {
+			continue
+		}
+		_, serving := c.lru.Peek(k)
+		out = append(out, Failure{Key: k, Err: f.err, Attempts: f.attempts, RetryAt: f.until, Serving: serving})
+	}
+	slices.SortFunc(out, func(a, b Failure) int { return cmp.Compare(a.Key.Version, b.Key.Version) })
+	return out
 }
 
 // Ready reports whether a Preload call has completed without error.

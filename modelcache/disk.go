@@ -177,6 +177,15 @@ func (d *diskCache) remove(names []string) {
 	}
 }
 
+// drop removes the blob named by its sha256: bytes that failed to load.
+func (d *diskCache) drop(sum string) {
+	if !isHexSHA(sum) {
+		return
+	}
+	os.Remove(filepath.Join(d.dir, "blobs", sum))
+	d.forget(sum)
+}
+
 func (d *diskCache) forget(sum string) {
 	d.mu.Lock()
 	if b := d.blobs[sum]; b != nil {

@@ -8,7 +8,7 @@ import (
 // counters are the cache's monotonic counters; each is updated atomically.
 type counters struct {
 	hits, misses, negativeHits        atomic.Uint64
-	loads, loadErrors                 atomic.Uint64
+	loads, loadErrors, loadPanics     atomic.Uint64
 	loadNanos                         atomic.Int64
 	evictions, unloads, swaps         atomic.Uint64
 	revalidations, revalidationErrors atomic.Uint64
@@ -27,6 +27,9 @@ type Stats struct {
 	Loads uint64
 	// LoadErrors counts failed loads.
 	LoadErrors uint64
+	// LoadPanics counts loads, listings and revalidations that panicked
+	// (each also counts as a failure; the process carries on).
+	LoadPanics uint64
 	// LoadTime is the total time spent in loads, failed ones included.
 	LoadTime time.Duration
 	// Evictions counts models dropped to make room, removed, or gone from
@@ -49,6 +52,9 @@ type Stats struct {
 	Bytes int64
 	// MaxBytes is the budget.
 	MaxBytes int64
+	// FailingVersions is the number of model versions whose last load
+	// failed (see Failures), versions asked for but missing included.
+	FailingVersions int
 	// Entries is the number of indexed models.
 	Entries int
 	// Pinned is the number of models with at least one Handle.
@@ -65,6 +71,7 @@ func (c *Cache[V]) Stats() Stats {
 		NegativeHits:       c.st.negativeHits.Load(),
 		Loads:              c.st.loads.Load(),
 		LoadErrors:         c.st.loadErrors.Load(),
+		LoadPanics:         c.st.loadPanics.Load(),
 		LoadTime:           time.Duration(c.st.loadNanos.Load()),
 		Evictions:          c.st.evictions.Load(),
 		Unloads:            c.st.unloads.Load(),
@@ -76,7 +83,7 @@ func (c *Cache[V]) Stats() Stats {
 		MaxBytes:           c.opts.MaxBytes,
 	}
 	c.mu.Lock()
-	s.Bytes, s.Entries, s.Pinned = c.bytes, c.lru.Len(), c.pinned
+	s.Bytes, s.Entries, s.Pinned, s.FailingVersions = c.bytes, c.lru.Len(), c.pinned, len(c.neg)
 	c.mu.Unlock()
 	if c.disk != nil {
 		s.DiskBytes = c.disk.usage()
