@@ -12,8 +12,8 @@ help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_.-]+:.*## /{printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the edgeinfer CLI into bin/.
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/edgeinfer ./cmd/edgeinfer
+build: ## Build the edgeinfer CLI into bin/ (`bin/edgeinfer version` shows the git revision).
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN)/edgeinfer ./cmd/edgeinfer
 
 .PHONY: models
 models: ## Build the example model repository in ./models.
@@ -60,6 +60,10 @@ tools: ## Install the test servers (S3-compatible server, Lambda RIE) into bin/.
 test: tools ## Run every test (root module and infra), conformance included.
 	$(GO) test -count=1 ./...
 	cd infra && $(GO) test -count=1 ./...
+
+.PHONY: test-core
+test-core: ## The root module's tests only: no infra/ (Pulumi SDK), no test servers installed (their tests skip).
+	$(GO) test -count=1 ./...
 
 .PHONY: test-noasm
 test-noasm: ## Run the engine tests on the generic (no assembly) kernels.
