@@ -269,6 +269,8 @@ func parseDescr(d string) (DType, bool, error) {
 		dt = Float32
 	case "f8":
 		dt = Float64
+	case "c8":
+		dt = Complex64
 	default:
 		return Invalid, false, fmt.Errorf("%w: unsupported dtype %q", ErrNpy, d)
 	}
@@ -276,6 +278,9 @@ func parseDescr(d string) (DType, bool, error) {
 	case '<', '=':
 		return dt, false, nil
 	case '>':
+		if dt == Complex64 {
+			return Invalid, false, fmt.Errorf("%w: big-endian complex dtype %q is not supported", ErrNpy, d)
+		}
 		return dt, dt.Size() > 1, nil
 	case '|':
 		if dt.Size() != 1 {
@@ -569,6 +574,8 @@ func npyDescr(dt DType) (string, error) {
 		return "<f4", nil
 	case Float64:
 		return "<f8", nil
+	case Complex64:
+		return "<c8", nil
 	}
 	return "", fmt.Errorf("%w: dtype %s has no .npy form", ErrNpy, dt)
 }

@@ -123,7 +123,7 @@ func TestReadNpyErrors(t *testing.T) {
 		{"missing key", v1("{'descr': '<f4', 'shape': (1,)}"), false, "lacks"},
 		{"extra key", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}"), false, "unexpected key"},
 		{"duplicate key", v1("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}"), false, "duplicate"},
-		{"complex dtype", v1("{'descr': '<c8', 'fortran_order': False, 'shape': (1,)}"), false, "unsupported dtype"},
+		{"complex128 dtype", v1("{'descr': '<c16', 'fortran_order': False, 'shape': (1,)}"), false, "unsupported dtype"},
 		{"object dtype", v1("{'descr': '|O', 'fortran_order': False, 'shape': (1,)}"), false, "unsupported dtype"},
 		{"bad byte order", v1("{'descr': '!f4', 'fortran_order': False, 'shape': (1,)}"), false, "byte order"},
 		{"pipe on wide type", v1("{'descr': '|f4', 'fortran_order': False, 'shape': (1,)}"), false, "multi-byte"},
@@ -673,4 +673,31 @@ func findShared(t *testing.T, rel string) string {
 		t.Skipf("shared/%s not found above the package directory", rel)
 	}
 	return p
+}
+
+func TestNpyComplex64(t *testing.T) {
+	// numpy writes complex64 as '<c8': interleaved little-endian float32
+	// (real, imaginary) pairs.
+	x := &Tensor{DType: Complex64, Shape: Shape{2}, Data: make([]byte, 16)}
+	for i, f := range []float32{1.5, -2, 0, 3.25} {
+		binary.LittleEndian.PutUint32(x.Data[4*i:], math.Float32bits(f))
+	}
+	var buf bytes.Buffer
+	if err := WriteNpy(&buf, x); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "'descr': '<c8'") {
+		t.Fatalf("header does not say <c8: %q", buf.String()[:64])
+	}
+	y, err := ReadNpy(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.DType != Complex64 || !y.Shape.Equal(Shape{2}) || !bytes.Equal(y.Data, x.Data) {
+		t.Fatalf("read back %s%v %x", y.DType, y.Shape, y.Data)
+	}
+	be := bytes.Replace(buf.Bytes(), []byte("<c8"), []byte(">c8"), 1)
+	if _, err := ReadNpy(bytes.NewReader(be)); !errors.Is(err, ErrNpy) {
+		t.Fatalf("big-endian complex: err = %v, want ErrNpy", err)
+	}
 }
