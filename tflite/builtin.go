@@ -2,6 +2,7 @@ package tflite
 
 import (
 	"github.com/edgeinfer/edgeinfer/tflite/op"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/control"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/conv"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
@@ -13,6 +14,7 @@ import (
 // implements. Each call builds a new value.
 func BuiltinResolver() *op.Resolver {
 	r := op.NewResolver()
+	control.Register(r)
 	conv.Register(r)
 	elementwise.Register(r)
 	logic.Register(r)

@@ -25,7 +25,7 @@ type padFusion struct {
 // those amounts as its padding (SAME when they are SAME's), whose kernels
 // read the zero point outside the input; the planner checks that the
 // fused convolution's output shape is still the declared one.
-func padFusions(f *parsed, infos []*op.TensorInfo) []padFusion {
+func padFusions(f *subgraph, infos []*op.TensorInfo) []padFusion {
 	readers := make([]int, len(infos))
 	writer := make([]int, len(infos))
 	for i := range writer {

@@ -200,13 +200,14 @@ func (m *Model) Operators() []string {
 	return out
 }
 
-// ArenaBytes returns the activation memory of one Runner.
-func (m *Model) ArenaBytes() int64 { return int64(m.plan.arenaSize) }
+// ArenaBytes returns the activation memory of one Runner (the arenas of
+// every subgraph it may run, and its resource variables).
+func (m *Model) ArenaBytes() int64 { return m.plan.runnerBytes() }
 
 // MemoryBytes returns the bytes the model holds (file, packed weights) plus
 // one Runner's arena: what a cache should charge for keeping it warm.
 func (m *Model) MemoryBytes() int64 {
-	return m.size + m.shared.bytes() + int64(m.plan.arenaSize)
+	return m.size + m.shared.bytes() + m.plan.runnerBytes()
 }
 
 // Batchable reports whether every input's leading dimension is a batch

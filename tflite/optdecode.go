@@ -114,4 +114,12 @@ var optionDecoders = map[string]optionsDecoder{
 	"SVDF": {6, func(r *fb, t table) any {
 		return &op.SVDFOptions{Rank: r.i(t, 0, 0), Activation: op.Activation(r.i8(t, 1)), AsymmetricQuantizeInputs: r.flag(t, 2, false)}
 	}},
+	"IF": {92, func(r *fb, t table) any { return &op.IfOptions{ThenSubgraph: r.i(t, 0, 0), ElseSubgraph: r.i(t, 1, 0)} }},
+	"WHILE": {93, func(r *fb, t table) any {
+		return &op.WhileOptions{CondSubgraph: r.i(t, 0, 0), BodySubgraph: r.i(t, 1, 0)}
+	}},
+	"CALL_ONCE": {103, func(r *fb, t table) any { return &op.CallOnceOptions{InitSubgraph: r.i(t, 0, 0)} }},
+	"VAR_HANDLE": {111, func(r *fb, t table) any {
+		return &op.VarHandleOptions{Container: r.getString(t, 0, "option"), SharedName: r.getString(t, 1, "option")}
+	}},
 }

@@ -3,6 +3,7 @@ package tflite
 import (
 	"fmt"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -15,6 +16,7 @@ const (
 	maxRank      = 8
 	maxTensors   = 1 << 20
 	maxOperators = 1 << 20
+	maxSubgraphs = 1 << 10
 )
 
 // fileTensor is a tensor as the file declares it.
@@ -30,28 +32,43 @@ type fileOp struct {
 	inputs  []int // -1 for an absent optional input
 	outputs []int
 	options any
-	folded  bool // computed at load (foldConstants): runs no kernel
+	folded  bool   // computed at load (foldConstants): runs no kernel
+	custom  []byte // custom_options of a CUSTOM operator (nil when absent)
 }
 
-// parsed is the validated content of a model file: one subgraph.
+// subgraph is one validated subgraph of a model file.
+type subgraph struct {
+	index   int // position in the file's subgraph list
+	name    string
+	tensors []fileTensor
+	ops     []fileOp
+	inputs  []int
+	outputs []int
+	// err is why the subgraph could not be parsed (an unsupported tensor
+	// type, ...): an error only when an operator calls the subgraph.
+	err error
+}
+
+// parsed is the validated content of a model file. The embedded subgraph
+// is the one the signature (or, without one, subgraph 0) names; the others
+// run only when a control-flow operator calls them.
 type parsed struct {
-	data        []byte // the file, as given to parse
+	data []byte // the file, as given to parse
+	*subgraph
 	description string
 	sigKey      string
-	tensors     []fileTensor
-	ops         []fileOp
-	inputs      []int
-	outputs     []int
 	inNames     []string
 	outNames    []string
+	subgraphs   []*subgraph // every subgraph, in file order
+	main        int         // index of the embedded subgraph in subgraphs
 }
 
 // tensorTypes maps schema TensorType values to dtypes the engine knows.
 var tensorTypes = map[uint8]tensor.DType{
 	0: tensor.Float32, 1: tensor.Float16, 2: tensor.Int32, 3: tensor.Uint8,
 	4: tensor.Int64, 5: tensor.String, 6: tensor.Bool, 7: tensor.Int16,
-	9: tensor.Int8, 10: tensor.Float64, 12: tensor.Uint64, 15: tensor.Uint32,
-	16: tensor.Uint16,
+	8: tensor.Complex64, 9: tensor.Int8, 10: tensor.Float64, 12: tensor.Uint64,
+	13: tensor.Resource, 15: tensor.Uint32, 16: tensor.Uint16,
 }
 
 func invalid(format string, args ...any) error {
@@ -141,12 +158,66 @@ func parse(data []byte) (*parsed, error) {
 	if subgraphs.n == 0 {
 		return nil, invalid("model has no subgraphs")
 	}
+	if subgraphs.n > maxSubgraphs {
+		return nil, unsupported("%d subgraphs (limit %d)", subgraphs.n, maxSubgraphs)
+	}
 	if subgraphIndex >= subgraphs.n {
 		return nil, invalid("signature refers to subgraph %d of %d", subgraphIndex, subgraphs.n)
 	}
-	sg := r.vecTable(subgraphs, subgraphIndex, "subgraph")
+	codeInfo := opcodes{names: opNames, versions: opVersions}
+	p.subgraphs = make([]*subgraph, subgraphs.n)
+	for i := range p.subgraphs {
+		sg, err := parseSubgraph(r, r.vecTable(subgraphs, uint32(i), "subgraph"), buffers, codeInfo)
+		if err != nil {
+			if uint32(i) == subgraphIndex {
+				return nil, err
+			}
+			// Another subgraph is an error only if an operator calls it.
+			sg = &subgraph{err: err}
+		}
+		sg.index = i
+		p.subgraphs[i] = sg
+	}
+	p.main = int(subgraphIndex)
+	p.subgraph = p.subgraphs[p.main]
+	if len(p.inputs) == 0 || len(p.outputs) == 0 {
+		return nil, invalid("subgraph has %d inputs and %d outputs; want at least one of each", len(p.inputs), len(p.outputs))
+	}
 
-	// Tensors.
+	// Public names: the signature's when present, else tensor names.
+	names := func(list []int, sig map[int]string) ([]string, error) {
+		out := make([]string, len(list))
+		seen := map[string]bool{}
+		for i, ti := range list {
+			n, ok := sig[ti]
+			if !ok {
+				n = p.tensors[ti].info.Name
+			}
+			if n == "" || seen[n] {
+				n = fmt.Sprintf("%s_%d", n, i)
+				if n[0] == '_' {
+					n = "tensor" + n
+				}
+			}
+			seen[n] = true
+			out[i] = n
+		}
+		return out, nil
+	}
+	p.inNames, _ = names(p.inputs, sigIn)
+	p.outNames, _ = names(p.outputs, sigOut)
+	return p, nil
+}
+
+type opcodes struct {
+	names    []string
+	versions []int
+}
+
+// parseSubgraph validates one subgraph: its tensors, inputs, outputs and
+// operators (every index in range).
+func parseSubgraph(r *fb, sg table, buffers [][]byte, codes opcodes) (*subgraph, error) {
+	p := &subgraph{name: r.getString(sg, 4, "subgraph name")}
 	tv := r.getVec(sg, 0, 4, "tensors")
 	if tv.n > maxTensors {
 		return nil, unsupported("%d tensors (limit %d)", tv.n, maxTensors)
@@ -193,9 +264,6 @@ func parse(data []byte) (*parsed, error) {
 			return nil, invalid("subgraph input %d (%q) is a variable tensor", ti, p.tensors[ti].info.Name)
 		}
 	}
-	if len(p.inputs) == 0 || len(p.outputs) == 0 {
-		return nil, invalid("subgraph has %d inputs and %d outputs; want at least one of each", len(p.inputs), len(p.outputs))
-	}
 
 	// Operators.
 	ov := r.getVec(sg, 3, 4, "operators")
@@ -211,10 +279,10 @@ func parse(data []byte) (*parsed, error) {
 			// A failed read returns zero, which is not an index to trust.
 			return nil, invalid("%v", r.err)
 		}
-		if oc >= codes.n {
-			return nil, invalid("operator %d uses opcode %d of %d", i, oc, codes.n)
+		if oc >= uint32(len(codes.names)) {
+			return nil, invalid("operator %d uses opcode %d of %d", i, oc, len(codes.names))
 		}
-		o.name, o.version = opNames[oc], opVersions[oc]
+		o.name, o.version = codes.names[oc], codes.versions[oc]
 		where := fmt.Sprintf("op %d (%s) input", i, o.name)
 		if o.inputs, err = indices(t, 1, where, true); err != nil {
 			return nil, err
@@ -231,33 +299,13 @@ func parse(data []byte) (*parsed, error) {
 				o.options = dec.decode(r, ot)
 			}
 		}
+		if strings.HasPrefix(o.name, "CUSTOM:") {
+			o.custom = r.getBytes(t, 5, "custom options")
+		}
 	}
 	if r.err != nil {
 		return nil, invalid("%v", r.err)
 	}
-
-	// Public names: the signature's when present, else tensor names.
-	names := func(list []int, sig map[int]string) ([]string, error) {
-		out := make([]string, len(list))
-		seen := map[string]bool{}
-		for i, ti := range list {
-			n, ok := sig[ti]
-			if !ok {
-				n = p.tensors[ti].info.Name
-			}
-			if n == "" || seen[n] {
-				n = fmt.Sprintf("%s_%d", n, i)
-				if n[0] == '_' {
-					n = "tensor" + n
-				}
-			}
-			seen[n] = true
-			out[i] = n
-		}
-		return out, nil
-	}
-	p.inNames, _ = names(p.inputs, sigIn)
-	p.outNames, _ = names(p.outputs, sigOut)
 	return p, nil
 }
 

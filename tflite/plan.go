@@ -14,6 +14,7 @@ const arenaAlign = 64
 // sharedKey names one derived constant: the operator's index and the key
 // its Prepare chose.
 type sharedKey struct {
+	sg   int // subgraph index
 	node int
 	key  string
 }
@@ -64,9 +65,10 @@ type step struct {
 	folded  bool // folded at load (fuse.go, actfuse.go, weights.go): does nothing
 }
 
-// plan is a model prepared for one batch size: kernels, shapes, and the
-// arena layout. Immutable once built.
+// plan is one subgraph prepared for one batch size: kernels, shapes, and
+// the arena layout. Immutable once built.
 type plan struct {
+	sg        *subgraph
 	batch     int
 	infos     []*op.TensorInfo
 	steps     []step
@@ -74,6 +76,22 @@ type plan struct {
 	variables []variable
 	scratch   int // offset of the scratch region
 	arenaSize int
+	// height is the longest chain of subgraph calls below this one (0:
+	// it calls none).
+	height int
+	// resources maps the resource tensors VAR_HANDLE wrote to their
+	// variable ids.
+	resources map[*op.TensorInfo]int
+
+	// Set on the main subgraph's plan only:
+	// subgraphs holds the plans of the other subgraphs its operators
+	// call, by file index (nil for the main one and those never called).
+	// Each has an arena of its own: no subgraph is ever active twice at
+	// once (recursion is refused at load), so a caller's tensors and its
+	// callee's never share bytes.
+	subgraphs []*plan
+	// vars are the model's resource variables, by id.
+	vars []varSpec
 }
 
 // variable is a variable tensor and the byte it is reset to before each
@@ -83,10 +101,168 @@ type variable struct {
 	fill   byte
 }
 
-// newPlan prepares every operator for batch size b (0: the file's shapes)
-// and lays out the arena.
+// varSpec is the dtype and shape of one resource variable.
+type varSpec struct {
+	name  string // container/shared_name, for messages
+	dtype tensor.DType
+	shape tensor.Shape
+}
+
+// Limits on subgraph calls.
+const (
+	// maxCallDepth bounds how deeply control-flow operators may nest
+	// subgraph calls (the interpreter recurses once per level).
+	maxCallDepth = 16
+	// maxVariables bounds the resource variables of one model.
+	maxVariables = 1 << 12
+)
+
+// planner plans the subgraphs of one model for one batch size.
+type planner struct {
+	f      *parsed
+	cfg    config
+	sh     *shared
+	subs   []*plan // by file index; nil until planned
+	onPath []bool  // being planned now: calling one of them is recursion
+	depth  int     // how many subgraphs are being planned below the main one
+	vars   []varSpec
+	varIDs map[string]int
+}
+
+// newPlan prepares every operator of the main subgraph (and of every
+// subgraph it calls) for batch size b (0: the file's shapes) and lays out
+// the arenas.
 func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
-	p := &plan{infos: make([]*op.TensorInfo, len(f.tensors))}
+	pl := &planner{f: f, cfg: cfg, sh: sh, subs: make([]*plan, len(f.subgraphs)), onPath: make([]bool, len(f.subgraphs)), varIDs: map[string]int{}}
+	pl.onPath[f.main] = true
+	p, err := pl.plan(f.subgraph, b)
+	if err != nil {
+		return nil, err
+	}
+	if p.height > maxCallDepth {
+		return nil, fmt.Errorf("%w: subgraph calls nest %d deep (limit %d)", ErrLimit, p.height, maxCallDepth)
+	}
+	p.subgraphs = pl.subs
+	p.subgraphs[f.main] = nil
+	p.vars = pl.vars
+	if total := p.runnerBytes(); total > cfg.maxArenaBytes {
+		return nil, fmt.Errorf("%w: arenas and variables of %d bytes exceed the %d-byte limit", ErrLimit, total, cfg.maxArenaBytes)
+	}
+	return p, nil
+}
+
+// runnerBytes is the memory one Runner allocates for p: the arenas of
+// every subgraph and the resource variables.
+func (p *plan) runnerBytes() int64 {
+	n := int64(p.arenaSize)
+	for _, sp := range p.subgraphs {
+		if sp != nil {
+			n += int64(sp.arenaSize)
+		}
+	}
+	for _, v := range p.vars {
+		n += int64(v.shape.Elements() * v.dtype.Size())
+	}
+	return n
+}
+
+// graph is the op.Graph of one plan being built.
+type graph struct {
+	pl *planner
+	p  *plan
+}
+
+var _ op.Graph = (*graph)(nil)
+
+func (g *graph) Subgraph(i int) (*op.SubgraphInfo, error) {
+	pl := g.pl
+	if i < 0 || i >= len(pl.f.subgraphs) {
+		return nil, invalid("subgraph %d of %d", i, len(pl.f.subgraphs))
+	}
+	sg := pl.f.subgraphs[i]
+	if sg.err != nil {
+		return nil, fmt.Errorf("subgraph %d: %w", i, sg.err)
+	}
+	if pl.onPath[i] {
+		return nil, invalid("subgraph %d calls itself (recursion is not allowed)", i)
+	}
+	sp := pl.subs[i]
+	if sp == nil {
+		if pl.depth >= maxCallDepth {
+			return nil, fmt.Errorf("%w: subgraph calls nest deeper than %d", ErrLimit, maxCallDepth)
+		}
+		pl.onPath[i] = true
+		pl.depth++
+		var err error
+		sp, err = pl.plan(sg, 0)
+		pl.onPath[i] = false
+		pl.depth--
+		if err != nil {
+			return nil, fmt.Errorf("subgraph %d (%q): %w", i, sg.name, err)
+		}
+		pl.subs[i] = sp
+	}
+	if sp.height+1 > maxCallDepth {
+		return nil, fmt.Errorf("%w: subgraph calls nest deeper than %d", ErrLimit, maxCallDepth)
+	}
+	g.p.height = max(g.p.height, sp.height+1)
+	info := &op.SubgraphInfo{Index: i, Name: sg.name}
+	for _, ti := range sg.inputs {
+		info.Inputs = append(info.Inputs, sp.infos[ti])
+	}
+	for _, ti := range sg.outputs {
+		info.Outputs = append(info.Outputs, sp.infos[ti])
+	}
+	return info, nil
+}
+
+func (g *graph) BindResource(t *op.TensorInfo, container, name string) int {
+	key := container + "\x00" + name
+	id, ok := g.pl.varIDs[key]
+	if !ok {
+		id = len(g.pl.vars)
+		g.pl.varIDs[key] = id
+		g.pl.vars = append(g.pl.vars, varSpec{name: container + "/" + name})
+	}
+	if g.p.resources == nil {
+		g.p.resources = map[*op.TensorInfo]int{}
+	}
+	g.p.resources[t] = id
+	return id
+}
+
+func (g *graph) Resource(t *op.TensorInfo) (int, bool) {
+	id, ok := g.p.resources[t]
+	return id, ok
+}
+
+func (g *graph) DeclareVariable(id int, dt tensor.DType, shape tensor.Shape) error {
+	if id < 0 || id >= len(g.pl.vars) {
+		return invalid("resource variable %d of %d", id, len(g.pl.vars))
+	}
+	if len(g.pl.vars) > maxVariables {
+		return fmt.Errorf("%w: %d resource variables (limit %d)", ErrLimit, len(g.pl.vars), maxVariables)
+	}
+	v := &g.pl.vars[id]
+	if v.dtype == tensor.Invalid {
+		if dt.Size() == 0 {
+			return unsupported("resource variable %q of type %s", v.name, dt)
+		}
+		v.dtype, v.shape = dt, shape.Clone()
+		return nil
+	}
+	if v.dtype != dt || !v.shape.Equal(shape) {
+		return unsupported("resource variable %q is used as %s%v and as %s%v (variables keep one type and shape)", v.name, v.dtype, v.shape, dt, shape)
+	}
+	return nil
+}
+
+// plan prepares the operators of subgraph f for batch size b (0: the
+// file's shapes) and lays out its arena.
+func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
+	cfg, sh := pl.cfg, pl.sh
+	p := &plan{sg: f, infos: make([]*op.TensorInfo, len(f.tensors))}
+	g := &graph{pl: pl, p: p}
 	for i := range f.tensors {
 		t := f.tensors[i].info
 		t.Shape = t.Shape.Clone()
@@ -159,7 +335,8 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 			inputs[0] = fu.src
 			options = foldedOptions(o.options, fu.pads)
 		}
-		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: options}
+		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: options, CustomOptions: o.custom}
+		n.SetGraph(g)
 		n.Inputs = make([]*op.TensorInfo, len(inputs))
 		for k, ti := range inputs {
 			if ti < 0 {
@@ -187,7 +364,7 @@ func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
 			return nil, unsupported("op %d (%s): operator not implemented", i, o.name)
 		}
 		n.SetShared(func(key string, build func() (any, error)) (any, error) {
-			return sh.get(sharedKey{i, key}, build)
+			return sh.get(sharedKey{f.index, i, key}, build)
 		})
 		k, err := prepareSafely(prep, n)
 		if err != nil {
@@ -253,7 +430,7 @@ func prepareSafely(prep op.PrepareFunc, n *op.Node) (k op.Kernel, err error) {
 
 // layout assigns arena offsets with the greedy-by-size strategy: tensors
 // whose lifetimes overlap never share bytes.
-func (p *plan) layout(f *parsed, scratch int, limit int64) error {
+func (p *plan) layout(f *subgraph, scratch int, limit int64) error {
 	nt := len(p.infos)
 	first := make([]int, nt)
 	last := make([]int, nt)

@@ -14,64 +14,151 @@ import (
 // Runner executes a Model. It owns an activation arena and is not safe for
 // concurrent use. Run allocates nothing once the Runner exists.
 type Runner struct {
-	m       *Model
-	arena   []byte
+	m *Model
+	frame
 	current atomic.Int64 // index of the op running, -1 when idle
+	x       op.Exec
+	// calls holds the frames of the subgraphs control-flow operators
+	// call, by file index (nil for the main one and those never called).
+	calls []*frame
+	vars  []op.Var // resource variables, by id
+	// resets are the steps (of every frame) whose kernel has a Reset.
+	resets []resetter
+	// prof accumulates per-step times when profiling is on (nil otherwise).
+	prof     []time.Duration
+	profRuns int
+}
+
+// frame is one planned subgraph bound to its own arena: its tensors and
+// the per-step argument lists.
+type frame struct {
+	p       *plan
+	arena   []byte
 	ts      []tensor.Tensor
 	ins     [][]*tensor.Tensor // per step
 	outs    [][]*tensor.Tensor // per step
 	states  []any              // per step: Kernel.NewState's value, or nil
 	results []*tensor.Tensor
 	inputs  []*tensor.Tensor
-	x       op.Exec
-	// prof accumulates per-step times when profiling is on (nil otherwise).
-	prof     []time.Duration
-	profRuns int
 }
 
-// NewRunner returns a Runner with its own arena, using the model's default
-// thread count.
-func (m *Model) NewRunner() *Runner {
-	p := m.plan
+type resetter struct {
+	reset func(any)
+	state any
+}
+
+var _ op.Engine = (*Runner)(nil)
+
+// newFrame allocates an arena for p and binds its tensors to it.
+func newFrame(p *plan) frame {
 	// Allocate the arena as 64-byte aligned memory.
 	raw := make([]byte, p.arenaSize+arenaAlign)
 	off := (arenaAlign - int(uintptr(unsafe.Pointer(unsafe.SliceData(raw)))%arenaAlign)) % arenaAlign
-	r := &Runner{m: m, arena: raw[off : off+p.arenaSize : off+p.arenaSize]}
-	r.current.Store(-1)
-	r.ts = make([]tensor.Tensor, len(p.infos))
+	f := frame{p: p, arena: raw[off : off+p.arenaSize : off+p.arenaSize]}
+	f.ts = make([]tensor.Tensor, len(p.infos))
 	for i, t := range p.infos {
-		r.ts[i] = tensor.Tensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Quant: t.Quant}
+		f.ts[i] = tensor.Tensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Quant: t.Quant}
 		switch {
 		case t.IsConst():
-			r.ts[i].Data = t.Const
+			f.ts[i].Data = t.Const
 		case p.offsets[i] >= 0:
 			n := t.Shape.Elements() * t.DType.Size()
-			r.ts[i].Data = r.arena[p.offsets[i] : p.offsets[i]+n : p.offsets[i]+n]
+			f.ts[i].Data = f.arena[p.offsets[i] : p.offsets[i]+n : p.offsets[i]+n]
 		}
 	}
 	ptrs := func(list []int) []*tensor.Tensor {
 		out := make([]*tensor.Tensor, len(list))
 		for k, ti := range list {
 			if ti >= 0 {
-				out[k] = &r.ts[ti]
+				out[k] = &f.ts[ti]
 			}
 		}
 		return out
 	}
-	r.ins = make([][]*tensor.Tensor, len(p.steps))
-	r.outs = make([][]*tensor.Tensor, len(p.steps))
-	r.states = make([]any, len(p.steps))
+	f.ins = make([][]*tensor.Tensor, len(p.steps))
+	f.outs = make([][]*tensor.Tensor, len(p.steps))
+	f.states = make([]any, len(p.steps))
 	for i, s := range p.steps {
-		r.ins[i], r.outs[i] = ptrs(s.inputs), ptrs(s.outputs)
+		f.ins[i], f.outs[i] = ptrs(s.inputs), ptrs(s.outputs)
 		if s.kernel.NewState != nil {
-			r.states[i] = s.kernel.NewState()
+			f.states[i] = s.kernel.NewState()
 		}
 	}
-	r.inputs = ptrs(m.file.inputs)
-	r.results = ptrs(m.file.outputs)
+	f.inputs = ptrs(p.sg.inputs)
+	f.results = ptrs(p.sg.outputs)
+	return f
+}
+
+// NewRunner returns a Runner with its own arena, using the model's default
+// thread count.
+func (m *Model) NewRunner() *Runner {
+	p := m.plan
+	r := &Runner{m: m, frame: newFrame(p)}
+	r.current.Store(-1)
+	r.calls = make([]*frame, len(p.subgraphs))
+	for i, sp := range p.subgraphs {
+		if sp != nil {
+			f := newFrame(sp)
+			r.calls[i] = &f
+		}
+	}
+	r.vars = make([]op.Var, len(p.vars))
+	for i, v := range p.vars {
+		r.vars[i].T = tensor.Tensor{Name: v.name, DType: v.dtype, Shape: v.shape, Data: make([]byte, v.shape.Elements()*v.dtype.Size())}
+	}
+	for _, f := range append([]*frame{&r.frame}, r.calls...) {
+		if f == nil {
+			continue
+		}
+		for i, s := range f.p.steps {
+			if s.kernel.Reset != nil {
+				r.resets = append(r.resets, resetter{s.kernel.Reset, f.states[i]})
+			}
+		}
+	}
 	r.x.Scratch = r.arena[p.scratch:]
 	r.x.SetThreads(m.cfg.threads)
+	r.x.SetEngine(r)
 	return r
+}
+
+// Call runs subgraph sg for a control-flow operator (op.Engine).
+func (r *Runner) Call(x *op.Exec, sg int, in, out []*tensor.Tensor) error {
+	if sg < 0 || sg >= len(r.calls) || r.calls[sg] == nil {
+		return fmt.Errorf("subgraph %d was not planned", sg)
+	}
+	f := r.calls[sg]
+	if len(in) != len(f.inputs) || len(out) != len(f.results) {
+		return fmt.Errorf("subgraph %d takes %d inputs and %d outputs, called with %d and %d", sg, len(f.inputs), len(f.results), len(in), len(out))
+	}
+	for i, t := range in {
+		copy(f.inputs[i].Data, t.Data)
+	}
+	scratch, state := x.Scratch, x.State
+	x.Scratch = f.arena[f.p.scratch:]
+	for i := range f.p.steps {
+		if err := x.Ctx.Err(); err != nil {
+			return err
+		}
+		x.State = f.states[i]
+		if err := f.p.steps[i].kernel.Eval(x, f.ins[i], f.outs[i]); err != nil {
+			x.Scratch, x.State = scratch, state
+			return fmt.Errorf("subgraph %d: op %d (%s): %w", sg, i, f.p.steps[i].name, err)
+		}
+	}
+	x.Scratch, x.State = scratch, state
+	for i, t := range out {
+		copy(t.Data, f.results[i].Data)
+	}
+	return nil
+}
+
+// Var returns resource variable id (op.Engine).
+func (r *Runner) Var(id int) *op.Var {
+	if id < 0 || id >= len(r.vars) {
+		return nil
+	}
+	return &r.vars[id]
 }
 
 // SetThreads sets the number of intra-op workers this Runner may use,
@@ -123,6 +210,7 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 			err = fmt.Errorf("%w: op %d (%s) failed at run time: %v", ErrInvalidModel, i, name, v)
 		}
 		r.x.Ctx, r.x.State = nil, nil
+		r.x.Scratch = r.arena[r.p.scratch:] // a subgraph call may have panicked
 		r.current.Store(-1)
 	}()
 	for i := range r.m.plan.steps {
@@ -148,11 +236,28 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 	return r.results, nil
 }
 
-// resetVariables sets every variable tensor to its initial value, so that
-// each Run is independent of the ones before it.
+// resetVariables sets every variable tensor (of every subgraph) to its
+// initial value, unassigns every resource variable and resets every
+// stateful kernel, so that each Run is independent of the ones before it.
 func (r *Runner) resetVariables() {
-	for _, v := range r.m.plan.variables {
-		b := r.ts[v.tensor].Data
+	for i := range r.vars {
+		r.vars[i].Set = false
+	}
+	for _, s := range r.resets {
+		s.reset(s.state)
+	}
+	r.frame.resetVariables()
+	for _, f := range r.calls {
+		if f != nil {
+			f.resetVariables()
+		}
+	}
+}
+
+// resetVariables sets the frame's variable tensors to their initial value.
+func (f *frame) resetVariables() {
+	for _, v := range f.p.variables {
+		b := f.ts[v.tensor].Data
 		if v.fill == 0 {
 			clear(b)
 			continue

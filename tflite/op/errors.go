@@ -14,4 +14,7 @@ var (
 	ErrInput = errors.New("tflite: bad input")
 	// ErrLimit: the model needs more memory than the configured limits.
 	ErrLimit = errors.New("tflite: limit exceeded")
+	// ErrNoEngine: a kernel that runs subgraphs or uses resource
+	// variables ran on an Exec without an interpreter behind it.
+	ErrNoEngine = errors.New("tflite: operator needs an interpreter (subgraphs, variables)")
 )

@@ -61,8 +61,13 @@ type Node struct {
 	Options any
 	Inputs  []*TensorInfo
 	Outputs []*TensorInfo
+	// CustomOptions is the raw custom_options of a CUSTOM operator (a
+	// FlexBuffer for most), nil for builtins. Untrusted: parse it with
+	// bounds checks.
+	CustomOptions []byte
 
 	shared func(key string, build func() (any, error)) (any, error)
+	graph  Graph
 }
 
 // Errorf returns an error naming the node: "op 12 (CONV_2D): ...".
@@ -132,6 +137,11 @@ type Kernel struct {
 	// nothing. Eval must still work when x.State is nil (an Exec built
 	// by hand, as in tests).
 	NewState func() any
+	// Reset, when set, returns NewState's value to its initial state. The
+	// interpreter calls it at the start of every Run, so that every Run is
+	// independent of the ones before it (operator state such as a noise
+	// estimate, a CALL_ONCE that already ran).
+	Reset func(state any)
 }
 
 // Task is a unit of work over a range of indices, run by ParallelTask.
@@ -159,6 +169,7 @@ type Exec struct {
 	threads int // SetThreads: the pool's size plus the caller
 	active  int // SetActive: how many of them the next calls use; 0 for all
 	pool    *pool
+	engine  Engine // SetEngine: subgraphs and resource variables
 }
 
 // Threads returns the number of workers Parallel may use (at least 1):

@@ -172,3 +172,19 @@ type SVDFOptions struct {
 	Activation               Activation
 	AsymmetricQuantizeInputs bool
 }
+
+// IfOptions are the options of IF: the subgraphs run when the condition
+// is true and false.
+type IfOptions struct{ ThenSubgraph, ElseSubgraph int }
+
+// WhileOptions are the options of WHILE: the condition and body
+// subgraphs.
+type WhileOptions struct{ CondSubgraph, BodySubgraph int }
+
+// CallOnceOptions are the options of CALL_ONCE: the initialisation
+// subgraph.
+type CallOnceOptions struct{ InitSubgraph int }
+
+// VarHandleOptions are the options of VAR_HANDLE: the resource variable's
+// container and shared name.
+type VarHandleOptions struct{ Container, SharedName string }

@@ -22,21 +22,28 @@ const FileIdentifier = "TFL3"
 // SchemaVersion is the TFLite schema version written into Model.version.
 const SchemaVersion = 3
 
-// Builder describes one TFLite model with a single subgraph and writes it as
-// a flatbuffer. Methods record the first error, which Bytes returns; a
+// Builder describes one TFLite model and writes it as a flatbuffer. It
+// starts with one subgraph, the main one (index 0, which signatures
+// describe); AddSubgraph adds more for control-flow operators to call.
+// Tensor, Op, Inputs and the like act on the current subgraph. Methods record the first error, which Bytes returns; a
 // Builder is not safe for concurrent use. The zero Builder is not ready: use
 // New.
 type Builder struct {
-	tensors []tensorRec
+	subs    []subgraphRec
+	cur     int      // index of the current subgraph in subs
 	buffers [][]byte // buffers[0] is the empty sentinel
 	codes   []opcode
+	sigs    []signature
+	desc    string
+	err     error
+}
+
+type subgraphRec struct {
+	name    string
+	tensors []tensorRec
 	ops     []operator
 	inputs  []int
 	outputs []int
-	sigs    []signature
-	desc    string
-	sgName  string
-	err     error
 }
 
 type tensorRec struct {
@@ -75,7 +82,27 @@ type signature struct {
 // New returns an empty Builder. The model's description defaults to
 // "edgeinfer tflitebuild" and its subgraph name to "main".
 func New() *Builder {
-	return &Builder{buffers: [][]byte{nil}, desc: "edgeinfer tflitebuild", sgName: "main"}
+	return &Builder{buffers: [][]byte{nil}, desc: "edgeinfer tflitebuild", subs: []subgraphRec{{name: "main"}}}
+}
+
+// sg returns the current subgraph.
+func (b *Builder) sg() *subgraphRec { return &b.subs[b.cur] }
+
+// AddSubgraph appends an empty subgraph named name, makes it the current
+// one and returns its index (the index control-flow options refer to).
+func (b *Builder) AddSubgraph(name string) int {
+	b.subs = append(b.subs, subgraphRec{name: name})
+	b.cur = len(b.subs) - 1
+	return b.cur
+}
+
+// SetSubgraph makes subgraph i the current one.
+func (b *Builder) SetSubgraph(i int) {
+	if i < 0 || i >= len(b.subs) {
+		b.fail("SetSubgraph: subgraph %d of %d", i, len(b.subs))
+		return
+	}
+	b.cur = i
 }
 
 func (b *Builder) fail(format string, args ...any) {
@@ -90,8 +117,8 @@ func (b *Builder) Err() error { return b.err }
 // Description sets the model's description string.
 func (b *Builder) Description(s string) { b.desc = s }
 
-// SubgraphName sets the name of the model's only subgraph.
-func (b *Builder) SubgraphName(s string) { b.sgName = s }
+// SubgraphName sets the name of the current subgraph.
+func (b *Builder) SubgraphName(s string) { b.sg().name = s }
 
 // Tensor adds a tensor and returns its index. shape is the static shape
 // (use 1 for a dynamic batch dimension and declare it with ShapeSignature).
@@ -114,8 +141,8 @@ func (b *Builder) Tensor(name string, dt tensor.DType, shape []int, quant *tenso
 		t.buffer = len(b.buffers)
 		b.buffers = append(b.buffers, slices.Clone(data))
 	}
-	b.tensors = append(b.tensors, t)
-	return len(b.tensors) - 1
+	b.sg().tensors = append(b.sg().tensors, t)
+	return len(b.sg().tensors) - 1
 }
 
 // Const adds a constant tensor whose data is values encoded with Encode
@@ -133,13 +160,13 @@ func (b *Builder) Const(name string, shape []int, quant *tensor.Quant, values an
 // ShapeSignature sets tensor t's shape_signature: the shape with -1 for
 // each dynamic dimension (a dynamic batch is -1 in position 0).
 func (b *Builder) ShapeSignature(t int, sig []int) {
-	if t < 0 || t >= len(b.tensors) {
-		b.fail("ShapeSignature: tensor %d of %d", t, len(b.tensors))
+	if t < 0 || t >= len(b.sg().tensors) {
+		b.fail("ShapeSignature: tensor %d of %d", t, len(b.sg().tensors))
 		return
 	}
-	b.tensors[t].sig = slices.Clone(sig)
-	if b.tensors[t].sig == nil {
-		b.tensors[t].sig = []int{}
+	b.sg().tensors[t].sig = slices.Clone(sig)
+	if b.sg().tensors[t].sig == nil {
+		b.sg().tensors[t].sig = []int{}
 	}
 }
 
@@ -147,15 +174,15 @@ func (b *Builder) ShapeSignature(t int, sig []int) {
 // operators such as UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF read and write in
 // place. It must be an activation (no data).
 func (b *Builder) Variable(t int) {
-	if t < 0 || t >= len(b.tensors) {
-		b.fail("Variable: tensor %d of %d", t, len(b.tensors))
+	if t < 0 || t >= len(b.sg().tensors) {
+		b.fail("Variable: tensor %d of %d", t, len(b.sg().tensors))
 		return
 	}
-	if b.tensors[t].buffer != 0 {
-		b.fail("Variable: tensor %d %q has constant data", t, b.tensors[t].name)
+	if b.sg().tensors[t].buffer != 0 {
+		b.fail("Variable: tensor %d %q has constant data", t, b.sg().tensors[t].name)
 		return
 	}
-	b.tensors[t].vari = true
+	b.sg().tensors[t].vari = true
 }
 
 // Op appends a builtin operator (version 1) to the execution order and
@@ -199,15 +226,15 @@ func (b *Builder) addOp(o operator, c opcode) int {
 		o.opcode = len(b.codes)
 		b.codes = append(b.codes, c)
 	}
-	b.ops = append(b.ops, o)
-	return len(b.ops) - 1
+	b.sg().ops = append(b.sg().ops, o)
+	return len(b.sg().ops) - 1
 }
 
 // Inputs sets the subgraph's input tensors, in order.
-func (b *Builder) Inputs(ts ...int) { b.inputs = slices.Clone(ts) }
+func (b *Builder) Inputs(ts ...int) { b.sg().inputs = slices.Clone(ts) }
 
 // Outputs sets the subgraph's output tensors, in order.
-func (b *Builder) Outputs(ts ...int) { b.outputs = slices.Clone(ts) }
+func (b *Builder) Outputs(ts ...int) { b.sg().outputs = slices.Clone(ts) }
 
 // Signature adds a signature def for the subgraph: inputNames[i] names the
 // i-th subgraph input (as set by Inputs) and outputNames[i] the i-th output.
@@ -244,8 +271,40 @@ func (b *Builder) UncheckedBytes() ([]byte, error) {
 
 // check validates the description.
 func (b *Builder) check() error {
-	nt := len(b.tensors)
-	for i, t := range b.tensors {
+	cur := b.cur
+	defer func() { b.cur = cur }()
+	for i := range b.subs {
+		b.cur = i
+		if err := b.checkSubgraph(); err != nil {
+			if len(b.subs) > 1 {
+				return fmt.Errorf("subgraph %d: %w", i, err)
+			}
+			return err
+		}
+	}
+	b.cur = 0
+	for _, s := range b.sigs {
+		if s.key == "" {
+			return fmt.Errorf("%w: signature with an empty key", ErrBuild)
+		}
+		if len(s.in) != len(b.sg().inputs) || len(s.out) != len(b.sg().outputs) {
+			return fmt.Errorf("%w: signature %q names %d inputs and %d outputs; the subgraph has %d and %d", ErrBuild, s.key, len(s.in), len(s.out), len(b.sg().inputs), len(b.sg().outputs))
+		}
+		for _, names := range [][]string{s.in, s.out} {
+			for k, n := range names {
+				if n == "" || slices.Contains(names[:k], n) {
+					return fmt.Errorf("%w: signature %q: names must be non-empty and unique, got %q", ErrBuild, s.key, names)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkSubgraph validates the current subgraph.
+func (b *Builder) checkSubgraph() error {
+	nt := len(b.sg().tensors)
+	for i, t := range b.sg().tensors {
 		for _, d := range t.shape {
 			if d < 0 || d > math.MaxInt32 {
 				return fmt.Errorf("%w: tensor %d %q: shape %v has a dimension outside [0, 2^31) (declare dynamic ones with ShapeSignature)", ErrBuild, i, t.name, t.shape)
@@ -288,36 +347,21 @@ func (b *Builder) check() error {
 		}
 		return nil
 	}
-	if len(b.inputs) == 0 || len(b.outputs) == 0 {
+	if b.cur == 0 && (len(b.sg().inputs) == 0 || len(b.sg().outputs) == 0) {
 		return fmt.Errorf("%w: the subgraph needs at least one input and one output (call Inputs and Outputs)", ErrBuild)
 	}
-	if err := in(b.inputs, "subgraph input", false); err != nil {
+	if err := in(b.sg().inputs, "subgraph input", false); err != nil {
 		return err
 	}
-	if err := in(b.outputs, "subgraph output", false); err != nil {
+	if err := in(b.sg().outputs, "subgraph output", false); err != nil {
 		return err
 	}
-	for i, o := range b.ops {
+	for i, o := range b.sg().ops {
 		if err := in(o.inputs, fmt.Sprintf("op %d (%s) input", i, o.name), true); err != nil {
 			return err
 		}
 		if err := in(o.outputs, fmt.Sprintf("op %d (%s) output", i, o.name), false); err != nil {
 			return err
-		}
-	}
-	for _, s := range b.sigs {
-		if s.key == "" {
-			return fmt.Errorf("%w: signature with an empty key", ErrBuild)
-		}
-		if len(s.in) != len(b.inputs) || len(s.out) != len(b.outputs) {
-			return fmt.Errorf("%w: signature %q names %d inputs and %d outputs; the subgraph has %d and %d", ErrBuild, s.key, len(s.in), len(s.out), len(b.inputs), len(b.outputs))
-		}
-		for _, names := range [][]string{s.in, s.out} {
-			for k, n := range names {
-				if n == "" || slices.Contains(names[:k], n) {
-					return fmt.Errorf("%w: signature %q: names must be non-empty and unique, got %q", ErrBuild, s.key, names)
-				}
-			}
 		}
 	}
 	return nil
@@ -336,8 +380,58 @@ func (b *Builder) encode() []byte {
 		codes[i] = t
 	}
 
-	ts := make(tables, len(b.tensors))
-	for i, x := range b.tensors {
+	subgraphs := make(tables, len(b.subs))
+	cur := b.cur
+	for i := range b.subs {
+		b.cur = i
+		subgraphs[i] = b.encodeSubgraph()
+	}
+	b.cur = 0
+	var sigs tables
+	for _, s := range b.sigs {
+		maps := func(names []string, idx []int) tables {
+			out := make(tables, len(names))
+			for k, n := range names {
+				ti := -1
+				if k < len(idx) {
+					ti = idx[k]
+				}
+				out[k] = (&table{}).ref(0, str(n)).i32(1, int32(ti))
+			}
+			return out
+		}
+		sigs = append(sigs, (&table{}).ref(0, maps(s.in, b.sg().inputs)).ref(1, maps(s.out, b.sg().outputs)).ref(2, str(s.key)).i32(4, 0))
+	}
+
+	b.cur = cur
+	bufs := make(tables, len(b.buffers))
+	for i, d := range b.buffers {
+		t := &table{}
+		if len(d) > 0 {
+			t.ref(0, bytesVec(d))
+		}
+		bufs[i] = t
+	}
+
+	model := (&table{}).i32(0, SchemaVersion).ref(1, codes).ref(2, subgraphs).ref(3, str(b.desc))
+	if len(sigs) > 0 {
+		model.ref(7, sigs)
+	}
+	model.ref(4, bufs) // last, so that the weights end the file
+	hint := 4096
+	for _, sg := range b.subs {
+		hint += 256 * (len(sg.tensors) + len(sg.ops))
+	}
+	for _, d := range b.buffers {
+		hint += len(d) + 32
+	}
+	return finish(model, FileIdentifier, hint)
+}
+
+// encodeSubgraph serialises the current subgraph.
+func (b *Builder) encodeSubgraph() *table {
+	ts := make(tables, len(b.sg().tensors))
+	for i, x := range b.sg().tensors {
 		tt, _ := tensorType(x.dt)
 		t := (&table{}).ref(0, intsVec(x.shape)).u8(1, tt).i32(2, int32(x.buffer)).ref(3, str(x.name))
 		if q := x.quant; q != nil {
@@ -357,8 +451,8 @@ func (b *Builder) encode() []byte {
 		ts[i] = t
 	}
 
-	ops := make(tables, len(b.ops))
-	for i, o := range b.ops {
+	ops := make(tables, len(b.sg().ops))
+	for i, o := range b.sg().ops {
 		t := (&table{}).i32(0, int32(o.opcode)).ref(1, intsVec(o.inputs)).ref(2, intsVec(o.outputs))
 		if o.options != nil {
 			t.u8(3, o.unionType).ref(4, o.options)
@@ -369,43 +463,7 @@ func (b *Builder) encode() []byte {
 		ops[i] = t
 	}
 
-	sg := (&table{}).ref(0, ts).ref(1, intsVec(b.inputs)).ref(2, intsVec(b.outputs)).ref(3, ops).ref(4, str(b.sgName))
-
-	var sigs tables
-	for _, s := range b.sigs {
-		maps := func(names []string, idx []int) tables {
-			out := make(tables, len(names))
-			for k, n := range names {
-				ti := -1
-				if k < len(idx) {
-					ti = idx[k]
-				}
-				out[k] = (&table{}).ref(0, str(n)).i32(1, int32(ti))
-			}
-			return out
-		}
-		sigs = append(sigs, (&table{}).ref(0, maps(s.in, b.inputs)).ref(1, maps(s.out, b.outputs)).ref(2, str(s.key)).i32(4, 0))
-	}
-
-	bufs := make(tables, len(b.buffers))
-	for i, d := range b.buffers {
-		t := &table{}
-		if len(d) > 0 {
-			t.ref(0, bytesVec(d))
-		}
-		bufs[i] = t
-	}
-
-	model := (&table{}).i32(0, SchemaVersion).ref(1, codes).ref(2, tables{sg}).ref(3, str(b.desc))
-	if len(sigs) > 0 {
-		model.ref(7, sigs)
-	}
-	model.ref(4, bufs) // last, so that the weights end the file
-	hint := 4096 + 256*(len(b.tensors)+len(b.ops))
-	for _, d := range b.buffers {
-		hint += len(d) + 32
-	}
-	return finish(model, FileIdentifier, hint)
+	return (&table{}).ref(0, ts).ref(1, intsVec(b.sg().inputs)).ref(2, intsVec(b.sg().outputs)).ref(3, ops).ref(4, str(b.sg().name))
 }
 
 // tensorType maps a dtype to the schema's TensorType.
@@ -427,12 +485,16 @@ func tensorType(dt tensor.DType) (uint8, bool) {
 		return 6, true
 	case tensor.Int16:
 		return 7, true
+	case tensor.Complex64:
+		return 8, true
 	case tensor.Int8:
 		return 9, true
 	case tensor.Float64:
 		return 10, true
 	case tensor.Uint64:
 		return 12, true
+	case tensor.Resource:
+		return 13, true
 	case tensor.Uint32:
 		return 15, true
 	case tensor.Uint16:

@@ -243,6 +243,34 @@ func encodeOptions(opName string, o any) (uint8, *table, error) {
 		}
 		t.i32(0, int32(x.Rank)).u8(1, uint8(x.Activation)).boolean(2, x.AsymmetricQuantizeInputs)
 		return 6, t, nil
+	case "IF":
+		x, ok := o.(*op.IfOptions)
+		if !ok {
+			return bad("IfOptions")
+		}
+		t.i32(0, int32(x.ThenSubgraph)).i32(1, int32(x.ElseSubgraph))
+		return 92, t, nil
+	case "WHILE":
+		x, ok := o.(*op.WhileOptions)
+		if !ok {
+			return bad("WhileOptions")
+		}
+		t.i32(0, int32(x.CondSubgraph)).i32(1, int32(x.BodySubgraph))
+		return 93, t, nil
+	case "CALL_ONCE":
+		x, ok := o.(*op.CallOnceOptions)
+		if !ok {
+			return bad("CallOnceOptions")
+		}
+		t.i32(0, int32(x.InitSubgraph))
+		return 103, t, nil
+	case "VAR_HANDLE":
+		x, ok := o.(*op.VarHandleOptions)
+		if !ok {
+			return bad("VarHandleOptions")
+		}
+		t.ref(0, str(x.Container)).ref(1, str(x.SharedName))
+		return 111, t, nil
 	}
 	return 0, nil, fmt.Errorf("%w: tflitebuild cannot write options for %s (pass nil)", ErrBuild, opName)
 }

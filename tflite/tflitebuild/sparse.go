@@ -35,10 +35,10 @@ type DimMeta struct {
 // tests can write malformed files with it.
 func (b *Builder) SparseTensor(name string, dt tensor.DType, shape []int, sp Sparsity, values []byte) int {
 	t := b.Tensor(name, dt, shape, nil, values)
-	if t >= 0 && t < len(b.tensors) {
+	if t >= 0 && t < len(b.sg().tensors) {
 		s := sp
 		s.TraversalOrder, s.BlockMap, s.Dims = slices.Clone(sp.TraversalOrder), slices.Clone(sp.BlockMap), slices.Clone(sp.Dims)
-		b.tensors[t].sparsity = &s
+		b.sg().tensors[t].sparsity = &s
 	}
 	return t
 }
