@@ -100,6 +100,9 @@ var optionDecoders = map[string]optionsDecoder{
 	"RESIZE_BILINEAR":         resizeDecoder(15, 2),
 	"RESIZE_NEAREST_NEIGHBOR": resizeDecoder(74, 0),
 	"SHAPE":                   {55, func(r *fb, t table) any { return &op.ShapeOptions{OutType: int(r.i8(t, 0))} }},
+	"SPACE_TO_DEPTH":          {19, func(r *fb, t table) any { return &op.BlockSizeOptions{BlockSize: r.i(t, 0, 0)} }},
+	"DEPTH_TO_SPACE":          {94, func(r *fb, t table) any { return &op.BlockSizeOptions{BlockSize: r.i(t, 0, 0)} }},
+	"MIRROR_PAD":              {77, func(r *fb, t table) any { return &op.MirrorPadOptions{Mode: int(r.i8(t, 0))} }},
 	"UNIDIRECTIONAL_SEQUENCE_LSTM": {71, func(r *fb, t table) any {
 		return &op.SequenceLSTMOptions{Activation: op.Activation(r.i8(t, 0)), CellClip: r.getF32(t, 1, 0, "option"), ProjClip: r.getF32(t, 2, 0, "option"),
 			TimeMajor: r.flag(t, 3, false), AsymmetricQuantizeInputs: r.flag(t, 4, false), DiagonalRecurrentTensors: r.flag(t, 5, false)}

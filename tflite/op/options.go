@@ -188,3 +188,9 @@ type CallOnceOptions struct{ InitSubgraph int }
 // VarHandleOptions are the options of VAR_HANDLE: the resource variable's
 // container and shared name.
 type VarHandleOptions struct{ Container, SharedName string }
+// BlockSizeOptions are the options of SPACE_TO_DEPTH and DEPTH_TO_SPACE.
+type BlockSizeOptions struct{ BlockSize int }
+
+// MirrorPadOptions are the options of MIRROR_PAD: Mode 0 is REFLECT, 1 is
+// SYMMETRIC.
+type MirrorPadOptions struct{ Mode int }

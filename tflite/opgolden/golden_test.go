@@ -43,6 +43,7 @@ func cases() []goldenCase {
 	all = append(all, uint8Cases()...)
 	all = append(all, mathCases()...)
 	all = append(all, logicCases()...)
+	all = append(all, shapeCases()...)
 	return all
 }
 

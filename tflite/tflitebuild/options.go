@@ -271,6 +271,23 @@ func encodeOptions(opName string, o any) (uint8, *table, error) {
 		}
 		t.ref(0, str(x.Container)).ref(1, str(x.SharedName))
 		return 111, t, nil
+	case "SPACE_TO_DEPTH", "DEPTH_TO_SPACE":
+		x, ok := o.(*op.BlockSizeOptions)
+		if !ok {
+			return bad("BlockSizeOptions")
+		}
+		t.i32(0, int32(x.BlockSize))
+		if opName == "SPACE_TO_DEPTH" {
+			return 19, t, nil
+		}
+		return 94, t, nil
+	case "MIRROR_PAD":
+		x, ok := o.(*op.MirrorPadOptions)
+		if !ok {
+			return bad("MirrorPadOptions")
+		}
+		t.u8(0, uint8(x.Mode))
+		return 77, t, nil
 	}
 	return 0, nil, fmt.Errorf("%w: tflitebuild cannot write options for %s (pass nil)", ErrBuild, opName)
 }

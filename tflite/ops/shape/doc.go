@@ -2,7 +2,9 @@
 // reduction and resize operators: MEAN, SUM, REDUCE_MAX, REDUCE_MIN,
 // ARG_MAX, ARG_MIN, RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, TRANSPOSE,
 // CONCATENATION, PACK, UNPACK, SPLIT, SPLIT_V, SLICE, STRIDED_SLICE, PAD,
-// PADV2, GATHER, RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR.
+// PADV2, GATHER, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, TILE, REVERSE_V2,
+// SPACE_TO_DEPTH, DEPTH_TO_SPACE, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND,
+// MIRROR_PAD, ZEROS_LIKE, FILL, GATHER_ND and TOPK_V2.
 //
 // Each operator's Prepare validates arity, dtypes, ranks, axes and the
 // constant inputs that decide the output shape (a non-constant one is

@@ -8,7 +8,8 @@ import (
 )
 
 // prepareReshape: the new shape comes from the second input when it is a
-// constant 1-D int32/int64 tensor, else from the options' new_shape, else
+// constant 1-D int32/int64 tensor, else (as in TFLite, also when that input
+// is not 1-D) from the options' new_shape, else
 // (non-constant shape input, no options) from the file's output shape. One
 // dimension may be -1 and is inferred.
 //
@@ -27,11 +28,8 @@ func prepareReshape(n *op.Node) (op.Kernel, error) {
 	}
 	var want []int
 	switch {
-	case len(n.Inputs) == 2 && n.Inputs[1] != nil && n.Inputs[1].IsConst():
+	case len(n.Inputs) == 2 && n.Inputs[1] != nil && n.Inputs[1].IsConst() && len(n.Inputs[1].Shape) <= 1:
 		s := n.Inputs[1]
-		if len(s.Shape) > 1 {
-			return op.Kernel{}, n.Invalidf("shape input has rank %d, want 1", len(s.Shape))
-		}
 		v, err := constInts(n, s, "shape")
 		if err != nil {
 			return op.Kernel{}, err
@@ -51,7 +49,11 @@ func prepareReshape(n *op.Node) (op.Kernel, error) {
 		}
 		switch {
 		case len(o.NewShape) > 0:
+			// Also where the shape input is not 1-D: TFLite then uses the
+			// options' new_shape.
 			want = append([]int(nil), o.NewShape...)
+		case len(n.Inputs) == 2 && n.Inputs[1] != nil && len(n.Inputs[1].Shape) > 1:
+			return op.Kernel{}, n.Invalidf("shape input has rank %d and the options give no new_shape", len(n.Inputs[1].Shape))
 		case len(n.Inputs) == 2 && n.Inputs[1] != nil && len(n.Inputs[1].Shape) == 1 && n.Inputs[1].Shape[0] == len(out.Shape) && len(out.Shape) > 0:
 			want = append([]int(nil), out.Shape...)
 		case len(n.Inputs) == 2 && n.Inputs[1] != nil:
