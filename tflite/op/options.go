@@ -188,6 +188,7 @@ type CallOnceOptions struct{ InitSubgraph int }
 // VarHandleOptions are the options of VAR_HANDLE: the resource variable's
 // container and shared name.
 type VarHandleOptions struct{ Container, SharedName string }
+
 // BlockSizeOptions are the options of SPACE_TO_DEPTH and DEPTH_TO_SPACE.
 type BlockSizeOptions struct{ BlockSize int }
 
