@@ -45,8 +45,13 @@
 // by default. Get returns a pinned Handle the caller must Release. Loads run
 // once per model version whatever the number of waiters, in a goroutine
 // bounded by Options.LoadTimeout; a waiter whose ctx ends stops waiting and
-// the load goes on. Failed loads are remembered for Options.NegativeTTL.
-// Admission evicts unpinned models, least recently used first, and waits
+// the load goes on. A load that panics (a bug reached through the model's
+// bytes) fails that version like any error; the process carries on. A
+// failed version is remembered and not loaded again for Options.NegativeTTL,
+// doubling with each further failure up to Options.MaxNegativeTTL, unless
+// its object changes in the listing; each failure is logged once
+// (Options.Logger) and reported by Failures and Stats, not by a new load
+// per request. Admission evicts unpinned models, least recently used first, and waits
 // for pinned ones to be released, so resident bytes never exceed
 // Options.MaxBytes; a model larger than the budget is ErrTooLarge.
 // OnUnload runs outside the cache lock.
@@ -58,10 +63,21 @@
 // Model bytes are checked against config.json's sha256 and the object
 // store's, when either is known: a mismatch is ErrChecksum.
 //
+// A ref to a model's latest version gets the newest served version that is
+// resident or can load: while a newer version loads in the background, or
+// after it failed to load, the newest resident older version keeps
+// serving. A listing is refreshed when a version it lists is gone, and
+// before a version asked for by number is called missing.
+//
+// A model file is read through objstore with Options.MaxModelBytes as its
+// limit: an object stored larger is refused from its Stat before any byte
+// is read, and a compressed one is decoded no further than the limit.
+//
 // The disk cache (Options.DiskDir, default os.TempDir()/edgeinfer-cache)
 // holds model bytes by sha256 with a (URL, ETag) index, bounded by
-// Options.DiskMaxBytes, written atomically (temporary file and rename); an
-// entry whose bytes do not match its hash is dropped. A new Cache, as on a
+// Options.DiskMaxBytes, written atomically (temporary file and rename) and
+// only once the bytes have loaded (and warmed up); an entry whose bytes do
+// not match its hash, or no longer load, is dropped. A new Cache, as on a
 // restarted node, reads from it instead of downloading again.
 //
 // Nothing runs in the background unless a Get or Revalidate started it;

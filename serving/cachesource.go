@@ -175,13 +175,22 @@ func (s *CacheSource) Index(ctx context.Context) ([]ModelStatus, error) {
 			st.Reason = m.Err.Error()
 		}
 		gone := s.isUnloaded(m.Name)
+		failed := map[int64]modelcache.Failure{}
+		for _, f := range s.cache.Failures(m.Name) {
+			failed[f.Key.Version] = f
+		}
 		for _, v := range m.Served() {
 			vs := VersionStatus{Version: v, State: "READY"}
+			f, isFailed := failed[v]
 			switch {
 			case m.Err != nil:
 				vs.State, vs.Reason = "UNAVAILABLE", m.Err.Error()
 			case gone:
 				vs.State, vs.Reason = "UNAVAILABLE", "unloaded"
+			case isFailed && f.Serving:
+				vs.Reason = "serving the loaded model; its changed file failed to load: " + failureReason(f)
+			case isFailed:
+				vs.State, vs.Reason = "UNAVAILABLE", failureReason(f)
 			default:
 				if h, ok := s.cache.Peek(modelcache.Key{Model: m.Name, Version: v}); ok {
 					h.Release()
@@ -194,6 +203,30 @@ func (s *CacheSource) Index(ctx context.Context) ([]ModelStatus, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// failureReason says why a version failed to load, and when it is tried
+// again, without the error's chain (server paths, engine detail): the log
+// has those.
+func failureReason(f modelcache.Failure) string {
+	var why string
+	switch {
+	case errors.Is(f.Err, modelcache.ErrTooLarge):
+		why = "model file over the model size limit"
+	case errors.Is(f.Err, modelcache.ErrChecksum):
+		why = "model file checksum mismatch"
+	case errors.Is(f.Err, modelcache.ErrModelNotFound):
+		why = "model file missing"
+	case errors.Is(f.Err, tflite.ErrInvalidModel):
+		why = "invalid model file"
+	case errors.Is(f.Err, tflite.ErrUnsupported):
+		why = "model uses an operator or feature the engine does not support"
+	case errors.Is(f.Err, tflite.ErrLimit):
+		why = "model needs more memory than the engine's limits"
+	default:
+		why = "load failed (see the server log)"
+	}
+	return fmt.Sprintf("%s; %d failed attempts, next after %s", why, f.Attempts, f.RetryAt.UTC().Format(time.RFC3339))
 }
 
 // Load loads the latest version of a model into the cache and makes it
@@ -230,5 +263,6 @@ func (s *CacheSource) Unload(ctx context.Context, name string) error {
 func (s *CacheSource) Stats() CacheStats {
 	st := s.cache.Stats()
 	return CacheStats{Hits: st.Hits, Misses: st.Misses, Loads: st.Loads, LoadErrors: st.LoadErrors,
-		Evictions: st.Evictions, Bytes: st.Bytes, Models: int64(st.Entries)}
+		LoadPanics: st.LoadPanics, Evictions: st.Evictions, Bytes: st.Bytes, Models: int64(st.Entries),
+		FailingVersions: int64(st.FailingVersions)}
 }

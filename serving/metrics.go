@@ -75,10 +75,12 @@ var (
 	cacheDescEvictions = prometheus.NewDesc("edgeinfer_cache_evictions_total", "Models evicted from the cache.", nil, nil)
 	cacheDescBytes     = prometheus.NewDesc("edgeinfer_cache_bytes", "Bytes charged to warm models.", nil, nil)
 	cacheDescModels    = prometheus.NewDesc("edgeinfer_cache_models", "Models warm in the cache.", nil, nil)
+	cacheDescPanics    = prometheus.NewDesc("edgeinfer_cache_load_panics_total", "Model loads that panicked (recovered, counted as failed loads).", nil, nil)
+	cacheDescFailing   = prometheus.NewDesc("edgeinfer_cache_failing_versions", "Model versions whose last load failed (retried with exponential backoff).", nil, nil)
 )
 
 func (c cacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{cacheDescHits, cacheDescMisses, cacheDescLoads, cacheDescLoadErrs, cacheDescEvictions, cacheDescBytes, cacheDescModels} {
+	for _, d := range []*prometheus.Desc{cacheDescHits, cacheDescMisses, cacheDescLoads, cacheDescLoadErrs, cacheDescEvictions, cacheDescBytes, cacheDescModels, cacheDescPanics, cacheDescFailing} {
 		ch <- d
 	}
 }
@@ -92,4 +94,6 @@ func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(cacheDescEvictions, prometheus.CounterValue, float64(s.Evictions))
 	ch <- prometheus.MustNewConstMetric(cacheDescBytes, prometheus.GaugeValue, float64(s.Bytes))
 	ch <- prometheus.MustNewConstMetric(cacheDescModels, prometheus.GaugeValue, float64(s.Models))
+	ch <- prometheus.MustNewConstMetric(cacheDescPanics, prometheus.CounterValue, float64(s.LoadPanics))
+	ch <- prometheus.MustNewConstMetric(cacheDescFailing, prometheus.GaugeValue, float64(s.FailingVersions))
 }

@@ -143,6 +143,11 @@ type ModelLoader interface {
 type CacheStats struct {
 	Hits, Misses, Loads, LoadErrors, Evictions uint64
 	Bytes, Models                              int64
+	// LoadPanics counts loads that panicked (recovered; also LoadErrors).
+	LoadPanics uint64
+	// FailingVersions is the number of model versions whose last load
+	// failed (they back off; see modelcache.Cache.Failures).
+	FailingVersions int64
 }
 
 // StatsSource is implemented by sources that report cache statistics.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -236,28 +237,52 @@ func (s *Server) HTTPServer(addr string, errorLog *log.Logger) *http.Server {
 }
 
 // Preload loads every model in Config.Preload and warms it with one run on
-// zero inputs; Ready reports false until it returns nil.
+// zero inputs. A model that fails to load or warm (an error, or a panic,
+// recovered here) is logged once and skipped: the others are still
+// preloaded and the server becomes ready; requests for the failed model get
+// its error from the ModelSource. Preload returns the failures joined (nil
+// when every model warmed). Ready reports false until every model was
+// tried; when ctx ends first Preload returns ctx's error and the server
+// stays not ready.
 func (s *Server) Preload(ctx context.Context) error {
+	var errs []error
 	for _, name := range s.cfg.Preload {
-		if err := s.warm(ctx, name); err != nil {
-			return fmt.Errorf("serving: preload %q: %w", name, err)
+		stack, err := s.warm(ctx, name)
+		if ctx.Err() != nil {
+			return fmt.Errorf("serving: preload %q: %w", name, context.Cause(ctx))
+		}
+		if err != nil {
+			attrs := []any{"model", name, "err", err}
+			if stack != nil {
+				attrs = append(attrs, "panic", true, "stack", string(stack))
+			}
+			s.log.Error("model preload failed; serving the other models", attrs...)
+			errs = append(errs, fmt.Errorf("serving: preload %q: %w", name, err))
+			continue
 		}
 		s.log.Info("model warm", "model", name)
 	}
 	s.warming.Store(false)
-	return nil
+	return errors.Join(errs...)
 }
 
-func (s *Server) warm(ctx context.Context, name string) error {
+// warm loads a model and runs it once on zero inputs. A panic (a bug
+// reached through the model) is returned as an error with its stack.
+func (s *Server) warm(ctx context.Context, name string) (stack []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			stack, err = debug.Stack(), fmt.Errorf("%w: warming %q: %v", errPanic, name, p)
+		}
+	}()
 	l, err := s.cfg.Source.Get(ctx, Ref{Model: name})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer l.Release()
 	m := l.Model
 	if m.Batchable() {
 		if m, err = m.WithBatch(1); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ins := make([]*tensor.Tensor, 0, len(m.Inputs()))
@@ -270,13 +295,13 @@ func (s *Server) warm(ctx context.Context, name string) error {
 		}
 		t, err := tensor.New(sp.DType, shape)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t.Name = sp.Name
 		ins = append(ins, t)
 	}
 	_, err = m.NewRunner().Run(ctx, ins)
-	return err
+	return nil, err
 }
 
 // Request is one inference request to Predict.

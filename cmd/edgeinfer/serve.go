@@ -164,11 +164,10 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
-	if err := srv.Preload(ctx); err != nil && ctx.Err() == nil {
-		log.Error("preload failed; not ready", "err", err)
-		shutdown(hs, srv, log, 0, f.drain)
-		return err
-	}
+	// A model that fails to preload is logged once by Preload and answers
+	// its own error; one broken model must not keep the others from
+	// serving.
+	_ = srv.Preload(ctx)
 	if ctx.Err() == nil {
 		log.Info("ready")
 	}
