@@ -44,6 +44,7 @@ func cases() []goldenCase {
 	all = append(all, mathCases()...)
 	all = append(all, logicCases()...)
 	all = append(all, shapeCases()...)
+	all = append(all, sequenceCases()...)
 	return all
 }
 

@@ -1,0 +1,215 @@
+package opgolden_test
+
+import (
+	"math/rand/v2"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+)
+
+// sequenceCases: UNIDIRECTIONAL_SEQUENCE_LSTM (int8, 16x8, float32; batch
+// and time major; with and without cell clip; cell scales on both sides of
+// the tanh shift) and SVDF (int8 with int16 and int8 state, float32), all
+// against TFLite Micro's reference kernels. State tensors are variables
+// with non-zero zero points where the dtype allows, so the reset value
+// matters.
+func sequenceCases() []goldenCase {
+	return []goldenCase{
+		{name: "lstm_i8_batch_major", ref: "tflm",
+			build: lstmModel(lstmSpec{dt: tensor.Int8, t: 6, b: 2, in: 7, cell: 12,
+				qIn: q(0.05, 3), qH: q(1.0/128, -5), cellScale: 1.0 / 2048, seed: 1}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{2, 6, 7})}
+			}},
+		{name: "lstm_i8_time_major_clip", ref: "tflm",
+			build: lstmModel(lstmSpec{dt: tensor.Int8, t: 5, b: 3, in: 20, cell: 16, timeMajor: true, clip: 0.75,
+				qIn: q(0.02, -128), qH: q(0.009, 7), cellScale: 1.0 / 16384, seed: 2}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{5, 3, 20})}
+			}},
+		{name: "lstm_i16", ref: "tflm",
+			build: lstmModel(lstmSpec{dt: tensor.Int16, t: 4, b: 2, in: 9, cell: 10,
+				qIn: q(1.0/4096, 0), qH: q(1.0/16384, 0), cellScale: 1.0 / 2048, seed: 3}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Int16, []int{2, 4, 9}, -20000, 20000)}
+			}},
+		{name: "lstm_f32", ref: "tflm", tol: 1e-5,
+			build: lstmModel(lstmSpec{dt: tensor.Float32, t: 5, b: 2, in: 6, cell: 8, clip: 1.5, seed: 4}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 5, 6}, -2, 2)}
+			}},
+		{name: "svdf_i8_state16", ref: "tflm",
+			build: svdfModel(svdfSpec{b: 2, in: 10, filters: 12, rank: 2, memory: 5, stateDT: tensor.Int16,
+				qIn: q(0.04, -3), qState: q(0.002, 0), qOut: q(0.05, 4), wtScale: 0.00005, seed: 5}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor { return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{2, 10})} }},
+		{name: "svdf_i8_state8", ref: "tflm",
+			build: svdfModel(svdfSpec{b: 1, in: 8, filters: 8, rank: 1, memory: 4, stateDT: tensor.Int8,
+				qIn: q(0.03, 10), qState: q(0.06, -3), qOut: q(0.04, -9), wtScale: 0.005, seed: 6}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor { return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{1, 8})} }},
+		{name: "svdf_f32_relu", ref: "tflm", tol: 1e-5,
+			build: svdfModel(svdfSpec{b: 2, in: 6, filters: 8, rank: 2, memory: 3, stateDT: tensor.Float32, act: op.ActRelu, seed: 7}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 6}, -1, 1)}
+			}},
+	}
+}
+
+// lstmSpec describes a standard LSTM model: input → LSTM → output, with
+// random weights from seed.
+type lstmSpec struct {
+	dt             tensor.DType // activations: int8, int16 or float32
+	t, b, in, cell int
+	timeMajor      bool
+	clip           float32
+	qIn, qH        *tensor.Quant
+	cellScale      float32
+	seed           uint64
+}
+
+func lstmModel(s lstmSpec) func(b *tflitebuild.Builder) {
+	return func(b *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(s.seed, 99))
+		shape := []int{s.b, s.t, s.in}
+		outShape := []int{s.b, s.t, s.cell}
+		if s.timeMajor {
+			shape = []int{s.t, s.b, s.in}
+			outShape = []int{s.t, s.b, s.cell}
+		}
+		inputs := make([]int, 24)
+		for i := range inputs {
+			inputs[i] = -1
+		}
+		inputs[0] = b.Tensor("x", s.dt, shape, s.qIn, nil)
+		quant := s.dt != tensor.Float32
+		var inScale, hScale float32
+		if quant {
+			inScale, hScale = s.qIn.Scale[0], s.qH.Scale[0]
+		}
+		weights := func(name string, rows, cols int, xScale float32) (int, float32) {
+			if !quant {
+				v := make([]float32, rows*cols)
+				for i := range v {
+					v[i] = float32(r.Float64()-0.5) * 0.8
+				}
+				return b.Const(name, []int{rows, cols}, nil, v), 0
+			}
+			ws := float32(0.01 + 0.02*r.Float64())
+			v := make([]int8, rows*cols)
+			for i := range v {
+				v[i] = int8(r.IntN(255) - 127)
+			}
+			return b.Const(name, []int{rows, cols}, q(ws, 0), v), ws
+		}
+		var inWScale [4]float32
+		for g := range 4 {
+			inputs[1+g], inWScale[g] = weights("w_in", s.cell, s.in, inScale)
+			inputs[5+g], _ = weights("w_rec", s.cell, s.cell, hScale)
+		}
+		for g := range 4 {
+			switch s.dt {
+			case tensor.Float32:
+				v := make([]float32, s.cell)
+				for i := range v {
+					v[i] = float32(r.Float64() - 0.5)
+				}
+				inputs[12+g] = b.Const("bias", []int{s.cell}, nil, v)
+			case tensor.Int8:
+				v := make([]int32, s.cell)
+				for i := range v {
+					v[i] = int32(r.IntN(8001) - 4000)
+				}
+				inputs[12+g] = b.Const("bias", []int{s.cell}, q(inScale*inWScale[g], 0), v)
+			case tensor.Int16:
+				v := make([]int64, s.cell)
+				for i := range v {
+					v[i] = int64(r.IntN(400001) - 200000)
+				}
+				inputs[12+g] = b.Const("bias", []int{s.cell}, q(inScale*inWScale[g], 0), v)
+			}
+		}
+		var qC *tensor.Quant
+		cellDT := tensor.Float32
+		if quant {
+			qC, cellDT = q(s.cellScale, 0), tensor.Int16
+		}
+		inputs[18] = b.Tensor("h", s.dt, []int{s.b, s.cell}, s.qH, nil)
+		inputs[19] = b.Tensor("c", cellDT, []int{s.b, s.cell}, qC, nil)
+		b.Variable(inputs[18])
+		b.Variable(inputs[19])
+		y := b.Tensor("y", s.dt, outShape, s.qH, nil)
+		b.Op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, []int{y},
+			&op.SequenceLSTMOptions{Activation: op.ActTanh, CellClip: s.clip, TimeMajor: s.timeMajor})
+		b.Inputs(inputs[0])
+		b.Outputs(y)
+	}
+}
+
+// svdfSpec describes input → SVDF → output with random weights.
+type svdfSpec struct {
+	b, in, filters, rank, memory int
+	stateDT                      tensor.DType // int8/int16 (int8 input) or float32
+	act                          op.Activation
+	qIn, qState, qOut            *tensor.Quant
+	wtScale                      float32 // time weights' scale
+	seed                         uint64
+}
+
+func svdfModel(s svdfSpec) func(b *tflitebuild.Builder) {
+	return func(b *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(s.seed, 77))
+		units := s.filters / s.rank
+		var x, wf, wt, bias, state, y int
+		if s.stateDT == tensor.Float32 {
+			rnd := func(n int, scale float64) []float32 {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32((r.Float64() - 0.5) * scale)
+				}
+				return v
+			}
+			x = b.Tensor("x", tensor.Float32, []int{s.b, s.in}, nil, nil)
+			wf = b.Const("wf", []int{s.filters, s.in}, nil, rnd(s.filters*s.in, 1))
+			wt = b.Const("wt", []int{s.filters, s.memory}, nil, rnd(s.filters*s.memory, 1))
+			bv := rnd(units, 0.5)
+			for i := range bv {
+				bv[i] += 0.3 // mostly positive sums: relu passes most of them
+			}
+			bias = b.Const("bias", []int{units}, nil, bv)
+			state = b.Tensor("state", tensor.Float32, []int{s.b, s.filters * s.memory}, nil, nil)
+			y = b.Tensor("y", tensor.Float32, []int{s.b, units}, nil, nil)
+		} else {
+			wfs, wts := float32(0.01), s.wtScale
+			wfv := make([]int8, s.filters*s.in)
+			for i := range wfv {
+				wfv[i] = int8(r.IntN(255) - 127)
+			}
+			x = b.Tensor("x", tensor.Int8, []int{s.b, s.in}, s.qIn, nil)
+			wf = b.Const("wf", []int{s.filters, s.in}, q(wfs, 0), wfv)
+			if s.stateDT == tensor.Int16 {
+				v := make([]int16, s.filters*s.memory)
+				for i := range v {
+					v[i] = int16(r.IntN(20001) - 10000)
+				}
+				wt = b.Const("wt", []int{s.filters, s.memory}, q(wts, 0), v)
+			} else {
+				v := make([]int8, s.filters*s.memory)
+				for i := range v {
+					v[i] = int8(r.IntN(255) - 127)
+				}
+				wt = b.Const("wt", []int{s.filters, s.memory}, q(wts, 0), v)
+			}
+			bv := make([]int32, units)
+			for i := range bv {
+				bv[i] = int32(r.IntN(2001) - 1000)
+			}
+			bias = b.Const("bias", []int{units}, q(s.qState.Scale[0]*wts, 0), bv)
+			state = b.Tensor("state", s.stateDT, []int{s.b, s.filters * s.memory}, s.qState, nil)
+			y = b.Tensor("y", tensor.Int8, []int{s.b, units}, s.qOut, nil)
+		}
+		b.Variable(state)
+		b.Op("SVDF", []int{x, wf, wt, bias, state}, []int{y}, &op.SVDFOptions{Rank: s.rank, Activation: s.act})
+		b.Inputs(x)
+		b.Outputs(y)
+	}
+}
