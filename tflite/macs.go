@@ -2,7 +2,9 @@ package tflite
 
 // MACs returns the number of multiply-accumulates one Run performs in the
 // convolution-like operators (CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV,
-// FULLY_CONNECTED, BATCH_MATMUL), the figure GMAC/s rates are quoted in.
+// FULLY_CONNECTED, BATCH_MATMUL) and the matrix products of the sequence
+// operators (UNIDIRECTIONAL_SEQUENCE_LSTM's gates, SVDF's feature and time
+// filters), the figure GMAC/s rates are quoted in.
 func (m *Model) MACs() int64 {
 	var n int64
 	for i := range m.plan.steps {
@@ -36,6 +38,20 @@ func (p *plan) stepMACs(i int) int64 {
 	case "TRANSPOSE_CONV":
 		if len(s.inputs) >= 3 && s.inputs[2] >= 0 && len(w) == 4 {
 			return int64(p.infos[s.inputs[2]].Shape.Elements()) * int64(w[0]*w[1]*w[2])
+		}
+	case "UNIDIRECTIONAL_SEQUENCE_LSTM":
+		// Four gates, each an input and a recurrent product per step:
+		// out = [.., .., cell], w = [cell, input].
+		if len(w) == 2 {
+			return 4 * out * int64(w[1]+w[0])
+		}
+	case "SVDF":
+		// Feature filters [F, I] and time filters [F, M] per batch row.
+		if len(s.inputs) >= 3 && s.inputs[2] >= 0 && len(w) == 2 {
+			if t := p.infos[s.inputs[2]].Shape; len(t) == 2 {
+				rows := int64(p.infos[s.inputs[0]].Shape.Elements() / max(w[1], 1))
+				return rows * int64(w[0]) * int64(w[1]+t[1])
+			}
 		}
 	case "BATCH_MATMUL":
 		if a := p.infos[s.inputs[0]].Shape; len(a) >= 2 {

@@ -171,7 +171,23 @@ func (l *LSTMInt) ScratchBytes() int {
 	g := NumGates * l.Cell
 	rows := l.Time * l.Batch
 	chunk := min(rows, accRows)
-	return 2*rows*g + 4*max(chunk, l.Batch)*g + 2*l.Batch*g + 64
+	return 2*rows*g + 4*max(chunk, l.Batch)*g + 2*l.Batch*g + l.padBytes() + 64
+}
+
+// padBytes is the size of the padded copy of the input's last rows.
+func (l *LSTMInt) padBytes() int {
+	if l.In == nil {
+		return 0
+	}
+	return (accRows*l.Input + l.In.KP + 63) &^ 63
+}
+
+// padBuffer returns the end of scratch, where Run8 copies the input's last
+// rows with padding.
+func (l *LSTMInt) padBuffer(scratch []byte) []int8 {
+	n := l.padBytes()
+	b := scratch[len(scratch)-n:]
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
 // accRows is how many rows of the input projection Run8 accumulates at a
@@ -210,9 +226,16 @@ func (l *LSTMInt) Run8(x, h []int8, c []int16, out []int8, scratch []byte) {
 	n, g := l.Cell, NumGates*l.Cell
 	rows := l.Time * l.Batch
 	pre, acc, gates := l.scratchInt(scratch)
+	pad := l.padBuffer(scratch)
 	for r0 := 0; r0 < rows; r0 += accRows {
 		nr := min(accRows, rows-r0)
-		gemm.Int8Acc(x[r0*l.Input:], l.Input, nr, l.In, acc, g)
+		a := x[r0*l.Input:]
+		if r0+nr == rows && len(a) < (nr-1)*l.Input+l.In.KP {
+			// The vector kernel reads KP bytes of a row: give the last
+			// rows the padding the input tensor lacks.
+			a = pad[:copy(pad, a)+l.In.KP]
+		}
+		gemm.Int8Acc(a, l.Input, nr, l.In, acc, g)
 		for r := range nr {
 			requant16(acc[r*g:r*g+g], l.InBias, &l.InFC, n, pre[(r0+r)*g:(r0+r)*g+g])
 		}
