@@ -4,6 +4,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/control"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/detection"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/sequence"
@@ -16,6 +17,7 @@ func BuiltinResolver() *op.Resolver {
 	r := op.NewResolver()
 	control.Register(r)
 	conv.Register(r)
+	detection.Register(r)
 	elementwise.Register(r)
 	logic.Register(r)
 	sequence.Register(r)

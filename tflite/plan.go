@@ -3,6 +3,7 @@ package tflite
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -377,7 +378,9 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			if err := activationSize(t, fmt.Sprintf("op %d (%s): output %d", i, o.name, j)); err != nil {
 				return nil, err
 			}
-			if b == 0 && !t.Shape.Equal(declared[j]) {
+			// Custom operators' outputs are often declared without a
+			// shape (TFLite sets it at run time): take the computed one.
+			if b == 0 && !t.Shape.Equal(declared[j]) && !(len(declared[j]) == 0 && strings.HasPrefix(o.name, "CUSTOM:")) {
 				return nil, invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape)
 			}
 		}

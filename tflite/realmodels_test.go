@@ -31,6 +31,7 @@ var corpusMustPass = []string{
 	"coral__mobilenet_v2_1.0_224_quant",
 	"coral__split_concat",
 	"coral__tf2_mobilenet_v2_1.0_224_ptq",
+	"coraledgetpu__ssd_mobilenet_v1_coco_quant_postprocess_head_layers",
 	"mediapipe__custom_gesture_classifier",
 	"mediapipe__face_detection_back",
 	"mediapipe__face_detection_full_range",

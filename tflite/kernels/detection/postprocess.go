@@ -1,0 +1,281 @@
+// Package detection holds the arithmetic of TensorFlow Lite's
+// TFLite_Detection_PostProcess custom operator (SSD box decoding and
+// non-maximum suppression) as pure functions over validated parameters
+// and float32 data. It keeps no state beyond the Work buffers its callers
+// own; functions are safe for concurrent use on distinct Work values.
+package detection
+
+import (
+	"errors"
+	"math"
+)
+
+// Params are the operator's options (its custom_options) and input sizes.
+type Params struct {
+	MaxDetections          int     // detections returned
+	MaxClassesPerDetection int     // fast NMS: classes reported per box
+	DetectionsPerClass     int     // regular NMS: boxes kept per class
+	ScoreThreshold         float32 // nms_score_threshold
+	IOUThreshold           float32 // nms_iou_threshold, in (0, 1]
+	NumClasses             int     // classes without the background
+	YScale, XScale         float32 // box-center scales
+	HScale, WScale         float32 // box-size scales
+	RegularNMS             bool    // use_regular_nms: NMS per class
+	NumBoxes               int     // anchors
+	ClassesWithBackground  int     // class predictions per box (NumClasses or NumClasses+1)
+}
+
+// Outputs returns the number of detection slots: MaxDetections ·
+// MaxClassesPerDetection.
+func (p *Params) Outputs() int { return p.MaxDetections * p.MaxClassesPerDetection }
+
+// ErrInvalidBoxes is returned when a decoded box has no area (its minimum
+// corner not below its maximum): TensorFlow Lite fails the same way.
+var ErrInvalidBoxes = errors.New("detection: decoded box with ymin >= ymax or xmin >= xmax")
+
+// Work is the scratch of one Run, sized for one Params by NewWork.
+type Work struct {
+	decoded   []float32 // [NumBoxes][4] ymin, xmin, ymax, xmax
+	scores    []float32 // per-box scores of the current class
+	keepScore []float32
+	keepIdx   []int
+	sorted    []int
+	sortTmp   []int // merge-sort scratch
+	active    []bool
+	selected  []int
+	// Regular NMS: the best candidates so far (box·classes + class) and
+	// their scores, NumBoxes + MaxDetections long.
+	candIdx   []int
+	candScore []float32
+	tmpIdx    []int
+	tmpScore  []float32
+	classIdx  []int // fast NMS: [NumBoxes][classes reported] best classes
+	rowIdx    []int // fast NMS: one box's classes by score
+}
+
+// NewWork returns scratch for p.
+func NewWork(p *Params) *Work {
+	n := p.NumBoxes
+	w := &Work{
+		decoded:   make([]float32, 4*n),
+		scores:    make([]float32, n),
+		keepScore: make([]float32, n),
+		keepIdx:   make([]int, n),
+		sorted:    make([]int, n+p.MaxDetections),
+		sortTmp:   make([]int, max(n+p.MaxDetections, p.NumClasses)),
+		active:    make([]bool, n),
+		selected:  make([]int, 0, n),
+	}
+	if p.RegularNMS {
+		w.candIdx = make([]int, n+p.MaxDetections)
+		w.candScore = make([]float32, n+p.MaxDetections)
+		w.tmpIdx = make([]int, p.MaxDetections)
+		w.tmpScore = make([]float32, p.MaxDetections)
+	} else {
+		w.classIdx = make([]int, n*min(p.MaxClassesPerDetection, p.NumClasses))
+		w.rowIdx = make([]int, p.NumClasses)
+	}
+	return w
+}
+
+// Run decodes boxes ([NumBoxes][4] center-size encodings y, x, h, w)
+// against anchors ([NumBoxes][4] y, x, h, w), selects detections from
+// scores ([NumBoxes][ClassesWithBackground], the background first when
+// present) and writes outBoxes ([Outputs][4]), outClasses and outScores
+// ([Outputs]) and the number of detections. Slots past the detections
+// are zero.
+func Run(p *Params, w *Work, boxes, anchors, scores, outBoxes, outClasses, outScores []float32) (int, error) {
+	decode(p, boxes, anchors, w.decoded)
+	clear(outBoxes)
+	clear(outClasses)
+	clear(outScores)
+	if p.RegularNMS {
+		return regular(p, w, scores, outBoxes, outClasses, outScores)
+	}
+	return fast(p, w, scores, outBoxes, outClasses, outScores)
+}
+
+// decode turns center-size encodings into corners, in double precision as
+// TensorFlow Lite does.
+func decode(p *Params, boxes, anchors, out []float32) {
+	for i := 0; i < p.NumBoxes; i++ {
+		by, bx, bh, bw := float64(boxes[4*i]), float64(boxes[4*i+1]), float64(boxes[4*i+2]), float64(boxes[4*i+3])
+		ay, ax, ah, aw := float64(anchors[4*i]), float64(anchors[4*i+1]), float64(anchors[4*i+2]), float64(anchors[4*i+3])
+		yc := float32(by/float64(p.YScale)*ah + ay)
+		xc := float32(bx/float64(p.XScale)*aw + ax)
+		hh := float32(0.5 * math.Exp(bh/float64(p.HScale)) * ah)
+		hw := float32(0.5 * math.Exp(bw/float64(p.WScale)) * aw)
+		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = yc-hh, xc-hw, yc+hh, xc+hw
+	}
+}
+
+// iou is the intersection over union of decoded boxes i and j.
+func iou(d []float32, i, j int) float32 {
+	a, b := d[4*i:4*i+4], d[4*j:4*j+4]
+	areaA := (a[2] - a[0]) * (a[3] - a[1])
+	areaB := (b[2] - b[0]) * (b[3] - b[1])
+	if areaA <= 0 || areaB <= 0 {
+		return 0
+	}
+	ymin, xmin := max(a[0], b[0]), max(a[1], b[1])
+	ymax, xmax := min(a[2], b[2]), min(a[3], b[3])
+	inter := max(ymax-ymin, 0) * max(xmax-xmin, 0)
+	return inter / (areaA + areaB - inter)
+}
+
+// nmsOne runs greedy non-maximum suppression over one score per box:
+// boxes scoring at least the threshold, by decreasing score (stable),
+// each suppressing later ones that overlap it by more than the IoU
+// threshold; at most limit are selected, into w.selected.
+func nmsOne(p *Params, w *Work, scores []float32, limit int) error {
+	d := w.decoded
+	for i := 0; i < p.NumBoxes; i++ {
+		if d[4*i] >= d[4*i+2] || d[4*i+1] >= d[4*i+3] {
+			return ErrInvalidBoxes
+		}
+	}
+	kept := 0
+	for i, s := range scores[:p.NumBoxes] {
+		if s >= p.ScoreThreshold {
+			w.keepScore[kept], w.keepIdx[kept] = s, i
+			kept++
+		}
+	}
+	order := w.sorted[:kept]
+	argsortDesc(w.keepScore, order, w.sortTmp)
+	w.selected = w.selected[:0]
+	out := min(kept, limit)
+	active := w.active[:kept]
+	for i := range active {
+		active[i] = true
+	}
+	left := kept
+	for i := 0; i < kept; i++ {
+		if left == 0 || len(w.selected) >= out {
+			break
+		}
+		if !active[i] {
+			continue
+		}
+		bi := w.keepIdx[order[i]]
+		w.selected = append(w.selected, bi)
+		active[i] = false
+		left--
+		for j := i + 1; j < kept; j++ {
+			if active[j] && iou(d, bi, w.keepIdx[order[j]]) > p.IOUThreshold {
+				active[j] = false
+				left--
+			}
+		}
+	}
+	return nil
+}
+
+// argsortDesc sets idx (len n) to 0..n-1 ordered by decreasing values,
+// equal values by increasing index: TensorFlow Lite's stable
+// DecreasingArgSort, and the order its partial sort's comparator defines.
+// tmp needs len(idx) entries. It allocates nothing.
+func argsortDesc(values []float32, idx, tmp []int) {
+	n := len(idx)
+	for i := range idx {
+		idx[i] = i
+	}
+	src, dst := idx, tmp[:n]
+	for width := 1; width < n; width *= 2 {
+		for lo := 0; lo < n; lo += 2 * width {
+			mid, hi := min(lo+width, n), min(lo+2*width, n)
+			i, j, k := lo, mid, lo
+			for i < mid && j < hi {
+				if values[src[j]] > values[src[i]] {
+					dst[k] = src[j]
+					j++
+				} else {
+					dst[k] = src[i]
+					i++
+				}
+				k++
+			}
+			k += copy(dst[k:], src[i:mid])
+			copy(dst[k:], src[j:hi])
+		}
+		src, dst = dst, src
+	}
+	if n > 0 && &src[0] != &idx[0] {
+		copy(idx, src)
+	}
+}
+
+func regular(p *Params, w *Work, scores, outBoxes, outClasses, outScores []float32) (int, error) {
+	cw := p.ClassesWithBackground
+	off := cw - p.NumClasses
+	size := 0
+	for c := 0; c < p.NumClasses; c++ {
+		for b := 0; b < p.NumBoxes; b++ {
+			w.scores[b] = scores[b*cw+c+off]
+		}
+		if err := nmsOne(p, w, w.scores, p.DetectionsPerClass); err != nil {
+			return 0, err
+		}
+		n := size
+		for _, b := range w.selected {
+			w.candIdx[n] = b*cw + c + off
+			w.candScore[n] = w.scores[b]
+			n++
+		}
+		k := min(n, p.MaxDetections)
+		argsortDesc(w.candScore[:n], w.sorted[:n], w.sortTmp)
+		for r := 0; r < k; r++ {
+			w.tmpIdx[r], w.tmpScore[r] = w.candIdx[w.sorted[r]], w.candScore[w.sorted[r]]
+		}
+		copy(w.candIdx, w.tmpIdx[:k])
+		copy(w.candScore, w.tmpScore[:k])
+		size = k
+	}
+	for r := 0; r < size; r++ {
+		anchor := w.candIdx[r] / cw
+		class := w.candIdx[r] - anchor*cw - off
+		copy(outBoxes[4*r:4*r+4], w.decoded[4*anchor:4*anchor+4])
+		outClasses[r] = float32(class)
+		outScores[r] = w.candScore[r]
+	}
+	return size, nil
+}
+
+func fast(p *Params, w *Work, scores, outBoxes, outClasses, outScores []float32) (int, error) {
+	cw := p.ClassesWithBackground
+	off := cw - p.NumClasses
+	per := min(p.MaxClassesPerDetection, p.NumClasses)
+	for b := 0; b < p.NumBoxes; b++ {
+		row := scores[b*cw+off : b*cw+off+p.NumClasses]
+		ci := w.classIdx[b*per : (b+1)*per]
+		if per == 1 { // the first largest
+			best := 0
+			for c, v := range row {
+				if v > row[best] {
+					best = c
+				}
+			}
+			ci[0] = best
+		} else {
+			argsortDesc(row, w.rowIdx, w.sortTmp)
+			copy(ci, w.rowIdx[:per])
+		}
+		w.scores[b] = row[ci[0]]
+	}
+	if err := nmsOne(p, w, w.scores, p.MaxDetections); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range w.selected {
+		row := scores[b*cw+off:]
+		ci := w.classIdx[b*per:]
+		for c := 0; c < per; c++ {
+			o := p.MaxClassesPerDetection*n + c
+			copy(outBoxes[4*o:4*o+4], w.decoded[4*b:4*b+4])
+			outClasses[o] = float32(ci[c])
+			outScores[o] = row[ci[c]]
+		}
+		n++
+	}
+	return n, nil
+}
