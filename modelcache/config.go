@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/edgeinfer/edgeinfer/preprocess"
 )
 
 // Limits on config.json. Each value outside its bound is a *ConfigError.
@@ -82,6 +84,10 @@ type Config struct {
 	Inputs map[string]string `json:"inputs"`
 	// Outputs renames model output tensors: model name → public name.
 	Outputs map[string]string `json:"outputs"`
+	// Image overrides how images are fed to the model's image input:
+	// {"mean": [..], "std": [..]} or {"raw": true}, "fit" (stretch, crop,
+	// pad) and "layout" (NHWC, NCHW). See package preprocess.
+	Image *preprocess.Override `json:"image"`
 }
 
 // ConfigError reports an invalid config.json. It matches ErrBadConfig.
@@ -139,7 +145,7 @@ func ParseConfig(model string, data []byte) (*Config, error) {
 			return nil, bad(ute.Field, "want %s, got JSON %s", ute.Type, ute.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			return nil, bad(f, "unknown field (known: max_batch_size, batch_delay_ms, max_concurrency, max_queue, timeout_ms, warmup_runs, preload, version_policy, versions, labels, sha256, inputs, outputs)")
+			return nil, bad(f, "unknown field (known: max_batch_size, batch_delay_ms, max_concurrency, max_queue, timeout_ms, warmup_runs, preload, version_policy, versions, labels, sha256, inputs, outputs, image)")
 		}
 		return nil, bad("", "invalid JSON: %v", err)
 	}
@@ -170,6 +176,9 @@ func position(data []byte, off int64) (line, col int) {
 func (c *Config) validate(model string) error {
 	bad := func(field, format string, args ...any) error {
 		return &ConfigError{Model: model, Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if err := c.Image.Validate(); err != nil {
+		return bad("image", "%v", err)
 	}
 	ints := []struct {
 		field string

@@ -226,3 +226,21 @@ func TestParseConfigSyntaxPosition(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigImage(t *testing.T) {
+	c, err := ParseConfig("m", []byte(`{"image": {"mean": [0], "std": [255], "fit": "pad", "layout": "NCHW"}}`))
+	if err != nil || c.Image == nil || c.Image.Std[0] != 255 || c.Image.Fit != "pad" || c.Image.Layout != "NCHW" {
+		t.Fatalf("ParseConfig: %+v, %v", c, err)
+	}
+	for _, bad := range []string{
+		`{"image": {"fit": "zoom"}}`,
+		`{"image": {"mean": [1]}}`,
+		`{"image": {"raw": true, "mean": [0], "std": [1]}}`,
+		`{"image": {"std": [0], "mean": [0]}}`,
+		`{"image": {"gamma": 2}}`,
+	} {
+		if _, err := ParseConfig("m", []byte(bad)); !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%s: err = %v, want ErrBadConfig", bad, err)
+		}
+	}
+}

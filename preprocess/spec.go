@@ -72,14 +72,15 @@ func (s Spec) Shape() tensor.Shape {
 // fields keep the metadata's or the default value.
 type Override struct {
 	// Mean and Std set the normalization (and turn it on).
-	Mean, Std []float32 `json:",omitempty"`
+	Mean []float32 `json:"mean,omitempty"`
+	Std  []float32 `json:"std,omitempty"`
 	// Raw turns normalization off (see Spec.Normalize).
-	Raw bool `json:",omitempty"`
+	Raw bool `json:"raw,omitempty"`
 	// Fit is "stretch", "crop" or "pad".
-	Fit Fit `json:",omitempty"`
+	Fit Fit `json:"fit,omitempty"`
 	// Layout is "NHWC" or "NCHW" (for inputs whose shape leaves it
 	// ambiguous).
-	Layout Layout `json:",omitempty"`
+	Layout Layout `json:"layout,omitempty"`
 }
 
 // Validate checks the override's values.

@@ -52,6 +52,7 @@ func modelConfig(c *modelcache.Config) ModelConfig {
 		MaxQueue:       c.MaxQueue,
 		Timeout:        time.Duration(c.TimeoutMS) * time.Millisecond,
 		Labels:         c.Labels,
+		Image:          c.Image,
 	}
 }
 

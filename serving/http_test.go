@@ -148,7 +148,9 @@ func TestHTTPEndpoints(t *testing.T) {
 		{name: "v2 infer wrong datatype", method: "POST", path: "/v2/models/linear/infer",
 			body: `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "INT32", "data": [1, 2, 3]}]}`, want: 400, substr: []string{"int32"}},
 		{name: "v2 infer BYTES", method: "POST", path: "/v2/models/linear/infer",
-			body: `{"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, want: 501},
+			body: `{"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}`, want: 400, substr: []string{"BYTES"}},
+		{name: "v2 infer BYTES not an image", method: "POST", path: "/v2/models/linear/infer",
+			body: `{"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": ["aGVsbG8="]}]}`, want: 400, substr: []string{"image"}},
 		{name: "v2 infer unknown datatype", method: "POST", path: "/v2/models/linear/infer",
 			body: `{"inputs": [{"name": "x", "shape": [1], "datatype": "FP8", "data": [1]}]}`, want: 400},
 		{name: "v2 infer count mismatch", method: "POST", path: "/v2/models/linear/infer",
@@ -225,11 +227,13 @@ func TestHTTPInt8Conformance(t *testing.T) {
 	if code != 200 || !strings.Contains(string(body), want) {
 		t.Fatalf("v2: %d %s, want %s", code, body, want)
 	}
-	code, _, body = e.do(t, "POST", "/v1/models/hw8:predict", []byte(`{"instances":[[5],[-128]]}`), nil)
+	// V1 takes and answers real numbers by default; "quantize": false and
+	// "dequantize": false keep the integers.
+	code, _, body = e.do(t, "POST", "/v1/models/hw8:predict", []byte(`{"instances":[[5],[-128]],"quantize":false,"dequantize":false}`), nil)
 	if want := fmt.Sprintf(`{"predictions":[[%d],[%d]]}`, o[0], o[1]); code != 200 || string(body) != want {
 		t.Fatalf("v1: %d %s, want %s", code, body, want)
 	}
-	code, _, _ = e.do(t, "POST", "/v1/models/hw8:predict", []byte(`{"instances":[[128]]}`), nil)
+	code, _, _ = e.do(t, "POST", "/v1/models/hw8:predict", []byte(`{"instances":[[128]],"quantize":false}`), nil)
 	if code != 400 {
 		t.Fatalf("int8 overflow: %d, want 400", code)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/preprocess"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
@@ -90,6 +91,10 @@ type ModelConfig struct {
 	Timeout time.Duration
 	// Labels maps version labels to versions.
 	Labels map[string]int64
+	// Image overrides how images are fed to the model's image input
+	// (normalization, fit, layout); nil keeps its metadata's or the
+	// defaults (see package preprocess).
+	Image *preprocess.Override
 }
 
 // Loaded is a model resolved and pinned by a ModelSource. The pin holds

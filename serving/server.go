@@ -89,6 +89,12 @@ type Config struct {
 	// It must be set, and differ from AuthToken, when both EnableAdmin and
 	// AuthToken are.
 	AdminToken string
+
+	// MaxImagePixels caps the pixels (width × height, as its header
+	// declares them) of an image sent as a model input; larger ones are
+	// refused (413) before decoding (default 64 Mi). An image's bytes
+	// count against MaxBodyBytes like any body.
+	MaxImagePixels int64
 }
 
 func (c *Config) withDefaults() error {
@@ -157,6 +163,7 @@ type Server struct {
 	idPrefix string // random per Server, so request IDs differ across instances
 
 	budget memBudget // Config.MemoryBudget; max immutable after New
+	mio    ioCache   // ModelIO of loaded models (metadata, labels)
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu

@@ -182,6 +182,7 @@ func appendSigTensors(b []byte, specs []tflite.TensorSpec) []byte {
 		}
 		b = append(b, `],"unknown_rank":false},"name":`...)
 		b = append(b, quoteJSON(sp.Name)...)
+		b = appendV1Quant(b, sp.Quant)
 		b = append(b, '}')
 	}
 	return append(b, '}')
@@ -227,13 +228,9 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		s.writeError(w, r, err)
 		return
 	}
-	doc, err := tensor.ParseJSON(body, s.jsonLimits())
+	doc, img, err := s.parseV1Body(r, body)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("%w: %w", ErrInvalid, err))
-		return
-	}
-	if doc.Kind != tensor.JSONObject {
-		s.writeError(w, r, fmt.Errorf("%w: request body must be a JSON object", ErrInvalid))
+		s.writeError(w, r, err)
 		return
 	}
 	if t := doc.Get("timeout"); t != nil {
@@ -244,7 +241,7 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	ins, rows, err := decodeV1Inputs(doc, call.l.Model.Inputs(), s.cfg.MaxElements)
+	ins, rows, opts, err := s.decodeV1(r, doc, img, call.l)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -254,8 +251,13 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		s.writeError(w, r, err)
 		return
 	}
+	out, err := opts.encodeV1(resp, call.l.Model.Outputs(), rows)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	setTiming(w, resp.Timing)
-	s.writeJSON(w, r, http.StatusOK, encodeV1Outputs(resp.Outputs, rows))
+	s.writeJSON(w, r, http.StatusOK, out)
 	s.logDone(w, r, resp, call.start)
 }
 

@@ -47,9 +47,6 @@ func v2DType(dt tensor.DType) string {
 func parseV2DType(s string) (tensor.DType, error) {
 	for dt := tensor.Float32; dt <= tensor.String; dt++ {
 		if v2DType(dt) == s {
-			if dt == tensor.String {
-				return 0, fmt.Errorf("%w: datatype BYTES: the engine has no string tensors", ErrUnimplemented)
-			}
 			return dt, nil
 		}
 	}
@@ -104,6 +101,7 @@ func appendV2Specs(b []byte, specs []tflite.TensorSpec) []byte {
 		b = append(b, v2DType(sp.DType)...)
 		b = append(b, `","shape":`...)
 		b = appendShape(b, sp.Shape)
+		b = appendV2Quant(b, sp.Quant)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -230,6 +228,7 @@ func (s *Server) handleV2Load(w http.ResponseWriter, r *http.Request) {
 type v2Output struct {
 	name   string
 	binary bool
+	params *tensor.JSONValue // the output's parameters, nil when none
 }
 
 // v2Request is a decoded V2 inference request.
@@ -239,6 +238,8 @@ type v2Request struct {
 	outputs   []v2Output // nil: all
 	binaryAll bool       // parameters.binary_data_output
 	timeout   time.Duration
+	params    *tensor.JSONValue // request parameters, nil when none
+	imagePost bool              // the body was an image (Content-Type image/*)
 }
 
 // decodeV2Request decodes a V2 inference request: a JSON document and,
@@ -270,6 +271,7 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 		if p.Kind != tensor.JSONObject {
 			return nil, fmt.Errorf("%w: parameters must be an object", ErrInvalid)
 		}
+		req.params = p
 		if t := p.Get("timeout"); t != nil {
 			if req.timeout, err = jsonTimeout(t, time.Microsecond); err != nil {
 				return nil, err
@@ -311,6 +313,7 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 			}
 			ro := v2Output{name: string(name.Text), binary: req.binaryAll}
 			if p := o.Get("parameters"); p != nil {
+				ro.params = p
 				if b := p.Get("binary_data"); b != nil {
 					if b.Kind != tensor.JSONBool {
 						return nil, fmt.Errorf("%w: output %q: binary_data must be a bool", ErrInvalid, clip(ro.name))
@@ -360,6 +363,9 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 	}
 	if n > maxElements {
 		return nil, &LimitError{Limit: "MaxElements", Max: int64(maxElements)}
+	}
+	if dt == tensor.String {
+		return decodeV2Bytes(in, string(name.Text), shape, n, bin)
 	}
 	if p := in.Get("parameters"); p != nil {
 		if bs := p.Get("binary_data_size"); bs != nil {
@@ -429,7 +435,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := decodeV2Request(body, headerLen, s.jsonLimits(), s.cfg.MaxElements)
+	req, err := s.decodeV2Body(r, body, headerLen)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -440,6 +446,11 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
+	opts, err := s.v2Options(r, req, call.l)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	names := make([]string, len(req.outputs))
 	for i, o := range req.outputs {
 		names[i] = o.name
@@ -456,9 +467,14 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 			binary[i] = req.outputs[i].binary
 		}
 	}
+	if err = opts.finish(resp, call.l.Model.Outputs()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	setTiming(w, resp.Timing)
 	defer s.logDone(w, r, resp, call.start)
 	b, bin := encodeV2Response(resp, req.id, binary)
+	b = opts.appendExtras(b)
 	if bin == nil {
 		s.writeJSON(w, r, http.StatusOK, b)
 		return
@@ -500,7 +516,7 @@ func encodeV2Response(resp *Response, id *tensor.JSONValue, binary []bool) ([]by
 			continue
 		}
 		b = append(b, `,"data":`...)
-		b = tensor.AppendJSONFlat(b, o)
+		b = appendV2Data(b, o)
 		b = append(b, '}')
 	}
 	b = append(b, "]}"...)

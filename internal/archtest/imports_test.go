@@ -19,6 +19,7 @@ var forbidden = map[string][]string{
 	"modelcache": {module + "/serving", module + "/functions", module + "/batch"},
 	"serving":    {module + "/functions", "github.com/aws/aws-lambda-go"},
 	"batch":      {module + "/functions"},
+	"preprocess": {"net/http", module + "/serving", module + "/functions", module + "/modelcache", module + "/objstore"},
 }
 
 type pkg struct {

@@ -1,0 +1,268 @@
+package serving
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+)
+
+// sharedFile returns ../shared/<rel> (found upwards from the package), or
+// skips the test when absent unless EDGEINFER_CONFORMANCE=require.
+func sharedFile(t testing.TB, rel string) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for range 6 {
+		p := filepath.Join(dir, "shared", rel)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		dir = filepath.Dir(dir)
+	}
+	if os.Getenv("EDGEINFER_CONFORMANCE") == "require" {
+		t.Fatalf("shared/%s required but not found", rel)
+	}
+	t.Skipf("shared/%s not found; skipping", rel)
+	return ""
+}
+
+// quantRelu builds int8 x [1,3] (scale 0.5, zero point -3) -> RELU -> y.
+func quantRelu(t testing.TB) Model {
+	b := tflitebuild.New()
+	q := &tensor.Quant{Scale: []float32{0.5}, ZeroPoint: []int64{-3}}
+	x := b.Tensor("x", tensor.Int8, []int{1, 3}, q, nil)
+	y := b.Tensor("y", tensor.Int8, []int{1, 3}, q, nil)
+	b.Op("RELU", []int{x}, []int{y}, nil)
+	b.Inputs(x)
+	b.Outputs(y)
+	return loadBuilt(t, b)
+}
+
+// TestFloatIO: real numbers into and out of an int8 model, per protocol.
+// Expected values by hand from TFLite's QUANTIZE (round(v / 0.5) half away
+// from zero, + zero point -3, clamped) and DEQUANTIZE (0.5 × (q + 3)):
+// 0.5 -> -2, -1 -> -5 (RELU: -3 = real 0), 100 -> 197 -> 127 (real 65).
+func TestFloatIO(t *testing.T) {
+	e := newEnv(t, Config{}, func(s *testSource) { s.add("q", 1, quantRelu(t), ModelConfig{}) })
+	for _, tc := range []struct {
+		name, path, body string
+		want             string
+	}{
+		{"v2 FP32 in, INT8 out", "/v2/models/q/infer",
+			`{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":[0.5,-1,100]}]}`, `"datatype":"INT8","shape":[1,3],"data":[-2,-3,127]`},
+		{"v2 dequantize", "/v2/models/q/infer",
+			`{"parameters":{"dequantize":true},"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":[0.5,-1,100]}]}`, `"datatype":"FP32","shape":[1,3],"data":[0.5,0,65]`},
+		{"v2 dequantize per output", "/v2/models/q/infer",
+			`{"inputs":[{"name":"x","datatype":"INT8","shape":[1,3],"data":[-2,-5,127]}],"outputs":[{"name":"y","parameters":{"dequantize":true}}]}`, `"datatype":"FP32","shape":[1,3],"data":[0.5,0,65]`},
+		{"v2 dequantize query", "/v2/models/q/infer?dequantize=true",
+			`{"inputs":[{"name":"x","datatype":"INT8","shape":[1,3],"data":[-2,-5,127]}]}`, `"data":[0.5,0,65]`},
+		{"v1 real by default", "/v1/models/q:predict", `{"instances":[[0.5,-1,100]]}`, `{"predictions":[[0.5,0,65]]}`},
+		{"v1 raw", "/v1/models/q:predict", `{"instances":[[-2,-5,127]],"quantize":false,"dequantize":false}`, `{"predictions":[[-2,-3,127]]}`},
+		{"v1 columnar", "/v1/models/q:predict", `{"inputs":[[0.5,-1,100]]}`, `{"outputs":[[0.5,0,65]]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, body := e.do(t, "POST", tc.path, []byte(tc.body), nil)
+			if code != 200 || !strings.Contains(string(body), tc.want) {
+				t.Fatalf("%d %s, want %s", code, body, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct{ path, body, want string }{
+		{"/v2/models/q", "", `"parameters":{"quantization":{"scale":[0.5],"zero_point":[-3],"axis":0}}`},
+		{"/v1/models/q/metadata", "", `"quantization":{"scale":[0.5],"zero_point":[-3],"axis":0}`},
+	} {
+		code, _, body := e.do(t, "GET", tc.path, nil, nil)
+		if code != 200 || !strings.Contains(string(body), tc.want) {
+			t.Fatalf("GET %s: %d %s, want %s", tc.path, code, body, tc.want)
+		}
+	}
+	for _, body := range []string{
+		`{"parameters":{"dequantize":1},"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":[0,0,0]}]}`,
+		`{"parameters":{"top_k":0},"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":[0,0,0]}]}`,
+		`{"inputs":[{"name":"x","datatype":"BYTES","shape":[1],"data":["not an image"]}]}`,
+	} {
+		if code, _, b := e.do(t, "POST", "/v2/models/q/infer", []byte(body), nil); code != 400 {
+			t.Fatalf("%s: %d %s, want 400", body, code, b)
+		}
+	}
+}
+
+// TestImageClassifier serves a corpus classifier with TFLite Model
+// Metadata (imagenet labels in its zip) and asks for Grace Hopper through
+// every image path. 653 "military uniform" is stock TensorFlow Lite's top-1
+// for the tensor our preprocessing makes of grace_hopper.bmp (see
+// preprocess.TestTop1AgainstStockTFLite for the command).
+func TestImageClassifier(t *testing.T) {
+	m, err := tflite.LoadFile(sharedFile(t, "realmodels/coral__tf2_mobilenet_v2_1.0_224_ptq/model.tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := os.ReadFile(sharedFile(t, "media/grace_hopper.bmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{MaxImagePixels: 400_000}, func(s *testSource) { s.add("cls", 1, FromTFLite(m), ModelConfig{}) })
+	b64 := base64.StdEncoding.EncodeToString(img)
+	var bin bytes.Buffer
+	hdr := fmt.Sprintf(`{"inputs":[{"name":"input","datatype":"BYTES","shape":[1],"parameters":{"binary_data_size":%d}}],"parameters":{"top_k":3}}`, len(img)+4)
+	bin.WriteString(hdr)
+	bin.Write([]byte{byte(len(img)), byte(len(img) >> 8), byte(len(img) >> 16), byte(len(img) >> 24)})
+	bin.Write(img)
+	v2top := func(t *testing.T, body []byte, k int) {
+		var resp struct {
+			Outputs []struct {
+				Datatype string   `json:"datatype"`
+				Shape    []int    `json:"shape"`
+				Data     []string `json:"data"`
+			} `json:"outputs"`
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || len(resp.Outputs) != 1 {
+			t.Fatalf("response %s: %v", body, err)
+		}
+		o := resp.Outputs[0]
+		if o.Datatype != "BYTES" || len(o.Data) != k || o.Shape[1] != k {
+			t.Fatalf("output %+v, want %d classes", o, k)
+		}
+		parts := strings.SplitN(o.Data[0], ":", 3)
+		score, _ := strconv.ParseFloat(parts[0], 64)
+		if len(parts) != 3 || parts[1] != "653" || parts[2] != "military uniform" || !(score > 0.5 && score <= 1) {
+			t.Fatalf("top-1 %q, want score:653:military uniform", o.Data[0])
+		}
+	}
+	t.Run("v2 image post", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v2/models/cls/infer?top_k=3", img, map[string]string{"Content-Type": "image/bmp"})
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v2top(t, body, 3)
+	})
+	t.Run("v2 image post default top 5", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v2/models/cls/infer", img, map[string]string{"Content-Type": "image/bmp"})
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v2top(t, body, 5)
+	})
+	t.Run("v2 BYTES json", func(t *testing.T) {
+		req := `{"inputs":[{"name":"input","datatype":"BYTES","shape":[1],"data":["` + b64 + `"]}],"outputs":[{"name":"Identity","parameters":{"classification":2}}]}`
+		code, _, body := e.do(t, "POST", "/v2/models/cls/infer", []byte(req), nil)
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v2top(t, body, 2)
+	})
+	t.Run("v2 BYTES binary", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v2/models/cls/infer", bin.Bytes(), map[string]string{"Inference-Header-Content-Length": strconv.Itoa(len(hdr))})
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v2top(t, body, 3)
+	})
+	v1top := func(t *testing.T, body []byte, k int) {
+		var resp struct {
+			Predictions [][]Class `json:"predictions"`
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || len(resp.Predictions) != 1 || len(resp.Predictions[0]) != k {
+			t.Fatalf("response %s: %v", body, err)
+		}
+		if c := resp.Predictions[0][0]; c.Index != 653 || c.Label != "military uniform" || !(c.Score > 0.5) {
+			t.Fatalf("top-1 %+v", c)
+		}
+	}
+	t.Run("v1 b64", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v1/models/cls:predict", []byte(`{"instances":[{"b64":"`+b64+`"}],"top_k":3}`), nil)
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v1top(t, body, 3)
+	})
+	t.Run("v1 image post", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v1/models/cls:predict", img, map[string]string{"Content-Type": "image/bmp"})
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		v1top(t, body, 5)
+	})
+	t.Run("v1 b64 all scores dequantized", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v1/models/cls:predict", []byte(`{"instances":[{"b64":"`+b64+`"}]}`), nil)
+		var resp struct{ Predictions [][]float64 }
+		if code != 200 || json.Unmarshal(body, &resp) != nil || len(resp.Predictions) != 1 || len(resp.Predictions[0]) != 1001 {
+			t.Fatalf("%d %.200s", code, body)
+		}
+		best := 0
+		for i, v := range resp.Predictions[0] {
+			if v > resp.Predictions[0][best] {
+				best = i
+			}
+		}
+		if best != 653 {
+			t.Fatalf("argmax %d", best)
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		for _, tc := range []struct {
+			body []byte
+			ct   string
+			want int
+		}{
+			{[]byte("not an image"), "image/jpeg", 400},
+			{img[:100], "image/bmp", 400},
+			{bigPNGHeader(), "image/png", 413},
+		} {
+			code, _, body := e.do(t, "POST", "/v2/models/cls/infer", tc.body, map[string]string{"Content-Type": tc.ct})
+			if code != tc.want {
+				t.Fatalf("%s: %d %s, want %d", tc.ct, code, body, tc.want)
+			}
+		}
+	})
+}
+
+// bigPNGHeader is the start of a PNG declaring 1000x1000 pixels (over the
+// test server's MaxImagePixels), with a valid IHDR checksum.
+func bigPNGHeader() []byte {
+	b := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x03\xe8\x00\x00\x03\xe8\x08\x02\x00\x00\x00")
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[12:]))
+}
+
+// TestFloatIOHelloWorld: the int8 hello_world model answers real x with
+// real y within 0.05 of sin(x), the upstream test's tolerance
+// (../shared/conformance/README.md), through both protocols' defaults.
+func TestFloatIOHelloWorld(t *testing.T) {
+	m := conformanceModel(t, "hello_world/hello_world_int8.tflite")
+	e := newEnv(t, Config{}, func(s *testSource) { s.add("hw8", 1, m, ModelConfig{}) })
+	xs := []float64{0.77, 1.57, 2.3, 3.14}
+	code, _, body := e.do(t, "POST", "/v1/models/hw8:predict", []byte(`{"instances":[[0.77],[1.57],[2.3],[3.14]]}`), nil)
+	var v1 struct{ Predictions [][]float64 }
+	if code != 200 || json.Unmarshal(body, &v1) != nil || len(v1.Predictions) != 4 {
+		t.Fatalf("v1: %d %s", code, body)
+	}
+	code, _, body = e.do(t, "POST", "/v2/models/hw8/infer", []byte(`{"parameters":{"dequantize":true},"inputs":[{"name":"dense_input","shape":[4,1],"datatype":"FP32","data":[0.77,1.57,2.3,3.14]}]}`), nil)
+	var v2 struct {
+		Outputs []struct {
+			Datatype string
+			Data     []float64
+		}
+	}
+	if code != 200 || json.Unmarshal(body, &v2) != nil || len(v2.Outputs) != 1 || v2.Outputs[0].Datatype != "FP32" || len(v2.Outputs[0].Data) != 4 {
+		t.Fatalf("v2: %d %s", code, body)
+	}
+	for i, x := range xs {
+		for _, y := range []float64{v1.Predictions[i][0], v2.Outputs[0].Data[i]} {
+			if d := y - math.Sin(x); d > 0.05 || d < -0.05 {
+				t.Fatalf("x=%v: y=%v, sin(x)=%v", x, y, math.Sin(x))
+			}
+		}
+	}
+}
