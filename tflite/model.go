@@ -26,6 +26,7 @@ type config struct {
 	maxArenaBytes int64
 	threads       int
 	noFusion      bool
+	allErrors     bool
 }
 
 // WithResolver makes Load use r instead of BuiltinResolver().
@@ -72,6 +73,16 @@ func WithThreads(n int) Option {
 func WithoutFusion() Option {
 	return func(c *config) error {
 		c.noFusion = true
+		return nil
+	}
+}
+
+// WithAllErrors makes a failing Load report every operator that cannot be
+// prepared, joined (errors.Join), instead of only the first: for tools that
+// describe what a model needs. A model with such errors still fails to load.
+func WithAllErrors() Option {
+	return func(c *config) error {
+		c.allErrors = true
 		return nil
 	}
 }

@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -316,6 +317,13 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 	}
 	p.steps = make([]step, len(f.ops))
 	maxScratch := 0
+	var opErrs []error // with cfg.allErrors: every operator that failed
+	fail := func(err error) (*plan, error) {
+		if len(opErrs) > 0 {
+			return nil, errors.Join(append(opErrs, err)...)
+		}
+		return nil, err
+	}
 	folded := map[int]bool{}       // PAD steps that do nothing
 	rewired := map[int]padFusion{} // convolutions that read the PAD's input
 	if !cfg.noFusion {
@@ -345,7 +353,7 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			}
 			t := p.infos[ti]
 			if !t.IsConst() && writer[ti] == -2 {
-				return nil, invalid("op %d (%s) reads tensor %d (%q) before anything writes it", i, o.name, ti, t.Name)
+				return fail(invalid("op %d (%s) reads tensor %d (%q) before anything writes it", i, o.name, ti, t.Name))
 			}
 			n.Inputs[k] = t
 		}
@@ -354,7 +362,7 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 		for k, ti := range o.outputs {
 			t := p.infos[ti]
 			if t.IsConst() || t.Variable || writer[ti] != -2 {
-				return nil, invalid("op %d (%s) writes tensor %d (%q), which is constant, variable or already written", i, o.name, ti, t.Name)
+				return fail(invalid("op %d (%s) writes tensor %d (%q), which is constant, variable or already written", i, o.name, ti, t.Name))
 			}
 			writer[ti] = i
 			declared[k] = t.Shape
@@ -362,33 +370,50 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 		}
 		prep, ok := cfg.resolver.Lookup(o.name)
 		if !ok {
-			return nil, unsupported("op %d (%s): operator not implemented", i, o.name)
+			err := unsupported("op %d (%s): operator not implemented", i, o.name)
+			if cfg.allErrors {
+				// Keep going with the declared output shapes to find the
+				// other problems; the plan is never used.
+				opErrs = append(opErrs, err)
+				continue
+			}
+			return fail(err)
 		}
 		n.SetShared(func(key string, build func() (any, error)) (any, error) {
 			return sh.get(sharedKey{f.index, i, key}, build)
 		})
 		k, err := prepareSafely(prep, n)
 		if err != nil {
-			return nil, err
+			if cfg.allErrors {
+				for j, t := range n.Outputs {
+					t.Shape = declared[j]
+				}
+				opErrs = append(opErrs, err)
+				continue
+			}
+			return fail(err)
 		}
 		if k.Eval == nil {
-			return nil, invalid("op %d (%s): prepared without a kernel", i, o.name)
+			return fail(invalid("op %d (%s): prepared without a kernel", i, o.name))
 		}
 		for j, t := range n.Outputs {
 			if err := activationSize(t, fmt.Sprintf("op %d (%s): output %d", i, o.name, j)); err != nil {
-				return nil, err
+				return fail(err)
 			}
 			// Custom operators' outputs are often declared without a
 			// shape (TFLite sets it at run time): take the computed one.
 			if b == 0 && !t.Shape.Equal(declared[j]) && !(len(declared[j]) == 0 && strings.HasPrefix(o.name, "CUSTOM:")) {
-				return nil, invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape)
+				return fail(invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape))
 			}
 		}
 		if k.Scratch < 0 {
-			return nil, invalid("op %d (%s): negative scratch", i, o.name)
+			return fail(invalid("op %d (%s): negative scratch", i, o.name))
 		}
 		maxScratch = max(maxScratch, k.Scratch)
 		p.steps[i] = step{name: o.name, kernel: k, inputs: inputs, outputs: o.outputs}
+	}
+	if len(opErrs) > 0 {
+		return nil, errors.Join(opErrs...)
 	}
 	for _, ti := range f.outputs {
 		if writer[ti] == -2 && !p.infos[ti].IsConst() {

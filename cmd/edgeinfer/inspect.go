@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -34,8 +35,11 @@ type inspection struct {
 	Unsupported []string       `json:"unsupported,omitempty"`
 	Loads       bool           `json:"loads"`
 	LoadError   string         `json:"load_error,omitempty"`
-	MACs        int64          `json:"macs,omitempty"`
-	ArenaBytes  int64          `json:"arena_bytes,omitempty"`
+	// Problems lists every operator or feature that keeps the model from
+	// loading (LoadError is all of them joined).
+	Problems   []string `json:"problems,omitempty"`
+	MACs       int64    `json:"macs,omitempty"`
+	ArenaBytes int64    `json:"arena_bytes,omitempty"`
 }
 
 // opJSON is one operator in inspect's output (snake_case keys like the
@@ -93,6 +97,11 @@ func inspectFile(path string) (*inspection, error) {
 		return nil, err
 	}
 	d, err := tflite.Describe(data)
+	if errors.Is(err, tflite.ErrUnsupported) {
+		// Well-formed, but a file-level feature (a tensor type, a subgraph
+		// layout) is not supported: say so, it is no failure of inspect.
+		return &inspection{Path: path, Bytes: len(data), OpCounts: map[string]int{}, LoadError: err.Error(), Problems: []string{err.Error()}}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -116,8 +125,15 @@ func inspectFile(path string) (*inspection, error) {
 			in.Unsupported = append(in.Unsupported, o.Op)
 		}
 	}
-	if m, err := tflite.Load(data); err != nil {
+	if m, err := tflite.Load(data, tflite.WithAllErrors()); err != nil {
 		in.LoadError = err.Error()
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				in.Problems = append(in.Problems, e.Error())
+			}
+		} else {
+			in.Problems = []string{err.Error()}
+		}
 	} else {
 		in.Loads, in.MACs, in.ArenaBytes = true, m.MACs(), m.ArenaBytes()
 	}
@@ -169,8 +185,13 @@ func printInspection(in *inspection, ops, tensors bool) {
 	}
 	if in.Loads {
 		fmt.Printf("  loads: yes; %s per run, arena %s\n", macString(in.MACs), humanBytes(in.ArenaBytes))
+	} else if len(in.Problems) == 1 {
+		fmt.Printf("  loads: no: %s\n", in.Problems[0])
 	} else {
-		fmt.Printf("  loads: no: %s\n", in.LoadError)
+		fmt.Printf("  loads: no: %s:\n", plural(len(in.Problems), "problem"))
+		for _, p := range in.Problems {
+			fmt.Printf("    %s\n", p)
+		}
 	}
 }
 

@@ -70,7 +70,7 @@ func PrepareTransposeConv(n *op.Node) (op.Kernel, error) {
 	eval := k.Eval
 	k.Eval = func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 		if got := ins[0].Int32s(); len(got) != 4 || [4]int32(got) != want {
-			return fmt.Errorf("op %d (%s): output_shape %v differs from the planned %v: %w", n.Index, n.Op, got, want, op.ErrInput)
+			return fmt.Errorf("output_shape %v differs from the planned %v: %w", got, want, op.ErrInput)
 		}
 		return eval(x, ins, outs)
 	}

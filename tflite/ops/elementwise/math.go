@@ -187,32 +187,31 @@ func prepareFloorDivMod(mod bool) op.PrepareFunc {
 			}
 			return binaryKernel(plan, false, ek.RowFunc(ek.FloorDivF32)), nil
 		case tensor.Int8:
-			return floorIntKernel[int8](n, plan, mod), nil
+			return floorIntKernel[int8](plan, mod), nil
 		case tensor.Int16:
-			return floorIntKernel[int16](n, plan, mod), nil
+			return floorIntKernel[int16](plan, mod), nil
 		case tensor.Int32:
-			return floorIntKernel[int32](n, plan, mod), nil
+			return floorIntKernel[int32](plan, mod), nil
 		case tensor.Int64:
 			if mod {
-				return floorIntKernel[int64](n, plan, mod), nil
+				return floorIntKernel[int64](plan, mod), nil
 			}
 		}
 		return op.Kernel{}, n.Errorf("dtype %s is not supported", a.DType)
 	}
 }
 
-func floorIntKernel[T ek.Integer](n *op.Node, plan ek.Plan, mod bool) op.Kernel {
+func floorIntKernel[T ek.Integer](plan ek.Plan, mod bool) op.Kernel {
 	f := ek.FloorDivInt[T]
 	if mod {
 		f = ek.FloorModInt[T]
 	}
 	k := binaryKernel(plan, false, ek.RowFunc(f))
 	inner := k.Eval
-	name := fmt.Sprintf("op %d (%s)", n.Index, n.Op)
 	k.Eval = func(x *op.Exec, in, out []*tensor.Tensor) error {
 		for _, d := range view[T](in[1]) {
 			if d == 0 {
-				return fmt.Errorf("%s: division by zero: %w", name, op.ErrInput)
+				return fmt.Errorf("division by zero: %w", op.ErrInput)
 			}
 		}
 		return inner(x, in, out)
@@ -236,11 +235,10 @@ func preparePow(n *op.Node) (op.Kernel, error) {
 	case tensor.Int32:
 		k := binaryKernel(plan, false, ek.RowFunc(ek.PowInt32))
 		inner := k.Eval
-		name := fmt.Sprintf("op %d (%s)", n.Index, n.Op)
 		k.Eval = func(x *op.Exec, in, out []*tensor.Tensor) error {
 			for _, e := range view[int32](in[1]) {
 				if e < 0 {
-					return fmt.Errorf("%s: negative int32 exponent %d: %w", name, e, op.ErrInput)
+					return fmt.Errorf("negative int32 exponent %d: %w", e, op.ErrInput)
 				}
 			}
 			return inner(x, in, out)

@@ -74,7 +74,6 @@ func prepareGather(n *op.Node) (op.Kernel, error) {
 		Elem:    params.DType.Size(),
 	}
 	wide := idx.DType == tensor.Int64
-	index, name := n.Index, n.Op
 	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
 		var err error
 		if wide {
@@ -83,7 +82,8 @@ func prepareGather(n *op.Node) (op.Kernel, error) {
 			err = kshape.Gather(&p, out[0].Data, in[0].Data, in[1].Int32s())
 		}
 		if err != nil {
-			return fmt.Errorf("op %d (%s): %w: %w", index, name, op.ErrInput, err)
+			// The Runner prefixes "op N (GATHER): ".
+			return fmt.Errorf("%w: %w", op.ErrInput, err)
 		}
 		return nil
 	}}, nil

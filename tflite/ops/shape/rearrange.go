@@ -429,7 +429,6 @@ func prepareGatherND(n *op.Node) (op.Kernel, error) {
 	dims := params.Shape.Clone()
 	count := product(idx.Shape, 0, ir-1)
 	wide := idx.DType == tensor.Int64
-	name := fmt.Sprintf("op %d (%s)", n.Index, n.Op)
 	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
 		src, dst, ix := in[0].Data, out[0].Data, in[1].Data
 		for i := range count {
@@ -442,7 +441,7 @@ func prepareGatherND(n *op.Node) (op.Kernel, error) {
 					v = int64(int32(binary.LittleEndian.Uint32(ix[4*(i*k+j):])))
 				}
 				if v < 0 || v >= int64(dims[j]) {
-					return fmt.Errorf("%s: index %d out of range [0, %d): %w", name, v, dims[j], op.ErrInput)
+					return fmt.Errorf("index %d out of range [0, %d): %w", v, dims[j], op.ErrInput)
 				}
 				off += int(v) * pst[j]
 			}
