@@ -52,6 +52,101 @@ func sequenceCases() []goldenCase {
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 6}, -1, 1)}
 			}},
+		// TFLite Micro has neither: stock TFLite's builtin kernels are the
+		// reference (float, within rounding).
+		{name: "bilstm_f32_merged", ref: "tflite", tol: 1e-5,
+			build: biLSTMModel(4, 2, 5, 6, 6, true, true, 0),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 2, 5}, -2, 2)}
+			}},
+		{name: "bilstm_f32_batch_major", ref: "tflite", tol: 1e-5,
+			build: biLSTMModel(3, 2, 4, 5, 5, false, false, 1.2),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 3, 4}, -2, 2)}
+			}},
+		{name: "rnn_f32_tanh", ref: "tflite", tol: 1e-5,
+			build: rnnModel(5, 2, 6, 7, false, op.ActTanh),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 5, 6}, -1, 1)}
+			}},
+		{name: "rnn_f32_relu_time_major", ref: "tflite", tol: 1e-5,
+			build: rnnModel(4, 3, 5, 9, true, op.ActRelu),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 5}, -1, 1)}
+			}},
+	}
+}
+
+// floats returns n uniform values in [-scale/2, scale/2).
+func floats(r *rand.Rand, n int, scale float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32((r.Float64() - 0.5) * scale)
+	}
+	return v
+}
+
+// biLSTMModel builds a float32 BIDIRECTIONAL_SEQUENCE_LSTM over t steps,
+// b batch rows and in inputs, with fw and bw cells.
+func biLSTMModel(t, b, in, fw, bw int, timeMajor, merge bool, clip float32) func(*tflitebuild.Builder) {
+	return func(bl *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(uint64(t*100+fw), 5))
+		shape := func(last int) []int {
+			if timeMajor {
+				return []int{t, b, last}
+			}
+			return []int{b, t, last}
+		}
+		inputs := make([]int, 48)
+		for i := range inputs {
+			inputs[i] = -1
+		}
+		inputs[0] = bl.Tensor("x", tensor.Float32, shape(in), nil, nil)
+		for k, n := range []int{fw, bw} {
+			base := 17 * k
+			for g := range 4 {
+				inputs[base+1+g] = bl.Const("w", []int{n, in}, nil, floats(r, n*in, 0.8))
+				inputs[base+5+g] = bl.Const("r", []int{n, n}, nil, floats(r, n*n, 0.8))
+				inputs[base+12+g] = bl.Const("bias", []int{n}, nil, floats(r, n, 1))
+			}
+			inputs[35+2*k] = bl.Tensor("h", tensor.Float32, []int{b, n}, nil, nil)
+			inputs[36+2*k] = bl.Tensor("c", tensor.Float32, []int{b, n}, nil, nil)
+			bl.Variable(inputs[35+2*k])
+			bl.Variable(inputs[36+2*k])
+		}
+		var outs []int
+		if merge {
+			outs = []int{bl.Tensor("y", tensor.Float32, shape(fw+bw), nil, nil)}
+		} else {
+			outs = []int{bl.Tensor("y_fw", tensor.Float32, shape(fw), nil, nil), bl.Tensor("y_bw", tensor.Float32, shape(bw), nil, nil)}
+		}
+		bl.Op("BIDIRECTIONAL_SEQUENCE_LSTM", inputs, outs,
+			&op.BidirectionalSequenceLSTMOptions{Activation: op.ActTanh, CellClip: clip, MergeOutputs: merge, TimeMajor: timeMajor})
+		bl.Inputs(inputs[0])
+		bl.Outputs(outs...)
+	}
+}
+
+// rnnModel builds a float32 UNIDIRECTIONAL_SEQUENCE_RNN.
+func rnnModel(t, b, in, units int, timeMajor bool, act op.Activation) func(*tflitebuild.Builder) {
+	return func(bl *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(uint64(t*100+units), 6))
+		shape := func(last int) []int {
+			if timeMajor {
+				return []int{t, b, last}
+			}
+			return []int{b, t, last}
+		}
+		x := bl.Tensor("x", tensor.Float32, shape(in), nil, nil)
+		w := bl.Const("w", []int{units, in}, nil, floats(r, units*in, 1))
+		rw := bl.Const("r", []int{units, units}, nil, floats(r, units*units, 0.8))
+		bias := bl.Const("bias", []int{units}, nil, floats(r, units, 0.5))
+		h := bl.Tensor("h", tensor.Float32, []int{b, units}, nil, nil)
+		bl.Variable(h)
+		y := bl.Tensor("y", tensor.Float32, shape(units), nil, nil)
+		bl.Op("UNIDIRECTIONAL_SEQUENCE_RNN", []int{x, w, rw, bias, h}, []int{y}, &op.SequenceRNNOptions{TimeMajor: timeMajor, Activation: act})
+		bl.Inputs(x)
+		bl.Outputs(y)
 	}
 }
 

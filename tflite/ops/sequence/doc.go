@@ -1,13 +1,16 @@
 // Package sequence registers TensorFlow Lite's recurrent and stateful
 // operators: UNIDIRECTIONAL_SEQUENCE_LSTM (float32, int8 with an int16
-// cell state, and 16x8) and SVDF (float32, and int8 with int8 or int16
-// state).
+// cell state, and 16x8), SVDF (float32, and int8 with int8 or int16
+// state), and in float32 the two TensorFlow Lite Micro lacks,
+// BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN (hybrid
+// variants are refused).
 //
 // Their state (an LSTM's hidden and cell state, an SVDF's activation
 // memory) lives in variable tensors that the interpreter keeps for the
 // whole Run and resets before each one; Eval updates those inputs in
 // place. Integer results are bit-exact with TensorFlow Lite Micro's
-// reference kernels, which is also why the LSTM variants Micro does not
+// reference kernels (float ones agree within rounding; the bidirectional
+// LSTM and the RNN with stock TensorFlow Lite's), which is also why the LSTM variants Micro does not
 // run (peephole, projection, layer normalisation, CIFG) are refused at
 // Prepare with an unsupported error.
 //
