@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
 )
 
 // memBudget bounds the bytes that all HTTP requests in flight hold for
@@ -139,4 +141,45 @@ func (s *Server) predictCtx(r *http.Request, c *inferCall, timeout time.Duration
 	}
 	d = min(d, s.cfg.MaxTimeout)
 	return context.WithDeadline(r.Context(), c.start.Add(d))
+}
+
+// jsonElemBytes is about the most bytes one element of dt takes in a JSON
+// answer, separator included (a quantized output may be answered as
+// float32).
+func jsonElemBytes(dt tensor.DType) int64 {
+	switch dt {
+	case tensor.Float64:
+		return 25
+	case tensor.Int64, tensor.Uint64:
+		return 21
+	}
+	return 16
+}
+
+// reserveOutputs charges, before the run, what the answer to a request
+// with these inputs will hold: the outputs (as the engine returns them and
+// as copied out of a batch) and their JSON encoding. Dynamic dimensions
+// other than the batch count as 1.
+func (c *charge) reserveOutputs(m Model, ins []*tensor.Tensor) error {
+	batch := 1
+	if m.Batchable() && len(ins) > 0 && len(ins[0].Shape) > 0 {
+		batch = ins[0].Shape[0]
+	}
+	var total int64
+	for _, sp := range m.Outputs() {
+		n := int64(1)
+		for i, d := range sp.Shape {
+			switch {
+			case d >= 0:
+				n *= int64(d)
+			case i == 0:
+				n *= int64(batch)
+			}
+			if n > 1<<40 {
+				n = 1 << 40
+			}
+		}
+		total += n * (2*int64(sp.DType.Size()) + jsonElemBytes(sp.DType))
+	}
+	return c.add(total)
 }

@@ -25,7 +25,8 @@ func FuzzDecodeV2(f *testing.F) {
 		if hlen < -1 {
 			hlen = -1
 		}
-		req, err := decodeV2Request(body, hlen, tensor.JSONLimits{MaxValues: 1 << 12}, 1<<12)
+		lim := decodeLimits{json: tensor.JSONLimits{MaxValues: 1 << 12, PackNumbers: true}, maxElements: 1 << 12}
+		req, err := decodeV2Request(body, hlen, lim)
 		if err != nil {
 			if c := httpStatus(err); c != 400 && c != 501 && c != 413 {
 				t.Fatalf("error %v maps to %d", err, c)
@@ -48,14 +49,15 @@ func FuzzDecodeV1(f *testing.F) {
 	f.Add([]byte(`{"instances":[[Infinity,-Infinity]]}`))
 	f.Add([]byte(`{"inputs":[[1,2],[3]]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		doc, err := tensor.ParseJSON(body, tensor.JSONLimits{MaxValues: 1 << 12})
+		lim := decodeLimits{json: tensor.JSONLimits{MaxValues: 1 << 12, PackNumbers: true}, maxElements: 1 << 12}
+		doc, err := parseJSON(body, lim)
 		if err != nil || doc.Kind != tensor.JSONObject {
 			return
 		}
 		for _, specs := range [][]tflite.TensorSpec{fuzzSpecs, fuzzSpecs[:1]} {
-			ins, _, err := decodeV1Inputs(doc, specs, 1<<12)
+			ins, _, err := decodeV1Inputs(doc, specs, lim)
 			if err != nil {
-				if c := httpStatus(err); c != 400 {
+				if c := httpStatus(err); c != 400 && c != 413 {
 					t.Fatalf("error %v maps to %d", err, c)
 				}
 				continue

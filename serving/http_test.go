@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -88,7 +89,12 @@ func TestHTTPEndpoints(t *testing.T) {
 		{name: "v1 predict b64", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [{"b64": "` + f32b64(1, 2, 3) + `"}]}`, want: 200,
 			exact: `{"predictions":[[24,-10]]}`},
 		{name: "v1 predict NaN Infinity", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [[NaN, 0, 0], [Infinity, 0, 0]]}`, want: 200,
-			exact: `{"predictions":[[NaN,NaN],[Infinity,-Infinity]]}`},
+			exact: `{"predictions":[["NaN","NaN"],["Infinity","-Infinity"]]}`},
+		{name: "v1 predict quoted NaN Infinity", method: "POST", path: "/v1/models/linear:predict", body: `{"instances": [["NaN", 0, 0], ["Infinity", 0, 0]]}`, want: 200,
+			exact: `{"predictions":[["NaN","NaN"],["Infinity","-Infinity"]]}`},
+		{name: "v2 infer NaN", method: "POST", path: "/v2/models/linear/infer",
+			body: `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": ["NaN", 0, 0]}]}`, want: 200,
+			substr: []string{`"data":["NaN","NaN"]`}},
 		{name: "v1 predict version", method: "POST", path: "/v1/models/linear/versions/3:predict", body: `{"instances": [[1, 2, 3]]}`, want: 200},
 		{name: "v1 predict label", method: "POST", path: "/v1/models/linear/labels/stable:predict", body: `{"instances": [[1, 2, 3]]}`, want: 200},
 		{name: "v1 predict pair rows", method: "POST", path: "/v1/models/pair:predict", body: `{"instances": [{"a": [1, 2], "b": [3, 4]}, {"a": [5, 6], "b": [7, 8]}]}`, want: 200,
@@ -175,6 +181,9 @@ func TestHTTPEndpoints(t *testing.T) {
 			code, hdr, body := e.do(t, tt.method, tt.path, []byte(tt.body), nil)
 			if code != tt.want {
 				t.Fatalf("status %d, want %d; body %s", code, tt.want, body)
+			}
+			if tt.path != "/metrics" && code != 405 && !json.Valid(body) {
+				t.Errorf("body %s is not valid JSON", body)
 			}
 			if tt.exact != "" && string(body) != tt.exact {
 				t.Errorf("body\n%s\nwant\n%s", body, tt.exact)
@@ -382,7 +391,7 @@ func TestCompressionAndLimits(t *testing.T) {
 		{name: "body over MaxBodyBytes", body: huge, want: 413, substr: "MaxBodyBytes"},
 		{name: "gzip over MaxDecodedBytes", body: compress(t, "gzip", huge), hdr: map[string]string{"Content-Encoding": "gzip"}, want: 413, substr: "MaxDecodedBytes"},
 		{name: "zstd over MaxDecodedBytes", body: compress(t, "zstd", huge), hdr: map[string]string{"Content-Encoding": "zstd"}, want: 413, substr: "MaxDecodedBytes"},
-		{name: "elements over MaxElements", body: compress(t, "gzip", tooMany), hdr: map[string]string{"Content-Encoding": "gzip"}, want: 400, substr: "limit"},
+		{name: "elements over MaxElements", body: compress(t, "gzip", tooMany), hdr: map[string]string{"Content-Encoding": "gzip"}, want: 400, substr: "MaxElements"},
 		{name: "gzip response", body: big, hdr: map[string]string{"Accept-Encoding": "gzip"}, want: 200, respCE: "gzip"},
 		{name: "zstd response", body: big, hdr: map[string]string{"Accept-Encoding": "gzip, zstd"}, want: 200, respCE: "zstd"},
 		{name: "refused encoding", body: big, hdr: map[string]string{"Accept-Encoding": "zstd;q=0"}, want: 200},

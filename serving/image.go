@@ -464,11 +464,11 @@ func (s *Server) v2Options(r *http.Request, req *v2Request, l *Loaded) (*ioOptio
 // decodeV2Body decodes a V2 inference body: an encoded image sent with
 // Content-Type image/* (one BYTES element for the model's image input), or
 // the JSON document (with binary data).
-func (s *Server) decodeV2Body(r *http.Request, body []byte, headerLen int) (*v2Request, error) {
+func (s *Server) decodeV2Body(r *http.Request, body []byte, headerLen int, lim decodeLimits) (*v2Request, error) {
 	if isImagePost(r) {
 		return &v2Request{imagePost: true, inputs: []*tensor.Tensor{bytesTensor("", tensor.Shape{1}, [][]byte{body})}}, nil
 	}
-	return decodeV2Request(body, headerLen, s.jsonLimits(), s.cfg.MaxElements)
+	return decodeV2Request(body, headerLen, lim)
 }
 
 // appendQuantJSON appends {"scale":[...],"zero_point":[...],"axis":n}.

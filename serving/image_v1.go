@@ -13,13 +13,13 @@ import (
 // parseV1Body parses a TF Serving predict body: a JSON object, or an
 // encoded image sent with Content-Type image/* (then doc is an empty
 // object and img the image).
-func (s *Server) parseV1Body(r *http.Request, body []byte) (doc *tensor.JSONValue, img []byte, err error) {
+func (s *Server) parseV1Body(r *http.Request, body []byte, lim decodeLimits) (doc *tensor.JSONValue, img []byte, err error) {
 	if isImagePost(r) {
 		return &tensor.JSONValue{Kind: tensor.JSONObject}, body, nil
 	}
-	doc, err = tensor.ParseJSON(body, s.jsonLimits())
+	doc, err = parseJSON(body, lim)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, nil, err
 	}
 	if doc.Kind != tensor.JSONObject {
 		return nil, nil, fmt.Errorf("%w: request body must be a JSON object", ErrInvalid)
@@ -71,7 +71,7 @@ func v1Images(doc *tensor.JSONValue, specs []tflite.TensorSpec) ([][]byte, bool,
 // real values the server quantizes unless "quantize": false. It returns
 // the inputs, the instance count (-1 for the columnar format) and the
 // options for the answer.
-func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l *Loaded) ([]*tensor.Tensor, int, *ioOptions, error) {
+func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l *Loaded, lim decodeLimits) ([]*tensor.Tensor, int, *ioOptions, error) {
 	mio, err := s.modelIO(l)
 	if err != nil {
 		return nil, 0, nil, err
@@ -123,7 +123,7 @@ func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l 
 				dec[i] = sp
 			}
 		}
-		if ins, rows, err = decodeV1Inputs(doc, dec, s.cfg.MaxElements); err != nil {
+		if ins, rows, err = decodeV1Inputs(doc, dec, lim); err != nil {
 			return nil, 0, nil, err
 		}
 	}

@@ -53,10 +53,13 @@ type Config struct {
 	// MaxDecodedBytes caps a request body after Content-Encoding is undone
 	// (default 64 MiB); it is counted as the bytes stream in.
 	MaxDecodedBytes int64
-	// MaxElements caps the tensor elements of one request (default 1<<24).
+	// MaxElements caps the tensor elements of one request (default 1<<22,
+	// 16 MiB of float32). A declared shape is checked against the values
+	// actually present before anything is allocated.
 	MaxElements int
 	// MemoryBudget bounds the bytes all HTTP requests in flight hold for
-	// bodies, decoders, parsed JSON and decoded tensors (default 256 MiB).
+	// bodies, decoders, parsed JSON, decoded tensors and their answers
+	// (outputs and their encoding) (default 256 MiB).
 	// A request charges it before each allocation; one that does not fit
 	// now is refused with 429, one larger than the whole budget with 413.
 	MemoryBudget int64
@@ -127,7 +130,7 @@ func (c *Config) withDefaults() error {
 		c.MaxDecodedBytes = 64 << 20
 	}
 	if c.MaxElements <= 0 {
-		c.MaxElements = 1 << 24
+		c.MaxElements = 1 << 22
 	}
 	if c.MemoryBudget <= 0 {
 		c.MemoryBudget = 256 << 20

@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -206,8 +207,38 @@ func (s *Server) handleV1Metadata(w http.ResponseWriter, r *http.Request, ref Re
 	s.writeJSON(w, r, http.StatusOK, b)
 }
 
-func (s *Server) jsonLimits() tensor.JSONLimits {
-	return tensor.JSONLimits{MaxDepth: 64, MaxValues: s.cfg.MaxElements + 1024}
+// maxJSONValues bounds the values of a request's parsed JSON tree; the
+// numbers of packed arrays do not count (see tensor.JSONLimits).
+const maxJSONValues = 1 << 18
+
+// decodeLimits bound the decoding of one request body.
+type decodeLimits struct {
+	json        tensor.JSONLimits
+	maxElements int
+	ch          *charge // what the decoded request holds of the memory budget; nil charges nothing
+}
+
+// reserve charges n bytes to the request before they are allocated.
+func (l decodeLimits) reserve(n int64) error { return l.ch.add(n) }
+
+func (s *Server) decodeLimits(ch *charge) decodeLimits {
+	return decodeLimits{
+		json:        tensor.JSONLimits{MaxDepth: 64, MaxValues: maxJSONValues, PackNumbers: true, Reserve: ch.add},
+		maxElements: s.cfg.MaxElements,
+		ch:          ch,
+	}
+}
+
+// parseJSON parses a request body under lim.
+func parseJSON(body []byte, lim decodeLimits) (*tensor.JSONValue, error) {
+	doc, err := tensor.ParseJSON(body, lim.json)
+	if err != nil {
+		if errors.Is(err, ErrOverloaded) || errors.Is(err, ErrLimit) {
+			return nil, err // the memory budget
+		}
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return doc, nil
 }
 
 func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref) {
@@ -228,7 +259,8 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		s.writeError(w, r, err)
 		return
 	}
-	doc, img, err := s.parseV1Body(r, body)
+	lim := s.decodeLimits(call.ch)
+	doc, img, err := s.parseV1Body(r, body, lim)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -241,8 +273,12 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	ins, rows, opts, err := s.decodeV1(r, doc, img, call.l)
+	ins, rows, opts, err := s.decodeV1(r, doc, img, call.l, lim)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := call.ch.reserveOutputs(call.l.Model, ins); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -285,7 +321,22 @@ func isNamedObject(v *tensor.JSONValue) bool {
 
 // decodeV1Inputs decodes the row ("instances") or columnar ("inputs")
 // format. rows is the number of instances, or -1 for the columnar format.
-func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElements int) ([]*tensor.Tensor, int, error) {
+func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, lim decodeLimits) ([]*tensor.Tensor, int, error) {
+	left := lim.maxElements
+	decode := func(v *tensor.JSONValue, dt tensor.DType, what string) (*tensor.Tensor, error) {
+		t, err := tensor.DecodeJSON(v, dt, nil, tensor.JSONDecodeOptions{MaxElements: left, Reserve: lim.reserve})
+		if err != nil {
+			if errors.Is(err, ErrOverloaded) || errors.Is(err, ErrLimit) {
+				return nil, err
+			}
+			if errors.Is(err, tensor.ErrJSONLimit) {
+				return nil, &LimitError{Limit: "MaxElements", Max: int64(lim.maxElements)}
+			}
+			return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
+		}
+		left -= t.Shape.Elements()
+		return t, nil
+	}
 	inst, cols := doc.Get("instances"), doc.Get("inputs")
 	switch {
 	case inst != nil && cols != nil:
@@ -293,20 +344,23 @@ func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElement
 	case inst == nil && cols == nil:
 		return nil, 0, fmt.Errorf("%w: missing \"instances\" or \"inputs\"", ErrInvalid)
 	case inst != nil:
-		if inst.Kind != tensor.JSONArray || len(inst.Items) == 0 {
+		if inst.Kind != tensor.JSONArray || inst.Len() == 0 {
 			return nil, 0, fmt.Errorf("%w: \"instances\" must be a non-empty list", ErrInvalid)
 		}
-		rows := len(inst.Items)
-		if !isNamedObject(&inst.Items[0]) {
+		rows := inst.Len()
+		if inst.Packed != nil || !isNamedObject(&inst.Items[0]) {
 			if len(specs) != 1 {
 				return nil, 0, fmt.Errorf("%w: the model has %d inputs: each instance must be an object naming them", ErrInvalid, len(specs))
 			}
-			t, err := tensor.FromJSON(inst, specs[0].DType, nil, maxElements)
+			t, err := decode(inst, specs[0].DType, "instances")
 			if err != nil {
-				return nil, 0, fmt.Errorf("%w: instances: %w", ErrInvalid, err)
+				return nil, 0, err
 			}
 			t.Name = specs[0].Name
 			return []*tensor.Tensor{t}, rows, nil
+		}
+		if err := lim.reserve(int64(len(specs)) * int64(rows) * tensor.JSONValueBytes); err != nil {
+			return nil, 0, err
 		}
 		out := make([]*tensor.Tensor, 0, len(specs))
 		for _, sp := range specs {
@@ -325,9 +379,9 @@ func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElement
 				}
 				col.Items[i] = *v
 			}
-			t, err := tensor.FromJSON(&col, sp.DType, nil, maxElements)
+			t, err := decode(&col, sp.DType, fmt.Sprintf("input %q", sp.Name))
 			if err != nil {
-				return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, sp.Name, err)
+				return nil, 0, err
 			}
 			t.Name = sp.Name
 			out = append(out, t)
@@ -338,9 +392,9 @@ func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElement
 		if len(specs) != 1 {
 			return nil, 0, fmt.Errorf("%w: the model has %d inputs: \"inputs\" must be an object naming them", ErrInvalid, len(specs))
 		}
-		t, err := tensor.FromJSON(cols, specs[0].DType, nil, maxElements)
+		t, err := decode(cols, specs[0].DType, "inputs")
 		if err != nil {
-			return nil, 0, fmt.Errorf("%w: inputs: %w", ErrInvalid, err)
+			return nil, 0, err
 		}
 		t.Name = specs[0].Name
 		return []*tensor.Tensor{t}, -1, nil
@@ -356,9 +410,9 @@ func decodeV1Inputs(doc *tensor.JSONValue, specs []tflite.TensorSpec, maxElement
 		if sp == nil {
 			return nil, 0, fmt.Errorf("%w: model has no input %q", ErrInvalid, clip(name))
 		}
-		t, err := tensor.FromJSON(&cols.Items[i], sp.DType, nil, maxElements)
+		t, err := decode(&cols.Items[i], sp.DType, fmt.Sprintf("input %q", clip(name)))
 		if err != nil {
-			return nil, 0, fmt.Errorf("%w: input %q: %w", ErrInvalid, clip(name), err)
+			return nil, 0, err
 		}
 		t.Name = name
 		out = append(out, t)

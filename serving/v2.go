@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -245,7 +246,7 @@ type v2Request struct {
 // decodeV2Request decodes a V2 inference request: a JSON document and,
 // with the binary tensor data extension, the raw tensor bytes after it
 // (headerLen >= 0 gives the JSON length).
-func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxElements int) (*v2Request, error) {
+func decodeV2Request(body []byte, headerLen int, lim decodeLimits) (*v2Request, error) {
 	js, bin := body, []byte(nil)
 	if headerLen >= 0 {
 		if headerLen > len(body) {
@@ -253,9 +254,9 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 		}
 		js, bin = body[:headerLen], body[headerLen:]
 	}
-	doc, err := tensor.ParseJSON(js, lim)
+	doc, err := parseJSON(js, lim)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, err
 	}
 	if doc.Kind != tensor.JSONObject {
 		return nil, fmt.Errorf("%w: request must be a JSON object", ErrInvalid)
@@ -264,6 +265,9 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 	if id := doc.Get("id"); id != nil {
 		if id.Kind != tensor.JSONString {
 			return nil, fmt.Errorf("%w: id must be a string", ErrInvalid)
+		}
+		if len(id.Text) > maxIDLen {
+			return nil, fmt.Errorf("%w: id is longer than %d bytes", ErrInvalid, maxIDLen)
 		}
 		req.id = id
 	}
@@ -285,13 +289,13 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 		}
 	}
 	ins := doc.Get("inputs")
-	if ins == nil || ins.Kind != tensor.JSONArray || len(ins.Items) == 0 {
-		return nil, fmt.Errorf("%w: \"inputs\" must be a non-empty list", ErrInvalid)
+	if ins == nil || ins.Kind != tensor.JSONArray || ins.Len() == 0 || ins.Packed != nil {
+		return nil, fmt.Errorf("%w: \"inputs\" must be a non-empty list of objects", ErrInvalid)
 	}
 	total := 0
 	for i := range ins.Items {
 		in := &ins.Items[i]
-		t, err := decodeV2Input(in, &bin, maxElements-total)
+		t, err := decodeV2Input(in, &bin, lim, lim.maxElements-total)
 		if err != nil {
 			return nil, fmt.Errorf("input %d: %w", i, err)
 		}
@@ -302,8 +306,8 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 		return nil, fmt.Errorf("%w: %d bytes of binary data left after the inputs", ErrInvalid, len(bin))
 	}
 	if outs := doc.Get("outputs"); outs != nil {
-		if outs.Kind != tensor.JSONArray {
-			return nil, fmt.Errorf("%w: \"outputs\" must be a list", ErrInvalid)
+		if outs.Kind != tensor.JSONArray || (outs.Packed != nil && outs.Len() > 0) {
+			return nil, fmt.Errorf("%w: \"outputs\" must be a list of objects", ErrInvalid)
 		}
 		for i := range outs.Items {
 			o := &outs.Items[i]
@@ -327,7 +331,7 @@ func decodeV2Request(body []byte, headerLen int, lim tensor.JSONLimits, maxEleme
 	return req, nil
 }
 
-func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.Tensor, error) {
+func decodeV2Input(in *tensor.JSONValue, bin *[]byte, lim decodeLimits, maxElements int) (*tensor.Tensor, error) {
 	if in.Kind != tensor.JSONObject {
 		return nil, fmt.Errorf("%w: not an object", ErrInvalid)
 	}
@@ -346,23 +350,16 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 	if shv == nil || shv.Kind != tensor.JSONArray {
 		return nil, fmt.Errorf("%w: %q: missing shape", ErrInvalid, nm)
 	}
-	if len(shv.Items) > maxRank {
-		return nil, fmt.Errorf("%w: %q: shape has %d dimensions, more than %d", ErrInvalid, nm, len(shv.Items), maxRank)
-	}
-	shape := make(tensor.Shape, len(shv.Items))
-	for i := range shv.Items {
-		d, err := strconv.ParseInt(string(shv.Items[i].Text), 10, 32)
-		if shv.Items[i].Kind != tensor.JSONNumber || err != nil || d < 0 {
-			return nil, fmt.Errorf("%w: %q: shape must list non-negative integers", ErrInvalid, nm)
-		}
-		shape[i] = int(d)
+	shape, err := jsonShape(shv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrInvalid, nm, err)
 	}
 	n, err := shape.NumElements()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %v", ErrInvalid, nm, err)
 	}
 	if n > maxElements {
-		return nil, &LimitError{Limit: "MaxElements", Max: int64(maxElements)}
+		return nil, &LimitError{Limit: "MaxElements", Max: int64(lim.maxElements)}
 	}
 	if dt == tensor.String {
 		return decodeV2Bytes(in, string(name.Text), shape, n, bin)
@@ -382,7 +379,10 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 			if in.Get("data") != nil {
 				return nil, fmt.Errorf("%w: %q: both data and binary_data_size", ErrInvalid, nm)
 			}
-			t := &tensor.Tensor{Name: string(nm), DType: dt, Shape: shape, Data: make([]byte, size)}
+			if err := lim.reserve(size); err != nil {
+				return nil, err
+			}
+			t := &tensor.Tensor{Name: string(name.Text), DType: dt, Shape: shape, Data: make([]byte, size)}
 			copy(t.Data, (*bin)[:size])
 			*bin = (*bin)[size:]
 			return t, nil
@@ -392,16 +392,51 @@ func decodeV2Input(in *tensor.JSONValue, bin *[]byte, maxElements int) (*tensor.
 	if data == nil {
 		return nil, fmt.Errorf("%w: %q: missing data", ErrInvalid, nm)
 	}
-	t, err := tensor.FromJSON(data, dt, shape, maxElements)
+	t, err := tensor.DecodeJSON(data, dt, shape, tensor.JSONDecodeOptions{MaxElements: maxElements, Reserve: lim.reserve})
 	if err != nil {
+		if errors.Is(err, ErrOverloaded) || errors.Is(err, ErrLimit) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %q: %w", ErrInvalid, nm, err)
 	}
 	t.Name = string(name.Text)
 	return t, nil
 }
 
+// jsonShape reads a V2 shape: a list of at most maxRank non-negative
+// integers written plainly.
+func jsonShape(v *tensor.JSONValue) (tensor.Shape, error) {
+	if v.Len() > maxRank {
+		return nil, fmt.Errorf("shape has %d dimensions, more than %d", v.Len(), maxRank)
+	}
+	shape := make(tensor.Shape, 0, v.Len())
+	dim := func(_ int, d *tensor.JSONValue) error {
+		n, err := strconv.ParseInt(string(d.Text), 10, 32)
+		if d.Kind != tensor.JSONNumber || err != nil || n < 0 {
+			return errors.New("shape must list non-negative integers")
+		}
+		shape = append(shape, int(n))
+		return nil
+	}
+	if pk := v.Packed; pk != nil {
+		if len(pk.Dims) != 1 {
+			return nil, errors.New("shape must be a flat list")
+		}
+		return shape, pk.Each(dim)
+	}
+	for i := range v.Items {
+		if err := dim(i, &v.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	return shape, nil
+}
+
 // maxRank is the most dimensions a request tensor may have.
 const maxRank = 32
+
+// maxIDLen is the longest V2 request id accepted (it is echoed).
+const maxIDLen = 256
 
 func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	markInfer(w)
@@ -435,7 +470,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := s.decodeV2Body(r, body, headerLen)
+	req, err := s.decodeV2Body(r, body, headerLen, s.decodeLimits(call.ch))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -443,6 +478,10 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	timeout := req.timeout
 	if timeout == 0 {
 		timeout = hdrTimeout
+	}
+	if err := call.ch.reserveOutputs(call.l.Model, req.inputs); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()

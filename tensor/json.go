@@ -38,7 +38,25 @@ type JSONValue struct {
 	Text  []byte      // JSONNumber: the literal; JSONString: the decoded bytes
 	Items []JSONValue // JSONArray elements; JSONObject values, parallel to Keys
 	Keys  []string    // JSONObject keys, in input order
+
+	// Packed is set for a packed array (see JSONLimits.PackNumbers), which
+	// has no Items.
+	Packed *JSONPacked
 }
+
+// JSONPacked is a packed array: an array of numbers, booleans and arrays
+// of them kept as its text (see JSONLimits.PackNumbers).
+type JSONPacked struct {
+	Raw    []byte // the validated source text, brackets included
+	Leaves int    // numbers and booleans, at any depth
+	Dims   Shape  // the shape the nesting describes: the length of the first array at each level
+	Ragged bool   // the arrays do not all follow Dims, or leaves sit at different depths
+}
+
+// JSONValueBytes is about what ParseJSON allocates per value it keeps in
+// the tree (the value, its share of its parent's slices as they grow, an
+// object key): the unit JSONLimits.Reserve is charged in.
+const JSONValueBytes = 224
 
 // Get returns the value of the first member named key of an object, or nil
 // when v is not an object or has no such member.
@@ -78,8 +96,18 @@ type JSONLimits struct {
 	// MaxDepth is the deepest nesting of arrays and objects (default 64).
 	MaxDepth int
 	// MaxValues is the number of values in the whole document (default
-	// 1<<22). It bounds the memory the parsed tree takes.
+	// 1<<22), not counting the leaves of packed arrays. It bounds the
+	// memory the parsed tree takes.
 	MaxValues int
+	// PackNumbers keeps arrays of numbers (and arrays of them) packed:
+	// their text, leaf count and shape instead of a JSONValue per number
+	// (see JSONValue.Raw). The strings "NaN", "Infinity" and "-Infinity"
+	// count as numbers. FromJSON and DecodeJSON read packed arrays.
+	PackNumbers bool
+	// Reserve, when not nil, is called with the bytes of the next 1024
+	// tree values (1024 * JSONValueBytes) before ParseJSON builds them; an
+	// error it returns ends the parse and is returned as it is.
+	Reserve func(bytes int64) error
 }
 
 func (l JSONLimits) withDefaults() JSONLimits {
@@ -109,10 +137,11 @@ func ParseJSON(data []byte, lim JSONLimits) (*JSONValue, error) {
 }
 
 type jsonParser struct {
-	data   []byte
-	pos    int
-	lim    JSONLimits
-	values int
+	data         []byte
+	pos          int
+	lim          JSONLimits
+	values       int
+	noPackBefore int // arrays starting before this offset are not packed (see packed)
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -135,6 +164,11 @@ func (p *jsonParser) value(v *JSONValue, depth int) error {
 	if p.values > p.lim.MaxValues {
 		return fmt.Errorf("%w: more than %d JSON values", ErrJSONLimit, p.lim.MaxValues)
 	}
+	if p.lim.Reserve != nil && p.values%1024 == 1 {
+		if err := p.lim.Reserve(1024 * JSONValueBytes); err != nil {
+			return err
+		}
+	}
 	p.skipSpace()
 	if p.pos >= len(p.data) {
 		return p.errorf("unexpected end of input")
@@ -148,6 +182,11 @@ func (p *jsonParser) value(v *JSONValue, depth int) error {
 	case c == '[':
 		if depth >= p.lim.MaxDepth {
 			return fmt.Errorf("%w: nesting deeper than %d", ErrJSONLimit, p.lim.MaxDepth)
+		}
+		if p.lim.PackNumbers && p.pos >= p.noPackBefore {
+			if ok, err := p.packed(v, depth); ok || err != nil {
+				return err
+			}
 		}
 		return p.array(v, depth+1)
 	case c == '"':

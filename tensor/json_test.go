@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -81,9 +83,16 @@ func TestFromJSON(t *testing.T) {
 		want      string // AppendJSON of the result
 		wantErr   error
 	}{
-		{name: "float32 nested", in: `[[1, 2.5], [NaN, -Infinity]]`, dt: Float32, wantShape: Shape{2, 2}, want: `[[1,2.5],[NaN,-Infinity]]`},
+		{name: "float32 nested", in: `[[1, 2.5], [NaN, -Infinity]]`, dt: Float32, wantShape: Shape{2, 2}, want: `[[1,2.5],["NaN","-Infinity"]]`},
+		{name: "float32 quoted specials", in: `["NaN", "Infinity", "-Infinity", 1]`, dt: Float32, wantShape: Shape{4}, want: `["NaN","Infinity","-Infinity",1]`},
+		{name: "other string", in: `["nan"]`, dt: Float32, wantErr: ErrJSON},
+		{name: "quoted NaN for int", in: `["NaN"]`, dt: Int32, wantErr: ErrJSON},
+		{name: "empty inner", in: `[[], []]`, dt: Float32, wantShape: Shape{2, 0}, want: `[[],[]]`},
+		{name: "ragged empty", in: `[[], [1]]`, dt: Float32, wantErr: ErrJSON},
+		{name: "leaf beside array", in: `[1, [2]]`, dt: Float32, wantErr: ErrJSON},
+		{name: "any nesting with shape", in: `[1, [2, [3]], [[4]]]`, dt: Int32, shape: Shape{4}, wantShape: Shape{4}, want: `[1,2,3,4]`},
 		{name: "float64 scalar", in: `0.1`, dt: Float64, wantShape: Shape{}, want: `0.1`},
-		{name: "float16", in: `[1, 0.5, 65504, 1e6]`, dt: Float16, wantShape: Shape{4}, want: `[1,0.5,65504,Infinity]`},
+		{name: "float16", in: `[1, 0.5, 65504, 1e6]`, dt: Float16, wantShape: Shape{4}, want: `[1,0.5,65504,"Infinity"]`},
 		{name: "int8 range", in: `[-128, 127]`, dt: Int8, wantShape: Shape{2}, want: `[-128,127]`},
 		{name: "int8 overflow", in: `[128]`, dt: Int8, wantErr: ErrJSON},
 		{name: "int32 integral float", in: `[1e3, 2.0]`, dt: Int32, wantShape: Shape{2}, want: `[1000,2]`},
@@ -113,31 +122,33 @@ func TestFromJSON(t *testing.T) {
 		{name: "string dtype", in: `[1]`, dt: String, wantErr: ErrJSON},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			v, err := ParseJSON([]byte(tt.in), JSONLimits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := FromJSON(v, tt.dt, tt.shape, 8)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+		for _, pack := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/pack=%v", tt.name, pack), func(t *testing.T) {
+				v, err := ParseJSON([]byte(tt.in), JSONLimits{PackNumbers: pack})
+				if err != nil {
+					t.Fatal(err)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := got.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if !got.Shape.Equal(tt.wantShape) {
-				t.Fatalf("shape %v, want %v", got.Shape, tt.wantShape)
-			}
-			if s := string(AppendJSON(nil, got)); s != tt.want {
-				t.Fatalf("json %s, want %s", s, tt.want)
-			}
-		})
+				got, err := FromJSON(v, tt.dt, tt.shape, 8)
+				if tt.wantErr != nil {
+					if !errors.Is(err, tt.wantErr) {
+						t.Fatalf("err = %v, want %v", err, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := got.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				if !got.Shape.Equal(tt.wantShape) {
+					t.Fatalf("shape %v, want %v", got.Shape, tt.wantShape)
+				}
+				if s := string(AppendJSON(nil, got)); s != tt.want {
+					t.Fatalf("json %s, want %s", s, tt.want)
+				}
+			})
+		}
 	}
 }
 
@@ -180,8 +191,28 @@ func FuzzParseJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := ParseJSON(data, JSONLimits{MaxValues: 1 << 12})
+		pv, perr := ParseJSON(data, JSONLimits{MaxValues: 1 << 12, PackNumbers: true})
+		if perr != nil && err == nil && !errors.Is(perr, ErrJSONLimit) {
+			t.Fatalf("packed parse fails (%v) where the tree parse does not", perr)
+		}
 		if err != nil {
+			if perr == nil && !errors.Is(err, ErrJSONLimit) {
+				t.Fatalf("packed parse accepts what the tree parse refuses (%v)", err)
+			}
 			return
+		}
+		// Packed and tree values decode to the same tensors.
+		for _, dt := range []DType{Float32, Int8, Uint64, Bool, Float16} {
+			for _, shape := range []Shape{nil, {2}, {2, 2}} {
+				x, err := FromJSON(v, dt, shape, 1<<12)
+				y, perr := FromJSON(pv, dt, shape, 1<<12)
+				if (err == nil) != (perr == nil) {
+					t.Fatalf("%s %v: tree %v, packed %v", dt, shape, err, perr)
+				}
+				if err == nil && (!x.Shape.Equal(y.Shape) || !bytes.Equal(x.Data, y.Data)) {
+					t.Fatalf("%s %v: tree %v %x, packed %v %x", dt, shape, x.Shape, x.Data, y.Shape, y.Data)
+				}
+			}
 		}
 		for _, dt := range []DType{Float32, Int8, Uint64, Bool, Float16} {
 			x, err := FromJSON(v, dt, nil, 1<<12)
@@ -205,4 +236,140 @@ func FuzzParseJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Packed arrays record their leaves and shape; anything but numbers makes
+// the array (and the arrays inside it) parse as a tree.
+func TestPackedJSON(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		packed bool
+		leaves int
+		dims   Shape
+		ragged bool
+	}{
+		{name: "flat", in: `[1, 2.5e3, -0, true]`, packed: true, leaves: 4, dims: Shape{4}},
+		{name: "nested", in: ` [ [1,2,3] , [4,5,6] ] `, packed: true, leaves: 6, dims: Shape{2, 3}},
+		{name: "specials", in: `[NaN, "NaN", "Infinity", "-Infinity", -Infinity]`, packed: true, leaves: 5, dims: Shape{5}},
+		{name: "empty", in: `[]`, packed: true, dims: Shape{0}},
+		{name: "empty inner", in: `[[],[]]`, packed: true, dims: Shape{2, 0}},
+		{name: "ragged", in: `[[1,2],[3]]`, packed: true, leaves: 3, dims: Shape{2, 2}, ragged: true},
+		{name: "mixed depth", in: `[[1],2]`, packed: true, leaves: 2, dims: Shape{2, 1}, ragged: true},
+		{name: "string", in: `[1,"x"]`},
+		{name: "null", in: `[1,null]`},
+		{name: "object", in: `[{"b64":"AA=="}]`},
+		{name: "long string", in: `["NaNNaNNaNNaN"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := ParseJSON([]byte(tt.in), JSONLimits{PackNumbers: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (v.Packed != nil) != tt.packed {
+				t.Fatalf("packed = %v", v.Packed != nil)
+			}
+			if !tt.packed {
+				if len(v.Items) == 0 {
+					t.Fatal("tree array has no items")
+				}
+				return
+			}
+			if pk := v.Packed; pk.Leaves != tt.leaves || !pk.Dims.Equal(tt.dims) || pk.Ragged != tt.ragged || v.Len() != tt.dims[0] || v.Items != nil {
+				t.Fatalf("leaves %d dims %v ragged %v len %d", pk.Leaves, pk.Dims, pk.Ragged, v.Len())
+			}
+		})
+	}
+	// Syntax errors inside a packed array are errors, as in the tree.
+	for _, bad := range []string{`[1,]`, `[01]`, `[1 2]`, `[[1]`, `[-]`, `[tru]`, `["NaN]`, `[1e]`} {
+		if _, err := ParseJSON([]byte(bad), JSONLimits{PackNumbers: true}); !errors.Is(err, ErrJSON) {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+	if _, err := ParseJSON([]byte(strings.Repeat("[", 65)+strings.Repeat("]", 65)), JSONLimits{PackNumbers: true}); !errors.Is(err, ErrJSONLimit) {
+		t.Errorf("deep packed array: %v", err)
+	}
+	// Inside an array that is not packed, arrays before the failure are
+	// not scanned again (they parse as trees); the rest are packed again.
+	v, err := ParseJSON([]byte(`{"a":[[1,2],[3,"x"]],"b":[4,5]}`), JSONLimits{PackNumbers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := v.Get("a"); a.Packed != nil || a.Items[0].Packed != nil || v.Get("b").Packed == nil {
+		t.Fatalf("a %+v b %+v", a, v.Get("b"))
+	}
+}
+
+// DecodeJSON counts and checks the values before it reserves and
+// allocates; Reserve sees the exact data size and can refuse.
+func TestDecodeJSONReserve(t *testing.T) {
+	v, err := ParseJSON([]byte(`[[1,2,3],[4,5,6]]`), JSONLimits{PackNumbers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []int64
+	reserve := func(n int64) error { asked = append(asked, n); return nil }
+	if _, err := DecodeJSON(v, Float32, Shape{4194304, 4}, JSONDecodeOptions{Reserve: reserve}); !errors.Is(err, ErrJSON) || len(asked) != 0 {
+		t.Fatalf("declared shape larger than the data: err %v, reserved %v", err, asked)
+	}
+	x, err := DecodeJSON(v, Float64, nil, JSONDecodeOptions{Reserve: reserve})
+	if err != nil || len(asked) != 1 || asked[0] != 48 || x.Float64s()[5] != 6 {
+		t.Fatalf("err %v reserved %v", err, asked)
+	}
+	refuse := errors.New("no room")
+	if _, err := DecodeJSON(v, Float32, Shape{6}, JSONDecodeOptions{Reserve: func(int64) error { return refuse }}); err != refuse {
+		t.Fatalf("refused reservation: %v", err)
+	}
+}
+
+// Decoding a packed array allocates the tensor and nothing per number.
+func TestPackedDecodeAllocs(t *testing.T) {
+	in := "[" + strings.Repeat("1.25,-3,NaN,7e-3,", 2500) + "0]"
+	v, err := ParseJSON([]byte(in), JSONLimits{PackNumbers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range []DType{Float32, Float64, Float16} {
+		allocs := testing.AllocsPerRun(10, func() {
+			if _, err := FromJSON(v, dt, nil, 0); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs > 4 {
+			t.Errorf("%s: %v allocations to decode 10001 numbers", dt, allocs)
+		}
+	}
+	ints := "[" + strings.Repeat("1,-3,100,", 2500) + "0]"
+	v, _ = ParseJSON([]byte(ints), JSONLimits{PackNumbers: true})
+	if allocs := testing.AllocsPerRun(10, func() { FromJSON(v, Int32, nil, 0) }); allocs > 4 {
+		t.Errorf("int32: %v allocations", allocs)
+	}
+	if allocs := testing.AllocsPerRun(10, func() { ParseJSON([]byte(in), JSONLimits{PackNumbers: true}) }); allocs > 4 {
+		t.Errorf("parse: %v allocations", allocs)
+	}
+}
+
+// Reserve is charged before each 1024 tree values are built, and its
+// refusal ends the parse.
+func TestParseJSONReserve(t *testing.T) {
+	in := []byte("[" + strings.Repeat(`"a",`, 3000) + `"a"]`)
+	var total int64
+	if _, err := ParseJSON(in, JSONLimits{Reserve: func(n int64) error { total += n; return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if total != 3*1024*JSONValueBytes {
+		t.Fatalf("reserved %d bytes for 3002 values", total)
+	}
+	refuse := errors.New("no room")
+	calls := 0
+	_, err := ParseJSON(in, JSONLimits{Reserve: func(n int64) error {
+		if calls++; calls == 2 {
+			return refuse
+		}
+		return nil
+	}})
+	if err != refuse {
+		t.Fatalf("err = %v", err)
+	}
 }

@@ -13,16 +13,36 @@ import (
 // rectangular (a bare number is a scalar). Otherwise v may be nested in any
 // way or flat, and must hold exactly shape's element count.
 //
-// Leaves are numbers (NaN, Infinity and -Infinity included) or booleans.
-// An object {"b64": "..."} stands for the little-endian bytes of a run of
-// elements along the innermost dimension (for uint8 and int8 one element per
-// byte). Integers out of range for dt, fractional values for integer types
-// and float overflow are errors. maxElements bounds the element count (0
-// means MaxElements). Errors wrap ErrJSON, ErrJSONLimit or ErrShape.
+// Leaves are numbers (NaN, Infinity and -Infinity included, bare or as
+// strings) or booleans. An object {"b64": "..."} stands for the
+// little-endian bytes of a run of elements along the innermost dimension
+// (for uint8 and int8 one element per byte). Integers out of range for
+// dt, fractional values for integer types and float overflow are errors.
+// maxElements bounds the element count (0 means MaxElements). Errors wrap
+// ErrJSON, ErrJSONLimit or ErrShape.
 func FromJSON(v *JSONValue, dt DType, shape Shape, maxElements int) (*Tensor, error) {
+	return DecodeJSON(v, dt, shape, JSONDecodeOptions{MaxElements: maxElements})
+}
+
+// JSONDecodeOptions are the options of DecodeJSON.
+type JSONDecodeOptions struct {
+	// MaxElements bounds the element count (0 means MaxElements).
+	MaxElements int
+	// Reserve, when not nil, is called with the size in bytes of the
+	// tensor's data once its values have been counted and checked against
+	// its shape, and before the data is allocated; an error it returns is
+	// returned as it is, and nothing is allocated.
+	Reserve func(bytes int64) error
+}
+
+// DecodeJSON is FromJSON with options: it counts the values of v and
+// checks them against the shape before allocating anything, and decodes
+// each number straight into the tensor's data.
+func DecodeJSON(v *JSONValue, dt DType, shape Shape, o JSONDecodeOptions) (*Tensor, error) {
 	if dt.Size() == 0 {
 		return nil, fmt.Errorf("%w: dtype %s cannot be built from JSON", ErrJSON, dt)
 	}
+	maxElements := o.MaxElements
 	if maxElements <= 0 || maxElements > MaxElements {
 		maxElements = MaxElements
 	}
@@ -40,6 +60,18 @@ func FromJSON(v *JSONValue, dt DType, shape Shape, maxElements int) (*Tensor, er
 	if n > maxElements {
 		return nil, fmt.Errorf("%w: %d elements, more than the limit of %d", ErrJSONLimit, n, maxElements)
 	}
+	count, err := countLeaves(v, dt, n)
+	if err != nil {
+		return nil, err
+	}
+	if count != n {
+		return nil, fmt.Errorf("%w: %d values for shape %s (%d elements)", ErrJSON, count, shape, n)
+	}
+	if o.Reserve != nil {
+		if err := o.Reserve(int64(n) * int64(dt.Size())); err != nil {
+			return nil, err
+		}
+	}
 	t := &Tensor{DType: dt, Shape: shape.Clone(), Data: make([]byte, n*dt.Size())}
 	f := jsonFiller{t: t, shape: shape, strict: strict}
 	if err := f.fill(v, 0); err != nil {
@@ -49,6 +81,44 @@ func FromJSON(v *JSONValue, dt DType, shape Shape, maxElements int) (*Tensor, er
 		return nil, fmt.Errorf("%w: %d values for shape %s (%d elements)", ErrJSON, f.i, shape, n)
 	}
 	return t, nil
+}
+
+// countLeaves counts the elements v holds (numbers, booleans, packed
+// leaves, and the elements of b64 runs), stopping early past limit.
+func countLeaves(v *JSONValue, dt DType, limit int) (int, error) {
+	switch v.Kind {
+	case JSONArray:
+		if v.Packed != nil {
+			return v.Packed.Leaves, nil
+		}
+		total := 0
+		for k := range v.Items {
+			c, err := countLeaves(&v.Items[k], dt, limit-total)
+			if err != nil {
+				return 0, err
+			}
+			if total += c; total > limit {
+				return total, nil
+			}
+		}
+		return total, nil
+	case JSONObject:
+		if len(v.Keys) != 1 || v.Keys[0] != "b64" || v.Items[0].Kind != JSONString {
+			return 0, fmt.Errorf("%w: object where a number or array was expected", ErrJSON)
+		}
+		return b64Len(v.Items[0].Text) / dt.Size(), nil
+	}
+	return 1, nil
+}
+
+// b64Len returns the number of bytes base64 text s decodes to (padded or
+// not), assuming it is valid; decoding checks that.
+func b64Len(s []byte) int {
+	n := len(s)
+	for n > 0 && s[n-1] == '=' {
+		n--
+	}
+	return n * 6 / 8
 }
 
 // b64Bytes returns the decoded bytes when v is a {"b64": "..."} object.
@@ -74,6 +144,12 @@ func inferShape(v *JSONValue, dt DType) (Shape, error) {
 	for {
 		switch v.Kind {
 		case JSONArray:
+			if pk := v.Packed; pk != nil {
+				if pk.Ragged {
+					return nil, fmt.Errorf("%w: ragged nested arrays", ErrJSON)
+				}
+				return append(s, pk.Dims...), nil
+			}
 			s = append(s, len(v.Items))
 			if len(v.Items) == 0 {
 				return s, nil
@@ -108,6 +184,17 @@ func (f *jsonFiller) fill(v *JSONValue, level int) error {
 	n := len(f.t.Data) / f.t.DType.Size()
 	switch v.Kind {
 	case JSONArray:
+		if pk := v.Packed; pk != nil {
+			if f.strict && (pk.Ragged || !pk.Dims.Equal(f.shape[min(level, len(f.shape)):])) {
+				return fmt.Errorf("%w: ragged nested arrays (shape %s inferred from the first elements)", ErrJSON, f.shape)
+			}
+			if f.i+pk.Leaves > n {
+				return fmt.Errorf("%w: more values than shape %s holds", ErrJSON, f.shape)
+			}
+			var err error
+			f.i, err = fillPacked(pk, f.t, f.i)
+			return err
+		}
 		if f.strict && (level >= len(f.shape) || len(v.Items) != f.shape[level]) {
 			return fmt.Errorf("%w: ragged nested arrays (shape %s inferred from the first elements)", ErrJSON, f.shape)
 		}
@@ -161,6 +248,10 @@ func parseJSONFloat(v *JSONValue, bits int) (float64, error) {
 		}
 		return 0, nil
 	case JSONNumber:
+	case JSONString:
+		if !isSpecialFloat(v.Text) {
+			return 0, fmt.Errorf("%w: string where a number was expected", ErrJSON)
+		}
 	default:
 		return 0, fmt.Errorf("%w: %s where a number was expected", ErrJSON, v.Kind)
 	}
@@ -174,7 +265,7 @@ func parseJSONFloat(v *JSONValue, bits int) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(string(v.Text), bits)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s is out of range for float%d", ErrJSON, v.Text, bits)
+		return 0, fmt.Errorf("%w: %s is out of range for float%d", ErrJSON, clipText(v.Text), bits)
 	}
 	return f, nil
 }
@@ -193,7 +284,7 @@ func parseJSONInt(v *JSONValue, lo, hi int64) (int64, error) {
 		return 0, err
 	}
 	if f != math.Trunc(f) || f < float64(lo) || f > float64(hi) || math.IsNaN(f) {
-		return 0, fmt.Errorf("%w: %s is not an integer in range [%d, %d]", ErrJSON, v.Text, lo, hi)
+		return 0, fmt.Errorf("%w: %s is not an integer in range [%d, %d]", ErrJSON, clipText(v.Text), lo, hi)
 	}
 	return int64(f), nil
 }
@@ -212,7 +303,7 @@ func parseJSONUint(v *JSONValue, hi uint64) (uint64, error) {
 		return 0, err
 	}
 	if f != math.Trunc(f) || f < 0 || f > float64(hi) || math.IsNaN(f) {
-		return 0, fmt.Errorf("%w: %s is not an integer in range [0, %d]", ErrJSON, v.Text, hi)
+		return 0, fmt.Errorf("%w: %s is not an integer in range [0, %d]", ErrJSON, clipText(v.Text), hi)
 	}
 	return uint64(f), nil
 }
@@ -321,8 +412,11 @@ func Float32ToHalf(f float32) uint16 {
 
 // AppendJSON appends t's elements to dst as nested JSON arrays following
 // its shape (a scalar as a bare value) and returns the extended slice. NaN
-// and infinities are written as NaN, Infinity and -Infinity, as TensorFlow
-// Serving does. t must be valid (see Validate).
+// and infinities, which JSON numbers cannot hold, are written as the
+// strings "NaN", "Infinity" and "-Infinity" (the names TensorFlow Serving
+// uses, quoted as in protobuf's JSON mapping), so that the output is valid
+// JSON; ParseJSON and FromJSON read them back, quoted or bare. t must be
+// valid (see Validate).
 func AppendJSON(dst []byte, t *Tensor) []byte {
 	i := 0
 	return appendNested(dst, t, 0, &i)
@@ -398,11 +492,11 @@ func AppendJSONElem(dst []byte, t *Tensor, i int) []byte {
 func appendJSONFloat(dst []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
-		return append(dst, "NaN"...)
+		return append(dst, `"NaN"`...)
 	case math.IsInf(f, 1):
-		return append(dst, "Infinity"...)
+		return append(dst, `"Infinity"`...)
 	case math.IsInf(f, -1):
-		return append(dst, "-Infinity"...)
+		return append(dst, `"-Infinity"`...)
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
 }

@@ -60,7 +60,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.Var(&f.maxBody, "max-body-bytes", "largest request body accepted, as sent: a `size` (64MiB, 1GiB); a larger Content-Length is refused (413) before reading")
 	f.maxDecoded = 64 << 20
 	fs.Var(&f.maxDecoded, "max-decoded-bytes", "largest request body once gzip/zstd Content-Encoding is undone, counted as it streams: a `size`")
-	fs.IntVar(&f.maxElements, "max-elements", 1<<24, "most tensor elements one request may carry")
+	fs.IntVar(&f.maxElements, "max-elements", 1<<22, "most tensor elements one request may carry")
 	f.memoryBudget = 256 << 20
 	fs.Var(&f.memoryBudget, "memory-budget", "bytes all requests in flight may hold for bodies, decoders, parsed JSON and tensors, charged before allocating (429 when in use, 413 when one request needs more): a `size`")
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send its request headers")
