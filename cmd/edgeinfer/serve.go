@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,8 @@ type serveFlags struct {
 	concurrency, queue, threads, maxElements      int
 	admin                                         bool
 	adminTokenFile                                string
+	maxModel                                      byteSize
+	loadBackoff, loadBackoffMax                   time.Duration
 }
 
 func parseServeFlags(args []string) (*serveFlags, error) {
@@ -49,6 +52,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.preload, "preload", "", "comma-separated models to load and warm before reporting ready (default: those whose config.json sets preload)")
 	f.cacheBytes = modelcache.DefaultMaxBytes
 	fs.Var(&f.cacheBytes, "cache-bytes", "memory budget of the warm model cache: a `size` in bytes or with a unit (512MiB, 1GiB, 2GB)")
+	fs.Var(&f.maxModel, "max-model-bytes", "largest model file read, decompressed: a `size`; a larger stored file is refused before reading, a compressed one stops decoding there (0: --cache-bytes)")
+	fs.DurationVar(&f.loadBackoff, "load-backoff", modelcache.DefaultNegativeTTL, "how long a model version that failed to load is not tried again; doubles with each further failure")
+	fs.DurationVar(&f.loadBackoffMax, "load-backoff-max", modelcache.DefaultMaxNegTTL, "the longest wait between loads of a version that keeps failing")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("EDGEINFER_S3_ENDPOINT"), "S3 endpoint for an S3-compatible server, e.g. http://127.0.0.1:7070 (default $EDGEINFER_S3_ENDPOINT, else AWS's or $AWS_ENDPOINT_URL_S3)")
 	fs.BoolVar(&f.s3PathStyle, "s3-path-style", os.Getenv("EDGEINFER_S3_PATH_STYLE") == "1", "address S3 buckets path-style (most S3-compatible servers need it; default $EDGEINFER_S3_PATH_STYLE=1)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "deadline of requests that give none and whose model config sets none")
@@ -89,6 +95,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if f.drainWindow < 0 {
 		return nil, usagef("--drain-window must not be negative")
 	}
+	if f.maxModel < 0 || f.loadBackoff <= 0 || f.loadBackoffMax <= 0 {
+		return nil, usagef("--max-model-bytes must not be negative; --load-backoff and --load-backoff-max must be positive")
+	}
 	return f, nil
 }
 
@@ -119,7 +128,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	}
 	defer store.Close()
 	if f.check {
-		return checkRepository(ctx, os.Stdout, repo, int64(f.cacheBytes))
+		return checkRepository(ctx, os.Stdout, repo, cmp.Or(int64(f.maxModel), int64(f.cacheBytes)))
 	}
 	root := repo.Root()
 	scan, err := repo.Scan(ctx)
@@ -127,7 +136,8 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		return err
 	}
 	logScan(log, root, scan)
-	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes)})
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes), MaxModelBytes: int64(f.maxModel),
+		NegativeTTL: f.loadBackoff, MaxNegativeTTL: f.loadBackoffMax, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,9 @@ func TestServeFlags(t *testing.T) {
 		{name: "zero memory budget", args: []string{"--memory-budget", "0"}},
 		{name: "zero read timeout", args: []string{"--read-timeout", "0s"}},
 		{name: "limits", args: []string{"--max-decoded-bytes", "1000", "--max-elements", "10", "--admin", "--idle-timeout", "5s"}, ok: true},
+		{name: "model limits", args: []string{"--max-model-bytes", "64MiB", "--load-backoff", "1s", "--load-backoff-max", "1m"}, ok: true},
+		{name: "zero load backoff", args: []string{"--load-backoff", "0s"}},
+		{name: "negative load backoff max", args: []string{"--load-backoff-max", "-1s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
