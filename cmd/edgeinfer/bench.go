@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 func registerBench(m map[string]command) {
 	m["bench"] = command{
-		synopsis: "--model M.tflite [--threads N] [--iters N] [--warmup N] [--batch N] [--profile]",
+		synopsis: "--model M.tflite [--input [NAME=]FILE.npy]... [--threads N] [--iters N] [--warmup N] [--batch N] [--profile]",
 		summary:  "time a model: min/median/max ms, inferences/s, GMAC/s; --profile: per operator",
 		run:      runBench,
 	}
@@ -30,6 +31,8 @@ func runBench(ctx context.Context, args []string) error {
 	warmup := fs.Int("warmup", 3, "untimed runs first")
 	batch := fs.Int("batch", 0, "re-plan for this batch size (dynamic-batch models only)")
 	profile := fs.Bool("profile", false, "after timing, run --iters more times timing each operator and print the table")
+	var inputFiles inputList
+	fs.Var(&inputFiles, "input", "an input as a `[NAME=]FILE.npy` (repeatable; by name, else in order); inputs not given are random")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -61,25 +64,36 @@ func runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := givenInputs(m, ins, inputFiles); err != nil {
+		return err
+	}
 	r := m.NewRunner()
 	defer r.Close()
 	r.SetThreads(*threads)
-	// The inputs are written once into the Runner's own tensors and every
-	// timed Run reads them in place (Run(ctx, nil)), as ONNX Runtime's
-	// pre-bound inputs are: the timings are the engine's, not a copy's.
+	// Each Run reads the inputs in place from the Runner's own tensors
+	// (Run(ctx, nil)), as ONNX Runtime's pre-bound inputs are. The arena
+	// may reuse an input's bytes once it has been read, so they are
+	// written again before every Run, outside the timed region: the
+	// timings are the engine's, not a copy's.
 	for i, t := range r.Inputs() {
 		if len(t.Data) != len(ins[i].Data) {
 			return fmt.Errorf("input %d: %d bytes, the Runner holds %d", i, len(ins[i].Data), len(t.Data))
 		}
-		copy(t.Data, ins[i].Data)
+	}
+	fill := func() {
+		for i, t := range r.Inputs() {
+			copy(t.Data, ins[i].Data)
+		}
 	}
 	for i := 0; i < *warmup; i++ {
+		fill()
 		if _, err := r.Run(ctx, nil); err != nil {
 			return err
 		}
 	}
 	times := make([]time.Duration, *iters)
 	for i := range times {
+		fill()
 		t0 := time.Now()
 		if _, err := r.Run(ctx, nil); err != nil {
 			return err
@@ -101,6 +115,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	r.EnableProfile()
 	for range *iters {
+		fill()
 		if _, err := r.Run(ctx, nil); err != nil {
 			return err
 		}
@@ -193,4 +208,76 @@ func randomInputs(m *tflite.Model) ([]*tensor.Tensor, error) {
 		ins = append(ins, x)
 	}
 	return ins, nil
+}
+
+// inputList collects repeated --input flags.
+type inputList []string
+
+func (l *inputList) String() string { return strings.Join(*l, ",") }
+
+func (l *inputList) Set(v string) error {
+	if v == "" {
+		return fmt.Errorf("empty input")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// givenInputs replaces entries of ins with the .npy files given as
+// NAME=FILE (NAME one of the model's inputs) or FILE (the next input not
+// named), checking dtype and shape.
+func givenInputs(m *tflite.Model, ins []*tensor.Tensor, given []string) error {
+	specs := m.Inputs()
+	index := map[string]int{}
+	for i, s := range specs {
+		index[s.Name] = i
+	}
+	set := make([]bool, len(specs))
+	var unnamed []string
+	for _, g := range given {
+		name, file, ok := strings.Cut(g, "=")
+		i, known := index[name]
+		if !ok || !known {
+			if _, err := os.Stat(g); ok && err != nil {
+				return usagef("--input %s: the model has no input %q (inputs: %s)", g, name, inputNames(specs))
+			}
+			unnamed = append(unnamed, g)
+			continue
+		}
+		if set[i] {
+			return usagef("--input %s: input %q given twice", g, name)
+		}
+		if err := loadInput(ins, i, specs[i].Name, file); err != nil {
+			return err
+		}
+		set[i] = true
+	}
+	next := 0
+	for _, file := range unnamed {
+		for next < len(set) && set[next] {
+			next++
+		}
+		if next == len(set) {
+			return usagef("--input %s: the model has %s, all given (name one with NAME=FILE: %s)", file, plural(len(specs), "input"), inputNames(specs))
+		}
+		if err := loadInput(ins, next, specs[next].Name, file); err != nil {
+			return err
+		}
+		set[next] = true
+	}
+	return nil
+}
+
+// loadInput reads file into ins[i], which it must match in dtype and shape.
+func loadInput(ins []*tensor.Tensor, i int, name, file string) error {
+	t, err := readNpyFile(file)
+	if err != nil {
+		return fmt.Errorf("--input %s: %w", file, err)
+	}
+	want := ins[i]
+	if t.DType != want.DType || !t.Shape.Equal(want.Shape) {
+		return fmt.Errorf("--input %s: %s%v, input %d (%s) takes %s%v", file, t.DType, t.Shape, i, name, want.DType, want.Shape)
+	}
+	ins[i] = t
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
 )
 
 // builtCLI builds the edgeinfer binary once per test binary run, into a
@@ -110,6 +114,34 @@ func TestCLIExitCodes(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("this is not a flatbuffer"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A [3] float32 .npy (linear takes [n,4]) and a model with two
+	// operators the engine lacks.
+	wrongShape := filepath.Join(examples, "wrong.npy")
+	var npy bytes.Buffer
+	if err := tensor.WriteNpy(&npy, &tensor.Tensor{DType: tensor.Float32, Shape: tensor.Shape{3}, Data: make([]byte, 12)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wrongShape, npy.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	twoMissing := filepath.Join(examples, "two_missing.tflite")
+	{
+		b := tflitebuild.New()
+		x := b.Tensor("x", tensor.Float32, []int{4}, nil, nil)
+		y := b.Tensor("y", tensor.Float32, []int{4}, nil, nil)
+		z := b.Tensor("z", tensor.Float32, []int{4}, nil, nil)
+		b.CustomOp("FirstMissing", []int{x}, []int{y}, nil)
+		b.CustomOp("SecondMissing", []int{y}, []int{z}, nil)
+		b.Inputs(x)
+		b.Outputs(z)
+		data, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(twoMissing, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	type cliCase struct {
 		name string
 		args []string
@@ -146,7 +178,11 @@ func TestCLIExitCodes(t *testing.T) {
 		{"inspect tiny MAC count", []string{"inspect", linear}, 0, "16 MAC per run"},
 		{"inspect json snake_case", []string{"inspect", linear, "--json"}, 0, `"supported": true`},
 		{"inspect after --", []string{"inspect", "--", "--ops"}, 1, "open --ops"},
+		{"inspect lists every problem", []string{"inspect", twoMissing}, 0, "loads: no: 2 problems"},
+		{"inspect names the second problem", []string{"inspect", twoMissing}, 0, "op 1 (CUSTOM:SecondMissing)"},
 		{"bench -h", []string{"bench", "-h"}, 0, "--iters int"},
+		{"bench --input wrong shape", []string{"bench", "--model", linear, "--input", wrongShape}, 1, "float32[3], input 0"},
+		{"bench --input unknown name", []string{"bench", "--model", linear, "--input", "nope=" + wrongShape}, 2, `no input "nope"`},
 		{"bench without model", []string{"bench"}, 2, "--model is required"},
 		{"bench zero iters", []string{"bench", "--model", linear, "--iters", "0"}, 2, "at least 1"},
 		{"bench profile", []string{"bench", "--model", linear, "--iters", "3", "--profile"}, 0, "per operator type"},
