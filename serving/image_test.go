@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeinfer/edgeinfer/preprocess"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
@@ -264,5 +265,44 @@ func TestFloatIOHelloWorld(t *testing.T) {
 				t.Fatalf("x=%v: y=%v, sin(x)=%v", x, y, math.Sin(x))
 			}
 		}
+	}
+}
+
+// TestDetectionsInImagePixels: TFLite_Detection_PostProcess boxes (ymin,
+// xmin, ymax, xmax in [0, 1] of the input) map through the letterbox
+// placement to the image's pixels. A 200x100 image padded into a 100x100
+// input fills rows 25..75; worked out by hand.
+func TestDetectionsInImagePixels(t *testing.T) {
+	f := func(shape tensor.Shape) tflite.TensorSpec {
+		return tflite.TensorSpec{DType: tensor.Float32, Shape: shape}
+	}
+	outs := []tflite.TensorSpec{f(tensor.Shape{1, 2, 4}), f(tensor.Shape{1, 2}), f(tensor.Shape{1, 2}), f(tensor.Shape{1})}
+	for i, n := range []string{"boxes", "classes", "scores", "count"} {
+		outs[i].Name = n
+	}
+	mio, err := NewModelIO(nil, []tflite.TensorSpec{f(tensor.Shape{1, 100, 100, 3})}, outs, []byte("cat\ndog\n"))
+	if err != nil || !mio.IsDetector() {
+		t.Fatalf("NewModelIO: %v, detector %v", err, mio.IsDetector())
+	}
+	ft := func(v ...float32) *tensor.Tensor {
+		t := &tensor.Tensor{DType: tensor.Float32, Shape: tensor.Shape{len(v)}, Data: make([]byte, 4*len(v))}
+		copy(t.Float32s(), v)
+		return t
+	}
+	res := []*tensor.Tensor{
+		ft(0.25, 0, 0.75, 0.5, 0.5, 0.5, 0.6, 0.6),
+		ft(1, 0),
+		ft(0.9, 0.2),
+		ft(2),
+	}
+	info := &ImageInfo{Width: 200, Height: 100, InputW: 100, InputH: 100,
+		Placement: preprocess.Placement{SrcW: 200, SrcH: 100, DstY: 25, DstW: 100, DstH: 50}}
+	d, err := mio.Detections(res, info, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Box 0: x 0..50 -> 0..100 px; y 25..75 -> 0..100 px. Box 1 is under 0.5.
+	if len(d) != 1 || d[0].Label != "dog" || d[0].Class != 1 || d[0].Box != [4]float64{0, 0, 100, 100} {
+		t.Fatalf("detections %+v", d)
 	}
 }

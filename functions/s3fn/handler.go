@@ -23,6 +23,12 @@ type Config struct {
 	OutputPrefix string
 	Format       batch.Format
 	BatchItems   int
+	// Image is INPUT_FORMAT=image: every object is one encoded image.
+	// With the automatic format an object is an image by its key's
+	// extension or its Content-Type (see isImage).
+	Image bool
+	// TopK is the classes written per image (TOP_K, default 5).
+	TopK int
 }
 
 // ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT and BATCH_ITEMS.
@@ -37,8 +43,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.OutputPrefix == "" {
 		return c, errors.New("s3fn: OUTPUT_PREFIX is required")
 	}
-	if c.Format, err = batch.ParseFormat(getenv("INPUT_FORMAT")); err != nil {
+	if c.Image, c.TopK, err = imageConfig(getenv); err != nil {
 		return c, err
+	}
+	if !c.Image {
+		if c.Format, err = batch.ParseFormat(getenv("INPUT_FORMAT")); err != nil {
+			return c, err
+		}
 	}
 	if v := getenv("BATCH_ITEMS"); v != "" {
 		if c.BatchItems, err = strconv.Atoi(v); err != nil || c.BatchItems <= 0 {
@@ -167,6 +178,9 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 	}
 	ctx, cancel := h.RT.Deadline(ctx)
 	defer cancel()
+	if h.isImage(ctx, input, key) {
+		return h.image(ctx, input, key)
+	}
 	// Pin one version for the whole object, so its output is deterministic.
 	l, err := h.RT.Source.Get(ctx, serving.Ref{Model: h.Cfg.Model.Model, Version: h.Cfg.Model.Version, Label: h.Cfg.Model.Label})
 	if err != nil {

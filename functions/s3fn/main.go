@@ -10,9 +10,17 @@
 //
 // Settings: those of lambdaenv.FromEnv, plus MODEL (required: "name",
 // "name:version" or "name@label"), OUTPUT_PREFIX (required, e.g.
-// s3://bucket/predictions), INPUT_FORMAT (ndjson, csv, npy; default: by
-// key and content), BATCH_ITEMS (default 64). A retry of a failed or
-// stopped object restarts it from the start and rewrites identical bytes.
+// s3://bucket/predictions), INPUT_FORMAT (ndjson, csv, npy, image;
+// default: by key and content), BATCH_ITEMS (default 64), TOP_K (classes
+// per image, default 5). A retry of a failed or stopped object restarts it
+// from the start and rewrites identical bytes.
+//
+// Images (INPUT_FORMAT=image, or by default a .jpg, .jpeg, .png, .bmp,
+// .gif or .webp key, or Content-Type image/*) are one prediction each:
+// <key>.prediction.json holds the top classes with labels and dequantized
+// scores, or a detector's detections in the image's pixels (see
+// serving.ImageResult); an object that is not a decodable image gets
+// {"error": ...} there and a failed record in its summary.
 //
 // Build: CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap.
 package main
