@@ -40,51 +40,26 @@
 //	GET  /metrics
 //
 // Request bodies may be gzip or zstd (Content-Encoding); responses are
-// compressed when Accept-Encoding allows. Limits are explicit: MaxBodyBytes
-// (413), MaxDecodedBytes (413), MaxElements (400); each error names the
-// limit. Errors are {"error": "..."} with TensorFlow Serving's mapping: 400
-// invalid, 401 unauthorized, 404 not found, 429 overloaded, 499 cancelled,
-// 501 unimplemented, 503 unavailable, 504 deadline, 500 otherwise. Every
-// response carries X-Request-Id (the client's, or a fresh one), which every
-// log line of the request repeats; inference responses carry Server-Timing
-// (queue, batch wait, compute).
-//
-// # Numbers, images, labels
-//
-// Quantized (int8, uint8, int16) inputs take real numbers, quantized with
-// the input's scale and zero point exactly as TensorFlow Lite's QUANTIZE
-// does; outputs can come back dequantized (DEQUANTIZE's arithmetic).
-// Model metadata (V1 and V2) gives every tensor's dtype, shape and
-// quantization. Defaults differ per protocol so that each protocol's
-// clients keep working:
-//
-//   - V2: an input's datatype says what it holds: FP32 for a quantized
-//     input is quantized, INT8 (the model's own type) is taken as is.
-//     Outputs keep the model's datatype unless the request asks for
-//     "parameters": {"dequantize": true} (or an output's parameters, or
-//     ?dequantize=true).
-//   - V1 (TensorFlow Serving clients expect floats): JSON numbers for a
-//     quantized input are real values and outputs are dequantized; the
-//     top-level "quantize": false and "dequantize": false send and receive
-//     the raw integers instead.
-//
-// An input of image shape ([1,H,W,C] or [1,C,H,W], C 1 or 3) also takes an
-// encoded image (JPEG, PNG, BMP, GIF, WebP): as a V2 BYTES element (JSON:
-// base64 string or {"b64": ...}; binary extension: 4-byte length + bytes),
-// as TF Serving's {"b64": ...} instance, or as the whole body of a POST
-// with Content-Type image/* to the infer or :predict path. It is decoded
-// under MaxImagePixels (413 before decoding when the header declares more)
-// and MaxBodyBytes, and preprocessed as package preprocess says (the
-// model's TFLite Model Metadata, else defaults; config.json "image" may
-// override). Labels come from the metadata's associated files. Top-k
-// classes with labels and dequantized scores: V2 "parameters": {"top_k":
-// k}, an output's "classification": k (the classification extension:
-// BYTES "score:index:label"), or ?top_k=k; V1 "top_k": k (predictions
-// become lists of {"index", "label", "score"}). A plain image POST answers
-// the top 5 classes unless it asks otherwise. A detector
-// (TFLite_Detection_PostProcess outputs) fed an image also answers
-// "detections": [{"label", "class", "score", "box": [xmin, ymin, xmax,
-// ymax]}] in the image's pixels (V1: as its predictions).
+// compressed when Accept-Encoding allows. Limits are explicit and checked
+// before the memory they guard is spent: an inference request is admitted
+// (a place in its model's queue, else 429 with Retry-After) before its
+// body is read; a Content-Length over MaxBodyBytes is refused at once
+// (413); bodies grow as bytes arrive, decoded under MaxDecodedBytes (413);
+// declared shapes are checked against the values present (MaxElements,
+// 400); and every buffer, parsed JSON value, tensor and answer is charged
+// to the Server's MemoryBudget before it is allocated (429 while others
+// hold it, 413 when one request needs more). Each error names the limit.
+// Errors are {"error": "..."} with TensorFlow Serving's mapping: 400
+// invalid, 401 unauthorized, 403 forbidden (the admin endpoints unless
+// EnableAdmin), 404 not found, 429 overloaded, 499 cancelled, 501
+// unimplemented, 503 unavailable, 504 deadline, 500 otherwise. Messages
+// are stable and expose nothing of the server: a 500 says "internal
+// error", causes from the model source and the engine are logged, not
+// sent, and echoed client input is clipped. A handler panic is recovered
+// per request (500) and counted as such. Every response carries
+// X-Request-Id (the client's, or a fresh one), which every log line of the
+// request repeats; inference responses carry Server-Timing (queue, batch
+// wait, compute).
 //
 // Only this package maps errors to HTTP status codes. It never imports
 // functions or aws-lambda-go. A Server is safe for concurrent use.

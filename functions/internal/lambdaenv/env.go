@@ -17,9 +17,12 @@ import (
 
 // Defaults of Settings.
 const (
-	DefaultRepository   = "/opt/models"
-	DefaultMemoryMB     = 1024
-	DefaultCacheShare   = 0.6
+	DefaultRepository = "/opt/models"
+	DefaultMemoryMB   = 1024
+	DefaultCacheShare = 0.6
+	// DefaultBudgetShare is the share of the function's memory that
+	// requests in flight may hold (serving.Config.MemoryBudget).
+	DefaultBudgetShare  = 0.25
 	DefaultInitBudget   = 8 * time.Second
 	DefaultMargin       = 500 * time.Millisecond
 	DefaultDiskMaxBytes = 256 << 20
@@ -35,6 +38,10 @@ type Settings struct {
 	MemoryMB int
 	// CacheBytes is CACHE_BYTES; default: 60% of the function's memory.
 	CacheBytes int64
+	// MemoryBudget is MEMORY_BUDGET_BYTES, what requests in flight may
+	// hold (serving.Config.MemoryBudget); default: 25% of the function's
+	// memory.
+	MemoryBudget int64
 	// DiskCacheBytes is DISK_CACHE_BYTES, the /tmp model cache for
 	// remote repositories (negative: none). Default: 256 MiB; none for a
 	// local repository.
@@ -88,12 +95,12 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		*dst = n
 		return nil
 	}
-	mem, cache, disk, initMS, marginMS := int64(s.MemoryMB), int64(0), int64(0), int64(-1), int64(-1)
+	mem, cache, disk, initMS, marginMS, budget := int64(s.MemoryMB), int64(0), int64(0), int64(-1), int64(-1), int64(0)
 	for _, e := range []struct {
 		name string
 		dst  *int64
 	}{{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &mem}, {"CACHE_BYTES", &cache}, {"DISK_CACHE_BYTES", &disk},
-		{"INIT_BUDGET_MS", &initMS}, {"DEADLINE_MARGIN_MS", &marginMS}} {
+		{"INIT_BUDGET_MS", &initMS}, {"DEADLINE_MARGIN_MS", &marginMS}, {"MEMORY_BUDGET_BYTES", &budget}} {
 		if err := num(e.name, e.dst); err != nil {
 			return s, err
 		}
@@ -105,6 +112,10 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	s.CacheBytes = cache
 	if s.CacheBytes <= 0 {
 		s.CacheBytes = int64(float64(mem<<20) * DefaultCacheShare)
+	}
+	s.MemoryBudget = budget
+	if s.MemoryBudget <= 0 {
+		s.MemoryBudget = int64(float64(mem<<20) * DefaultBudgetShare)
 	}
 	s.DiskCacheBytes = disk
 	if s.DiskCacheBytes == 0 {
@@ -198,7 +209,7 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Runtime, error) {
 			}
 		}
 	}
-	srv, err := serving.New(serving.Config{Source: src, Logger: log, Preload: preload, AuthToken: s.AuthToken})
+	srv, err := serving.New(serving.Config{Source: src, Logger: log, Preload: preload, AuthToken: s.AuthToken, MemoryBudget: s.MemoryBudget})
 	if err != nil {
 		cache.Close()
 		store.Close()

@@ -23,7 +23,7 @@ func TestFromEnv(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", env: map[string]string{}, check: func(t *testing.T, s Settings) {
-			if s.Repository != DefaultRepository || s.MemoryMB != 1024 || s.CacheBytes != shareOf(1024) ||
+			if s.Repository != DefaultRepository || s.MemoryMB != 1024 || s.CacheBytes != shareOf(1024) || s.MemoryBudget != 256<<20 ||
 				s.DiskCacheBytes != -1 || s.InitBudget != DefaultInitBudget || s.Margin != DefaultMargin || len(s.Preload) != 0 {
 				t.Errorf("%+v", s)
 			}
@@ -37,6 +37,12 @@ func TestFromEnv(t *testing.T) {
 					t.Errorf("%+v", s)
 				}
 			}},
+		{name: "memory budget", env: map[string]string{"MEMORY_BUDGET_BYTES": "12345"}, check: func(t *testing.T, s Settings) {
+			if s.MemoryBudget != 12345 {
+				t.Errorf("MemoryBudget %d", s.MemoryBudget)
+			}
+		}},
+		{name: "bad memory budget", env: map[string]string{"MEMORY_BUDGET_BYTES": "lots"}, wantErr: "MEMORY_BUDGET_BYTES"},
 		{name: "explicit cache", env: map[string]string{"CACHE_BYTES": "1000", "DISK_CACHE_BYTES": "-1", "MODEL_REPOSITORY": "s3://b/m"}, check: func(t *testing.T, s Settings) {
 			if s.CacheBytes != 1000 || s.DiskCacheBytes != -1 {
 				t.Errorf("%+v", s)
