@@ -74,6 +74,84 @@ func sequenceCases() []goldenCase {
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 5}, -1, 1)}
 			}},
+		{name: "lstm_f32_peephole_projection", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 5, b: 2, in: 6, cell: 8, output: 5, peephole: true, projection: true, projBias: true, clip: 2, projClip: 0.3}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 5, 6}, -2, 2)}
+			}},
+		{name: "lstm_f32_cifg_layernorm_peephole", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 4, b: 3, in: 5, cell: 7, output: 7, cifg: true, layerNorm: true, peephole: true, timeMajor: true}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 5}, -2, 2)}
+			}},
+		{name: "lstm_f32_layernorm_projection", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 6, b: 1, in: 4, cell: 9, output: 3, layerNorm: true, projection: true}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{1, 6, 4}, -2, 2)}
+			}},
+	}
+}
+
+// lstmVariant describes a float32 UNIDIRECTIONAL_SEQUENCE_LSTM with
+// TensorFlow Lite's variants.
+type lstmVariant struct {
+	t, b, in, cell, output                                     int
+	cifg, peephole, layerNorm, projection, projBias, timeMajor bool
+	clip, projClip                                             float32
+}
+
+func lstmVariantModel(s lstmVariant) func(*tflitebuild.Builder) {
+	return func(bl *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(uint64(s.t*1000+s.cell*10+s.output), 9))
+		shape := func(last int) []int {
+			if s.timeMajor {
+				return []int{s.t, s.b, last}
+			}
+			return []int{s.b, s.t, last}
+		}
+		inputs := make([]int, 24)
+		for i := range inputs {
+			inputs[i] = -1
+		}
+		inputs[0] = bl.Tensor("x", tensor.Float32, shape(s.in), nil, nil)
+		for g := range 4 {
+			if g == 0 && s.cifg {
+				continue
+			}
+			inputs[1+g] = bl.Const("w", []int{s.cell, s.in}, nil, floats(r, s.cell*s.in, 0.8))
+			inputs[5+g] = bl.Const("r", []int{s.cell, s.output}, nil, floats(r, s.cell*s.output, 0.8))
+			inputs[12+g] = bl.Const("bias", []int{s.cell}, nil, floats(r, s.cell, 1))
+			if s.layerNorm {
+				c := floats(r, s.cell, 0.5)
+				for i := range c {
+					c[i] += 1
+				}
+				inputs[20+g] = bl.Const("ln", []int{s.cell}, nil, c)
+			}
+		}
+		if s.peephole {
+			for k := range 3 {
+				if k == 0 && s.cifg {
+					continue
+				}
+				inputs[9+k] = bl.Const("peep", []int{s.cell}, nil, floats(r, s.cell, 1))
+			}
+		}
+		if s.projection {
+			inputs[16] = bl.Const("proj", []int{s.output, s.cell}, nil, floats(r, s.output*s.cell, 1.2))
+			if s.projBias {
+				inputs[17] = bl.Const("proj_bias", []int{s.output}, nil, floats(r, s.output, 0.4))
+			}
+		}
+		inputs[18] = bl.Tensor("h", tensor.Float32, []int{s.b, s.output}, nil, nil)
+		inputs[19] = bl.Tensor("c", tensor.Float32, []int{s.b, s.cell}, nil, nil)
+		bl.Variable(inputs[18])
+		bl.Variable(inputs[19])
+		y := bl.Tensor("y", tensor.Float32, shape(s.output), nil, nil)
+		bl.Op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, []int{y},
+			&op.SequenceLSTMOptions{Activation: op.ActTanh, CellClip: s.clip, ProjClip: s.projClip, TimeMajor: s.timeMajor})
+		bl.Inputs(inputs[0])
+		bl.Outputs(y)
 	}
 }
 

@@ -36,13 +36,34 @@ func (d *Dims) row(t, b int) int {
 	return b*d.Time + t
 }
 
-// LSTMFloat is a prepared float32 LSTM (no peephole, projection or layer
-// norm: the standard Keras cell TensorFlow Lite Micro runs).
+// LSTMFloat is a prepared float32 LSTM: the standard cell, optionally
+// with TensorFlow Lite's variants (CIFG, peephole connections, layer
+// normalisation of the gates, a projection of the output).
 type LSTMFloat struct {
 	Dims
-	In       *gemm.PackedF32 // [4·Cell, Input], the gate biases folded in
-	Rec      *gemm.PackedF32 // [4·Cell, Cell], no bias
-	CellClip float32         // 0: none
+	// Output is the size of the hidden state and of each output row:
+	// Cell, or the projection's size.
+	Output int
+	// In holds the stacked gate weights [4·Cell, Input], the gate biases
+	// folded in unless LayerNorm is set; Rec [4·Cell, Output], no bias.
+	// A CIFG cell has zero input-gate rows.
+	In, Rec  *gemm.PackedF32
+	CellClip float32 // 0: none
+	// CIFG: no input gate; it is 1 − the forget gate.
+	CIFG bool
+	// Peephole holds the diagonal cell-to-gate weights [Cell] of the
+	// input, forget and output gates (nil: none; the input one is nil
+	// with CIFG).
+	Peephole [3][]float32
+	// LayerNorm holds each gate's layer-normalisation coefficients
+	// [Cell] (nil: none); with them, Bias [4·Cell] is added after the
+	// normalisation instead of being folded into In.
+	LayerNorm [NumGates][]float32
+	Bias      []float32
+	// Proj [Output, Cell] (its bias folded in) maps o·tanh(c) to the
+	// hidden state when set; ProjClip bounds the result (0: none).
+	Proj     *gemm.PackedF32
+	ProjClip float32
 	// Reverse runs the sequence from the last time step to the first
 	// (the backward half of BIDIRECTIONAL_SEQUENCE_LSTM).
 	Reverse bool
@@ -51,19 +72,19 @@ type LSTMFloat struct {
 // ScratchBytes returns the scratch LSTMFloat.Run needs.
 func (l *LSTMFloat) ScratchBytes() int {
 	g := NumGates * l.Cell
-	return 4 * (l.Time*l.Batch*g + l.Batch*g)
+	return 4 * (l.Time*l.Batch*g + l.Batch*g + l.Cell)
 }
 
 // Run runs the whole sequence x through the cell, updating the state h
-// (output) and c (cell) [Batch, Cell] in place and writing every step's
-// hidden state to out at outStride floats per row (Cell for a plain
+// [Batch, Output] and c [Batch, Cell] in place and writing every step's
+// hidden state to out at outStride floats per row (Output for a plain
 // output; BIDIRECTIONAL_SEQUENCE_LSTM's merged output interleaves two
 // directions). scratch holds ScratchBytes bytes.
 func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
-	n, g := l.Cell, NumGates*l.Cell
+	n, no, g := l.Cell, l.Output, NumGates*l.Cell
 	rows := l.Time * l.Batch
 	sc := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(scratch))), len(scratch)/4)
-	pre, rec := sc[:rows*g], sc[rows*g:rows*g+l.Batch*g]
+	pre, rec, tmp := sc[:rows*g], sc[rows*g:rows*g+l.Batch*g], sc[rows*g+l.Batch*g:rows*g+l.Batch*g+n]
 	inf := float32(math.Inf(1))
 	// Input projection of every step at once (it does not depend on the
 	// state), gate biases included.
@@ -73,7 +94,7 @@ func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
 		if l.Reverse {
 			t = l.Time - 1 - s
 		}
-		gemm.F32(h, n, l.Batch, l.Rec, 0, l.Rec.Panels, -inf, inf, rec, g)
+		gemm.F32(h, no, l.Batch, l.Rec, 0, l.Rec.Panels, -inf, inf, rec, g)
 		for b := range l.Batch {
 			r := l.row(t, b)
 			gate := rec[b*g : b*g+g]
@@ -82,24 +103,94 @@ func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
 				gate[k] += p[k]
 			}
 			ig, fg, cg, og := gate[:n], gate[n:2*n], gate[2*n:3*n], gate[3*n:]
-			ek.LogisticFloat(ig, ig)
-			ek.LogisticFloat(fg, fg)
-			ek.TanhFloat(cg, cg)
-			ek.LogisticFloat(og, og)
-			cb, hb := c[b*n:b*n+n], h[b*n:b*n+n]
+			cb := c[b*n : b*n+n]
+			if !l.CIFG {
+				l.gate(GateInput, ig, cb)
+			}
+			l.gate(GateForget, fg, cb)
+			l.gate(GateCell, cg, nil)
 			for k := range cb {
-				v := fg[k]*cb[k] + ig[k]*cg[k]
+				i := float32(0)
+				if l.CIFG {
+					i = 1 - fg[k]
+				} else {
+					i = ig[k]
+				}
+				v := fg[k]*cb[k] + i*cg[k]
 				if l.CellClip > 0 {
 					v = min(max(v, -l.CellClip), l.CellClip)
 				}
 				cb[k] = v
 			}
+			l.gate(GateOutput, og, cb)
 			ek.TanhFloat(cb, cg)
-			for k := range hb {
-				hb[k] = cg[k] * og[k]
+			hb := h[b*no : b*no+no]
+			if l.Proj == nil {
+				for k := range hb {
+					hb[k] = cg[k] * og[k]
+				}
+			} else {
+				for k := range tmp {
+					tmp[k] = cg[k] * og[k]
+				}
+				lo, hi := -inf, inf
+				if l.ProjClip > 0 {
+					lo, hi = -l.ProjClip, l.ProjClip
+				}
+				gemm.F32(tmp, n, 1, l.Proj, 0, l.Proj.Panels, lo, hi, hb, no)
 			}
-			copy(out[r*outStride:r*outStride+n], hb)
+			copy(out[r*outStride:r*outStride+no], hb)
 		}
+	}
+}
+
+// gate finishes gate q's pre-activation v (input and recurrent products
+// summed): peephole term from the cell state c, layer normalisation and
+// bias, activation (tanh for the cell gate, sigmoid for the others).
+func (l *LSTMFloat) gate(q int, v, c []float32) {
+	var pw []float32
+	switch q {
+	case GateInput:
+		pw = l.Peephole[0]
+	case GateForget:
+		pw = l.Peephole[1]
+	case GateOutput:
+		pw = l.Peephole[2]
+	}
+	for k, w := range pw {
+		v[k] += w * c[k]
+	}
+	if ln := l.LayerNorm[q]; ln != nil {
+		normalize(v)
+		bias := l.Bias[q*l.Cell : (q+1)*l.Cell]
+		for k := range v {
+			v[k] = v[k]*ln[k] + bias[k]
+		}
+	}
+	if q == GateCell {
+		ek.TanhFloat(v, v)
+	} else {
+		ek.LogisticFloat(v, v)
+	}
+}
+
+// normalize subtracts the mean of v and divides by its standard deviation
+// (variance + 1e-8 under the root), as TensorFlow Lite's layer-norm LSTM
+// does.
+func normalize(v []float32) {
+	var sum float32
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / float32(len(v))
+	var sq float32
+	for _, x := range v {
+		d := x - mean
+		sq += d * d
+	}
+	inv := 1 / float32(math.Sqrt(float64(sq/float32(len(v))+1e-8)))
+	for k, x := range v {
+		v[k] = (x - mean) * inv
 	}
 }
 

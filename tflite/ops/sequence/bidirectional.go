@@ -21,7 +21,8 @@ const (
 )
 
 // prepareBidirectionalLSTM prepares BIDIRECTIONAL_SEQUENCE_LSTM in
-// float32: a forward and a backward standard LSTM cell over the same input
+// float32: a forward and a backward LSTM cell (standard, CIFG, peephole,
+// projection) over the same input
 // (the backward one from the last time step to the first), each with its
 // own state; outputs [.., .., fw] and [.., .., bw], or one merged [.., ..,
 // fw+bw] with merge_outputs. TensorFlow Lite runs it; TensorFlow Lite
@@ -44,13 +45,6 @@ func prepareBidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 	for _, t := range n.Outputs {
 		if t == nil {
 			return op.Kernel{}, n.Invalidf("an output is missing")
-		}
-	}
-	for _, base := range []int{0, biBackward} {
-		for _, i := range []int{lstmPeephole, lstmPeephole + 1, lstmPeephole + 2, lstmProjection, lstmProjection + 1} {
-			if n.Input(base+i) != nil {
-				return op.Kernel{}, n.Errorf("peephole and projection are not supported")
-			}
 		}
 	}
 	for i := biAux; i < 48; i++ {
@@ -77,16 +71,16 @@ func prepareBidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 		if err := checkState(n, c, "cell", tensor.Float32); err != nil {
 			return op.Kernel{}, err
 		}
-		wf := n.Input(base + lstmInputWeights + 1)
-		if wf == nil || len(wf.Shape) != 2 || wf.Shape[0] <= 0 {
-			return op.Kernel{}, n.Invalidf("forget gate weights of direction %d are missing or not a matrix", k)
+		wf, rf := n.Input(base+lstmInputWeights+1), n.Input(base+lstmRecWeights+1)
+		if wf == nil || len(wf.Shape) != 2 || wf.Shape[0] <= 0 || rf == nil || len(rf.Shape) != 2 || rf.Shape[1] <= 0 {
+			return op.Kernel{}, n.Invalidf("forget gate weights of direction %d are missing or not matrices", k)
 		}
 		scratchOut := &op.TensorInfo{}
-		d, err := lstmDims(n, in, h, c, scratchOut, wf.Shape[0], o.TimeMajor)
+		d, err := lstmDims(n, in, h, c, scratchOut, wf.Shape[0], rf.Shape[1], o.TimeMajor)
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		l, err := newLSTMFloat(n, d, base, o.CellClip)
+		l, err := newLSTMFloat(n, d, base, rf.Shape[1], o.CellClip, o.ProjClip, false)
 		if err != nil {
 			return op.Kernel{}, err
 		}
@@ -100,22 +94,22 @@ func prepareBidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 		}
 	}
 	if o.MergeOutputs {
-		n.Outputs[0].Shape = tensor.Shape{in.Shape[0], in.Shape[1], fw.Cell + bw.Cell}
+		n.Outputs[0].Shape = tensor.Shape{in.Shape[0], in.Shape[1], fw.Output + bw.Output}
 	} else {
-		n.Outputs[0].Shape = tensor.Shape{in.Shape[0], in.Shape[1], fw.Cell}
-		n.Outputs[1].Shape = tensor.Shape{in.Shape[0], in.Shape[1], bw.Cell}
+		n.Outputs[0].Shape = tensor.Shape{in.Shape[0], in.Shape[1], fw.Output}
+		n.Outputs[1].Shape = tensor.Shape{in.Shape[0], in.Shape[1], bw.Output}
 	}
 	merge := o.MergeOutputs
 	return op.Kernel{Scratch: max(fw.ScratchBytes(), bw.ScratchBytes()), Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
 		xs := in[0].Float32s()
 		if merge {
-			y, stride := out[0].Float32s(), fw.Cell+bw.Cell
+			y, stride := out[0].Float32s(), fw.Output+bw.Output
 			fw.Run(xs, in[biFwHidden].Float32s(), in[biFwCell].Float32s(), y, stride, x.Scratch)
-			bw.Run(xs, in[biBwHidden].Float32s(), in[biBwCell].Float32s(), y[fw.Cell:], stride, x.Scratch)
+			bw.Run(xs, in[biBwHidden].Float32s(), in[biBwCell].Float32s(), y[fw.Output:], stride, x.Scratch)
 			return nil
 		}
-		fw.Run(xs, in[biFwHidden].Float32s(), in[biFwCell].Float32s(), out[0].Float32s(), fw.Cell, x.Scratch)
-		bw.Run(xs, in[biBwHidden].Float32s(), in[biBwCell].Float32s(), out[1].Float32s(), bw.Cell, x.Scratch)
+		fw.Run(xs, in[biFwHidden].Float32s(), in[biFwCell].Float32s(), out[0].Float32s(), fw.Output, x.Scratch)
+		bw.Run(xs, in[biBwHidden].Float32s(), in[biBwCell].Float32s(), out[1].Float32s(), bw.Output, x.Scratch)
 		return nil
 	}}, nil
 }

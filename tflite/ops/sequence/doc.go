@@ -10,9 +10,10 @@
 // whole Run and resets before each one; Eval updates those inputs in
 // place. Integer results are bit-exact with TensorFlow Lite Micro's
 // reference kernels (float ones agree within rounding; the bidirectional
-// LSTM and the RNN with stock TensorFlow Lite's), which is also why the LSTM variants Micro does not
-// run (peephole, projection, layer normalisation, CIFG) are refused at
-// Prepare with an unsupported error.
+// LSTM, the RNN and the float LSTM variants with stock TensorFlow Lite's).
+// The float LSTMs also run TensorFlow Lite's variants (CIFG, peephole,
+// layer normalisation, projection); for integer LSTMs those variants,
+// which Micro does not run, are refused at Prepare as unsupported.
 //
 // The arithmetic lives in tflite/kernels/sequence; this package validates
 // shapes, dtypes and quantization at Prepare, packs the weights once per

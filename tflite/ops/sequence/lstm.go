@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -33,8 +34,9 @@ const (
 )
 
 // lstmDims checks the input [T, B, I] (time major) or [B, T, I] and the
-// state tensors, and sets the output's shape.
-func lstmDims(n *op.Node, in, h, c, out *op.TensorInfo, cell int, timeMajor bool) (ks.Dims, error) {
+// state tensors (hidden [B, output], cell [B, cell]), and sets the
+// output's shape [.., .., output].
+func lstmDims(n *op.Node, in, h, c, out *op.TensorInfo, cell, output int, timeMajor bool) (ks.Dims, error) {
 	if len(in.Shape) != 3 {
 		return ks.Dims{}, n.Invalidf("input has shape %s, want rank 3", in.Shape)
 	}
@@ -47,12 +49,12 @@ func lstmDims(n *op.Node, in, h, c, out *op.TensorInfo, cell int, timeMajor bool
 	if timeMajor {
 		d.Time, d.Batch = d.Batch, d.Time
 	}
-	for _, s := range []*op.TensorInfo{h, c} {
-		if s.Shape.Elements() != d.Batch*cell {
-			return ks.Dims{}, n.Invalidf("state %q has shape %s, want %d×%d values", s.Name, s.Shape, d.Batch, cell)
+	for k, s := range []*op.TensorInfo{h, c} {
+		if want := []int{output, cell}[k]; s.Shape.Elements() != d.Batch*want {
+			return ks.Dims{}, n.Invalidf("state %q has shape %s, want %d×%d values", s.Name, s.Shape, d.Batch, want)
 		}
 	}
-	out.Shape = tensor.Shape{in.Shape[0], in.Shape[1], cell}
+	out.Shape = tensor.Shape{in.Shape[0], in.Shape[1], output}
 	return d, nil
 }
 
@@ -116,9 +118,6 @@ func prepareUnidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 	if o == nil {
 		o = &op.SequenceLSTMOptions{}
 	}
-	if err := checkVariant(n); err != nil {
-		return op.Kernel{}, err
-	}
 	if o.Activation != op.ActTanh {
 		return op.Kernel{}, n.Errorf("cell activation %d is not supported (TANH only)", o.Activation)
 	}
@@ -137,8 +136,16 @@ func prepareUnidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 	if w1 == nil || len(w1.Shape) != 2 || w1.Shape[0] <= 0 {
 		return op.Kernel{}, n.Invalidf("forget gate weights are missing or not a matrix")
 	}
-	cell := w1.Shape[0]
-	d, err := lstmDims(n, in, h, c, out, cell, o.TimeMajor)
+	cell, output := w1.Shape[0], w1.Shape[0]
+	if r := n.Input(lstmRecWeights + 1); r != nil && in.DType == tensor.Float32 {
+		// TensorFlow Lite: the hidden state's size is the recurrent
+		// weights' width (the projection's size when there is one).
+		if len(r.Shape) != 2 || r.Shape[1] <= 0 {
+			return op.Kernel{}, n.Invalidf("recurrent weights have shape %s", r.Shape)
+		}
+		output = r.Shape[1]
+	}
+	d, err := lstmDims(n, in, h, c, out, cell, output, o.TimeMajor)
 	if err != nil {
 		return op.Kernel{}, err
 	}
@@ -153,15 +160,18 @@ func prepareUnidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 		if err := checkState(n, c, "cell", tensor.Float32); err != nil {
 			return op.Kernel{}, err
 		}
-		l, err := newLSTMFloat(n, d, 0, o.CellClip)
+		l, err := newLSTMFloat(n, d, 0, output, o.CellClip, o.ProjClip, true)
 		if err != nil {
 			return op.Kernel{}, err
 		}
 		return op.Kernel{Scratch: l.ScratchBytes(), Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
-			l.Run(in[0].Float32s(), in[lstmHidden].Float32s(), in[lstmCell].Float32s(), out[0].Float32s(), d.Cell, x.Scratch)
+			l.Run(in[0].Float32s(), in[lstmHidden].Float32s(), in[lstmCell].Float32s(), out[0].Float32s(), output, x.Scratch)
 			return nil
 		}}, nil
 	case tensor.Int8, tensor.Int16:
+		if err := checkVariant(n); err != nil {
+			return op.Kernel{}, err
+		}
 		if err := checkState(n, h, "hidden", in.DType); err != nil {
 			return op.Kernel{}, err
 		}
@@ -186,66 +196,169 @@ func prepareUnidirectionalLSTM(n *op.Node) (op.Kernel, error) {
 	return op.Kernel{}, n.Errorf("input %s is not supported (float32, int8 and int16 are)", in.DType)
 }
 
-// checkVariant rejects the LSTM variants TensorFlow Lite Micro does not
-// run: peephole (inputs 9-11), projection (16-17) and layer norm
-// (20-23).
+// checkVariant rejects, for an integer LSTM, the variants TensorFlow Lite
+// Micro does not run: peephole (inputs 9-11), projection (16-17) and layer
+// norm (20-23).
 func checkVariant(n *op.Node) error {
 	for i := lstmPeephole; i < lstmPeephole+3; i++ {
 		if n.Input(i) != nil {
-			return n.Errorf("peephole connections are not supported")
+			return n.Errorf("peephole connections in an integer LSTM are not supported")
 		}
 	}
 	for i := lstmProjection; i < lstmProjection+2; i++ {
 		if n.Input(i) != nil {
-			return n.Errorf("projection is not supported")
+			return n.Errorf("projection in an integer LSTM is not supported")
 		}
 	}
 	for i := lstmLayerNorm; i < lstmLayerNorm+4; i++ {
 		if n.Input(i) != nil {
-			return n.Errorf("layer normalisation is not supported")
+			return n.Errorf("layer normalisation in an integer LSTM is not supported")
 		}
 	}
 	return nil
 }
 
-// newLSTMFloat packs a float LSTM's weights, whose inputs start at
-// base+1 (base is 0 for the unidirectional op, 17 for the backward half of
-// the bidirectional one).
-func newLSTMFloat(n *op.Node, d ks.Dims, base int, clip float32) (*ks.LSTMFloat, error) {
-	ws, err := gateWeights(n, base+lstmInputWeights, d.Cell, d.Input, tensor.Float32)
+// newLSTMFloat checks and packs a float LSTM cell whose tensors start at
+// input base+1 (base is 0 for the unidirectional op, 17 for the backward
+// half of the bidirectional one) with TensorFlow Lite's variants: CIFG
+// (no input-gate weights, recurrent weights or bias), peephole weights
+// (base+9..11), projection (base+16, 17) and, with layerNorm (the
+// unidirectional op), layer-norm coefficients (20..23). output is the
+// hidden state's size.
+func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float32, layerNorm bool) (*ks.LSTMFloat, error) {
+	if !(projClip >= 0) || math.IsInf(float64(projClip), 0) {
+		return nil, n.Invalidf("projection clip %v", projClip)
+	}
+	cifg := n.Input(base+lstmInputWeights) == nil
+	if cifg && (n.Input(base+lstmRecWeights) != nil || n.Input(base+lstmBias) != nil || n.Input(base+lstmPeephole) != nil) {
+		return nil, n.Invalidf("CIFG (no input-gate weights) with input-gate recurrent weights, bias or peephole")
+	}
+	if cifg && layerNorm && n.Input(lstmLayerNorm) != nil {
+		return nil, n.Invalidf("CIFG with input-gate layer norm coefficients")
+	}
+	vec := func(i, size int, what string) ([]float32, error) {
+		t := n.Input(i)
+		if t == nil {
+			return nil, nil
+		}
+		if t.DType != tensor.Float32 || len(t.Shape) != 1 || t.Shape[0] != size || !t.IsConst() {
+			return nil, n.Invalidf("%s (input %d) must be a constant float32 [%d], is %s%s", what, i, size, t.DType, t.Shape)
+		}
+		return t.ConstTensor().Float32s(), nil
+	}
+	l := &ks.LSTMFloat{Dims: d, Output: output, CellClip: clip, CIFG: cifg}
+	first := 0
+	if cifg {
+		first = 1
+	}
+	var ws, rs, bs [4][]float32
+	for q := first; q < ks.NumGates; q++ {
+		for _, m := range []struct {
+			i, cols int
+			dst     *[4][]float32
+		}{{base + lstmInputWeights + q, d.Input, &ws}, {base + lstmRecWeights + q, output, &rs}} {
+			w := n.Input(m.i)
+			if w == nil {
+				return nil, n.Invalidf("gate weights %d are missing", m.i)
+			}
+			if w.DType != tensor.Float32 || len(w.Shape) != 2 || w.Shape[0] != d.Cell || w.Shape[1] != m.cols || !w.IsConst() {
+				return nil, n.Invalidf("gate weights %d must be a constant float32 [%d,%d], are %s%s", m.i, d.Cell, m.cols, w.DType, w.Shape)
+			}
+			m.dst[q] = w.ConstTensor().Float32s()
+		}
+		b, err := vec(base+lstmBias+q, d.Cell, "gate bias")
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			return nil, n.Invalidf("gate bias %d is missing", base+lstmBias+q)
+		}
+		bs[q] = b
+	}
+	peep := 0
+	for k := range 3 {
+		p, err := vec(base+lstmPeephole+k, d.Cell, "peephole weights")
+		if err != nil {
+			return nil, err
+		}
+		l.Peephole[k] = p
+		if p != nil {
+			peep++
+		}
+	}
+	if want := 3 - first; peep != 0 && peep != want {
+		return nil, n.Invalidf("%d of %d peephole weights", peep, want)
+	}
+	norms := 0
+	if layerNorm {
+		for q := range ks.NumGates {
+			c, err := vec(lstmLayerNorm+q, d.Cell, "layer norm coefficients")
+			if err != nil {
+				return nil, err
+			}
+			l.LayerNorm[q] = c
+			if c != nil {
+				norms++
+			}
+		}
+	}
+	if want := ks.NumGates - first; norms != 0 && norms != want {
+		return nil, n.Invalidf("%d of %d layer norm coefficients", norms, want)
+	}
+	pw := n.Input(base + lstmProjection)
+	pb, err := vec(base+lstmProjection+1, output, "projection bias")
 	if err != nil {
 		return nil, err
 	}
-	rs, err := gateWeights(n, base+lstmRecWeights, d.Cell, d.Cell, tensor.Float32)
-	if err != nil {
-		return nil, err
+	switch {
+	case pw == nil && pb != nil:
+		return nil, n.Invalidf("projection bias without projection weights")
+	case pw == nil && output != d.Cell:
+		return nil, n.Invalidf("hidden state of %d values for %d cells without a projection", output, d.Cell)
+	case pw != nil && (pw.DType != tensor.Float32 || len(pw.Shape) != 2 || pw.Shape[0] != output || pw.Shape[1] != d.Cell || !pw.IsConst()):
+		return nil, n.Invalidf("projection weights must be a constant float32 [%d,%d], are %s%s", output, d.Cell, pw.DType, pw.Shape)
 	}
-	bs, err := gateBiasesAt(n, base+lstmBias, d.Cell, tensor.Float32)
-	if err != nil {
-		return nil, err
+	g := ks.NumGates * d.Cell
+	flat := func(m [4][]float32, rows, cols int) []float32 {
+		out := make([]float32, rows*cols*ks.NumGates)
+		for q, v := range m {
+			copy(out[q*rows*cols:], v) // absent (CIFG input gate): zeros
+		}
+		return out
 	}
-	key := "lstm-float"
-	if base != 0 {
-		key = "lstm-float-bw"
+	bias := flat(bs, d.Cell, 1)
+	if norms > 0 {
+		l.Bias = bias
 	}
-	v, err := n.Shared(key, func() (any, error) {
-		g := ks.NumGates * d.Cell
-		in := gemm.PackF32(stack(ws, (*tensor.Tensor).Float32s), stack(bs, (*tensor.Tensor).Float32s), g, d.Input)
-		rec := gemm.PackF32(stack(rs, (*tensor.Tensor).Float32s), nil, g, d.Cell)
-		return &packedFloat{in: in, rec: rec}, nil
+	v, err := n.Shared(fmt.Sprintf("lstm-float-%d", base), func() (any, error) {
+		p := &packedFloat{rec: gemm.PackF32(flat(rs, d.Cell, output), nil, g, output)}
+		inBias := bias
+		if norms > 0 {
+			inBias = nil
+		}
+		p.in = gemm.PackF32(flat(ws, d.Cell, d.Input), inBias, g, d.Input)
+		if pw != nil {
+			p.proj = gemm.PackF32(pw.ConstTensor().Float32s(), pb, output, d.Cell)
+		}
+		return p, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	p := v.(*packedFloat)
-	return &ks.LSTMFloat{Dims: d, In: p.in, Rec: p.rec, CellClip: clip}, nil
+	l.In, l.Rec, l.Proj, l.ProjClip = p.in, p.rec, p.proj, projClip
+	return l, nil
 }
 
-type packedFloat struct{ in, rec *gemm.PackedF32 }
+type packedFloat struct{ in, rec, proj *gemm.PackedF32 }
 
 // SizeBytes reports the packed weights' size.
 func (p *packedFloat) SizeBytes() int64 {
-	return 4 * int64(len(p.in.Data)+len(p.rec.Data)+len(p.in.Bias))
+	n := len(p.in.Data) + len(p.rec.Data) + len(p.in.Bias)
+	if p.proj != nil {
+		n += len(p.proj.Data) + len(p.proj.Bias)
+	}
+	return 4 * int64(n)
 }
 
 type packedInt struct{ in, rec *gemm.PackedInt8 }

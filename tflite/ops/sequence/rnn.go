@@ -35,7 +35,7 @@ func prepareRNN(n *op.Node) (op.Kernel, error) {
 		return op.Kernel{}, n.Invalidf("weights have shape %s, want a matrix", w.Shape)
 	}
 	units := w.Shape[0]
-	d, err := lstmDims(n, in, h, h, out, units, o.TimeMajor)
+	d, err := lstmDims(n, in, h, h, out, units, units, o.TimeMajor)
 	if err != nil {
 		return op.Kernel{}, err
 	}

@@ -212,68 +212,59 @@ func TestStatefulRunsIndependent(t *testing.T) {
 	}
 }
 
-// TestLSTMRejected: the variants TensorFlow Lite Micro does not run, and
-// malformed operators, fail at Load with a clear error.
+// TestLSTMRejected: the integer variants TensorFlow Lite Micro does not
+// run, and malformed operators, fail at Load with a clear error.
 func TestLSTMRejected(t *testing.T) {
 	vec := func(b *tflitebuild.Builder, n int) int { return b.Const("v", []int{n}, nil, make([]float32, n)) }
 	tests := []struct {
 		name string
+		dt   tensor.DType
 		edit func(b *tflitebuild.Builder, in []int, o *op.SequenceLSTMOptions)
 		want error
 	}{
-		{"peephole", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[10] = vec(b, 6) }, tflite.ErrUnsupported},
-		{"projection", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
-			in[16] = b.Const("p", []int{6, 6}, nil, make([]float32, 36))
+		{"int8 peephole", tensor.Int8, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+			for i := 9; i < 12; i++ {
+				in[i] = b.Const("p", []int{6}, q(0.001, 0), make([]int16, 6))
+			}
 		}, tflite.ErrUnsupported},
-		{"layer norm", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[21] = vec(b, 6) }, tflite.ErrUnsupported},
-		{"cifg", func(_ *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[1] = -1 }, tflite.ErrUnsupported},
-		{"relu cell", func(_ *tflitebuild.Builder, _ []int, o *op.SequenceLSTMOptions) { o.Activation = op.ActRelu }, tflite.ErrUnsupported},
-		{"state not variable", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+		{"int8 projection", tensor.Int8, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+			in[16] = b.Const("p", []int{6, 6}, q(0.01, 0), make([]int8, 36))
+		}, tflite.ErrUnsupported},
+		{"int8 layer norm", tensor.Int8, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+			for i := 20; i < 24; i++ {
+				in[i] = b.Const("ln", []int{6}, q(0.001, 0), make([]int16, 6))
+			}
+		}, tflite.ErrUnsupported},
+		{"int8 cifg", tensor.Int8, func(_ *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+			in[1], in[5], in[12] = -1, -1, -1
+		}, tflite.ErrUnsupported},
+		{"relu cell", tensor.Float32, func(_ *tflitebuild.Builder, _ []int, o *op.SequenceLSTMOptions) { o.Activation = op.ActRelu }, tflite.ErrUnsupported},
+		{"one peephole of three", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[10] = vec(b, 6) }, tflite.ErrInvalidModel},
+		{"one layer norm of four", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[21] = vec(b, 6) }, tflite.ErrInvalidModel},
+		{"cifg with input bias", tensor.Float32, func(_ *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[1], in[5] = -1, -1 }, tflite.ErrInvalidModel},
+		{"projection bias alone", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) { in[17] = vec(b, 6) }, tflite.ErrInvalidModel},
+		{"projection shape", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+			in[16] = b.Const("p", []int{6, 5}, nil, make([]float32, 30))
+		}, tflite.ErrInvalidModel},
+		{"state not variable", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
 			in[19] = b.Tensor("c2", tensor.Float32, []int{1, 6}, nil, nil)
 		}, tflite.ErrInvalidModel},
-		{"state shape", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+		{"state shape", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
 			in[18] = b.Tensor("h2", tensor.Float32, []int{1, 5}, nil, nil)
 			b.Variable(in[18])
 		}, tflite.ErrInvalidModel},
-		{"recurrent shape", func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
+		{"recurrent shape", tensor.Float32, func(b *tflitebuild.Builder, in []int, _ *op.SequenceLSTMOptions) {
 			in[6] = b.Const("r", []int{6, 5}, nil, make([]float32, 30))
 		}, tflite.ErrInvalidModel},
-		{"negative clip", func(_ *tflitebuild.Builder, _ []int, o *op.SequenceLSTMOptions) { o.CellClip = -1 }, tflite.ErrInvalidModel},
+		{"negative clip", tensor.Float32, func(_ *tflitebuild.Builder, _ []int, o *op.SequenceLSTMOptions) { o.CellClip = -1 }, tflite.ErrInvalidModel},
+		{"negative projection clip", tensor.Float32, func(_ *tflitebuild.Builder, _ []int, o *op.SequenceLSTMOptions) { o.ProjClip = -1 }, tflite.ErrInvalidModel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := tflite.Load(lstmSpec{dt: tensor.Float32, b: 1, t: 3, in: 4, n: 6, edit: tc.edit}.build(t))
+			_, err := tflite.Load(lstmSpec{dt: tc.dt, b: 1, t: 3, in: 4, n: 6, edit: tc.edit}.build(t))
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Load = %v, want %v", err, tc.want)
 			}
-		})
-	}
-}
-
-// BenchmarkStatefulCorpus: one Run of each stateful corpus model at one
-// thread (edgeinfer bench --model gives the same figure per model).
-func BenchmarkStatefulCorpus(b *testing.B) {
-	for _, name := range append(statefulCorpus, "coral__keras_lstm_mnist_ptq") {
-		b.Run(name, func(b *testing.B) {
-			path := filepath.Join("..", "..", "..", "..", "shared", "realmodels", name, "model.tflite")
-			m, err := tflite.LoadFile(path)
-			if err != nil {
-				b.Skip(err)
-			}
-			r := rand.New(rand.NewPCG(3, 4))
-			var ins []*tensor.Tensor
-			for _, s := range m.Inputs() {
-				ins = append(ins, randInput(r, s.DType, s.Shape))
-			}
-			run := m.NewRunner()
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := run.Run(ctx, ins); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(m.MACs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 		})
 	}
 }
