@@ -172,3 +172,39 @@ func newEnvWith(t testing.TB, cfg Config) *testEnv {
 	})
 	return &testEnv{srv: srv, ts: ts}
 }
+
+// newRunnerPanics is a model whose NewRunner panics: code a worker runs
+// outside the engine run.
+type newRunnerPanics struct{ Model }
+
+func (newRunnerPanics) NewRunner() Runner { panic("runner setup failed") }
+
+func (m newRunnerPanics) WithBatch(n int) (Model, error) {
+	b, err := m.Model.WithBatch(n)
+	if err != nil {
+		return nil, err
+	}
+	return newRunnerPanics{b}, nil
+}
+
+// TestWorkerPanicIsRequestError: a panic in a model's worker goroutine
+// outside the engine run (creating the runner) answers the request with an
+// error instead of ending the process, and the worker serves on.
+func TestWorkerPanicIsRequestError(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newEnv(t, Config{Logger: newTestLogger(logs)}, func(s *testSource) {
+		s.add("bad", 1, newRunnerPanics{buildLinear(t, true)}, ModelConfig{MaxConcurrency: 1})
+		s.add("linear", 1, buildLinear(t, true), ModelConfig{})
+	})
+	for range 3 { // the same worker goroutine each time
+		if code, _, body := e.do(t, "POST", "/v1/models/bad:predict", []byte(`{"instances": [[1, 2, 3]]}`), nil); code != 500 || strings.Contains(string(body), "runner setup failed") {
+			t.Fatalf("bad: %d %s", code, body)
+		}
+	}
+	if n := strings.Count(logs.String(), "worker panic"); n != 3 {
+		t.Fatalf("%d worker panics logged, want 3", n)
+	}
+	if code, _, body := e.do(t, "POST", "/v1/models/linear:predict", []byte(`{"instances": [[1, 2, 3]]}`), nil); code != 200 {
+		t.Fatalf("linear: %d %s", code, body)
+	}
+}

@@ -203,8 +203,29 @@ func (q *modelQueue) work(slot *runSlot) {
 				}
 			}
 		}
-		w.run(batch, items, first)
+		w.runSafely(batch, items, first)
 	}
+}
+
+// runSafely is run with a panic outside the engine run (planning the model
+// for a batch size, creating its runner, splitting the batch: code a model
+// reaches) turned into an error for every job of the batch not answered
+// yet, so that the worker goroutine, and the process, carry on.
+func (w *worker) runSafely(batch []*job, items int, first time.Time) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.dropRunners()
+			w.q.s.log.Error("worker panic", "model", w.q.label, "version", w.q.key.version, "panic", p, "stack", string(debug.Stack()))
+			err := fmt.Errorf("%w: %v", errPanic, p)
+			for _, j := range batch {
+				select {
+				case j.done <- jobResult{err: err}: // not answered yet
+				default:
+				}
+			}
+		}
+	}()
+	w.run(batch, items, first)
 }
 
 // live checks a dequeued job: one whose deadline passed is dropped and
