@@ -15,9 +15,13 @@ help: ## List the targets.
 build: ## Build the edgeinfer CLI into bin/ (`bin/edgeinfer version` shows the git revision).
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN)/edgeinfer ./cmd/edgeinfer
 
+# ./models is written once (and again when the examples' code changes),
+# so edits to it survive `make serve`.
 .PHONY: models
-models: ## Build the example model repository in ./models.
-	$(GO) run ./cmd/edgeinfer examples --out models
+models: models/.examples ## Build the example model repository in ./models (kept once written: your edits stay).
+models/.examples: $(wildcard internal/examples/*.go)
+	$(GO) run ./cmd/edgeinfer examples -q --out models
+	@touch $@
 
 .PHONY: serve
 serve: models ## Serve ./models on 127.0.0.1:8080 (the main job).
@@ -35,7 +39,7 @@ package: ## Build build/<fn>-<arch>.zip (static bootstrap) for every function an
 
 MODELS_DIR ?= models
 .PHONY: layer
-layer: models ## Build build/models-layer.zip from MODELS_DIR (checked against 250 MB unzipped).
+layer: $(if $(filter models models/ ./models,$(MODELS_DIR)),models) ## Build build/models-layer.zip from MODELS_DIR: checked as check-repo does (every model loads), at most 250 MB unzipped.
 	@mkdir -p build
 	$(GO) run ./layers/cmd/modelslayer -models $(MODELS_DIR) -out build/models-layer.zip
 
@@ -44,11 +48,19 @@ STACK ?= dev
 .PHONY: image preview deploy destroy
 image: ## Build the container image (static binary on distroless) as IMAGE.
 	docker build -t $(IMAGE) .
-preview: package layer ## pulumi preview of infra/ for STACK.
+# The deploy targets check the pulumi CLI, the stack and the credentials
+# first (scripts/deploy-check.sh: one line per missing piece, with the fix),
+# and build the artifacts only then.
+preview: ## pulumi preview of infra/ for STACK (checks the CLI and credentials, then builds package and layer).
+	@./scripts/deploy-check.sh $(STACK)
+	@$(MAKE) --no-print-directory package layer
 	cd infra && pulumi preview --stack $(STACK)
-deploy: package layer ## pulumi up of infra/ for STACK.
+deploy: ## pulumi up of infra/ for STACK (checks the CLI and credentials, then builds package and layer).
+	@./scripts/deploy-check.sh $(STACK)
+	@$(MAKE) --no-print-directory package layer
 	cd infra && pulumi up --stack $(STACK)
-destroy: ## pulumi destroy of infra/ for STACK.
+destroy: ## pulumi destroy of infra/ for STACK (checks the CLI and credentials first).
+	@./scripts/deploy-check.sh $(STACK)
 	cd infra && pulumi destroy --stack $(STACK)
 
 .PHONY: tools

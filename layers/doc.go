@@ -5,7 +5,8 @@
 // Commands cmd/modelslayer and cmd/fnzip are what `make layer` and
 // `make package` run.
 //
-// It imports modelcache (to validate the repository layout and configs),
-// nothing of serving or functions. Its functions are safe for concurrent
+// It imports modelcache and objstore (to check the repository as the
+// server reads it) and tflite (every model file must load), nothing of
+// serving or functions. Its functions are safe for concurrent
 // use.
 package layers

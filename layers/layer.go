@@ -2,6 +2,7 @@ package layers
 
 import (
 	"archive/zip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +11,12 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/modelcache"
+	"github.com/edgeinfer/edgeinfer/objstore"
+	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 // MaxUnzippedBytes is Lambda's limit on the unzipped size of a function and
@@ -27,8 +31,10 @@ const ModelsDir = "models"
 var (
 	// ErrTooLarge: the layer would exceed Options.MaxUnzippedBytes.
 	ErrTooLarge = errors.New("layers: layer over Lambda's unzipped size limit")
-	// ErrLayout: the directory is not a model repository.
+	// ErrLayout: the directory is not a clean model repository.
 	ErrLayout = errors.New("layers: not a model repository")
+	// ErrModel: a model file of the repository does not read or load.
+	ErrModel = errors.New("layers: model does not load")
 )
 
 // Options configure BuildModels.
@@ -46,23 +52,24 @@ type Stats struct {
 }
 
 // BuildModels writes to w a zip of the model repository in dir, laid out as
-// models/<model>/<version>/model.tflite[.zst|.gz|...] and
+// models/<model>/<version>/model.tflite[.zst|.gz] and
 // models/<model>/config.json, so that the function sees it at /opt/models
-// (MODEL_REPOSITORY's default). Only files of the repository layout are
-// taken; anything else is skipped. Every config.json is validated. The zip
+// (MODEL_REPOSITORY's default). It packages exactly what the server would
+// serve and checks it first, as `edgeinfer check-repo` does: a repository
+// with any problem (a config.json that does not parse, a model file the
+// server would not read, a version directory that is not a number, ...) is
+// ErrLayout listing every problem, and a model file that does not load is
+// ErrModel; files the layout does not use (README.md) are left out. The zip
 // is deterministic: sorted names, fixed timestamps and modes. A layer over
-// the limit is ErrTooLarge, checked before anything is written.
-func BuildModels(w io.Writer, dir string, opts Options) (Stats, error) {
+// the limit is ErrTooLarge. Nothing is written on error.
+func BuildModels(ctx context.Context, w io.Writer, dir string, opts Options) (Stats, error) {
 	limit := opts.MaxUnzippedBytes
 	if limit <= 0 {
 		limit = MaxUnzippedBytes
 	}
-	files, st, err := collect(dir)
+	files, st, err := collect(ctx, dir, limit)
 	if err != nil {
 		return st, err
-	}
-	if st.UnzippedBytes > limit {
-		return st, fmt.Errorf("%w: %d bytes unzipped, limit %d", ErrTooLarge, st.UnzippedBytes, limit)
 	}
 	zw := zip.NewWriter(w)
 	for _, f := range files {
@@ -76,71 +83,74 @@ func BuildModels(w io.Writer, dir string, opts Options) (Stats, error) {
 	return st, nil
 }
 
-// modelFiles are the names a version directory may hold the model under.
-var modelFiles = map[string]bool{
-	"model.tflite": true, "model.tflite.zst": true, "model.tflite.zstd": true,
-	"model.tflite.gz": true, "model.tflite.s2": true,
-}
-
-// collect lists the repository files of dir (slash paths relative to it),
-// sorted.
-func collect(dir string) ([]string, Stats, error) {
+// collect checks the repository in dir and lists the files the server
+// reads from it (slash paths relative to dir), sorted.
+func collect(ctx context.Context, dir string, limit int64) ([]string, Stats, error) {
 	var st Stats
-	var files []string
-	models, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, st, fmt.Errorf("%w: %w", ErrLayout, err)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		return nil, st, fmt.Errorf("%w: %s: %w", ErrLayout, dir, err)
 	}
-	for _, m := range models {
-		if !m.IsDir() || modelcache.CheckModelName(m.Name()) != nil {
-			continue
+	root, err := filepath.Abs(dir)
+	if err == nil {
+		root, err = filepath.EvalSymlinks(root)
+	}
+	if err != nil {
+		return nil, st, fmt.Errorf("layers: %w", err)
+	}
+	store, err := objstore.New(objstore.Options{})
+	if err != nil {
+		return nil, st, fmt.Errorf("layers: %w", err)
+	}
+	defer store.Close()
+	repo, err := modelcache.NewRepository(store, root)
+	if err != nil {
+		return nil, st, fmt.Errorf("layers: %w", err)
+	}
+	res, err := repo.Scan(ctx)
+	if err != nil {
+		return nil, st, fmt.Errorf("layers: %w", err)
+	}
+	if p := res.Problems(); len(p) > 0 {
+		return nil, st, fmt.Errorf("%w: %s: %d problem(s):\n  %s", ErrLayout, dir, len(p), strings.Join(p, "\n  "))
+	}
+	var files []string
+	for _, m := range res.Models {
+		if _, err := os.Stat(filepath.Join(root, m.Name, modelcache.ConfigFile)); err == nil {
+			files = append(files, m.Name+"/"+modelcache.ConfigFile)
 		}
-		n := 0
-		ents, err := os.ReadDir(filepath.Join(dir, m.Name()))
-		if err != nil {
-			return nil, st, fmt.Errorf("layers: %w", err)
+		for _, vi := range m.Versions {
+			rel := strings.TrimPrefix(vi.URL, repo.Root())
+			files = append(files, rel)
+			st.UnzippedBytes += vi.Size
 		}
-		for _, e := range ents {
-			rel := m.Name() + "/" + e.Name()
-			switch {
-			case e.Name() == modelcache.ConfigFile && e.Type().IsRegular():
-				b, err := os.ReadFile(filepath.Join(dir, m.Name(), e.Name()))
-				if err != nil {
-					return nil, st, fmt.Errorf("layers: %w", err)
-				}
-				if _, err := modelcache.ParseConfig(m.Name(), b); err != nil {
-					return nil, st, fmt.Errorf("%w: %s: %w", ErrLayout, rel, err)
-				}
-				files = append(files, rel)
-				st.UnzippedBytes += int64(len(b))
-			case e.IsDir():
-				if _, ok := modelcache.ParseVersion(e.Name()); !ok {
-					continue
-				}
-				vs, err := os.ReadDir(filepath.Join(dir, m.Name(), e.Name()))
-				if err != nil {
-					return nil, st, fmt.Errorf("layers: %w", err)
-				}
-				for _, v := range vs {
-					if !modelFiles[v.Name()] || !v.Type().IsRegular() {
-						continue
-					}
-					info, err := v.Info()
-					if err != nil {
-						return nil, st, fmt.Errorf("layers: %w", err)
-					}
-					files = append(files, rel+"/"+v.Name())
-					st.UnzippedBytes += info.Size()
-					n++
-				}
+		st.Models++
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "/"+modelcache.ConfigFile) {
+			fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(f)))
+			if err != nil {
+				return nil, st, fmt.Errorf("layers: %w", err)
+			}
+			st.UnzippedBytes += fi.Size()
+		}
+	}
+	if st.UnzippedBytes > limit {
+		return nil, st, fmt.Errorf("%w: %d bytes unzipped, limit %d", ErrTooLarge, st.UnzippedBytes, limit)
+	}
+	for _, m := range res.Models {
+		for _, vi := range m.Versions {
+			rel := strings.TrimPrefix(vi.URL, repo.Root())
+			data, err := repo.ReadVersion(ctx, m, vi, limit)
+			if err != nil {
+				return nil, st, fmt.Errorf("%w: %s: %w", ErrModel, rel, err)
+			}
+			if _, err := tflite.Load(data); err != nil {
+				return nil, st, fmt.Errorf("%w: %s does not load: %w", ErrModel, rel, err)
 			}
 		}
-		if n > 0 {
-			st.Models++
-		}
-	}
-	if st.Models == 0 {
-		return nil, st, fmt.Errorf("%w: no <model>/<version>/model.tflite under %s", ErrLayout, dir)
 	}
 	sort.Strings(files)
 	st.Files = len(files)

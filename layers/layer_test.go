@@ -3,11 +3,14 @@ package layers
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/edgeinfer/edgeinfer/internal/examples"
@@ -18,18 +21,17 @@ func TestBuildModels(t *testing.T) {
 	if err := examples.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	// Files outside the layout are left out.
+	// Files the layout does not use are left out.
 	os.WriteFile(filepath.Join(dir, "README"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(dir, "linear", "notes.txt"), []byte("x"), 0o644)
-	os.MkdirAll(filepath.Join(dir, "linear", "v2"), 0o755)
-	os.WriteFile(filepath.Join(dir, "linear", "v2", "model.tflite"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "linear", "1", ".DS_Store"), []byte("x"), 0o644)
 
 	var a, b bytes.Buffer
-	st, err := BuildModels(&a, dir, Options{})
+	st, err := BuildModels(context.Background(), &a, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BuildModels(&b, dir, Options{}); err != nil {
+	if _, err := BuildModels(context.Background(), &b, dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -67,27 +69,46 @@ func TestBuildModelsErrors(t *testing.T) {
 	if err := examples.Write(repo); err != nil {
 		t.Fatal(err)
 	}
-	badCfg := t.TempDir()
-	os.MkdirAll(filepath.Join(badCfg, "m", "1"), 0o755)
-	os.WriteFile(filepath.Join(badCfg, "m", "1", "model.tflite"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(badCfg, "m", "config.json"), []byte(`{"max_batch_size": -1}`), 0o644)
+	// with writes the example repository plus files.
+	with := func(files map[string]string) string {
+		dir := t.TempDir()
+		if err := examples.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		for p, data := range files {
+			full := filepath.Join(dir, filepath.FromSlash(p))
+			os.MkdirAll(filepath.Dir(full), 0o755)
+			if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
 	tests := []struct {
-		name  string
-		dir   string
-		limit int64
-		want  error
+		name   string
+		dir    string
+		limit  int64
+		want   error
+		substr string
 	}{
 		{name: "over limit", dir: repo, limit: 100, want: ErrTooLarge},
-		{name: "empty", dir: t.TempDir(), want: ErrLayout},
+		{name: "empty", dir: t.TempDir(), want: ErrLayout, substr: "no models found"},
 		{name: "missing", dir: filepath.Join(repo, "nope"), want: ErrLayout},
-		{name: "bad config", dir: badCfg, want: ErrLayout},
+		{name: "bad config", dir: with(map[string]string{"linear/config.json": `{"max_batch_size": -1}`}), want: ErrLayout,
+			substr: `linear/: model unavailable: modelcache: config.json of model "linear": field "max_batch_size"`},
+		{name: "text file as model", dir: with(map[string]string{"text/1/model.tflite": "not a model\n"}), want: ErrModel,
+			substr: "text/1/model.tflite does not load: tflite: invalid model"},
+		{name: "misnamed model and version directory", dir: with(map[string]string{"m/1/m.tflite": "x", "linear/v2/model.tflite": "x"}), want: ErrLayout,
+			substr: "3 problem(s):\n  linear/v2/: version directory \"v2\" is not a version"},
+		{name: "file the server would not read", dir: with(map[string]string{"linear/1/model.tflite.s2": "x"}), want: ErrLayout,
+			substr: "linear/1/model.tflite.s2: not served"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			_, err := BuildModels(&buf, tc.dir, Options{MaxUnzippedBytes: tc.limit})
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v, want %v", err, tc.want)
+			_, err := BuildModels(context.Background(), &buf, tc.dir, Options{MaxUnzippedBytes: tc.limit})
+			if !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.substr) {
+				t.Fatalf("err = %v, want %v containing %q", err, tc.want, tc.substr)
 			}
 			if buf.Len() != 0 {
 				t.Error("bytes written on error")

@@ -72,19 +72,12 @@ func (s *ScanResult) Problems() []string {
 	return out
 }
 
-// modelSuffixes are the endings of files that look like models.
+// modelSuffixes are the endings of model files named in fixes.
 var modelSuffixes = [...]string{".tflite", ".tflite.zst", ".tflite.gz", ".tflite.zstd", ".tflite.gzip"}
 
-// modelLike reports whether a file name looks like a model file.
-func modelLike(name string) bool {
-	l := strings.ToLower(name)
-	for _, s := range modelSuffixes {
-		if strings.HasSuffix(l, s) {
-			return true
-		}
-	}
-	return false
-}
+// modelLike reports whether a file name looks like a model file: it has
+// ".tflite" in it (person_detect.tflite, model.tflite.s2, model.tflite.bak).
+func modelLike(name string) bool { return strings.Contains(strings.ToLower(name), ".tflite") }
 
 // hidden reports whether a path segment is hidden (".git", ".DS_Store").
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
@@ -273,6 +266,10 @@ func explainModel(name string, rests []string, chosen map[int64]string, cfg *Con
 			sk.Problem = true
 			sk.Reason = fmt.Sprintf("%s and %s are both present; %s is served", chosen[v], file, chosen[v])
 			sk.Fix = "delete one of them"
+		case chosen[v] == "" && strings.HasPrefix(file, "model.tflite."):
+			sk.Problem = true
+			sk.Reason = "compression " + strings.TrimPrefix(file, "model.tflite") + " is not read: the server reads " + strings.Join(modelFiles[:], ", ")
+			sk.Fix = "decompress it to " + vdir + modelFiles[0] + " (or recompress it as " + modelFiles[1] + " or " + modelFiles[2] + ")"
 		case modelLike(file):
 			sk.Problem = true
 			if chosen[v] == "" {

@@ -79,6 +79,16 @@ func TestScanExplains(t *testing.T) {
 			},
 		},
 		{
+			name:    "unsupported compression",
+			objects: map[string]string{"a/1/model.tflite.s2": "x", "b/1/model.tflite": "x", "b/1/model.tflite.bak": "x"},
+			models:  []string{"b"},
+			want: []want{
+				{"a/", "no version directory", "a/1/model.tflite", true},
+				{"a/1/model.tflite.s2", "compression .s2 is not read", "decompress it to a/1/model.tflite (or recompress it as model.tflite.zst or model.tflite.gz)", true},
+				{"b/1/model.tflite.bak", "not served: b/1/model.tflite is the model of version 1", "remove it", true},
+			},
+		},
+		{
 			name:    "plain and compressed in one version",
 			objects: map[string]string{"a/1/model.tflite": "x", "a/1/model.tflite.zst": "x"},
 			models:  []string{"a"},

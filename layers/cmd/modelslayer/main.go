@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func run(dir, out string, limit int64) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	st, err := layers.BuildModels(tmp, dir, layers.Options{MaxUnzippedBytes: limit})
+	st, err := layers.BuildModels(context.Background(), tmp, dir, layers.Options{MaxUnzippedBytes: limit})
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -47,6 +48,6 @@ func run(dir, out string, limit int64) error {
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d models, %d files, %d bytes unzipped (limit %d)\n", out, st.Models, st.Files, st.UnzippedBytes, limit)
+	fmt.Printf("%s: %d models, %d files, %d bytes unzipped (limit %d); every model file loads\n", out, st.Models, st.Files, st.UnzippedBytes, limit)
 	return nil
 }
