@@ -370,7 +370,10 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 		}
 		prep, ok := cfg.resolver.Lookup(o.name)
 		if !ok {
-			err := unsupported("op %d (%s): operator not implemented", i, o.name)
+			err := acceleratorError(i, o.name)
+			if err == nil {
+				err = unsupported("op %d (%s): operator not implemented", i, o.name)
+			}
 			if cfg.allErrors {
 				// Keep going with the declared output shapes to find the
 				// other problems; the plan is never used.

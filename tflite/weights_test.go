@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -252,5 +253,26 @@ func TestFuseActivations(t *testing.T) {
 	}
 	if !slices.Equal(got, []int{1, 5}) || len(none) != 0 {
 		t.Fatalf("folded steps %v (want [1 5]), without fusion %v", got, none)
+	}
+}
+
+// TestAcceleratorCompiled loads models holding an Edge TPU or Ethos-U
+// compiled operator: the error names the accelerator.
+func TestAcceleratorCompiled(t *testing.T) {
+	for code, want := range map[string]string{"edgetpu-custom-op": "Edge TPU", "ethos-u": "Ethos-U"} {
+		b := tflitebuild.New()
+		x := b.Tensor("x", tensor.Uint8, []int{1, 8}, &tensor.Quant{Scale: []float32{1}, ZeroPoint: []int64{0}}, nil)
+		y := b.Tensor("y", tensor.Uint8, []int{1, 8}, &tensor.Quant{Scale: []float32{1}, ZeroPoint: []int64{0}}, nil)
+		b.CustomOp(code, []int{x}, []int{y}, []byte{1, 2, 3})
+		b.Inputs(x)
+		b.Outputs(y)
+		data, err := b.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(data)
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "compiled for") {
+			t.Errorf("%s: Load = %v, want an unsupported error naming %s", code, err, want)
+		}
 	}
 }
