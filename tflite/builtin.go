@@ -4,6 +4,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/control"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/custom"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/detection"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
@@ -17,6 +18,7 @@ func BuiltinResolver() *op.Resolver {
 	r := op.NewResolver()
 	control.Register(r)
 	conv.Register(r)
+	custom.Register(r)
 	detection.Register(r)
 	elementwise.Register(r)
 	logic.Register(r)
