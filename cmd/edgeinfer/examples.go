@@ -21,6 +21,7 @@ func runExamples(_ context.Context, args []string) error {
 	fs := newFlags("examples")
 	out := fs.String("out", "models", "directory of the model repository to write")
 	quiet := fs.Bool("q", false, "print nothing on success")
+	classifier := fs.String("classifier", examples.ClassifierPath, "also add this image classifier as "+examples.Classifier+" when the file exists (\"\" for none)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -31,8 +32,17 @@ func runExamples(_ context.Context, args []string) error {
 	if err := examples.Write(*out); err != nil {
 		return err
 	}
+	added := false
+	if *classifier != "" {
+		if added, err = examples.WriteClassifier(*out, *classifier); err != nil {
+			return err
+		}
+	}
 	if *quiet {
 		return nil
+	}
+	if added {
+		fmt.Printf("%s	from %s	image classifier (ImageNet, labels in its metadata)\n", filepath.Join(*out, examples.Classifier, "1", "model.tflite"), *classifier)
 	}
 	models, err := examples.Models()
 	if err != nil {

@@ -31,6 +31,19 @@ func TestExamplesCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "linear", "config.json")); err != nil {
 		t.Error(err)
 	}
+	model := filepath.Join(t.TempDir(), "m.tflite")
+	if err := os.WriteFile(model, first, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"-q", "--out", dir, "--classifier", model}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "mobilenet_v2", "1", "model.tflite")); err != nil || !bytes.Equal(got, first) {
+		t.Errorf("classifier not copied: %v", err)
+	}
+	if err := run(context.Background(), []string{"-q", "--out", dir, "--classifier", filepath.Join(t.TempDir(), "absent.tflite")}); err != nil {
+		t.Errorf("an absent classifier is skipped, got %v", err)
+	}
 	if err := run(context.Background(), []string{"--out", dir, "extra"}); err == nil {
 		t.Error("a stray argument was accepted")
 	}
