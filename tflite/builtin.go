@@ -10,6 +10,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/sequence"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/shape"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/signal"
 )
 
 // BuiltinResolver returns a resolver holding every operator the engine
@@ -24,5 +25,6 @@ func BuiltinResolver() *op.Resolver {
 	logic.Register(r)
 	sequence.Register(r)
 	shape.Register(r)
+	signal.Register(r)
 	return r
 }

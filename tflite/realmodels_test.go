@@ -61,6 +61,8 @@ var corpusMustPass = []string{
 	"tfexamples__mobilenet_v2_035_96_embedder",
 	"tfexamples__planestrike_tf",
 	"tfexamples__recommendation_rnn_i10o100",
+	"tflm__audio_preprocessor_float",
+	"tflm__audio_preprocessor_int8",
 	"tflm__custom_model_rf_keras",
 	"tflm__dp_net",
 	"tflm__dtln_noise_suppression",
