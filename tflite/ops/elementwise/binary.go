@@ -122,9 +122,8 @@ func prepareArith(kind ek.Op) op.PrepareFunc {
 			}
 			return binaryKernel(plan, false, ek.PlainRow(kind, lo, hi)), nil
 		case tensor.Int32:
-			if kind == ek.OpDiv {
-				return op.Kernel{}, n.Errorf("int32 is not supported")
-			}
+			// DIV truncates toward zero as TFLite's int32 DIV (C's /);
+			// a division by zero, which crashes the reference, gives 0.
 			if quantized(a) || quantized(b) || quantized(o) {
 				return op.Kernel{}, n.Errorf("quantized int32 is not supported")
 			}

@@ -143,7 +143,7 @@ func TestPrepareErrors(t *testing.T) {
 		{name: "softmax int8 output", op: "SOFTMAX", ins: []*op.TensorInfo{q(0.1, 0, 4)}, out: q(0.1, 0), want: op.ErrUnsupported},
 		{name: "quantize to float", op: "QUANTIZE", ins: []*op.TensorInfo{f(4)}, out: f(), want: op.ErrUnsupported},
 		{name: "dequantize to int", op: "DEQUANTIZE", ins: []*op.TensorInfo{q(1, 0, 4)}, out: q(1, 0), want: op.ErrUnsupported},
-		{name: "div int32", op: "DIV", ins: []*op.TensorInfo{info(tensor.Int32, []int{2}, 0, 0), info(tensor.Int32, []int{2}, 0, 0)}, out: info(tensor.Int32, nil, 0, 0), want: op.ErrUnsupported},
+		{name: "div quantized int32", op: "DIV", ins: []*op.TensorInfo{info(tensor.Int32, []int{2}, 1, 0), info(tensor.Int32, []int{2}, 1, 0)}, out: info(tensor.Int32, nil, 1, 0), want: op.ErrUnsupported},
 		{name: "max different scales", op: "MAXIMUM", ins: []*op.TensorInfo{q(1, 0, 2), q(2, 0, 2)}, out: q(1, 0), want: op.ErrUnsupported},
 		{name: "prelu int16 alpha", op: "PRELU", ins: []*op.TensorInfo{info(tensor.Int16, []int{2}, 1, 0), info(tensor.Int16, []int{2}, 1, 0)}, out: info(tensor.Int16, nil, 1, 0), want: op.ErrUnsupported},
 		{name: "negative dim", op: "RELU", ins: []*op.TensorInfo{f(-1)}, out: f(), want: op.ErrInvalidModel},
