@@ -7,6 +7,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/ops/custom"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/detection"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/fft"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/sequence"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/shape"
@@ -22,6 +23,7 @@ func BuiltinResolver() *op.Resolver {
 	custom.Register(r)
 	detection.Register(r)
 	elementwise.Register(r)
+	fft.Register(r)
 	logic.Register(r)
 	sequence.Register(r)
 	shape.Register(r)

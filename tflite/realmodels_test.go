@@ -81,6 +81,7 @@ var corpusMustPass = []string{
 	"tflsupport__movie_review_nl_classifier",
 	"tflsupport__nl_classifier_builtin_ops",
 	"tflsupport__regex_text_embedder",
+	"tflsupport__yamnet_wavin_quantized_mel_relu6",
 }
 
 // corpusCaseExceptions lists cases whose reference is known not to be
@@ -93,6 +94,13 @@ var corpusCaseExceptions = map[string]string{
 	// requantization drifts up to 61 steps in op 3 and leaves 3 of the 5
 	// scores more than 2 steps away.
 	"tflsupport__automl_labeler_model/low": "XNNPACK drift: exact with TFLite's builtin kernels",
+	// The reference's int8 CONV_2D rounds once (XNNPACK/ruy) where the
+	// reference kernels round twice; the dequantized scores then differ by
+	// one int8 step at a few classes. TestYamnetStages shows the int8
+	// features equal stock TFLite's bit for bit and the int8 tower on them
+	// equals TFLite Micro's bit for bit.
+	"tflsupport__yamnet_wavin_quantized_mel_relu6/low":    "int8 CONV rounding of the reference: features exact with TFLite, tower exact with TFLM (TestYamnetStages)",
+	"tflsupport__yamnet_wavin_quantized_mel_relu6/random": "int8 CONV rounding of the reference: features exact with TFLite, tower exact with TFLM (TestYamnetStages)",
 }
 
 // corpusShortMACs is the size above which -short and race builds skip a

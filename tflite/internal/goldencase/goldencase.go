@@ -14,6 +14,8 @@ package goldencase
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +30,10 @@ type Case struct {
 	Name   string
 	Model  []byte
 	Inputs []*tensor.Tensor
+	// Tolerance, when positive, compares float32 outputs within
+	// Tolerance × the reference output's range instead of bit for bit
+	// (for operators whose reference computes in another order).
+	Tolerance float64
 }
 
 // WriteEnv names the environment variable that makes Check write the
@@ -73,11 +79,36 @@ func Check(t *testing.T, c Case, opts ...tflite.Option) {
 			if h.DType != got.DType && !(h.Descr == "|u1" && got.DType.Size() > 1) {
 				t.Fatalf("%s: output %d is %s, the reference %s", c.Name, k, got.DType, h.DType)
 			}
+			if c.Tolerance > 0 && got.DType == tensor.Float32 {
+				if err := within(got.Float32s(), (&tensor.Tensor{DType: tensor.Float32, Data: want}).Float32s(), c.Tolerance); err != "" {
+					t.Errorf("%s: run %d: output %d: %s", c.Name, run, k, err)
+				}
+				continue
+			}
 			if !bytes.Equal(got.Data, want) {
 				t.Errorf("%s: run %d: output %d differs from the reference:\n got  %x\n want %x", c.Name, run, k, head(got.Data), head(want))
 			}
 		}
 	}
+}
+
+// within compares got with want to tol × want's range; it returns the
+// first difference beyond that, or "".
+func within(got, want []float32, tol float64) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d values, the reference has %d", len(got), len(want))
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, w := range want {
+		lo, hi = min(lo, float64(w)), max(hi, float64(w))
+	}
+	limit := tol * max(hi-lo, 1e-30)
+	for i, g := range got {
+		if d := math.Abs(float64(g) - float64(want[i])); !(d <= limit) {
+			return fmt.Sprintf("[%d] = %v, reference %v (tolerance %g)", i, g, want[i], limit)
+		}
+	}
+	return ""
 }
 
 func head(b []byte) []byte {

@@ -23,7 +23,7 @@ const (
 // moveTypes are the dtypes data-movement operators copy.
 func isMoveType(dt tensor.DType) bool {
 	switch dt {
-	case tensor.Float32, tensor.Int8, tensor.Uint8, tensor.Int16, tensor.Int32, tensor.Int64, tensor.Bool:
+	case tensor.Float32, tensor.Int8, tensor.Uint8, tensor.Int16, tensor.Int32, tensor.Int64, tensor.Bool, tensor.Complex64:
 		return true
 	}
 	return false
