@@ -1,6 +1,10 @@
 package tflite
 
-import "github.com/edgeinfer/edgeinfer/tflite/op"
+import (
+	"errors"
+
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
 
 // Sentinel errors. Errors returned by Load and Run wrap one of these, so
 // callers branch with errors.Is. They are the same values as package op's.
@@ -14,4 +18,9 @@ var (
 	ErrInput = op.ErrInput
 	// ErrLimit: the model needs more memory than the configured limits.
 	ErrLimit = op.ErrLimit
+	// ErrPanic: an operator's Prepare or Eval panicked, a bug in the engine
+	// reached through the model. Load and Run recover it and return an
+	// error wrapping both ErrPanic and ErrInvalidModel; the process and the
+	// Runner carry on.
+	ErrPanic = errors.New("tflite: an operator panicked")
 )

@@ -231,8 +231,8 @@ func TestRunRecoversKernelPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := m.NewRunner()
-	if _, err := r.Run(context.Background(), nil); !errors.Is(err, tflite.ErrInvalidModel) {
-		t.Fatalf("first Run = %v, want ErrInvalidModel from the recovered panic", err)
+	if _, err := r.Run(context.Background(), nil); !errors.Is(err, tflite.ErrInvalidModel) || !errors.Is(err, tflite.ErrPanic) {
+		t.Fatalf("first Run = %v, want ErrInvalidModel and ErrPanic from the recovered panic", err)
 	}
 	if i, _ := r.CurrentOp(); i != -1 {
 		t.Fatalf("CurrentOp after the panic = %d, want -1", i)

@@ -92,9 +92,15 @@ func TestLoadBitFlips(t *testing.T) {
 }
 
 // tryModel loads data and, when it loads, runs it once on zero inputs with
-// a deadline. Only a panic fails it.
+// a deadline. Only a panic fails it, including one Load or Run recovered
+// (ErrPanic: an operator's Prepare or Eval panicked, a validation missing
+// from its Prepare).
 func tryModel(t testing.TB, data []byte) {
+	t.Helper()
 	m, err := tflite.Load(data, tflite.WithMaxArenaBytes(16<<20))
+	if errors.Is(err, tflite.ErrPanic) {
+		t.Fatalf("Load: %v", err)
+	}
 	if err != nil || m.MACs() > 1<<24 {
 		return // a slow but valid model is not what this looks for
 	}
@@ -114,7 +120,9 @@ func tryModel(t testing.TB, data []byte) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, _ = m.NewRunner().Run(ctx, ins)
+	if _, err := m.NewRunner().Run(ctx, ins); errors.Is(err, tflite.ErrPanic) {
+		t.Fatalf("Run: %v", err)
+	}
 }
 
 // FuzzLoad seeds from the models our own builder writes (the example

@@ -453,7 +453,7 @@ func activationSize(t *op.TensorInfo, what string) error {
 func prepareSafely(prep op.PrepareFunc, n *op.Node) (k op.Kernel, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = invalid("op %d (%s): prepare failed: %v", n.Index, n.Op, r)
+			err = fmt.Errorf("%w: %w: op %d (%s): prepare failed: %v", ErrInvalidModel, ErrPanic, n.Index, n.Op, r)
 		}
 	}()
 	return prep(n)

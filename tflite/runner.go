@@ -185,8 +185,8 @@ func (r *Runner) Inputs() []*tensor.Tensor { return r.inputs }
 //
 // Load validates what every kernel relies on, so no Run should panic; if a
 // kernel does (a bug reached through a model file), Run returns an error
-// wrapping ErrInvalidModel that names the operator instead of panicking, and
-// the Runner stays usable.
+// wrapping ErrPanic and ErrInvalidModel that names the operator instead of
+// panicking, and the Runner stays usable.
 func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.Tensor, err error) {
 	if inputs != nil {
 		if len(inputs) != len(r.inputs) {
@@ -207,7 +207,7 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 	defer func() {
 		if v := recover(); v != nil {
 			i, name := r.CurrentOp()
-			err = fmt.Errorf("%w: op %d (%s) failed at run time: %v", ErrInvalidModel, i, name, v)
+			err = fmt.Errorf("%w: %w: op %d (%s) failed at run time: %v", ErrInvalidModel, ErrPanic, i, name, v)
 		}
 		r.x.Ctx, r.x.State = nil, nil
 		r.x.Scratch = r.arena[r.p.scratch:] // a subgraph call may have panicked

@@ -1,0 +1,118 @@
+package tflite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+)
+
+// TestEveryOperatorRefusesBadOperands gives every builtin operator the
+// resolver implements operand lists no converter writes (none, absent
+// optional ones only, too many, no outputs, scalars, mixed types) with no
+// options. Load may accept or refuse each model, and Run may fail, but no
+// Prepare or Eval may panic (Load and Run recover it as ErrPanic, which
+// this test counts as a failure): every operator validates its operands in
+// Prepare, so that Eval runs blindly.
+func TestEveryOperatorRefusesBadOperands(t *testing.T) {
+	res := BuiltinResolver()
+	type operand struct {
+		dt    tensor.DType
+		shape []int
+		quant *tensor.Quant
+	}
+	f32 := operand{tensor.Float32, []int{1, 4}, nil}
+	i8 := operand{tensor.Int8, []int{1, 4}, &tensor.Quant{Scale: []float32{0.5}, ZeroPoint: []int64{-3}}}
+	i32 := operand{tensor.Int32, []int{2}, nil}
+	scalar := operand{tensor.Float32, nil, nil}
+	cases := []struct {
+		name    string
+		ins     []operand // model inputs read by the operator, in order; a zero dtype is an absent input (-1)
+		outs    []operand
+		absent3 bool // three absent optional inputs instead of ins
+	}{
+		{name: "no inputs", outs: []operand{f32}},
+		{name: "no outputs", ins: []operand{f32}},
+		{name: "absent inputs only", absent3: true, outs: []operand{f32}},
+		{name: "one float", ins: []operand{f32}, outs: []operand{f32}},
+		{name: "four floats", ins: []operand{f32, f32, f32, f32}, outs: []operand{f32, f32}},
+		{name: "one int8", ins: []operand{i8}, outs: []operand{i8}},
+		{name: "int8 and int32", ins: []operand{i8, i32}, outs: []operand{i8}},
+		{name: "scalars", ins: []operand{scalar, scalar}, outs: []operand{scalar}},
+		{name: "float in, int32 out", ins: []operand{f32}, outs: []operand{i32}},
+	}
+	var failures []string
+	tried, loaded := 0, 0
+	for _, name := range builtinNames {
+		if name == "" {
+			continue
+		}
+		if _, ok := res.Lookup(name); !ok {
+			continue
+		}
+		for _, tc := range cases {
+			b := tflitebuild.New()
+			var ins, modelIns, outs []int
+			if tc.absent3 {
+				ins = []int{-1, -1, -1}
+			}
+			for k, o := range tc.ins {
+				ti := b.Tensor(fmt.Sprintf("in%d", k), o.dt, o.shape, o.quant, nil)
+				ins = append(ins, ti)
+				modelIns = append(modelIns, ti)
+			}
+			for k, o := range tc.outs {
+				outs = append(outs, b.Tensor(fmt.Sprintf("out%d", k), o.dt, o.shape, o.quant, nil))
+			}
+			b.Op(name, ins, outs, nil)
+			if len(modelIns) == 0 {
+				modelIns = []int{b.Tensor("unused", tensor.Float32, []int{1}, nil, nil)}
+			}
+			b.Inputs(modelIns...)
+			if len(outs) > 0 {
+				b.Outputs(outs...)
+			} else {
+				b.Outputs(modelIns[0])
+			}
+			data, err := b.UncheckedBytes()
+			if err != nil {
+				continue // not encodable (e.g. options required by the builder)
+			}
+			tried++
+			m, err := Load(data, WithMaxArenaBytes(1<<20))
+			if errors.Is(err, ErrPanic) {
+				failures = append(failures, fmt.Sprintf("%s, %s: Load: %v", name, tc.name, err))
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			loaded++
+			var in []*tensor.Tensor
+			for _, s := range m.Inputs() {
+				x, err := tensor.New(s.DType, s.Shape)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in = append(in, x)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, err = m.NewRunner().Run(ctx, in)
+			cancel()
+			if errors.Is(err, ErrPanic) {
+				failures = append(failures, fmt.Sprintf("%s, %s: Run: %v", name, tc.name, err))
+			}
+		}
+	}
+	t.Logf("%d models tried, %d loaded and ran", tried, loaded)
+	if tried == 0 {
+		t.Fatal("no model built")
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
