@@ -213,7 +213,7 @@ func NewMul(s1, s2, so float32, zo, lo, hi int32) Mul {
 }
 
 func (p *Mul) apply(a, b int16) int32 {
-	v := kernels.MultiplyByQuantizedMultiplier(int32(a)*int32(b), p.Mult, p.Shift) + p.Offset
+	v := mulQ(int32(a)*int32(b), p.Mult, p.Shift) + p.Offset
 	return min(max(v, p.Min), p.Max)
 }
 
@@ -304,7 +304,7 @@ func requant16(acc []int32, bias []int64, fc *[NumGates]GateFC, n int, out []int
 		m, s := fc[q].Mult, fc[q].Shift
 		a, b, o := acc[q*n:q*n+n], bias[q*n:q*n+n], out[q*n:q*n+n]
 		for k := range o {
-			v := kernels.MultiplyByQuantizedMultiplier(a[k]+int32(b[k]), m, s)
+			v := mulQ(a[k]+int32(b[k]), m, s)
 			o[k] = int16(min(max(v, math.MinInt16), math.MaxInt16))
 		}
 	}
@@ -418,4 +418,26 @@ func (l *LSTMInt) cell(p, gates []int16, c []int16) {
 		c[k] = int16(v)
 	}
 	Tanh16(l.CellTanhMult, l.CellTanhShift, c, cg)
+}
+
+// mulQ is kernels.MultiplyByQuantizedMultiplier (TensorFlow Lite's double
+// rounding) computed with one 64-bit rounding: for P = (x·2^left)·m the
+// rounding doubling high multiply is ⌊(P + 2^30) / 2^31⌋ for either sign,
+// and the rounding right shift by r of that value h is
+// ⌊(h + 2^(r-1) − [h < 0]) / 2^r⌋; both floors nest into one.
+func mulQ(x, m int32, shift int) int32 {
+	if shift > 0 {
+		x <<= uint(shift)
+		shift = 0
+	}
+	if x == math.MinInt32 && m == math.MinInt32 {
+		return kernels.MultiplyByQuantizedMultiplier(x, m, shift)
+	}
+	p := int64(x)*int64(m) + 1<<30
+	if shift == 0 {
+		return int32(p >> 31)
+	}
+	r := uint(-shift)
+	neg := p >> 63 // -1 when h = ⌊p/2^31⌋ < 0
+	return int32((p + (int64(1)<<(r-1)+neg)<<31) >> (31 + r))
 }

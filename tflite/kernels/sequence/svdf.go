@@ -4,7 +4,6 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
@@ -103,7 +102,7 @@ func RunSVDF[T int8 | int16](s *SVDFInt, x []int8, time, state []T, out []int8, 
 	for b := range s.Batch {
 		st := state[b*f*m : (b+1)*f*m]
 		for i := range f {
-			v := kernels.MultiplyByQuantizedMultiplier(acc[b*f+i]+s.FeatureBias[i], s.Mult1, s.Shift1)
+			v := mulQ(acc[b*f+i]+s.FeatureBias[i], s.Mult1, s.Shift1)
 			st[i*m+m-1] = T(s.StateZero + min(max(v, tlo), thi))
 		}
 		for i := range f {
@@ -122,7 +121,7 @@ func RunSVDF[T int8 | int16](s *SVDFInt, x []int8, time, state []T, out []int8, 
 			for r := range s.Rank {
 				v += acc[b*f+u*s.Rank+r]
 			}
-			v = kernels.MultiplyByQuantizedMultiplier(v, s.Mult2, s.Shift2) + s.OutputZero
+			v = mulQ(v, s.Mult2, s.Shift2) + s.OutputZero
 			o[u] = int8(min(max(v, math.MinInt8), math.MaxInt8))
 		}
 	}
