@@ -261,3 +261,90 @@ func BenchmarkIntraOpThreads(b *testing.B) {
 		})
 	}
 }
+
+// bigInstances returns a v1 body of about n bytes: rows of 3 floats.
+func bigInstances(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"instances":[`)
+	for i := 0; b.Len() < n-40; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("[0.125,-1.5,3.25]")
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// BenchmarkShed measures what refusing a request costs the server when
+// its model has no room: admission comes before the 550 KB body is read.
+func BenchmarkShed(b *testing.B) {
+	release := make(chan struct{})
+	defer close(release)
+	src := newTestSource()
+	src.add("slow", 1, &hookModel{Model: buildLinear(b, true), hook: func(ctx context.Context) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}, ModelConfig{MaxConcurrency: 1, MaxQueue: 1})
+	srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard), DefaultTimeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	small := []byte(`{"instances":[[1,2,3]]}`)
+	for range 2 { // take both admission places
+		go srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v1/models/slow:predict", bytes.NewReader(small)))
+	}
+	for {
+		srv.mu.Lock()
+		q := srv.queues[queueKey{"slow", 1}]
+		srv.mu.Unlock()
+		if q != nil && q.admitted.Load() == 2 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	body := bigInstances(550_000)
+	rd := bytes.NewReader(body)
+	b.ReportAllocs()
+	lat := make([]time.Duration, 0, 1<<16)
+	for b.Loop() {
+		rd.Reset(body)
+		req := httptest.NewRequest("POST", "/v1/models/slow:predict", rd)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		srv.ServeHTTP(w, req)
+		lat = append(lat, time.Since(start))
+		if w.Code != http.StatusTooManyRequests {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	reportLatency(b, lat)
+}
+
+// BenchmarkDecodeV1 measures parsing and decoding a 550 KB v1 body (92K
+// floats): packed, the numbers go from the text straight into the tensor;
+// tree, each number is a parsed value first.
+func BenchmarkDecodeV1(b *testing.B) {
+	body := bigInstances(550_000)
+	specs := []tflite.TensorSpec{{Name: "x", DType: tensor.Float32, Shape: tensor.Shape{-1, 3}}}
+	for _, pack := range []bool{true, false} {
+		b.Run(fmt.Sprintf("packed=%v", pack), func(b *testing.B) {
+			lim := decodeLimits{json: tensor.JSONLimits{MaxDepth: 64, MaxValues: 1 << 20, PackNumbers: pack}, maxElements: 1 << 22}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				doc, err := parseJSON(body, lim)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := decodeV1Inputs(doc, specs, lim); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

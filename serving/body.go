@@ -1,12 +1,14 @@
 package serving
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -23,8 +25,9 @@ const ZstdMaxWindow = 8 << 20
 // tables and buffers), charged to the memory budget for every gzip body.
 const gzipState = 64 << 10
 
-// firstChunk is the largest buffer a body read starts with; it grows
-// only as bytes arrive, never from a declared Content-Length alone.
+// firstChunk is the largest announced body that is read straight into a
+// buffer of its announced length; longer ones are read in chunks as they
+// arrive, never sized from a declared Content-Length.
 const firstChunk = 32 << 10
 
 // checkContentLength refuses at once a body whose declared length is over
@@ -75,7 +78,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, ch *charge) ([
 	default:
 		return nil, fmt.Errorf("%w: Content-Encoding %q is not supported (use gzip or zstd)", ErrInvalid, clip(enc))
 	}
-	b, err := readCharged(src, limit, hint, ch)
+	b, err := readCharged(src, limit, hint, ch, &s.chunks)
 	if err != nil {
 		var le *LimitError
 		if errors.As(err, &le) {
@@ -92,49 +95,96 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, ch *charge) ([
 	return b, nil
 }
 
-// readCharged reads src to the end into one buffer that grows (doubling,
-// capped at hint+1 when the size is announced) only as bytes arrive,
-// charging each new buffer to ch before allocating it. More than limit
-// bytes is a LimitError on MaxDecodedBytes.
-func readCharged(src io.Reader, limit, hint int64, ch *charge) ([]byte, error) {
-	size := int64(firstChunk)
-	if hint >= 0 && hint < size {
-		size = hint + 1 // room to see the end without growing
+// bodyChunk is the size of the pooled buffers a body is read into
+// before it is known whole.
+const bodyChunk = 256 << 10
+
+// chunkPool recycles body chunks, so that reading a large body leaves no
+// trail of garbage buffers behind (a pool per Server: no package state).
+type chunkPool struct{ p sync.Pool }
+
+func (c *chunkPool) get() *[bodyChunk]byte {
+	if b, ok := c.p.Get().(*[bodyChunk]byte); ok {
+		return b
 	}
-	size = min(size, limit+1)
-	if err := ch.add(size); err != nil {
-		return nil, err
+	return new([bodyChunk]byte)
+}
+
+func (c *chunkPool) put(b *[bodyChunk]byte) { c.p.Put(b) }
+
+// readCharged reads src to the end and returns its bytes in one buffer of
+// exactly their length. A body announced (hint >= 0) as short is read
+// straight into its buffer; any other is read into pooled chunks as the
+// bytes arrive, then copied into its buffer once its length is known, so
+// that nothing is ever sized from what a client claims and no doubling
+// leaves garbage behind. Every chunk and the buffer are charged to ch
+// before they are taken. More than limit bytes is a LimitError on
+// MaxDecodedBytes.
+func readCharged(src io.Reader, limit, hint int64, ch *charge, pool *chunkPool) ([]byte, error) {
+	if hint >= 0 && hint < firstChunk && hint <= limit {
+		if err := ch.add(hint + 1); err != nil {
+			return nil, err
+		}
+		buf := make([]byte, hint+1) // room to see the end
+		n, err := io.ReadFull(src, buf)
+		switch {
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			ch.sub(int64(len(buf) - n))
+			return buf[:n:n], nil
+		case err != nil:
+			return nil, err
+		}
+		// Longer than announced: go on in chunks.
+		return readChunks(io.MultiReader(bytes.NewReader(buf), src), limit, ch, pool)
 	}
-	buf := make([]byte, 0, size)
+	return readChunks(src, limit, ch, pool)
+}
+
+func readChunks(src io.Reader, limit int64, ch *charge, pool *chunkPool) ([]byte, error) {
+	var chunks []*[bodyChunk]byte
+	defer func() {
+		for _, c := range chunks {
+			pool.put(c)
+			ch.sub(bodyChunk)
+		}
+	}()
+	var total int64
+	last := bodyChunk // bytes used in the last chunk
 	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
+		if last == bodyChunk {
+			if total > limit {
 				return nil, &LimitError{Limit: "MaxDecodedBytes", Max: limit}
 			}
-			next := min(2*int64(cap(buf)), limit+1)
-			if hint >= 0 && int64(len(buf)) <= hint {
-				next = min(next, hint+1)
-			}
-			if err := ch.add(next); err != nil {
+			if err := ch.add(bodyChunk); err != nil {
 				return nil, err
 			}
-			nb := make([]byte, len(buf), next)
-			copy(nb, buf)
-			ch.sub(int64(cap(buf)))
-			buf = nb
+			chunks, last = append(chunks, pool.get()), 0
 		}
-		n, err := src.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
+		n, err := src.Read(chunks[len(chunks)-1][last:])
+		last += n
+		total += int64(n)
+		if total > limit {
 			return nil, &LimitError{Limit: "MaxDecodedBytes", Max: limit}
 		}
 		if err == io.EOF {
-			return buf, nil
+			break
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := ch.add(total); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, total)
+	for i, c := range chunks {
+		if i == len(chunks)-1 {
+			buf = append(buf, c[:last]...)
+		} else {
+			buf = append(buf, c[:]...)
+		}
+	}
+	return buf, nil
 }
 
 // bodyError maps an error of reading or decoding the body; the client sees

@@ -166,6 +166,7 @@ type Server struct {
 	idPrefix string // random per Server, so request IDs differ across instances
 
 	budget memBudget // Config.MemoryBudget; max immutable after New
+	chunks chunkPool // body read buffers
 	mio    ioCache   // ModelIO of loaded models (metadata, labels)
 
 	mu     sync.Mutex

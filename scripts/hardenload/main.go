@@ -1,0 +1,314 @@
+// Command hardenload measures how `edgeinfer serve` holds up against
+// hostile and excessive requests (issue #11): it starts the server on
+// 127.0.0.1 over the example repository, drives one bounded load, and
+// prints what it measured.
+//
+//	go build -o bin/edgeinfer ./cmd/edgeinfer
+//	go run ./scripts/hardenload -bin bin/edgeinfer -mode rss       # peak RSS: 16 amplification clients + 4 zstd value bombs
+//	go run ./scripts/hardenload -bin bin/edgeinfer -mode overload  # 429 latency under 10x overload, 550 KB JSON bodies
+//	go run ./scripts/hardenload -bin bin/edgeinfer -mode shutdown  # SIGTERM to not-ready, and to exit
+//
+// Every load is bounded by -duration; nothing listens beyond 127.0.0.1.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/edgeinfer", "the edgeinfer binary")
+	mode := flag.String("mode", "rss", "rss, overload or shutdown")
+	dur := flag.Duration("duration", 5*time.Second, "how long the load runs")
+	flag.Parse()
+	log.SetFlags(0)
+	dir, err := os.MkdirTemp("", "hardenload")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	repo := filepath.Join(dir, "models")
+	if out, err := exec.Command(*bin, "examples", "--out", repo).CombinedOutput(); err != nil {
+		log.Fatalf("examples: %v: %s", err, out)
+	}
+	switch *mode {
+	case "rss":
+		err = rss(*bin, repo, *dur)
+	case "overload":
+		err = overload(*bin, repo, *dur)
+	case "shutdown":
+		err = shutdown(*bin, repo)
+	default:
+		err = fmt.Errorf("unknown -mode %q", *mode)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// server is a running `edgeinfer serve`.
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+// start runs the server on a free 127.0.0.1 port and waits until it is
+// ready.
+func start(bin, repo string, args ...string) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, append([]string{"serve", "--models", repo, "--addr", addr, "--log-format", "json"}, args...)...)
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: addr}
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if code, _ := s.get("/v2/health/ready"); code == 200 {
+			return s, nil
+		}
+	}
+	s.stop()
+	return nil, errors.New("server not ready after 30s")
+}
+
+func (s *server) get(path string) (int, error) {
+	resp, err := http.Get("http://" + s.addr + path)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in bytes.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM")
+}
+
+// tally counts answers by status and keeps latencies by status.
+type tally struct {
+	mu    sync.Mutex
+	codes map[int]int
+	lat   map[int][]time.Duration
+	errs  int
+}
+
+func (t *tally) add(code int, d time.Duration, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
+		t.errs++
+		return
+	}
+	if t.codes == nil {
+		t.codes, t.lat = map[int]int{}, map[int][]time.Duration{}
+	}
+	t.codes[code]++
+	t.lat[code] = append(t.lat[code], d)
+}
+
+func (t *tally) String() string {
+	var b strings.Builder
+	codes := make([]int, 0, len(t.codes))
+	for c := range t.codes {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		l := t.lat[c]
+		slices.Sort(l)
+		fmt.Fprintf(&b, "  %d: %d answers, latency p50 %v p99 %v max %v\n", c, t.codes[c],
+			l[len(l)/2].Round(time.Microsecond), l[len(l)*99/100].Round(time.Microsecond), l[len(l)-1].Round(time.Microsecond))
+	}
+	fmt.Fprintf(&b, "  transport errors: %d\n", t.errs)
+	return b.String()
+}
+
+// hammer runs clients goroutines sending the request until the deadline.
+func hammer(ctx context.Context, wg *sync.WaitGroup, t *tally, clients int, url string, body []byte, hdr map[string]string) {
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := &http.Transport{DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			c := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "POST", url, bytes.NewReader(body))
+				for k, v := range hdr {
+					req.Header.Set(k, v)
+				}
+				start := time.Now()
+				resp, err := c.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					t.add(resp.StatusCode, time.Since(start), nil)
+				} else {
+					t.add(0, 0, err)
+				}
+			}
+		}()
+	}
+}
+
+// rss: 16 clients sending amplification requests (a declared shape of 16M
+// elements, 4 values) and 4 sending zstd value bombs (3 KB bodies that
+// decode to 16.7M numbers), for dur; the server's peak RSS.
+func rss(bin, repo string, dur time.Duration) error {
+	s, err := start(bin, repo)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	base, _ := peakRSS(s.cmd.Process.Pid)
+	amp := []byte(`{"inputs":[{"name":"x","shape":[4194304,4],"datatype":"FP32","data":[1,2,3,4]}]}`)
+	var doc bytes.Buffer
+	doc.WriteString(`{"inputs":[{"name":"x","shape":[4194304,4],"datatype":"FP32","data":[`)
+	doc.WriteString(strings.Repeat("0,", 1<<24-1))
+	doc.WriteString(`0]}]}`)
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	if err != nil {
+		return err
+	}
+	bomb := enc.EncodeAll(doc.Bytes(), nil)
+	fmt.Printf("amplification body %d B; zstd value bomb %d B decoding to %d B (16,777,216 numbers)\n", len(amp), len(bomb), doc.Len())
+	url := "http://" + s.addr + "/v2/models/linear/infer"
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var wg sync.WaitGroup
+	var ta, tb tally
+	hammer(ctx, &wg, &ta, 16, url, amp, nil)
+	hammer(ctx, &wg, &tb, 4, url, bomb, map[string]string{"Content-Encoding": "zstd"})
+	wg.Wait()
+	peak, err := peakRSS(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("amplification (16 clients, %v):\n%s", dur, &ta)
+	fmt.Printf("zstd value bombs (4 clients, %v):\n%s", dur, &tb)
+	fmt.Printf("peak RSS (VmHWM): %.1f MiB (%.1f MiB when ready)\n", float64(peak)/(1<<20), float64(base)/(1<<20))
+	return nil
+}
+
+// overload: the linear model admits 5 requests at once (max_queue 4,
+// max_concurrency 1); 50 clients (10x) send 550 KB JSON bodies for dur.
+// The 429s' latency is what shedding costs a client.
+func overload(bin, repo string, dur time.Duration) error {
+	cfg := `{"max_queue": 4, "max_concurrency": 1}`
+	if err := os.WriteFile(filepath.Join(repo, "linear", "config.json"), []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	s, err := start(bin, repo)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	var doc bytes.Buffer
+	doc.WriteString(`{"instances":[`)
+	for i := 0; doc.Len() < 550_000-40; i++ {
+		if i > 0 {
+			doc.WriteByte(',')
+		}
+		doc.WriteString("[0.125,-1.5,3.25,100.5]")
+	}
+	doc.WriteString(`]}`)
+	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v\n", doc.Len(), dur)
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var wg sync.WaitGroup
+	var t tally
+	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/linear:predict", doc.Bytes(), map[string]string{"Content-Type": "application/json"})
+	wg.Wait()
+	peak, _ := peakRSS(s.cmd.Process.Pid)
+	fmt.Print(&t)
+	fmt.Printf("peak RSS (VmHWM): %.1f MiB\n", float64(peak)/(1<<20))
+	return nil
+}
+
+// shutdown: SIGTERM to the server (default flags: --drain-window 5s) with
+// a request in flight; the time until /v2/health/ready answers 503, and
+// until the process exits.
+func shutdown(bin, repo string) error {
+	s, err := start(bin, repo)
+	if err != nil {
+		return err
+	}
+	sent := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	exited := make(chan time.Duration, 1)
+	go func() { s.cmd.Wait(); exited <- time.Since(sent) }()
+	var notReady time.Duration
+	for notReady == 0 {
+		code, err := s.get("/v2/health/ready")
+		switch {
+		case err != nil:
+			return fmt.Errorf("ready probe failed before it said not-ready: %v", err)
+		case code == 503:
+			notReady = time.Since(sent)
+		}
+	}
+	// Requests are still answered during the drain window.
+	resp, err := http.Post("http://"+s.addr+"/v1/models/linear:predict", "application/json", strings.NewReader(`{"instances":[[1,2,3,4]]}`))
+	if err != nil {
+		return fmt.Errorf("request in the drain window: %v", err)
+	}
+	resp.Body.Close()
+	fmt.Printf("SIGTERM -> not ready: %v; a request in the drain window: %d, Connection: close %v\n", notReady.Round(time.Microsecond), resp.StatusCode, resp.Close)
+	select {
+	case d := <-exited:
+		fmt.Printf("SIGTERM -> exit: %v (--drain-window 5s)\n", d.Round(time.Millisecond))
+	case <-time.After(60 * time.Second):
+		s.cmd.Process.Kill()
+		return errors.New("server did not exit within 60s of SIGTERM")
+	}
+	return nil
+}
