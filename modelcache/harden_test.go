@@ -418,3 +418,43 @@ func TestModelBombBoundedHeap(t *testing.T) {
 		t.Fatalf("the loader saw %d oversized models", n)
 	}
 }
+
+// TestChangedFileFailsKeepsServing: a loaded version whose file is
+// replaced by bytes that do not load keeps serving its loaded model; the
+// failure is reported with Serving set, and the file is not read again on
+// every request but after the backoff.
+func TestChangedFileFailsKeepsServing(t *testing.T) {
+	e := newEnv(t)
+	e.putModel("m", 1, "good")
+	l := &hostileLoader{}
+	c, clk, _ := hostileCache(e, l, Options[*testModel]{TTL: time.Minute, NegativeTTL: 10 * time.Second})
+	get(t, c, "m").Release()
+	e.putModel("m", 1, "broken")
+	clk.Add(2 * time.Minute) // past the TTL: the next hit revalidates
+	get(t, c, "m").Release()
+	eventually(t, "the failed reload", func() bool { return len(c.Failures("m")) == 1 })
+	if f := c.Failures("m")[0]; !f.Serving || f.Attempts != 1 {
+		t.Fatalf("Failures = %+v, want the version serving its loaded model", f)
+	}
+	eventually(t, "the revalidation to end", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		e, _ := c.lru.Peek(Key{"m", 1})
+		return !e.revalidating
+	})
+	for range 20 {
+		h := get(t, c, "m")
+		if h.Value().data != "good" {
+			t.Fatalf("served %q", h.Value().data)
+		}
+		h.Release()
+	}
+	clk.Add(5 * time.Second) // within the backoff
+	get(t, c, "m").Release()
+	if n := l.calls.Load(); n != 2 {
+		t.Fatalf("%d loads, want 2 (the first and one failed reload)", n)
+	}
+	clk.Add(10 * time.Second) // past it: one more attempt
+	get(t, c, "m").Release()
+	eventually(t, "the second reload", func() bool { return l.calls.Load() == 3 })
+}

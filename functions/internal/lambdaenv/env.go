@@ -182,7 +182,7 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Runtime, error) {
 		store.Close()
 		return nil, fmt.Errorf("lambdaenv: repository: %w", err)
 	}
-	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: s.CacheBytes, DiskMaxBytes: s.DiskCacheBytes})
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: s.CacheBytes, DiskMaxBytes: s.DiskCacheBytes, Logger: log})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("lambdaenv: cache: %w", err)
