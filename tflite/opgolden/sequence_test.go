@@ -1,9 +1,12 @@
 package opgolden_test
 
 import (
+	"context"
 	"math/rand/v2"
+	"testing"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
 )
@@ -384,5 +387,34 @@ func svdfModel(s svdfSpec) func(b *tflitebuild.Builder) {
 		b.Op("SVDF", []int{x, wf, wt, bias, state}, []int{y}, &op.SVDFOptions{Rank: s.rank, Activation: s.act})
 		b.Inputs(x)
 		b.Outputs(y)
+	}
+}
+
+// TestSequenceRunsAllocateNothing: every sequence case, once its Runner
+// exists, runs without a heap allocation (state reset included).
+func TestSequenceRunsAllocateNothing(t *testing.T) {
+	for _, c := range sequenceCases() {
+		t.Run(c.name, func(t *testing.T) {
+			b := tflitebuild.New()
+			c.build(b)
+			model, err := b.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := tflite.Load(model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins := c.inputs(rand.New(rand.NewPCG(1, 2)))
+			r := m.NewRunner()
+			ctx := context.Background()
+			if n := testing.AllocsPerRun(5, func() {
+				if _, err := r.Run(ctx, ins); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Fatalf("Run allocates %v times", n)
+			}
+		})
 	}
 }
