@@ -95,21 +95,8 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrTooLarge, len(data), lim.MaxBytes)
 	}
-	f := Sniff(data)
-	var cfgFn func(io.Reader) (image.Config, error)
-	var decFn func(io.Reader) (image.Image, error)
-	switch f {
-	case JPEG:
-		cfgFn, decFn = jpeg.DecodeConfig, jpeg.Decode
-	case PNG:
-		cfgFn, decFn = png.DecodeConfig, png.Decode
-	case GIF:
-		cfgFn, decFn = gif.DecodeConfig, gif.Decode
-	case BMP:
-		cfgFn, decFn = bmp.DecodeConfig, bmp.Decode
-	case WebP:
-		cfgFn, decFn = webp.DecodeConfig, webp.Decode
-	default:
+	f, cfgFn, decFn := decoders(data)
+	if f == "" {
 		return nil, fmt.Errorf("%w: not a JPEG, PNG, GIF, BMP or WebP image", ErrImage)
 	}
 	cfg, err := cfgFn(bytes.NewReader(data))
@@ -140,6 +127,37 @@ func Decode(data []byte, lim Limits) (*Image, error) {
 		}
 	}
 	return im, nil
+}
+
+// decoders returns the format of data and its header and image decoders.
+func decoders(data []byte) (Format, func(io.Reader) (image.Config, error), func(io.Reader) (image.Image, error)) {
+	switch f := Sniff(data); f {
+	case JPEG:
+		return f, jpeg.DecodeConfig, jpeg.Decode
+	case PNG:
+		return f, png.DecodeConfig, png.Decode
+	case GIF:
+		return f, gif.DecodeConfig, gif.Decode
+	case BMP:
+		return f, bmp.DecodeConfig, bmp.Decode
+	case WebP:
+		return f, webp.DecodeConfig, webp.Decode
+	}
+	return "", nil, nil
+}
+
+// Header reads an encoded image's format and declared size (stored, before
+// EXIF orientation) without decoding pixels.
+func Header(data []byte) (Format, int, int, error) {
+	f, cfgFn, _ := decoders(data)
+	if f == "" {
+		return "", 0, 0, fmt.Errorf("%w: not a JPEG, PNG, GIF, BMP or WebP image", ErrImage)
+	}
+	cfg, err := cfgFn(bytes.NewReader(data))
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("%w: %s header: %v", ErrImage, f, err)
+	}
+	return f, cfg.Width, cfg.Height, nil
 }
 
 // FromImage wraps an image already decoded (orientation 1).

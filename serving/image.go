@@ -167,6 +167,7 @@ type ioOptions struct {
 	quantize   bool            // V1: JSON numbers are real values
 	images     []ImageInfo     // rows of the image input, when one was given
 	detections []Detection     // filled by finish for detectors fed an image
+	ch         *charge         // the request's memory budget; nil charges nothing
 }
 
 // queryOptions reads ?top_k=N and ?dequantize=true|false.
@@ -254,7 +255,21 @@ func (s *Server) convertInputs(l *Loaded, o *ioOptions, ins []*tensor.Tensor) er
 			if err != nil {
 				return err
 			}
+			// Decoding holds up to 4 bytes per declared pixel (RGBA) until
+			// the tensor is made: charged to the request's memory budget.
+			// Images over the pixel limit are refused by Decode instead.
+			var need int64
+			maxPx := s.imageLimits().MaxPixels
+			for _, b := range imgs {
+				if _, w, h, err := preprocess.Header(b); err == nil && (maxPx <= 0 || int64(w)*int64(h) <= maxPx) {
+					need = max(need, int64(w)*int64(h)*4)
+				}
+			}
+			if err := o.ch.add(need); err != nil {
+				return err
+			}
 			it, infos, err := o.mio.Images(k, imgs, l.Config.Image, s.imageLimits())
+			o.ch.sub(need)
 			if err != nil {
 				return fmt.Errorf("input %q: %w", clipName(sp.Name), err)
 			}
@@ -402,8 +417,8 @@ func (o *ioOptions) appendExtras(b []byte) []byte {
 // v2Options reads the V2 request's number and label parameters (request
 // level: dequantize, top_k; per output: dequantize, classification) and
 // the query string, and converts the request's inputs for model l.
-func (s *Server) v2Options(r *http.Request, req *v2Request, l *Loaded) (*ioOptions, error) {
-	o := &ioOptions{imagePost: req.imagePost}
+func (s *Server) v2Options(r *http.Request, req *v2Request, l *Loaded, ch *charge) (*ioOptions, error) {
+	o := &ioOptions{imagePost: req.imagePost, ch: ch}
 	mio, err := s.modelIO(l)
 	if err != nil {
 		return nil, err

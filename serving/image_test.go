@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"image/jpeg"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+	"golang.org/x/image/bmp"
 )
 
 // sharedFile returns ../shared/<rel> (found upwards from the package), or
@@ -228,6 +230,34 @@ func TestImageClassifier(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestImageMemoryBudget: decoding an image is charged to the request's
+// memory budget (4 bytes per declared pixel), so a server whose budget
+// cannot hold a 512x600 image's pixels refuses it (413) instead of
+// decoding it.
+func TestImageMemoryBudget(t *testing.T) {
+	m, err := tflite.LoadFile(sharedFile(t, "realmodels/coral__tf2_mobilenet_v2_1.0_224_ptq/model.tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := os.ReadFile(sharedFile(t, "media/grace_hopper.bmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := bmp.Decode(bytes.NewReader(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{MemoryBudget: 1 << 20}, func(s *testSource) { s.add("cls", 1, FromTFLite(m), ModelConfig{}) })
+	code, _, body := e.do(t, "POST", "/v2/models/cls/infer", jpg.Bytes(), map[string]string{"Content-Type": "image/jpeg"})
+	if code != 413 || !strings.Contains(string(body), "MemoryBudget") {
+		t.Fatalf("%d %s, want 413 naming MemoryBudget", code, body)
+	}
 }
 
 // bigPNGHeader is the start of a PNG declaring 1000x1000 pixels (over the

@@ -76,7 +76,7 @@ func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l 
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	o := &ioOptions{mio: mio, dequantize: true, quantize: true, imagePost: img != nil}
+	o := &ioOptions{mio: mio, dequantize: true, quantize: true, imagePost: img != nil, ch: lim.ch}
 	if v := doc.Get("dequantize"); v != nil {
 		if o.dequantize, err = jsonBool(v, "dequantize"); err != nil {
 			return nil, 0, nil, err

@@ -485,7 +485,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	opts, err := s.v2Options(r, req, call.l)
+	opts, err := s.v2Options(r, req, call.l, call.ch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
