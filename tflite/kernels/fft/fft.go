@@ -17,9 +17,12 @@ import (
 type Plan struct {
 	H, W int
 	twH  []complex128 // e^{-2πik/H}, k < H/2
-	twW  []complex128 // e^{-2πik/W}, k < W/2
 	revH []int32
-	revW []int32
+	// Rows are real: one complex FFT of W/2 points over (even, odd)
+	// pairs, then a post-pass with twR.
+	twM  []complex128 // e^{-2πik/(W/2)}, k < W/4
+	revM []int32
+	twR  []complex128 // e^{-2πik/W}, k ≤ W/2
 }
 
 // IsPowerOfTwo reports whether n is a positive power of two.
@@ -29,7 +32,14 @@ func IsPowerOfTwo(n int) bool { return n > 0 && n&(n-1) == 0 }
 func NewPlan(h, w int) *Plan {
 	p := &Plan{H: h, W: w}
 	p.twH, p.revH = tables(h)
-	p.twW, p.revW = tables(w)
+	if w >= 2 {
+		p.twM, p.revM = tables(w / 2)
+		p.twR = make([]complex128, w/2+1)
+		for k := range p.twR {
+			s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(w))
+			p.twR[k] = complex(c, s)
+		}
+	}
 	return p
 }
 
@@ -51,6 +61,8 @@ func tables(n int) ([]complex128, []int32) {
 
 // WorkLen returns the complex128 values of work Rfft2D needs.
 func (p *Plan) WorkLen() int { return p.H*(p.W/2+1) + max(p.W, p.H) }
+
+func cmplxConj(c complex128) complex128 { return complex(real(c), -imag(c)) }
 
 // fft transforms x (len n, a power of two) in place: bit reversal, then
 // iterative radix-2 butterflies.
@@ -83,15 +95,45 @@ func (p *Plan) Rfft2D(in []float32, inH, inW int, out []float32, work []complex1
 	line := work[p.H*bins : p.H*bins+max(p.W, p.H)]
 	rows, cols := min(inH, p.H), min(inW, p.W)
 	for r := range p.H {
-		row := line[:p.W]
-		clear(row)
+		out := spec[r*bins : (r+1)*bins]
+		if p.W == 1 {
+			out[0] = 0
+			if r < rows && cols > 0 {
+				out[0] = complex(float64(in[r*inW]), 0)
+			}
+			continue
+		}
+		// z[n] = x[2n] + i·x[2n+1], zero-padded.
+		m := p.W / 2
+		z := line[:m]
+		clear(z)
 		if r < rows {
-			for c := range cols {
-				row[c] = complex(float64(in[r*inW+c]), 0)
+			src := in[r*inW : r*inW+cols]
+			for c, v := range src {
+				if c&1 == 0 {
+					z[c>>1] = complex(float64(v), imag(z[c>>1]))
+				} else {
+					z[c>>1] = complex(real(z[c>>1]), float64(v))
+				}
 			}
 		}
-		fft(row, p.twW, p.revW)
-		copy(spec[r*bins:(r+1)*bins], row[:bins])
+		fft(z, p.twM, p.revM)
+		// X[k] = E[k] + w^k·O[k] with E = (Z[k] + conj(Z[m-k]))/2 and
+		// O = (Z[k] − conj(Z[m-k]))/2i.
+		for k := 0; k <= m/2; k++ {
+			a := z[k%m]
+			b := cmplxConj(z[(m-k)%m])
+			e := (a + b) * 0.5
+			o := (a - b) * complex(0, -0.5)
+			out[k] = e + p.twR[k]*o
+			if j := m - k; j != k {
+				// X[m-k] from the same pair: Z[m-k] and conj(Z[k]).
+				a2, b2 := z[j%m], cmplxConj(z[k%m])
+				e2 := (a2 + b2) * 0.5
+				o2 := (a2 - b2) * complex(0, -0.5)
+				out[j] = e2 + p.twR[j]*o2
+			}
+		}
 	}
 	if p.H > 1 {
 		col := line[:p.H]
