@@ -261,3 +261,44 @@ func (r *RfftQ15) Apply(in []Complex16, out []Complex16, work []Complex16) {
 		out[nc-k] = Complex16{int16((int32(f1k.R) - int32(tw.R)) >> 1), int16((int32(tw.I) - int32(f1k.I)) >> 1)}
 	}
 }
+
+// IrfftQ15 is an inverse real FFT plan (kiss_fftri with FIXED_POINT=16),
+// as TFLM's SignalIrfft runs for int16 input. Immutable.
+type IrfftQ15 struct {
+	n     int // real output length (even)
+	sub   *kissQ15
+	super []Complex16
+}
+
+// NewIrfftQ15 returns the plan for inverse real FFTs of length n
+// (ValidRfftLength).
+func NewIrfftQ15(n int) *IrfftQ15 {
+	nc := n / 2
+	r := &IrfftQ15{n: n, sub: newKissQ15(nc, true), super: make([]Complex16, nc/2)}
+	for i := range r.super {
+		phase := math.Pi * (float64(i+1)/float64(nc) + .5)
+		r.super[i] = Complex16{q15(math.Cos(phase)), q15(math.Sin(phase))}
+	}
+	return r
+}
+
+// WorkLen returns the number of Complex16 values Apply needs as work.
+func (r *IrfftQ15) WorkLen() int { return r.n / 2 }
+
+// Apply computes the n real outputs (as n/2 complex pairs in out) of the
+// inverse FFT of the n/2+1 complex values in, using work (WorkLen values).
+func (r *IrfftQ15) Apply(in []Complex16, out []Complex16, work []Complex16) {
+	nc := r.n / 2
+	tmp := work[:nc]
+	tmp[0] = fixdiv(Complex16{in[0].R + in[nc].R, in[0].R - in[nc].R}, 2)
+	for k := 1; k <= nc/2; k++ {
+		fk := fixdiv(in[k], 2)
+		fnkc := fixdiv(Complex16{in[nc-k].R, -in[nc-k].I}, 2)
+		fek := cadd(fk, fnkc)
+		fok := cmul(csub(fk, fnkc), r.super[k-1])
+		tmp[k] = cadd(fek, fok)
+		tmp[nc-k] = csub(fek, fok)
+		tmp[nc-k].I = -tmp[nc-k].I
+	}
+	r.sub.fft(out[:nc], tmp)
+}

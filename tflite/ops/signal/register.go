@@ -14,4 +14,9 @@ func Register(r *op.Resolver) {
 	r.Add("CUSTOM:SignalFilterBankSpectralSubtraction", prepareSpectralSubtraction)
 	r.Add("CUSTOM:SignalPCAN", preparePcan)
 	r.Add("CUSTOM:SignalFilterBankLog", prepareFilterBankLog)
+	r.Add("CUSTOM:SignalFramer", prepareFramer)
+	r.Add("CUSTOM:SignalDelay", prepareDelay)
+	r.Add("CUSTOM:SignalStacker", prepareStacker)
+	r.Add("CUSTOM:SignalOverlapAdd", prepareOverlapAdd)
+	r.Add("CUSTOM:SignalIrfft", prepareIrfft)
 }

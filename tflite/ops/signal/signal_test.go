@@ -178,6 +178,43 @@ func TestGolden(t *testing.T) {
 	lg := oneOp(t, "SignalFilterBankLog", map[string]any{"input_correction_bits": 3, "output_scale": 1600}, []arg{u32(8)}, []arg{i16(8)})
 	add("filter_bank_log", lg, input([]int{8}, []uint32{0, 1, 2, 3, 1000, 65535, 1 << 24, 1<<29 - 1}))
 
+	// Streaming operators, one invocation from their initial state.
+	b1 := arg{dt: tensor.Bool}
+	fr := func(prefill bool) []byte {
+		return oneOp(t, "SignalFramer", map[string]any{"frame_size": 6, "frame_step": 3, "prefill": prefill}, []arg{i16(2, 12)}, []arg{i16(2, 4, 6), b1})
+	}
+	add("framer_prefill", fr(true), input([]int{2, 12}, randInt16(r, 24, -32768, 32767)))
+	add("framer", fr(false), input([]int{2, 12}, randInt16(r, 24, -32768, 32767)))
+	add("delay", oneOp(t, "SignalDelay", map[string]any{"delay_length": 3}, []arg{i16(2, 8)}, []arg{i16(2, 8)}), input([]int{2, 8}, randInt16(r, 16, -32768, 32767)))
+	st := func(right int) []byte {
+		return oneOp(t, "SignalStacker", map[string]any{"num_channels": 4, "stacker_left_context": 2, "stacker_right_context": right, "stacker_step": 1}, []arg{i16(4)}, []arg{i16(4 * (3 + right)), b1})
+	}
+	add("stacker", st(0), input([]int{4}, randInt16(r, 4, -32768, 32767)))
+	add("stacker_not_ready", st(1), input([]int{4}, randInt16(r, 4, -32768, 32767)))
+	add("overlap_add_int16", oneOp(t, "SignalOverlapAdd", map[string]any{"T": 7, "frame_step": 4}, []arg{i16(2, 3, 8)}, []arg{i16(2, 12)}),
+		input([]int{2, 3, 8}, randInt16(r, 48, -32768, 32767)))
+	fl := make([]float32, 48)
+	for i := range fl {
+		fl[i] = float32(r.NormFloat64())
+	}
+	add("overlap_add_float", oneOp(t, "SignalOverlapAdd", map[string]any{"T": 0, "frame_step": 4}, []arg{{shape: []int{2, 3, 8}, dt: tensor.Float32}}, []arg{{shape: []int{2, 12}, dt: tensor.Float32}}),
+		input([]int{2, 3, 8}, fl))
+	for _, c := range []struct {
+		name        string
+		fft, frames int
+		ampl        int
+	}{
+		{"irfft_512", 512, 1, 8000},
+		{"irfft_24", 24, 2, 32767},
+		{"irfft_40", 40, 1, 32767},
+		{"irfft_16", 16, 2, 3000},
+		{"irfft_10", 10, 1, 32767},
+	} {
+		w := 2 * (c.fft/2 + 1)
+		m := oneOp(t, "SignalIrfft", map[string]any{"T": 7, "fft_length": c.fft}, []arg{i16(c.frames, w)}, []arg{i16(c.frames, c.fft)})
+		add(c.name, m, input([]int{c.frames, w}, randInt16(r, c.frames*w, -c.ampl, c.ampl)))
+	}
+
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) { goldencase.Check(t, c) })
 	}
