@@ -144,6 +144,8 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add(opcodeTrapModel(f))
 	f.Add(zeroSizeModel(f))
+	f.Add(whileSeedModel(f))
+	f.Add(signalSeedModel(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
 			return
