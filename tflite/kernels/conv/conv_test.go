@@ -389,3 +389,33 @@ func TestConvInt8SegMatchesRef(t *testing.T) {
 		t.Fatalf("in-place path on only %d of 300 geometries", segs)
 	}
 }
+
+// TestFlipSign checks the uint8 ↔ int8 byte flip on every length and
+// alignment (word and byte paths) against the byte definition.
+func TestFlipSign(t *testing.T) {
+	src := make([]uint8, 80)
+	for i := range src {
+		src[i] = uint8(i * 37)
+	}
+	for off := range 9 {
+		for n := range 40 {
+			s := src[off : off+n]
+			dst := make([]int8, n+3)
+			FlipSign(dst[1:], s)
+			for i, v := range s {
+				if dst[1+i] != int8(v^0x80) || int(dst[1+i]) != int(v)-128 {
+					t.Fatalf("off %d n %d: [%d] = %d, want %d", off, n, i, dst[1+i], int(v)-128)
+				}
+			}
+			if dst[0] != 0 || dst[n+1] != 0 {
+				t.Fatalf("off %d n %d: wrote outside", off, n)
+			}
+			b := append([]byte(nil), s...)
+			FlipSignInPlace(b)
+			FlipSignInPlace(b)
+			if string(b) != string(s) {
+				t.Fatalf("off %d n %d: flipping twice changed the bytes", off, n)
+			}
+		}
+	}
+}

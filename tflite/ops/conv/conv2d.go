@@ -93,6 +93,9 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if k, ok, err := prepareConvUint8Fast(n, &g, q, in, f, bias); ok || err != nil {
+			return k, err
+		}
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.ConvRef(&g, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
 		}), nil

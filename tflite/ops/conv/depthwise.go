@@ -112,6 +112,9 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
+		if k, ok, err := prepareDepthwiseUint8Fast(n, &g, q, in, f, bias); ok || err != nil {
+			return k, err
+		}
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.DepthwiseRef(&g, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
 		}), nil

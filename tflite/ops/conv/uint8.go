@@ -1,0 +1,144 @@
+package conv
+
+import (
+	"fmt"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+)
+
+// uint8Offset is the int8 form of a uint8 convolution's constant filter
+// (kconv.OffsetUint8Filter): built once per model.
+type uint8Offset struct {
+	w        []int8           // v = w − zw, zero in the outlier channels
+	packed   *gemm.PackedInt8 // CONV_2D: w packed for the GEMM
+	outliers []int            // channels the reference kernel computes
+}
+
+// SizeBytes counts the derived weights (tflite.Sizer).
+func (u *uint8Offset) SizeBytes() int64 {
+	n := int64(len(u.w)) + 8*int64(len(u.outliers))
+	if u.packed != nil {
+		n += int64(u.packed.O) * int64(u.packed.KP)
+	}
+	return n
+}
+
+// offsetUint8 builds (once per model) the int8 form of the uint8 filter f.
+func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps int) (*uint8Offset, error) {
+	key := fmt.Sprintf("conv/uint8-offset/t%d/dw%v", f.Index, depthwise)
+	v, err := n.Shared(key, func() (any, error) {
+		_, zw, _ := f.Scale()
+		var u uint8Offset
+		if depthwise {
+			u.w, u.outliers = kconv.OffsetUint8Filter(f.ConstTensor().Uint8s(), zw, channels, taps, 1, channels)
+		} else {
+			u.w, u.outliers = kconv.OffsetUint8Filter(f.ConstTensor().Uint8s(), zw, channels, taps, taps, 1)
+			u.packed = gemm.PackInt8(u.w, channels, taps)
+		}
+		return &u, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u, ok := v.(*uint8Offset)
+	if !ok {
+		return nil, n.Invalidf("shared weights %q have type %T", key, v)
+	}
+	return u, nil
+}
+
+// uint8Fast wraps an int8 kernel that reads the flipped input from the
+// first inBytes of scratch and writes the flipped output into the uint8
+// output: before it, the input is flipped into scratch; after it, the
+// output is flipped back and the outlier channels recomputed by ref.
+func uint8Fast(inner op.Kernel, inBytes int, ref func(ins, outs []*tensor.Tensor)) op.Kernel {
+	return op.Kernel{
+		Scratch:  inner.Scratch,
+		NewState: inner.NewState,
+		Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			kconv.FlipSign(scratchInt8(x.Scratch, inBytes), ins[0].Uint8s())
+			if err := inner.Eval(x, ins, outs); err != nil {
+				return err
+			}
+			kconv.FlipSignInPlace(outs[0].Data)
+			if ref != nil {
+				ref(ins, outs)
+			}
+			return nil
+		},
+	}
+}
+
+// scratchHead is the scratch bytes the flipped input of inBytes takes
+// (64-byte aligned, so what follows stays aligned).
+func scratchHead(inBytes int) int { return (inBytes + 63) &^ 63 }
+
+// prepareConvUint8Fast returns the uint8 CONV_2D on the int8 kernels
+// (bit-exact with ConvRef), or ok=false where it does not apply.
+func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo) (op.Kernel, bool, error) {
+	if !f.IsConst() || (bias != nil && !bias.IsConst()) || g.FilterInC != g.InC {
+		return op.Kernel{}, false, nil
+	}
+	k := g.KH * g.KW * g.InC
+	u, err := offsetUint8(n, f, false, g.OutC, k)
+	if err != nil {
+		return op.Kernel{}, false, err
+	}
+	var b []int32
+	if bias != nil {
+		b = bias.ConstTensor().Int32s()
+	}
+	c, err := kconv.NewConvInt8(*g, u.packed, kconv.Uint8AsInt8(q), b)
+	if err != nil {
+		return op.Kernel{}, false, nil // parameters the int8 kernels cannot apply: reference path
+	}
+	inBytes := in.Shape.Elements()
+	head := scratchHead(inBytes)
+	inner := rangeKernel(head+c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
+		func(t *rangeTask, lo, hi int) {
+			c.RunParts(scratchInt8(t.scratch, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)),
+				scratchInt8(t.scratch[head:], c.ScratchBytes()), t.parts, lo, hi)
+		})
+	gg := *g
+	var ref func(ins, outs []*tensor.Tensor)
+	if len(u.outliers) > 0 {
+		ref = func(ins, outs []*tensor.Tensor) {
+			kconv.ConvRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, 0, gg.Batch*gg.OutH)
+		}
+	}
+	return uint8Fast(inner, inBytes, ref), true, nil
+}
+
+// prepareDepthwiseUint8Fast is prepareConvUint8Fast for DEPTHWISE_CONV_2D.
+func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo) (op.Kernel, bool, error) {
+	if !f.IsConst() || (bias != nil && !bias.IsConst()) {
+		return op.Kernel{}, false, nil
+	}
+	u, err := offsetUint8(n, f, true, g.OutC, g.KH*g.KW)
+	if err != nil {
+		return op.Kernel{}, false, err
+	}
+	var b []int32
+	if bias != nil {
+		b = bias.ConstTensor().Int32s()
+	}
+	d := kconv.NewDepthwiseInt8Fast(*g, kconv.Uint8AsInt8(q), u.w, b)
+	if d == nil {
+		return op.Kernel{}, false, nil
+	}
+	inBytes := in.Shape.Elements()
+	inner := rowsKernel(scratchHead(inBytes), g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
+		d.Rows(scratchInt8(t.scratch, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
+	})
+	gg := *g
+	var ref func(ins, outs []*tensor.Tensor)
+	if len(u.outliers) > 0 {
+		ref = func(ins, outs []*tensor.Tensor) {
+			kconv.DepthwiseRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, 0, gg.Batch*gg.OutH)
+		}
+	}
+	return uint8Fast(inner, inBytes, ref), true, nil
+}
