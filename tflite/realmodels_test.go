@@ -23,6 +23,7 @@ import (
 // reported so that it can be added. Grow this list as support lands; never
 // shrink it to make a change pass.
 var corpusMustPass = []string{
+	"coral__automl_traffic_model",
 	"coral__keras_lstm_mnist_ptq",
 	"coral__mobilenet_quant_v1_224_head_layers",
 	"coral__mobilenet_v1_0.25_128_quant",
@@ -89,6 +90,13 @@ var corpusMustPass = []string{
 // shown in the table but does not fail its model. Keep this list short and
 // every entry proven.
 var corpusCaseExceptions = map[string]string{
+	// All six outputs equal stock TFLite's builtin kernels (run.mjs
+	// --no-xnnpack) byte for byte on both inputs; with XNNPACK the uint8
+	// convolutions drift by a step, and the low-amplitude scores (5-8
+	// quantization steps, many ties) then select other boxes in
+	// TFLite_Detection_PostProcess. The LSTM state outputs match either way.
+	"coral__automl_traffic_model/low":    "XNNPACK drift through NMS: exact with TFLite's builtin kernels",
+	"coral__automl_traffic_model/random": "XNNPACK drift through NMS: exact with TFLite's builtin kernels",
 	// Every tensor of the model (expose.mjs) equals stock TFLite's builtin
 	// kernels (run.mjs --no-xnnpack) exactly on this input; XNNPACK's float
 	// requantization drifts up to 61 steps in op 3 and leaves 3 of the 5
