@@ -30,6 +30,7 @@ var corpusMustPass = []string{
 	"coral__mobilenet_v1_0.75_192_quant",
 	"coral__mobilenet_v1_1.0_224_quant_embedding_extractor",
 	"coral__mobilenet_v2_1.0_224_quant",
+	"coral__movenet_single_pose_lightning_ptq",
 	"coral__split_concat",
 	"coral__tf2_mobilenet_v2_1.0_224_ptq",
 	"coraledgetpu__ssd_mobilenet_v1_coco_quant_postprocess_head_layers",
@@ -109,6 +110,15 @@ var corpusCaseExceptions = map[string]string{
 	// equals TFLite Micro's bit for bit.
 	"tflsupport__yamnet_wavin_quantized_mel_relu6/low":    "int8 CONV rounding of the reference: features exact with TFLite, tower exact with TFLM (TestYamnetStages)",
 	"tflsupport__yamnet_wavin_quantized_mel_relu6/random": "int8 CONV rounding of the reference: features exact with TFLite, tower exact with TFLM (TestYamnetStages)",
+	// Keypoints are argmaxes over heatmaps that are flat on these inputs:
+	// one step anywhere moves them. Each of the 155 operators TFLite Micro
+	// runs (isolate.mjs, the engine's own inputs, tflm_run) gives the
+	// engine's bytes exactly; the other two (CAST from uint8, int32
+	// FLOOR_DIV) have per-op goldens (tflite/opgolden). XNNPACK, TFLite's
+	// builtin kernels (ruy rounds CONV_2D once) and the reference kernels
+	// give three different keypoint sets.
+	"coral__movenet_single_pose_lightning_ptq/low":    "rounding-chaotic argmax: every op exact with TFLite Micro",
+	"coral__movenet_single_pose_lightning_ptq/random": "rounding-chaotic argmax: every op exact with TFLite Micro",
 }
 
 // corpusShortMACs is the size above which -short and race builds skip a
@@ -458,7 +468,7 @@ func argmaxLead(x *tensor.Tensor) (int, float64) {
 func corpusTable(rows []corpusRow) string {
 	var b strings.Builder
 	b.WriteString("| model | dtype | loads | cases matched | ms |\n|---|---|---|---|---|\n")
-	pass := 0
+	pass, excepted := 0, 0
 	for _, r := range rows {
 		matched := fmt.Sprintf("%d/%d", r.matched, r.cases)
 		ms := fmt.Sprintf("%.2f", r.ms)
@@ -479,9 +489,12 @@ func corpusTable(rows []corpusRow) string {
 		}
 		if r.failure == "" && r.loads == "yes" {
 			pass++
+			if len(r.notes) > 0 {
+				excepted++
+			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.name, r.dtype, strings.ReplaceAll(loads, "|", "/"), strings.ReplaceAll(matched, "|", "/"), ms)
 	}
-	fmt.Fprintf(&b, "\n%d of %d models load and match every case (or load, where they have no cases).\n", pass, len(rows))
+	fmt.Fprintf(&b, "\n%d of %d models load and match every case (or load, where they have no cases); %d of them with cases excepted (corpusCaseExceptions).\n", pass, len(rows), excepted)
 	return b.String()
 }
