@@ -29,6 +29,26 @@ func seedModels(tb testing.TB) [][]byte {
 	return out
 }
 
+// sharedSeeds returns the models under ../shared/conformance and
+// ../shared/realmodels smaller than 256 KiB.
+func sharedSeeds(tb testing.TB) [][]byte {
+	var out [][]byte
+	for _, dir := range []string{"conformance", "realmodels"} {
+		filepath.WalkDir(filepath.Join("..", "..", "shared", dir), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Ext(p) != ".tflite" {
+				return nil
+			}
+			if info, err := d.Info(); err == nil && info.Size() < 256<<10 {
+				if b, err := os.ReadFile(p); err == nil {
+					out = append(out, b)
+				}
+			}
+			return nil
+		})
+	}
+	return out
+}
+
 func TestLoadRejectsGarbage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -146,6 +166,15 @@ func FuzzLoad(f *testing.F) {
 	f.Add(zeroSizeModel(f))
 	f.Add(whileSeedModel(f))
 	f.Add(signalSeedModel(f))
+	// EDGEINFER_FUZZ_SEEDS=shared also seeds from the small models of
+	// ../shared (read in place, never committed): many more operators to
+	// mutate. A failing input found from them is minimised and rebuilt with
+	// tflitebuild before it goes into testdata.
+	if os.Getenv("EDGEINFER_FUZZ_SEEDS") == "shared" {
+		for _, b := range sharedSeeds(f) {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
 			return
