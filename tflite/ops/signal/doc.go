@@ -1,8 +1,8 @@
 // Package signal registers TensorFlow Lite Micro's signal-library custom
 // operators (tensorflow/tflite-micro signal/micro/kernels) by their custom
 // names, as TFLM's audio front ends use them: SignalWindow,
-// SignalFftAutoScale, SignalRfft and SignalIrfft (int16), SignalEnergy,
-// SignalFilterBank, SignalFilterBankSquareRoot,
+// SignalFftAutoScale, SignalRfft and SignalIrfft (int16, int32, float32),
+// SignalEnergy, SignalFilterBank, SignalFilterBankSquareRoot,
 // SignalFilterBankSpectralSubtraction, SignalPCAN, SignalFilterBankLog,
 // and the streaming ones: SignalFramer, SignalDelay, SignalStacker and
 // SignalOverlapAdd (int16, float32).

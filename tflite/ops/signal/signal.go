@@ -111,6 +111,36 @@ func prepareFftAutoScale(n *op.Node) (op.Kernel, error) {
 	}}, nil
 }
 
+// fftType maps the T option (a schema TensorType) of SignalRfft and
+// SignalIrfft to the dtype they run in.
+func fftType(n *op.Node, m op.FlexMap) (tensor.DType, error) {
+	tt, err := intOption(n, m, "T", 0, 255)
+	if err != nil {
+		return 0, err
+	}
+	switch tt {
+	case 7:
+		return tensor.Int16, nil
+	case 2:
+		return tensor.Int32, nil
+	case 0:
+		return tensor.Float32, nil
+	}
+	return 0, n.Errorf("FFTs of TensorType %d are not supported (int16, int32, float32)", tt)
+}
+
+// fftLength reads and checks fft_length.
+func fftLength(n *op.Node, m op.FlexMap) (int, error) {
+	fftLen, err := intOption(n, m, "fft_length", 2, 1<<16)
+	if err != nil {
+		return 0, err
+	}
+	if !signal.ValidRfftLength(fftLen) {
+		return 0, n.Errorf("fft_length %d: want an even length whose half has no prime factor above %d (TFLM's KISS FFT build)", fftLen, signal.MaxRadix)
+	}
+	return fftLen, nil
+}
+
 func prepareRfft(n *op.Node) (op.Kernel, error) {
 	if err := n.CheckArity(1, 1, 1); err != nil {
 		return op.Kernel{}, err
@@ -119,26 +149,20 @@ func prepareRfft(n *op.Node) (op.Kernel, error) {
 	if err != nil {
 		return op.Kernel{}, err
 	}
-	tt, err := intOption(n, m, "T", 0, 255)
+	dt, err := fftType(n, m)
 	if err != nil {
 		return op.Kernel{}, err
 	}
-	if tt != 7 { // TensorType INT16
-		return op.Kernel{}, n.Errorf("FFTs of TensorType %d are not supported (int16 only)", tt)
-	}
-	fftLen, err := intOption(n, m, "fft_length", 2, 1<<16)
+	fftLen, err := fftLength(n, m)
 	if err != nil {
 		return op.Kernel{}, err
-	}
-	if !signal.ValidRfftLength(fftLen) {
-		return op.Kernel{}, n.Errorf("fft_length %d: want an even length whose half has no prime factor above %d (TFLM's KISS FFT build)", fftLen, signal.MaxRadix)
 	}
 	in, out := n.Inputs[0], n.Outputs[0]
-	if err := check(n, in, "input", tensor.Int16, -1); err != nil {
+	if err := check(n, in, "input", dt, -1); err != nil {
 		return op.Kernel{}, err
 	}
-	if out.DType != tensor.Int16 {
-		return op.Kernel{}, n.Errorf("output is %s, want int16", out.DType)
+	if out.DType != dt {
+		return op.Kernel{}, n.Errorf("output is %s, want %s", out.DType, dt)
 	}
 	inLen := in.Shape[len(in.Shape)-1]
 	if inLen > fftLen || inLen == 0 {
@@ -148,6 +172,12 @@ func prepareRfft(n *op.Node) (op.Kernel, error) {
 	out.Shape = in.Shape.Clone()
 	out.Shape[len(out.Shape)-1] = outLen
 	frames := in.Shape.Elements() / inLen
+	switch dt {
+	case tensor.Float32:
+		return realFFTKernel(n, "rfft_f32", func() *signal.RealFFT[float32] { return signal.NewRfftF32(fftLen) }, false, fftLen, inLen, outLen, frames)
+	case tensor.Int32:
+		return realFFTKernel(n, "rfft_q31", func() *signal.RealFFT[int32] { return signal.NewRfftQ31(fftLen) }, false, fftLen, inLen, outLen, frames)
+	}
 	plan, err := n.Shared("rfft", func() (any, error) { return signal.NewRfftQ15(fftLen), nil })
 	if err != nil {
 		return op.Kernel{}, err
@@ -167,6 +197,46 @@ func prepareRfft(n *op.Node) (op.Kernel, error) {
 				copy(samples, src[f*inLen:(f+1)*inLen])
 				clear(samples[inLen:])
 				p.Apply(pairs, dst[f*bins:(f+1)*bins], tmp)
+			}
+			return nil
+		},
+	}, nil
+}
+
+// realFFTKernel is the float32 and int32 SignalRfft (inverse false: frames
+// of inLen ≤ fftLen values, zero-padded, to outLen values) and SignalIrfft
+// (inverse true: spectra of inLen values to fftLen values).
+func realFFTKernel[T float32 | int32](n *op.Node, key string, build func() *signal.RealFFT[T], inverse bool, fftLen, inLen, outLen, frames int) (op.Kernel, error) {
+	plan, err := n.Shared(key, func() (any, error) { return build(), nil })
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	p := plan.(*signal.RealFFT[T])
+	const es = 4 // bytes of a float32 or int32
+	workBytes := fftLen * es
+	return op.Kernel{
+		Scratch: workBytes + 2*es*p.WorkLen(),
+		Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
+			frame := x.Scratch[:workBytes]
+			vals, pairs := view[T](frame), view[signal.Cpx[T]](frame)
+			tmp := view[signal.Cpx[T]](x.Scratch[workBytes : workBytes+2*es*p.WorkLen()])
+			src := view[T](in[0].Data)
+			for f := range frames {
+				if inverse {
+					dst := out[0].Data[f*outLen*es : (f+1)*outLen*es]
+					p.Inverse(view[signal.Cpx[T]](in[0].Data[f*inLen*es:(f+1)*inLen*es]), view[signal.Cpx[T]](dst), tmp)
+					if v, ok := any(view[T](dst)).([]float32); ok {
+						// TFLM's float inverse divides by the FFT length
+						// (KISS FFT does not scale).
+						for i := range v {
+							v[i] /= float32(fftLen)
+						}
+					}
+					continue
+				}
+				copy(vals, src[f*inLen:(f+1)*inLen])
+				clear(vals[inLen:])
+				p.Forward(pairs, view[signal.Cpx[T]](out[0].Data[f*outLen*es:(f+1)*outLen*es]), tmp)
 			}
 			return nil
 		},

@@ -215,6 +215,40 @@ func TestGolden(t *testing.T) {
 		add(c.name, m, input([]int{c.frames, w}, randInt16(r, c.frames*w, -c.ampl, c.ampl)))
 	}
 
+	// SignalRfft and SignalIrfft in float32 and int32 (Q31).
+	randF32 := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		return v
+	}
+	randI32 := func(n int) []int32 {
+		v := make([]int32, n)
+		for i := range v {
+			v[i] = int32(r.Uint32())
+		}
+		return v
+	}
+	for _, c := range []struct {
+		name             string
+		fft, frames, len int
+	}{
+		{"512", 512, 1, 480}, {"24", 24, 2, 20}, {"40", 40, 1, 40}, {"10", 10, 2, 9},
+	} {
+		w := 2 * (c.fft/2 + 1)
+		f32 := arg{shape: []int{c.frames, c.len}, dt: tensor.Float32}
+		i32 := arg{shape: []int{c.frames, c.len}, dt: tensor.Int32}
+		add("rfft_f32_"+c.name, oneOp(t, "SignalRfft", map[string]any{"T": 0, "fft_length": c.fft}, []arg{f32}, []arg{{shape: []int{c.frames, w}, dt: tensor.Float32}}),
+			input([]int{c.frames, c.len}, randF32(c.frames*c.len)))
+		add("rfft_q31_"+c.name, oneOp(t, "SignalRfft", map[string]any{"T": 2, "fft_length": c.fft}, []arg{i32}, []arg{{shape: []int{c.frames, w}, dt: tensor.Int32}}),
+			input([]int{c.frames, c.len}, randI32(c.frames*c.len)))
+		add("irfft_f32_"+c.name, oneOp(t, "SignalIrfft", map[string]any{"T": 0, "fft_length": c.fft}, []arg{{shape: []int{c.frames, w}, dt: tensor.Float32}}, []arg{{shape: []int{c.frames, c.fft}, dt: tensor.Float32}}),
+			input([]int{c.frames, w}, randF32(c.frames*w)))
+		add("irfft_q31_"+c.name, oneOp(t, "SignalIrfft", map[string]any{"T": 2, "fft_length": c.fft}, []arg{{shape: []int{c.frames, w}, dt: tensor.Int32}}, []arg{{shape: []int{c.frames, c.fft}, dt: tensor.Int32}}),
+			input([]int{c.frames, w}, randI32(c.frames*w)))
+	}
+
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) { goldencase.Check(t, c) })
 	}
@@ -259,8 +293,11 @@ func TestPrepareErrors(t *testing.T) {
 		{"rfft frame too long", func(t *testing.T) []byte {
 			return oneOp(t, "SignalRfft", map[string]any{"T": 7, "fft_length": 16}, []arg{i16(20)}, []arg{i16(18)})
 		}, tflite.ErrUnsupported},
-		{"rfft float", func(t *testing.T) []byte {
-			return oneOp(t, "SignalRfft", map[string]any{"T": 0, "fft_length": 16}, []arg{{shape: []int{16}, dt: tensor.Float32}}, []arg{{shape: []int{18}, dt: tensor.Float32}})
+		{"rfft int8", func(t *testing.T) []byte {
+			return oneOp(t, "SignalRfft", map[string]any{"T": 9, "fft_length": 16}, []arg{{shape: []int{16}, dt: tensor.Int8}}, []arg{{shape: []int{18}, dt: tensor.Int8}})
+		}, tflite.ErrUnsupported},
+		{"irfft wrong spectrum length", func(t *testing.T) []byte {
+			return oneOp(t, "SignalIrfft", map[string]any{"T": 0, "fft_length": 16}, []arg{{shape: []int{16}, dt: tensor.Float32}}, []arg{{shape: []int{16}, dt: tensor.Float32}})
 		}, tflite.ErrUnsupported},
 		{"energy end past the spectrum", func(t *testing.T) []byte {
 			return oneOp(t, "SignalEnergy", map[string]any{"start_index": 0, "end_index": 10}, []arg{i16(18)}, []arg{u32(9)})

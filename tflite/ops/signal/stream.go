@@ -294,26 +294,20 @@ func prepareIrfft(n *op.Node) (op.Kernel, error) {
 	if err != nil {
 		return op.Kernel{}, err
 	}
-	tt, err := intOption(n, m, "T", 0, 255)
+	dt, err := fftType(n, m)
 	if err != nil {
 		return op.Kernel{}, err
 	}
-	if tt != 7 {
-		return op.Kernel{}, n.Errorf("inverse FFTs of TensorType %d are not supported (int16 only)", tt)
-	}
-	fftLen, err := intOption(n, m, "fft_length", 2, 1<<16)
+	fftLen, err := fftLength(n, m)
 	if err != nil {
 		return op.Kernel{}, err
-	}
-	if !signal.ValidRfftLength(fftLen) {
-		return op.Kernel{}, n.Errorf("fft_length %d: want an even length whose half has no prime factor above %d (TFLM's KISS FFT build)", fftLen, signal.MaxRadix)
 	}
 	in, out := n.Inputs[0], n.Outputs[0]
-	if err := check(n, in, "input", tensor.Int16, -1); err != nil {
+	if err := check(n, in, "input", dt, -1); err != nil {
 		return op.Kernel{}, err
 	}
-	if out.DType != tensor.Int16 {
-		return op.Kernel{}, n.Errorf("output is %s, want int16", out.DType)
+	if out.DType != dt {
+		return op.Kernel{}, n.Errorf("output is %s, want %s", out.DType, dt)
 	}
 	inLen := in.Shape[len(in.Shape)-1]
 	if inLen != 2*(fftLen/2+1) {
@@ -322,6 +316,12 @@ func prepareIrfft(n *op.Node) (op.Kernel, error) {
 	frames := in.Shape.Elements() / inLen
 	out.Shape = in.Shape.Clone()
 	out.Shape[len(out.Shape)-1] = fftLen
+	switch dt {
+	case tensor.Float32:
+		return realFFTKernel(n, "irfft_f32", func() *signal.RealFFT[float32] { return signal.NewIrfftF32(fftLen) }, true, fftLen, inLen, fftLen, frames)
+	case tensor.Int32:
+		return realFFTKernel(n, "irfft_q31", func() *signal.RealFFT[int32] { return signal.NewIrfftQ31(fftLen) }, true, fftLen, inLen, fftLen, frames)
+	}
 	plan, err := n.Shared("irfft", func() (any, error) { return signal.NewIrfftQ15(fftLen), nil })
 	if err != nil {
 		return op.Kernel{}, err
