@@ -77,6 +77,16 @@ func sequenceCases() []goldenCase {
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 5}, -1, 1)}
 			}},
+		{name: "rnn_hybrid_tanh", ref: "tflite", tol: 1e-5,
+			build: rnnHybridModel(5, 2, 7, 9, false, op.ActTanh, false),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 5, 7}, -1, 1)}
+			}},
+		{name: "rnn_hybrid_asym_relu_time_major", ref: "tflite", tol: 1e-5,
+			build: rnnHybridModel(4, 3, 6, 20, true, op.ActRelu, true),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 6}, -0.5, 1.5)}
+			}},
 		{name: "lstm_f32_peephole_projection", ref: "tflite", tol: 1e-5,
 			build: lstmVariantModel(lstmVariant{t: 5, b: 2, in: 6, cell: 8, output: 5, peephole: true, projection: true, projBias: true, clip: 2, projClip: 0.3}),
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
@@ -92,6 +102,38 @@ func sequenceCases() []goldenCase {
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{1, 6, 4}, -2, 2)}
 			}},
+	}
+}
+
+// rnnHybridModel builds a hybrid UNIDIRECTIONAL_SEQUENCE_RNN: int8
+// weights (per-tensor scales), float32 input, bias, state and output.
+func rnnHybridModel(t, b, in, units int, timeMajor bool, act op.Activation, asym bool) func(*tflitebuild.Builder) {
+	return func(bl *tflitebuild.Builder) {
+		r := rand.New(rand.NewPCG(uint64(t*100+units), 8))
+		shape := func(last int) []int {
+			if timeMajor {
+				return []int{t, b, last}
+			}
+			return []int{b, t, last}
+		}
+		i8 := func(k int) []int8 {
+			v := make([]int8, k)
+			for i := range v {
+				v[i] = int8(r.IntN(255) - 127)
+			}
+			return v
+		}
+		x := bl.Tensor("x", tensor.Float32, shape(in), nil, nil)
+		w := bl.Const("w", []int{units, in}, q(0.008, 0), i8(units*in))
+		rw := bl.Const("r", []int{units, units}, q(0.005, 0), i8(units*units))
+		bias := bl.Const("bias", []int{units}, nil, floats(r, units, 0.5))
+		h := bl.Tensor("h", tensor.Float32, []int{b, units}, nil, nil)
+		bl.Variable(h)
+		y := bl.Tensor("y", tensor.Float32, shape(units), nil, nil)
+		bl.Op("UNIDIRECTIONAL_SEQUENCE_RNN", []int{x, w, rw, bias, h}, []int{y},
+			&op.SequenceRNNOptions{TimeMajor: timeMajor, Activation: act, AsymmetricQuantizeInputs: asym})
+		bl.Inputs(x)
+		bl.Outputs(y)
 	}
 }
 
