@@ -1,0 +1,107 @@
+package tflite_test
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
+	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
+)
+
+// sparseSeedModel is a float16 constant in 2x2-block sparse format →
+// DENSIFY → DEQUANTIZE → FULLY_CONNECTED: the loader's weight transforms.
+func sparseSeedModel(tb testing.TB) []byte {
+	b := tflitebuild.New()
+	vals := make([]byte, 0, 16)
+	for _, h := range []uint16{0x3c00, 0x4000, 0xbc00, 0x3800, 0x3400, 0x3c00, 0x4000, 0xb800} {
+		vals = binary.LittleEndian.AppendUint16(vals, h)
+	}
+	sp := tflitebuild.Sparsity{TraversalOrder: []int{0, 1, 2, 3}, BlockMap: []int{0, 1}, Dims: []tflitebuild.DimMeta{
+		{DenseSize: 2}, {Sparse: true, Segments: []int{0, 1, 2}, Indices: []int{1, 0}}, {DenseSize: 2}, {DenseSize: 2}}}
+	w16 := b.SparseTensor("w16", tensor.Float16, []int{4, 4}, sp, vals)
+	wd := b.Tensor("wd", tensor.Float16, []int{4, 4}, nil, nil)
+	b.Op("DENSIFY", []int{w16}, []int{wd}, nil)
+	w := b.Tensor("w", tensor.Float32, []int{4, 4}, nil, nil)
+	b.Op("DEQUANTIZE", []int{wd}, []int{w}, nil)
+	x := b.Tensor("x", tensor.Float32, []int{1, 4}, nil, nil)
+	y := b.Tensor("y", tensor.Float32, []int{1, 4}, nil, nil)
+	b.Op("FULLY_CONNECTED", []int{x, w}, []int{y}, &op.FullyConnectedOptions{})
+	z := b.Tensor("z", tensor.Float32, []int{1, 4}, nil, nil)
+	b.Op("RELU", []int{y}, []int{z}, nil)
+	b.Inputs(x)
+	b.Outputs(z)
+	data, err := b.Bytes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// hybridSeedModel is a hybrid FULLY_CONNECTED (float input, int8 weights).
+func hybridSeedModel(tb testing.TB) []byte {
+	b := tflitebuild.New()
+	x := b.Tensor("x", tensor.Float32, []int{2, 3}, nil, nil)
+	w := b.Const("w", []int{2, 3}, &tensor.Quant{Scale: []float32{0.1}, ZeroPoint: []int64{0}}, []int8{1, -2, 3, 4, 5, -6})
+	y := b.Tensor("y", tensor.Float32, []int{2, 2}, nil, nil)
+	b.Op("FULLY_CONNECTED", []int{x, w}, []int{y}, &op.FullyConnectedOptions{AsymmetricQuantizeInputs: true})
+	b.Inputs(x)
+	b.Outputs(y)
+	data, err := b.Bytes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// FuzzLoadWeights fuzzes the loader's weight transforms (sparsity
+// metadata, constant folding), the hybrid kernels and the custom
+// operators' option parsing (FlexBuffers, raw structs), seeded from
+// models our builder writes.
+func FuzzLoadWeights(f *testing.F) {
+	f.Add(sparseSeedModel(f))
+	f.Add(hybridSeedModel(f))
+	for _, dir := range []string{
+		filepath.Join("ops", "detection", "testdata", "postprocess", "regular_uint8"),
+		filepath.Join("ops", "detection", "testdata", "postprocess", "fast_float_two_classes_each"),
+	} {
+		if b, err := os.ReadFile(filepath.Join(dir, "model.tflite")); err == nil {
+			f.Add(b)
+		}
+	}
+	mp := tflitebuild.New()
+	x := mp.Tensor("x", tensor.Float32, []int{1, 4, 4, 2}, nil, nil)
+	v := mp.Tensor("v", tensor.Float32, []int{1, 2, 2, 2}, nil, nil)
+	i := mp.Tensor("i", tensor.Float32, []int{1, 2, 2, 2}, nil, nil)
+	raw := func(vs ...int32) []byte {
+		var out []byte
+		for _, n := range vs {
+			out = binary.LittleEndian.AppendUint32(out, uint32(n))
+		}
+		return out
+	}
+	mp.CustomOp("MaxPoolingWithArgmax2D", []int{x}, []int{v, i}, raw(2, 2, 2, 2, 2, 0))
+	u := mp.Tensor("u", tensor.Float32, []int{1, 4, 4, 2}, nil, nil)
+	mp.CustomOp("MaxUnpooling2D", []int{v, i}, []int{u}, raw(2, 2, 2, 2, 2, 0))
+	w := mp.Const("w", []int{2, 2, 2, 2}, nil, []float32{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, float32(math.Pi)})
+	bb := mp.Const("b", []int{2}, nil, []float32{0.5, -0.5})
+	t := mp.Tensor("t", tensor.Float32, []int{1, 8, 8, 2}, nil, nil)
+	mp.CustomOp("Convolution2DTransposeBias", []int{u, w, bb}, []int{t}, raw(1, 2, 2))
+	mp.Inputs(x)
+	mp.Outputs(t)
+	if data, err := mp.Bytes(); err == nil {
+		f.Add(data)
+	} else {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := tflite.Describe(data); err != nil {
+			return
+		}
+		tryModel(t, data)
+	})
+}
