@@ -224,7 +224,7 @@ func explainModel(name string, rests []string, chosen map[int64]string, cfg *Con
 	var out []Skipped
 	badVersion := map[string][]string{}
 	for _, rest := range rests {
-		if rest == ConfigFile {
+		if rest == ConfigFile || rest == LabelsFile {
 			continue
 		}
 		parts := strings.Split(rest, "/")
@@ -249,6 +249,9 @@ func explainModel(name string, rests []string, chosen map[int64]string, cfg *Con
 		}
 		vdir := name + "/" + parts[0] + "/"
 		file := parts[len(parts)-1]
+		if len(parts) == 2 && file == LabelsFile {
+			continue
+		}
 		sk := Skipped{Path: path, Reason: "not part of the layout (ignored)"}
 		switch {
 		case len(parts) > 2:

@@ -96,10 +96,10 @@ func TestScanExplains(t *testing.T) {
 		},
 		{
 			name:    "nested too deep and companions",
-			objects: map[string]string{"a/1/sub/model.tflite": "x", "a/1/model.tflite": "x", "a/1/labels.txt": "x"},
+			objects: map[string]string{"a/1/sub/model.tflite": "x", "a/1/model.tflite": "x", "a/1/notes.txt": "x", "a/1/labels.txt": "x", "a/labels.txt": "x"},
 			models:  []string{"a"},
-			want: []want{
-				{"a/1/labels.txt", "not part of the layout (ignored)", "", false},
+			want: []want{ // labels.txt (LabelsFile) is part of the layout
+				{"a/1/notes.txt", "not part of the layout (ignored)", "", false},
 				{"a/1/sub/model.tflite", "nested below the version directory", "remove it; a/1/model.tflite is the model of version 1", true},
 			},
 		},

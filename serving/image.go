@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -290,7 +291,16 @@ func (s *Server) convertInputs(l *Loaded, o *ioOptions, ins []*tensor.Tensor) er
 }
 
 // modelIO returns the ModelIO of a loaded model.
-func (s *Server) modelIO(l *Loaded) (*ModelIO, error) { return s.mio.modelIO(l.Model) }
+// The first use of a loaded model reads its metadata and, when its source
+// can find one, the labels.txt beside it; both are kept while the model is.
+func (s *Server) modelIO(ctx context.Context, l *Loaded) (*ModelIO, error) {
+	return s.mio.modelIO(l.Model, func() ([]byte, error) {
+		if lf, ok := s.cfg.Source.(labelsFinder); ok {
+			return lf.labelsTxt(ctx, l.Name, l.Version)
+		}
+		return nil, nil
+	})
+}
 
 // finish applies the options to a response's outputs: detections of an
 // image, classes (top-k) and dequantization. specs are the model's
@@ -419,7 +429,7 @@ func (o *ioOptions) appendExtras(b []byte) []byte {
 // the query string, and converts the request's inputs for model l.
 func (s *Server) v2Options(r *http.Request, req *v2Request, l *Loaded, ch *charge) (*ioOptions, error) {
 	o := &ioOptions{imagePost: req.imagePost, ch: ch}
-	mio, err := s.modelIO(l)
+	mio, err := s.modelIO(r.Context(), l)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func (s *Server) PredictImage(ctx context.Context, ref Ref, img []byte, topK int
 	defer l.Release()
 	ctx, cancel2 := s.modelDeadline(ctx, l, timeout)
 	defer cancel2()
-	mio, err := s.modelIO(l)
+	mio, err := s.modelIO(ctx, l)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func v1Images(doc *tensor.JSONValue, specs []tflite.TensorSpec) ([][]byte, bool,
 // the inputs, the instance count (-1 for the columnar format) and the
 // options for the answer.
 func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l *Loaded, lim decodeLimits) ([]*tensor.Tensor, int, *ioOptions, error) {
-	mio, err := s.modelIO(l)
+	mio, err := s.modelIO(r.Context(), l)
 	if err != nil {
 		return nil, 0, nil, err
 	}

@@ -26,7 +26,7 @@ type ioCache struct {
 
 // modelIO returns the ModelIO of a loaded model: from its file when it has
 // one, else from its specs alone.
-func (c *ioCache) modelIO(m Model) (*ModelIO, error) {
+func (c *ioCache) modelIO(m Model, labelsTxt func() ([]byte, error)) (*ModelIO, error) {
 	fm, ok := m.(fileModel)
 	if !ok {
 		return NewModelIO(nil, m.Inputs(), m.Outputs(), nil)
@@ -39,7 +39,11 @@ func (c *ioCache) modelIO(m Model) (*ModelIO, error) {
 	if mio != nil && slices.EqualFunc(mio.inputs, m.Inputs(), func(a, b tflite.TensorSpec) bool { return a.Name == b.Name }) {
 		return mio, nil
 	}
-	mio, err := NewModelIO(tm.FileBytes(), m.Inputs(), m.Outputs(), nil)
+	labels, err := labelsTxt()
+	if err != nil {
+		return nil, err
+	}
+	mio, err = NewModelIO(tm.FileBytes(), m.Inputs(), m.Outputs(), labels)
 	if err != nil {
 		return nil, fmt.Errorf("%w: model metadata: %w", ErrInvalid, err)
 	}

@@ -62,7 +62,7 @@ func runPredict(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s: %w", *model, err)
 	}
 	if len(img.images) > 0 {
-		return predictImages(ctx, m, data, &img, inputs, *threads)
+		return predictImages(ctx, m, data, *model, &img, inputs, *threads)
 	}
 	ins, err := readPredictInputs(m, inputs)
 	if err != nil {

@@ -37,7 +37,7 @@ func (f *imageFlags) register(fs *flag.FlagSet) {
 
 // predictImages feeds images to m as `edgeinfer serve` would and prints
 // what it fed and the answer (top-k classes, detections, or outputs).
-func predictImages(ctx context.Context, m *tflite.Model, data []byte, f *imageFlags, npys []string, threads int) error {
+func predictImages(ctx context.Context, m *tflite.Model, data []byte, modelPath string, f *imageFlags, npys []string, threads int) error {
 	var labels []byte
 	if f.labels != "" {
 		b, err := os.ReadFile(f.labels)
@@ -45,6 +45,15 @@ func predictImages(ctx context.Context, m *tflite.Model, data []byte, f *imageFl
 			return err
 		}
 		labels = b
+	} else {
+		// As the server does: labels.txt beside the model, then in the
+		// model's directory's parent (<repo>/<model>/labels.txt).
+		for _, p := range []string{filepath.Join(filepath.Dir(modelPath), "labels.txt"), filepath.Join(filepath.Dir(filepath.Dir(modelPath)), "labels.txt")} {
+			if b, err := os.ReadFile(p); err == nil {
+				labels = b
+				break
+			}
+		}
 	}
 	mio, err := serving.NewModelIO(data, m.Inputs(), m.Outputs(), labels)
 	if err != nil {
