@@ -25,6 +25,7 @@ const (
 	envModel           = "MODEL"
 	envInputFormat     = "INPUT_FORMAT"
 	envBatchItems      = "BATCH_ITEMS"
+	envInputURLPrefix  = "INPUT_URL_PREFIX"
 	lambdaRuntime      = "provided.al2023"
 	lambdaHandler      = "bootstrap"
 	aliasName          = "live"
@@ -63,13 +64,11 @@ type function struct {
 }
 
 func deployAWS(ctx *pulumi.Context, cfg Config) (*awsStack, error) {
-	prov, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
-		Region: pulumi.String(cfg.Region),
-		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
-			"app":   pulumi.String("edgeinfer"),
-			"stack": pulumi.String(ctx.Stack()),
-		}},
-	})
+	pargs, _, err := AWSProviderArgs(ctx.GetConfig, cfg.Region, map[string]string{"app": "edgeinfer", "stack": ctx.Stack()})
+	if err != nil {
+		return nil, err
+	}
+	prov, err := aws.NewProvider(ctx, "aws", pargs)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +151,15 @@ func deployAWS(ctx *pulumi.Context, cfg Config) (*awsStack, error) {
 	for k, v := range cfg.Env {
 		env[k] = pulumi.String(v)
 	}
-	httpFn, err := makeFunction(ctx, cfg, "httpfn", cfg.HTTPZip, cfg.HTTP, env, layers, modelStmts, opt)
+	httpEnv, httpStmts := env, modelStmts
+	if cfg.HTTPInputURLs {
+		// Inputs by reference: httpfn reads them under the inputs prefix,
+		// and only there.
+		httpEnv = maps.Clone(env)
+		httpEnv[envInputURLPrefix] = pulumi.Sprintf("s3://%s/%s", inputs.name, cfg.Buckets.InputsPrefix)
+		httpStmts = append(slices.Clone(modelStmts), readPrefix("Inputs", inputs, cfg.Buckets.InputsPrefix)...)
+	}
+	httpFn, err := makeFunction(ctx, cfg, "httpfn", cfg.HTTPZip, cfg.HTTP, httpEnv, layers, httpStmts, opt)
 	if err != nil {
 		return nil, err
 	}

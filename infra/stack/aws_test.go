@@ -2,6 +2,7 @@ package stack
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -190,6 +191,8 @@ func TestIAMLeastPrivilege(t *testing.T) {
 
 	layer := awsConfig()
 	layer.ModelSource = ModelSourceLayer
+	byRef := awsConfig()
+	byRef.HTTPInputURLs = true
 	sqsCfg := awsConfig()
 	sqsCfg.Trigger.Mode = TriggerSQS
 
@@ -230,6 +233,20 @@ func TestIAMLeastPrivilege(t *testing.T) {
 			cfg:  layer,
 			http: logs(httpFnName),
 			s3: with(logs(s3FnName), map[string][]string{
+				"arn:aws:s3:::acme-inputs/inputs/*": read, "arn:aws:s3:::acme-inputs": list,
+				"arn:aws:s3:::acme-outputs/outputs/*": write,
+				dlqARN:                                {"sqs:SendMessage"},
+			}),
+		},
+		{
+			name: "inputs by reference: httpfn reads the inputs prefix too",
+			cfg:  byRef,
+			http: with(logs(httpFnName), map[string][]string{
+				"arn:aws:s3:::acme-models/models/*": read, "arn:aws:s3:::acme-models": list,
+				"arn:aws:s3:::acme-inputs/inputs/*": read, "arn:aws:s3:::acme-inputs": list,
+			}),
+			s3: with(logs(s3FnName), map[string][]string{
+				"arn:aws:s3:::acme-models/models/*": read, "arn:aws:s3:::acme-models": list,
 				"arn:aws:s3:::acme-inputs/inputs/*": read, "arn:aws:s3:::acme-inputs": list,
 				"arn:aws:s3:::acme-outputs/outputs/*": write,
 				dlqARN:                                {"sqs:SendMessage"},
@@ -637,5 +654,37 @@ func TestAWSOnlyRegistersNoKubernetes(t *testing.T) {
 	rec := deploy(t, awsConfig())
 	if n := rec.count("kubernetes:"); n != 0 {
 		t.Errorf("aws target registered %d kubernetes resources", n)
+	}
+}
+
+// httpfn's INPUT_URL_PREFIX comes with the grant to read it: set by the
+// stack (httpInputUrls) to the inputs prefix, never through env alone.
+func TestHTTPInputURLs(t *testing.T) {
+	on := awsConfig()
+	on.HTTPInputURLs = true
+	for _, tc := range []struct {
+		cfg  Config
+		want any
+	}{{awsConfig(), nil}, {on, "s3://acme-inputs/inputs/"}} {
+		rec := deploy(t, tc.cfg)
+		env := dig(t, rec.one(t, tFunction, "httpfn").inputs, "environment", "variables").(map[string]any)
+		if got := env["INPUT_URL_PREFIX"]; got != tc.want {
+			t.Errorf("httpInputUrls=%v: INPUT_URL_PREFIX %v, want %v", tc.cfg.HTTPInputURLs, got, tc.want)
+		}
+		if _, ok := dig(t, rec.one(t, tFunction, "s3fn").inputs, "environment", "variables").(map[string]any)["INPUT_URL_PREFIX"]; ok {
+			t.Error("s3fn got INPUT_URL_PREFIX")
+		}
+	}
+	c := awsConfig()
+	c.Env = map[string]string{"INPUT_URL_PREFIX": "s3://elsewhere/"}
+	if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "httpInputUrls") {
+		t.Errorf("INPUT_URL_PREFIX in env: %v", err)
+	}
+	got, err := ParseConfig("edgeinfer", "dev", func(k string) (string, bool) {
+		v, ok := map[string]string{"aws:region": mockRegion, "edgeinfer:s3Model": "tiny_cnn", "edgeinfer:httpInputUrls": "true"}[k]
+		return v, ok
+	})
+	if err != nil || !got.HTTPInputURLs {
+		t.Errorf("ParseConfig httpInputUrls: %v %v", got.HTTPInputURLs, err)
 	}
 }

@@ -205,6 +205,10 @@ type Config struct {
 	BatchItems int
 	// APIGateway adds an API Gateway HTTP API in front of the HTTP alias.
 	APIGateway bool
+	// HTTPInputURLs lets httpfn take its request body by reference, from
+	// an object under the inputs bucket and prefix (INPUT_URL_PREFIX and
+	// the read grant it needs), for inputs over Lambda's 6 MB payload.
+	HTTPInputURLs bool
 	// LogRetentionDays is one of the values CloudWatch Logs accepts.
 	LogRetentionDays int
 	// AlarmTopicARN, when set, receives alarm and OK notifications.
@@ -359,6 +363,7 @@ func ParseConfig(project, stackName string, get func(key string) (string, bool))
 	p.str("inputFormat", &c.InputFormat)
 	p.integer("batchItems", &c.BatchItems)
 	p.boolean("apiGateway", &c.APIGateway)
+	p.boolean("httpInputUrls", &c.HTTPInputURLs)
 	p.integer("logRetentionDays", &c.LogRetentionDays)
 	p.str("alarmTopicArn", &c.AlarmTopicARN)
 	p.str("stallPattern", &c.StallPattern)
@@ -666,6 +671,8 @@ func validateEnv(key string, env map[string]string, lambda bool) []error {
 			errs = append(errs, fmt.Errorf("%w: %s: %q is not an environment variable name", ErrInvalidConfig, key, k))
 		case slices.Contains(managedEnv, k):
 			errs = append(errs, fmt.Errorf("%w: %s: %s is set by the stack", ErrInvalidConfig, key, k))
+		case lambda && k == envInputURLPrefix:
+			errs = append(errs, fmt.Errorf("%w: %s: %s is set by the stack, with the read grant it needs: set edgeinfer:httpInputUrls true", ErrInvalidConfig, key, k))
 		case lambda && strings.HasPrefix(k, "AWS_"):
 			errs = append(errs, fmt.Errorf("%w: %s: %s is reserved by Lambda", ErrInvalidConfig, key, k))
 		}

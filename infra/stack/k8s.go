@@ -54,10 +54,18 @@ func deployK8s(ctx *pulumi.Context, cfg Config, modelRepo pulumi.StringInput) er
 	for key, v := range k.Env {
 		data[key] = pulumi.String(v)
 	}
-	cm, err := corev1.NewConfigMap(ctx, "config", &corev1.ConfigMapArgs{
-		Metadata: meta(appName + "-config"),
+	// The ConfigMap is auto-named (edgeinfer-config-<random>): a change of
+	// its data replaces it, and an auto-named resource is replaced create
+	// before delete. The Deployment then only sees a new ConfigMap name in
+	// its pod template and the config hash below, so it is updated in place
+	// (a rolling update), never replaced; the old ConfigMap is deleted after
+	// the rollout. A fixed name would force delete-before-replace, which
+	// replaces every resource that depends on it: the Deployment, an outage.
+	// The alias keeps the URN of stacks deployed with the fixed name.
+	cm, err := corev1.NewConfigMap(ctx, appName+"-config", &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{Namespace: pulumi.String(k.Namespace), Labels: labels},
 		Data:     data,
-	}, inNS)
+	}, inNS, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String("config")}}))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package stack
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func TestKubernetesTarget(t *testing.T) {
 			if got := dig(t, rec.one(t, tNamespace, "namespace").inputs, "metadata", "name"); got != "edgeinfer" {
 				t.Errorf("namespace %v", got)
 			}
-			cm := rec.one(t, tConfigMap, "config").inputs
+			cm := rec.one(t, tConfigMap, "edgeinfer-config").inputs
 			if got := dig(t, cm, "data", "MODEL_REPOSITORY"); got != k.ModelRepository {
 				t.Errorf("configmap MODEL_REPOSITORY %v", got)
 			}
@@ -147,7 +148,7 @@ func TestBothTargetsShareTheModelsPrefix(t *testing.T) {
 	if rec.count("aws:lambda/function:") != 2 {
 		t.Error("both: the functions are missing")
 	}
-	cm := rec.one(t, tConfigMap, "config").inputs
+	cm := rec.one(t, tConfigMap, "edgeinfer-config").inputs
 	if got := dig(t, cm, "data", "MODEL_REPOSITORY"); got != "s3://acme-models/models/" {
 		t.Errorf("pods serve %v, want the AWS models prefix", got)
 	}
@@ -182,7 +183,7 @@ func TestContractWithFunctions(t *testing.T) {
 	if src == "" {
 		t.Skip("no function sources (infra checked out alone)")
 	}
-	for _, env := range []string{envModelRepository, envOutputPrefix, envModel, envInputFormat, envBatchItems} {
+	for _, env := range []string{envModelRepository, envOutputPrefix, envModel, envInputFormat, envBatchItems, envInputURLPrefix} {
 		if !strings.Contains(src, `"`+env+`"`) {
 			t.Errorf("functions no longer read %s; update the stack's environment", env)
 		}
@@ -208,5 +209,65 @@ func TestContractWithServing(t *testing.T) {
 		if !strings.Contains(src, want) {
 			t.Errorf("serving no longer contains %q; update the stack's probes, metrics or stall filter", want)
 		}
+	}
+}
+
+// A change of the pods' config (k8sEnv, k8sModels, the region) must roll
+// the Deployment in place, never replace it: pulumi-kubernetes replaces a
+// ConfigMap on any data change, and a resource replaced delete-before-
+// replace (what a fixed metadata.name forces) takes its dependents with it.
+// The engine's diff cannot run under mocks, so this checks what it
+// decides from: the ConfigMap has no fixed name (replaced create before
+// delete) and no delete-before-replace option; the Deployment has none
+// either, no replaceOnChanges, and between two configs its replacement
+// keys (metadata.name, metadata.namespace and the immutable spec.selector)
+// and its metadata are identical and do not depend on the ConfigMap, while
+// its pod template changes (the config hash and the new ConfigMap name):
+// an in-place update, a rolling update of the pods.
+func TestConfigChangeRollsDeploymentInPlace(t *testing.T) {
+	a := k8sConfig()
+	a.Region = "eu-west-1"
+	b := k8sConfig()
+	b.Region = "eu-central-1"
+	b.K8s.ModelRepository = "s3://edge-models/v2/"
+	b.K8s.Env = map[string]string{"LOG_LEVEL": "debug"}
+	recA, recB := deploy(t, a), deploy(t, b)
+
+	cmA, cmB := recA.one(t, tConfigMap, "edgeinfer-config"), recB.one(t, tConfigMap, "edgeinfer-config")
+	if reflect.DeepEqual(cmA.inputs["data"], cmB.inputs["data"]) {
+		t.Fatal("the two configs give the same ConfigMap data; the test proves nothing")
+	}
+	for _, cm := range []registered{cmA, cmB} {
+		if name, fixed := dig(t, cm.inputs, "metadata").(map[string]any)["name"]; fixed {
+			t.Errorf("ConfigMap has the fixed name %v: a data change would replace it delete-before-replace, and the Deployment with it", name)
+		}
+		if cm.deleteBeforeReplace {
+			t.Error("ConfigMap is deleteBeforeReplace")
+		}
+	}
+	depA, depB := recA.one(t, tDeployment, "deployment"), recB.one(t, tDeployment, "deployment")
+	for _, d := range []registered{depA, depB} {
+		if d.deleteBeforeReplace || len(d.replaceOnChanges) > 0 {
+			t.Errorf("Deployment options: deleteBeforeReplace %v, replaceOnChanges %v", d.deleteBeforeReplace, d.replaceOnChanges)
+		}
+		if deps := d.propertyDeps["metadata"]; len(deps) > 0 {
+			t.Errorf("Deployment metadata depends on %v", deps)
+		}
+		cmName := dig(t, d.inputs, "spec", "template", "spec", "containers", 0, "envFrom", 0, "configMapRef", "name")
+		if want := dig(t, cmA.outputs, "metadata", "name"); cmName != want {
+			t.Errorf("pods read ConfigMap %v, want the generated name %v", cmName, want)
+		}
+	}
+	for _, path := range [][]any{{"metadata"}, {"spec", "selector"}} {
+		if x, y := dig(t, depA.inputs, path...), dig(t, depB.inputs, path...); !reflect.DeepEqual(x, y) {
+			t.Errorf("Deployment %v changes with the config (%v → %v): that replaces the Deployment", path, x, y)
+		}
+	}
+	hash := []any{"spec", "template", "metadata", "annotations", "edgeinfer/config-hash"}
+	if x, y := dig(t, depA.inputs, hash...), dig(t, depB.inputs, hash...); x == y || x == "" {
+		t.Errorf("config hash %v → %v: the pods would not roll", x, y)
+	}
+	if got := dig(t, depA.inputs, "spec", "strategy", "type"); got != "RollingUpdate" {
+		t.Errorf("strategy %v", got)
 	}
 }

@@ -27,6 +27,14 @@ type registered struct {
 	typ, name string
 	inputs    map[string]any
 	outputs   map[string]any
+	// provider is the provider reference ("<urn>::<id>"), "" for the
+	// default provider.
+	provider string
+	// deleteBeforeReplace, replaceOnChanges and propertyDeps are the
+	// resource options the engine would plan replacements with.
+	deleteBeforeReplace bool
+	replaceOnChanges    []string
+	propertyDeps        map[string][]string
 }
 
 // recorder implements pulumi.MockResourceMonitor. Safe for concurrent use:
@@ -96,8 +104,17 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			}
 		}
 	}
+	reg := registered{typ: args.TypeToken, name: args.Name, inputs: in, outputs: out, provider: args.Provider}
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.deleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		reg.replaceOnChanges = rpc.GetReplaceOnChanges()
+		reg.propertyDeps = map[string][]string{}
+		for k, d := range rpc.GetPropertyDependencies() {
+			reg.propertyDeps[k] = d.GetUrns()
+		}
+	}
 	r.mu.Lock()
-	r.res = append(r.res, registered{typ: args.TypeToken, name: args.Name, inputs: in, outputs: out})
+	r.res = append(r.res, reg)
 	r.mu.Unlock()
 	return id, resource.NewPropertyMapFromMap(out), nil
 }
