@@ -47,7 +47,11 @@ type resetter struct {
 	state any
 }
 
-var _ op.Engine = (*Runner)(nil)
+// engine is the Runner's op.Engine: what control-flow and variable
+// kernels reach through op.Exec (kept off the Runner's own API).
+type engine struct{ r *Runner }
+
+var _ op.Engine = engine{}
 
 // newFrame allocates an arena for p and binds its tensors to it.
 func newFrame(p *plan) frame {
@@ -118,12 +122,13 @@ func (m *Model) NewRunner() *Runner {
 	}
 	r.x.Scratch = r.arena[p.scratch:]
 	r.x.SetThreads(m.cfg.threads)
-	r.x.SetEngine(r)
+	r.x.SetEngine(engine{r})
 	return r
 }
 
 // Call runs subgraph sg for a control-flow operator (op.Engine).
-func (r *Runner) Call(x *op.Exec, sg int, in, out []*tensor.Tensor) error {
+func (e engine) Call(x *op.Exec, sg int, in, out []*tensor.Tensor) error {
+	r := e.r
 	if sg < 0 || sg >= len(r.calls) || r.calls[sg] == nil {
 		return fmt.Errorf("subgraph %d was not planned", sg)
 	}
@@ -137,8 +142,10 @@ func (r *Runner) Call(x *op.Exec, sg int, in, out []*tensor.Tensor) error {
 	scratch, state := x.Scratch, x.State
 	x.Scratch = f.arena[f.p.scratch:]
 	for i := range f.p.steps {
-		if err := x.Ctx.Err(); err != nil {
-			return err
+		if x.Ctx != nil {
+			if err := x.Ctx.Err(); err != nil {
+				return err
+			}
 		}
 		x.State = f.states[i]
 		if err := f.p.steps[i].kernel.Eval(x, f.ins[i], f.outs[i]); err != nil {
@@ -154,7 +161,8 @@ func (r *Runner) Call(x *op.Exec, sg int, in, out []*tensor.Tensor) error {
 }
 
 // Var returns resource variable id (op.Engine).
-func (r *Runner) Var(id int) *op.Var {
+func (e engine) Var(id int) *op.Var {
+	r := e.r
 	if id < 0 || id >= len(r.vars) {
 		return nil
 	}
