@@ -468,6 +468,9 @@ func (c *Config) Summary() string {
 	if len(c.SHA256) > 0 {
 		add("sha256 for %d version(s)", len(c.SHA256))
 	}
+	if c.Image != nil {
+		add("image override")
+	}
 	if len(c.Inputs)+len(c.Outputs) > 0 {
 		add("renames %d input(s), %d output(s)", len(c.Inputs), len(c.Outputs))
 	}
