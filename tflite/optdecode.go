@@ -103,6 +103,7 @@ var optionDecoders = map[string]optionsDecoder{
 	"SPACE_TO_DEPTH":          {19, func(r *fb, t table) any { return &op.BlockSizeOptions{BlockSize: r.i(t, 0, 0)} }},
 	"DEPTH_TO_SPACE":          {94, func(r *fb, t table) any { return &op.BlockSizeOptions{BlockSize: r.i(t, 0, 0)} }},
 	"MIRROR_PAD":              {77, func(r *fb, t table) any { return &op.MirrorPadOptions{Mode: int(r.i8(t, 0))} }},
+	"L2_NORMALIZATION":        {12, func(r *fb, t table) any { return &op.L2NormOptions{Activation: op.Activation(r.i8(t, 0))} }},
 	"UNIDIRECTIONAL_SEQUENCE_LSTM": {71, func(r *fb, t table) any {
 		return &op.SequenceLSTMOptions{Activation: op.Activation(r.i8(t, 0)), CellClip: r.getF32(t, 1, 0, "option"), ProjClip: r.getF32(t, 2, 0, "option"),
 			TimeMajor: r.flag(t, 3, false), AsymmetricQuantizeInputs: r.flag(t, 4, false), DiagonalRecurrentTensors: r.flag(t, 5, false)}

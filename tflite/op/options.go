@@ -195,3 +195,6 @@ type BlockSizeOptions struct{ BlockSize int }
 // MirrorPadOptions are the options of MIRROR_PAD: Mode 0 is REFLECT, 1 is
 // SYMMETRIC.
 type MirrorPadOptions struct{ Mode int }
+
+// L2NormOptions are the options of L2_NORMALIZATION.
+type L2NormOptions struct{ Activation Activation }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
 )
 
 // mathCases: CAST, the float math functions, ABS, NEG, POW, FLOOR_DIV and
@@ -85,6 +86,19 @@ func mathCases() []goldenCase {
 		bin("floor_div_i32_bcast", "FLOOR_DIV", "tflite", tensor.Int32, []int{3, 8}, []int{8}, -100, 100, -9, 9),
 		bin("floor_mod_f32", "FLOOR_MOD", "tflm", tensor.Float32, []int{2, 12}, []int{2, 12}, -50, 50, -7, 7),
 		bin("floor_mod_i32_bcast", "FLOOR_MOD", "tflite", tensor.Int32, []int{3, 8}, []int{1, 8}, -100, 100, -9, 9),
+		{name: "l2norm_f32", ref: "tflm", build: unaryModel("L2_NORMALIZATION", &op.L2NormOptions{}, tensor.Float32, []int{1, 3, 2, 16}, nil, tensor.Float32, []int{1, 3, 2, 16}, nil),
+			inputs: f32(-3, 3, 1, 3, 2, 16)},
+		{name: "l2norm_i8", ref: "tflm", build: unaryModel("L2_NORMALIZATION", &op.L2NormOptions{}, tensor.Int8, []int{4, 40}, q(0.05, 5), tensor.Int8, []int{4, 40}, q(1.0/128, 0)),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				x := fullRange(r, tensor.Int8, []int{4, 40})
+				for i := range 40 { // a row at the zero point (norm 0) and a nearly flat one
+					x.Int8s()[i] = 5
+					x.Int8s()[40+i] = int8(5 + i%2)
+				}
+				return []*tensor.Tensor{x}
+			}},
+		{name: "l2norm_i8_deep", ref: "tflm", build: unaryModel("L2_NORMALIZATION", &op.L2NormOptions{}, tensor.Int8, []int{1, 9000}, q(0.02, -128), tensor.Int8, []int{1, 9000}, q(1.0/128, 0)),
+			inputs: func(r *rand.Rand) []*tensor.Tensor { return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{1, 9000})} }},
 		bin("pow_f32", "POW", "tflite", tensor.Float32, []int{2, 12}, []int{2, 12}, 0.1, 5, -3, 3),
 		bin("pow_i32_bcast", "POW", "tflite", tensor.Int32, []int{3, 8}, []int{1}, -9, 9, 0, 5),
 	}

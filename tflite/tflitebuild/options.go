@@ -281,6 +281,13 @@ func encodeOptions(opName string, o any) (uint8, *table, error) {
 			return 19, t, nil
 		}
 		return 94, t, nil
+	case "L2_NORMALIZATION":
+		x, ok := o.(*op.L2NormOptions)
+		if !ok {
+			return bad("L2NormOptions")
+		}
+		t.u8(0, uint8(x.Activation))
+		return 12, t, nil
 	case "MIRROR_PAD":
 		x, ok := o.(*op.MirrorPadOptions)
 		if !ok {

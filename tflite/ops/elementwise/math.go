@@ -247,3 +247,49 @@ func preparePow(n *op.Node) (op.Kernel, error) {
 	}
 	return op.Kernel{}, n.Errorf("dtype %s is not supported", a.DType)
 }
+
+// prepareL2Norm normalizes the last dimension: float32, and int8 with
+// output scale 1/128 and zero point 0, as TFLite.
+func prepareL2Norm(n *op.Node) (op.Kernel, error) {
+	in, out, err := prepareUnary(n, true)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	switch o := n.Options.(type) {
+	case nil:
+	case *op.L2NormOptions:
+		if o.Activation != op.ActNone {
+			return op.Kernel{}, n.Errorf("fused activation %d is not supported", o.Activation)
+		}
+	default:
+		return op.Kernel{}, n.Invalidf("options are %T, want *op.L2NormOptions", n.Options)
+	}
+	if len(in.Shape) == 0 {
+		return op.Kernel{}, n.Invalidf("input is a scalar")
+	}
+	depth := in.Shape[len(in.Shape)-1]
+	if depth == 0 {
+		return unaryKernel(func(a, b []byte) {}), nil
+	}
+	switch in.DType {
+	case tensor.Float32:
+		return unaryKernel(func(a, b []float32) { ek.L2NormFloat(a, b, depth) }), nil
+	case tensor.Int8:
+		_, zi, err := qparams(n, in, "input")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		so, zo, err := qparams(n, out, "output")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		if so != 1.0/128 || zo != 0 {
+			return op.Kernel{}, n.Errorf("int8 output must have scale 1/128 and zero point 0, got %g and %d", so, zo)
+		}
+		if depth > 1<<15 {
+			return op.Kernel{}, n.Errorf("depth %d, at most %d supported", depth, 1<<15)
+		}
+		return unaryKernel(func(a, b []int8) { ek.L2NormInt8(a, b, depth, zi) }), nil
+	}
+	return op.Kernel{}, n.Errorf("dtype %s is not supported", in.DType)
+}

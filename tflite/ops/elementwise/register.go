@@ -11,8 +11,8 @@ import (
 // r: ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, SOFTMAX,
 // LOGISTIC, TANH, RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, HARD_SWISH,
 // PRELU, QUANTIZE, DEQUANTIZE, CAST, the float math functions (SQRT, RSQRT,
-// LOG, EXP, SQUARE, FLOOR, CEIL, ROUND), ABS, NEG, POW, FLOOR_DIV and
-// FLOOR_MOD.
+// LOG, EXP, SQUARE, FLOOR, CEIL, ROUND), ABS, NEG, POW, FLOOR_DIV,
+// FLOOR_MOD and L2_NORMALIZATION.
 func Register(r *op.Resolver) {
 	r.Add("ADD", prepareArith(ek.OpAdd))
 	r.Add("SUB", prepareArith(ek.OpSub))
@@ -46,4 +46,5 @@ func Register(r *op.Resolver) {
 	r.Add("POW", preparePow)
 	r.Add("FLOOR_DIV", prepareFloorDivMod(false))
 	r.Add("FLOOR_MOD", prepareFloorDivMod(true))
+	r.Add("L2_NORMALIZATION", prepareL2Norm)
 }
