@@ -98,7 +98,9 @@ func mathCases() []goldenCase {
 				return []*tensor.Tensor{x}
 			}},
 		{name: "l2norm_i8_deep", ref: "tflm", build: unaryModel("L2_NORMALIZATION", &op.L2NormOptions{}, tensor.Int8, []int{1, 9000}, q(0.02, -128), tensor.Int8, []int{1, 9000}, q(1.0/128, 0)),
-			inputs: func(r *rand.Rand) []*tensor.Tensor { return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{1, 9000})} }},
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{fullRange(r, tensor.Int8, []int{1, 9000})}
+			}},
 		bin("pow_f32", "POW", "tflite", tensor.Float32, []int{2, 12}, []int{2, 12}, 0.1, 5, -3, 3),
 		bin("pow_i32_bcast", "POW", "tflite", tensor.Int32, []int{3, 8}, []int{1}, -9, 9, 0, 5),
 	}
