@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // heapPeak samples the bytes of heap objects (runtime/metrics) every
@@ -147,5 +150,62 @@ func TestMemoryBudgetBoundsHeap(t *testing.T) {
 	code, _, body := e.do(t, "POST", "/v2/models/linear/infer", compress(t, "zstd", []byte(fits)), zst)
 	if code != 200 {
 		t.Fatalf("alone: %d %.200s", code, body)
+	}
+}
+
+// A declared Content-Length is not a size to allocate: clients that
+// announce 32 MiB and send one byte cost the server one read chunk each.
+func TestContentLengthNotPreallocated(t *testing.T) {
+	e := standardEnv(t, Config{MaxBodyBytes: 32 << 20, MaxDecodedBytes: 32 << 20, DefaultTimeout: time.Minute})
+	runtime.GC()
+	s := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	rtmetrics.Read(s)
+	base := s[0].Value.Uint64()
+	stop := make(chan struct{})
+	peakc := heapPeak(stop)
+	const conns = 20
+	var cs []net.Conn
+	for range conns {
+		c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "POST /v1/models/linear:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 33554432\r\n\r\n{")
+		cs = append(cs, c)
+	}
+	waitFor(t, 5*time.Second, "every body being read", func() bool { return e.srv.budget.used.Load() >= conns*bodyChunk })
+	close(stop)
+	peak := <-peakc
+	grew := int64(peak) - int64(base)
+	t.Logf("%d connections announcing 32 MiB: heap +%.1f MiB, charged %.1f MiB", conns, float64(grew)/(1<<20), float64(e.srv.budget.used.Load())/(1<<20))
+	if grew > 16<<20 {
+		t.Fatalf("heap grew by %.1f MiB", float64(grew)/(1<<20))
+	}
+	for _, c := range cs {
+		c.Close()
+	}
+	waitFor(t, 5*time.Second, "the charges released", func() bool { return e.srv.budget.used.Load() == 0 })
+}
+
+// A zstd body whose window is over ZstdMaxWindow is refused, whatever it
+// decodes to.
+func TestZstdWindowCapped(t *testing.T) {
+	e := standardEnv(t, Config{MaxBodyBytes: 64 << 20, MaxDecodedBytes: 64 << 20})
+	doc := []byte(`{"instances":[` + strings.Repeat(" ", 12<<20) + `[1,2,3]]}`)
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf, zstd.WithWindowSize(32<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(doc)
+	zw.Close()
+	code, _, body := e.do(t, "POST", "/v1/models/linear:predict", buf.Bytes(), map[string]string{"Content-Encoding": "zstd"})
+	if code != 400 || !bytes.Contains(body, []byte("window")) {
+		t.Fatalf("32 MiB window: %d %s", code, body)
+	}
+	code, _, body = e.do(t, "POST", "/v1/models/linear:predict", compress(t, "zstd", doc), map[string]string{"Content-Encoding": "zstd"})
+	if code != 200 {
+		t.Fatalf("default window: %d %s", code, body)
 	}
 }
