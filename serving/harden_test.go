@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -370,5 +372,27 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	io.Copy(io.Discard, br)
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("idle connection held %v", took)
+	}
+}
+
+// Classes and detections with non-finite numbers are valid JSON, with the
+// numbers as the strings tensors use; finite ones are unchanged.
+func TestNonFiniteJSON(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{Class{Index: 3, Label: "cat", Score: 0.5}, `{"index":3,"label":"cat","score":0.5}`},
+		{Class{Index: 3, Score: nan}, `{"index":3,"score":"NaN"}`},
+		{[]Class{{Index: 1, Score: inf}, {Index: 2, Score: -inf}}, `[{"index":1,"score":"Infinity"},{"index":2,"score":"-Infinity"}]`},
+		{Detection{Class: 1, Score: 0.25, Box: [4]float64{1, 2, 3, 4}}, `{"class":1,"score":0.25,"box":[1,2,3,4]}`},
+		{Detection{Label: "x", Class: 1, Score: nan, Box: [4]float64{math.NaN(), 2, math.Inf(-1), 4}}, `{"label":"x","class":1,"score":"NaN","box":["NaN",2,"-Infinity",4]}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(tt.v)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("%+v: %s %v, want %s", tt.v, b, err, tt.want)
+		}
 	}
 }
