@@ -99,18 +99,36 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, ch *charge) ([
 // before it is known whole.
 const bodyChunk = 256 << 10
 
-// chunkPool recycles body chunks, so that reading a large body leaves no
-// trail of garbage buffers behind (a pool per Server: no package state).
-type chunkPool struct{ p sync.Pool }
+// chunkPool recycles body chunks, so that reading a large body leaves
+// little garbage behind. It keeps at most maxFreeChunks (4 MiB): what it
+// holds is outside the memory budget, so it must stay small. Safe for
+// concurrent use; one per Server (no package state).
+type chunkPool struct {
+	mu   sync.Mutex
+	free []*[bodyChunk]byte // guarded by mu
+}
+
+// maxFreeChunks bounds the chunks a chunkPool keeps.
+const maxFreeChunks = 16
 
 func (c *chunkPool) get() *[bodyChunk]byte {
-	if b, ok := c.p.Get().(*[bodyChunk]byte); ok {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.free); n > 0 {
+		b := c.free[n-1]
+		c.free = c.free[:n-1]
 		return b
 	}
 	return new([bodyChunk]byte)
 }
 
-func (c *chunkPool) put(b *[bodyChunk]byte) { c.p.Put(b) }
+func (c *chunkPool) put(b *[bodyChunk]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.free) < maxFreeChunks {
+		c.free = append(c.free, b)
+	}
+}
 
 // readCharged reads src to the end and returns its bytes in one buffer of
 // exactly their length. A body announced (hint >= 0) as short is read
