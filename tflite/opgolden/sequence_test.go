@@ -2,6 +2,7 @@ package opgolden_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -58,14 +59,19 @@ func sequenceCases() []goldenCase {
 		// TFLite Micro has neither: stock TFLite's builtin kernels are the
 		// reference (float, within rounding).
 		{name: "bilstm_f32_merged", ref: "tflite", tol: 1e-5,
-			build: biLSTMModel(4, 2, 5, 6, 6, true, true, 0),
+			build: biLSTMModel(4, 2, 5, 6, 6, true, true, 0, false),
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 2, 5}, -2, 2)}
 			}},
 		{name: "bilstm_f32_batch_major", ref: "tflite", tol: 1e-5,
-			build: biLSTMModel(3, 2, 4, 5, 5, false, false, 1.2),
+			build: biLSTMModel(3, 2, 4, 5, 5, false, false, 1.2, false),
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 3, 4}, -2, 2)}
+			}},
+		{name: "bilstm_hybrid_merged", ref: "tflite", tol: 1e-5,
+			build: biLSTMModel(3, 2, 5, 7, 7, true, true, 0, true),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{3, 2, 5}, -2, 2)}
 			}},
 		{name: "rnn_f32_tanh", ref: "tflite", tol: 1e-5,
 			build: rnnModel(5, 2, 6, 7, false, op.ActTanh),
@@ -86,6 +92,22 @@ func sequenceCases() []goldenCase {
 			build: rnnHybridModel(4, 3, 6, 20, true, op.ActRelu, true),
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 6}, -0.5, 1.5)}
+			}},
+		{name: "lstm_hybrid", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 5, b: 2, in: 7, cell: 9, output: 9, hybrid: true}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 5, 7}, -2, 2)}
+			}},
+		{name: "lstm_hybrid_asym_peephole_projection", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 4, b: 3, in: 6, cell: 8, output: 5, hybrid: true, asym: true, timeMajor: true,
+				peephole: true, projection: true, projBias: true, clip: 2, projClip: 0.3}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{4, 3, 6}, -0.5, 2)}
+			}},
+		{name: "lstm_hybrid_cifg_layernorm", ref: "tflite", tol: 1e-5,
+			build: lstmVariantModel(lstmVariant{t: 4, b: 2, in: 5, cell: 7, output: 7, hybrid: true, cifg: true, layerNorm: true}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 4, 5}, -2, 2)}
 			}},
 		{name: "lstm_f32_peephole_projection", ref: "tflite", tol: 1e-5,
 			build: lstmVariantModel(lstmVariant{t: 5, b: 2, in: 6, cell: 8, output: 5, peephole: true, projection: true, projBias: true, clip: 2, projClip: 0.3}),
@@ -143,6 +165,9 @@ type lstmVariant struct {
 	t, b, in, cell, output                                     int
 	cifg, peephole, layerNorm, projection, projBias, timeMajor bool
 	clip, projClip                                             float32
+	// hybrid: int8 weights (per-tensor scales), float32 activations;
+	// asym quantizes the inputs asymmetrically.
+	hybrid, asym bool
 }
 
 func lstmVariantModel(s lstmVariant) func(*tflitebuild.Builder) {
@@ -159,12 +184,30 @@ func lstmVariantModel(s lstmVariant) func(*tflitebuild.Builder) {
 			inputs[i] = -1
 		}
 		inputs[0] = bl.Tensor("x", tensor.Float32, shape(s.in), nil, nil)
+		// w adds a weight tensor: float32 values in [-scale/2, scale/2),
+		// or their int8 quantization when hybrid.
+		w := func(name string, shape []int, scale float64) int {
+			k := 1
+			for _, d := range shape {
+				k *= d
+			}
+			v := floats(r, k, scale)
+			if !s.hybrid {
+				return bl.Const(name, shape, nil, v)
+			}
+			qs := float32(scale/2) / 127
+			qv := make([]int8, k)
+			for i, x := range v {
+				qv[i] = int8(max(-127, min(127, math.Round(float64(x/qs)))))
+			}
+			return bl.Const(name, shape, q(qs, 0), qv)
+		}
 		for g := range 4 {
 			if g == 0 && s.cifg {
 				continue
 			}
-			inputs[1+g] = bl.Const("w", []int{s.cell, s.in}, nil, floats(r, s.cell*s.in, 0.8))
-			inputs[5+g] = bl.Const("r", []int{s.cell, s.output}, nil, floats(r, s.cell*s.output, 0.8))
+			inputs[1+g] = w("w", []int{s.cell, s.in}, 0.8)
+			inputs[5+g] = w("r", []int{s.cell, s.output}, 0.8)
 			inputs[12+g] = bl.Const("bias", []int{s.cell}, nil, floats(r, s.cell, 1))
 			if s.layerNorm {
 				c := floats(r, s.cell, 0.5)
@@ -179,11 +222,11 @@ func lstmVariantModel(s lstmVariant) func(*tflitebuild.Builder) {
 				if k == 0 && s.cifg {
 					continue
 				}
-				inputs[9+k] = bl.Const("peep", []int{s.cell}, nil, floats(r, s.cell, 1))
+				inputs[9+k] = w("peep", []int{s.cell}, 1)
 			}
 		}
 		if s.projection {
-			inputs[16] = bl.Const("proj", []int{s.output, s.cell}, nil, floats(r, s.output*s.cell, 1.2))
+			inputs[16] = w("proj", []int{s.output, s.cell}, 1.2)
 			if s.projBias {
 				inputs[17] = bl.Const("proj_bias", []int{s.output}, nil, floats(r, s.output, 0.4))
 			}
@@ -194,7 +237,7 @@ func lstmVariantModel(s lstmVariant) func(*tflitebuild.Builder) {
 		bl.Variable(inputs[19])
 		y := bl.Tensor("y", tensor.Float32, shape(s.output), nil, nil)
 		bl.Op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, []int{y},
-			&op.SequenceLSTMOptions{Activation: op.ActTanh, CellClip: s.clip, ProjClip: s.projClip, TimeMajor: s.timeMajor})
+			&op.SequenceLSTMOptions{Activation: op.ActTanh, CellClip: s.clip, ProjClip: s.projClip, TimeMajor: s.timeMajor, AsymmetricQuantizeInputs: s.asym})
 		bl.Inputs(inputs[0])
 		bl.Outputs(y)
 	}
@@ -209,9 +252,10 @@ func floats(r *rand.Rand, n int, scale float64) []float32 {
 	return v
 }
 
-// biLSTMModel builds a float32 BIDIRECTIONAL_SEQUENCE_LSTM over t steps,
-// b batch rows and in inputs, with fw and bw cells.
-func biLSTMModel(t, b, in, fw, bw int, timeMajor, merge bool, clip float32) func(*tflitebuild.Builder) {
+// biLSTMModel builds a BIDIRECTIONAL_SEQUENCE_LSTM over t steps, b batch
+// rows and in inputs, with fw and bw cells: float32, or hybrid (int8
+// weights).
+func biLSTMModel(t, b, in, fw, bw int, timeMajor, merge bool, clip float32, hybrid bool) func(*tflitebuild.Builder) {
 	return func(bl *tflitebuild.Builder) {
 		r := rand.New(rand.NewPCG(uint64(t*100+fw), 5))
 		shape := func(last int) []int {
@@ -227,9 +271,20 @@ func biLSTMModel(t, b, in, fw, bw int, timeMajor, merge bool, clip float32) func
 		inputs[0] = bl.Tensor("x", tensor.Float32, shape(in), nil, nil)
 		for k, n := range []int{fw, bw} {
 			base := 17 * k
+			mat := func(name string, rows, cols int) int {
+				v := floats(r, rows*cols, 0.8)
+				if !hybrid {
+					return bl.Const(name, []int{rows, cols}, nil, v)
+				}
+				qv := make([]int8, len(v))
+				for i, x := range v {
+					qv[i] = int8(math.Round(float64(x / (0.4 / 127))))
+				}
+				return bl.Const(name, []int{rows, cols}, q(0.4/127, 0), qv)
+			}
 			for g := range 4 {
-				inputs[base+1+g] = bl.Const("w", []int{n, in}, nil, floats(r, n*in, 0.8))
-				inputs[base+5+g] = bl.Const("r", []int{n, n}, nil, floats(r, n*n, 0.8))
+				inputs[base+1+g] = mat("w", n, in)
+				inputs[base+5+g] = mat("r", n, n)
 				inputs[base+12+g] = bl.Const("bias", []int{n}, nil, floats(r, n, 1))
 			}
 			inputs[35+2*k] = bl.Tensor("h", tensor.Float32, []int{b, n}, nil, nil)

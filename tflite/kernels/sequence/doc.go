@@ -1,8 +1,8 @@
 // Package sequence holds the kernels of the recurrent and stateful
-// operators: UNIDIRECTIONAL_SEQUENCE_LSTM (float32 with TensorFlow Lite's
-// CIFG, peephole, layer-norm and projection variants; int8 activations
-// with int16 cell state; 16x8), the float LSTM cell that
-// BIDIRECTIONAL_SEQUENCE_LSTM runs in each direction, the float
+// operators: UNIDIRECTIONAL_SEQUENCE_LSTM (float32 and hybrid, with
+// TensorFlow Lite's CIFG, peephole, layer-norm and projection variants;
+// int8 activations with int16 cell state; 16x8), the float LSTM cell that
+// BIDIRECTIONAL_SEQUENCE_LSTM runs in each direction, the float and hybrid
 // UNIDIRECTIONAL_SEQUENCE_RNN, and SVDF (float32 and int8).
 //
 // The integer kernels follow TensorFlow Lite Micro's reference kernels bit

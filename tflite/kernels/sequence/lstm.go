@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
 	ek "github.com/edgeinfer/edgeinfer/tflite/kernels/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
@@ -67,12 +68,86 @@ type LSTMFloat struct {
 	// Reverse runs the sequence from the last time step to the first
 	// (the backward half of BIDIRECTIONAL_SEQUENCE_LSTM).
 	Reverse bool
+	// Hybrid, when set, replaces In, Rec and Proj: int8 weights, float32
+	// activations (TensorFlow Lite's dynamic-range LSTM).
+	Hybrid *HybridLSTM
+}
+
+// HybridLSTM holds the int8 weights of a hybrid LSTM. Each row of the
+// input, of the hidden state and (with a projection) of o·tanh(c) is
+// quantized on the fly, symmetrically or (Asymmetric) with a zero point;
+// a product's int32 sum d becomes float32(d)·(rowScale·weightScale), added
+// to the gate after its bias as TensorFlow Lite does.
+type HybridLSTM struct {
+	In, Rec           *gemm.PackedInt8 // [4·Cell, Input], [4·Cell, Output], for gemm.Int8Acc
+	InScale, RecScale [NumGates]float32
+	InSum, RecSum     []int32   // Σ weights per row [4·Cell] (asymmetric)
+	Bias              []float32 // [4·Cell], folded into the input term unless layer norm
+	Proj              *gemm.PackedInt8
+	ProjScale         float32
+	ProjSum           []int32
+	ProjBias          []float32 // nil: none
+	Asymmetric        bool
 }
 
 // ScratchBytes returns the scratch LSTMFloat.Run needs.
 func (l *LSTMFloat) ScratchBytes() int {
 	g := NumGates * l.Cell
-	return 4 * (l.Time*l.Batch*g + l.Batch*g + l.Cell)
+	rows := l.Time * l.Batch
+	n := 4 * (rows*g + l.Batch*g + l.Cell)
+	if hy := l.Hybrid; hy != nil {
+		mr := max(rows, l.Batch)
+		n += 4*mr*g + 8*mr + rows*l.Input + hy.In.KP + l.Batch*l.Output + hy.Rec.KP + l.Cell + 64
+		if hy.Proj != nil {
+			n += 4*l.Output + hy.Proj.KP
+		}
+	}
+	return n
+}
+
+// hybridScratch carves the hybrid LSTM's buffers out of scratch after the
+// float ones.
+type hybridScratch struct {
+	acc     []int32
+	sf      []float32
+	zp      []int32
+	qx, qh  []int8
+	qp      []int8
+	projAcc []int32
+}
+
+func (l *LSTMFloat) hybridScratch(b []byte) hybridScratch {
+	hy := l.Hybrid
+	g := NumGates * l.Cell
+	rows := l.Time * l.Batch
+	mr := max(rows, l.Batch)
+	var s hybridScratch
+	s.acc = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), mr*g)
+	b = b[4*mr*g:]
+	s.sf = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), mr)
+	b = b[4*mr:]
+	s.zp = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), mr)
+	b = b[4*mr:]
+	i8 := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
+	k := rows*l.Input + hy.In.KP
+	s.qx, i8 = i8[:k], i8[k:]
+	k = l.Batch*l.Output + hy.Rec.KP
+	s.qh, i8 = i8[:k], i8[k:]
+	if hy.Proj != nil {
+		s.qp = i8[:l.Cell+hy.Proj.KP]
+		s.projAcc = s.acc[:l.Output] // free by then: the step's gates are done
+	}
+	return s
+}
+
+// quantizeRow quantizes one row as TensorFlow Lite's BatchQuantizeFloats
+// does for one batch.
+func (hy *HybridLSTM) quantizeRow(src []float32, dst []int8, sf []float32, zp []int32, r int) {
+	if hy.Asymmetric {
+		sf[r], zp[r] = kconv.QuantizeAsymmetric(src, dst[:len(src)])
+	} else {
+		sf[r], zp[r] = kconv.QuantizeSymmetric(src, dst[:len(src)]), 0
+	}
 }
 
 // Run runs the whole sequence x through the cell, updating the state h
@@ -86,15 +161,40 @@ func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
 	sc := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(scratch))), len(scratch)/4)
 	pre, rec, tmp := sc[:rows*g], sc[rows*g:rows*g+l.Batch*g], sc[rows*g+l.Batch*g:rows*g+l.Batch*g+n]
 	inf := float32(math.Inf(1))
+	hy := l.Hybrid
+	var hs hybridScratch
+	if hy != nil {
+		hs = l.hybridScratch(scratch[4*(rows*g+l.Batch*g+n):])
+	}
 	// Input projection of every step at once (it does not depend on the
 	// state), gate biases included.
-	gemm.F32(x, l.Input, rows, l.In, 0, l.In.Panels, -inf, inf, pre, g)
+	if hy == nil {
+		gemm.F32(x, l.Input, rows, l.In, 0, l.In.Panels, -inf, inf, pre, g)
+	} else {
+		for r := range rows {
+			hy.quantizeRow(x[r*l.Input:(r+1)*l.Input], hs.qx[r*l.Input:], hs.sf, hs.zp, r)
+		}
+		gemm.Int8Acc(hs.qx, l.Input, rows, hy.In, hs.acc, g)
+		for r := range rows {
+			l.hybridTerm(hs.acc[r*g:(r+1)*g], hy.InSum, &hy.InScale, hs.sf[r], hs.zp[r], hy.Bias, pre[r*g:(r+1)*g])
+		}
+	}
 	for s := range l.Time {
 		t := s
 		if l.Reverse {
 			t = l.Time - 1 - s
 		}
-		gemm.F32(h, no, l.Batch, l.Rec, 0, l.Rec.Panels, -inf, inf, rec, g)
+		if hy == nil {
+			gemm.F32(h, no, l.Batch, l.Rec, 0, l.Rec.Panels, -inf, inf, rec, g)
+		} else {
+			for b := range l.Batch {
+				hy.quantizeRow(h[b*no:(b+1)*no], hs.qh[b*no:], hs.sf, hs.zp, b)
+			}
+			gemm.Int8Acc(hs.qh, no, l.Batch, hy.Rec, hs.acc, g)
+			for b := range l.Batch {
+				l.hybridTerm(hs.acc[b*g:(b+1)*g], hy.RecSum, &hy.RecScale, hs.sf[b], hs.zp[b], nil, rec[b*g:(b+1)*g])
+			}
+		}
 		for b := range l.Batch {
 			r := l.row(t, b)
 			gate := rec[b*g : b*g+g]
@@ -125,7 +225,7 @@ func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
 			l.gate(GateOutput, og, cb)
 			ek.TanhFloat(cb, cg)
 			hb := h[b*no : b*no+no]
-			if l.Proj == nil {
+			if l.Proj == nil && (hy == nil || hy.Proj == nil) {
 				for k := range hb {
 					hb[k] = cg[k] * og[k]
 				}
@@ -137,10 +237,46 @@ func (l *LSTMFloat) Run(x, h, c, out []float32, outStride int, scratch []byte) {
 				if l.ProjClip > 0 {
 					lo, hi = -l.ProjClip, l.ProjClip
 				}
-				gemm.F32(tmp, n, 1, l.Proj, 0, l.Proj.Panels, lo, hi, hb, no)
+				if hy == nil {
+					gemm.F32(tmp, n, 1, l.Proj, 0, l.Proj.Panels, lo, hi, hb, no)
+				} else {
+					hy.project(tmp, hb, hs, lo, hi)
+				}
 			}
 			copy(out[r*outStride:r*outStride+no], hb)
 		}
+	}
+}
+
+// hybridTerm writes out[c] = base[c] + float32(acc[c] − sum[c]·zp)·(sf ·
+// scale of c's gate), base nil meaning 0.
+func (l *LSTMFloat) hybridTerm(acc, sum []int32, scale *[NumGates]float32, sf float32, zp int32, base, out []float32) {
+	n := l.Cell
+	for q := range NumGates {
+		s := sf * scale[q]
+		for k := q * n; k < (q+1)*n; k++ {
+			v := float32(acc[k]-sum[k]*zp) * s
+			if base != nil {
+				v = base[k] + v
+			}
+			out[k] = v
+		}
+	}
+}
+
+// project maps v = o·tanh(c) through the int8 projection into the hidden
+// state h: the bias (or 0), plus the product of v quantized on the fly,
+// clamped to [lo, hi].
+func (hy *HybridLSTM) project(v, h []float32, hs hybridScratch, lo, hi float32) {
+	hy.quantizeRow(v, hs.qp, hs.sf, hs.zp, 0)
+	gemm.Int8Acc(hs.qp, len(v), 1, hy.Proj, hs.projAcc, len(h))
+	s := hs.sf[0] * hy.ProjScale
+	for k := range h {
+		b := float32(0)
+		if hy.ProjBias != nil {
+			b = hy.ProjBias[k]
+		}
+		h[k] = min(max(b+float32(hs.projAcc[k]-hy.ProjSum[k]*hs.zp[0])*s, lo), hi)
 	}
 }
 

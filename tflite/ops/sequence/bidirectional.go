@@ -20,9 +20,10 @@ const (
 	biAux      = 39 // 39..47: auxiliary input and its weights
 )
 
-// prepareBidirectionalLSTM prepares BIDIRECTIONAL_SEQUENCE_LSTM in
-// float32: a forward and a backward LSTM cell (standard, CIFG, peephole,
-// projection) over the same input
+// prepareBidirectionalLSTM prepares BIDIRECTIONAL_SEQUENCE_LSTM with
+// float32 activations (float32 or hybrid int8 weights): a forward and a
+// backward LSTM cell (standard, CIFG, peephole, projection) over the same
+// input
 // (the backward one from the last time step to the first), each with its
 // own state; outputs [.., .., fw] and [.., .., bw], or one merged [.., ..,
 // fw+bw] with merge_outputs. TensorFlow Lite runs it; TensorFlow Lite

@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -236,6 +237,42 @@ func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float3
 	if cifg && layerNorm && n.Input(lstmLayerNorm) != nil {
 		return nil, n.Invalidf("CIFG with input-gate layer norm coefficients")
 	}
+	// Hybrid (dynamic range): int8 weights quantized per tensor.
+	hybrid := false
+	if w := n.Input(base + lstmInputWeights + 1); w != nil && w.DType == tensor.Int8 {
+		hybrid = true
+	}
+	wantW := tensor.Float32
+	if hybrid {
+		wantW = tensor.Int8
+	}
+	// weights returns a constant weight tensor of shape want (nil when
+	// absent) as float32, or as int8 with its scale when hybrid.
+	type weights struct {
+		f     []float32
+		q     []int8
+		scale float32
+	}
+	mat := func(i int, want tensor.Shape, what string) (weights, bool, error) {
+		t := n.Input(i)
+		if t == nil {
+			return weights{}, false, nil
+		}
+		if t.DType != wantW || !t.Shape.Equal(want) || !t.IsConst() {
+			return weights{}, false, n.Invalidf("%s (input %d) must be a constant %s%s, is %s%s", what, i, wantW, want, t.DType, t.Shape)
+		}
+		if !hybrid {
+			return weights{f: t.ConstTensor().Float32s()}, true, nil
+		}
+		sc, err := scaleOf(n, t, what)
+		if err != nil {
+			return weights{}, false, err
+		}
+		if sc.zero != 0 {
+			return weights{}, false, n.Errorf("%s zero point %d, want 0", what, sc.zero)
+		}
+		return weights{q: t.ConstTensor().Int8s(), scale: sc.scale}, true, nil
+	}
 	vec := func(i, size int, what string) ([]float32, error) {
 		t := n.Input(i)
 		if t == nil {
@@ -251,20 +288,16 @@ func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float3
 	if cifg {
 		first = 1
 	}
-	var ws, rs, bs [4][]float32
+	var ws, rs [4]weights
+	var bs [4][]float32
 	for q := first; q < ks.NumGates; q++ {
-		for _, m := range []struct {
-			i, cols int
-			dst     *[4][]float32
-		}{{base + lstmInputWeights + q, d.Input, &ws}, {base + lstmRecWeights + q, output, &rs}} {
-			w := n.Input(m.i)
-			if w == nil {
-				return nil, n.Invalidf("gate weights %d are missing", m.i)
-			}
-			if w.DType != tensor.Float32 || len(w.Shape) != 2 || w.Shape[0] != d.Cell || w.Shape[1] != m.cols || !w.IsConst() {
-				return nil, n.Invalidf("gate weights %d must be a constant float32 [%d,%d], are %s%s", m.i, d.Cell, m.cols, w.DType, w.Shape)
-			}
-			m.dst[q] = w.ConstTensor().Float32s()
+		var ok bool
+		var err error
+		if ws[q], ok, err = mat(base+lstmInputWeights+q, tensor.Shape{d.Cell, d.Input}, "gate weights"); err != nil || !ok {
+			return nil, cmp.Or(err, n.Invalidf("gate weights %d are missing", base+lstmInputWeights+q))
+		}
+		if rs[q], ok, err = mat(base+lstmRecWeights+q, tensor.Shape{d.Cell, output}, "recurrent weights"); err != nil || !ok {
+			return nil, cmp.Or(err, n.Invalidf("recurrent weights %d are missing", base+lstmRecWeights+q))
 		}
 		b, err := vec(base+lstmBias+q, d.Cell, "gate bias")
 		if err != nil {
@@ -277,14 +310,22 @@ func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float3
 	}
 	peep := 0
 	for k := range 3 {
-		p, err := vec(base+lstmPeephole+k, d.Cell, "peephole weights")
+		p, ok, err := mat(base+lstmPeephole+k, tensor.Shape{d.Cell}, "peephole weights")
 		if err != nil {
 			return nil, err
 		}
-		l.Peephole[k] = p
-		if p != nil {
-			peep++
+		if !ok {
+			continue
 		}
+		peep++
+		if hybrid {
+			// TensorFlow Lite recovers float weights: scale·w.
+			p.f = make([]float32, d.Cell)
+			for i, v := range p.q {
+				p.f[i] = p.scale * float32(v)
+			}
+		}
+		l.Peephole[k] = p.f
 	}
 	if want := 3 - first; peep != 0 && peep != want {
 		return nil, n.Invalidf("%d of %d peephole weights", peep, want)
@@ -305,40 +346,80 @@ func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float3
 	if want := ks.NumGates - first; norms != 0 && norms != want {
 		return nil, n.Invalidf("%d of %d layer norm coefficients", norms, want)
 	}
-	pw := n.Input(base + lstmProjection)
+	pw, hasProj, err := mat(base+lstmProjection, tensor.Shape{output, d.Cell}, "projection weights")
+	if err != nil {
+		return nil, err
+	}
 	pb, err := vec(base+lstmProjection+1, output, "projection bias")
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case pw == nil && pb != nil:
+	case !hasProj && pb != nil:
 		return nil, n.Invalidf("projection bias without projection weights")
-	case pw == nil && output != d.Cell:
+	case !hasProj && output != d.Cell:
 		return nil, n.Invalidf("hidden state of %d values for %d cells without a projection", output, d.Cell)
-	case pw != nil && (pw.DType != tensor.Float32 || len(pw.Shape) != 2 || pw.Shape[0] != output || pw.Shape[1] != d.Cell || !pw.IsConst()):
-		return nil, n.Invalidf("projection weights must be a constant float32 [%d,%d], are %s%s", output, d.Cell, pw.DType, pw.Shape)
 	}
 	g := ks.NumGates * d.Cell
-	flat := func(m [4][]float32, rows, cols int) []float32 {
-		out := make([]float32, rows*cols*ks.NumGates)
+	flat := func(m [4][]float32, size int) []float32 {
+		out := make([]float32, size*ks.NumGates)
 		for q, v := range m {
-			copy(out[q*rows*cols:], v) // absent (CIFG input gate): zeros
+			copy(out[q*size:], v) // absent (CIFG input gate): zeros
 		}
 		return out
 	}
-	bias := flat(bs, d.Cell, 1)
+	bias := flat(bs, d.Cell)
 	if norms > 0 {
 		l.Bias = bias
 	}
-	v, err := n.Shared(fmt.Sprintf("lstm-float-%d", base), func() (any, error) {
-		p := &packedFloat{rec: gemm.PackF32(flat(rs, d.Cell, output), nil, g, output)}
-		inBias := bias
-		if norms > 0 {
-			inBias = nil
+	inBias := bias
+	if norms > 0 {
+		inBias = nil
+	}
+	l.ProjClip = projClip
+	if hybrid {
+		flat8 := func(m [4]weights, size int) ([]int8, [ks.NumGates]float32) {
+			out := make([]int8, size*ks.NumGates)
+			var sc [ks.NumGates]float32
+			for q, v := range m {
+				copy(out[q*size:], v.q)
+				sc[q] = v.scale
+			}
+			return out, sc
 		}
-		p.in = gemm.PackF32(flat(ws, d.Cell, d.Input), inBias, g, d.Input)
-		if pw != nil {
-			p.proj = gemm.PackF32(pw.ConstTensor().Float32s(), pb, output, d.Cell)
+		in8, inScale := flat8(ws, d.Cell*d.Input)
+		rec8, recScale := flat8(rs, d.Cell*output)
+		v, err := n.Shared(fmt.Sprintf("lstm-hybrid-%d", base), func() (any, error) {
+			p := &packedInt{in: gemm.PackInt8Acc(in8, g, d.Input), rec: gemm.PackInt8Acc(rec8, g, output)}
+			if hasProj {
+				p.proj = gemm.PackInt8Acc(pw.q, output, d.Cell)
+			}
+			return p, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		p := v.(*packedInt)
+		hy := &ks.HybridLSTM{In: p.in, Rec: p.rec, InScale: inScale, RecScale: recScale,
+			InSum: rowSums(in8, d.Input), RecSum: rowSums(rec8, output), Bias: inBias, Asymmetric: hybridAsym(n)}
+		if hasProj {
+			hy.Proj, hy.ProjScale, hy.ProjSum, hy.ProjBias = p.proj, pw.scale, rowSums(pw.q, d.Cell), pb
+		}
+		l.Hybrid = hy
+		return l, nil
+	}
+	fl := func(m [4]weights) [4][]float32 {
+		var out [4][]float32
+		for q, v := range m {
+			out[q] = v.f
+		}
+		return out
+	}
+	v, err := n.Shared(fmt.Sprintf("lstm-float-%d", base), func() (any, error) {
+		p := &packedFloat{rec: gemm.PackF32(flat(fl(rs), d.Cell*output), nil, g, output)}
+		p.in = gemm.PackF32(flat(fl(ws), d.Cell*d.Input), inBias, g, d.Input)
+		if hasProj {
+			p.proj = gemm.PackF32(pw.f, pb, output, d.Cell)
 		}
 		return p, nil
 	})
@@ -346,8 +427,31 @@ func newLSTMFloat(n *op.Node, d ks.Dims, base, output int, clip, projClip float3
 		return nil, err
 	}
 	p := v.(*packedFloat)
-	l.In, l.Rec, l.Proj, l.ProjClip = p.in, p.rec, p.proj, projClip
+	l.In, l.Rec, l.Proj = p.in, p.rec, p.proj
 	return l, nil
+}
+
+// rowSums returns the sum of each row of the row-major matrix m.
+func rowSums(m []int8, cols int) []int32 {
+	out := make([]int32, len(m)/cols)
+	for r := range out {
+		for _, v := range m[r*cols : (r+1)*cols] {
+			out[r] += int32(v)
+		}
+	}
+	return out
+}
+
+// hybridAsym reports whether a hybrid LSTM quantizes its inputs
+// asymmetrically (the options' asymmetric_quantize_inputs).
+func hybridAsym(n *op.Node) bool {
+	switch o := n.Options.(type) {
+	case *op.SequenceLSTMOptions:
+		return o.AsymmetricQuantizeInputs
+	case *op.BidirectionalSequenceLSTMOptions:
+		return o.AsymmetricQuantizeInputs
+	}
+	return false
 }
 
 type packedFloat struct{ in, rec, proj *gemm.PackedF32 }
@@ -361,11 +465,15 @@ func (p *packedFloat) SizeBytes() int64 {
 	return 4 * int64(n)
 }
 
-type packedInt struct{ in, rec *gemm.PackedInt8 }
+type packedInt struct{ in, rec, proj *gemm.PackedInt8 }
 
 // SizeBytes reports the packed weights' size.
 func (p *packedInt) SizeBytes() int64 {
-	return int64(len(p.in.Data) + len(p.rec.Data))
+	n := len(p.in.Data) + len(p.rec.Data)
+	if p.proj != nil {
+		n += len(p.proj.Data)
+	}
+	return int64(n)
 }
 
 // newLSTMInt derives TensorFlow Lite Micro's integer LSTM parameters.
