@@ -56,6 +56,11 @@ func sequenceCases() []goldenCase {
 			inputs: func(r *rand.Rand) []*tensor.Tensor {
 				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 6}, -1, 1)}
 			}},
+		{name: "svdf_hybrid_relu", ref: "tflite", tol: 1e-5,
+			build: svdfModel(svdfSpec{b: 2, in: 9, filters: 12, rank: 3, memory: 4, stateDT: tensor.Float32, act: op.ActRelu, seed: 8, hybrid: true}),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Float32, []int{2, 9}, -1, 1)}
+			}},
 		// TFLite Micro has neither: stock TFLite's builtin kernels are the
 		// reference (float, within rounding).
 		{name: "bilstm_f32_merged", ref: "tflite", tol: 1e-5,
@@ -426,6 +431,7 @@ type svdfSpec struct {
 	qIn, qState, qOut            *tensor.Quant
 	wtScale                      float32 // time weights' scale
 	seed                         uint64
+	hybrid                       bool // float32 activations, int8 weights
 }
 
 func svdfModel(s svdfSpec) func(b *tflitebuild.Builder) {
@@ -442,8 +448,20 @@ func svdfModel(s svdfSpec) func(b *tflitebuild.Builder) {
 				return v
 			}
 			x = b.Tensor("x", tensor.Float32, []int{s.b, s.in}, nil, nil)
-			wf = b.Const("wf", []int{s.filters, s.in}, nil, rnd(s.filters*s.in, 1))
-			wt = b.Const("wt", []int{s.filters, s.memory}, nil, rnd(s.filters*s.memory, 1))
+			if s.hybrid {
+				i8 := func(k int) []int8 {
+					v := make([]int8, k)
+					for i := range v {
+						v[i] = int8(r.IntN(255) - 127)
+					}
+					return v
+				}
+				wf = b.Const("wf", []int{s.filters, s.in}, q(1.0/254, 0), i8(s.filters*s.in))
+				wt = b.Const("wt", []int{s.filters, s.memory}, q(1.0/254, 0), i8(s.filters*s.memory))
+			} else {
+				wf = b.Const("wf", []int{s.filters, s.in}, nil, rnd(s.filters*s.in, 1))
+				wt = b.Const("wt", []int{s.filters, s.memory}, nil, rnd(s.filters*s.memory, 1))
+			}
 			bv := rnd(units, 0.5)
 			for i := range bv {
 				bv[i] += 0.3 // mostly positive sums: relu passes most of them

@@ -3,7 +3,7 @@
 // TensorFlow Lite's CIFG, peephole, layer-norm and projection variants;
 // int8 activations with int16 cell state; 16x8), the float LSTM cell that
 // BIDIRECTIONAL_SEQUENCE_LSTM runs in each direction, the float and hybrid
-// UNIDIRECTIONAL_SEQUENCE_RNN, and SVDF (float32 and int8).
+// UNIDIRECTIONAL_SEQUENCE_RNN, and SVDF (float32, hybrid and int8).
 //
 // The integer kernels follow TensorFlow Lite Micro's reference kernels bit
 // for bit (lstm_eval, svdf_common): gate pre-activations in Q3.12, the

@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
 	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
@@ -27,10 +28,23 @@ type SVDFFloat struct {
 	Bias    []float32       // [Units] or nil
 	// Act applies the fused activation to a value.
 	Act func(float32) float32
+	// Hybrid, when set, replaces Feature: int8 feature weights of
+	// per-tensor scale FeatureScale; each input row is quantized
+	// symmetrically on the fly and its int32 products scaled back, as
+	// TensorFlow Lite's hybrid SVDF does (Time then holds the dequantized
+	// time weights).
+	Hybrid       *gemm.PackedInt8
+	FeatureScale float32
 }
 
 // ScratchBytes returns the scratch Run needs.
-func (s *SVDFFloat) ScratchBytes() int { return 4 * s.Batch * s.Filters }
+func (s *SVDFFloat) ScratchBytes() int {
+	n := 4 * s.Batch * s.Filters
+	if s.Hybrid != nil {
+		n += 4*s.Batch*s.Filters + 4*s.Batch + s.Batch*s.Input + s.Hybrid.KP
+	}
+	return n
+}
 
 // Run computes one step: the state [Batch, Filters·Memory] shifts left,
 // takes the new feature products in its last column, and out [Batch,
@@ -38,8 +52,26 @@ func (s *SVDFFloat) ScratchBytes() int { return 4 * s.Batch * s.Filters }
 func (s *SVDFFloat) Run(x, state, out []float32, scratch []byte) {
 	f, m := s.Filters, s.Memory
 	feat := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(scratch))), s.Batch*f)
-	inf := float32(math.Inf(1))
-	gemm.F32(x, s.Input, s.Batch, s.Feature, 0, s.Feature.Panels, -inf, inf, feat, f)
+	if s.Hybrid == nil {
+		inf := float32(math.Inf(1))
+		gemm.F32(x, s.Input, s.Batch, s.Feature, 0, s.Feature.Panels, -inf, inf, feat, f)
+	} else {
+		rest := scratch[4*s.Batch*f:]
+		acc := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(rest))), s.Batch*f)
+		rest = rest[4*s.Batch*f:]
+		sf := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(rest))), s.Batch)
+		rest = rest[4*s.Batch:]
+		q := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(rest))), s.Batch*s.Input+s.Hybrid.KP)
+		for b := range s.Batch {
+			sf[b] = kconv.QuantizeSymmetric(x[b*s.Input:(b+1)*s.Input], q[b*s.Input:]) * s.FeatureScale
+		}
+		gemm.Int8Acc(q, s.Input, s.Batch, s.Hybrid, acc, f)
+		for b := range s.Batch {
+			for i := range f {
+				feat[b*f+i] = float32(acc[b*f+i]) * sf[b]
+			}
+		}
+	}
 	shiftState(state)
 	for b := range s.Batch {
 		st := state[b*f*m : (b+1)*f*m]

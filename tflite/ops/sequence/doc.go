@@ -3,9 +3,9 @@
 // cell state, and 16x8), SVDF (float32, and int8 with int8 or int16
 // state), and in float32 the two TensorFlow Lite Micro lacks,
 // BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN. The float
-// LSTMs and the RNN also run hybrid (dynamic-range: int8 weights, float32
-// activations quantized row by row on the fly, as TensorFlow Lite does);
-// a hybrid SVDF is refused.
+// LSTMs, the RNN and SVDF also run hybrid (dynamic-range: int8 weights,
+// float32 activations quantized row by row on the fly, as TensorFlow Lite
+// does).
 //
 // Their state (an LSTM's hidden and cell state, an SVDF's activation
 // memory) lives in variable tensors that the interpreter keeps for the

@@ -60,6 +60,8 @@ func prepareSVDF(n *op.Node) (op.Kernel, error) {
 		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
 	}
 	switch {
+	case in.DType == tensor.Float32 && wf.DType == tensor.Int8:
+		return prepareSVDFHybrid(n, d, o, in, wf, wt, bias, state)
 	case in.DType == tensor.Float32:
 		for _, t := range []*op.TensorInfo{wf, wt, state, bias} {
 			if t != nil && t.DType != tensor.Float32 {
@@ -174,4 +176,54 @@ func floatActivation(n *op.Node, act op.Activation) (func(float32) float32, erro
 		return nil, n.Errorf("activation %d is not supported", act)
 	}
 	return func(v float32) float32 { return min(max(v, lo), hi) }, nil
+}
+
+// prepareSVDFHybrid prepares a hybrid SVDF as TensorFlow Lite runs it:
+// float32 input, state, bias and output; int8 feature and time weights
+// (per tensor, zero point 0), the time weights dequantized once; input
+// rows quantized symmetrically (asymmetric inputs are not supported).
+func prepareSVDFHybrid(n *op.Node, d ks.SVDFDims, o *op.SVDFOptions, in, wf, wt, bias, state *op.TensorInfo) (op.Kernel, error) {
+	if o.AsymmetricQuantizeInputs {
+		return op.Kernel{}, n.Errorf("hybrid SVDF with asymmetric input quantization is not supported")
+	}
+	for _, t := range []*op.TensorInfo{state, bias} {
+		if t != nil && t.DType != tensor.Float32 {
+			return op.Kernel{}, n.Errorf("%q is %s, want float32", t.Name, t.DType)
+		}
+	}
+	if wt.DType != tensor.Int8 {
+		return op.Kernel{}, n.Errorf("time weights are %s, want int8 with int8 feature weights", wt.DType)
+	}
+	fs, err := scaleOf(n, wf, "feature weights")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	ts, err := scaleOf(n, wt, "time weights")
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	if fs.zero != 0 || ts.zero != 0 {
+		return op.Kernel{}, n.Errorf("hybrid weights need zero point 0")
+	}
+	act, err := floatActivation(n, o.Activation)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	w := wf.ConstTensor().Int8s()
+	v, err := n.Shared("svdf-hybrid", func() (any, error) { return gemm.PackInt8Acc(w, d.Filters, d.Input), nil })
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	time := make([]float32, d.Filters*d.Memory)
+	for i, t := range wt.ConstTensor().Int8s() {
+		time[i] = float32(t) * ts.scale
+	}
+	s := &ks.SVDFFloat{SVDFDims: d, Time: time, Act: act, Hybrid: v.(*gemm.PackedInt8), FeatureScale: fs.scale}
+	if bias != nil {
+		s.Bias = bias.ConstTensor().Float32s()
+	}
+	return op.Kernel{Scratch: s.ScratchBytes(), Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
+		s.Run(in[0].Float32s(), in[len(in)-1].Float32s(), out[0].Float32s(), x.Scratch)
+		return nil
+	}}, nil
 }
