@@ -38,6 +38,7 @@ func main() {
 	bin := flag.String("bin", "bin/edgeinfer", "the edgeinfer binary")
 	mode := flag.String("mode", "rss", "rss, overload or shutdown")
 	dur := flag.Duration("duration", 5*time.Second, "how long the load runs")
+	expect := flag.Bool("expect", false, "overload: clients send Expect: 100-continue (a refused request then uploads no body)")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "hardenload")
@@ -53,7 +54,7 @@ func main() {
 	case "rss":
 		err = rss(*bin, repo, *dur)
 	case "overload":
-		err = overload(*bin, repo, *dur)
+		err = overload(*bin, repo, *dur, *expect)
 	case "shutdown":
 		err = shutdown(*bin, repo)
 	default:
@@ -176,7 +177,7 @@ func hammer(ctx context.Context, wg *sync.WaitGroup, t *tally, clients int, url 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tr := &http.Transport{DisableCompression: true}
+			tr := &http.Transport{DisableCompression: true, ExpectContinueTimeout: 5 * time.Second}
 			defer tr.CloseIdleConnections()
 			c := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 			for ctx.Err() == nil {
@@ -240,7 +241,7 @@ func rss(bin, repo string, dur time.Duration) error {
 // overload: the linear model admits 5 requests at once (max_queue 4,
 // max_concurrency 1); 50 clients (10x) send 550 KB JSON bodies for dur.
 // The 429s' latency is what shedding costs a client.
-func overload(bin, repo string, dur time.Duration) error {
+func overload(bin, repo string, dur time.Duration, expect bool) error {
 	cfg := `{"max_queue": 4, "max_concurrency": 1}`
 	if err := os.WriteFile(filepath.Join(repo, "linear", "config.json"), []byte(cfg), 0o644); err != nil {
 		return err
@@ -259,12 +260,16 @@ func overload(bin, repo string, dur time.Duration) error {
 		doc.WriteString("[0.125,-1.5,3.25,100.5]")
 	}
 	doc.WriteString(`]}`)
-	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v\n", doc.Len(), dur)
+	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v, Expect: 100-continue %v\n", doc.Len(), dur, expect)
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
 	var wg sync.WaitGroup
 	var t tally
-	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/linear:predict", doc.Bytes(), map[string]string{"Content-Type": "application/json"})
+	hdr := map[string]string{"Content-Type": "application/json"}
+	if expect {
+		hdr["Expect"] = "100-continue"
+	}
+	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/linear:predict", doc.Bytes(), hdr)
 	wg.Wait()
 	peak, _ := peakRSS(s.cmd.Process.Pid)
 	fmt.Print(&t)
