@@ -150,66 +150,73 @@ func FromPixels(pix []float32, spec Spec) (*tensor.Tensor, error) {
 	if len(pix) != H*W*C {
 		return nil, fmt.Errorf("%w: %d pixel values for %dx%dx%d", ErrSpec, len(pix), W, H, C)
 	}
+	var mean, std [3]float32
 	if spec.Normalize {
 		if err := checkNorm(spec.Mean, spec.Std, C); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrSpec, err)
 		}
-	}
-	vals := make([]float32, len(pix))
-	// Layout: index of (y, x, c) in the output.
-	at := func(y, x, c int) int { return (y*W+x)*C + c }
-	if spec.Layout == NCHW {
-		at = func(y, x, c int) int { return (c*H+y)*W + x }
-	}
-	for y := range H {
-		for x := range W {
-			for c := range C {
-				v := pix[(y*W+x)*C+c]
-				if spec.Normalize {
-					m, s := spec.Mean[0], spec.Std[0]
-					if len(spec.Mean) > 1 {
-						m = spec.Mean[c]
-					}
-					if len(spec.Std) > 1 {
-						s = spec.Std[c]
-					}
-					v = (v - m) / s
-				}
-				vals[at(y, x, c)] = v
-			}
+		for c := range C {
+			mean[c], std[c] = spec.Mean[min(c, len(spec.Mean)-1)], spec.Std[min(c, len(spec.Std)-1)]
 		}
+	}
+	switch spec.DType {
+	case tensor.Float32, tensor.Uint8, tensor.Int8, tensor.Int16:
+	default:
+		return nil, fmt.Errorf("%w: dtype %s", ErrSpec, spec.DType)
+	}
+	quantized := spec.Normalize && spec.DType != tensor.Float32
+	if quantized && (spec.Quant == nil || len(spec.Quant.Scale) != 1 || len(spec.Quant.ZeroPoint) != 1) {
+		return nil, fmt.Errorf("%w: %s input needs one scale and zero point", ErrSpec, spec.DType)
 	}
 	t, err := tensor.New(spec.DType, spec.Shape())
 	if err != nil {
 		return nil, err
 	}
-	switch spec.DType {
-	case tensor.Float32:
-		copy(t.Float32s(), vals)
-		return t, nil
-	case tensor.Uint8, tensor.Int8, tensor.Int16:
-	default:
-		return nil, fmt.Errorf("%w: dtype %s", ErrSpec, spec.DType)
+	t.Quant = spec.Quant
+	// vals receives the (normalized) values in the output's layout: the
+	// tensor itself for float32, a scratch slice for the integer types.
+	var vals []float32
+	if spec.DType == tensor.Float32 {
+		vals = t.Float32s()
+	} else {
+		vals = make([]float32, len(pix))
 	}
-	if spec.Normalize {
-		if spec.Quant == nil || len(spec.Quant.Scale) != 1 || len(spec.Quant.ZeroPoint) != 1 {
-			return nil, fmt.Errorf("%w: %s input needs one scale and zero point", ErrSpec, spec.DType)
+	HW := H * W
+	for p := range HW {
+		for c := range C {
+			v := pix[p*C+c]
+			if spec.Normalize {
+				v = (v - mean[c]) / std[c]
+			}
+			o := p*C + c
+			if spec.Layout == NCHW {
+				o = c*HW + p
+			}
+			vals[o] = v
 		}
-		t.Quant = spec.Quant
+	}
+	switch {
+	case spec.DType == tensor.Float32:
+		return t, nil
+	case quantized:
 		return t, quantizeInto(t, vals, spec.Quant.Scale[0], int32(spec.Quant.ZeroPoint[0]))
 	}
 	// The pixel range spread over the integer range: uint8 p, int8 p - 128,
 	// int16 257 p - 32768; rounded half away from zero.
-	t.Quant = spec.Quant
-	for i, v := range vals {
-		r := float32(math.Round(float64(v)))
-		switch spec.DType {
-		case tensor.Uint8:
-			t.Data[i] = uint8(min(max(r, 0), 255))
-		case tensor.Int8:
-			t.Int8s()[i] = int8(min(max(r, 0), 255) - 128)
-		case tensor.Int16:
-			t.Int16s()[i] = int16(min(max(float32(math.Round(float64(v)*257)), 0), 65535) - 32768)
+	switch spec.DType {
+	case tensor.Uint8:
+		for i, v := range vals {
+			t.Data[i] = uint8(min(max(v+0.5, 0), 255))
+		}
+	case tensor.Int8:
+		d := t.Int8s()
+		for i, v := range vals {
+			d[i] = int8(int(min(max(v+0.5, 0), 255)) - 128)
+		}
+	case tensor.Int16:
+		d := t.Int16s()
+		for i, v := range vals {
+			d[i] = int16(int(min(max(float32(math.Round(float64(v)*257)), 0), 65535)) - 32768)
 		}
 	}
 	return t, nil
