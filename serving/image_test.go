@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"image"
+	"image/color"
 	"image/jpeg"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -335,4 +338,81 @@ func TestDetectionsInImagePixels(t *testing.T) {
 	if len(d) != 1 || d[0].Label != "dog" || d[0].Class != 1 || d[0].Box != [4]float64{0, 0, 100, 100} {
 		t.Fatalf("detections %+v", d)
 	}
+}
+
+// detectorModel builds an image detector: image [1,2,2,3] float32 →
+// RESHAPE → class scores [1,4,3] (background, a, b) for four anchors, the
+// quadrants of the input; box encodings are zero, so each box is its
+// anchor: TFLite_Detection_PostProcess then keeps every quadrant whose
+// class score is above 0.3.
+func detectorModel(t *testing.T) Model {
+	b := tflitebuild.New()
+	img := b.Tensor("image", tensor.Float32, []int{1, 2, 2, 3}, nil, nil)
+	shape := b.Const("shape", []int{3}, nil, []int32{1, 4, 3})
+	scores := b.Tensor("scores", tensor.Float32, []int{1, 4, 3}, nil, nil)
+	b.Op("RESHAPE", []int{img, shape}, []int{scores}, nil)
+	enc := b.Const("encodings", []int{1, 4, 4}, nil, make([]float32, 16))
+	anchors := b.Const("anchors", []int{4, 4}, nil, []float32{ // ycenter, xcenter, h, w
+		0.25, 0.25, 0.5, 0.5, 0.25, 0.75, 0.5, 0.5, 0.75, 0.25, 0.5, 0.5, 0.75, 0.75, 0.5, 0.5})
+	outs := []int{
+		b.Tensor("detection_boxes", tensor.Float32, []int{1, 4, 4}, nil, nil),
+		b.Tensor("detection_classes", tensor.Float32, []int{1, 4}, nil, nil),
+		b.Tensor("detection_scores", tensor.Float32, []int{1, 4}, nil, nil),
+		b.Tensor("num_detections", tensor.Float32, []int{1}, nil, nil),
+	}
+	opts, err := tflitebuild.FlexMap(map[string]any{"max_detections": 4, "max_classes_per_detection": 1, "num_classes": 2,
+		"nms_score_threshold": float32(0.3), "nms_iou_threshold": float32(0.5),
+		"y_scale": float32(10), "x_scale": float32(10), "h_scale": float32(5), "w_scale": float32(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.CustomOp("TFLite_Detection_PostProcess", []int{enc, scores, anchors}, outs, opts)
+	b.Inputs(img)
+	b.Outputs(outs...)
+	return loadBuilt(t, b)
+}
+
+// TestDetectorImage: a 200x100 PNG whose quadrants are green (class a),
+// blue (class b), black (nothing) and green is resized to the 2x2 input
+// (each output pixel's four neighbours lie inside one quadrant), so the
+// detector keeps three quadrants; their boxes come back in the image's
+// pixels, worked out by hand: a quadrant is 100x50 pixels.
+func TestDetectorImage(t *testing.T) {
+	colors := [2][2]color.NRGBA{{{0, 255, 0, 255}, {0, 0, 255, 255}}, {{0, 0, 0, 255}, {0, 255, 0, 255}}}
+	src := image.NewNRGBA(image.Rect(0, 0, 200, 100))
+	for y := range 100 {
+		for x := range 200 {
+			src.SetNRGBA(x, y, colors[y/50][x/100])
+		}
+	}
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, src); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{}, func(s *testSource) { s.add("det", 1, detectorModel(t), ModelConfig{}) })
+	want := map[[4]float64]int{{0, 0, 100, 50}: 0, {100, 0, 200, 50}: 1, {100, 50, 200, 100}: 0}
+	check := func(t *testing.T, d []Detection) {
+		t.Helper()
+		if len(d) != len(want) {
+			t.Fatalf("detections %+v, want %v", d, want)
+		}
+		for _, x := range d {
+			c, ok := want[x.Box]
+			if !ok || c != x.Class || x.Score != 1 {
+				t.Fatalf("detection %+v not among %v (score 1)", x, want)
+			}
+		}
+	}
+	code, _, body := e.do(t, "POST", "/v2/models/det/infer", pngBuf.Bytes(), map[string]string{"Content-Type": "image/png"})
+	var v2 struct{ Detections []Detection }
+	if code != 200 || json.Unmarshal(body, &v2) != nil {
+		t.Fatalf("v2: %d %s", code, body)
+	}
+	check(t, v2.Detections)
+	code, _, body = e.do(t, "POST", "/v1/models/det:predict", pngBuf.Bytes(), map[string]string{"Content-Type": "image/png"})
+	var v1 struct{ Predictions [][]Detection }
+	if code != 200 || json.Unmarshal(body, &v1) != nil || len(v1.Predictions) != 1 {
+		t.Fatalf("v1: %d %s", code, body)
+	}
+	check(t, v1.Predictions[0])
 }
