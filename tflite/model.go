@@ -174,11 +174,19 @@ func specs(f *parsed, p *plan, list []int, names []string) []TensorSpec {
 	return out
 }
 
-// batchable reports whether every input has a dynamic leading dimension.
+// batchable reports whether every input, and every variable tensor (state
+// follows the batch), has a dynamic leading dimension.
 func (f *parsed) batchable() bool {
 	for _, ti := range f.inputs {
 		s := f.tensors[ti].signature
 		if len(s) == 0 || s[0] != -1 {
+			return false
+		}
+	}
+	// State follows the batch only where the file says so: a variable
+	// tensor with a fixed leading dimension pins the model to its batch.
+	for _, t := range f.tensors {
+		if t.info.Variable && len(t.info.Shape) > 0 && (len(t.signature) == 0 || t.signature[0] != -1) {
 			return false
 		}
 	}
@@ -222,7 +230,9 @@ func (m *Model) MemoryBytes() int64 {
 }
 
 // Batchable reports whether every input's leading dimension is a batch
-// dimension (shape signature -1) that WithBatch may change.
+// dimension (shape signature -1) that WithBatch may change. A variable
+// tensor (state) with a fixed leading dimension makes a model not
+// batchable: its state could not follow another batch size.
 func (m *Model) Batchable() bool { return m.file.batchable() }
 
 // WithBatch returns the model planned for batch size n, sharing the file

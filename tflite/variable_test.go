@@ -266,3 +266,44 @@ func TestVariableRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestVariablePinsBatch: a model whose inputs have a dynamic batch but
+// whose state has a fixed leading dimension is not batchable (its state
+// could not follow another batch size); it runs at the file's batch.
+func TestVariablePinsBatch(t *testing.T) {
+	b := tflitebuild.New()
+	x := b.Tensor("x", tensor.Float32, []int{1, 8}, nil, nil)
+	s := b.Tensor("state", tensor.Float32, []int{1, 8}, nil, nil)
+	b.Variable(s)
+	y := b.Tensor("y", tensor.Float32, []int{1, 8}, nil, nil)
+	b.ShapeSignature(x, []int{-1, 8})
+	b.ShapeSignature(y, []int{-1, 8})
+	b.CustomOp("Accumulate", []int{x, s}, []int{y}, nil)
+	b.Inputs(x)
+	b.Outputs(y)
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data, WithResolver(variableResolver()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Batchable() {
+		t.Fatal("Batchable with a fixed-batch state")
+	}
+	if got := m.Inputs()[0].Shape; got[0] != 1 {
+		t.Fatalf("input shape %v, want the file's batch 1", got)
+	}
+	if _, err := m.WithBatch(2); err == nil {
+		t.Fatal("WithBatch(2) succeeded")
+	}
+	// With the state's batch dynamic too, it is batchable.
+	mb, err := Load(accumulateModel(t, true), WithResolver(variableResolver()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mb.Batchable() {
+		t.Fatal("not Batchable with a dynamic-batch state")
+	}
+}
