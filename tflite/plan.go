@@ -331,6 +331,11 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			folded[fu.pad], rewired[fu.conv] = true, fu
 		}
 	}
+	subgraphOutputs := map[int]bool{}
+	for _, ti := range f.outputs {
+		subgraphOutputs[ti] = true
+	}
+	isSubgraphOutput := func(ti int) bool { return subgraphOutputs[ti] }
 	for i := range f.ops {
 		o := &f.ops[i]
 		if folded[i] || o.folded {
@@ -405,12 +410,21 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			}
 			// Custom operators' outputs are often declared without a
 			// shape (TFLite sets it at run time): take the computed one.
-			if b == 0 && !t.Shape.Equal(declared[j]) && !(len(declared[j]) == 0 && strings.HasPrefix(o.name, "CUSTOM:")) {
+			// Dimensions the file's shape_signature leaves dynamic (-1)
+			// take the computed size too, as TFLite resizes them.
+			if b == 0 && !t.Shape.Equal(declared[j]) && !(len(declared[j]) == 0 && strings.HasPrefix(o.name, "CUSTOM:")) &&
+				!signatureAllows(f.tensors[o.outputs[j]].signature, t.Shape) {
 				return fail(invalid("op %d (%s): output %d (%q) is declared %v but computes to %v", i, o.name, j, t.Name, declared[j], t.Shape))
 			}
 		}
 		if k.Scratch < 0 {
 			return fail(invalid("op %d (%s): negative scratch", i, o.name))
+		}
+		if foldShapeStep(n, k, isSubgraphOutput, o.outputs) {
+			// Shape arithmetic computed now (shapefold.go): its outputs
+			// are this plan's constants.
+			p.steps[i] = step{name: o.name, folded: true, kernel: op.Kernel{Eval: func(*op.Exec, []*tensor.Tensor, []*tensor.Tensor) error { return nil }}}
+			continue
 		}
 		maxScratch = max(maxScratch, k.Scratch)
 		p.steps[i] = step{name: o.name, kernel: k, inputs: inputs, outputs: o.outputs}

@@ -78,6 +78,7 @@ var corpusMustPass = []string{
 	"tflm__person_detect",
 	"tflsupport__automl_labeler_model",
 	"tflsupport__deeplabv3_257_float",
+	"tflsupport__dilated_conv",
 	"tflsupport__mobilenet_v1_0.25_224_float",
 	"tflsupport__mobilenet_v1_0.25_224_quant",
 	"tflsupport__movie_review_nl_classifier",
