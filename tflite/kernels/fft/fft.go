@@ -65,22 +65,42 @@ func (p *Plan) WorkLen() int { return p.H*(p.W/2+1) + max(p.W, p.H) }
 func cmplxConj(c complex128) complex128 { return complex(real(c), -imag(c)) }
 
 // fft transforms x (len n, a power of two) in place: bit reversal, then
-// iterative radix-2 butterflies.
+// iterative radix-2 butterflies (the first two stages, whose twiddles are
+// 1 and −i, without multiplications).
 func fft(x []complex128, tw []complex128, rev []int32) {
 	n := len(x)
-	for i, r := range rev {
+	for i, r := range rev[:n] {
 		if int(r) > i {
 			x[i], x[r] = x[r], x[i]
 		}
 	}
-	for size := 2; size <= n; size <<= 1 {
+	if n >= 2 {
+		for i := 0; i+1 < n; i += 2 {
+			a, b := x[i], x[i+1]
+			x[i], x[i+1] = a+b, a-b
+		}
+	}
+	if n >= 4 {
+		for i := 0; i+3 < n; i += 4 {
+			q := x[i : i+4 : i+4]
+			a, b := q[0], q[2]
+			q[0], q[2] = a+b, a-b
+			c := q[3]
+			d := complex(imag(c), -real(c)) // c·(−i)
+			a = q[1]
+			q[1], q[3] = a+d, a-d
+		}
+	}
+	for size := 8; size <= n; size <<= 1 {
 		half, step := size/2, n/size
 		for start := 0; start < n; start += size {
-			for k := range half {
-				t := x[start+k+half] * tw[k*step]
-				u := x[start+k]
-				x[start+k] = u + t
-				x[start+k+half] = u - t
+			lo := x[start : start+half : start+half]
+			hi := x[start+half : start+size : start+size]
+			for k := range lo {
+				t := hi[k] * tw[k*step]
+				u := lo[k]
+				lo[k] = u + t
+				hi[k] = u - t
 			}
 		}
 	}
@@ -109,12 +129,12 @@ func (p *Plan) Rfft2D(in []float32, inH, inW int, out []float32, work []complex1
 		clear(z)
 		if r < rows {
 			src := in[r*inW : r*inW+cols]
-			for c, v := range src {
-				if c&1 == 0 {
-					z[c>>1] = complex(float64(v), imag(z[c>>1]))
-				} else {
-					z[c>>1] = complex(real(z[c>>1]), float64(v))
-				}
+			j := 0
+			for ; j+1 < len(src); j += 2 {
+				z[j>>1] = complex(float64(src[j]), float64(src[j+1]))
+			}
+			if j < len(src) {
+				z[j>>1] = complex(float64(src[j]), 0)
 			}
 		}
 		fft(z, p.twM, p.revM)
