@@ -323,7 +323,8 @@ func TestDecodeJSONReserve(t *testing.T) {
 	}
 }
 
-// Decoding a packed array allocates the tensor and nothing per number.
+// Decoding a packed array allocates the tensor and nothing per number (a
+// few allocations in all, more under the race detector).
 func TestPackedDecodeAllocs(t *testing.T) {
 	in := "[" + strings.Repeat("1.25,-3,NaN,7e-3,", 2500) + "0]"
 	v, err := ParseJSON([]byte(in), JSONLimits{PackNumbers: true})
@@ -336,16 +337,16 @@ func TestPackedDecodeAllocs(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if allocs > 4 {
+		if allocs > 8 {
 			t.Errorf("%s: %v allocations to decode 10001 numbers", dt, allocs)
 		}
 	}
 	ints := "[" + strings.Repeat("1,-3,100,", 2500) + "0]"
 	v, _ = ParseJSON([]byte(ints), JSONLimits{PackNumbers: true})
-	if allocs := testing.AllocsPerRun(10, func() { FromJSON(v, Int32, nil, 0) }); allocs > 4 {
+	if allocs := testing.AllocsPerRun(10, func() { FromJSON(v, Int32, nil, 0) }); allocs > 8 {
 		t.Errorf("int32: %v allocations", allocs)
 	}
-	if allocs := testing.AllocsPerRun(10, func() { ParseJSON([]byte(in), JSONLimits{PackNumbers: true}) }); allocs > 4 {
+	if allocs := testing.AllocsPerRun(10, func() { ParseJSON([]byte(in), JSONLimits{PackNumbers: true}) }); allocs > 8 {
 		t.Errorf("parse: %v allocations", allocs)
 	}
 }
