@@ -190,6 +190,15 @@ func (f *parsed) batchable() bool {
 			return false
 		}
 	}
+	// Other subgraphs are planned at the file's shapes, and a resource
+	// variable is one value for the whole Run, which batched items would
+	// share: models that use either run at the file's batch.
+	for _, o := range f.ops {
+		switch o.name {
+		case "IF", "WHILE", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE":
+			return false
+		}
+	}
 	return true
 }
 
@@ -232,7 +241,9 @@ func (m *Model) MemoryBytes() int64 {
 // Batchable reports whether every input's leading dimension is a batch
 // dimension (shape signature -1) that WithBatch may change. A variable
 // tensor (state) with a fixed leading dimension makes a model not
-// batchable: its state could not follow another batch size.
+// batchable: its state could not follow another batch size; so do
+// control flow (other subgraphs keep their shapes) and resource variables
+// (one value per Run, which batched items would share).
 func (m *Model) Batchable() bool { return m.file.batchable() }
 
 // WithBatch returns the model planned for batch size n, sharing the file

@@ -300,3 +300,36 @@ func TestBrokenSubgraph(t *testing.T) {
 		t.Fatalf("called broken subgraph: err = %v", err)
 	}
 }
+
+// TestNotBatchable: control flow and resource variables pin a model to its
+// file's batch (other subgraphs keep their shapes; a variable would be
+// shared by the items of a batch), even with dynamic batch signatures.
+func TestNotBatchable(t *testing.T) {
+	for _, withIf := range []bool{false, true} {
+		b := tflitebuild.New()
+		cond := b.Tensor("cond", tensor.Bool, []int{1}, nil, nil)
+		x := b.Tensor("x", tensor.Float32, []int{1, 2}, nil, nil)
+		y := b.Tensor("y", tensor.Float32, []int{1, 2}, nil, nil)
+		b.ShapeSignature(cond, []int{-1})
+		b.ShapeSignature(x, []int{-1, 2})
+		b.ShapeSignature(y, []int{-1, 2})
+		if withIf {
+			b.Op("IF", []int{cond, x}, []int{y}, &op.IfOptions{ThenSubgraph: 1, ElseSubgraph: 1})
+		} else {
+			b.Op("RELU", []int{x}, []int{y}, nil)
+		}
+		b.Inputs(cond, x)
+		b.Outputs(y)
+		b.AddSubgraph("branch")
+		bx := b.Tensor("x", tensor.Float32, []int{1, 2}, nil, nil)
+		b.Inputs(bx)
+		b.Outputs(bx)
+		m, err := tflite.Load(build(t, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Batchable() == withIf {
+			t.Errorf("IF %v: Batchable() = %v", withIf, m.Batchable())
+		}
+	}
+}
