@@ -21,6 +21,8 @@ func FuzzDecodeV2(f *testing.F) {
 	f.Add(append([]byte(`{"inputs":[{"name":"a","shape":[1,2],"datatype":"INT8","parameters":{"binary_data_size":2}}]}`), 1, 2), 84)
 	f.Add([]byte(`{"parameters":{"timeout":100,"binary_data_output":true},"inputs":[{"name":"b","shape":[2],"datatype":"BOOL","data":[true,false]}]}`), -1)
 	f.Add([]byte(`{"inputs":[{"name":"b","shape":[1],"datatype":"BYTES","data":["x"]}]}`), -1)
+	f.Add([]byte(`{"id":"q","inputs":[{"name":"a","shape":[2,2],"datatype":"FP32","data":[[1,"NaN"],[true,-Infinity]]}],"outputs":[]}`), -1)
+	f.Add([]byte(`{"inputs":[{"name":"a","shape":[4194304,4],"datatype":"FP32","data":[1,2,3,4]}]}`), -1)
 	f.Fuzz(func(t *testing.T, body []byte, hlen int) {
 		if hlen < -1 {
 			hlen = -1
@@ -48,6 +50,7 @@ func FuzzDecodeV1(f *testing.F) {
 	f.Add([]byte(`{"inputs":{"a":[[1,2]],"b":{"b64":"AQI="}}}`))
 	f.Add([]byte(`{"instances":[[Infinity,-Infinity]]}`))
 	f.Add([]byte(`{"inputs":[[1,2],[3]]}`))
+	f.Add([]byte(`{"instances":[[1,"NaN"],["Infinity",-0.5e3]]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		lim := decodeLimits{json: tensor.JSONLimits{MaxValues: 1 << 12, PackNumbers: true}, maxElements: 1 << 12}
 		doc, err := parseJSON(body, lim)
