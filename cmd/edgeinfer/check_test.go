@@ -2,11 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -196,5 +200,68 @@ wait:
 		if !strings.Contains(got, want) {
 			t.Errorf("log lacks\n%s\nlog:\n%s", want, got)
 		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A rescan logs the repository again when, and only when, it changed.
+func TestRescanLogsChanges(t *testing.T) {
+	dir := t.TempDir()
+	if err := examples.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, repo, err := openRepository(ctx, dir, repoFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	first, err := repo.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	done := make(chan struct{})
+	go func() { defer close(done); rescan(ctx, log, repo, 5*time.Millisecond, first) }()
+	time.Sleep(50 * time.Millisecond)
+	if s := buf.String(); s != "" {
+		t.Fatalf("unchanged repository logged:\n%s", s)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "new", "1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "new", "1", "new.tflite"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := `level=WARN msg=skipped path=new/1/new.tflite reason="not a model file name`
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(buf.String(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q after the change:\n%s", want, buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got := buf.String(); strings.Count(got, `msg="repository changed"`) != 1 || !strings.Contains(got, "msg=model model=linear") {
+		t.Errorf("log after one change:\n%s", got)
 	}
 }
