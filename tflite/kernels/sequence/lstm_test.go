@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
 // TestMulQ: the single-rounding mulQ equals TensorFlow Lite's double
@@ -32,5 +33,29 @@ func TestMulQ(t *testing.T) {
 				t.Fatalf("mulQ(%d, %d, %d) = %d, want %d", x, m, shift, got, want)
 			}
 		}
+	}
+}
+
+// BenchmarkLSTMFloat: the float cell at MNIST-LSTM size (28 steps of 28
+// inputs, 20 cells), one batch row.
+func BenchmarkLSTMFloat(b *testing.B) {
+	const t, in, n = 28, 28, 20
+	r := rand.New(rand.NewPCG(1, 2))
+	vals := func(k int) []float32 {
+		v := make([]float32, k)
+		for i := range v {
+			v[i] = float32(r.Float64() - 0.5)
+		}
+		return v
+	}
+	l := &LSTMFloat{Dims: Dims{Time: t, Batch: 1, Input: in, Cell: n}, Output: n,
+		In: gemm.PackF32(vals(4*n*in), vals(4*n), 4*n, in), Rec: gemm.PackF32(vals(4*n*n), nil, 4*n, n)}
+	x, h, c, out := vals(t*in), make([]float32, n), make([]float32, n), make([]float32, t*n)
+	scratch := make([]byte, l.ScratchBytes())
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(h)
+		clear(c)
+		l.Run(x, h, c, out, n, scratch)
 	}
 }

@@ -268,3 +268,31 @@ func TestLSTMRejected(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStatefulCorpus: one Run of each stateful corpus model at one
+// thread (edgeinfer bench --model gives the same figure per model).
+func BenchmarkStatefulCorpus(b *testing.B) {
+	for _, name := range append(statefulCorpus, "coral__keras_lstm_mnist_ptq") {
+		b.Run(name, func(b *testing.B) {
+			path := filepath.Join("..", "..", "..", "..", "shared", "realmodels", name, "model.tflite")
+			m, err := tflite.LoadFile(path)
+			if err != nil {
+				b.Skip(err)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			var ins []*tensor.Tensor
+			for _, s := range m.Inputs() {
+				ins = append(ins, randInput(r, s.DType, s.Shape))
+			}
+			run := m.NewRunner()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := run.Run(ctx, ins); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(m.MACs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+		})
+	}
+}
