@@ -14,7 +14,10 @@
 //
 // <model> is 1 to 128 bytes of [A-Za-z0-9_.-] not starting with '.' or '-'.
 // <version> is a positive decimal integer without leading zeros. Anything
-// else under the root is ignored.
+// else under the root is not served; Repository.Scan reports each such
+// entry with the reason and the fix (a misnamed or misplaced model file, a
+// version directory that is not a number, a symbolic link, ...), which
+// `edgeinfer serve` logs and `edgeinfer check-repo` fails on.
 //
 // config.json is a JSON object; unknown fields are errors, and every number
 // is bounded (see the Max* constants):
@@ -25,7 +28,7 @@
 //	  "max_concurrency": 4,       // 0 = server default
 //	  "max_queue": 64,            // 0 = server default
 //	  "timeout_ms": 1000,         // 0 = server default
-//	  "warmup_runs": 1,
+//	  "warmup_runs": 1,           // runs on zero inputs after each load (Options.Warmup)
 //	  "preload": true,
 //	  "version_policy": "all",    // "all" (default), "latest", "specific"
 //	  "versions": [1, 2],         // only with "specific"
