@@ -69,7 +69,7 @@ func prepareAbsNeg(neg bool) op.PrepareFunc {
 				return op.Kernel{}, n.Errorf("%v", err)
 			}
 			if in.DType == tensor.Int8 {
-				return unaryKernel(func(a, b []int8) { ek.AbsQuant(p, a, b) }), nil
+				return quantUnaryKernel(func(a, b []int8) { ek.AbsQuant(p, a, b) }), nil
 			}
 			return unaryKernel(func(a, b []int16) { ek.AbsQuant(p, a, b) }), nil
 		}

@@ -35,6 +35,19 @@ func unaryKernel[T, U any](fn func(in []T, out []U)) op.Kernel {
 	}}
 }
 
+// quantUnaryKernel is unaryKernel for a quantized unary function: for 8-bit
+// types it runs f once over all 256 values at prepare and looks the
+// results up (ek.LUT8: the same bytes, about 1 ns per element).
+func quantUnaryKernel[T ek.Quant](f func(a, b []T)) op.Kernel {
+	switch g := any(f).(type) {
+	case func(a, b []int8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	case func(a, b []uint8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	}
+	return unaryKernel(f)
+}
+
 // prepareRelu handles RELU, RELU6 and RELU_N1_TO_1, clamping to [lo, hi].
 func prepareRelu(lo, hi float32) op.PrepareFunc {
 	return func(n *op.Node) (op.Kernel, error) {
@@ -73,7 +86,7 @@ func prepareReluQuant[T ek.Quant](n *op.Node, in, out *op.TensorInfo, lo, hi flo
 	if err != nil {
 		return op.Kernel{}, n.Errorf("%v", err)
 	}
-	return unaryKernel(func(a, b []T) { ek.ReluQuant(p, a, b) }), nil
+	return quantUnaryKernel(func(a, b []T) { ek.ReluQuant(p, a, b) }), nil
 }
 
 func prepareLeakyRelu(n *op.Node) (op.Kernel, error) {
@@ -118,7 +131,7 @@ func prepareLeakyQuant[T ek.Quant](n *op.Node, in, out *op.TensorInfo, alpha flo
 	if err != nil {
 		return op.Kernel{}, n.Errorf("%v", err)
 	}
-	return unaryKernel(func(a, b []T) { ek.LeakyReluQuant(p, a, b) }), nil
+	return quantUnaryKernel(func(a, b []T) { ek.LeakyReluQuant(p, a, b) }), nil
 }
 
 func prepareHardSwish(n *op.Node) (op.Kernel, error) {
@@ -153,7 +166,7 @@ func prepareHardSwishQuant[T ek.Quant](n *op.Node, in, out *op.TensorInfo) (op.K
 	if p.OutExp < -15 {
 		return op.Kernel{}, n.Errorf("output multiplier exponent %d below -15", p.OutExp)
 	}
-	return unaryKernel(func(a, b []T) { ek.HardSwishQuant(p, a, b) }), nil
+	return quantUnaryKernel(func(a, b []T) { ek.HardSwishQuant(p, a, b) }), nil
 }
 
 // prepareSigmoid handles LOGISTIC (tanh false) and TANH (tanh true).
@@ -197,13 +210,13 @@ func prepareSigmoid(tanh bool) op.PrepareFunc {
 		}
 		switch {
 		case tanh && in.DType == tensor.Uint8:
-			return unaryKernel(func(a, b []uint8) { ek.TanhInt8(p, a, b) }), nil
+			return quantUnaryKernel(func(a, b []uint8) { ek.TanhInt8(p, a, b) }), nil
 		case tanh:
-			return unaryKernel(func(a, b []int8) { ek.TanhInt8(p, a, b) }), nil
+			return quantUnaryKernel(func(a, b []int8) { ek.TanhInt8(p, a, b) }), nil
 		case in.DType == tensor.Uint8:
-			return unaryKernel(func(a, b []uint8) { ek.LogisticInt8(p, a, b) }), nil
+			return quantUnaryKernel(func(a, b []uint8) { ek.LogisticInt8(p, a, b) }), nil
 		}
-		return unaryKernel(func(a, b []int8) { ek.LogisticInt8(p, a, b) }), nil
+		return quantUnaryKernel(func(a, b []int8) { ek.LogisticInt8(p, a, b) }), nil
 	}
 }
 
