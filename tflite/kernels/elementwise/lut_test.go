@@ -52,7 +52,9 @@ func TestLUT8(t *testing.T) {
 	}
 }
 
-func asBytes(s []int8) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)) }
+func asBytes(s []int8) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
 
 // BenchmarkLeakyReluInt8 compares the direct kernel with its table on a
 // 112x112x64 activation.
