@@ -37,6 +37,9 @@ func (s *CacheSource) labelsTxt(ctx context.Context, name string, version int64)
 			continue
 		case errors.Is(err, objstore.ErrTooLarge):
 			return nil, fmt.Errorf("%w: %s/labels.txt is over %d bytes", ErrInvalid, name, MaxLabelsBytes)
+		case ctx.Err() != nil:
+			// The request's deadline or cancellation, not the store: 504/499.
+			return nil, fmt.Errorf("serving: reading %s/labels.txt: %w", name, context.Cause(ctx))
 		default:
 			return nil, fmt.Errorf("%w: reading %s/labels.txt", ErrUnavailable, name)
 		}
