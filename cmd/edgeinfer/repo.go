@@ -108,7 +108,9 @@ func logScan(log *slog.Logger, root string, res *modelcache.ScanResult) {
 	for _, sk := range res.Skipped {
 		path := sk.Path
 		if path == "" {
-			path = root
+			problems++
+			log.Warn("repository serves nothing", "root", root, "reason", sk.Reason, "fix", sk.Fix)
+			continue
 		}
 		if sk.Problem {
 			problems++
