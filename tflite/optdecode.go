@@ -67,7 +67,7 @@ var optionDecoders = map[string]optionsDecoder{
 		return &op.FullyConnectedOptions{Activation: op.Activation(r.i8(t, 0)), WeightsFormat: int(r.i8(t, 1)), KeepNumDims: r.flag(t, 2, false), AsymmetricQuantizeInputs: r.flag(t, 3, false)}
 	}},
 	"BATCH_MATMUL": {101, func(r *fb, t table) any {
-		return &op.BatchMatMulOptions{AdjX: r.flag(t, 0, false), AdjY: r.flag(t, 1, false)}
+		return &op.BatchMatMulOptions{AdjX: r.flag(t, 0, false), AdjY: r.flag(t, 1, false), AsymmetricQuantizeInputs: r.flag(t, 2, false)}
 	}},
 	"AVERAGE_POOL_2D": poolDecoder(),
 	"MAX_POOL_2D":     poolDecoder(),

@@ -68,6 +68,9 @@ type FullyConnectedOptions struct {
 // BatchMatMulOptions are the options of BATCH_MATMUL.
 type BatchMatMulOptions struct {
 	AdjX, AdjY bool
+	// AsymmetricQuantizeInputs: a hybrid (float × int8) product quantizes
+	// its float rows asymmetrically.
+	AsymmetricQuantizeInputs bool
 }
 
 // Pool2DOptions are the options of AVERAGE_POOL_2D and MAX_POOL_2D.

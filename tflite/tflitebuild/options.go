@@ -65,7 +65,7 @@ func encodeOptions(opName string, o any) (uint8, *table, error) {
 		if !ok {
 			return bad("BatchMatMulOptions")
 		}
-		t.boolean(0, x.AdjX).boolean(1, x.AdjY)
+		t.boolean(0, x.AdjX).boolean(1, x.AdjY).boolean(2, x.AsymmetricQuantizeInputs)
 		return 101, t, nil
 	case "AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D":
 		x, ok := o.(*op.Pool2DOptions)

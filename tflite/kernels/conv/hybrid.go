@@ -195,3 +195,60 @@ func hybridOut(acc int32, scale float32, bias []float32, c int, act FloatAct) fl
 	}
 	return clampF(v, act)
 }
+
+// HybridBatchMatMul computes output rows [lo, hi) of the Batches·M rows of
+// a hybrid BATCH_MATMUL as TensorFlow Lite's reference kernel does: the
+// float left matrices' rows were quantized one by one into q (row r of
+// left matrix l at (l·M + r)·K; scale sf, zero point off), w is the int8
+// right operand (strides as p), rowSums[m·N + j] the sums over k of right
+// matrix m's column j (for asymmetric rows), and out = scale·total with
+// total = Σ q·w − rowSum·zero point taken through float32 as TensorFlow
+// Lite does, scale = sf·fscale (fscale per column j, or one value).
+func HybridBatchMatMul(p *MatMul, q []int8, sf []float32, off []int32, w []int8, rowSums []int32, fscale []float32, out []float32, lo, hi int) {
+	_, _, yk, yj := p.strides()
+	for row := lo; row < hi; row++ {
+		b, i := row/p.M, row%p.M
+		lr := (p.LhsOff[b]/(p.M*p.K))*p.M + i
+		x := q[lr*p.K:][:p.K]
+		ys := w[p.RhsOff[b]:]
+		sums := rowSums[(p.RhsOff[b]/(p.K*p.N))*p.N:][:p.N]
+		zp := float32(off[lr])
+		o := out[row*p.N : (row+1)*p.N]
+		for j := range o {
+			var total int32
+			for k, v := range x {
+				total += int32(v) * int32(ys[k*yk+j*yj])
+			}
+			total = int32(float32(total) - float32(sums[j])*zp)
+			s := sf[lr]
+			if len(fscale) > 1 {
+				s *= fscale[j]
+			} else {
+				s *= fscale[0]
+			}
+			o[j] = 0 + s*float32(total)
+		}
+	}
+}
+
+// MatMulColumnSums returns, for each right matrix of p (count of them)
+// stored in w, the sums over k of each column j: [m·N + j].
+func MatMulColumnSums(p *MatMul, w []int8, count int) []int32 {
+	return MatMulColumnSumsInto(p, w, count, make([]int32, count*p.N))
+}
+
+// MatMulColumnSumsInto is MatMulColumnSums into sums (len count·N).
+func MatMulColumnSumsInto(p *MatMul, w []int8, count int, sums []int32) []int32 {
+	_, _, yk, yj := p.strides()
+	for m := 0; m < count; m++ {
+		base := w[m*p.K*p.N:]
+		for j := 0; j < p.N; j++ {
+			var s int32
+			for k := 0; k < p.K; k++ {
+				s += int32(base[k*yk+j*yj])
+			}
+			sums[m*p.N+j] = s
+		}
+	}
+	return sums
+}

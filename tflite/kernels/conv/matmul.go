@@ -12,6 +12,10 @@ type MatMul struct {
 	LhsOff, RhsOff []int
 }
 
+// Strides returns the element strides of the operands: left row i and
+// depth k (xi, xk), right depth k and column j (yk, yj).
+func (p *MatMul) Strides() (xi, xk, yk, yj int) { return p.strides() }
+
 func (p *MatMul) strides() (xi, xk, yk, yj int) {
 	xi, xk = p.K, 1
 	if p.AdjX {

@@ -1,6 +1,8 @@
 package conv
 
 import (
+	"math"
+
 	"github.com/edgeinfer/edgeinfer/tensor"
 	kconv "github.com/edgeinfer/edgeinfer/tflite/kernels/conv"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
@@ -88,6 +90,9 @@ func PrepareBatchMatMul(n *op.Node) (op.Kernel, error) {
 		}
 		p.LhsOff[b], p.RhsOff[b] = lo, ro
 	}
+	if lhs.DType == tensor.Float32 && rhs.DType == tensor.Int8 && out.DType == tensor.Float32 {
+		return prepareHybridBatchMatMul(n, p, o.AsymmetricQuantizeInputs, lhs, rhs)
+	}
 	if lhs.DType != rhs.DType || lhs.DType != out.DType {
 		return op.Kernel{}, n.Errorf("operands %s, %s and output %s must share a dtype", lhs.DType, rhs.DType, out.DType)
 	}
@@ -129,4 +134,81 @@ func PrepareBatchMatMul(n *op.Node) (op.Kernel, error) {
 		}), nil
 	}
 	return op.Kernel{}, n.Errorf("dtype %s is not supported", lhs.DType)
+}
+
+// prepareHybridBatchMatMul prepares a hybrid BATCH_MATMUL (float32 lhs,
+// int8 rhs quantized per tensor): each row of K lhs
+// values is quantized on its own, symmetrically or (asym) asymmetrically,
+// as TensorFlow Lite's EvalHybrid does.
+func prepareHybridBatchMatMul(n *op.Node, p *kconv.MatMul, asym bool, lhs, rhs *op.TensorInfo) (op.Kernel, error) {
+	q := rhs.Quant
+	if q == nil || len(q.Scale) == 0 {
+		return op.Kernel{}, n.Errorf("hybrid rhs is not quantized")
+	}
+	for _, z := range q.ZeroPoint {
+		if z != 0 {
+			return op.Kernel{}, n.Errorf("hybrid rhs zero point %d is not 0", z)
+		}
+	}
+	if len(q.Scale) != 1 {
+		// The TensorFlow Lite we check against ignores per-channel
+		// scales here (its output is all zeros).
+		return op.Kernel{}, n.Errorf("hybrid rhs quantized per channel is not supported")
+	}
+	fs := append([]float32(nil), q.Scale...)
+	for _, v := range fs {
+		if !(v > 0) || math.IsInf(float64(v), 0) {
+			return op.Kernel{}, n.Invalidf("rhs scale %v is not positive", v)
+		}
+	}
+	lrows := lhs.Shape.Elements() / p.K // every row of every lhs matrix
+	rhsCount := rhs.Shape.Elements() / (p.K * p.N)
+	var sums []int32
+	if rhs.IsConst() {
+		sums = kconv.MatMulColumnSums(p, rhs.ConstTensor().Int8s(), rhsCount)
+	}
+	head := (lrows*8 + 63) &^ 63
+	qBytes := (lrows*p.K + 63) &^ 63
+	scratch := head + qBytes + 4*p.K + 4*rhsCount*p.N
+	_, xk, _, _ := p.Strides()
+	xi := p.K
+	if p.AdjX {
+		xi = 1
+	}
+	carve := func(b []byte) ([]float32, []int32, []int8, []float32, []int32) {
+		sf := scratchOf[float32](b, lrows)
+		off := scratchOf[int32](b[4*lrows:], lrows)
+		qs := scratchInt8(b[head:], lrows*p.K)
+		tmp := scratchOf[float32](b[head+qBytes:], p.K)
+		cs := scratchOf[int32](b[head+qBytes+4*p.K:], rhsCount*p.N)
+		return sf, off, qs, tmp, cs
+	}
+	rows := p.Batches * p.M
+	return rangeKernel(scratch, func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+		sf, off, qs, tmp, cs := carve(x.Scratch)
+		xs := ins[0].Float32s()
+		for r := 0; r < lrows; r++ {
+			m, i := r/p.M, r%p.M
+			base := m*p.M*p.K + i*xi
+			for k := range tmp {
+				tmp[k] = xs[base+k*xk]
+			}
+			if asym {
+				sf[r], off[r] = kconv.QuantizeAsymmetric(tmp, qs[r*p.K:(r+1)*p.K])
+			} else {
+				sf[r], off[r] = kconv.QuantizeSymmetric(tmp, qs[r*p.K:(r+1)*p.K]), 0
+			}
+		}
+		if sums == nil {
+			copy(cs, kconv.MatMulColumnSumsInto(p, ins[1].Int8s(), rhsCount, cs))
+		}
+		return rows
+	}, func(t *rangeTask, lo, hi int) {
+		sf, off, qs, _, cs := carve(t.scratch)
+		s := sums
+		if s == nil {
+			s = cs
+		}
+		kconv.HybridBatchMatMul(p, qs, sf, off, t.ins[1].Int8s(), s, fs, t.outs[0].Float32s(), lo, hi)
+	}), nil
 }

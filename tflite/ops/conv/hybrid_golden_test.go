@@ -22,6 +22,7 @@ var writeHybrid = flag.Bool("write-hybrid", false, "rewrite testdata/hybrid/*.tf
 // weights.
 type hybridModel struct {
 	name  string
+	seed  uint64 // of its weights and input (testdata written with it)
 	in    []int
 	build func(b *tflitebuild.Builder, r *rand.Rand, x int) int // returns the output tensor
 }
@@ -79,19 +80,30 @@ func hybridModels() []hybridModel {
 			return y
 		}
 	}
+	bmm := func(rshape []int, asym, adjX, adjY bool) func(*tflitebuild.Builder, *rand.Rand, int) int {
+		return func(b *tflitebuild.Builder, r *rand.Rand, x int) int {
+			n := tensor.Shape(rshape).Elements()
+			w := b.Const("w", rshape, &tensor.Quant{Scale: []float32{0.004}, ZeroPoint: []int64{0}}, randInt8s(r, n))
+			y := b.Tensor("y", tensor.Float32, []int{2, 3, 5}, nil, nil)
+			b.Op("BATCH_MATMUL", []int{x, w}, []int{y}, &op.BatchMatMulOptions{AdjX: adjX, AdjY: adjY, AsymmetricQuantizeInputs: asym})
+			return y
+		}
+	}
 	return []hybridModel{
-		{"conv_per_channel_same", []int{2, 7, 7, 5}, conv(true, 1, op.PaddingSame, op.ActNone)},
-		{"conv_per_channel_s2_relu6", []int{2, 7, 7, 5}, conv(true, 2, op.PaddingSame, op.ActRelu6)},
-		{"conv_per_tensor_valid", []int{2, 7, 7, 5}, conv(false, 1, op.PaddingValid, op.ActRelu)},
-		{"fc_per_tensor", []int{3, 12}, fc(false, false)},
-		{"fc_per_tensor_asym", []int{3, 12}, fc(false, true)},
-		{"depthwise_per_channel", []int{2, 7, 7, 5}, func(b *tflitebuild.Builder, r *rand.Rand, x int) int {
+		{"conv_per_channel_same", 1, []int{2, 7, 7, 5}, conv(true, 1, op.PaddingSame, op.ActNone)},
+		{"conv_per_channel_s2_relu6", 2, []int{2, 7, 7, 5}, conv(true, 2, op.PaddingSame, op.ActRelu6)},
+		{"conv_per_tensor_valid", 3, []int{2, 7, 7, 5}, conv(false, 1, op.PaddingValid, op.ActRelu)},
+		{"fc_per_tensor", 4, []int{3, 12}, fc(false, false)},
+		{"fc_per_tensor_asym", 5, []int{3, 12}, fc(false, true)},
+		{"depthwise_per_channel", 7, []int{2, 7, 7, 5}, func(b *tflitebuild.Builder, r *rand.Rand, x int) int {
 			w := b.Const("w", []int{1, 3, 3, 10}, channelQuant(r, 10, 3, true), randInt8s(r, 9*10))
 			bias := b.Const("b", []int{10}, nil, randFloats(r, 10, 0.5))
 			y := b.Tensor("y", tensor.Float32, []int{2, 7, 7, 10}, nil, nil)
 			b.Op("DEPTHWISE_CONV_2D", []int{x, w, bias}, []int{y}, &op.DepthwiseConv2DOptions{Padding: op.PaddingSame, StrideW: 1, StrideH: 1, DepthMultiplier: 2, DilationW: 1, DilationH: 1})
 			return y
 		}},
+		{"batchmatmul_per_tensor", 7, []int{2, 3, 12}, bmm([]int{12, 5}, false, false, false)},
+		{"batchmatmul_asym_adj_broadcast", 8, []int{1, 12, 3}, bmm([]int{2, 5, 12}, true, true, true)},
 	}
 }
 
@@ -102,10 +114,10 @@ func hybridModels() []hybridModel {
 // allows a few float32 ulps of the output range.
 func TestHybridGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "hybrid")
-	for i, hm := range hybridModels() {
+	for _, hm := range hybridModels() {
 		t.Run(hm.name, func(t *testing.T) {
 			if *writeHybrid {
-				r := rand.New(rand.NewPCG(uint64(i)+1, 99))
+				r := rand.New(rand.NewPCG(hm.seed, 99))
 				b := tflitebuild.New()
 				x := b.Tensor("x", tensor.Float32, hm.in, nil, nil)
 				y := hm.build(b, r, x)
