@@ -75,6 +75,9 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
 			return op.Kernel{}, err
 		}
+		if g.InC == 1 && f.IsConst() && (bias == nil || bias.IsConst()) {
+			return depthwiseAsConv(n, o, &g)
+		}
 		q, err := int8Requant(n, in, f, out, o.Activation, 3, g.OutC)
 		if err != nil {
 			return op.Kernel{}, err
@@ -133,4 +136,41 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
+}
+
+// depthwiseAsConv prepares a DEPTHWISE_CONV_2D of one input channel (every
+// output channel filters that channel: micro_speech's 1→8 layer) as the
+// CONV_2D it is, with the filter [1,KH,KW,M] transposed to [M,KH,KW,1] and
+// per-channel scales moved to axis 0: the same sums and the same
+// per-channel requantization, on the packed convolution kernels instead
+// of the generic depthwise loop.
+func depthwiseAsConv(n *op.Node, o *op.DepthwiseConv2DOptions, g *kconv.Geom) (op.Kernel, error) {
+	f := n.Inputs[1]
+	src := f.ConstTensor().Int8s()
+	kk := g.KH * g.KW
+	data := make([]byte, len(src))
+	for k := range kk {
+		for oc := range g.OutC {
+			data[oc*kk+k] = byte(src[k*g.OutC+oc])
+		}
+	}
+	ft := *f
+	ft.Shape = tensor.Shape{g.OutC, g.KH, g.KW, 1}
+	ft.Const = data
+	if q := f.Quant; q != nil {
+		qc := *q
+		if len(q.Scale) > 1 {
+			if q.Axis != 3 {
+				return op.Kernel{}, n.Invalidf("per-channel filter quantization on axis %d, want 3", q.Axis)
+			}
+			qc.Axis = 0
+		}
+		ft.Quant = &qc
+	}
+	c := &op.Node{Index: n.Index, Op: n.Op, Version: n.Version,
+		Options: &op.Conv2DOptions{Padding: o.Padding, StrideW: o.StrideW, StrideH: o.StrideH, Activation: o.Activation,
+			DilationW: o.DilationW, DilationH: o.DilationH, Pads: o.Pads},
+		Inputs: append([]*op.TensorInfo{n.Inputs[0], &ft}, n.Inputs[2:]...), Outputs: n.Outputs}
+	c.SetShared(n.Shared)
+	return PrepareConv2D(c)
 }
