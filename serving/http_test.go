@@ -117,7 +117,9 @@ func TestHTTPEndpoints(t *testing.T) {
 		{name: "v1 predict unknown input", method: "POST", path: "/v1/models/pair:predict", body: `{"inputs": {"a": [[1, 2]], "zz": [[3, 4]]}}`, want: 400},
 		{name: "v1 predict unknown model", method: "POST", path: "/v1/models/nope:predict", body: `{"instances": [[1]]}`, want: 404},
 		{name: "v1 predict unknown version", method: "POST", path: "/v1/models/linear/versions/9:predict", body: `{"instances": [[1, 2, 3]]}`, want: 404},
-		{name: "v1 classify", method: "POST", path: "/v1/models/linear:classify", body: `{}`, want: 501},
+		{name: "v1 classify without examples", method: "POST", path: "/v1/models/linear:classify", body: `{}`, want: 400},
+		{name: "v1 classify", method: "POST", path: "/v1/models/linear:classify", body: `{"examples": [[1, 2, 3]]}`, want: 200, substr: []string{`{"results":[[["0",24],["1",-10]]]}`}}, // y = (1+4+9+10, -1+1-10)
+		{name: "v1 regress", method: "POST", path: "/v1/models/linear:regress", body: `{}`, want: 501},
 		{name: "v1 unknown verb", method: "POST", path: "/v1/models/linear:explode", body: `{}`, want: 404},
 		// Engine failures and panics are logged; the client sees a stable message.
 		{name: "v1 engine failure", method: "POST", path: "/v1/models/broken:predict", body: `{"instances": [[1, 2, 3]]}`, want: 500, exact: `{"error":"internal error"}`},

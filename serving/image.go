@@ -169,6 +169,7 @@ type ioOptions struct {
 	images     []ImageInfo     // rows of the image input, when one was given
 	detections []Detection     // filled by finish for detectors fed an image
 	ch         *charge         // the request's memory budget; nil charges nothing
+	classify   bool            // V1 :classify: answer TF Serving's "results"
 }
 
 // queryOptions reads ?top_k=N and ?dequantize=true|false.

@@ -201,6 +201,16 @@ func TestImageClassifier(t *testing.T) {
 		}
 		v1top(t, body, 5)
 	})
+	t.Run("v1 classify", func(t *testing.T) {
+		code, _, body := e.do(t, "POST", "/v1/models/cls:classify", []byte(`{"examples":[{"image":{"b64":"`+b64+`"}}]}`), nil)
+		var resp struct{ Results [][][2]any }
+		if code != 200 || json.Unmarshal(body, &resp) != nil || len(resp.Results) != 1 || len(resp.Results[0]) != 5 {
+			t.Fatalf("%d %s", code, body)
+		}
+		if top := resp.Results[0][0]; top[0] != "military uniform" || !(top[1].(float64) > 0.5) {
+			t.Fatalf("top-1 %v", top)
+		}
+	})
 	t.Run("v1 b64 all scores dequantized", func(t *testing.T) {
 		code, _, body := e.do(t, "POST", "/v1/models/cls:predict", []byte(`{"instances":[{"b64":"`+b64+`"}]}`), nil)
 		var resp struct{ Predictions [][]float64 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/edgeinfer/edgeinfer/preprocess"
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -50,8 +52,8 @@ func v1Images(doc *tensor.JSONValue, specs []tflite.TensorSpec) ([][]byte, bool,
 	var out [][]byte
 	for i := range items {
 		it := &items[i]
-		if it.Kind == tensor.JSONObject && len(it.Keys) == 1 && it.Keys[0] == specs[0].Name {
-			it = &it.Items[0]
+		if it.Kind == tensor.JSONObject && len(it.Keys) == 1 && it.Keys[0] != "b64" {
+			it = &it.Items[0] // {"<feature>": {"b64": ...}}: the model has one input
 		}
 		if it.Kind != tensor.JSONObject || len(it.Keys) != 1 || it.Keys[0] != "b64" || it.Items[0].Kind != tensor.JSONString {
 			return nil, false, nil
@@ -77,6 +79,17 @@ func (s *Server) decodeV1(r *http.Request, doc *tensor.JSONValue, img []byte, l 
 		return nil, 0, nil, err
 	}
 	o := &ioOptions{mio: mio, dequantize: true, quantize: true, imagePost: img != nil, ch: lim.ch}
+	if strings.HasSuffix(r.URL.Path, ":classify") {
+		// TF Serving's classify: "examples" (here: images, or rows of
+		// numbers) in, {"results": [[[label, score], ...]]} out.
+		if len(mio.classOutputs()) != 1 {
+			return nil, 0, nil, fmt.Errorf("%w: :classify needs a model with one class output (this one has %d); use :predict", ErrInvalid, len(mio.classOutputs()))
+		}
+		o.classify, o.topK = true, defaultImageTopK
+		if ex := doc.Get("examples"); ex != nil && doc.Get("instances") == nil {
+			doc = &tensor.JSONValue{Kind: tensor.JSONObject, Keys: []string{"instances"}, Items: []tensor.JSONValue{*ex}}
+		}
+	}
 	if v := doc.Get("dequantize"); v != nil {
 		if o.dequantize, err = jsonBool(v, "dequantize"); err != nil {
 			return nil, 0, nil, err
@@ -150,6 +163,9 @@ func (o *ioOptions) encodeV1(resp *Response, specs []tflite.TensorSpec, rows int
 		b := append([]byte(`{"predictions":[`), d...)
 		return append(b, "]}"...), nil
 	}
+	if o.classify {
+		return encodeV1Results(resp.Outputs, specs, o.mio, topK)
+	}
 	if topK > 0 && o.mio != nil {
 		var classOuts []int
 		for _, k := range o.mio.classOutputs() {
@@ -204,6 +220,39 @@ func encodeV1Classes(outs []*tensor.Tensor, idx []int, specs []tflite.TensorSpec
 		preds[r] = m
 	}
 	return json.Marshal(map[string]any{"predictions": preds})
+}
+
+// encodeV1Results writes TF Serving's classify answer for the model's
+// class output: {"results": [[[label, score], ...], ...]}, one list per
+// example, the label being the class index when the model has no labels.
+func encodeV1Results(outs []*tensor.Tensor, specs []tflite.TensorSpec, mio *ModelIO, k int) ([]byte, error) {
+	cls := mio.classOutputs()[0]
+	for _, t := range outs {
+		if t.Name != specs[cls].Name {
+			continue
+		}
+		q := specs[cls].Quant
+		if t.DType == tensor.Float32 {
+			q = nil
+		}
+		top, err := TopK(t, q, mio.Labels(cls), k)
+		if err != nil {
+			return nil, err
+		}
+		results := make([][][2]any, len(top))
+		for r, row := range top {
+			results[r] = make([][2]any, len(row))
+			for j, c := range row {
+				label := c.Label
+				if label == "" {
+					label = strconv.Itoa(c.Index)
+				}
+				results[r][j] = [2]any{label, c.Score}
+			}
+		}
+		return json.Marshal(map[string]any{"results": results})
+	}
+	return nil, fmt.Errorf("%w: the class output %q was not returned", ErrInvalid, specs[cls].Name)
 }
 
 // appendV1Quant appends a signature tensor's quantization parameters.

@@ -68,12 +68,12 @@ func (s *Server) handleV1(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case p.verb == "predict" && r.Method == http.MethodPost:
-		s.handleV1Predict(w, r, p.ref)
-	case p.verb == "predict":
+	case (p.verb == "predict" || p.verb == "classify") && r.Method == http.MethodPost:
+		s.handleV1Predict(w, r, p.ref) // :classify: see decodeV1
+	case p.verb == "predict" || p.verb == "classify":
 		w.Header().Set("Allow", "POST")
 		s.writeJSON(w, r, http.StatusMethodNotAllowed, []byte(`{"error":"method not allowed: use POST"}`))
-	case p.verb == "classify" || p.verb == "regress":
+	case p.verb == "regress":
 		s.writeError(w, r, fmt.Errorf("%w: :%s needs a TensorFlow example-based signature; use :predict", ErrUnimplemented, p.verb))
 	case p.verb != "":
 		s.writeError(w, r, fmt.Errorf("%w: unknown method :%s", ErrNotFound, clip(p.verb)))
