@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/op"
 	"github.com/edgeinfer/edgeinfer/tflite/tflitebuild"
 )
 
@@ -114,5 +115,35 @@ func TestEveryOperatorRefusesBadOperands(t *testing.T) {
 	}
 	for _, f := range failures {
 		t.Error(f)
+	}
+}
+
+// TestFoldConstantsRecoversKernelPanic: DEQUANTIZE of a constant runs its
+// kernel at load, outside any Runner: a kernel panic there (a bug reached
+// through the file) fails Load with ErrPanic instead of the process.
+func TestFoldConstantsRecoversKernelPanic(t *testing.T) {
+	res := BuiltinResolver()
+	res.Add("DEQUANTIZE", func(n *op.Node) (op.Kernel, error) {
+		return op.Kernel{Eval: func(_ *op.Exec, in, _ []*tensor.Tensor) error {
+			var none []byte
+			_ = none[len(in[0].Data)] // index out of range
+			return nil
+		}}, nil
+	})
+	b := tflitebuild.New()
+	q := b.Const("q", []int{4}, &tensor.Quant{Scale: []float32{0.5}, ZeroPoint: []int64{0}}, []int8{1, 2, 3, 4})
+	w := b.Tensor("w", tensor.Float32, []int{4}, nil, nil)
+	x := b.Tensor("x", tensor.Float32, []int{4}, nil, nil)
+	y := b.Tensor("y", tensor.Float32, []int{4}, nil, nil)
+	b.Op("DEQUANTIZE", []int{q}, []int{w}, nil)
+	b.Op("ADD", []int{x, w}, []int{y}, nil)
+	b.Inputs(x)
+	b.Outputs(y)
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(data, WithResolver(res)); !errors.Is(err, ErrPanic) || !errors.Is(err, ErrInvalidModel) {
+		t.Fatalf("Load = %v, want ErrPanic and ErrInvalidModel", err)
 	}
 }

@@ -87,16 +87,33 @@ func evalConst(i int, o *fileOp, in, out *op.TensorInfo, res *op.Resolver) ([]by
 	if k.Eval == nil || !oc.Shape.Equal(out.Shape) {
 		return nil, invalid("op %d (%s): output %v computes to %v", i, o.name, out.Shape, oc.Shape)
 	}
-	size := oc.Shape.Elements() * oc.DType.Size()
 	if oc.DType.Size() == 0 {
 		return nil, nil
 	}
+	if err := activationSize(&oc, fmt.Sprintf("op %d (%s): output", i, o.name)); err != nil {
+		return nil, err
+	}
+	if k.Scratch < 0 || k.Scratch > maxFoldBytes {
+		return nil, invalid("op %d (%s): scratch of %d bytes", i, o.name, k.Scratch)
+	}
+	size := oc.Shape.Elements() * oc.DType.Size()
 	t := &tensor.Tensor{Name: oc.Name, DType: oc.DType, Shape: oc.Shape, Quant: oc.Quant, Data: make([]byte, size)}
 	x := &op.Exec{Ctx: context.Background(), Scratch: make([]byte, k.Scratch)}
-	if err := k.Eval(x, []*tensor.Tensor{ic.ConstTensor()}, []*tensor.Tensor{t}); err != nil {
+	if err := evalSafely(k, x, []*tensor.Tensor{ic.ConstTensor()}, []*tensor.Tensor{t}); err != nil {
 		return nil, fmt.Errorf("op %d (%s): computing at load: %w", i, o.name, err)
 	}
 	return aligned(t.Data, max(oc.DType.Size(), 1)), nil
+}
+
+// evalSafely runs a kernel at load time (not under a Runner, whose Run
+// recovers), turning a panic into an error wrapping ErrPanic.
+func evalSafely(k op.Kernel, x *op.Exec, in, out []*tensor.Tensor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %w: %v", ErrInvalidModel, ErrPanic, r)
+		}
+	}()
+	return k.Eval(x, in, out)
 }
 
 // Sparsity limits: the number of levels a sparse tensor's metadata may
