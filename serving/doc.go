@@ -32,10 +32,11 @@
 //
 //	GET  /v1/models/{m}[/versions/{v}|/labels/{l}]           model status
 //	GET  /v1/models/{m}[/versions/{v}|/labels/{l}]/metadata  signature def
-//	POST /v1/models/{m}[/versions/{v}|/labels/{l}]:predict   row or columnar
+//	POST /v1/models/{m}[/versions/{v}|/labels/{l}]:predict   row or columnar, or an image
+//	POST /v1/models/{m}[/versions/{v}|/labels/{l}]:classify  examples -> labelled scores
 //	GET  /v2/health/live, /v2/health/ready, /v2
 //	GET  /v2/models/{m}[/versions/{v}][/ready]
-//	POST /v2/models/{m}[/versions/{v}]/infer                 JSON or binary extension
+//	POST /v2/models/{m}[/versions/{v}]/infer                 JSON, binary extension, or an image
 //	POST /v2/repository/index, /v2/repository/models/{m}/load|unload
 //	GET  /metrics
 //
@@ -60,6 +61,46 @@
 // X-Request-Id (the client's, or a fresh one), which every log line of the
 // request repeats; inference responses carry Server-Timing (queue, batch
 // wait, compute).
+//
+// # Numbers, images, labels
+//
+// Quantized (int8, uint8, int16) inputs take real numbers, quantized with
+// the input's scale and zero point exactly as TensorFlow Lite's QUANTIZE
+// does; outputs can come back dequantized (DEQUANTIZE's arithmetic).
+// Model metadata (V1 and V2) gives every tensor's dtype, shape and
+// quantization. Defaults differ per protocol so that each protocol's
+// clients keep working:
+//
+//   - V2: an input's datatype says what it holds: FP32 for a quantized
+//     input is quantized, INT8 (the model's own type) is taken as is.
+//     Outputs keep the model's datatype unless the request asks for
+//     "parameters": {"dequantize": true} (or an output's parameters, or
+//     ?dequantize=true).
+//   - V1 (TensorFlow Serving clients expect floats): JSON numbers for a
+//     quantized input are real values and outputs are dequantized; the
+//     top-level "quantize": false and "dequantize": false send and receive
+//     the raw integers instead.
+//
+// An input of image shape ([1,H,W,C] or [1,C,H,W], C 1 or 3) also takes an
+// encoded image (JPEG, PNG, BMP, GIF, WebP): as a V2 BYTES element (JSON:
+// base64 string or {"b64": ...}; binary extension: 4-byte length + bytes),
+// as TF Serving's {"b64": ...} instance, or as the whole body of a POST
+// with Content-Type image/* to the infer or :predict path. It is decoded
+// under MaxImagePixels (413 before decoding when the header declares more),
+// MaxBodyBytes and the memory budget (4 bytes per pixel while decoding),
+// and preprocessed as package preprocess says (the model's TFLite Model
+// Metadata, else defaults; config.json "image" may override). Labels come
+// from the metadata's associated files, else a labels.txt beside the
+// model (CacheSource). Top-k classes with labels and dequantized scores: V2
+// "parameters": {"top_k": k}, an output's "classification": k (the
+// classification extension: BYTES "score:index:label"), or ?top_k=k; V1
+// "top_k": k (predictions become lists of {"index", "label", "score"}).
+// TF Serving's :classify answers {"results": [[[label, score], ...]]} for a
+// model with one class output. A plain image POST answers the top 5
+// classes unless it asks otherwise. A detector (TFLite_Detection_PostProcess
+// outputs) fed an image also answers "detections": [{"label", "class",
+// "score", "box": [xmin, ymin, xmax, ymax]}] in the image's pixels (V1: as
+// its predictions).
 //
 // Only this package maps errors to HTTP status codes. It never imports
 // functions or aws-lambda-go. A Server is safe for concurrent use.
