@@ -147,3 +147,46 @@ func TestFoldConstantsRecoversKernelPanic(t *testing.T) {
 		t.Fatalf("Load = %v, want ErrPanic and ErrInvalidModel", err)
 	}
 }
+
+// TestShapeFoldRecoversKernelPanic: shape arithmetic over constants runs
+// its kernel while planning, outside any Runner: a kernel panic there
+// leaves the operator to run, and Run reports it as ErrPanic; neither Load
+// nor Run panics.
+func TestShapeFoldRecoversKernelPanic(t *testing.T) {
+	res := BuiltinResolver()
+	prep, _ := res.Lookup("ADD")
+	res.Add("ADD", func(n *op.Node) (op.Kernel, error) {
+		k, err := prep(n)
+		if err != nil {
+			return k, err
+		}
+		k.Eval = func(*op.Exec, []*tensor.Tensor, []*tensor.Tensor) error {
+			var none []byte
+			_ = none[n.Index+1] // index out of range
+			return nil
+		}
+		return k, nil
+	})
+	b := tflitebuild.New()
+	c1 := b.Const("c1", []int{2}, nil, []int32{1, 2})
+	c2 := b.Const("c2", []int{2}, nil, []int32{3, 4})
+	s := b.Tensor("s", tensor.Int32, []int{2}, nil, nil)
+	b.Op("ADD", []int{c1, c2}, []int{s}, nil)
+	x := b.Tensor("x", tensor.Float32, []int{1, 4}, nil, nil)
+	y := b.Tensor("y", tensor.Float32, []int{1, 4}, nil, nil)
+	b.Op("RESHAPE", []int{x, s}, []int{y}, nil)
+	b.Inputs(x)
+	b.Outputs(y)
+	data, err := b.UncheckedBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data, WithResolver(res))
+	if err != nil {
+		t.Fatalf("Load = %v, want the ADD left to run", err)
+	}
+	in, _ := tensor.New(tensor.Float32, tensor.Shape{1, 4})
+	if _, err := m.NewRunner().Run(context.Background(), []*tensor.Tensor{in}); !errors.Is(err, ErrPanic) {
+		t.Fatalf("Run = %v, want ErrPanic", err)
+	}
+}

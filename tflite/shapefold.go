@@ -67,7 +67,8 @@ func foldShapeStep(n *op.Node, k op.Kernel, isOutput func(ti int) bool, outIdx [
 	if k.NewState != nil {
 		x.State = k.NewState()
 	}
-	if err := k.Eval(x, ins, outs); err != nil {
+	// A panic (recovered) leaves the operator to run, where Run reports it.
+	if err := evalSafely(k, x, ins, outs); err != nil {
 		return false
 	}
 	for j, t := range n.Outputs {
