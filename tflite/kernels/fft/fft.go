@@ -139,19 +139,19 @@ func (p *Plan) Rfft2D(in []float32, inH, inW int, out []float32, work []complex1
 		}
 		fft(z, p.twM, p.revM)
 		// X[k] = E[k] + w^k·O[k] with E = (Z[k] + conj(Z[m-k]))/2 and
-		// O = (Z[k] − conj(Z[m-k]))/2i.
-		for k := 0; k <= m/2; k++ {
-			a := z[k%m]
-			b := cmplxConj(z[(m-k)%m])
-			e := (a + b) * 0.5
-			o := (a - b) * complex(0, -0.5)
-			out[k] = e + p.twR[k]*o
-			if j := m - k; j != k {
+		// O = (Z[k] − conj(Z[m-k]))/2i; at k = 0 (and m) E and O are
+		// Z[0]'s real and imaginary parts.
+		z0 := z[0]
+		out[0] = complex(real(z0)+imag(z0), 0)
+		out[m] = complex(real(z0)-imag(z0), 0)
+		for k := 1; k <= m/2; k++ {
+			j := m - k
+			a, b := z[k], cmplxConj(z[j])
+			out[k] = (a+b)*0.5 + p.twR[k]*((a-b)*complex(0, -0.5))
+			if j != k {
 				// X[m-k] from the same pair: Z[m-k] and conj(Z[k]).
-				a2, b2 := z[j%m], cmplxConj(z[k%m])
-				e2 := (a2 + b2) * 0.5
-				o2 := (a2 - b2) * complex(0, -0.5)
-				out[j] = e2 + p.twR[j]*o2
+				a2, b2 := z[j], cmplxConj(z[k])
+				out[j] = (a2+b2)*0.5 + p.twR[j]*((a2-b2)*complex(0, -0.5))
 			}
 		}
 	}
