@@ -122,9 +122,13 @@ var corpusCaseExceptions = map[string]string{
 	"coral__movenet_single_pose_lightning_ptq/random": "rounding-chaotic argmax: every op exact with TFLite Micro",
 }
 
-// corpusShortMACs is the size above which -short and race builds skip a
-// model's cases (they still load it): multiply-accumulates of one run.
-const corpusShortMACs = 150e6
+// corpusShortMACs is the size above which -short skips a model's cases
+// (it still loads the model): multiply-accumulates of one run. Race builds
+// (about ten times slower) skip above corpusRaceMACs.
+const (
+	corpusShortMACs = 150e6
+	corpusRaceMACs  = 30e6
+)
 
 // realModelsDir returns ../shared/realmodels relative to the repository
 // root, skipping (or failing under EDGEINFER_CONFORMANCE=require) when it is
@@ -169,7 +173,13 @@ func TestRealModelCorpus(t *testing.T) {
 	for _, n := range corpusMustPass {
 		must[n] = true
 	}
-	light := testing.Short() || raceEnabled
+	var light float64 // 0: run every case
+	switch {
+	case raceEnabled:
+		light = corpusRaceMACs
+	case testing.Short():
+		light = corpusShortMACs
+	}
 	var rows []corpusRow
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -214,9 +224,9 @@ func corpusDTypes(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// runCorpusModel loads one model and runs its cases. With light set it
-// skips the cases of models above corpusShortMACs.
-func runCorpusModel(t *testing.T, dir string, light bool) corpusRow {
+// runCorpusModel loads one model and runs its cases, unless light > 0 and
+// one run takes more multiply-accumulates.
+func runCorpusModel(t *testing.T, dir string, light float64) corpusRow {
 	var row corpusRow
 	m, err := tflite.LoadFile(filepath.Join(dir, "model.tflite"))
 	if err != nil {
@@ -228,7 +238,7 @@ func runCorpusModel(t *testing.T, dir string, light bool) corpusRow {
 	cases, _ := filepath.Glob(filepath.Join(dir, "cases", "*", "REFERENCE"))
 	sort.Strings(cases)
 	row.cases = len(cases)
-	if light && m.MACs() > corpusShortMACs {
+	if light > 0 && float64(m.MACs()) > light {
 		row.skipped = true
 		return row
 	}
