@@ -163,6 +163,7 @@ func TestCLIExitCodes(t *testing.T) {
 		{"serve bad size", []string{"serve", "--cache-bytes", "lots"}, 2, `invalid size "lots"`},
 		{"serve stray argument", []string{"serve", "models"}, 2, "--models DIR"},
 		{"serve bad log format", []string{"serve", "--log-format", "xml"}, 2, "text or json"},
+		{"serve bad preload", []string{"serve", "--models", "/nonexistent", "--preload", "a b"}, 2, `--preload: model name "a b"`},
 		{"serve missing repository", []string{"serve", "--models", "/nonexistent/models"}, 1, "not a directory"},
 		{"predict -h", []string{"predict", "-h"}, 0, "INPUT.npy"},
 		{"predict without model", []string{"predict"}, 2, "--model is required"},

@@ -82,6 +82,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if len(pos) != 0 {
 		return nil, usagef("serve takes no arguments, got %q (the repository is --models DIR)", pos)
 	}
+	if _, err := preloadList(&modelcache.ScanResult{}, f.preload); err != nil {
+		return nil, err // a bad --preload is a usage error before anything runs
+	}
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return nil, usagef("--log-format must be text or json, not %q", f.logFormat)
 	}
@@ -238,7 +241,7 @@ func preloadList(scan *modelcache.ScanResult, flagValue string) ([]string, error
 		for n := range strings.SplitSeq(flagValue, ",") {
 			if n = strings.TrimSpace(n); n != "" {
 				if err := serving.CheckModelName(n); err != nil {
-					return nil, usagef("--preload: %w", err)
+					return nil, usagef("--preload: %s", strings.TrimPrefix(err.Error(), serving.ErrInvalid.Error()+": "))
 				}
 				out = append(out, n)
 			}
