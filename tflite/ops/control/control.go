@@ -92,6 +92,11 @@ func prepareIf(n *op.Node) (op.Kernel, error) {
 	}}, nil
 }
 
+// MaxWhileIterations bounds the iterations of one WHILE evaluation, so
+// that a loop whose condition never turns false ends with an error even
+// for a caller without a deadline.
+const MaxWhileIterations = 1 << 24
+
 // whileState is WHILE's per-Runner buffer for the condition's result.
 type whileState struct {
 	cond   tensor.Tensor
@@ -161,7 +166,10 @@ func prepareWhile(n *op.Node) (op.Kernel, error) {
 			for i, t := range in {
 				copy(out[i].Data, t.Data)
 			}
-			for {
+			for iter := 0; ; iter++ {
+				if iter == MaxWhileIterations {
+					return fmt.Errorf("WHILE ran %d iterations without its condition turning false (limit)", iter)
+				}
 				if x.Ctx != nil {
 					if err := x.Ctx.Err(); err != nil {
 						return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
@@ -331,5 +332,29 @@ func TestNotBatchable(t *testing.T) {
 		if m.Batchable() == withIf {
 			t.Errorf("IF %v: Batchable() = %v", withIf, m.Batchable())
 		}
+	}
+}
+
+// TestWhileForever: a loop whose condition never turns false stops at the
+// caller's deadline.
+func TestWhileForever(t *testing.T) {
+	b := tflitebuild.New()
+	flag := b.Tensor("flag", tensor.Bool, nil, nil, nil)
+	flag2 := b.Tensor("flag2", tensor.Bool, nil, nil, nil)
+	b.Op("WHILE", []int{flag}, []int{flag2}, &op.WhileOptions{CondSubgraph: 1, BodySubgraph: 1})
+	b.Inputs(flag)
+	b.Outputs(flag2)
+	b.AddSubgraph("identity") // condition and body: the flag, unchanged
+	f := b.Tensor("flag", tensor.Bool, nil, nil, nil)
+	b.Inputs(f)
+	b.Outputs(f)
+	m, err := tflite.Load(build(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := m.NewRunner().Run(ctx, []*tensor.Tensor{input(nil, []bool{true})}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the deadline", err)
 	}
 }

@@ -9,7 +9,9 @@
 // other branch's, a loop body's outputs with its inputs, a variable's
 // every read and assignment with each other. Eval runs the subgraphs
 // through op.Exec.Call and reaches the Runner's variables through
-// op.Exec.Var; it allocates nothing.
+// op.Exec.Var; it allocates nothing. A WHILE checks the Run's context at
+// every iteration and gives up after MaxWhileIterations, so a loop that
+// never ends cannot hold a Runner forever.
 //
 // Every Run starts from the initial state: no variable is assigned and
 // every CALL_ONCE runs its subgraph again (the interpreter resets both),
