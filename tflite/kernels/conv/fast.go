@@ -410,6 +410,18 @@ func im2colAt[T int8 | float32](g *Geom, in []T, b, oy, ox int, dst []T, pad T) 
 			copySmall(row, in[(base+ix0)*ic:])
 			continue
 		}
+		if ic == 1 { // one value per tap: no copy call per byte
+			src := in[base : base+g.InW]
+			for kx := range row {
+				ix := ix0 + kx*g.DilW
+				if uint(ix) >= uint(len(src)) {
+					row[kx] = pad
+				} else {
+					row[kx] = src[ix]
+				}
+			}
+			continue
+		}
 		for kx := 0; kx < g.KW; kx++ {
 			ix := ix0 + kx*g.DilW
 			d := row[kx*ic : (kx+1)*ic]
