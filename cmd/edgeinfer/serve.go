@@ -34,6 +34,7 @@ type serveFlags struct {
 	timeout, drain, drainWindow                   time.Duration
 	readHeaderTimeout, readTimeout, idleTimeout   time.Duration
 	concurrency, queue, threads, maxElements      int
+	maxImagePixels                                int64
 	admin                                         bool
 	adminTokenFile                                string
 	maxModel                                      byteSize
@@ -67,6 +68,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	f.maxDecoded = 64 << 20
 	fs.Var(&f.maxDecoded, "max-decoded-bytes", "largest request body once gzip/zstd Content-Encoding is undone, counted as it streams: a `size`")
 	fs.IntVar(&f.maxElements, "max-elements", 1<<22, "most tensor elements one request may carry")
+	fs.Int64Var(&f.maxImagePixels, "max-image-pixels", 64<<20, "most pixels an image input's header may declare; larger images are refused (413) before decoding")
 	f.memoryBudget = 256 << 20
 	fs.Var(&f.memoryBudget, "memory-budget", "bytes all requests in flight may hold for bodies, decoders, parsed JSON and tensors, charged before allocating (429 when in use, 413 when one request needs more): a `size`")
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send its request headers")
@@ -158,6 +160,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		EnableAdmin: f.admin, AdminToken: adminToken,
 		DefaultTimeout: f.timeout, MaxConcurrency: f.concurrency, MaxQueue: f.queue,
 		MaxBodyBytes: int64(f.maxBody), MaxDecodedBytes: int64(f.maxDecoded), MaxElements: f.maxElements, MemoryBudget: int64(f.memoryBudget),
+		MaxImagePixels:    f.maxImagePixels,
 		ReadHeaderTimeout: f.readHeaderTimeout, ReadTimeout: f.readTimeout, IdleTimeout: f.idleTimeout,
 		IntraOpThreads: f.threads,
 	})
