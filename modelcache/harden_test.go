@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/edgeinfer/edgeinfer/objstore"
 )
 
@@ -356,22 +358,17 @@ func TestModelBombBoundedHeap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err := os.Create(filepath.Join(root, "m", "1", "model.tflite.zst"))
+	// 256 zstd frames of 1 MiB of zeros (single segment: a 1 MiB window),
+	// read as one stream.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := objstore.NewCompressWriter(f, objstore.CodecZstd)
-	if err != nil {
+	frame := enc.EncodeAll(make([]byte, 1<<20), nil)
+	enc.Close()
+	if err := os.WriteFile(filepath.Join(root, "m", "1", "model.tflite.zst"), bytes.Repeat(frame, 256), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	zeros := make([]byte, 1<<20)
-	for range 256 {
-		w.Write(zeros)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	if err := os.WriteFile(filepath.Join(root, "m", "2", "model.tflite"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +390,7 @@ func TestModelBombBoundedHeap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	const zstdMem = 10 << 20 // the encoder's 8 MiB window, and a block
+	const zstdMem = 2 << 20 // the frames' 1 MiB window, and a block
 	for _, tc := range []struct {
 		ref    Ref
 		budget uint64

@@ -9,6 +9,8 @@ import (
 	"runtime/metrics"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/edgeinfer/edgeinfer/objstore"
 )
 
@@ -22,27 +24,34 @@ func heapAllocs() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// bomb writes a stream that decodes to n zero bytes with codec, n/1MiB
-// writes of one shared buffer, so that building it allocates little.
+// bomb writes a stream that decodes to n zero bytes (n a multiple of
+// 1 MiB) with codec: one frame (zstd, single segment: a 1 MiB window) or
+// member (gzip) of 1 MiB of zeros, written n/1MiB times, which decoders
+// read as one stream. Building it compresses 1 MiB only.
 func bomb(t testing.TB, path string, codec objstore.Codec, n int) {
 	t.Helper()
+	zeros := make([]byte, 1<<20)
+	var frame []byte
+	switch codec {
+	case objstore.CodecZstd:
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame = enc.EncodeAll(zeros, nil)
+		enc.Close()
+	default:
+		frame = compress(t, codec, zeros)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := objstore.NewCompressWriter(f, codec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zeros := make([]byte, 1<<20)
 	for range n >> 20 {
-		if _, err := w.Write(zeros); err != nil {
+		if _, err := f.Write(frame); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -71,16 +80,21 @@ func TestReadAllBoundsMemory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ok.tflite"), okData, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bomb(t, filepath.Join(dir, "ok.tflite.zst"), objstore.CodecZstd, limit-1<<20)
+	okZst, err := os.Create(filepath.Join(dir, "ok.tflite.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	okZst.Write(compress(t, objstore.CodecZstd, okData[:limit-1<<20])) // the encoder's stream: an 8 MiB window
+	okZst.Close()
 
 	s, err := objstore.New(objstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// zstd's encoder above uses an 8 MiB window at most; the decoder holds
-	// about one window and a block.
-	const zstdMem = 10 << 20
+	// The bomb's frames have a 1 MiB window (the encoder's own streams 8
+	// MiB); the decoder holds about one window and a block.
+	const zstdMem = 2 << 20
 	tests := []struct {
 		name   string
 		file   string
@@ -94,7 +108,7 @@ func TestReadAllBoundsMemory(t *testing.T) {
 		{"sparse 2 GiB file, raw", "sparse.tflite", false, objstore.ErrTooLarge, 1 << 20},
 		{"plain within the limit", "ok.tflite", true, nil, 2*limit + 1<<20},
 		{"plain within the limit, raw", "ok.tflite", false, nil, limit + 1<<20},
-		{"zstd within the limit", "ok.tflite.zst", true, nil, 2*limit + zstdMem},
+		{"zstd within the limit", "ok.tflite.zst", true, nil, 2*limit + 10<<20},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
