@@ -31,6 +31,7 @@ var corpusMustPass = []string{
 	"coral__mobilenet_v1_1.0_224_quant_embedding_extractor",
 	"coral__mobilenet_v2_1.0_224_quant",
 	"coral__movenet_single_pose_lightning_ptq",
+	"coral__posenet_mobilenet_v1_075_353_481_16_quant_decoder",
 	"coral__split_concat",
 	"coral__tf2_mobilenet_v2_1.0_224_ptq",
 	"coraledgetpu__ssd_mobilenet_v1_coco_quant_postprocess_head_layers",

@@ -1,7 +1,7 @@
 // Package detection holds the arithmetic of TensorFlow Lite's
 // TFLite_Detection_PostProcess custom operator (SSD box decoding and
-// non-maximum suppression) as pure functions over validated parameters
-// and float32 data. It keeps no state beyond the Work buffers its callers
+// non-maximum suppression) and of Coral's PosenetDecoderOp (pose decoding)
+// as pure functions over validated parameters and float32 data. It keeps no state beyond the Work buffers its callers
 // own; functions are safe for concurrent use on distinct Work values.
 package detection
 

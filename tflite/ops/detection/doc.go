@@ -2,7 +2,9 @@
 // custom operators: TFLite_Detection_PostProcess, the SSD post-processing
 // that decodes box encodings against anchors and runs non-maximum
 // suppression (fast, over each box's best classes, or regular, per
-// class), returning boxes, classes, scores and the number of detections.
+// class), returning boxes, classes, scores and the number of detections;
+// and Coral's PosenetDecoderOp, multi-person pose decoding from keypoint
+// heatmaps and short/mid-range offsets (its three-input form).
 //
 // Prepare validates the options (custom_options FlexBuffer) and the
 // input shapes, types and quantization; the kernels in

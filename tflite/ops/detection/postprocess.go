@@ -11,6 +11,7 @@ import (
 // Register adds the detection custom operators to r.
 func Register(r *op.Resolver) {
 	r.Add("CUSTOM:TFLite_Detection_PostProcess", PreparePostProcess)
+	r.Add("CUSTOM:PosenetDecoderOp", PreparePosenetDecoder)
 }
 
 // Limits on what the options may ask for.
