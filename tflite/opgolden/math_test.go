@@ -50,6 +50,12 @@ func mathCases() []goldenCase {
 		fu("sqrt_f32", "SQRT", 0, 50),
 		fu("rsqrt_f32", "RSQRT", 0.01, 50),
 		fu("log_f32", "LOG", 0.001, 100),
+		{name: "rsqrt_i8", ref: "tflm", build: unaryModel("RSQRT", nil, tensor.Int8, []int{4, 64}, q(0.02, -100), tensor.Int8, []int{4, 64}, q(0.05, -90)),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				x := randTensor(r, tensor.Int8, []int{4, 64}, -100, 127)
+				x.Int8s()[0] = -100 // the zero point: largest output
+				return []*tensor.Tensor{x}
+			}},
 		fu("exp_f32", "EXP", -10, 10),
 		fu("square_f32", "SQUARE", -20, 20),
 		fu("floor_f32", "FLOOR", -20, 20),

@@ -73,3 +73,19 @@ func L2NormInt8(in, out []int8, depth int, zero int32) {
 		}
 	}
 }
+
+// RsqrtInt8 is TFLite's quantized RSQRT of one value x - zero ≥ 0: 0 maps
+// to the largest output, others to 1/√(x-zero) through the inverse-sqrt
+// multiplier, rescaled by mult·2^shift (1/(√si·so)) plus the output zero
+// point, clamped to int8.
+func RsqrtInt8(x, zero, mult int32, shift int, outZero int32) int8 {
+	v := x - zero
+	if v == 0 {
+		return math.MaxInt8
+	}
+	const k = 20
+	m, s := invSqrtMultiplier(v)
+	d := kernels.MultiplyByQuantizedMultiplier(1, m, s+k)
+	o := kernels.MultiplyByQuantizedMultiplier(d, mult, shift-k) + outZero
+	return int8(kernels.Clamp32(o, math.MinInt8, math.MaxInt8))
+}

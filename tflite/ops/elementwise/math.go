@@ -2,8 +2,10 @@ package elementwise
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 	ek "github.com/edgeinfer/edgeinfer/tflite/kernels/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/op"
 )
@@ -290,6 +292,50 @@ func prepareL2Norm(n *op.Node) (op.Kernel, error) {
 			return op.Kernel{}, n.Errorf("depth %d, at most %d supported", depth, 1<<15)
 		}
 		return unaryKernel(func(a, b []int8) { ek.L2NormInt8(a, b, depth, zi) }), nil
+	}
+	return op.Kernel{}, n.Errorf("dtype %s is not supported", in.DType)
+}
+
+// prepareRsqrt is RSQRT: float32, and int8 as TFLite Micro computes it
+// (a value below the input zero point fails the Run, as there).
+func prepareRsqrt(n *op.Node) (op.Kernel, error) {
+	in, out, err := prepareUnary(n, true)
+	if err != nil {
+		return op.Kernel{}, err
+	}
+	switch in.DType {
+	case tensor.Float32:
+		if quantized(in) {
+			return op.Kernel{}, n.Errorf("quantized float32 is not supported")
+		}
+		return unaryKernel(func(a, b []float32) { ek.Unary(a, b, ek.RsqrtF32) }), nil
+	case tensor.Int8:
+		si, zi, err := qparams(n, in, "input")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		so, zo, err := qparams(n, out, "output")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		m, s := kernels.QuantizeMultiplier(1 / (math.Sqrt(float64(si)) * float64(so)))
+		lut := ek.NewLUT8(func(a, b []int8) {
+			for i, v := range a {
+				if int32(v) >= zi {
+					b[i] = ek.RsqrtInt8(int32(v), zi, m, s, zo)
+				}
+			}
+		})
+		return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
+			a := view[int8](in[0])
+			for _, v := range a {
+				if int32(v) < zi {
+					return fmt.Errorf("RSQRT of %d, below the zero point %d (a negative value): %w", v, zi, op.ErrInput)
+				}
+			}
+			lut.Apply(a, view[int8](out[0]))
+			return nil
+		}}, nil
 	}
 	return op.Kernel{}, n.Errorf("dtype %s is not supported", in.DType)
 }

@@ -34,7 +34,7 @@ func Register(r *op.Resolver) {
 	r.Add("DEQUANTIZE", prepareDequantize)
 	r.Add("CAST", prepareCast)
 	r.Add("SQRT", prepareFloatUnary(ek.SqrtF32))
-	r.Add("RSQRT", prepareFloatUnary(ek.RsqrtF32))
+	r.Add("RSQRT", prepareRsqrt)
 	r.Add("LOG", prepareFloatUnary(ek.LogF32))
 	r.Add("EXP", prepareFloatUnary(ek.ExpF32))
 	r.Add("SQUARE", prepareFloatUnary(ek.SquareF32))
