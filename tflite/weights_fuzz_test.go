@@ -60,7 +60,8 @@ func hybridSeedModel(tb testing.TB) []byte {
 
 // FuzzLoadWeights fuzzes the loader's weight transforms (sparsity
 // metadata, constant folding), the hybrid kernels and the custom
-// operators' option parsing (FlexBuffers, raw structs), seeded from
+// operators' option parsing (FlexBuffers, raw structs) and kernels
+// (detection post-process, PosenetDecoderOp, MediaPipe's), seeded from
 // models our builder writes.
 func FuzzLoadWeights(f *testing.F) {
 	f.Add(sparseSeedModel(f))
@@ -94,6 +95,27 @@ func FuzzLoadWeights(f *testing.F) {
 	mp.Inputs(x)
 	mp.Outputs(t)
 	if data, err := mp.Bytes(); err == nil {
+		f.Add(data)
+	} else {
+		f.Fatal(err)
+	}
+	// Coral's PosenetDecoderOp on a tiny 3x4 heatmap.
+	pn := tflitebuild.New()
+	hm := pn.Tensor("heatmaps", tensor.Float32, []int{1, 3, 4, 17}, nil, nil)
+	so := pn.Tensor("shorts", tensor.Float32, []int{1, 3, 4, 34}, nil, nil)
+	mo := pn.Tensor("mids", tensor.Float32, []int{1, 3, 4, 64}, nil, nil)
+	var pouts []int
+	for range 4 {
+		pouts = append(pouts, pn.Tensor("p", tensor.Float32, nil, nil, nil))
+	}
+	popts, err := tflitebuild.FlexMap(map[string]any{"max_detections": 2, "score_threshold": float32(0.2), "stride": 8, "nms_radius": float32(10)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	pn.CustomOp("PosenetDecoderOp", []int{hm, so, mo}, pouts, popts)
+	pn.Inputs(hm, so, mo)
+	pn.Outputs(pouts...)
+	if data, err := pn.Bytes(); err == nil {
 		f.Add(data)
 	} else {
 		f.Fatal(err)
