@@ -120,6 +120,10 @@ bench: ## Run the benchmarks.
 bench-peer: ## edgeinfer vs ONNX Runtime (../shared/peer) on MobileNet V1/V2 int8 and V2 float32, 1 and 2 threads.
 	./scripts/bench-peer.sh
 
+.PHONY: bench-batch
+bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/record by stage, allocs/record, peak RSS (30-byte and 1 KB NDJSON, a large object).
+	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem' -benchmem -benchtime 2x ./batch/
+
 .PHONY: bench-serve
 bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test.
 	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching' -benchmem -benchtime 2s ./serving/

@@ -86,7 +86,7 @@ func NewDecoder(r io.Reader, f Format, opts DecodeOptions) (Decoder, error) {
 	}
 	switch f {
 	case FormatNDJSON:
-		return &ndjsonDecoder{lines: newLineReader(r, opts.MaxRecordBytes), opts: opts}, nil
+		return &ndjsonDecoder{lines: newLineReader(r, opts.MaxRecordBytes), opts: opts, rowElems: rowElements(opts)}, nil
 	case FormatCSV:
 		return newCSVDecoder(r, opts)
 	case FormatNpy:
@@ -144,9 +144,10 @@ func isBlank(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
 
 // ndjsonDecoder decodes one record per non-blank line.
 type ndjsonDecoder struct {
-	lines *lineReader
-	opts  DecodeOptions
-	index int
+	lines    *lineReader
+	opts     DecodeOptions
+	index    int
+	rowElems int // elements of a bare row with a fast path, or 0
 }
 
 func (d *ndjsonDecoder) Next() (Record, error) {
@@ -373,13 +374,14 @@ func concat(ts []*tensor.Tensor) (*tensor.Tensor, error) {
 
 // csvDecoder decodes rows of comma-separated numbers for a one-input model.
 type csvDecoder struct {
-	lines *lineReader
-	opts  DecodeOptions
-	shape tensor.Shape // [1, item shape...]
-	n     int          // fields per row
-	index int
-	seen  bool // a non-blank line was read (header check done)
-	vals  []tensor.JSONValue
+	lines  *lineReader
+	opts   DecodeOptions
+	shape  tensor.Shape // [1, item shape...]
+	n      int          // fields per row
+	index  int
+	seen   bool // a non-blank line was read (header check done)
+	vals   []tensor.JSONValue
+	fields [][]byte
 }
 
 func newCSVDecoder(r io.Reader, o DecodeOptions) (*csvDecoder, error) {
@@ -440,11 +442,7 @@ func (d *csvDecoder) Next() (Record, error) {
 		}
 		if !d.seen {
 			d.seen = true
-			header := !tooLong
-			for _, f := range fields {
-				header = header && !isNumber(f)
-			}
-			if header {
+			if !tooLong && d.isHeader(fields) {
 				continue
 			}
 		}
@@ -462,6 +460,17 @@ func (d *csvDecoder) Next() (Record, error) {
 		rec.Inputs, rec.Items = []*tensor.Tensor{t}, 1
 		return rec, nil
 	}
+}
+
+// isHeader reports whether the first row's fields are a header: none is a
+// number.
+func (d *csvDecoder) isHeader(fields [][]byte) bool {
+	for _, f := range fields {
+		if isNumber(f) {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *csvDecoder) row(fields [][]byte) (*tensor.Tensor, error) {
@@ -486,9 +495,12 @@ func (d *csvDecoder) row(fields [][]byte) (*tensor.Tensor, error) {
 
 // npyDecoder yields the rows of a .npy array along its leading dimension.
 type npyDecoder struct {
-	nr    *tensor.NpyReader
-	name  string
-	index int
+	nr        *tensor.NpyReader
+	name      string
+	index     int
+	block     *tensor.Tensor // rows read ahead by nextInto
+	pos       int            // next row of block
+	blockRows int
 }
 
 func newNpyDecoder(r io.Reader, o DecodeOptions) (*npyDecoder, error) {
@@ -509,7 +521,11 @@ func newNpyDecoder(r io.Reader, o DecodeOptions) (*npyDecoder, error) {
 	if h.RecordLen() > o.MaxRecordBytes || h.RecordShape().Elements() > o.MaxElements {
 		return nil, fmt.Errorf("%w: .npy rows of %d bytes exceed the limit of %d", ErrFormat, h.RecordLen(), o.MaxRecordBytes)
 	}
-	return &npyDecoder{nr: nr, name: sp.Name}, nil
+	rows := 1
+	if rl := h.RecordLen(); rl > 0 {
+		rows = max(1, npyBlockBytes/rl)
+	}
+	return &npyDecoder{nr: nr, name: sp.Name, blockRows: rows}, nil
 }
 
 func (d *npyDecoder) Next() (Record, error) {

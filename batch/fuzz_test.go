@@ -73,6 +73,8 @@ func FuzzNDJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzDecoder(t, data, FormatNDJSON, specX4)
 		fuzzDecoder(t, data, FormatNDJSON, specTwo)
+		sameAsGeneral(t, data, FormatNDJSON, specX4)
+		sameAsGeneral(t, data, FormatNDJSON, specI8x4)
 	})
 }
 
@@ -82,6 +84,8 @@ func FuzzCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzDecoder(t, data, FormatCSV, specX4)
 		fuzzDecoder(t, data, FormatCSV, specInt8)
+		sameAsGeneral(t, data, FormatCSV, specX4)
+		sameAsGeneral(t, data, FormatCSV, specI8x4)
 	})
 }
 
@@ -91,5 +95,6 @@ func FuzzNpy(f *testing.F) {
 	f.Add([]byte(npyString(f, tensor.Float32, tensor.Shape{3, 4}, make([]float32, 12)))[:100])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzDecoder(t, data, FormatNpy, specX4)
+		sameAsGeneral(t, data, FormatNpy, specX4)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/edgeinfer/edgeinfer/serving"
@@ -118,8 +119,14 @@ type Summary struct {
 
 // Timings are the wall-clock figures of one run.
 type Timings struct {
-	TotalMS       float64 `json:"total_ms"`
-	PredictMS     float64 `json:"predict_ms"`
+	TotalMS   float64 `json:"total_ms"`
+	PredictMS float64 `json:"predict_ms"`
+	// DecodeMS is the time spent reading and decoding records (input
+	// decompression included); EncodeMS formatting and writing results
+	// (output compression included). Stages overlap, so the three may add
+	// up to more than TotalMS.
+	DecodeMS      float64 `json:"decode_ms,omitempty"`
+	EncodeMS      float64 `json:"encode_ms,omitempty"`
 	RecordsPerSec float64 `json:"records_per_sec"`
 	MBPerSec      float64 `json:"mb_per_sec"`
 }
@@ -182,10 +189,16 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (*Summary
 	cr := &countingReader{r: in}
 	cw := &countingWriter{w: out}
 	var predict time.Duration
-	err := run(ctx, &cfg, cr, cw, sum, &predict)
+	var tm stageTimes
+	var err error
+	if items := fixedItems(cfg.Inputs); items != nil {
+		err = runFixed(ctx, &cfg, items, cr, cw, sum, &predict, &tm)
+	} else {
+		err = run(ctx, &cfg, cr, cw, sum, &predict)
+	}
 	sum.BytesIn, sum.BytesOut = cr.n, cw.n
 	el := time.Since(start)
-	sum.Timings = Timings{TotalMS: ms(el), PredictMS: ms(predict)}
+	sum.Timings = Timings{TotalMS: ms(el), PredictMS: ms(predict), DecodeMS: ms(tm.decode), EncodeMS: ms(tm.encode)}
 	if s := el.Seconds(); s > 0 {
 		sum.Timings.RecordsPerSec = float64(sum.Records) / s
 		sum.Timings.MBPerSec = float64(cr.n) / 1e6 / s
@@ -476,9 +489,20 @@ func appendErrorLine(b []byte, e RecordError) []byte {
 	return append(b, "}\n"...)
 }
 
-func appendInt(b []byte, v int64) []byte { return fmt.Appendf(b, "%d", v) }
+func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
 
+// appendString appends s as a JSON string.
 func appendString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	q, err := json.Marshal(s)
 	if err != nil { // not reachable: strings always marshal
 		return append(b, `""`...)

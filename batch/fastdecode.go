@@ -1,0 +1,303 @@
+package batch
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/edgeinfer/edgeinfer/tensor"
+)
+
+// The fast paths below decode the common record shapes straight into the
+// micro-batch's input buffer. Each accepts a strict subset of what the
+// general decoders accept and produces the same bytes for it; anything else
+// (nested rows, NaN spelled as a string, an integer written as 1e3, a
+// malformed record) falls back to the general decoder, which decides and
+// words the error exactly as before.
+
+// fastDType reports whether numbers of dt have a fast path.
+func fastDType(dt tensor.DType) bool {
+	switch dt {
+	case tensor.Float32, tensor.Float64, tensor.Int8, tensor.Uint8, tensor.Int16, tensor.Int32, tensor.Int64:
+		return true
+	}
+	return false
+}
+
+// isJSONNumber reports whether tok is a JSON number literal.
+func isJSONNumber(tok []byte) bool {
+	i := 0
+	if i < len(tok) && tok[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(tok) && tok[i] == '0':
+		i++
+	case i < len(tok) && tok[i] >= '1' && tok[i] <= '9':
+		for i < len(tok) && isDigitByte(tok[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(tok) && tok[i] == '.' {
+		i++
+		if i == len(tok) || !isDigitByte(tok[i]) {
+			return false
+		}
+		for i < len(tok) && isDigitByte(tok[i]) {
+			i++
+		}
+	}
+	if i < len(tok) && (tok[i] == 'e' || tok[i] == 'E') {
+		i++
+		if i < len(tok) && (tok[i] == '+' || tok[i] == '-') {
+			i++
+		}
+		if i == len(tok) || !isDigitByte(tok[i]) {
+			return false
+		}
+		for i < len(tok) && isDigitByte(tok[i]) {
+			i++
+		}
+	}
+	return i == len(tok)
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendNumber appends the JSON number literal tok as one element of dt;
+// ok is false when tok is not a plain JSON number representable in dt
+// the way the general decoder would store it.
+func appendNumber(dst []byte, tok []byte, dt tensor.DType) ([]byte, bool) {
+	if !isJSONNumber(tok) {
+		return dst, false
+	}
+	switch dt {
+	case tensor.Float32:
+		f, err := strconv.ParseFloat(string(tok), 32)
+		if err != nil {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(f))), true
+	case tensor.Float64:
+		f, err := strconv.ParseFloat(string(tok), 64)
+		if err != nil {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f)), true
+	}
+	v, err := strconv.ParseInt(string(tok), 10, 64)
+	if err != nil {
+		return dst, false
+	}
+	switch dt {
+	case tensor.Int8:
+		if v < math.MinInt8 || v > math.MaxInt8 {
+			return dst, false
+		}
+		return append(dst, byte(int8(v))), true
+	case tensor.Uint8:
+		if v < 0 || v > math.MaxUint8 {
+			return dst, false
+		}
+		return append(dst, byte(v)), true
+	case tensor.Int16:
+		if v < math.MinInt16 || v > math.MaxInt16 {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint16(dst, uint16(int16(v))), true
+	case tensor.Int32:
+		if v < math.MinInt32 || v > math.MaxInt32 {
+			return dst, false
+		}
+		return binary.LittleEndian.AppendUint32(dst, uint32(int32(v))), true
+	case tensor.Int64:
+		return binary.LittleEndian.AppendUint64(dst, uint64(v)), true
+	}
+	return dst, false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// appendFlatRow decodes b, a flat JSON array of exactly n numbers, into dst
+// as elements of dt. ok is false (and dst unchanged) for anything else.
+func appendFlatRow(dst []byte, b []byte, dt tensor.DType, n int) ([]byte, bool) {
+	start := len(dst)
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i == len(b) || b[i] != '[' {
+		return dst, false
+	}
+	i++
+	count := 0
+	for {
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != ']' && !isSpace(b[j]) {
+			j++
+		}
+		var ok bool
+		if dst, ok = appendNumber(dst, b[i:j], dt); !ok {
+			return dst[:start], false
+		}
+		count++
+		i = j
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) || count > n {
+			return dst[:start], false
+		}
+		if b[i] == ']' {
+			i++
+			break
+		}
+		if b[i] != ',' {
+			return dst[:start], false
+		}
+		i++
+	}
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i != len(b) || count != n {
+		return dst[:start], false
+	}
+	return dst, true
+}
+
+// nextInto implements bufDecoder: a bare flat row for a one-input model
+// is decoded straight into dst[0]; other records go through the general
+// parser and are copied.
+func (d *ndjsonDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
+	for {
+		b, tooLong, err := d.lines.next()
+		if err != nil {
+			return Record{}, dst, err
+		}
+		if !tooLong && isBlank(b) {
+			continue
+		}
+		rec := Record{Index: d.index, Line: d.lines.line}
+		d.index++
+		if tooLong {
+			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: fmt.Sprintf("line longer than %d bytes", d.opts.MaxRecordBytes)}
+			return rec, dst, nil
+		}
+		if d.rowElems > 0 {
+			var ok bool
+			if dst[0], ok = appendFlatRow(dst[0], b, d.opts.Inputs[0].DType, d.rowElems); ok {
+				rec.Items = 1
+				return rec, dst, nil
+			}
+		}
+		ins, items, err := parseJSONRecord(b, d.opts)
+		if err != nil {
+			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: err.Error()}
+			return rec, dst, nil
+		}
+		rec.Items = items
+		return rec, appendRecord(Record{Inputs: ins}, dst), nil
+	}
+}
+
+// rowElements returns the element count of a one-input model's item when
+// its rows have a fast path, else 0.
+func rowElements(o DecodeOptions) int {
+	if len(o.Inputs) != 1 || !fastDType(o.Inputs[0].DType) {
+		return 0
+	}
+	is := itemShape(o.Inputs[0])
+	if is == nil {
+		return 0
+	}
+	n, err := is.NumElements()
+	if err != nil || n > o.MaxElements {
+		return 0
+	}
+	return n
+}
+
+// nextInto implements bufDecoder for CSV: plain JSON-style numbers are
+// decoded straight into dst[0].
+func (d *csvDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
+	if !fastDType(d.opts.Inputs[0].DType) {
+		return genericInto{d}.nextInto(dst)
+	}
+	for {
+		b, tooLong, err := d.lines.next()
+		if err != nil {
+			return Record{}, dst, err
+		}
+		if !tooLong && isBlank(b) {
+			continue
+		}
+		if !tooLong {
+			d.fields = splitCSV(b, d.fields)
+		}
+		if !d.seen {
+			d.seen = true
+			if !tooLong && d.isHeader(d.fields) {
+				continue
+			}
+		}
+		rec := Record{Index: d.index, Line: d.lines.line}
+		d.index++
+		if tooLong {
+			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: fmt.Sprintf("line longer than %d bytes", d.opts.MaxRecordBytes)}
+			return rec, dst, nil
+		}
+		if len(d.fields) == d.n {
+			start, ok := len(dst[0]), true
+			for _, f := range d.fields {
+				if dst[0], ok = appendNumber(dst[0], f, d.opts.Inputs[0].DType); !ok {
+					dst[0] = dst[0][:start]
+					break
+				}
+			}
+			if ok {
+				rec.Items = 1
+				return rec, dst, nil
+			}
+		}
+		t, err := d.row(d.fields)
+		if err != nil {
+			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: err.Error()}
+			return rec, dst, nil
+		}
+		dst[0] = append(dst[0], t.Data...)
+		rec.Items = 1
+		return rec, dst, nil
+	}
+}
+
+// npyBlockBytes bounds the .npy rows read at once (at least one row).
+const npyBlockBytes = 256 << 10
+
+// nextInto implements bufDecoder for .npy: rows are read in blocks and
+// copied into dst[0], one tensor per block rather than per row.
+func (d *npyDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
+	if d.block == nil || d.pos == d.block.Shape[0] {
+		t, err := d.nr.Next(d.blockRows)
+		if err == io.EOF {
+			return Record{}, dst, io.EOF
+		}
+		if err != nil {
+			return Record{}, dst, fmt.Errorf("%w: .npy record %d: %w", ErrStream, d.index, err)
+		}
+		d.block, d.pos = t, 0
+	}
+	row := len(d.block.Data) / d.block.Shape[0]
+	dst[0] = append(dst[0], d.block.Data[d.pos*row:(d.pos+1)*row]...)
+	d.pos++
+	rec := Record{Index: d.index, Items: 1}
+	d.index++
+	return rec, dst, nil
+}
