@@ -259,10 +259,23 @@ func (f *function) invokeOK(t *testing.T, payload []byte) []byte {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // s3Event is aws-lambda-go's S3 event pointed at our bucket and key.
+// s3Event is aws-lambda-go's sample S3 event for key, without its
+// sample eTag (which names no object here): the function reads whatever
+// version is stored. s3EventETag gives the ETag as S3 does.
 func s3Event(t *testing.T, key string) []byte {
+	return s3EventETag(t, key, "")
+}
+
+// s3EventETag is s3Event carrying the object's ETag (S3 sends it without
+// the HTTP header's quotes); "" leaves it out.
+func s3EventETag(t *testing.T, key, etag string) []byte {
+	var v any
+	if etag != "" {
+		v = strings.Trim(etag, `"`)
+	}
 	return awsEvent(t, "s3-event.json", map[string]any{
 		"Records.0.s3.bucket.name": bucket, "Records.0.s3.bucket.arn": "arn:aws:s3:::" + bucket,
-		"Records.0.s3.object.key": key,
+		"Records.0.s3.object.key": key, "Records.0.s3.object.eTag": v,
 	})
 }
 
@@ -381,6 +394,40 @@ func TestS3Function(t *testing.T) {
 		}
 		if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "MessageID_2" {
 			t.Errorf("batch item failures %s, want only MessageID_2", raw)
+		}
+	})
+
+	t.Run("PinnedETag", func(t *testing.T) {
+		// The event's ETag pins the version read: the announced version is
+		// processed; once the object is replaced, an event for the old
+		// version fails cleanly and commits nothing.
+		key := "inputs/pinned.ndjson"
+		s.put(t, key, []byte("[0,1,2,3]\n"), objstore.CodecNone)
+		attrs, err := s.Store.Stat(context.Background(), s.url(key))
+		if err != nil || attrs.ETag == "" {
+			t.Fatalf("stat: %+v, %v", attrs, err)
+		}
+		raw, _ := f.invoke(t, s3EventETag(t, key, attrs.ETag))
+		if !bytes.Contains(raw, []byte(`"status":"ok"`)) {
+			t.Fatalf("announced version: %s", raw)
+		}
+		pred := "out/" + key + ".predictions.ndjson.zst"
+		if got := string(s.get(t, pred, true)); got != `{"index":0,"outputs":{"y":[[1,3,5,7]]}}`+"\n" {
+			t.Fatalf("predictions %q", got)
+		}
+		s.put(t, key, []byte("[5,5,5,5]\n[6,6,6,6]\n"), objstore.CodecNone)
+		raw, _ = f.invoke(t, s3EventETag(t, key, attrs.ETag))
+		var fail struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if err := json.Unmarshal(raw, &fail); err != nil || !strings.Contains(fail.ErrorMessage, "changed") {
+			t.Errorf("want a function error naming the changed object, got %s", raw)
+		}
+		if sum := readSummary(t, s, key); sum.Status != "failed" || !strings.Contains(sum.Error, "changed") {
+			t.Errorf("summary %+v", sum)
+		}
+		if got := string(s.get(t, pred, true)); got != `{"index":0,"outputs":{"y":[[1,3,5,7]]}}`+"\n" {
+			t.Errorf("predictions after a refused run: %q, want the previous ones unchanged", got)
 		}
 	})
 

@@ -178,8 +178,9 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 	}
 	ctx, cancel := h.RT.Deadline(ctx)
 	defer cancel()
+	etag := eventETag(rec.S3.Object.ETag)
 	if h.isImage(ctx, input, key) {
-		return h.image(ctx, input, key)
+		return h.image(ctx, input, key, etag)
 	}
 	// Pin one version for the whole object, so its output is deterministic.
 	l, err := h.RT.Source.Get(ctx, serving.Ref{Model: h.Cfg.Model.Model, Version: h.Cfg.Model.Version, Label: h.Cfg.Model.Label})
@@ -198,10 +199,24 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 		Timeout: batchTimeout,
 	}
 	start := time.Now()
-	sum, err := batch.ProcessObject(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix})
+	sum, err := batch.ProcessObject(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix, IfMatch: etag})
 	h.RT.Log.Info("object", "input", input, "status", sum.Status, "records", sum.Records, "failed", sum.Failed,
 		"bytes_in", sum.BytesIn, "ms", time.Since(start).Milliseconds(), "err", errString(err))
 	return sum, err
+}
+
+// eventETag returns the If-Match value that pins the object version an
+// event announced: every read of the object (each ranged GET) then carries
+// it, so an object overwritten before or during the run fails with
+// objstore.ErrChanged and commits nothing, rather than mixing two
+// versions; the new version's own event then produces its output. S3
+// events give the ETag without the quotes of the HTTP header. An event
+// without one (a hand-made test event) reads whatever version is there.
+func eventETag(etag string) string {
+	if etag == "" || strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, "W/") {
+		return etag
+	}
+	return `"` + etag + `"`
 }
 
 func errString(err error) string {

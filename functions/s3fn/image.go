@@ -51,7 +51,7 @@ func (h *Handler) isImage(ctx context.Context, input, key string) bool {
 }
 
 // image predicts one image object into <key>.prediction.json.
-func (h *Handler) image(ctx context.Context, input, key string) (*batch.Summary, error) {
+func (h *Handler) image(ctx context.Context, input, key, etag string) (*batch.Summary, error) {
 	// Pin one version, so that the prediction names it and is deterministic.
 	l, err := h.RT.Source.Get(ctx, serving.Ref{Model: h.Cfg.Model.Model, Version: h.Cfg.Model.Version, Label: h.Cfg.Model.Label})
 	if err != nil {
@@ -61,7 +61,7 @@ func (h *Handler) image(ctx context.Context, input, key string) (*batch.Summary,
 	l.Release()
 	cfg := batch.ImageConfig{Predictor: h.RT.Server, Model: ref, TopK: h.Cfg.TopK, Timeout: batchTimeout}
 	start := time.Now()
-	sum, err := batch.ProcessImage(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix})
+	sum, err := batch.ProcessImage(ctx, cfg, batch.Object{Store: h.RT.Store, InputURL: input, Key: key, OutputPrefix: h.Cfg.OutputPrefix, IfMatch: etag})
 	h.RT.Log.Info("image", "input", input, "status", sum.Status, "failed", sum.Failed,
 		"bytes_in", sum.BytesIn, "ms", time.Since(start).Milliseconds(), "err", errString(err))
 	return sum, err
