@@ -89,6 +89,13 @@ func TestTop1AgainstStockTFLite(t *testing.T) {
 		{"tflsupport__mobilenet_v1_0.25_224_float", "cat.bmp", want{"bmp": 286, "png": 286, "webp": 286, "jpg": 286, "gif": 286}},
 		// 835 "suit, suit of clothes": stock TFLite 0.191 vs 0.168 for 653.
 		{"tflsupport__mobilenet_v1_0.25_224_float", "grace_hopper.bmp", want{"bmp": 835, "png": 835, "webp": 835}},
+		// int8 inputs without metadata (pixel - 128), gray and RGB: person
+		// detection's 1 = person (stock: 101 vs -101), 0 = no person (77 vs
+		// -77); CIFAR-10's 3 = cat (26 vs -36). Lossless encodings only: their
+		// tensors are the BMP's, which the command above checked.
+		{"tflm__person_detect", "grace_hopper.bmp", want{"bmp": 1, "png": 1, "webp": 1}},
+		{"tflm__person_detect", "no_person.bmp", want{"bmp": 0, "png": 0, "webp": 0}},
+		{"mlperftiny__resnet8_cifar_int8", "cat.bmp", want{"bmp": 3, "png": 3, "webp": 3}},
 	}
 	for _, tc := range cases {
 		data, err := os.ReadFile(filepath.Join(models, tc.model, "model.tflite"))
