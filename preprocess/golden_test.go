@@ -89,6 +89,10 @@ func TestTop1AgainstStockTFLite(t *testing.T) {
 		{"tflsupport__mobilenet_v1_0.25_224_float", "cat.bmp", want{"bmp": 286, "png": 286, "webp": 286, "jpg": 286, "gif": 286}},
 		// 835 "suit, suit of clothes": stock TFLite 0.191 vs 0.168 for 653.
 		{"tflsupport__mobilenet_v1_0.25_224_float", "grace_hopper.bmp", want{"bmp": 835, "png": 835, "webp": 835}},
+		// uint8 end to end (uint8 SOFTMAX), 224 and 192 inputs: stock 233 vs
+		// 3 and 165 vs 19 (of 256).
+		{"coral__mobilenet_v2_1.0_224_quant", "grace_hopper.bmp", want{"bmp": 653, "png": 653, "webp": 653}},
+		{"coral__mobilenet_v1_0.75_192_quant", "grace_hopper.bmp", want{"bmp": 653, "png": 653, "webp": 653}},
 		// int8 inputs without metadata (pixel - 128), gray and RGB: person
 		// detection's 1 = person (stock: 101 vs -101), 0 = no person (77 vs
 		// -77); CIFAR-10's 3 = cat (26 vs -36). Lossless encodings only: their
