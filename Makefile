@@ -81,6 +81,13 @@ test-core: ## The root module's tests only: no infra/ (Pulumi SDK), no test serv
 test-noasm: ## Run the engine tests on the generic (no assembly) kernels.
 	$(GO) test -count=1 -tags noasm ./tflite/... ./tensor/...
 
+.PHONY: generate generate-check
+generate: ## Regenerate the gRPC Go code (grpcserve/pb) from grpcserve/proto: protoc (Debian protobuf-compiler) and the plugins pinned in go.mod.
+	./scripts/protogen.sh
+generate-check: ## Fail when the committed grpcserve/pb differs from what `make generate` writes (CI).
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; ./scripts/protogen.sh "$$tmp" && \
+	  diff -r grpcserve/pb "$$tmp/grpcserve/pb" && echo "generate-check: grpcserve/pb is what make generate writes"
+
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and go mod tidy (no tests).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -96,7 +103,7 @@ check: lint tools ## lint, then every test with -race.
 
 .PHONY: test-race
 test-race: tools ## The concurrent core (engine, store, cache, serving, batch) under the race detector.
-	$(GO) test -count=1 -race ./tensor/... ./tflite/... ./objstore/... ./modelcache/... ./serving/... ./batch/...
+	$(GO) test -count=1 -race ./tensor/... ./tflite/... ./objstore/... ./modelcache/... ./serving/... ./grpcserve/... ./batch/...
 
 .PHONY: test-arm64
 test-arm64: ## Cross-compile for linux/arm64 and run the engine tests under qemu-user.

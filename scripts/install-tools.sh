@@ -39,5 +39,21 @@ install_rie() {
 	echo "installed aws-lambda-rie $RIE_VERSION"
 }
 
+# grpcurl: an independent gRPC client (server reflection), from the Go
+# module proxy; the grpcserve tests drive both gRPC services with it.
+GRPCURL_VERSION=v1.9.4
+install_grpcurl() {
+	local stamp="$bin/.grpcurl-$GRPCURL_VERSION"
+	if [[ -x "$bin/grpcurl" && -e "$stamp" ]]; then
+		echo "grpcurl $GRPCURL_VERSION already installed"
+		return
+	fi
+	GOBIN="$bin" GOFLAGS=-buildvcs=false go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+	rm -f "$bin"/.grpcurl-*
+	touch "$stamp"
+	echo "installed grpcurl $GRPCURL_VERSION"
+}
+
 install_versitygw
 install_rie
+install_grpcurl

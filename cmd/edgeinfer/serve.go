@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/grpcserve"
 	"github.com/edgeinfer/edgeinfer/modelcache"
 	"github.com/edgeinfer/edgeinfer/serving"
 	"github.com/edgeinfer/edgeinfer/tflite"
@@ -30,6 +31,8 @@ type serveFlags struct {
 	check                                         bool
 	rescan                                        time.Duration
 	models, addr, tokenFile, logFormat, preload   string
+	grpcAddr                                      string
+	grpcMaxMsg                                    byteSize
 	cacheBytes, maxBody, maxDecoded, memoryBudget byteSize
 	timeout, drain, drainWindow                   time.Duration
 	readHeaderTimeout, readTimeout, idleTimeout   time.Duration
@@ -46,6 +49,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs := newFlags("serve")
 	fs.StringVar(&f.models, "models", "./models", "model repository: a directory or s3://bucket/prefix (layout <model>/<version>/model.tflite)")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address; the default accepts local connections only")
+	fs.StringVar(&f.grpcAddr, "grpc-addr", "", "also serve gRPC (KServe V2 inference.GRPCInferenceService, TF Serving PredictionService and ModelService, health, reflection) on this address, e.g. 127.0.0.1:8081 (default: off)")
+	fs.Var(&f.grpcMaxMsg, "grpc-max-msg-bytes", "largest gRPC request or response message: a `size` (0: --max-body-bytes)")
 	fs.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a bearer token every request except /v2/health/* must carry")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&f.check, "check", false, "validate the repository instead of serving (as `edgeinfer check-repo`): exit 0 when clean, 1 listing every problem")
@@ -96,6 +101,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 || f.maxDecoded <= 0 || f.maxElements <= 0 ||
 		f.memoryBudget <= 0 || f.readHeaderTimeout <= 0 || f.readTimeout <= 0 || f.idleTimeout <= 0 {
 		return nil, usagef("--drain-timeout, --timeout, --cache-bytes, --max-body-bytes, --max-decoded-bytes, --max-elements, --memory-budget, --read-header-timeout, --read-timeout and --idle-timeout must be positive")
+	}
+	if f.grpcMaxMsg < 0 || f.grpcMaxMsg > 2<<30-1 {
+		return nil, usagef("--grpc-max-msg-bytes must be between 0 and 2GiB-1")
 	}
 	if f.drainWindow < 0 {
 		return nil, usagef("--drain-window must not be negative")
@@ -174,9 +182,26 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		return err
 	}
 	hs := srv.HTTPServer(f.addr, slog.NewLogLogger(h, slog.LevelWarn))
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "models", root, "preload", preload, "auth", token != "", "admin", f.admin)
+	var gs *grpcserve.Server
+	if f.grpcAddr != "" {
+		glis, err := net.Listen("tcp", f.grpcAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("--grpc-addr: %w", err)
+		}
+		maxMsg := int(cmp.Or(int64(f.grpcMaxMsg), int64(f.maxBody), 64<<20))
+		gs, err = grpcserve.New(srv, grpcserve.Options{MaxRecvMsgSize: maxMsg, MaxSendMsgSize: maxMsg})
+		if err != nil {
+			glis.Close()
+			hs.Close()
+			return err
+		}
+		go func() { served <- gs.Serve(glis) }()
+		log.Info("listening (gRPC)", "addr", glis.Addr().String())
+	}
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
@@ -194,10 +219,14 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 	}
 	select {
 	case err := <-served:
-		return fmt.Errorf("http server: %w", err)
+		if gs != nil {
+			gs.Stop()
+		}
+		hs.Close()
+		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	return shutdown(hs, srv, log, f.drainWindow, f.drain)
+	return shutdown(hs, gs, srv, log, f.drainWindow, f.drain)
 }
 
 // readToken reads a bearer token from a file ("" when file is "").
@@ -220,17 +249,32 @@ func readToken(flagName, file string) (string, error) {
 // clients to close for window (load balancers stop sending), then the
 // listener closes and in-flight requests get drain to finish before
 // connections are cut.
-func shutdown(hs *http.Server, srv *serving.Server, log *slog.Logger, window, drain time.Duration) error {
+func shutdown(hs *http.Server, gs *grpcserve.Server, srv *serving.Server, log *slog.Logger, window, drain time.Duration) error {
 	srv.Drain()
 	log.Info("shutting down: not ready", "drain_window", window, "drain", drain)
 	time.Sleep(window)
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
+	grpcDone := make(chan struct{})
+	go func() {
+		defer close(grpcDone)
+		if gs == nil {
+			return
+		}
+		stopped := make(chan struct{})
+		go func() { gs.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			gs.Stop()
+		}
+	}()
 	err := hs.Shutdown(ctx)
 	if err != nil {
 		log.Warn("drain bound reached; closing connections", "err", err)
 		hs.Close()
 	}
+	<-grpcDone
 	srv.Close()
 	log.Info("stopped")
 	return nil

@@ -17,7 +17,9 @@ var forbidden = map[string][]string{
 	"tflite":     {"net/http", "github.com/aws/", module + "/modelcache", module + "/objstore", module + "/serving", module + "/batch", module + "/functions"},
 	"objstore":   {module + "/tflite", module + "/serving", module + "/modelcache", module + "/batch", module + "/functions"},
 	"modelcache": {module + "/serving", module + "/functions", module + "/batch"},
-	"serving":    {module + "/functions", "github.com/aws/aws-lambda-go"},
+	"serving":    {module + "/functions", "github.com/aws/aws-lambda-go", module + "/grpcserve", "google.golang.org/grpc"},
+	"grpcserve":  {module + "/functions", "github.com/aws/aws-lambda-go"},
+	"functions":  {module + "/grpcserve", "google.golang.org/grpc"},
 	"batch":      {module + "/functions"},
 	"preprocess": {"net/http", module + "/serving", module + "/functions", module + "/modelcache", module + "/objstore"},
 }
