@@ -73,6 +73,11 @@ func mathCases() []goldenCase {
 		{name: "abs_i8_quant", ref: "tflm",
 			build:  unaryModel("ABS", nil, tensor.Int8, s, q(0.05, -7), tensor.Int8, s, q(0.03, -128)),
 			inputs: func(r *rand.Rand) []*tensor.Tensor { return []*tensor.Tensor{fullRange(r, tensor.Int8, s)} }},
+		{name: "abs_i16", ref: "tflm",
+			build: unaryModel("ABS", nil, tensor.Int16, s, nil, tensor.Int16, s, nil),
+			inputs: func(r *rand.Rand) []*tensor.Tensor {
+				return []*tensor.Tensor{randTensor(r, tensor.Int16, s, -32767, 32767)}
+			}},
 		{name: "neg_i32", ref: "tflite",
 			build: unaryModel("NEG", nil, tensor.Int32, s, nil, tensor.Int32, s, nil),
 			inputs: func(r *rand.Rand) []*tensor.Tensor {

@@ -29,7 +29,8 @@ func prepareFloatUnary(f func(float32) float32) op.PrepareFunc {
 }
 
 // prepareAbsNeg handles ABS (neg false) and NEG: float32, int32, int64,
-// and for ABS quantized int8 and int16 (rescaled to the output).
+// and for ABS quantized int8 and int16 (rescaled to the output) and plain
+// int16.
 func prepareAbsNeg(neg bool) op.PrepareFunc {
 	return func(n *op.Node) (op.Kernel, error) {
 		in, out, err := prepareUnary(n, true)
@@ -54,6 +55,10 @@ func prepareAbsNeg(neg bool) op.PrepareFunc {
 		case tensor.Int8, tensor.Int16:
 			if neg {
 				break
+			}
+			if in.DType == tensor.Int16 && !quantized(in) && !quantized(out) {
+				// Plain int16 values, as TFLite Micro takes them.
+				return unaryKernel(func(a, b []int16) { ek.Unary(a, b, ek.Abs[int16]) }), nil
 			}
 			si, zi, err := qparams(n, in, "input")
 			if err != nil {
