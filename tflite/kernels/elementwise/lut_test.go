@@ -49,6 +49,16 @@ func TestLUT8(t *testing.T) {
 		if !bytes.Equal(want, got) {
 			t.Fatalf("leaky uint8 n=%d: table differs from the kernel", n)
 		}
+		rq, err := NewRequant(0.05, 0.07, 3, -128)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rf := func(a []int8, b []uint8) { Requantize(rq, a, b) }
+		rf(i8, want)
+		NewLUT8(rf).Apply(i8, got)
+		if !bytes.Equal(want, got) {
+			t.Fatalf("requantize int8->uint8 n=%d: table differs from the kernel", n)
+		}
 	}
 }
 

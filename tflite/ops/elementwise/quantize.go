@@ -64,7 +64,19 @@ func prepareQuantize(n *op.Node) (op.Kernel, error) {
 }
 
 func requant[T, U ek.Int](p ek.Requant) op.Kernel {
-	return unaryKernel(func(a []T, b []U) { ek.Requantize(p, a, b) })
+	f := func(a []T, b []U) { ek.Requantize(p, a, b) }
+	// 8-bit to 8-bit: tabulated (ek.LUT8), the same bytes.
+	switch g := any(f).(type) {
+	case func(a []int8, b []int8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	case func(a []int8, b []uint8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	case func(a []uint8, b []int8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	case func(a []uint8, b []uint8):
+		return unaryKernel(ek.NewLUT8(g).Apply)
+	}
+	return unaryKernel(f)
 }
 
 func prepareDequantize(n *op.Node) (op.Kernel, error) {
