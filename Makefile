@@ -132,9 +132,10 @@ bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/
 	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem' -benchmem -benchtime 2x ./batch/
 
 .PHONY: bench-serve
-bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test.
+bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test, open-loop load (fixed arrival rate) on a corpus model, batching off and on.
 	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching' -benchmem -benchtime 2s ./serving/
 	$(GO) test -count=1 -run TestLoadShedding -v ./serving/
+	$(GO) test -run '^$$' -bench OpenLoop -benchtime 1x ./serving/
 
 FUZZTIME ?= 30s
 .PHONY: fuzz

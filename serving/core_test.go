@@ -499,3 +499,52 @@ func TestDeadlineSources(t *testing.T) {
 		t.Fatalf("static model queue %+v: batching is on", q)
 	}
 }
+
+// Open-loop traffic batches: a request that finds the server idle waits up
+// to the batch delay for company, so two independent callers arriving a
+// few milliseconds apart share one run although nothing was in flight when
+// the first came.
+func TestBatchingOpenLoop(t *testing.T) {
+	e := newEnv(t, Config{}, func(s *testSource) {
+		s.add("linear", 1, buildLinear(t, true), ModelConfig{MaxBatchSize: 4, BatchDelay: 2 * time.Second, MaxConcurrency: 1, MaxQueue: 8})
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			_, errs[i] = e.srv.Predict(context.Background(), &Request{Ref: Ref{Model: "linear"}, Inputs: []*tensor.Tensor{f32tensor("x", tensor.Shape{1, 3}, float32(i), 1, 0)}})
+		})
+		time.Sleep(20 * time.Millisecond) // the first is dequeued and waiting alone
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if runs, items := metricValue(t, e.srv, "edgeinfer_batch_size", map[string]string{"model": "linear"}); runs != 1 || items != 2 {
+		t.Fatalf("batch_size: %v runs of %v items in all, want 1 run of 2", runs, items)
+	}
+}
+
+// The batch delay is bounded by the request's deadline: a lone request
+// with 400 ms left waits at most half of it (not the 10 s delay), and is
+// answered.
+func TestBatchDelayBoundedByDeadline(t *testing.T) {
+	e := newEnv(t, Config{}, func(s *testSource) {
+		s.add("linear", 1, buildLinear(t, true), ModelConfig{MaxBatchSize: 4, BatchDelay: 10 * time.Second, MaxConcurrency: 1, MaxQueue: 8})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	resp, err := e.srv.Predict(ctx, &Request{Ref: Ref{Model: "linear"}, Inputs: []*tensor.Tensor{f32tensor("x", tensor.Shape{1, 3}, 1, 2, 3)}})
+	if err != nil {
+		t.Fatalf("Predict: %v (after %v)", err, time.Since(start))
+	}
+	if got, want := resp.Outputs[0].Float32s(), linearWant([]float32{1, 2, 3}); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if el := time.Since(start); el < 150*time.Millisecond {
+		t.Errorf("answered after %v: the lone request did not wait for company", el)
+	}
+}

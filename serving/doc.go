@@ -17,9 +17,10 @@
 // Runners. A worker drops a queued request whose deadline has passed without
 // running it. For Batchable models with max_batch_size > 1 a worker takes
 // every queued request for the same model (up to max_batch_size items,
-// counted along the leading dimension), waits up to batch_delay_ms only while
-// more requests are on their way, runs them as one batch and splits the
-// outputs back. A run that starts alone on an idle server, with nothing
+// counted along the leading dimension), waits for more up to batch_delay_ms
+// after the first (whether or not others are in flight, so that open-loop
+// traffic batches too; never more than half of a request's remaining time),
+// runs them as one batch and splits the outputs back. A run that starts alone on an idle server, with nothing
 // queued for its model, uses Config.IntraOpThreads threads (default
 // GOMAXPROCS); under load every run uses one, which maximises throughput.
 //

@@ -79,8 +79,9 @@ type ModelConfig struct {
 	// MaxBatchSize is the most items one batched run takes; 0 or 1 turns
 	// dynamic batching off. Ignored for models that are not Batchable.
 	MaxBatchSize int
-	// BatchDelay is the longest a batch waits for more requests; it waits
-	// only while requests are on their way into an empty queue.
+	// BatchDelay is the longest a batch waits for more requests after its
+	// first one was dequeued, whether or not others are in flight; it is
+	// cut so that no request waits more than half of its remaining time.
 	BatchDelay time.Duration
 	// MaxConcurrency is the number of runs in flight at once.
 	MaxConcurrency int

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -153,57 +152,79 @@ func (q *modelQueue) work(slot *runSlot) {
 		batch := []*job{j}
 		items := j.n
 		if q.maxBatch > 1 && items < q.maxBatch {
-			timer.Reset(q.delay)
-		collect:
-			for items < q.maxBatch {
-				var k *job
-				select {
-				case k = <-q.ch:
-				default:
-					// Let callers that are runnable (answered by the last
-					// run, about to submit again) reach the queue first.
-					runtime.Gosched()
-				}
-				if k == nil {
-					select {
-					case k = <-q.ch:
-					default:
-					}
-				}
-				if k == nil {
-					// The queue is empty: wait for more only while requests
-					// are on their way into it. Otherwise run now: waiting
-					// would only add latency (every caller may already be in
-					// this batch or another one).
-					if q.arriving.Load() == 0 {
-						break collect
-					}
-					select {
-					case k = <-q.ch:
-					case <-timer.C:
-						break collect
-					case <-q.s.stop:
-						break collect
-					}
-				}
-				if !q.live(k, time.Now()) {
-					continue
-				}
-				if k.model != j.model || items+k.n > q.maxBatch {
-					w.carry = k
-					break collect
-				}
-				batch = append(batch, k)
-				items += k.n
+			w.collect(&batch, &items, first, timer)
+		}
+		w.runSafely(batch, items, first)
+	}
+}
+
+// collect adds queued requests to batch (which holds the first one,
+// dequeued at first) up to maxBatch items. It waits for more until the
+// batch window closes, whether or not other requests are in flight, so
+// that independent clients arriving at a steady rate (open-loop traffic)
+// share runs: the window is the model's batch delay after the first
+// request, and ends earlier so that no request of the batch spends more
+// than half of the time it had left when it was dequeued waiting for
+// others. A request of another model instance, or one that would overflow
+// the batch, is carried to the next batch.
+func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time.Timer) {
+	q := w.q
+	end := first.Add(q.delay)
+	bound := func(j *job) {
+		if d, ok := j.ctx.Deadline(); ok {
+			if half := first.Add(d.Sub(first) / 2); half.Before(end) {
+				end = half
 			}
-			if !timer.Stop() {
+		}
+	}
+	bound((*batch)[0])
+	armed := false
+	defer func() {
+		if armed && !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}()
+	for *items < q.maxBatch {
+		var k *job
+		select {
+		case k = <-q.ch:
+		default:
+		}
+		if k == nil {
+			wait := time.Until(end)
+			if wait <= 0 {
+				return
+			}
+			if armed && !timer.Stop() {
 				select {
 				case <-timer.C:
 				default:
 				}
 			}
+			timer.Reset(wait)
+			armed = true
+			select {
+			case k = <-q.ch:
+			case <-timer.C:
+				armed = false
+				return
+			case <-q.s.stop:
+				return
+			}
 		}
-		w.runSafely(batch, items, first)
+		if !q.live(k, time.Now()) {
+			continue
+		}
+		if k.model != (*batch)[0].model || *items+k.n > q.maxBatch {
+			w.carry = k
+			return
+		}
+		*batch = append(*batch, k)
+		*items += k.n
+		bound(k)
 	}
 }
 
