@@ -451,7 +451,7 @@ func (e *encoder) writeChunk(c *chunk, out io.Writer, sum *Summary) error {
 
 // runFixed runs the buffered pipeline; predict collects the Predict time.
 func runFixed(ctx context.Context, cfg *Config, items []tensor.Shape, in io.Reader, out io.Writer, sum *Summary, predict *time.Duration, tm *stageTimes) error {
-	dec, err := NewDecoder(in, cfg.Format, DecodeOptions{Inputs: cfg.Inputs, MaxRecordBytes: cfg.MaxRecordBytes, MaxElements: cfg.MaxElements})
+	dec, err := NewDecoder(in, cfg.Format, cfg.decodeOptions())
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,15 @@ type DecodeOptions struct {
 	// MaxElements bounds the tensor elements of one record.
 	// Default: DefaultMaxElements.
 	MaxElements int
+	// CSVHeader says whether a CSV stream starts with a header row.
+	// Default: CSVHeaderAuto.
+	CSVHeader CSVHeader
+	// CSVColumns maps each model input to the CSV columns, named in the
+	// header row, that hold its elements in row-major order (other columns
+	// are ignored). It implies a header row and allows models with several
+	// inputs. Empty: every field of a row is an element of the model's
+	// single input.
+	CSVColumns map[string][]string
 }
 
 func (o *DecodeOptions) check() error {
@@ -370,127 +379,6 @@ func concat(ts []*tensor.Tensor) (*tensor.Tensor, error) {
 		out.Data = append(out.Data, t.Data...)
 	}
 	return out, nil
-}
-
-// csvDecoder decodes rows of comma-separated numbers for a one-input model.
-type csvDecoder struct {
-	lines  *lineReader
-	opts   DecodeOptions
-	shape  tensor.Shape // [1, item shape...]
-	n      int          // fields per row
-	index  int
-	seen   bool // a non-blank line was read (header check done)
-	vals   []tensor.JSONValue
-	fields [][]byte
-}
-
-func newCSVDecoder(r io.Reader, o DecodeOptions) (*csvDecoder, error) {
-	if len(o.Inputs) != 1 {
-		return nil, fmt.Errorf("%w: CSV needs a model with one input, this one has %d", ErrFormat, len(o.Inputs))
-	}
-	is := itemShape(o.Inputs[0])
-	if is == nil {
-		return nil, fmt.Errorf("%w: CSV needs a fixed item shape, input %q is %s", ErrFormat, o.Inputs[0].Name, o.Inputs[0].Shape)
-	}
-	n, err := is.NumElements()
-	if err != nil || n > o.MaxElements || n == 0 {
-		return nil, fmt.Errorf("%w: input %q of shape %s does not fit a CSV row", ErrFormat, o.Inputs[0].Name, o.Inputs[0].Shape)
-	}
-	return &csvDecoder{lines: newLineReader(r, o.MaxRecordBytes), opts: o, shape: append(tensor.Shape{1}, is...), n: n}, nil
-}
-
-// splitCSV splits a line into fields, trimming spaces and one pair of
-// double quotes around each. Quoted commas and multi-line fields are not
-// supported: the rows are numbers.
-func splitCSV(b []byte, dst [][]byte) [][]byte {
-	dst = dst[:0]
-	for {
-		i := bytes.IndexByte(b, ',')
-		f := b
-		if i >= 0 {
-			f = b[:i]
-		}
-		f = bytes.TrimSpace(f)
-		if len(f) >= 2 && f[0] == '"' && f[len(f)-1] == '"' {
-			f = bytes.TrimSpace(f[1 : len(f)-1])
-		}
-		dst = append(dst, f)
-		if i < 0 {
-			return dst
-		}
-		b = b[i+1:]
-	}
-}
-
-func isNumber(f []byte) bool {
-	_, err := strconv.ParseFloat(string(f), 64)
-	return err == nil || errors.Is(err, strconv.ErrRange)
-}
-
-func (d *csvDecoder) Next() (Record, error) {
-	var fields [][]byte
-	for {
-		b, tooLong, err := d.lines.next()
-		if err != nil {
-			return Record{}, err
-		}
-		if !tooLong && isBlank(b) {
-			continue
-		}
-		if !tooLong {
-			fields = splitCSV(b, fields)
-		}
-		if !d.seen {
-			d.seen = true
-			if !tooLong && d.isHeader(fields) {
-				continue
-			}
-		}
-		rec := Record{Index: d.index, Line: d.lines.line}
-		d.index++
-		if tooLong {
-			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: fmt.Sprintf("line longer than %d bytes", d.opts.MaxRecordBytes)}
-			return rec, nil
-		}
-		t, err := d.row(fields)
-		if err != nil {
-			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: err.Error()}
-			return rec, nil
-		}
-		rec.Inputs, rec.Items = []*tensor.Tensor{t}, 1
-		return rec, nil
-	}
-}
-
-// isHeader reports whether the first row's fields are a header: none is a
-// number.
-func (d *csvDecoder) isHeader(fields [][]byte) bool {
-	for _, f := range fields {
-		if isNumber(f) {
-			return false
-		}
-	}
-	return true
-}
-
-func (d *csvDecoder) row(fields [][]byte) (*tensor.Tensor, error) {
-	if len(fields) != d.n {
-		return nil, fmt.Errorf("%d fields, input %q takes %d", len(fields), d.opts.Inputs[0].Name, d.n)
-	}
-	d.vals = d.vals[:0]
-	for i, f := range fields {
-		if !isNumber(f) {
-			return nil, fmt.Errorf("field %d: %q is not a number", i+1, f)
-		}
-		d.vals = append(d.vals, tensor.JSONValue{Kind: tensor.JSONNumber, Text: f})
-	}
-	arr := tensor.JSONValue{Kind: tensor.JSONArray, Items: d.vals}
-	t, err := tensor.FromJSON(&arr, d.opts.Inputs[0].DType, d.shape, d.opts.MaxElements)
-	if err != nil {
-		return nil, err
-	}
-	t.Name = d.opts.Inputs[0].Name
-	return t, nil
 }
 
 // npyDecoder yields the rows of a .npy array along its leading dimension.

@@ -225,59 +225,6 @@ func rowElements(o DecodeOptions) int {
 	return n
 }
 
-// nextInto implements bufDecoder for CSV: plain JSON-style numbers are
-// decoded straight into dst[0].
-func (d *csvDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
-	if !fastDType(d.opts.Inputs[0].DType) {
-		return genericInto{d}.nextInto(dst)
-	}
-	for {
-		b, tooLong, err := d.lines.next()
-		if err != nil {
-			return Record{}, dst, err
-		}
-		if !tooLong && isBlank(b) {
-			continue
-		}
-		if !tooLong {
-			d.fields = splitCSV(b, d.fields)
-		}
-		if !d.seen {
-			d.seen = true
-			if !tooLong && d.isHeader(d.fields) {
-				continue
-			}
-		}
-		rec := Record{Index: d.index, Line: d.lines.line}
-		d.index++
-		if tooLong {
-			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: fmt.Sprintf("line longer than %d bytes", d.opts.MaxRecordBytes)}
-			return rec, dst, nil
-		}
-		if len(d.fields) == d.n {
-			start, ok := len(dst[0]), true
-			for _, f := range d.fields {
-				if dst[0], ok = appendNumber(dst[0], f, d.opts.Inputs[0].DType); !ok {
-					dst[0] = dst[0][:start]
-					break
-				}
-			}
-			if ok {
-				rec.Items = 1
-				return rec, dst, nil
-			}
-		}
-		t, err := d.row(d.fields)
-		if err != nil {
-			rec.Err = &RecordError{Index: rec.Index, Line: rec.Line, Msg: err.Error()}
-			return rec, dst, nil
-		}
-		dst[0] = append(dst[0], t.Data...)
-		rec.Items = 1
-		return rec, dst, nil
-	}
-}
-
 // npyBlockBytes bounds the .npy rows read at once (at least one row).
 const npyBlockBytes = 256 << 10
 

@@ -14,9 +14,12 @@ import (
 // sameAsGeneral decodes data with the fast path (nextInto) and with the
 // general decoder (Next) and fails unless both give the same records: the
 // same indexes, lines, items, bytes and error messages.
-func sameAsGeneral(t *testing.T, data []byte, f Format, specs []tflite.TensorSpec) {
+func sameAsGeneral(t *testing.T, data []byte, f Format, specs []tflite.TensorSpec, set ...func(*DecodeOptions)) {
 	t.Helper()
 	opts := DecodeOptions{Inputs: specs, MaxRecordBytes: 512, MaxElements: 4096}
+	for _, fn := range set {
+		fn(&opts)
+	}
 	slow, err1 := NewDecoder(bytes.NewReader(data), f, opts)
 	fast, err2 := NewDecoder(bytes.NewReader(data), f, opts)
 	if (err1 == nil) != (err2 == nil) {

@@ -56,6 +56,11 @@ type Config struct {
 	MaxRecordBytes int
 	// MaxElements bounds the tensor elements of one record.
 	MaxElements int
+	// CSVHeader and CSVColumns configure CSV input (see DecodeOptions).
+	CSVHeader CSVHeader
+	// CSVColumns maps input names to the CSV header columns holding their
+	// elements.
+	CSVColumns map[string][]string
 	// MaxErrors is the number of bad records listed in the Summary (all are
 	// counted, and all are written to the output). Default: 100.
 	MaxErrors int
@@ -64,6 +69,10 @@ type Config struct {
 	// the server's default, which are meant for interactive requests:
 	// batch callers should give a longer one.
 	Timeout time.Duration
+}
+
+func (c *Config) decodeOptions() DecodeOptions {
+	return DecodeOptions{Inputs: c.Inputs, MaxRecordBytes: c.MaxRecordBytes, MaxElements: c.MaxElements, CSVHeader: c.CSVHeader, CSVColumns: c.CSVColumns}
 }
 
 func (c *Config) check() error {
@@ -214,7 +223,7 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (*Summary
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func run(ctx context.Context, cfg *Config, in io.Reader, out io.Writer, sum *Summary, predict *time.Duration) error {
-	dec, err := NewDecoder(in, cfg.Format, DecodeOptions{Inputs: cfg.Inputs, MaxRecordBytes: cfg.MaxRecordBytes, MaxElements: cfg.MaxElements})
+	dec, err := NewDecoder(in, cfg.Format, cfg.decodeOptions())
 	if err != nil {
 		return err
 	}

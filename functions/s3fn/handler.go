@@ -29,9 +29,15 @@ type Config struct {
 	Image bool
 	// TopK is the classes written per image (TOP_K, default 5).
 	TopK int
+	// CSVHeader is CSV_HEADER (auto, true, false).
+	CSVHeader batch.CSVHeader
+	// CSVColumns is CSV_COLUMNS: input=col,col;input=col,... mapping each
+	// model input to the header columns holding its elements.
+	CSVColumns map[string][]string
 }
 
-// ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT and BATCH_ITEMS.
+// ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT, BATCH_ITEMS,
+// CSV_HEADER and CSV_COLUMNS.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	ref, err := modelcache.ParseRef(getenv("MODEL"))
@@ -51,12 +57,41 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, err
 		}
 	}
+	if c.CSVHeader, err = batch.ParseCSVHeader(getenv("CSV_HEADER")); err != nil {
+		return c, fmt.Errorf("s3fn: CSV_HEADER: %w", err)
+	}
+	if c.CSVColumns, err = parseCSVColumns(getenv("CSV_COLUMNS")); err != nil {
+		return c, err
+	}
 	if v := getenv("BATCH_ITEMS"); v != "" {
 		if c.BatchItems, err = strconv.Atoi(v); err != nil || c.BatchItems <= 0 {
 			return c, fmt.Errorf("s3fn: BATCH_ITEMS=%q is not a positive integer", v)
 		}
 	}
 	return c, nil
+}
+
+// parseCSVColumns parses CSV_COLUMNS, "x=f1,f2,f3;mask=m" (input name =
+// header columns in element order, inputs separated by ';'); "" is none.
+func parseCSVColumns(v string) (map[string][]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	out := map[string][]string{}
+	for part := range strings.SplitSeq(v, ";") {
+		name, cols, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.TrimSpace(cols) == "" {
+			return nil, fmt.Errorf("s3fn: CSV_COLUMNS=%q: want input=column,column;input=...", v)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("s3fn: CSV_COLUMNS=%q: input %q given twice", v, name)
+		}
+		for c := range strings.SplitSeq(cols, ",") {
+			out[name] = append(out[name], strings.TrimSpace(c))
+		}
+	}
+	return out, nil
 }
 
 // batchTimeout bounds one micro-batch's Predict call.
@@ -194,6 +229,8 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 		Inputs:        l.Model.Inputs(),
 		Format:        h.Cfg.Format,
 		MaxBatchItems: h.Cfg.BatchItems,
+		CSVHeader:     h.Cfg.CSVHeader,
+		CSVColumns:    h.Cfg.CSVColumns,
 		// Not the model's interactive timeout: the object's deadline
 		// bounds the run.
 		Timeout: batchTimeout,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -24,6 +25,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "no model", env: map[string]string{"OUTPUT_PREFIX": "s3://b/out"}, wantErr: "MODEL"},
 		{name: "no output", env: map[string]string{"MODEL": "linear"}, wantErr: "OUTPUT_PREFIX"},
 		{name: "bad format", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "INPUT_FORMAT": "xml"}, wantErr: "xml"},
+		{name: "csv options", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/out", "CSV_HEADER": "true", "CSV_COLUMNS": "x=f1, f2,f3,f4; mask=m"},
+			want: Config{OutputPrefix: "s3://b/out", CSVHeader: batch.CSVHeaderPresent, CSVColumns: map[string][]string{"x": {"f1", "f2", "f3", "f4"}, "mask": {"m"}}}},
+		{name: "bad csv header", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "CSV_HEADER": "maybe"}, wantErr: "CSV_HEADER"},
+		{name: "bad csv columns", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "CSV_COLUMNS": "x"}, wantErr: "CSV_COLUMNS"},
 		{name: "bad batch", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "BATCH_ITEMS": "0"}, wantErr: "BATCH_ITEMS"},
 	}
 	for _, tc := range tests {
@@ -38,7 +43,8 @@ func TestConfigFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.OutputPrefix != tc.want.OutputPrefix || c.Format != tc.want.Format || c.BatchItems != tc.want.BatchItems || c.Model.Model != "linear" {
+			if c.OutputPrefix != tc.want.OutputPrefix || c.Format != tc.want.Format || c.BatchItems != tc.want.BatchItems || c.Model.Model != "linear" ||
+				c.CSVHeader != tc.want.CSVHeader || !reflect.DeepEqual(c.CSVColumns, tc.want.CSVColumns) {
 				t.Errorf("%+v, want %+v", c, tc.want)
 			}
 		})
