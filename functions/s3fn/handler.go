@@ -82,7 +82,7 @@ func parseCSVColumns(v string) (map[string][]string, error) {
 		name, cols, ok := strings.Cut(part, "=")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" || strings.TrimSpace(cols) == "" {
-			return nil, fmt.Errorf("s3fn: CSV_COLUMNS=%q: want input=column,column;input=...", v)
+			return nil, fmt.Errorf("s3fn: CSV_COLUMNS=%q: want input=column,column;input=column", v)
 		}
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("s3fn: CSV_COLUMNS=%q: input %q given twice", v, name)
