@@ -121,7 +121,7 @@ func newEnv(t testing.TB, cfg serving.Config, opts grpcserve.Options, extra func
 	go gs.Serve(gl)
 	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(gl.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)), grpc.WithInitialWindowSize(1<<20), grpc.WithInitialConnWindowSize(1<<20))
 	if err != nil {
 		t.Fatal(err)
 	}

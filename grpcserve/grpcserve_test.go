@@ -390,3 +390,16 @@ func TestOverload(t *testing.T) {
 		t.Fatalf("%d answered, %d shed: want both", ok, shed)
 	}
 }
+
+// TestMemoryBudget: a request message is charged to the core's memory
+// budget, as an HTTP body is.
+func TestMemoryBudget(t *testing.T) {
+	e := newEnv(t, serving.Config{MemoryBudget: 4096}, grpcserve.Options{}, nil)
+	c := inference.NewGRPCInferenceServiceClient(e.conn)
+	in := []*inference.ModelInferRequest_InferInputTensor{{Name: "image", Datatype: "INT8", Shape: []int64{1, 8, 8, 1}}}
+	if _, err := c.ModelInfer(ctx(t), &inference.ModelInferRequest{ModelName: "tiny_cnn", Inputs: in, RawInputContents: [][]byte{pattern(64)}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.ModelInfer(ctx(t), &inference.ModelInferRequest{ModelName: "tiny_cnn", Inputs: in, RawInputContents: [][]byte{pattern(8192)}})
+	wantCode(t, err, codes.ResourceExhausted, "MemoryBudget")
+}

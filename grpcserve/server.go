@@ -96,6 +96,11 @@ func New(core *serving.Server, opts Options) (*Server, error) {
 		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(opts.MaxSendMsgSize),
 		grpc.MaxConcurrentStreams(opts.MaxConcurrentStreams),
+		// 1 MiB flow-control windows: a MobileNet-sized request (150 KB)
+		// arrives without waiting for window updates (the default starts
+		// at 64 KiB and grows only as gRPC estimates the bandwidth).
+		grpc.InitialWindowSize(1<<20),
+		grpc.InitialConnWindowSize(1<<20),
 		grpc.ChainUnaryInterceptor(s.unary),
 		grpc.ChainStreamInterceptor(s.stream),
 	)

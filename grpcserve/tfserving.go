@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -233,6 +234,10 @@ func (p *predictionService) predict(ctx context.Context, req *tfserving.PredictR
 		}
 		releases = append(releases, rel)
 		return nil
+	}
+	// The message, read whole by gRPC, is held until the answer is sent.
+	if err := reserve(int64(proto.Size(req))); err != nil {
+		return nil, err
 	}
 	names := make([]string, 0, len(req.GetInputs()))
 	for name := range req.GetInputs() {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/edgeinfer/edgeinfer/grpcserve/pb/inference"
 	"github.com/edgeinfer/edgeinfer/serving"
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -409,6 +411,10 @@ func (v *v2Service) infer(ctx context.Context, req *inference.ModelInferRequest)
 		}
 		releases = append(releases, rel)
 		return nil
+	}
+	// The message, read whole by gRPC, is held until the answer is sent.
+	if err := reserve(int64(proto.Size(req))); err != nil {
+		return nil, err
 	}
 	tensors := make([]*tensor.Tensor, len(ins))
 	total := 0
