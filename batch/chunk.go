@@ -125,7 +125,16 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 		werr error
 		wg   sync.WaitGroup
 	)
-	enc := newEncoder(cfg, items)
+	enc := &encoder{cfg: cfg}
+	if cfg.Output == OutputCSV {
+		var err error
+		if enc.csv, err = newCSVLayout(cfg.OutputSpecs, cfg.Outputs); err != nil {
+			return err
+		}
+		if _, err := out.Write(enc.csv.header); err != nil {
+			return fmt.Errorf("batch: write output: %w", err)
+		}
+	}
 	wg.Go(func() {
 		for c := range ordered {
 			<-c.done
@@ -358,12 +367,10 @@ func checkOutputs(outs []*tensor.Tensor, total int) error {
 // encoder formats chunks' records into reused buffers.
 type encoder struct {
 	cfg   *Config
+	csv   *csvLayout      // set for CSV output
 	views []tensor.Tensor // one reused header per output
+	ptrs  []*tensor.Tensor
 	buf   []byte
-}
-
-func newEncoder(cfg *Config, _ []tensor.Shape) *encoder {
-	return &encoder{cfg: cfg}
 }
 
 // rows returns a view of n rows of o from row off, in a reused header.
@@ -375,6 +382,18 @@ func (e *encoder) rows(k int, o *tensor.Tensor, off, n int) *tensor.Tensor {
 	v.Shape = append(v.Shape, o.Shape[1:]...)
 	v.Data = o.Data[off*row : (off+n)*row]
 	return v
+}
+
+// csvViews returns views of n rows of each output from row off.
+func (e *encoder) csvViews(whole []*tensor.Tensor, off, n int) []*tensor.Tensor {
+	if len(e.views) < len(whole) {
+		e.views = make([]tensor.Tensor, len(whole))
+	}
+	e.ptrs = e.ptrs[:0]
+	for k, o := range whole {
+		e.ptrs = append(e.ptrs, e.rows(k, o, off, n))
+	}
+	return e.ptrs
 }
 
 // writeChunk formats c's records as NDJSON lines and writes them.
@@ -409,11 +428,26 @@ func (e *encoder) writeChunk(c *chunk, out io.Writer, sum *Summary) error {
 			} else {
 				sum.ErrorsTruncated = true
 			}
-			b = appendErrorLine(b, re)
+			if e.csv != nil {
+				b = e.csv.appendError(b, re.Index, re.Msg)
+			} else {
+				b = appendErrorLine(b, re)
+			}
 			continue
 		}
 		sum.Succeeded++
 		sum.Items += rec.Items
+		if e.csv != nil {
+			if outs == nil {
+				outs = e.csvViews(whole, off, rec.Items)
+				off += rec.Items
+			}
+			var err error
+			if b, err = e.csv.appendRows(b, rec.Index, rec.Items, outs); err != nil {
+				return err
+			}
+			continue
+		}
 		b = append(b, `{"index":`...)
 		b = strconv.AppendInt(b, int64(rec.Index), 10)
 		b = append(b, `,"outputs":{`...)

@@ -34,7 +34,7 @@ func OutputURLs(outputPrefix, key string) (predictions, summary string) {
 // IsOutputKey reports whether key names an object ProcessObject writes, so
 // that an event handler does not feed its own output back to itself.
 func IsOutputKey(key string) bool {
-	return strings.HasSuffix(key, PredictionsSuffix) || strings.HasSuffix(key, SummarySuffix)
+	return strings.HasSuffix(key, PredictionsSuffix) || strings.HasSuffix(key, PredictionsSuffixCSV) || strings.HasSuffix(key, SummarySuffix)
 }
 
 // Object names one input object and where its results go.
@@ -66,6 +66,9 @@ type Object struct {
 // input and the model version, writes the same bytes.
 func ProcessObject(ctx context.Context, cfg Config, obj Object) (*Summary, error) {
 	predURL, sumURL := OutputURLs(obj.OutputPrefix, obj.Key)
+	if cfg.Output != OutputNDJSON {
+		predURL = strings.TrimSuffix(predURL, PredictionsSuffix) + cfg.Output.suffix()
+	}
 	sum, err := processObject(ctx, cfg, obj, predURL)
 	sum.Input, sum.Output = obj.InputURL, predURL
 	if err != nil {
@@ -104,7 +107,7 @@ func processObject(ctx context.Context, cfg Config, obj Object, predURL string) 
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := obj.Store.Create(wctx, predURL, &objstore.WriteOptions{Compression: objstore.CodecZstd, ContentType: "application/x-ndjson"})
+	w, err := obj.Store.Create(wctx, predURL, &objstore.WriteOptions{Compression: objstore.CodecZstd, ContentType: cfg.Output.contentType()})
 	if err != nil {
 		return sum, fmt.Errorf("batch: create %s: %w", predURL, err)
 	}

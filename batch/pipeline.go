@@ -56,6 +56,10 @@ type Config struct {
 	MaxRecordBytes int
 	// MaxElements bounds the tensor elements of one record.
 	MaxElements int
+	// Output is the format of the results (default NDJSON).
+	Output OutputFormat
+	// OutputSpecs are the model's output specs; required for OutputCSV.
+	OutputSpecs []tflite.TensorSpec
 	// CSVHeader and CSVColumns configure CSV input (see DecodeOptions).
 	CSVHeader CSVHeader
 	// CSVColumns maps input names to the CSV header columns holding their
@@ -202,6 +206,8 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) (*Summary
 	var err error
 	if items := fixedItems(cfg.Inputs); items != nil {
 		err = runFixed(ctx, &cfg, items, cr, cw, sum, &predict, &tm)
+	} else if cfg.Output != OutputNDJSON {
+		err = fmt.Errorf("%w: %s output is not supported yet for models whose inputs have no fixed item shape", ErrConfig, cfg.Output)
 	} else {
 		err = run(ctx, &cfg, cr, cw, sum, &predict)
 	}

@@ -231,3 +231,43 @@ func TestRunRetriesRequestTimeout(t *testing.T) {
 		t.Errorf("err = %v: want the request timeout, not ErrDeadline", err)
 	}
 }
+
+// CSV output: a header, one row per item, one row per bad record; the
+// expected rows are worked out by hand (y = 2x + 1), and the bytes do not
+// depend on batch sizes or concurrency.
+func TestRunCSVOutput(t *testing.T) {
+	cfg := linearConfig(t, FormatNDJSON)
+	_, models := newServer(t)
+	cfg.Output, cfg.OutputSpecs = OutputCSV, models[examples.Linear].Outputs()
+	in := "[0,1,2,3]\nbad\n" + `{"instances":[[-1,0,1,4],[0,0,0,0.5]]}` + "\n[1,1,1,1]\n"
+	var first string
+	for _, c := range []struct{ batch, conc int }{{64, 2}, {1, 1}, {2, 3}} {
+		cfg.MaxBatchItems, cfg.Concurrency = c.batch, c.conc
+		var out bytes.Buffer
+		sum, err := Run(context.Background(), cfg, strings.NewReader(in), &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Records != 4 || sum.Failed != 1 || sum.Items != 4 {
+			t.Errorf("summary %+v", sum)
+		}
+		lines := strings.SplitAfter(out.String(), "\n")
+		want := []string{"index,item,y_0,y_1,y_2,y_3,error\n", "0,0,1,3,5,7,\n", "1,,,,,,", "2,0,-1,1,3,9,\n", "2,1,1,1,1,2,\n", "3,0,3,3,3,3,\n", ""}
+		if len(lines) != len(want) {
+			t.Fatalf("output:\n%s", out.String())
+		}
+		for i, w := range want {
+			if lines[i] != w && !(i == 2 && strings.HasPrefix(lines[i], w) && len(lines[i]) > len(w)+2) {
+				t.Errorf("line %d: %q, want %q", i, lines[i], w)
+			}
+		}
+		if first == "" {
+			first = out.String()
+		} else if out.String() != first {
+			t.Errorf("batch %d concurrency %d: output differs", c.batch, c.conc)
+		}
+	}
+	if _, err := ParseOutputFormat("npy"); !errors.Is(err, ErrConfig) {
+		t.Errorf("npy output: %v, want a clear not-supported error", err)
+	}
+}

@@ -29,6 +29,8 @@ type Config struct {
 	Image bool
 	// TopK is the classes written per image (TOP_K, default 5).
 	TopK int
+	// Output is OUTPUT_FORMAT (ndjson, csv).
+	Output batch.OutputFormat
 	// CSVHeader is CSV_HEADER (auto, true, false).
 	CSVHeader batch.CSVHeader
 	// CSVColumns is CSV_COLUMNS: input=col,col;input=col,... mapping each
@@ -36,8 +38,8 @@ type Config struct {
 	CSVColumns map[string][]string
 }
 
-// ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT, BATCH_ITEMS,
-// CSV_HEADER and CSV_COLUMNS.
+// ConfigFromEnv reads MODEL, OUTPUT_PREFIX, INPUT_FORMAT, OUTPUT_FORMAT,
+// BATCH_ITEMS, CSV_HEADER and CSV_COLUMNS.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	ref, err := modelcache.ParseRef(getenv("MODEL"))
@@ -56,6 +58,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if c.Format, err = batch.ParseFormat(getenv("INPUT_FORMAT")); err != nil {
 			return c, err
 		}
+	}
+	if c.Output, err = batch.ParseOutputFormat(getenv("OUTPUT_FORMAT")); err != nil {
+		return c, fmt.Errorf("s3fn: OUTPUT_FORMAT: %w", err)
 	}
 	if c.CSVHeader, err = batch.ParseCSVHeader(getenv("CSV_HEADER")); err != nil {
 		return c, fmt.Errorf("s3fn: CSV_HEADER: %w", err)
@@ -229,6 +234,8 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) (*batch.
 		Inputs:        l.Model.Inputs(),
 		Format:        h.Cfg.Format,
 		MaxBatchItems: h.Cfg.BatchItems,
+		Output:        h.Cfg.Output,
+		OutputSpecs:   l.Model.Outputs(),
 		CSVHeader:     h.Cfg.CSVHeader,
 		CSVColumns:    h.Cfg.CSVColumns,
 		// Not the model's interactive timeout: the object's deadline

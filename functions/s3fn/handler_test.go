@@ -27,6 +27,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad format", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "INPUT_FORMAT": "xml"}, wantErr: "xml"},
 		{name: "csv options", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/out", "CSV_HEADER": "true", "CSV_COLUMNS": "x=f1, f2,f3,f4; mask=m"},
 			want: Config{OutputPrefix: "s3://b/out", CSVHeader: batch.CSVHeaderPresent, CSVColumns: map[string][]string{"x": {"f1", "f2", "f3", "f4"}, "mask": {"m"}}}},
+		{name: "csv output", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/out", "OUTPUT_FORMAT": "csv"},
+			want: Config{OutputPrefix: "s3://b/out", Output: batch.OutputCSV}},
+		{name: "npy output", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "OUTPUT_FORMAT": "npy"}, wantErr: "not supported"},
 		{name: "bad csv header", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "CSV_HEADER": "maybe"}, wantErr: "CSV_HEADER"},
 		{name: "bad csv columns", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "CSV_COLUMNS": "x"}, wantErr: "CSV_COLUMNS"},
 		{name: "bad batch", env: map[string]string{"MODEL": "linear", "OUTPUT_PREFIX": "s3://b/o", "BATCH_ITEMS": "0"}, wantErr: "BATCH_ITEMS"},
@@ -44,7 +47,7 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.OutputPrefix != tc.want.OutputPrefix || c.Format != tc.want.Format || c.BatchItems != tc.want.BatchItems || c.Model.Model != "linear" ||
-				c.CSVHeader != tc.want.CSVHeader || !reflect.DeepEqual(c.CSVColumns, tc.want.CSVColumns) {
+				c.CSVHeader != tc.want.CSVHeader || c.Output != tc.want.Output || !reflect.DeepEqual(c.CSVColumns, tc.want.CSVColumns) {
 				t.Errorf("%+v, want %+v", c, tc.want)
 			}
 		})
