@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -402,4 +406,69 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	_, err := c.ModelInfer(ctx(t), &inference.ModelInferRequest{ModelName: "tiny_cnn", Inputs: in, RawInputContents: [][]byte{pattern(8192)}})
 	wantCode(t, err, codes.ResourceExhausted, "MemoryBudget")
+}
+
+// TestCode: each of the core's errors maps to its gRPC code.
+func TestCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want codes.Code
+	}{
+		{nil, codes.OK},
+		{fmt.Errorf("x: %w", serving.ErrNotFound), codes.NotFound},
+		{fmt.Errorf("x: %w", serving.ErrInvalid), codes.InvalidArgument},
+		{&serving.LimitError{Limit: "MaxElements", Max: 1}, codes.InvalidArgument},
+		{&serving.LimitError{Limit: "MemoryBudget", Max: 1}, codes.ResourceExhausted},
+		{fmt.Errorf("x: %w", serving.ErrOverloaded), codes.ResourceExhausted},
+		{fmt.Errorf("x: %w", serving.ErrUnavailable), codes.Unavailable},
+		{fmt.Errorf("x: %w", serving.ErrUnimplemented), codes.Unimplemented},
+		{fmt.Errorf("x: %w", serving.ErrUnauthorized), codes.Unauthenticated},
+		{fmt.Errorf("x: %w", serving.ErrForbidden), codes.PermissionDenied},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{fmt.Errorf("x: %w", context.Canceled), codes.Canceled},
+		{errors.New("engine exploded"), codes.Internal},
+	} {
+		if got := grpcserve.Code(tc.err); got != tc.want {
+			t.Errorf("Code(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestShutdownAndMetrics: RPCs are counted in the core's metrics like
+// HTTP requests, and a closed core answers UNAVAILABLE with a RetryInfo.
+func TestShutdownAndMetrics(t *testing.T) {
+	e := newEnv(t, serving.Config{}, grpcserve.Options{}, nil)
+	c := inference.NewGRPCInferenceServiceClient(e.conn)
+	req := &inference.ModelInferRequest{ModelName: "linear", Inputs: []*inference.ModelInferRequest_InferInputTensor{{Name: "x", Datatype: "FP32", Shape: []int64{1, 4},
+		Contents: &inference.InferTensorContents{Fp32Contents: []float32{1, 2, 3, 4}}}}}
+	for range 3 {
+		if _, err := c.ModelInfer(ctx(t), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.ModelInfer(ctx(t), &inference.ModelInferRequest{ModelName: "nope", Inputs: req.Inputs})
+	wantCode(t, err, codes.NotFound, "")
+	resp, err := http.Get(e.httpURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`edgeinfer_requests_total{code="200",model="linear"} 3`, `edgeinfer_requests_total{code="404",model="nope"} 1`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	e.core.Close()
+	_, err = c.ModelInfer(ctx(t), req)
+	st := wantCode(t, err, codes.Unavailable, "shutting down")
+	if len(st.Details()) != 1 {
+		t.Fatalf("UNAVAILABLE without RetryInfo: %v", st.Details())
+	}
+	if r, err := c.ServerLive(ctx(t), &inference.ServerLiveRequest{}); err != nil || r.GetLive() {
+		t.Fatalf("ServerLive after Close: %v %v", r, err)
+	}
+	if h, err := healthpb.NewHealthClient(e.conn).Check(ctx(t), &healthpb.HealthCheckRequest{}); err != nil || h.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("health after Close: %v %v", h, err)
+	}
 }
