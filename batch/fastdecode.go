@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -197,6 +198,11 @@ func (d *ndjsonDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
 				rec.Items = 1
 				return rec, dst, nil
 			}
+			var items int
+			if dst[0], items, ok = d.appendV2(dst[0], b); ok {
+				rec.Items = items
+				return rec, dst, nil
+			}
 		}
 		ins, items, err := parseJSONRecord(b, d.opts)
 		if err != nil {
@@ -247,4 +253,234 @@ func (d *npyDecoder) nextInto(dst [][]byte) (Record, [][]byte, error) {
 	rec := Record{Index: d.index, Items: 1}
 	d.index++
 	return rec, dst, nil
+}
+
+// jsonScan is a strict, small scanner for the fast V2 path. Anything it
+// does not expect makes the caller fall back to the general parser.
+type jsonScan struct {
+	b      []byte
+	i      int
+	values int // scalars skipped
+}
+
+func (s *jsonScan) ws() {
+	for s.i < len(s.b) && isSpace(s.b[s.i]) {
+		s.i++
+	}
+}
+
+// eat skips spaces and the byte c.
+func (s *jsonScan) eat(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// str reads a plain string: printable ASCII without escapes.
+func (s *jsonScan) str() ([]byte, bool) {
+	if !s.eat('"') {
+		return nil, false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		if c == '"' {
+			s.i++
+			return s.b[start : s.i-1], true
+		}
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return nil, false
+		}
+		s.i++
+	}
+	return nil, false
+}
+
+// skip skips one value: plain strings, numbers, literals, and arrays and
+// objects of them up to a small depth.
+func (s *jsonScan) skip(depth int) bool {
+	s.ws()
+	if s.i >= len(s.b) || depth > 16 {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		_, ok := s.str()
+		return ok
+	case c == '[' || c == '{':
+		close := byte(']')
+		if c == '{' {
+			close = '}'
+		}
+		s.i++
+		if s.eat(close) {
+			return true
+		}
+		for {
+			if c == '{' {
+				if _, ok := s.str(); !ok || !s.eat(':') {
+					return false
+				}
+			}
+			if !s.skip(depth + 1) {
+				return false
+			}
+			if s.eat(close) {
+				return true
+			}
+			if !s.eat(',') {
+				return false
+			}
+		}
+	default:
+		j := s.i
+		for j < len(s.b) && s.b[j] != ',' && s.b[j] != ']' && s.b[j] != '}' && !isSpace(s.b[j]) {
+			j++
+		}
+		tok := s.b[s.i:j]
+		s.values++
+		if !isJSONNumber(tok) && string(tok) != "true" && string(tok) != "false" && string(tok) != "null" {
+			return false
+		}
+		s.i = j
+		return true
+	}
+}
+
+// appendV2 decodes a V2 request with one input whose data is a flat array
+// of plain numbers straight into dst; items is its leading dimension. ok is
+// false (dst unchanged) for anything else, which the general parser then
+// decides.
+func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, ok bool) {
+	sp := d.opts.Inputs[0]
+	s := &jsonScan{b: b}
+	if !s.eat('{') {
+		return dst, 0, false
+	}
+	seen := map[string]bool{}
+	found := false
+	start := len(dst)
+	fail := func() ([]byte, int, bool) { return dst[:start], 0, false }
+	if s.eat('}') {
+		return fail()
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.eat(':') || seen[string(key)] {
+			return fail()
+		}
+		seen[string(key)] = true
+		switch string(key) {
+		case "instances":
+			return fail()
+		case "inputs":
+			if !s.eat('[') || !s.eat('{') {
+				return fail()
+			}
+			var shape tensor.Shape
+			var name, dtype []byte
+			have := map[string]bool{}
+			for {
+				k, ok := s.str()
+				if !ok || !s.eat(':') || have[string(k)] {
+					return fail()
+				}
+				have[string(k)] = true
+				switch string(k) {
+				case "name":
+					if name, ok = s.str(); !ok {
+						return fail()
+					}
+				case "datatype":
+					if dtype, ok = s.str(); !ok {
+						return fail()
+					}
+				case "shape":
+					if !s.eat('[') {
+						return fail()
+					}
+					for {
+						s.ws()
+						j := s.i
+						for j < len(s.b) && isDigitByte(s.b[j]) {
+							j++
+						}
+						v, err := strconv.Atoi(string(s.b[s.i:j]))
+						if err != nil || v < 0 || len(shape) >= 8 {
+							return fail()
+						}
+						s.i = j
+						shape = append(shape, v)
+						if s.eat(']') {
+							break
+						}
+						if !s.eat(',') {
+							return fail()
+						}
+					}
+				case "data":
+					if shape == nil || len(dst) != start {
+						return fail() // data before shape: let the general parser do it
+					}
+					if checkRecordShape(sp, shape) != nil || shape[0] < 1 {
+						return fail()
+					}
+					n, err := shape.NumElements()
+					if err != nil || n > d.opts.MaxElements {
+						return fail()
+					}
+					s.ws()
+					if s.i >= len(s.b) || s.b[s.i] != '[' {
+						return fail()
+					}
+					end := bytes.IndexByte(s.b[s.i:], ']')
+					if end < 0 {
+						return fail()
+					}
+					arr := s.b[s.i : s.i+end+1]
+					if bytes.IndexByte(arr[1:], '[') >= 0 {
+						return fail() // nested
+					}
+					if dst, ok = appendFlatRow(dst, arr, sp.DType, n); !ok {
+						return fail()
+					}
+					s.i += end + 1
+					items = shape[0]
+				default:
+					if !s.skip(0) {
+						return fail()
+					}
+				}
+				if s.eat('}') {
+					break
+				}
+				if !s.eat(',') {
+					return fail()
+				}
+			}
+			if name == nil || !have["data"] || (dtype != nil && string(dtype) != v2Names[sp.DType]) || !s.eat(']') {
+				return fail()
+			}
+			found = true
+		default:
+			if !s.skip(0) {
+				return fail()
+			}
+		}
+		if s.eat('}') {
+			break
+		}
+		if !s.eat(',') {
+			return fail()
+		}
+	}
+	s.ws()
+	// The general parser bounds the values of a document: stay well inside.
+	if !found || s.i != len(s.b) || items < 1 || s.values+len(dst[start:])/sp.DType.Size() > d.opts.MaxElements {
+		return fail()
+	}
+	return dst, items, true
 }

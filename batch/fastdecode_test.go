@@ -108,11 +108,26 @@ const fastCases = `[1,2,3,4]
 [9223372036854775807, -9223372036854775808]
 [1e400,2]
 [2147483648,1]
+{"id":"a","inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}
+{"inputs":[{"name":"x","shape":[2,4],"data":[1,2,3,4,5,6,7,8]}],"parameters":{"a":[1,{"b":null}],"c":true}}
+{"inputs":[{"data":[1,2,3,4],"name":"x","shape":[1,4]}]}
+{"inputs":[{"name":"x","shape":[1,4],"datatype":"INT8","data":[1,2,3,4]}]}
+{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[[1,2,3,4]]}]}
+{"inputs":[{"name":"x","shape":[1,4],"data":[1,2,3]}]}
+{"inputs":[{"name":"x","shape":[0,4],"data":[]}]}
+{"inputs":[{"name":"x","shape":[1,4],"data":[1,2,3,4]},{"name":"y","shape":[1],"data":[1]}]}
+{"inputs":[{"name":"x","shape":[1,4],"data":[1,2,3,4]}],"inputs":[]}
+{"inputs":[{"name":"x","shape":[1,2,2],"data":[1,2,3,4]}]}
+{"inputs":[{"name":"x","shape":[1,4],"data":[1,2,3,4]}],"instances":[[1,2,3,4]]}
+{"inputs":[{"name":"\u0078","shape":[1,4],"data":[1,2,3,4]}]}
+{"inputs":[{"name":"x","shape":[1,4],"data":[1,2,3,4]}]} x
+{"inputs":[{"name":"x","shape":[-1,4],"data":[1,2,3,4]}]}
+{"inputs":[{"name":"x","shape":[1,2],"data":[1,2]}]}
 
 `
 
 func TestFastDecodeMatchesGeneral(t *testing.T) {
-	for _, specs := range [][]tflite.TensorSpec{specX4, specI8x4, specI32x2, specF64x2, specTwo} {
+	for _, specs := range [][]tflite.TensorSpec{specX4, specI8x4, specI32x2, specF64x2, specTwo, specInt8} {
 		sameAsGeneral(t, []byte(fastCases), FormatNDJSON, specs)
 		csv := strings.NewReplacer("[", "", "]", "", "{", "", "}", "").Replace(fastCases)
 		sameAsGeneral(t, []byte("a,b,c,d\n"+csv), FormatCSV, specs[:1])

@@ -70,6 +70,7 @@ func FuzzNDJSON(f *testing.F) {
 	f.Add([]byte(`{"instances":[[1,2,3,4],[5,6,7,8]]}`))
 	f.Add([]byte(`{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}`))
 	f.Add([]byte(`{"a":[1,2],"b":[3]}`))
+	f.Add([]byte(`{"id":"q","inputs":[{"name":"x","shape":[2,4],"datatype":"FP32","data":[1,2,3,4,5,6,7,8]}],"parameters":{"k":[true,null,"s"]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzDecoder(t, data, FormatNDJSON, specX4)
 		fuzzDecoder(t, data, FormatNDJSON, specTwo)
