@@ -39,6 +39,7 @@ var corpusMustPass = []string{
 	"mediapipe__face_detection_back",
 	"mediapipe__face_detection_full_range",
 	"mediapipe__face_landmark",
+	"mediapipe__face_landmark_with_attention",
 	"mediapipe__hair_segmentation",
 	"mediapipe__hand_landmark_lite",
 	"mediapipe__hand_landmark_sparse",

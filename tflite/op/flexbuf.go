@@ -18,6 +18,7 @@ type FlexValue struct {
 	i    int64
 	u    uint64
 	f    float64
+	ints []int64 // a typed vector of integers
 }
 
 type flexKind uint8
@@ -28,6 +29,7 @@ const (
 	flexUint
 	flexFloat
 	flexBool
+	flexInts
 	flexOther
 )
 
@@ -41,11 +43,18 @@ const (
 	fbtIndirectUint = 7
 	fbtIndirectFlt  = 8
 	fbtMap          = 9
+	fbtVectorInt    = 11
+	fbtVectorUint   = 12
+	fbtVectorInt2   = 16
+	fbtVectorUint4  = 23
 	fbtBool         = 26
 )
 
 // maxFlexKeys bounds the keys of an options map.
 const maxFlexKeys = 1 << 12
+
+// maxFlexVector bounds the length of a vector value.
+const maxFlexVector = 1 << 16
 
 // ParseFlexMap decodes a FlexBuffer whose root is a map. The bytes are
 // untrusted: every offset and width is checked, and a malformed buffer is
@@ -154,8 +163,52 @@ func flexValue(b []byte, pos, w int, packed byte) (FlexValue, error) {
 		}
 		v, err := flexFloatAt(b, p, cw)
 		return FlexValue{kind: flexFloat, f: v}, err
+	case fbtVectorInt, fbtVectorUint:
+		p, err := flexIndirect(b, pos, w)
+		if err != nil {
+			return FlexValue{}, err
+		}
+		n, err := flexUintAt(b, p-cw, cw)
+		if err != nil {
+			return FlexValue{}, err
+		}
+		return flexIntVector(b, p, cw, int(min(n, maxFlexVector+1)), t == fbtVectorUint)
+	}
+	if t >= fbtVectorInt2 && t <= fbtVectorUint4 && (t-fbtVectorInt2)%3 != 2 {
+		// Fixed-length typed vectors: INT2, UINT2, INT3, UINT3, INT4, UINT4
+		// (the FLOATn types in between are not integers).
+		p, err := flexIndirect(b, pos, w)
+		if err != nil {
+			return FlexValue{}, err
+		}
+		return flexIntVector(b, p, cw, 2+(t-fbtVectorInt2)/3, (t-fbtVectorInt2)%3 == 1)
 	}
 	return FlexValue{kind: flexOther}, nil
+}
+
+// flexIntVector reads n integers of width w at p.
+func flexIntVector(b []byte, p, w, n int, unsigned bool) (FlexValue, error) {
+	if n > maxFlexVector || p+n*w > len(b) {
+		return FlexValue{}, fmt.Errorf("flexbuffer vector of %d elements does not fit", n)
+	}
+	v := make([]int64, n)
+	for i := range v {
+		var err error
+		if unsigned {
+			var u uint64
+			u, err = flexUintAt(b, p+i*w, w)
+			if u > math.MaxInt64 {
+				u = math.MaxInt64 // out of every int range the callers accept
+			}
+			v[i] = int64(u)
+		} else {
+			v[i], err = flexIntAt(b, p+i*w, w)
+		}
+		if err != nil {
+			return FlexValue{}, err
+		}
+	}
+	return FlexValue{kind: flexInts, ints: v}, nil
 }
 
 func flexIndirect(b []byte, pos, w int) (int, error) {
@@ -240,6 +293,28 @@ func (m FlexMap) Int(key string, def int) (int, bool) {
 		return 0, false
 	}
 	return int(x), true
+}
+
+// Ints returns key, a typed vector of integers, as ints (nil when absent
+// or null); ok is false when the value is something else or an element
+// does not fit an int32.
+func (m FlexMap) Ints(key string) ([]int, bool) {
+	v := m[key]
+	switch v.kind {
+	case flexNull:
+		return nil, true
+	case flexInts:
+	default:
+		return nil, false
+	}
+	out := make([]int, len(v.ints))
+	for i, x := range v.ints {
+		if x < math.MinInt32 || x > math.MaxInt32 {
+			return nil, false
+		}
+		out[i] = int(x)
+	}
+	return out, true
 }
 
 // Float returns key as a float32 (def when absent or null); ok is false

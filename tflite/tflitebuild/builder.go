@@ -213,11 +213,16 @@ func (b *Builder) OpVersion(name string, version int, inputs, outputs []int, opt
 // CustomOp appends a custom operator with the given custom code and raw
 // custom options (may be nil) and returns its index.
 func (b *Builder) CustomOp(code string, inputs, outputs []int, customOptions []byte) int {
+	return b.CustomOpVersion(code, 1, inputs, outputs, customOptions)
+}
+
+// CustomOpVersion is CustomOp with an explicit operator version.
+func (b *Builder) CustomOpVersion(code string, version int, inputs, outputs []int, customOptions []byte) int {
 	if code == "" {
 		b.fail("custom operator with an empty code")
 	}
 	return b.addOp(operator{name: "CUSTOM:" + code, inputs: slices.Clone(inputs), outputs: slices.Clone(outputs), custom: slices.Clone(customOptions)},
-		opcode{builtin: 32, custom: code, version: 1})
+		opcode{builtin: 32, custom: code, version: version})
 }
 
 func (b *Builder) addOp(o operator, c opcode) int {

@@ -8,9 +8,9 @@ import (
 )
 
 // FlexMap encodes m as a FlexBuffer whose root is a map, the format of
-// custom operators' custom_options. Values may be int, float32, float64 or
-// bool; everything is stored 8 bytes wide, keys sorted as FlexBuffers
-// require.
+// custom operators' custom_options. Values may be int, float32, float64,
+// bool or []int (a typed vector of integers); everything is stored 8 bytes
+// wide, keys sorted as FlexBuffers require.
 func FlexMap(m map[string]any) ([]byte, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -31,6 +31,17 @@ func FlexMap(m map[string]any) ([]byte, error) {
 	}
 	u64 := func(v uint64) { b = binary.LittleEndian.AppendUint64(b, v) }
 	pad()
+	// Integer vectors ([]int) go before the map: length, then elements.
+	vpos := make(map[string]int)
+	for _, k := range keys {
+		if v, ok := m[k].([]int); ok {
+			u64(uint64(len(v)))
+			vpos[k] = len(b)
+			for _, x := range v {
+				u64(uint64(int64(x)))
+			}
+		}
+	}
 	u64(uint64(len(keys)))
 	kvec := len(b)
 	for i := range keys {
@@ -52,6 +63,9 @@ func FlexMap(m map[string]any) ([]byte, error) {
 		case float64:
 			u64(math.Float64bits(v))
 			types[i] = 3<<2 | 3
+		case []int:
+			u64(uint64(len(b) - vpos[k]))
+			types[i] = 11<<2 | 3
 		case bool:
 			var x uint64
 			if v {

@@ -3,7 +3,9 @@
 // MediaPipe's Convolution2DTransposeBias, MaxPoolingWithArgmax2D and
 // MaxUnpooling2D (mediapipe/util/tflite/operations, float32; their
 // options are the raw TfLiteTransposeConvParams / TfLitePoolParams
-// structs), and DENSIFY, which is a copy once the loader has densified
+// structs), MediaPipe's attention-mesh operators Landmarks2TransformMatrix,
+// TransformTensorBilinear and TransformLandmarks (version 2 only, float32,
+// options in a FlexBuffer map), and DENSIFY, which is a copy once the loader has densified
 // its sparse constant input.
 //
 // Prepare validates options, shapes and types; the kernels in

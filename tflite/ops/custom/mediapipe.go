@@ -14,6 +14,9 @@ func Register(r *op.Resolver) {
 	r.Add("CUSTOM:Convolution2DTransposeBias", PrepareTransposeConvBias)
 	r.Add("CUSTOM:MaxPoolingWithArgmax2D", PrepareMaxPoolArgmax)
 	r.Add("CUSTOM:MaxUnpooling2D", PrepareMaxUnpool)
+	r.Add("CUSTOM:Landmarks2TransformMatrix", PrepareLandmarksToTransformMatrix)
+	r.Add("CUSTOM:TransformTensorBilinear", PrepareTransformTensorBilinear)
+	r.Add("CUSTOM:TransformLandmarks", PrepareTransformLandmarks)
 	r.Add("DENSIFY", prepareDensify)
 }
 
