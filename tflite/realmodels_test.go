@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
@@ -24,6 +26,7 @@ import (
 // shrink it to make a change pass.
 var corpusMustPass = []string{
 	"coral__automl_traffic_model",
+	"coral__deeplabv3_mnv2_pascal_quant",
 	"coral__keras_lstm_mnist_ptq",
 	"coral__mobilenet_quant_v1_224_head_layers",
 	"coral__mobilenet_v1_0.25_128_quant",
@@ -122,6 +125,15 @@ var corpusCaseExceptions = map[string]string{
 	// give three different keypoint sets.
 	"coral__movenet_single_pose_lightning_ptq/low":    "rounding-chaotic argmax: every op exact with TFLite Micro",
 	"coral__movenet_single_pose_lightning_ptq/random": "rounding-chaotic argmax: every op exact with TFLite Micro",
+	// The reference (testdata/realmodels-fixups, XNNPACK) is a per-pixel
+	// ARG_MAX over 21 uint8 class scores. On this noise input classes 0 and
+	// 20 lead within a few steps of each other almost everywhere; XNNPACK's
+	// scores drift up to 6 steps from TFLite's builtin kernels (20% of the
+	// 5.5M scores more than 2 steps) and flip 27.8% of the pixels. The
+	// engine's class map equals TFLite's builtin kernels (run.mjs
+	// --no-xnnpack, commands in the README.md there) on all 263169 pixels,
+	// so it agrees with the XNNPACK reference on the same 72.24% as they do.
+	"coral__deeplabv3_mnv2_pascal_quant/random": "XNNPACK drift flips near-tied argmax: exact with TFLite's builtin kernels on every pixel",
 }
 
 // corpusShortMACs is the size above which -short skips a model's cases
@@ -158,6 +170,7 @@ type corpusRow struct {
 	ms                 float64
 	failure            string   // first mismatch or error, "" when every case matched
 	notes              []string // excepted cases (corpusCaseExceptions)
+	info               []string // facts about matched cases (class-map agreement)
 }
 
 // TestRealModelCorpus runs every case of every model in ../shared/realmodels
@@ -248,10 +261,14 @@ func runCorpusModel(t *testing.T, dir string, light float64) corpusRow {
 	var total time.Duration
 	for _, ref := range cases {
 		c := filepath.Dir(ref)
-		d, err := runCorpusCase(r, c)
+		d, info, err := runCorpusCase(r, c)
 		total += d
 		key := filepath.Base(dir) + "/" + filepath.Base(c)
-		switch why, excepted := corpusCaseExceptions[key]; {
+		why, excepted := corpusCaseExceptions[key]
+		if info != "" && (err == nil || excepted) {
+			row.info = append(row.info, filepath.Base(c)+": "+info)
+		}
+		switch {
 		case err == nil:
 			row.matched++
 			if excepted {
@@ -324,45 +341,155 @@ func readCaseFiles(c, prefix string) ([]*tensor.Tensor, error) {
 	}
 }
 
+// corpusFixupDir holds references produced with the upstream runners for
+// corpus cases whose shared expect file is broken (see its README.md).
+const corpusFixupDir = "testdata/realmodels-fixups"
+
+// classMapAgreement is the share of elements a class map (the int64 output
+// of ARG_MAX over per-class scores, one class per pixel) must have equal to
+// a tflite (XNNPACK) reference. Such an output cannot have a step tolerance:
+// where two classes' scores are within the reference's rounding drift of
+// each other the winning index flips outright, so the honest comparison is
+// the fraction of pixels that agree (reported for every such case).
+const classMapAgreement = 0.99
+
+// readCaseExpects reads a case's expect<k>.npy files. A file that holds a
+// header but no data (an upstream runner could not write the tensor) is
+// replaced by corpusFixupDir/<model>/<case>/expect<k>.npy.zst, which must
+// have the header's shape; such a replacement is an ARG_MAX class map
+// (README.md there), and fixup[k] reports it. Without a fixup the case
+// fails with a clear error.
+func readCaseExpects(c string) (expects []*tensor.Tensor, fixup []bool, err error) {
+	for k := 0; ; k++ {
+		p := filepath.Join(c, fmt.Sprintf("expect%d.npy", k))
+		b, err := os.ReadFile(p)
+		if os.IsNotExist(err) {
+			return expects, fixup, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		hr := bytes.NewReader(b)
+		h, err := tensor.ReadNpyHeader(hr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", p, err)
+		}
+		if hr.Len() > 0 || h.DataLen() == 0 {
+			x, err := tensor.ReadNpy(bytes.NewReader(b))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", p, err)
+			}
+			expects, fixup = append(expects, x), append(fixup, false)
+			continue
+		}
+		model, cs := filepath.Base(filepath.Dir(filepath.Dir(c))), filepath.Base(c)
+		fp := filepath.Join(corpusFixupDir, model, cs, fmt.Sprintf("expect%d.npy.zst", k))
+		x, err := readZstdNpy(fp)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s holds a header but no data, and its fixup: %v", p, err)
+		}
+		if !x.Shape.Equal(h.Shape) {
+			return nil, nil, fmt.Errorf("fixup %s is %v, %s declares %v", fp, x.Shape, p, h.Shape)
+		}
+		expects, fixup = append(expects, x), append(fixup, true)
+	}
+}
+
+// readZstdNpy reads a zstd-compressed .npy file.
+func readZstdNpy(path string) (*tensor.Tensor, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(64<<20))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	x, err := tensor.ReadNpyLimit(zr, 64<<20)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return x, nil
+}
+
 // runCorpusCase runs one case and compares every output with its
-// reference; it returns the time of the run.
-func runCorpusCase(r *tflite.Runner, c string) (time.Duration, error) {
+// reference; it returns the time of the run and, for class maps, their
+// agreement with the reference.
+func runCorpusCase(r *tflite.Runner, c string) (time.Duration, string, error) {
 	refb, err := os.ReadFile(filepath.Join(c, "REFERENCE"))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	ref := strings.TrimSpace(string(refb))
 	if ref != "tflm" && ref != "tflite" {
-		return 0, fmt.Errorf("unknown REFERENCE %q", ref)
+		return 0, "", fmt.Errorf("unknown REFERENCE %q", ref)
 	}
 	files, err := readCaseFiles(c, "in")
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	ins, err := pairByShape(files, r.Inputs())
 	if err != nil {
-		return 0, fmt.Errorf("inputs: %v", err)
+		return 0, "", fmt.Errorf("inputs: %v", err)
 	}
-	expects, err := readCaseFiles(c, "expect")
+	expects, fixup, err := readCaseExpects(c)
 	if err != nil {
-		return 0, fmt.Errorf("reference: %v", err)
+		return 0, "", fmt.Errorf("reference: %v", err)
+	}
+	isFixup := map[*tensor.Tensor]bool{}
+	for k, x := range expects {
+		isFixup[x] = fixup[k]
 	}
 	t0 := time.Now()
 	outs, err := r.Run(context.Background(), ins)
 	d := time.Since(t0)
 	if err != nil {
-		return d, err
+		return d, "", err
 	}
 	want, err := pairByShape(expects, outs)
 	if err != nil {
-		return d, fmt.Errorf("outputs: %v", err)
+		return d, "", fmt.Errorf("outputs: %v", err)
 	}
+	var info []string
 	for k := range outs {
+		if isFixup[want[k]] && ref == "tflite" {
+			agree, err := compareClassMap(outs[k], want[k])
+			info = append(info, fmt.Sprintf("output %d class map: %s of pixels equal to the reference", k, agree))
+			if err != nil {
+				return d, strings.Join(info, "; "), fmt.Errorf("output %d (%s): %v", k, outs[k].Name, err)
+			}
+			continue
+		}
 		if err := compareOutput(ref, outs[k], want[k]); err != nil {
-			return d, fmt.Errorf("output %d (%s): %v", k, outs[k].Name, err)
+			return d, strings.Join(info, "; "), fmt.Errorf("output %d (%s): %v", k, outs[k].Name, err)
 		}
 	}
-	return d, nil
+	return d, strings.Join(info, "; "), nil
+}
+
+// compareClassMap compares an integer class map with a tflite reference:
+// at least classMapAgreement of its elements must be equal (see there). It
+// returns the agreement as "n/total (p%)".
+func compareClassMap(got, want *tensor.Tensor) (string, error) {
+	if got.DType != want.DType || !got.Shape.Equal(want.Shape) {
+		return "-", fmt.Errorf("is %s%v, reference %s%v", got.DType, got.Shape, want.DType, want.Shape)
+	}
+	if want.DType != tensor.Int64 && want.DType != tensor.Int32 {
+		return "-", fmt.Errorf("class map reference is %s, want int32 or int64", want.DType)
+	}
+	n, eq := want.Shape.Elements(), 0
+	for i := range n {
+		if got.AsFloat64(i) == want.AsFloat64(i) {
+			eq++
+		}
+	}
+	agree := fmt.Sprintf("%d/%d (%.2f%%)", eq, n, 100*float64(eq)/float64(n))
+	if float64(eq) < classMapAgreement*float64(n) {
+		return agree, fmt.Errorf("class map: only %s of pixels equal the reference (need %g%%)", agree, 100*classMapAgreement)
+	}
+	return agree, nil
 }
 
 // compareOutput applies the corpus's rules (../shared/realmodels/README.md).
@@ -498,6 +625,9 @@ func corpusTable(rows []corpusRow) string {
 			matched += " (" + r.failure + ")"
 		}
 		for _, n := range r.notes {
+			matched += " (" + n + ")"
+		}
+		for _, n := range r.info {
 			matched += " (" + n + ")"
 		}
 		if r.failure == "" && r.loads == "yes" {
