@@ -181,3 +181,87 @@ func foldedOptions(opts any, pads *op.Pads) any {
 	}
 	return opts
 }
+
+// signFlips finds the uint8 activations that stay sign-flipped between two
+// convolutions. A uint8 CONV_2D or DEPTHWISE_CONV_2D with constant weights
+// runs on the int8 kernels by flipping its input's top bits (x ^ 0x80 is
+// x − 128 as int8) and its output's back; where a uint8 convolution's
+// output is read by exactly one operator, a uint8 convolution reading it
+// as its input 0 and nothing else, the pair skips both flips: the tensor
+// holds x ^ 0x80 (the same real values, as int8 with zero point zp − 128)
+// and nobody else sees it. Either side that ends up on the reference
+// kernel flips in place instead, so the result is exact whatever each
+// convolution's Prepare chooses. It returns the ops whose output stays
+// flipped (flipOut) and those whose input 0 arrives flipped (flipIn).
+// Ops in skip (folded PADs and the convolutions rewired to read past them)
+// take no part.
+func signFlips(f *subgraph, infos []*op.TensorInfo, skip map[int]bool) (flipOut, flipIn map[int]bool) {
+	readers := make([]int, len(infos))
+	writer := make([]int, len(infos))
+	for i := range writer {
+		writer[i] = -1
+	}
+	for i, o := range f.ops {
+		for _, ti := range o.inputs {
+			if ti >= 0 {
+				readers[ti]++
+			}
+		}
+		for _, ti := range o.outputs {
+			if ti >= 0 {
+				writer[ti] = i
+			}
+		}
+	}
+	for _, ti := range f.outputs {
+		readers[ti] += 2
+	}
+	for _, ti := range f.inputs {
+		readers[ti] += 2
+	}
+	isUint8Conv := func(i int) bool {
+		o := f.ops[i]
+		if o.folded || skip[i] || (o.name != "CONV_2D" && o.name != "DEPTHWISE_CONV_2D") || len(o.inputs) < 2 || len(o.outputs) != 1 {
+			return false
+		}
+		for _, ti := range []int{o.inputs[0], o.inputs[1], o.outputs[0]} {
+			if ti < 0 || infos[ti].DType != tensor.Uint8 {
+				return false
+			}
+		}
+		switch o.options.(type) {
+		case *op.Conv2DOptions, *op.DepthwiseConv2DOptions:
+			return true
+		}
+		return false
+	}
+	flipOut, flipIn = map[int]bool{}, map[int]bool{}
+	for j, o := range f.ops {
+		if !isUint8Conv(j) {
+			continue
+		}
+		y := o.inputs[0]
+		i := writer[y]
+		if i < 0 || i >= j || readers[y] != 1 || infos[y].IsConst() || infos[y].Variable || !isUint8Conv(i) || f.ops[i].outputs[0] != y {
+			continue
+		}
+		flipOut[i], flipIn[j] = true, true
+	}
+	return flipOut, flipIn
+}
+
+// flippedOptions returns a copy of a convolution's options with its
+// planner-set sign flips.
+func flippedOptions(opts any, in, out bool) any {
+	switch o := opts.(type) {
+	case *op.Conv2DOptions:
+		c := *o
+		c.FlippedInput, c.FlippedOutput = in, out
+		return &c
+	case *op.DepthwiseConv2DOptions:
+		c := *o
+		c.FlippedInput, c.FlippedOutput = in, out
+		return &c
+	}
+	return opts
+}

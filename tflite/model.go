@@ -68,7 +68,9 @@ func WithThreads(n int) Option {
 // default a PAD read only by a VALID CONV_2D or DEPTHWISE_CONV_2D that pads
 // exactly as SAME would is folded into it, and a float RELU, RELU6 or
 // RELU_N1_TO_1 into the operator producing its input (identical results,
-// one tensor copy less). Constant-only operators (DEQUANTIZE of weights,
+// one tensor copy less), and a uint8 CONV_2D or DEPTHWISE_CONV_2D read
+// only by another hands it its output sign-flipped (x ^ 0x80, the int8
+// form the kernels compute in), skipping a flip pass on each side. Constant-only operators (DEQUANTIZE of weights,
 // DENSIFY) are computed at load either way.
 func WithoutFusion() Option {
 	return func(c *config) error {

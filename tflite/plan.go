@@ -331,6 +331,17 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			folded[fu.pad], rewired[fu.conv] = true, fu
 		}
 	}
+	var flipOut, flipIn map[int]bool // uint8 convolutions that skip sign flips
+	if !cfg.noFusion {
+		skip := map[int]bool{}
+		for i := range folded {
+			skip[i] = true
+		}
+		for i := range rewired {
+			skip[i] = true
+		}
+		flipOut, flipIn = signFlips(f, p.infos, skip)
+	}
 	subgraphOutputs := map[int]bool{}
 	for _, ti := range f.outputs {
 		subgraphOutputs[ti] = true
@@ -348,6 +359,9 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			inputs = append([]int(nil), o.inputs...)
 			inputs[0] = fu.src
 			options = foldedOptions(o.options, fu.pads)
+		}
+		if flipIn[i] || flipOut[i] {
+			options = flippedOptions(options, flipIn[i], flipOut[i])
 		}
 		n := &op.Node{Index: i, Op: o.name, Version: o.version, Options: options, CustomOptions: o.custom}
 		n.SetGraph(g)

@@ -31,6 +31,12 @@ type Conv2DOptions struct {
 	// Pads, when set, replaces Padding with explicit amounts. Files never
 	// set it; the planner does when it folds a PAD into the convolution.
 	Pads *Pads
+	// FlippedInput and FlippedOutput, set only by the planner and only on
+	// uint8 convolutions, say that input 0 (read by this operator alone)
+	// arrives with every byte's top bit flipped, and that the output
+	// (read by one such convolution alone) must be left that way: x ^ 0x80
+	// is the int8 x − 128, which the int8 kernels take directly.
+	FlippedInput, FlippedOutput bool
 }
 
 // Pads are explicit spatial padding amounts of a convolution (elements of
@@ -48,6 +54,8 @@ type DepthwiseConv2DOptions struct {
 	Activation           Activation
 	DilationW, DilationH int   // default 1
 	Pads                 *Pads // see Conv2DOptions.Pads
+	// See Conv2DOptions.FlippedInput.
+	FlippedInput, FlippedOutput bool
 }
 
 // TransposeConvOptions are the options of TRANSPOSE_CONV.

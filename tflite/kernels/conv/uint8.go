@@ -84,8 +84,9 @@ func FlipSignInPlace(b []byte) {
 }
 
 // ConvRefChannels is ConvRef (ungrouped) for the listed output channels
-// only, over output rows [lo, hi).
-func ConvRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32, out []uint8, chans []int, lo, hi int) {
+// only, over output rows [lo, hi), reading every input byte as x ^ inXor
+// and writing every output byte as y ^ outXor (0x80: sign-flipped).
+func ConvRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32, out []uint8, chans []int, inXor, outXor uint8, lo, hi int) {
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
 		iy0 := oy*g.StrideH - g.PadH
@@ -107,22 +108,23 @@ func ConvRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32, out 
 						xs := in[((b*g.InH+iy)*g.InW+ix)*g.InC:][:g.InC]
 						ws := filter[((oc*g.KH+ky)*g.KW+kx)*g.InC:][:g.InC]
 						for i, x := range xs {
-							acc += (int32(ws[i]) + q.FilterOffset) * (int32(x) + q.InputOffset)
+							acc += (int32(ws[i]) + q.FilterOffset) * (int32(x^inXor) + q.InputOffset)
 						}
 					}
 				}
 				if bias != nil {
 					acc += bias[oc]
 				}
-				o[oc] = uint8(clamp(scale(acc, q.Mult[oc], q.Shift[oc])+q.OutputOffset, q.Min, q.Max))
+				o[oc] = uint8(clamp(scale(acc, q.Mult[oc], q.Shift[oc])+q.OutputOffset, q.Min, q.Max)) ^ outXor
 			}
 		}
 	}
 }
 
 // DepthwiseRefChannels is DepthwiseRef for the listed output channels
-// only, over output rows [lo, hi).
-func DepthwiseRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32, out []uint8, chans []int, lo, hi int) {
+// only, over output rows [lo, hi), reading every input byte as x ^ inXor
+// and writing every output byte as y ^ outXor (0x80: sign-flipped).
+func DepthwiseRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32, out []uint8, chans []int, inXor, outXor uint8, lo, hi int) {
 	mult := g.OutC / g.InC
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
@@ -143,7 +145,7 @@ func DepthwiseRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32,
 						if ix < 0 || ix >= g.InW {
 							continue
 						}
-						x := in[((b*g.InH+iy)*g.InW+ix)*g.InC+ic]
+						x := in[((b*g.InH+iy)*g.InW+ix)*g.InC+ic] ^ inXor
 						w := filter[(ky*g.KW+kx)*g.OutC+oc]
 						acc += (int32(w) + q.FilterOffset) * (int32(x) + q.InputOffset)
 					}
@@ -151,7 +153,7 @@ func DepthwiseRefChannels(g *Geom, q *Requant, in, filter []uint8, bias []int32,
 				if bias != nil {
 					acc += bias[oc]
 				}
-				o[oc] = uint8(clamp(scale(acc, q.Mult[oc], q.Shift[oc])+q.OutputOffset, q.Min, q.Max))
+				o[oc] = uint8(clamp(scale(acc, q.Mult[oc], q.Shift[oc])+q.OutputOffset, q.Min, q.Max)) ^ outXor
 			}
 		}
 	}

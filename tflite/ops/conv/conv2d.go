@@ -93,12 +93,13 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		if k, ok, err := prepareConvUint8Fast(n, &g, q, in, f, bias); ok || err != nil {
+		fl := flips{in: o.FlippedInput, out: o.FlippedOutput}
+		if k, ok, err := prepareConvUint8Fast(n, &g, q, in, f, bias, fl); ok || err != nil {
 			return k, err
 		}
-		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+		return fl.wrap(rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.ConvRef(&g, q, t.ins[0].Uint8s(), t.ins[1].Uint8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Uint8s(), lo, hi)
-		}), nil
+		})), nil
 	case in.DType == tensor.Int16 && f.DType == tensor.Int8:
 		q, wide, err := int16Requant(n, in, f, bias, out, o.Activation, 0, g.OutC)
 		if err != nil {

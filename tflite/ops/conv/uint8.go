@@ -50,20 +50,66 @@ func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps in
 	return u, nil
 }
 
-// uint8Fast wraps an int8 kernel that reads the flipped input from the
-// first inBytes of scratch and writes the flipped output into the uint8
-// output: before it, the input is flipped into scratch; after it, the
-// output is flipped back and the outlier channels recomputed by ref.
-func uint8Fast(inner op.Kernel, inBytes int, ref func(ins, outs []*tensor.Tensor)) op.Kernel {
+// flips are a uint8 convolution's planner-set sign flips
+// (op.Conv2DOptions.FlippedInput): input 0 arrives as x ^ 0x80, the
+// output must be left as y ^ 0x80.
+type flips struct{ in, out bool }
+
+// wrap makes a kernel on plain uint8 bytes honour the flips: the input
+// (read by this operator alone) is flipped back in place before it, the
+// output flipped after it.
+func (fl flips) wrap(k op.Kernel) op.Kernel {
+	if !fl.in && !fl.out {
+		return k
+	}
+	inner := k.Eval
+	k.Eval = func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+		if fl.in {
+			kconv.FlipSignInPlace(ins[0].Data)
+		}
+		if err := inner(x, ins, outs); err != nil {
+			return err
+		}
+		if fl.out {
+			kconv.FlipSignInPlace(outs[0].Data)
+		}
+		return nil
+	}
+	return k
+}
+
+// xor returns the byte masks the reference kernel applies to the input it
+// reads and the output it writes.
+func (fl flips) xor() (in, out uint8) {
+	if fl.in {
+		in = 0x80
+	}
+	if fl.out {
+		out = 0x80
+	}
+	return in, out
+}
+
+// uint8Fast wraps an int8 kernel that reads the flipped input (from the
+// first inBytes of scratch, or from the input itself when it arrives
+// flipped) and writes the flipped output into the uint8 output: before
+// it, the input is flipped into scratch unless it arrives flipped; after
+// it, the output is flipped back unless it stays flipped, and the outlier
+// channels are recomputed by ref.
+func uint8Fast(inner op.Kernel, inBytes int, fl flips, ref func(ins, outs []*tensor.Tensor)) op.Kernel {
 	return op.Kernel{
 		Scratch:  inner.Scratch,
 		NewState: inner.NewState,
 		Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
-			kconv.FlipSign(scratchInt8(x.Scratch, inBytes), ins[0].Uint8s())
+			if !fl.in {
+				kconv.FlipSign(scratchInt8(x.Scratch, inBytes), ins[0].Uint8s())
+			}
 			if err := inner.Eval(x, ins, outs); err != nil {
 				return err
 			}
-			kconv.FlipSignInPlace(outs[0].Data)
+			if !fl.out {
+				kconv.FlipSignInPlace(outs[0].Data)
+			}
 			if ref != nil {
 				ref(ins, outs)
 			}
@@ -72,13 +118,28 @@ func uint8Fast(inner op.Kernel, inBytes int, ref func(ins, outs []*tensor.Tensor
 	}
 }
 
+// flippedInput returns the int8 input the kernel reads: the input itself
+// when it arrives flipped, else the flipped copy at the head of scratch.
+func flippedInput(t *rangeTask, fl flips, inBytes int) []int8 {
+	if fl.in {
+		return scratchInt8(t.ins[0].Data, inBytes)
+	}
+	return scratchInt8(t.scratch, inBytes)
+}
+
 // scratchHead is the scratch bytes the flipped input of inBytes takes
-// (64-byte aligned, so what follows stays aligned).
-func scratchHead(inBytes int) int { return (inBytes + 63) &^ 63 }
+// (64-byte aligned, so what follows stays aligned), none when the input
+// arrives flipped.
+func scratchHead(inBytes int, fl flips) int {
+	if fl.in {
+		return 0
+	}
+	return (inBytes + 63) &^ 63
+}
 
 // prepareConvUint8Fast returns the uint8 CONV_2D on the int8 kernels
 // (bit-exact with ConvRef), or ok=false where it does not apply.
-func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo) (op.Kernel, bool, error) {
+func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo, fl flips) (op.Kernel, bool, error) {
 	if !f.IsConst() || (bias != nil && !bias.IsConst()) || g.FilterInC != g.InC {
 		return op.Kernel{}, false, nil
 	}
@@ -96,24 +157,25 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 		return op.Kernel{}, false, nil // parameters the int8 kernels cannot apply: reference path
 	}
 	inBytes := in.Shape.Elements()
-	head := scratchHead(inBytes)
+	head := scratchHead(inBytes, fl)
 	inner := rangeKernel(head+c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
 		func(t *rangeTask, lo, hi int) {
-			c.RunParts(scratchInt8(t.scratch, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)),
+			c.RunParts(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)),
 				scratchInt8(t.scratch[head:], c.ScratchBytes()), t.parts, lo, hi)
 		})
 	gg := *g
 	var ref func(ins, outs []*tensor.Tensor)
 	if len(u.outliers) > 0 {
+		xi, xo := fl.xor()
 		ref = func(ins, outs []*tensor.Tensor) {
-			kconv.ConvRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, 0, gg.Batch*gg.OutH)
+			kconv.ConvRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
 		}
 	}
-	return uint8Fast(inner, inBytes, ref), true, nil
+	return uint8Fast(inner, inBytes, fl, ref), true, nil
 }
 
 // prepareDepthwiseUint8Fast is prepareConvUint8Fast for DEPTHWISE_CONV_2D.
-func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo) (op.Kernel, bool, error) {
+func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bias *op.TensorInfo, fl flips) (op.Kernel, bool, error) {
 	if !f.IsConst() || (bias != nil && !bias.IsConst()) {
 		return op.Kernel{}, false, nil
 	}
@@ -130,15 +192,16 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 		return op.Kernel{}, false, nil
 	}
 	inBytes := in.Shape.Elements()
-	inner := rowsKernel(scratchHead(inBytes), g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
-		d.Rows(scratchInt8(t.scratch, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
+	inner := rowsKernel(scratchHead(inBytes, fl), g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
+		d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
 	})
 	gg := *g
 	var ref func(ins, outs []*tensor.Tensor)
 	if len(u.outliers) > 0 {
+		xi, xo := fl.xor()
 		ref = func(ins, outs []*tensor.Tensor) {
-			kconv.DepthwiseRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, 0, gg.Batch*gg.OutH)
+			kconv.DepthwiseRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
 		}
 	}
-	return uint8Fast(inner, inBytes, ref), true, nil
+	return uint8Fast(inner, inBytes, fl, ref), true, nil
 }
