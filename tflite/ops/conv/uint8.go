@@ -15,6 +15,9 @@ type uint8Offset struct {
 	w        []int8           // v = w − zw, zero in the outlier channels
 	packed   *gemm.PackedInt8 // CONV_2D: w packed for the GEMM
 	outliers []int            // channels the reference kernel computes
+	// pointwise computes the outliers of a 1×1 stride-1 unpadded
+	// CONV_2D on the vector dot products (nil elsewhere).
+	pointwise *kconv.PointwiseOutliers
 }
 
 // SizeBytes counts the derived weights (tflite.Sizer).
@@ -27,8 +30,8 @@ func (u *uint8Offset) SizeBytes() int64 {
 }
 
 // offsetUint8 builds (once per model) the int8 form of the uint8 filter f.
-func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps int) (*uint8Offset, error) {
-	key := fmt.Sprintf("conv/uint8-offset/t%d/dw%v", f.Index, depthwise)
+func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps int, pointwise bool) (*uint8Offset, error) {
+	key := fmt.Sprintf("conv/uint8-offset/t%d/dw%v/pw%v", f.Index, depthwise, pointwise)
 	v, err := n.Shared(key, func() (any, error) {
 		_, zw, _ := f.Scale()
 		var u uint8Offset
@@ -37,6 +40,9 @@ func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps in
 		} else {
 			u.w, u.outliers = kconv.OffsetUint8Filter(f.ConstTensor().Uint8s(), zw, channels, taps, taps, 1)
 			u.packed = gemm.PackInt8(u.w, channels, taps)
+			if pointwise && len(u.outliers) > 0 {
+				u.pointwise = kconv.NewPointwiseOutliers(f.ConstTensor().Uint8s(), zw, taps, u.outliers)
+			}
 		}
 		return &u, nil
 	})
@@ -96,7 +102,7 @@ func (fl flips) xor() (in, out uint8) {
 // it, the input is flipped into scratch unless it arrives flipped; after
 // it, the output is flipped back unless it stays flipped, and the outlier
 // channels are recomputed by ref.
-func uint8Fast(inner op.Kernel, inBytes int, fl flips, ref func(ins, outs []*tensor.Tensor)) op.Kernel {
+func uint8Fast(inner op.Kernel, inBytes int, fl flips, ref func(x8 []int8, ins, outs []*tensor.Tensor)) op.Kernel {
 	return op.Kernel{
 		Scratch:  inner.Scratch,
 		NewState: inner.NewState,
@@ -111,7 +117,11 @@ func uint8Fast(inner op.Kernel, inBytes int, fl flips, ref func(ins, outs []*ten
 				kconv.FlipSignInPlace(outs[0].Data)
 			}
 			if ref != nil {
-				ref(ins, outs)
+				x8 := scratchInt8(x.Scratch, inBytes)
+				if fl.in {
+					x8 = scratchInt8(ins[0].Data, inBytes)
+				}
+				ref(x8, ins, outs)
 			}
 			return nil
 		},
@@ -144,7 +154,9 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 		return op.Kernel{}, false, nil
 	}
 	k := g.KH * g.KW * g.InC
-	u, err := offsetUint8(n, f, false, g.OutC, k)
+	pointwise := g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
+		g.OutH == g.InH && g.OutW == g.InW
+	u, err := offsetUint8(n, f, false, g.OutC, k, pointwise)
 	if err != nil {
 		return op.Kernel{}, false, err
 	}
@@ -164,10 +176,14 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 				scratchInt8(t.scratch[head:], c.ScratchBytes()), t.parts, lo, hi)
 		})
 	gg := *g
-	var ref func(ins, outs []*tensor.Tensor)
-	if len(u.outliers) > 0 {
-		xi, xo := fl.xor()
-		ref = func(ins, outs []*tensor.Tensor) {
+	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
+	switch xi, xo := fl.xor(); {
+	case u.pointwise != nil:
+		ref = func(x8 []int8, _, outs []*tensor.Tensor) {
+			u.pointwise.Run(q, b, x8, gg.Batch*gg.OutH*gg.OutW, gg.OutC, outs[0].Uint8s(), xo)
+		}
+	case len(u.outliers) > 0:
+		ref = func(_ []int8, ins, outs []*tensor.Tensor) {
 			kconv.ConvRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
 		}
 	}
@@ -179,7 +195,7 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 	if !f.IsConst() || (bias != nil && !bias.IsConst()) {
 		return op.Kernel{}, false, nil
 	}
-	u, err := offsetUint8(n, f, true, g.OutC, g.KH*g.KW)
+	u, err := offsetUint8(n, f, true, g.OutC, g.KH*g.KW, false)
 	if err != nil {
 		return op.Kernel{}, false, err
 	}
@@ -196,10 +212,10 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 		d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
 	})
 	gg := *g
-	var ref func(ins, outs []*tensor.Tensor)
+	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
 	if len(u.outliers) > 0 {
 		xi, xo := fl.xor()
-		ref = func(ins, outs []*tensor.Tensor) {
+		ref = func(_ []int8, ins, outs []*tensor.Tensor) {
 			kconv.DepthwiseRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
 		}
 	}
