@@ -214,10 +214,9 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 	gg := *g
 	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
 	if len(u.outliers) > 0 {
-		xi, xo := fl.xor()
-		ref = func(_ []int8, ins, outs []*tensor.Tensor) {
-			kconv.DepthwiseRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
-		}
+		_, xo := fl.xor()
+		dw := kconv.NewDepthwiseOutliers(&gg, f.ConstTensor().Uint8s(), -q.FilterOffset, u.outliers)
+		ref = func(x8 []int8, _, outs []*tensor.Tensor) { dw.Run(q, b, x8, outs[0].Uint8s(), xo) }
 	}
 	return uint8Fast(inner, inBytes, fl, ref), true, nil
 }
