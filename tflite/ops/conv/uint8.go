@@ -177,15 +177,14 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 		})
 	gg := *g
 	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
-	switch xi, xo := fl.xor(); {
+	switch _, xo := fl.xor(); {
 	case u.pointwise != nil:
 		ref = func(x8 []int8, _, outs []*tensor.Tensor) {
 			u.pointwise.Run(q, b, x8, gg.Batch*gg.OutH*gg.OutW, gg.OutC, outs[0].Uint8s(), xo)
 		}
 	case len(u.outliers) > 0:
-		ref = func(_ []int8, ins, outs []*tensor.Tensor) {
-			kconv.ConvRefChannels(&gg, q, ins[0].Uint8s(), f.ConstTensor().Uint8s(), b, outs[0].Uint8s(), u.outliers, xi, xo, 0, gg.Batch*gg.OutH)
-		}
+		co := kconv.NewConvOutliers(&gg, f.ConstTensor().Uint8s(), -q.FilterOffset, u.outliers)
+		ref = func(x8 []int8, _, outs []*tensor.Tensor) { co.Run(q, b, x8, outs[0].Uint8s(), xo) }
 	}
 	return uint8Fast(inner, inBytes, fl, ref), true, nil
 }
