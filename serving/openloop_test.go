@@ -146,3 +146,48 @@ func openLoop(b *testing.B, srv *Server, req *Request, rate int, secs float64) {
 	b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[min(n-1, n*99/100)].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkPredictHop measures what the hand-off to a worker goroutine
+// costs a lone request: Predict on the tiny linear model (resolve, check,
+// queue, worker, answer over a channel) against the same runner called
+// directly on the caller's goroutine; the hop is the difference of their
+// ns/op.
+func BenchmarkPredictHop(b *testing.B) {
+	m := buildLinear(b, true)
+	in := []*tensor.Tensor{f32tensor("x", tensor.Shape{1, 3}, 1, 2, 3)}
+	b.Run("direct", func(b *testing.B) {
+		pm, err := m.WithBatch(1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := pm.NewRunner()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.Run(context.Background(), in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("predict", func(b *testing.B) {
+		src := newTestSource()
+		src.add("linear", 1, m, ModelConfig{})
+		srv, err := New(Config{Source: src, Logger: newTestLogger(io.Discard)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srv.Close()
+		req := &Request{Ref: Ref{Model: "linear"}, Inputs: in}
+		b.ReportAllocs()
+		lat := make([]time.Duration, 0, 1<<16)
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := srv.Predict(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+			if len(lat) < cap(lat) {
+				lat = append(lat, time.Since(t0))
+			}
+		}
+		reportLatency(b, lat)
+	})
+}
