@@ -133,7 +133,7 @@ bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/
 
 .PHONY: bench-serve
 bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test, open-loop load (fixed arrival rate) on a corpus model, batching off and on.
-	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching' -benchmem -benchtime 2s ./serving/
+	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching|PredictHop' -benchmem -benchtime 2s ./serving/
 	$(GO) test -count=1 -run TestLoadShedding -v ./serving/
 	$(GO) test -run '^$$' -bench OpenLoop -benchtime 1x ./serving/
 
