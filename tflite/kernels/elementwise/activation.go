@@ -361,12 +361,34 @@ func PreluRow[T, A Quant](p Prelu) func(a []T, b []A, out []T) {
 	})
 }
 
-// PreluFloatRow returns the row function of float PRELU.
+// PreluFloatRow returns the row function of float PRELU: x where x >= 0,
+// else x*alpha. Equal-length rows (alpha per element of the row, as in
+// MediaPipe's per-channel PRELU) run on the vector kernel where the
+// machine has one, the rest on a direct loop; a broadcast scalar on
+// either side takes the generic row.
 func PreluFloatRow() func(a, b, out []float32) {
-	return RowFunc(func(x, al float32) float32 {
-		if x >= 0 {
-			return x
+	bcast := RowFunc(preluF32)
+	return func(a, b, out []float32) {
+		if len(a) != len(out) || len(b) != len(out) {
+			bcast(a, b, out)
+			return
 		}
-		return x * al
-	})
+		i := preluF32Vec(a, b, out)
+		a, b, out = a[i:], b[i:len(a)], out[i:len(a)]
+		for j, x := range a {
+			if x < 0 {
+				x *= b[j]
+			}
+			out[j] = x
+		}
+	}
+}
+
+// preluF32 is float PRELU of one element, the reference the row kernels
+// match bit for bit.
+func preluF32(x, al float32) float32 {
+	if x >= 0 {
+		return x
+	}
+	return x * al
 }
