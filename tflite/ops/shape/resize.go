@@ -79,7 +79,11 @@ func prepareResize(n *op.Node) (op.Kernel, error) {
 	var eval func(in, out *tensor.Tensor)
 	switch in.DType {
 	case tensor.Float32:
-		eval = func(in, out *tensor.Tensor) { kshape.ResizeBilinearFloat(&p, out.Float32s(), in.Float32s()) }
+		var r *kshape.BilinearF32
+		if !empty {
+			r = kshape.NewBilinearF32(p)
+		}
+		eval = func(in, out *tensor.Tensor) { r.Run(out.Float32s(), in.Float32s()) }
 	case tensor.Uint8:
 		eval = func(in, out *tensor.Tensor) { kshape.ResizeBilinearFloat(&p, out.Uint8s(), in.Uint8s()) }
 	case tensor.Int8:
