@@ -197,12 +197,14 @@ func NewBilinearF32(p ResizeParams) *BilinearF32 {
 	row := p.InW * p.Depth
 	for y := range p.OutH {
 		fy, y0, y1 := interpFloat(y, hs, p.HalfPixelCenters, p.InH)
+		y0 = min(y0, p.InH-1) // never above: kept so no kernel can leave the image
 		r.y0[y], r.y1[y] = y0*row, y1*row
 		r.dy[y] = fy - float32(y0)
 		r.ndy[y] = 1 - r.dy[y]
 	}
 	for x := range p.OutW {
 		fx, x0, x1 := interpFloat(x, ws, p.HalfPixelCenters, p.InW)
+		x0 = min(x0, p.InW-1)
 		r.x0[x], r.x1[x] = x0*p.Depth, x1*p.Depth
 		r.dx[x] = fx - float32(x0)
 		r.ndx[x] = 1 - r.dx[x]
@@ -219,6 +221,10 @@ func (r *BilinearF32) Run(out, in []float32) {
 		img := in[b*p.InH*p.InW*d : (b+1)*p.InH*p.InW*d]
 		for y, ry0 := range r.y0 {
 			ry1, dy, ndy := r.y1[y], r.dy[y], r.ndy[y]
+			if bilinearRowVec(img[ry0:ry0+p.InW*d], img[ry1:ry1+p.InW*d], r.x0, r.x1, r.dx, r.ndx, d, dy, ndy, out[o:o+p.OutW*d]) {
+				o += p.OutW * d
+				continue
+			}
 			for x, cx0 := range r.x0 {
 				cx1, dx, ndx := r.x1[x], r.dx[x], r.ndx[x]
 				a00 := img[ry0+cx0 : ry0+cx0+d]

@@ -1,0 +1,26 @@
+//go:build amd64 && !noasm
+
+package shape
+
+import "golang.org/x/sys/cpu"
+
+// hasBilinearVec reports AVX-512 F, which bilinearRowF32AVX512 needs
+// (read-only after start-up).
+var hasBilinearVec = cpu.X86.HasAVX512F
+
+//go:noescape
+func bilinearRowF32AVX512(r0, r1 *float32, x0, x1 *int, dx, ndx *float32, n, d int, dy, ndy float32, out *float32)
+
+// bilinearRowVec computes one output row of n pixels of d channels from
+// input rows r0 (weight ndy) and r1 (weight dy) with the column tables, in
+// the arithmetic order of BilinearF32.Run, and reports whether it did.
+// The caller guarantees every x0[i]+d, x1[i]+d is within r0 and r1, and
+// that out holds n*d elements.
+func bilinearRowVec(r0, r1 []float32, x0, x1 []int, dx, ndx []float32, d int, dy, ndy float32, out []float32) bool {
+	n := len(x0)
+	if !hasBilinearVec || n == 0 || d == 0 {
+		return false
+	}
+	bilinearRowF32AVX512(&r0[0], &r1[0], &x0[0], &x1[0], &dx[0], &ndx[0], n, d, dy, ndy, &out[0])
+	return true
+}
