@@ -177,6 +177,67 @@ func MaxPoolFloat(g *Geom, act FloatAct, in, out []float32, lo, hi int) {
 		for ox := 0; ox < g.OutW; ox++ {
 			ix0, fx0, fx1 := window(ox, g.StrideW, g.PadW, g.KW, g.InW)
 			o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
+			// Window pixels outer, channels inner (contiguous): the
+			// running maximum lives in o. Go's max is commutative and
+			// associative (NaN wins, +0 beats -0), so the order of the
+			// window does not change the result.
+			if maxPoolWindowVec(g, in, o, b, iy0, fy0, fy1, ix0, fx0, fx1) {
+				for c, m := range o {
+					o[c] = clampF(m, act)
+				}
+				continue
+			}
+			for c := range o {
+				o[c] = float32(math.Inf(-1))
+			}
+			for fy := fy0; fy < fy1; fy++ {
+				base := (b*g.InH+iy0+fy)*g.InW + ix0
+				for fx := fx0; fx < fx1; fx++ {
+					src := in[(base+fx)*g.InC:][:len(o)]
+					for c, v := range src {
+						o[c] = max(o[c], v)
+					}
+				}
+			}
+			for c, m := range o {
+				o[c] = clampF(m, act)
+			}
+		}
+	}
+}
+
+// maxPoolWindowVec computes one output pixel's unclamped maximum into o on
+// the vector kernel where the machine has one and the window has between 1
+// and 64 pixels, and reports whether it did.
+func maxPoolWindowVec(g *Geom, in, o []float32, b, iy0, fy0, fy1, ix0, fx0, fx1 int) bool {
+	var offs [64]int
+	k, last := 0, 0
+	if n := (fy1 - fy0) * (fx1 - fx0); fy1 <= fy0 || fx1 <= fx0 || n > len(offs) {
+		return false
+	}
+	for fy := fy0; fy < fy1; fy++ {
+		base := (b*g.InH+iy0+fy)*g.InW + ix0
+		for fx := fx0; fx < fx1; fx++ {
+			offs[k] = (base + fx) * g.InC
+			last = max(last, offs[k])
+			k++
+		}
+	}
+	if last+len(o) > len(in) {
+		return false
+	}
+	return maxPoolPixelVec(o, in, offs[:k])
+}
+
+// maxPoolFloatRef is MaxPoolFloat with the channel loop outermost, one
+// window at a time: the reference the tests hold MaxPoolFloat to.
+func maxPoolFloatRef(g *Geom, act FloatAct, in, out []float32, lo, hi int) {
+	for row := lo; row < hi; row++ {
+		b, oy := row/g.OutH, row%g.OutH
+		iy0, fy0, fy1 := window(oy, g.StrideH, g.PadH, g.KH, g.InH)
+		for ox := 0; ox < g.OutW; ox++ {
+			ix0, fx0, fx1 := window(ox, g.StrideW, g.PadW, g.KW, g.InW)
+			o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
 			for c := range o {
 				m := float32(math.Inf(-1))
 				for fy := fy0; fy < fy1; fy++ {

@@ -1,0 +1,65 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+DATA maxpoolNegInf<>+0(SB)/4, $0xff800000
+GLOBL maxpoolNegInf<>(SB), RODATA|NOPTR, $4
+
+// func maxPoolPixelF32AVX512(out, in *float32, offs *int, k, c int)
+//
+// out[i] = max over j < k of in[offs[j]+i], i < c, k >= 1, with Go's max
+// semantics: NaN if any value is NaN, +0 over -0. Each step takes
+// VMAXPS(m, v), replaces it with m AND v where m == v (so +0 wins over
+// -0; equal non-zero values are unchanged), and collects the lanes where v
+// is NaN, which are set to NaN at the end. The last c%16 channels use
+// masked loads and stores.
+TEXT ·maxPoolPixelF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ offs+16(FP), R8
+	MOVQ k+24(FP), R9
+	MOVQ c+32(FP), CX
+	VBROADCASTSS maxpoolNegInf<>(SB), Z30
+	MOVL $-1, AX
+	KMOVW AX, K1
+
+chunk:
+	CMPQ CX, $16
+	JGE full
+	TESTQ CX, CX
+	JZ done
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ $16, CX
+
+full:
+	VMOVAPS Z30, Z0
+	KXORW K3, K3, K3
+	XORQ BX, BX
+
+win:
+	MOVQ (R8)(BX*8), AX
+	VMOVUPS.Z (SI)(AX*4), K1, Z1
+	VCMPPS $0x03, Z1, Z1, K4
+	KORW K4, K3, K3
+	VCMPPS $0x00, Z1, Z0, K2
+	VPANDD Z1, Z0, Z2
+	VMAXPS Z1, Z0, Z0
+	VMOVAPS Z2, K2, Z0
+	INCQ BX
+	CMPQ BX, R9
+	JLT win
+
+	VPTERNLOGD $0xff, Z3, Z3, Z3
+	VMOVAPS Z3, K3, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ chunk
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,7 @@
+//go:build !amd64 || noasm
+
+package conv
+
+// maxPoolPixelVec does nothing: there is no vector kernel on this
+// architecture.
+func maxPoolPixelVec(out, in []float32, offs []int) bool { return false }
