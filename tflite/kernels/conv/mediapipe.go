@@ -12,6 +12,10 @@ package conv
 // (TransposeOHWI).
 func TransposeConvBiasFloat(g *Geom, in, filterT, bias, out []float32, lo, hi int) {
 	oc, ic := g.OutC, g.InC
+	if oc == 1 {
+		transposeConvBias1(g, in, filterT, bias[0], out, lo, hi)
+		return
+	}
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
 		// Input rows iy with ky = oy + PadH − iy·StrideH in [0, KH).
@@ -36,6 +40,38 @@ func TransposeConvBiasFloat(g *Geom, in, filterT, bias, out []float32, lo, hi in
 					}
 				}
 			}
+		}
+	}
+}
+
+// transposeConvBias1 is TransposeConvBiasFloat for one output channel
+// (MediaPipe's segmentation heads): the same products added in the same
+// order into one scalar per output, without the per-input-channel slice
+// of the general loop. The filter of one tap is then ic contiguous
+// weights.
+func transposeConvBias1(g *Geom, in, filterT []float32, bias float32, out []float32, lo, hi int) {
+	ic := g.InC
+	for row := lo; row < hi; row++ {
+		b, oy := row/g.OutH, row%g.OutH
+		iyLo := max(0, ceilDiv(oy+g.PadH-g.KH+1, g.StrideH))
+		iyHi := min(g.InH-1, floorDiv(oy+g.PadH, g.StrideH))
+		orow := out[(b*g.OutH+oy)*g.OutW:][:g.OutW]
+		for ox := range orow {
+			acc := bias
+			ixLo := max(0, ceilDiv(ox+g.PadW-g.KW+1, g.StrideW))
+			ixHi := min(g.InW-1, floorDiv(ox+g.PadW, g.StrideW))
+			for iy := iyLo; iy <= iyHi; iy++ {
+				ky := oy + g.PadH - iy*g.StrideH
+				for ix := ixLo; ix <= ixHi; ix++ {
+					kx := ox + g.PadW - ix*g.StrideW
+					x := in[((b*g.InH+iy)*g.InW+ix)*ic:][:ic]
+					w := filterT[(ky*g.KW+kx)*ic:][:ic]
+					for i, v := range x {
+						acc += v * w[i]
+					}
+				}
+			}
+			orow[ox] = acc
 		}
 	}
 }
