@@ -209,8 +209,17 @@ func HardSwishQuant[T Quant](p HardSwish, in, out []T) {
 	}
 }
 
-// HardSwishFloat applies HARD_SWISH to float values.
+// HardSwishFloat applies HARD_SWISH to float values: x·min(6, max(0,
+// x+3))/6, on the vector kernel where the machine has one (bit-identical).
 func HardSwishFloat(in, out []float32) {
+	out = out[:len(in)]
+	i := hardSwishF32Vec(in, out)
+	hardSwishFloatRef(in[i:], out[i:])
+}
+
+// hardSwishFloatRef is the scalar HARD_SWISH, the reference of the vector
+// kernel.
+func hardSwishFloatRef(in, out []float32) {
 	out = out[:len(in)]
 	for i, v := range in {
 		r := min(float32(6), max(float32(0), v+3))

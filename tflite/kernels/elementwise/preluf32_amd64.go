@@ -21,3 +21,17 @@ func preluF32Vec(a, alpha, out []float32) int {
 	preluF32AVX512(&a[0], &alpha[0], &out[0], n)
 	return n
 }
+
+//go:noescape
+func hardSwishF32AVX512(in, out *float32, n int)
+
+// hardSwishF32Vec applies float HARD_SWISH to the largest multiple of 16
+// leading elements and returns how many it did.
+func hardSwishF32Vec(in, out []float32) int {
+	n := len(in) &^ 15
+	if !hasPreluF32Vec || n == 0 || len(out) < n {
+		return 0
+	}
+	hardSwishF32AVX512(&in[0], &out[0], n)
+	return n
+}

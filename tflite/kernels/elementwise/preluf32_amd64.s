@@ -59,3 +59,37 @@ loop1:
 done:
 	VZEROUPPER
 	RET
+
+DATA hswishThree<>+0(SB)/4, $0x40400000
+GLOBL hswishThree<>(SB), RODATA|NOPTR, $4
+DATA hswishSix<>+0(SB)/4, $0x40c00000
+GLOBL hswishSix<>(SB), RODATA|NOPTR, $4
+
+// func hardSwishF32AVX512(in, out *float32, n int)
+//
+// out[i] = x * min(6, max(0, x+3)) / 6 for i in [0, n), n a positive
+// multiple of 16, in the scalar order. x+3 is the second source of
+// VMAXPS/VMINPS (Intel order), so a NaN passes both, as Go's max/min; x+3
+// is never -0, so the zero-sign rule of Go's max does not arise.
+TEXT ·hardSwishF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ in+0(FP), SI
+	MOVQ out+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS hswishThree<>(SB), Z29
+	VBROADCASTSS hswishSix<>(SB), Z30
+	VPXORD Z31, Z31, Z31
+
+hsloop:
+	VMOVUPS (SI), Z0
+	VADDPS Z29, Z0, Z1
+	VMAXPS Z1, Z31, Z1
+	VMINPS Z1, Z30, Z1
+	VMULPS Z1, Z0, Z1
+	VDIVPS Z30, Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ hsloop
+	VZEROUPPER
+	RET

@@ -77,3 +77,32 @@ func BenchmarkPreluRowFloat32(b *testing.B) {
 		}
 	}
 }
+
+// TestHardSwishFloat checks HardSwishFloat (vector kernel where the
+// machine has one) bit for bit against the scalar reference for lengths
+// around the vector width, with NaN, ±Inf, ±0 and the knees at -3 and 3.
+func TestHardSwishFloat(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), -3, 3, -2.9999998, 3.0000002}
+	for i := 0; i < 300; i++ {
+		n := r.IntN(200)
+		if i < 80 {
+			n = i
+		}
+		in := make([]float32, n)
+		for j := range in {
+			in[j] = float32(r.NormFloat64() * 4)
+			if r.IntN(8) == 0 {
+				in[j] = special[r.IntN(len(special))]
+			}
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		HardSwishFloat(in, got)
+		hardSwishFloatRef(in, want)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) && !(math.IsNaN(float64(got[j])) && math.IsNaN(float64(want[j]))) {
+				t.Fatalf("n=%d [%d]: hard_swish(%v) = %v, want %v", n, j, in[j], got[j], want[j])
+			}
+		}
+	}
+}
