@@ -411,6 +411,10 @@ func PlainRow[T Number](op Op, lo, hi T) func(a, b, out []T) {
 	case OpMul:
 		return func(a, b, out []T) {
 			if len(a) == len(out) && len(b) == len(out) {
+				if fa, ok := any(a).([]float32); ok {
+					n := mulF32Vec(fa, any(b).([]float32), any(out).([]float32), any(lo).(float32), any(hi).(float32))
+					a, b, out = a[n:], b[n:], out[n:]
+				}
 				b = b[:len(a)]
 				out = out[:len(a)]
 				for i, x := range a {
