@@ -79,6 +79,24 @@ func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 func dwF32AVX512M(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
 
 func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
+	if d.w2 != nil && n >= 2 && ps == 32 {
+		// 8 channels, stride 1: pixel pairs as one 16-lane block (the
+		// second pixel's taps are the 8 values after the first's).
+		pairs := n / 2
+		if len(taps) == 9 {
+			dwF32AVX512T9(&taps[0], pairs, 2*ps, &d.w2[0], 1, &d.bias2[0], &out[0], d.act.Min, d.act.Max)
+		} else {
+			dwF32AVX512(&taps[0], len(taps), pairs, 2*ps, &d.w2[0], 1, &d.bias2[0], &out[0], d.act.Min, d.act.Max)
+		}
+		if n%2 == 0 {
+			return
+		}
+		var moved [maxDWTaps]uintptr
+		for i, t := range taps {
+			moved[i] = t + uintptr(2*pairs*ps)
+		}
+		taps, n, out = moved[:len(taps)], 1, out[2*pairs*8:]
+	}
 	if c := d.g.OutC; c%16 != 0 {
 		dwF32AVX512M(&taps[0], len(taps), n, ps, &d.w[0], (c+15)/16, &d.bias[0], &out[0], d.act.Min, d.act.Max, 4*c, 1<<(c%16)-1)
 		return

@@ -99,6 +99,10 @@ type DepthwiseF32Fast struct {
 	bias []float32
 	act  FloatAct
 	pad  []float32 // InW·InC zeros: what taps outside the input read
+	// w2 and bias2, for 8 channels at horizontal stride 1: each tap's
+	// weights (and the bias) twice, so that one vector computes two
+	// neighbouring output pixels (their taps are 16 contiguous values).
+	w2, bias2 []float32
 }
 
 // NewDepthwiseF32Fast returns the vector kernel for g, or nil when this
@@ -116,6 +120,15 @@ func NewDepthwiseF32Fast(g Geom, act FloatAct, filter, bias []float32) *Depthwis
 		for t := 0; t < taps; t++ {
 			d.w[(ch/16)*taps*16+t*16+ch%16] = filter[t*c+ch]
 		}
+	}
+	if c == 8 && g.StrideW == 1 {
+		d.w2, d.bias2 = make([]float32, 16*taps), make([]float32, 16)
+		for t := 0; t < taps; t++ {
+			copy(d.w2[t*16:t*16+8], filter[t*8:t*8+8])
+			copy(d.w2[t*16+8:t*16+16], filter[t*8:t*8+8])
+		}
+		copy(d.bias2[:8], d.bias[:8])
+		copy(d.bias2[8:], d.bias[:8])
 	}
 	return d
 }

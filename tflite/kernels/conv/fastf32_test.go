@@ -144,3 +144,39 @@ func TestConvF32PanelGroupsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestDepthwiseF32PairsExact checks the 8-channel stride-1 float depthwise,
+// which computes two output pixels per vector, bit for bit against the
+// same kernel one pixel at a time (the masked 16-lane block): the fused
+// multiply-adds per lane are the same, in the same tap order.
+func TestDepthwiseF32PairsExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	for i := range 200 {
+		g := randDWGeom(r, i%3 == 0)
+		g.InC, g.OutC, g.StrideW = 8, 8, 1
+		g.OutW = (g.InW+2*g.PadW-(g.KW-1)*g.DilW-1)/g.StrideW + 1
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		act := FloatAct{Min: -1, Max: 6}
+		in, f, bias := randF32s(r, g.Batch*g.InH*g.InW*8), randF32s(r, g.KH*g.KW*8), randF32s(r, 8)
+		d := NewDepthwiseF32Fast(g, act, f, bias)
+		if d == nil {
+			t.Skip("no vector depthwise kernel on this machine")
+		}
+		if d.w2 == nil {
+			t.Fatalf("%+v: no pair weights", g)
+		}
+		single := *d
+		single.w2, single.bias2 = nil, nil
+		n := g.Batch * g.OutH * g.OutW * 8
+		want, got := make([]float32, n), make([]float32, n)
+		single.Rows(in, want, 0, g.Batch*g.OutH)
+		d.Rows(in, got, 0, g.Batch*g.OutH)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%+v: pairs[%d] = %v, single %v", g, j, got[j], want[j])
+			}
+		}
+	}
+}
