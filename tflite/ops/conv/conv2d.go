@@ -61,6 +61,11 @@ func PrepareConv2D(n *op.Node) (op.Kernel, error) {
 			if bias != nil {
 				b = bias.ConstTensor().Float32s()
 			}
+			if c1 := kconv.NewConvF32OneOut(g, f.ConstTensor().Float32s(), b, act); c1 != nil {
+				return rowsKernel(c1.ScratchBytes(), 1, func(t *rangeTask, _, _ int) {
+					c1.Run(t.ins[0].Float32s(), t.outs[0].Float32s(), scratchOf[float32](t.scratch, c1.ScratchBytes()/4))
+				}), nil
+			}
 			c := kconv.NewConvF32(g, f.ConstTensor().Float32s(), b, act)
 			return rangeKernel(c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
 				func(t *rangeTask, lo, hi int) {
