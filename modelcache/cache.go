@@ -549,10 +549,12 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 		f = c.rememberFailureLocked(key, vi, err)
 	}
 	c.mu.Unlock()
-	close(fl.done)
+	// Log (outside the lock) before waking the waiters, so that a caller
+	// that sees the failure can also rely on it having been logged.
 	if !closed {
 		c.logFailure(key, f, stack)
 	}
+	close(fl.done)
 }
 
 // loadSafely is load with a panic (a bug reached through the model's
