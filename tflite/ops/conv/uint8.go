@@ -117,9 +117,13 @@ func uint8Fast(inner op.Kernel, inBytes int, fl flips, ref func(x8 []int8, ins, 
 				kconv.FlipSignInPlace(outs[0].Data)
 			}
 			if ref != nil {
-				x8 := scratchInt8(x.Scratch, inBytes)
+				// The flipped input is in scratch only when it did not
+				// arrive flipped; scratch then has no room for it.
+				var x8 []int8
 				if fl.in {
 					x8 = scratchInt8(ins[0].Data, inBytes)
+				} else {
+					x8 = scratchInt8(x.Scratch, inBytes)
 				}
 				ref(x8, ins, outs)
 			}
