@@ -29,6 +29,17 @@ type job struct {
 	n        int              // batch items; 0 when the model is not batchable
 	enqueued time.Time
 	done     chan jobResult // buffered 1; receives exactly one result
+	// arriving: the job still counts in its queue's arriving; whoever
+	// clears it first (the submitter once submit returns, or the worker
+	// that takes it) takes it out of the count.
+	arriving atomic.Bool
+}
+
+// arrived takes j out of q.arriving, once.
+func (q *modelQueue) arrived(j *job) {
+	if j.arriving.CompareAndSwap(true, false) {
+		q.arriving.Add(-1)
+	}
 }
 
 type jobResult struct {
@@ -362,6 +373,9 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 	}
 	ctx, cancel := batchContext(batch)
 	defer cancel()
+	for _, j := range batch {
+		q.arrived(j) // the submitter may not have seen submit return yet
+	}
 	busy := q.s.running.Add(1)
 	if t, ok := r.(threadedRunner); ok {
 		t.SetActiveThreads(q.threads(busy))

@@ -448,8 +448,9 @@ func (s *Server) predictLoaded(ctx context.Context, l *Loaded, req *Request) (*R
 		return nil, err
 	}
 	j := &job{ctx: ctx, model: m, inputs: ins, n: n, done: make(chan jobResult, 1), enqueued: time.Now()}
+	j.arriving.Store(true)
 	err = q.submit(j)
-	q.arriving.Add(-1)
+	q.arrived(j)
 	if err != nil {
 		return nil, err
 	}
