@@ -126,7 +126,8 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 		wg   sync.WaitGroup
 	)
 	enc := &encoder{cfg: cfg}
-	if cfg.Output == OutputCSV {
+	switch cfg.Output {
+	case OutputCSV:
 		var err error
 		if enc.csv, err = newCSVLayout(cfg.OutputSpecs, cfg.Outputs); err != nil {
 			return err
@@ -134,6 +135,15 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 		if _, err := out.Write(enc.csv.header); err != nil {
 			return fmt.Errorf("batch: write output: %w", err)
 		}
+	case OutputNpy:
+		l, err := newNPZLayout(cfg.OutputSpecs, cfg.Outputs)
+		if err != nil {
+			return err
+		}
+		if enc.npz, err = newNPZSpill(l, cfg.SpillDir, cfg.MaxSpillBytes); err != nil {
+			return err
+		}
+		defer enc.npz.close()
 	}
 	wg.Go(func() {
 		for c := range ordered {
@@ -155,6 +165,11 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 		wg.Wait()
 		if err == nil {
 			err = werr
+		}
+		if err == nil && enc.npz != nil {
+			t0 := time.Now()
+			err = enc.npz.writeTo(out)
+			tm.encode += time.Since(t0)
 		}
 		if err != nil && parent.Err() != nil {
 			return fmt.Errorf("%w: %w", ErrDeadline, err)
@@ -368,6 +383,7 @@ func checkOutputs(outs []*tensor.Tensor, total int) error {
 type encoder struct {
 	cfg   *Config
 	csv   *csvLayout      // set for CSV output
+	npz   *npzSpill       // set for .npy output
 	views []tensor.Tensor // one reused header per output
 	ptrs  []*tensor.Tensor
 	buf   []byte
@@ -384,7 +400,8 @@ func (e *encoder) rows(k int, o *tensor.Tensor, off, n int) *tensor.Tensor {
 	return v
 }
 
-// csvViews returns views of n rows of each output from row off.
+// csvViews returns views of n rows of each output from row off (for CSV
+// and .npy output).
 func (e *encoder) csvViews(whole []*tensor.Tensor, off, n int) []*tensor.Tensor {
 	if len(e.views) < len(whole) {
 		e.views = make([]tensor.Tensor, len(whole))
@@ -428,22 +445,32 @@ func (e *encoder) writeChunk(c *chunk, out io.Writer, sum *Summary) error {
 			} else {
 				sum.ErrorsTruncated = true
 			}
-			if e.csv != nil {
+			switch {
+			case e.npz != nil:
+				if err := e.npz.appendError(re); err != nil {
+					return err
+				}
+			case e.csv != nil:
 				b = e.csv.appendError(b, re.Index, re.Msg)
-			} else {
+			default:
 				b = appendErrorLine(b, re)
 			}
 			continue
 		}
 		sum.Succeeded++
 		sum.Items += rec.Items
-		if e.csv != nil {
+		if e.csv != nil || e.npz != nil {
 			if outs == nil {
 				outs = e.csvViews(whole, off, rec.Items)
 				off += rec.Items
 			}
 			var err error
-			if b, err = e.csv.appendRows(b, rec.Index, rec.Items, outs); err != nil {
+			if e.npz != nil {
+				err = e.npz.appendRecord(rec.Index, rec.Items, outs)
+			} else {
+				b, err = e.csv.appendRows(b, rec.Index, rec.Items, outs)
+			}
+			if err != nil {
 				return err
 			}
 			continue

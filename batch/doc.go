@@ -3,10 +3,12 @@
 // V2 "inputs" requests, TF Serving "instances" requests or bare rows; CSV of
 // numbers; .npy with a leading batch dimension), runs them in ordered
 // micro-batches through a Predictor (*serving.Server), and writes one NDJSON
-// line per record. ProcessObject does this from one stored object to a
-// zstd-compressed, multipart-uploaded <prefix>/<key>.predictions.ndjson.zst
-// plus <key>.summary.json (counts, the first bad records, model and
-// version, timings).
+// line per record (or CSV rows, or a .npz archive of one .npy array per
+// output: see OutputFormat). ProcessObject does this from one stored object
+// to a zstd-compressed, multipart-uploaded
+// <prefix>/<key>.predictions.ndjson.zst (.csv.zst; .npz, whose members are
+// deflated) plus <key>.summary.json (counts, the first bad records, model
+// and version, timings).
 //
 // Contract:
 //   - A bad record (malformed, wrong shape, refused by the model) is
@@ -21,6 +23,8 @@
 //   - Memory is bounded by the micro-batches in flight
 //     (Config.Concurrency × Config.MaxBatchItems records), the record size
 //     limit and the object store's buffers, whatever the object's size.
+//     .npy output also needs local disk for its arrays until the end
+//     (Config.SpillDir, Config.MaxSpillBytes).
 //   - The run stops when ctx ends (callers give it the invocation deadline
 //     less a margin) with ErrDeadline and commits nothing. There is no
 //     checkpoint: a retry restarts the object from its first byte and,

@@ -34,7 +34,7 @@ func OutputURLs(outputPrefix, key string) (predictions, summary string) {
 // IsOutputKey reports whether key names an object ProcessObject writes, so
 // that an event handler does not feed its own output back to itself.
 func IsOutputKey(key string) bool {
-	return strings.HasSuffix(key, PredictionsSuffix) || strings.HasSuffix(key, PredictionsSuffixCSV) || strings.HasSuffix(key, SummarySuffix)
+	return strings.HasSuffix(key, PredictionsSuffix) || strings.HasSuffix(key, PredictionsSuffixCSV) || strings.HasSuffix(key, PredictionsSuffixNpz) || strings.HasSuffix(key, SummarySuffix)
 }
 
 // Object names one input object and where its results go.
@@ -107,7 +107,7 @@ func processObject(ctx context.Context, cfg Config, obj Object, predURL string) 
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := obj.Store.Create(wctx, predURL, &objstore.WriteOptions{Compression: objstore.CodecZstd, ContentType: cfg.Output.contentType()})
+	w, err := obj.Store.Create(wctx, predURL, &objstore.WriteOptions{Compression: cfg.Output.compression(), ContentType: cfg.Output.contentType()})
 	if err != nil {
 		return sum, fmt.Errorf("batch: create %s: %w", predURL, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeinfer/edgeinfer/objstore"
 	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
@@ -24,22 +25,32 @@ const (
 	// "Infinity", "-Infinity"). It needs output specs with fixed item
 	// shapes (Config.OutputSpecs).
 	OutputCSV
+	// OutputNpy writes one .npy array per output, batch dimension first,
+	// plus the record index of each row and the bad records' error lines,
+	// in one .npz archive that numpy.load reads (see npz.go for the
+	// layout). It needs output specs with fixed item shapes
+	// (Config.OutputSpecs) and local disk for the arrays until the end
+	// (Config.SpillDir).
+	OutputNpy
 )
 
-// PredictionsSuffixCSV is the suffix of CSV predictions.
-const PredictionsSuffixCSV = ".predictions.csv.zst"
+// Suffixes of the predictions in the other output formats.
+const (
+	PredictionsSuffixCSV = ".predictions.csv.zst"
+	PredictionsSuffixNpz = ".predictions.npz"
+)
 
-// ParseOutputFormat parses "ndjson" (or "") and "csv".
+// ParseOutputFormat parses "ndjson" (or ""), "csv" and "npy" (or "npz").
 func ParseOutputFormat(s string) (OutputFormat, error) {
 	switch strings.ToLower(s) {
 	case "", "ndjson", "jsonl":
 		return OutputNDJSON, nil
 	case "csv":
 		return OutputCSV, nil
-	case "npy":
-		return OutputNDJSON, fmt.Errorf("%w: .npy output is not supported yet (its header needs the record count before the data, and the output is streamed)", ErrConfig)
+	case "npy", "npz":
+		return OutputNpy, nil
 	}
-	return OutputNDJSON, fmt.Errorf("%w: unknown output format %q (want ndjson or csv)", ErrConfig, s)
+	return OutputNDJSON, fmt.Errorf("%w: unknown output format %q (want ndjson, csv or npy)", ErrConfig, s)
 }
 
 // String returns the format's name.
@@ -49,22 +60,39 @@ func (f OutputFormat) String() string {
 		return "ndjson"
 	case OutputCSV:
 		return "csv"
+	case OutputNpy:
+		return "npy"
 	}
 	return fmt.Sprintf("OutputFormat(%d)", int(f))
 }
 
 func (f OutputFormat) suffix() string {
-	if f == OutputCSV {
+	switch f {
+	case OutputCSV:
 		return PredictionsSuffixCSV
+	case OutputNpy:
+		return PredictionsSuffixNpz
 	}
 	return PredictionsSuffix
 }
 
 func (f OutputFormat) contentType() string {
-	if f == OutputCSV {
+	switch f {
+	case OutputCSV:
 		return "text/csv"
+	case OutputNpy:
+		return "application/zip"
 	}
 	return "application/x-ndjson"
+}
+
+// compression is how the predictions are compressed in the store: a
+// .npz archive compresses its own members.
+func (f OutputFormat) compression() objstore.Codec {
+	if f == OutputNpy {
+		return objstore.CodecNone
+	}
+	return objstore.CodecZstd
 }
 
 // csvLayout is the column layout of CSV output.
@@ -78,24 +106,9 @@ type csvLayout struct {
 // outputs selected (all when names is empty), in the order the predictor
 // returns them.
 func newCSVLayout(specs []tflite.TensorSpec, names []string) (*csvLayout, error) {
-	if len(specs) == 0 {
-		return nil, fmt.Errorf("%w: CSV output needs the model's output specs (Config.OutputSpecs)", ErrConfig)
-	}
-	sel := specs
-	if len(names) > 0 {
-		sel = nil
-		for _, n := range names {
-			found := false
-			for _, sp := range specs {
-				if sp.Name == n {
-					sel, found = append(sel, sp), true
-					break
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("%w: model has no output %q", ErrConfig, n)
-			}
-		}
+	sel, err := selectOutputs(specs, names, "CSV")
+	if err != nil {
+		return nil, err
 	}
 	l := &csvLayout{header: []byte("index,item")}
 	for _, sp := range sel {

@@ -58,8 +58,16 @@ type Config struct {
 	MaxElements int
 	// Output is the format of the results (default NDJSON).
 	Output OutputFormat
-	// OutputSpecs are the model's output specs; required for OutputCSV.
+	// OutputSpecs are the model's output specs; required for OutputCSV
+	// and OutputNpy.
 	OutputSpecs []tflite.TensorSpec
+	// SpillDir is where OutputNpy keeps the arrays until the run ends
+	// (temporary files, removed when it returns). Default: os.TempDir().
+	SpillDir string
+	// MaxSpillBytes caps the bytes OutputNpy spills (8 per item for the
+	// index plus the outputs' bytes); a run that needs more fails with
+	// ErrConfig. Default: 0, no cap but the disk's.
+	MaxSpillBytes int64
 	// CSVHeader and CSVColumns configure CSV input (see DecodeOptions).
 	CSVHeader CSVHeader
 	// CSVColumns maps input names to the CSV header columns holding their
@@ -187,6 +195,9 @@ type pending struct {
 //
 //	{"index":0,"outputs":{"y":[[1,3,5,7]]}}
 //	{"index":1,"line":2,"error":"..."}
+//
+// (Config.Output selects CSV rows, or a .npz archive written to out when
+// the last record is done, instead.)
 //
 // Bad records are counted and written, and the run goes on; a stream error
 // (ErrStream, ErrFormat), a failed write, a Predict failure that is not the

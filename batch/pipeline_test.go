@@ -267,7 +267,10 @@ func TestRunCSVOutput(t *testing.T) {
 			t.Errorf("batch %d concurrency %d: output differs", c.batch, c.conc)
 		}
 	}
-	if _, err := ParseOutputFormat("npy"); !errors.Is(err, ErrConfig) {
-		t.Errorf("npy output: %v, want a clear not-supported error", err)
+	if f, err := ParseOutputFormat("npy"); f != OutputNpy || err != nil {
+		t.Errorf("npy output: %v, %v", f, err)
+	}
+	if _, err := ParseOutputFormat("parquet"); !errors.Is(err, ErrConfig) {
+		t.Errorf("parquet output: %v, want a clear error", err)
 	}
 }

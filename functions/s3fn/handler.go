@@ -29,7 +29,9 @@ type Config struct {
 	Image bool
 	// TopK is the classes written per image (TOP_K, default 5).
 	TopK int
-	// Output is OUTPUT_FORMAT (ndjson, csv).
+	// Output is OUTPUT_FORMAT (ndjson, csv, npy). npy writes a .npz archive
+	// of one .npy array per output, spilled to /tmp (the Lambda's
+	// ephemeral storage) until the object ends.
 	Output batch.OutputFormat
 	// CSVHeader is CSV_HEADER (auto, true, false).
 	CSVHeader batch.CSVHeader

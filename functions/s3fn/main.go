@@ -11,8 +11,9 @@
 // Settings: those of lambdaenv.FromEnv, plus MODEL (required: "name",
 // "name:version" or "name@label"), OUTPUT_PREFIX (required, e.g.
 // s3://bucket/predictions), INPUT_FORMAT (ndjson, csv, npy, image;
-// default: by key and content), BATCH_ITEMS (default 64), TOP_K (classes
-// per image, default 5). A retry of a failed or stopped object restarts it
+// default: by key and content), OUTPUT_FORMAT (ndjson, csv, npy: see
+// batch.OutputFormat), BATCH_ITEMS (default 64), TOP_K (classes per image,
+// default 5). A retry of a failed or stopped object restarts it
 // from the start and rewrites identical bytes.
 //
 // Images (INPUT_FORMAT=image, or by default a .jpg, .jpeg, .png, .bmp,
