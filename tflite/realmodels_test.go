@@ -26,6 +26,7 @@ import (
 // shrink it to make a change pass.
 var corpusMustPass = []string{
 	"coral__automl_traffic_model",
+	"coral__bodypix_mobilenet_v1_075_512_512_16_quant_decoder",
 	"coral__deeplabv3_mnv2_pascal_quant",
 	"coral__keras_lstm_mnist_ptq",
 	"coral__mobilenet_quant_v1_224_head_layers",

@@ -120,6 +120,23 @@ func FuzzLoadWeights(f *testing.F) {
 	} else {
 		f.Fatal(err)
 	}
+	// Its BodyPix form: long-range offsets in, instance masks out.
+	bp := tflitebuild.New()
+	var bins, bouts []int
+	for _, c := range []int{17, 34, 64, 34} {
+		bins = append(bins, bp.Tensor("in", tensor.Float32, []int{1, 3, 3, c}, nil, nil))
+	}
+	for range 5 {
+		bouts = append(bouts, bp.Tensor("p", tensor.Float32, nil, nil, nil))
+	}
+	bp.CustomOp("PosenetDecoderOp", bins, bouts, popts)
+	bp.Inputs(bins...)
+	bp.Outputs(bouts...)
+	if data, err := bp.Bytes(); err == nil {
+		f.Add(data)
+	} else {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
 			return

@@ -4,7 +4,9 @@
 // suppression (fast, over each box's best classes, or regular, per
 // class), returning boxes, classes, scores and the number of detections;
 // and Coral's PosenetDecoderOp, multi-person pose decoding from keypoint
-// heatmaps and short/mid-range offsets (its three-input form).
+// heatmaps and short/mid-range offsets, and its BodyPix form, which
+// also assigns every cell to a person from long-range offsets (instance
+// masks).
 //
 // Prepare validates the options (custom_options FlexBuffer) and the
 // input shapes, types and quantization; the kernels in

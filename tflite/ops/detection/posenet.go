@@ -11,18 +11,26 @@ import (
 // maxPoses bounds max_detections of PosenetDecoderOp.
 const maxPoses = 1 << 12
 
+// maxMaskCells bounds the instance-mask output (max_detections · H · W).
+const maxMaskCells = 1 << 24
+
 // PreparePosenetDecoder prepares Coral's PosenetDecoderOp: inputs keypoint
 // heatmaps [1,H,W,17] (logits), short offsets [1,H,W,34] and mid offsets
 // [1,H,W,64] (pixels; y channels first), float32 or uint8 quantized per
 // tensor; options (FlexBuffer) max_detections, score_threshold, stride,
 // nms_radius. Outputs (float32): keypoints [1,D,17,2] (y, x in pixels),
 // keypoint scores [1,D,17], pose scores [1,D] and the pose count [1].
-// Coral's later four-input form (BodyPix) is not supported.
+// Coral's BodyPix form adds a fourth input, long-range offsets [1,H,W,34]
+// (pixels), and a fifth output, person instance masks [1,D,H,W] (see
+// kdet.DecodeInstanceMasks; Coral sizes it 33×33, so a square field is
+// required).
 func PreparePosenetDecoder(n *op.Node) (op.Kernel, error) {
-	if len(n.Inputs) != 3 {
-		return op.Kernel{}, n.Errorf("%d inputs; only the three-input decoder (heatmaps, short and mid offsets) is supported", len(n.Inputs))
+	masks := len(n.Inputs) == 4
+	nOut := 4
+	if masks {
+		nOut = 5
 	}
-	if err := n.CheckArity(3, 3, 4); err != nil {
+	if err := n.CheckArity(3, 4, nOut); err != nil {
 		return op.Kernel{}, err
 	}
 	opts, err := op.ParseFlexMap(n.CustomOptions)
@@ -46,8 +54,9 @@ func PreparePosenetDecoder(n *op.Node) (op.Kernel, error) {
 	}
 	p.NMSRadius = radius / float32(p.Stride)
 	p.RefineSteps = 5
-	heat, shorts, mids := n.Inputs[0], n.Inputs[1], n.Inputs[2]
-	for i, want := range []int{kdet.PoseKeypoints, 2 * kdet.PoseKeypoints, 64} {
+	heat := n.Inputs[0]
+	channels := []int{kdet.PoseKeypoints, 2 * kdet.PoseKeypoints, 64, 2 * kdet.PoseKeypoints}
+	for i, want := range channels[:len(n.Inputs)] {
 		t := n.Inputs[i]
 		if len(t.Shape) != 4 || t.Shape[0] != 1 || t.Shape[3] != want || t.Shape[1] < 1 || t.Shape[2] < 1 ||
 			t.Shape[1] != heat.Shape[1] || t.Shape[2] != heat.Shape[2] || t.Shape[1] > 1<<12 || t.Shape[2] > 1<<12 {
@@ -58,11 +67,17 @@ func PreparePosenetDecoder(n *op.Node) (op.Kernel, error) {
 		}
 	}
 	p.Height, p.Width = heat.Shape[1], heat.Shape[2]
+	if masks && p.Height != p.Width {
+		return op.Kernel{}, n.Errorf("instance masks need a square field (Coral's op fixes 33×33), have %d×%d", p.Height, p.Width)
+	}
+	if masks && p.MaxDetections*p.Height*p.Width > maxMaskCells {
+		return op.Kernel{}, n.Errorf("%d masks of %d×%d cells exceed %d cells", p.MaxDetections, p.Height, p.Width, maxMaskCells)
+	}
 	// Dequantize as Coral does: (q − zero point)·scale, the offsets also
 	// divided by the stride.
 	inv := float32(1.0 / float64(p.Stride))
-	deq := make([]func(*tensor.Tensor, []float32), 3)
-	for i, t := range []*op.TensorInfo{heat, shorts, mids} {
+	deq := make([]func(*tensor.Tensor, []float32), len(n.Inputs))
+	for i, t := range n.Inputs {
 		extra := float32(1)
 		if i > 0 {
 			extra = inv
@@ -87,7 +102,7 @@ func PreparePosenetDecoder(n *op.Node) (op.Kernel, error) {
 		}
 	}
 	d := p.MaxDetections
-	shapes := []tensor.Shape{{1, d, kdet.PoseKeypoints, 2}, {1, d, kdet.PoseKeypoints}, {1, d}, {1}}
+	shapes := []tensor.Shape{{1, d, kdet.PoseKeypoints, 2}, {1, d, kdet.PoseKeypoints}, {1, d}, {1}, {1, d, p.Height, p.Width}}
 	for i, o := range n.Outputs {
 		if o.DType != tensor.Float32 {
 			return op.Kernel{}, n.Errorf("output %d is %s, want float32", i, o.DType)
@@ -95,19 +110,28 @@ func PreparePosenetDecoder(n *op.Node) (op.Kernel, error) {
 		o.Shape = shapes[i]
 	}
 	cells := p.Height * p.Width
+	per := 17 + 34 + 64
+	if masks {
+		per += 34
+	}
 	return op.Kernel{
-		NewState: func() any { return make([]float32, cells*(17+34+64)) },
+		NewState: func() any { return make([]float32, cells*per) },
 		Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
 			buf, ok := x.State.([]float32)
 			if !ok {
-				buf = make([]float32, cells*(17+34+64))
+				buf = make([]float32, cells*per)
 			}
-			hs, ss, ms := buf[:cells*17], buf[cells*17:cells*51], buf[cells*51:]
+			hs, ss, ms := buf[:cells*17], buf[cells*17:cells*51], buf[cells*51:cells*115]
 			deq[0](in[0], hs)
 			deq[1](in[1], ss)
 			deq[2](in[2], ms)
 			count := kdet.DecodePoses(&p, hs, ss, ms, out[0].Float32s(), out[1].Float32s(), out[2].Float32s())
 			out[3].Float32s()[0] = float32(count)
+			if masks {
+				ls := buf[cells*115:]
+				deq[3](in[3], ls)
+				kdet.DecodeInstanceMasks(&p, ls, out[0].Float32s(), count, out[4].Float32s())
+			}
 			return nil
 		},
 	}, nil
