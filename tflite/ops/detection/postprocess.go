@@ -12,6 +12,8 @@ import (
 func Register(r *op.Resolver) {
 	r.Add("CUSTOM:TFLite_Detection_PostProcess", PreparePostProcess)
 	r.Add("CUSTOM:PosenetDecoderOp", PreparePosenetDecoder)
+	r.Add("NON_MAX_SUPPRESSION_V4", prepareNMS(false))
+	r.Add("NON_MAX_SUPPRESSION_V5", prepareNMS(true))
 }
 
 // Limits on what the options may ask for.
