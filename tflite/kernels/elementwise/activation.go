@@ -307,7 +307,21 @@ func TanhInt8[T Byte](p Sigmoidish, in, out []T) {
 }
 
 // LogisticFloat applies LOGISTIC to float values with TFLite's cutoffs.
+// Where the machine has the vector kernel, e^x is a float32 polynomial
+// (see sigmoidf32_amd64.s) and results are within 2 units in the last
+// place of LogisticFloatRef (TestLogisticFloatMatchesRef sweeps the
+// range); elsewhere it is LogisticFloatRef.
 func LogisticFloat(in, out []float32) {
+	if logisticF32Vec(in, out) {
+		return
+	}
+	LogisticFloatRef(in, out)
+}
+
+// LogisticFloatRef is LOGISTIC through float64 exp, rounded to float32
+// before the float32 add and divide, as TFLite's reference: above
+// 16.619047 the result is 1, below -9 it is e^x.
+func LogisticFloatRef(in, out []float32) {
 	const upper = float32(16.619047164916992188)
 	const lower = float32(-9)
 	out = out[:len(in)]
@@ -323,8 +337,18 @@ func LogisticFloat(in, out []float32) {
 	}
 }
 
-// TanhFloat applies TANH to float values.
+// TanhFloat applies TANH to float values. Where the machine has the
+// vector kernel, results are within 4 units in the last place of
+// TanhFloatRef (TestTanhFloatMatchesRef); elsewhere it is TanhFloatRef.
 func TanhFloat(in, out []float32) {
+	if tanhF32Vec(in, out) {
+		return
+	}
+	TanhFloatRef(in, out)
+}
+
+// TanhFloatRef is TANH through float64 math.Tanh, rounded to float32.
+func TanhFloatRef(in, out []float32) {
 	out = out[:len(in)]
 	for i, v := range in {
 		out[i] = float32(math.Tanh(float64(v)))
