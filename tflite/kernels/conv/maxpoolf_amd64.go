@@ -4,8 +4,8 @@ package conv
 
 import "golang.org/x/sys/cpu"
 
-// hasMaxPoolVec reports AVX-512 F, which maxPoolPixelF32AVX512 needs
-// (read-only after start-up).
+// hasMaxPoolVec reports AVX-512 F, which maxPoolPixelF32AVX512 and
+// addPixelsF32AVX512 need (read-only after start-up).
 var hasMaxPoolVec = cpu.X86.HasAVX512F
 
 //go:noescape
@@ -19,5 +19,20 @@ func maxPoolPixelVec(out, in []float32, offs []int) bool {
 		return false
 	}
 	maxPoolPixelF32AVX512(&out[0], &in[0], &offs[0], len(offs), len(out))
+	return true
+}
+
+//go:noescape
+func addPixelsF32AVX512(acc, src *float32, n, stride, c int)
+
+// addPixelsVec adds to acc[i], for each of n pixels j in order, src[j·stride
+// + i], i in [0, len(acc)), and reports whether it did (n ≥ 1). The
+// caller guarantees (n−1)·stride + len(acc) ≤ len(src).
+func addPixelsVec(acc, src []float32, n, stride int) bool {
+	if !hasMaxPoolVec || len(acc) == 0 || n < 1 {
+		return false
+	}
+	_ = src[(n-1)*stride+len(acc)-1]
+	addPixelsF32AVX512(&acc[0], &src[0], n, stride, len(acc))
 	return true
 }

@@ -5,3 +5,7 @@ package conv
 // maxPoolPixelVec does nothing: there is no vector kernel on this
 // architecture.
 func maxPoolPixelVec(out, in []float32, offs []int) bool { return false }
+
+// addPixelsVec does nothing: there is no vector kernel on this
+// architecture.
+func addPixelsVec(acc, src []float32, n, stride int) bool { return false }

@@ -125,6 +125,12 @@ func AvgPoolFloat(g *Geom, act FloatAct, in, out []float32, lo, hi int) {
 			ix0, fx0, fx1 := window(ox, g.StrideW, g.PadW, g.KW, g.InW)
 			o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
 			n := float32(max(0, fy1-fy0) * max(0, fx1-fx0))
+			if fx1 > fx0 && avgWindowVec(g, in, o, b, iy0, fy0, fy1, ix0+fx0, fx1-fx0) {
+				for i, s := range o {
+					o[i] = clampF(s/n, act)
+				}
+				continue
+			}
 			for c0 := 0; c0 < len(o); c0 += avgChunk {
 				oc := o[c0:min(len(o), c0+avgChunk)]
 				acc := accBuf[:len(oc)]
@@ -144,6 +150,20 @@ func AvgPoolFloat(g *Geom, act FloatAct, in, out []float32, lo, hi int) {
 			}
 		}
 	}
+}
+
+// avgWindowVec sums one output pixel's window into o (from zero, window
+// rows in order, each row's nx pixels from column x0 in order: the
+// scalar loop's order per channel) on the vector kernel where the machine
+// has one, and reports whether it did.
+func avgWindowVec(g *Geom, in, o []float32, b, iy0, fy0, fy1, x0, nx int) bool {
+	clear(o)
+	for fy := fy0; fy < fy1; fy++ {
+		if !addPixelsVec(o, in[((b*g.InH+iy0+fy)*g.InW+x0)*g.InC:], nx, g.InC) {
+			return false // no vector kernel: nothing was added
+		}
+	}
+	return true
 }
 
 // MaxPool is TensorFlow Lite's reference quantized MAX_POOL_2D over output

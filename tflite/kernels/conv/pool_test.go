@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -192,16 +193,21 @@ func BenchmarkAvgPoolGlobal(b *testing.B) {
 	}
 }
 
-// BenchmarkAvgPoolGlobalFloat is BenchmarkAvgPoolGlobal in float32.
+// BenchmarkAvgPoolGlobalFloat is BenchmarkAvgPoolGlobal in float32, and
+// selfie_segmentation's 128×128×16 squeeze-and-excite pool.
 func BenchmarkAvgPoolGlobalFloat(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 3))
-	g := Geom{Batch: 1, InH: 7, InW: 7, InC: 1280, OutC: 1280, KH: 7, KW: 7, StrideH: 1, StrideW: 1,
-		DilH: 1, DilW: 1, OutH: 1, OutW: 1}
-	in, out := randF32s(r, 7*7*1280), make([]float32, 1280)
-	act := FloatAct{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
-	b.ReportAllocs()
-	for b.Loop() {
-		AvgPoolFloat(&g, act, in, out, 0, 1)
+	for _, s := range []struct{ hw, c int }{{7, 1280}, {128, 16}} {
+		g := Geom{Batch: 1, InH: s.hw, InW: s.hw, InC: s.c, OutC: s.c, KH: s.hw, KW: s.hw, StrideH: 1, StrideW: 1,
+			DilH: 1, DilW: 1, OutH: 1, OutW: 1}
+		in, out := randF32s(r, s.hw*s.hw*s.c), make([]float32, s.c)
+		act := FloatAct{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
+		b.Run(fmt.Sprintf("%dx%dx%d", s.hw, s.hw, s.c), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				AvgPoolFloat(&g, act, in, out, 0, 1)
+			}
+		})
 	}
 }
 
