@@ -2,7 +2,7 @@ package tflite
 
 // MACs returns the number of multiply-accumulates one Run performs in the
 // convolution-like operators (CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV,
-// FULLY_CONNECTED, BATCH_MATMUL) and the matrix products of the sequence
+// MediaPipe's Convolution2DTransposeBias, FULLY_CONNECTED, BATCH_MATMUL) and the matrix products of the sequence
 // operators (UNIDIRECTIONAL_SEQUENCE_LSTM's gates, SVDF's feature and time
 // filters), the figure GMAC/s rates are quoted in.
 func (m *Model) MACs() int64 {
@@ -38,6 +38,12 @@ func (p *plan) stepMACs(i int) int64 {
 	case "TRANSPOSE_CONV":
 		if len(s.inputs) >= 3 && s.inputs[2] >= 0 && len(w) == 4 {
 			return int64(p.infos[s.inputs[2]].Shape.Elements()) * int64(w[0]*w[1]*w[2])
+		}
+	case "CUSTOM:Convolution2DTransposeBias":
+		// Every input value times every weight of its output channel's
+		// window: input [N,H,W,I], weights [O,KH,KW,I].
+		if len(w) == 4 {
+			return int64(p.infos[s.inputs[0]].Shape.Elements()) * int64(w[0]*w[1]*w[2])
 		}
 	case "UNIDIRECTIONAL_SEQUENCE_LSTM":
 		// Four gates, each an input and a recurrent product per step:

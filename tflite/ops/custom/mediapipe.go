@@ -116,8 +116,20 @@ func PrepareTransposeConvBias(n *op.Node) (op.Kernel, error) {
 	if err := setOutput(n, out, tensor.Shape{g.Batch, g.OutH, g.OutW, g.OutC}, "output"); err != nil {
 		return op.Kernel{}, err
 	}
-	// The filter, laid out [KH][KW][I][O]: transposed once when constant,
-	// into scratch at each run otherwise.
+	// Constant weights and bias (every MediaPipe model): matrix products
+	// per filter row on the vector GEMM.
+	if w.IsConst() && bias.IsConst() {
+		t := kconv.NewTransposeConvF32(g, w.ConstTensor().Float32s(), bias.ConstTensor().Float32s())
+		return op.Kernel{Scratch: t.ScratchBytes(kconv.MaxSlots), Eval: func(x *op.Exec, ins, outs []*tensor.Tensor) error {
+			in, o := ins[0].Float32s(), outs[0].Float32s()
+			s := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x.Scratch))), len(x.Scratch)/4)
+			parts := t.Parts(x.Threads())
+			x.Parallel(parts, func(lo, hi int) { t.RunParts(in, o, s, parts, lo, hi) })
+			return nil
+		}}, nil
+	}
+	// Otherwise the gathering loop over the filter laid out [KH][KW][I][O]:
+	// transposed once when constant, into scratch at each run otherwise.
 	var wt []float32
 	scratch := 0
 	if w.IsConst() {

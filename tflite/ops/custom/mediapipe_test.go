@@ -104,6 +104,31 @@ func TestTransposeConvBias(t *testing.T) {
 	}
 }
 
+// TestTransposeConvBiasMACs: Model.MACs counts every input value times
+// the O·KH·KW weights it meets (selfie_segmentation's head: 128·128·16 ·
+// 1·2·2), as for TRANSPOSE_CONV.
+func TestTransposeConvBiasMACs(t *testing.T) {
+	b := tflitebuild.New()
+	x := b.Tensor("x", tensor.Float32, []int{1, 3, 5, 4}, nil, nil)
+	w := b.Const("w", []int{6, 2, 2, 4}, nil, make([]float32, 6*2*2*4))
+	bias := b.Const("b", []int{6}, nil, make([]float32, 6))
+	y := b.Tensor("y", tensor.Float32, []int{1, 6, 10, 6}, nil, nil)
+	b.CustomOp("Convolution2DTransposeBias", []int{x, w, bias}, []int{y}, rawOpts(2, 2, 2))
+	b.Inputs(x)
+	b.Outputs(y)
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tflite.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.MACs(), int64(3*5*4*6*2*2); got != want {
+		t.Fatalf("MACs = %d, want %d", got, want)
+	}
+}
+
 // TestMaxPoolArgmaxUnpool pools a 4x4 two-channel input with 2x2 windows
 // (maxima and window indices written out by hand, ties to the first) and
 // unpools the result back.
@@ -160,16 +185,20 @@ func TestMaxPoolArgmaxUnpool(t *testing.T) {
 	}
 }
 
-// TestTransposeConvBiasScatterOrder compares the gathering kernel with a
-// direct transcription of MediaPipe's scattering loop on random
-// geometries: the float sums must be identical bit for bit. Every other
-// case has one output channel and up to 20 input channels, the shape of
-// MediaPipe's segmentation heads, which take their own loop.
+// TestTransposeConvBiasScatterOrder compares the operator with a direct
+// transcription of MediaPipe's scattering loop on random geometries.
+// With weights and bias fed as inputs the gathering kernel runs, and the
+// float sums must be identical bit for bit; every other case has one
+// output channel and up to 20 input channels, the shape of MediaPipe's
+// segmentation heads, which take their own loop. With constant weights
+// and bias (as in every MediaPipe model) the GEMM kernel runs, whose sums
+// are reassociated: each output must be within 2·2^-24·(k+1)·Σ|terms| of
+// the transcription for its k products and bias.
 func TestTransposeConvBiasScatterOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 80 {
+	for i := range 160 {
 		h, w, ic, oc := 1+r.IntN(5), 1+r.IntN(5), 1+r.IntN(4), 1+r.IntN(4)
-		if i%2 == 1 {
+		if i%4 >= 2 {
 			ic, oc = 1+r.IntN(20), 1
 		}
 		kh, kw, s := 1+r.IntN(4), 1+r.IntN(4), 1+r.IntN(3)
@@ -185,34 +214,62 @@ func TestTransposeConvBiasScatterOrder(t *testing.T) {
 				v[i] = r.Float32()*2 - 1
 			}
 		}
+		constant := i%2 == 1
+		var consts map[int][]float32
+		if constant {
+			consts = map[int][]float32{1: f, 2: bias}
+		}
 		out, err := runOne(t, "Convolution2DTransposeBias", rawOpts(pad, int32(s), int32(s)),
-			[][]float32{x}, [][]int{{1, h, w, ic}, {oc, kh, kw, ic}, {oc}},
-			map[int][]float32{1: f, 2: bias}, [][]int{{1, oh, ow, oc}})
+			[][]float32{x, f, bias}, [][]int{{1, h, w, ic}, {oc, kh, kw, ic}, {oc}},
+			consts, [][]int{{1, oh, ow, oc}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := make([]float32, oh*ow*oc)
-		for p := 0; p < oh*ow; p++ {
-			copy(want[p*oc:], bias)
-		}
-		for iy := range h {
-			for ix := range w {
-				for c := range ic {
-					for ky := range kh {
-						for kx := range kw {
-							for o := range oc {
-								oy, ox := iy*s-ph/2+ky, ix*s-pw/2+kx
-								if oy >= 0 && oy < oh && ox >= 0 && ox < ow {
-									want[(oy*ow+ox)*oc+o] += x[(iy*w+ix)*ic+c] * f[((o*kh+ky)*kw+kx)*ic+c]
+		scatter := func(x, f, bias []float32, abs bool) []float32 {
+			a := func(v float32) float32 {
+				if abs {
+					return float32(math.Abs(float64(v)))
+				}
+				return v
+			}
+			want := make([]float32, oh*ow*oc)
+			for p := 0; p < oh*ow; p++ {
+				for o := range oc {
+					want[p*oc+o] = a(bias[o])
+				}
+			}
+			for iy := range h {
+				for ix := range w {
+					for c := range ic {
+						for ky := range kh {
+							for kx := range kw {
+								for o := range oc {
+									oy, ox := iy*s-ph/2+ky, ix*s-pw/2+kx
+									if oy >= 0 && oy < oh && ox >= 0 && ox < ow {
+										want[(oy*ow+ox)*oc+o] += a(x[(iy*w+ix)*ic+c]) * a(f[((o*kh+ky)*kw+kx)*ic+c])
+									}
 								}
 							}
 						}
 					}
 				}
 			}
+			return want
 		}
-		if got := out[0].Float32s(); !slices.Equal(got, want) {
-			t.Fatalf("%dx%dx%d k%dx%d s%d pad %d: %v, want %v", h, w, ic, kh, kw, s, pad, got, want)
+		want, got := scatter(x, f, bias, false), out[0].Float32s()
+		if !constant {
+			if !slices.Equal(got, want) {
+				t.Fatalf("%dx%dx%d k%dx%d s%d pad %d: %v, want %v", h, w, ic, kh, kw, s, pad, got, want)
+			}
+			continue
+		}
+		mag := scatter(x, f, bias, true)
+		k := float64((kh+s-1)/s*((kw+s-1)/s)*ic + 1)
+		for j := range want {
+			tol := 2 * math.Ldexp(1, -24) * (k + 1) * float64(mag[j])
+			if d := math.Abs(float64(got[j]) - float64(want[j])); !(d <= tol) {
+				t.Fatalf("constant %dx%dx%d k%dx%d s%d pad %d [%d]: %v, want %v (diff %g > %g)", h, w, ic, kh, kw, s, pad, j, got[j], want[j], d, tol)
+			}
 		}
 	}
 }
