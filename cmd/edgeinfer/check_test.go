@@ -246,10 +246,17 @@ func TestRescanLogsChanges(t *testing.T) {
 	if s := buf.String(); s != "" {
 		t.Fatalf("unchanged repository logged:\n%s", s)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "new", "1"), 0o755); err != nil {
+	// One change, made at once: the model directory is built beside the
+	// repository and renamed in, so that no rescan sees it half made (an
+	// empty new/ is a change of its own).
+	stage := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(stage, "new", "1"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "new", "1", "new.tflite"), []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(stage, "new", "1", "new.tflite"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(stage, "new"), filepath.Join(dir, "new")); err != nil {
 		t.Fatal(err)
 	}
 	want := `level=WARN msg=skipped path=new/1/new.tflite reason="not a model file name`
