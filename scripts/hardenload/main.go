@@ -21,13 +21,16 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,7 +42,12 @@ func main() {
 	mode := flag.String("mode", "rss", "rss, overload or shutdown")
 	dur := flag.Duration("duration", 5*time.Second, "how long the load runs")
 	expect := flag.Bool("expect", false, "overload: clients send Expect: 100-continue (a refused request then uploads no body)")
+	model := flag.String("model", "linear", "overload: the model the requests name (one that does not exist measures the floor: the same connections and bodies, answered 404 with no decoding)")
+	procs := flag.Int("procs", 0, "GOMAXPROCS of the load generator itself (0: the Go default); the server keeps its own")
 	flag.Parse()
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "hardenload")
 	if err != nil {
@@ -54,7 +62,7 @@ func main() {
 	case "rss":
 		err = rss(*bin, repo, *dur)
 	case "overload":
-		err = overload(*bin, repo, *dur, *expect)
+		err = overload(*bin, repo, *model, *dur, *expect)
 	case "shutdown":
 		err = shutdown(*bin, repo)
 	default:
@@ -132,15 +140,53 @@ func peakRSS(pid int) (int64, error) {
 	return 0, errors.New("no VmHWM")
 }
 
-// tally counts answers by status and keeps latencies by status.
+// cpuTime returns the user+system CPU time the process pid used so far.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// After the command name (which may hold spaces), utime and stime are
+	// the 12th and 13th fields, in clock ticks (100 Hz on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// selfCPU returns the CPU time this process used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadavg returns the machine's 1-minute load average.
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// tally counts answers by status and keeps latencies by status: the
+// whole exchange (from asking for a connection to the answer read), and
+// the part from the request headers written to the first byte of the
+// answer (the server's and both schedulers' share, without the dial).
 type tally struct {
 	mu    sync.Mutex
 	codes map[int]int
 	lat   map[int][]time.Duration
+	ttfb  map[int][]time.Duration
 	errs  int
 }
 
-func (t *tally) add(code int, d time.Duration, err error) {
+func (t *tally) add(code int, d, ttfb time.Duration, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err != nil {
@@ -148,10 +194,17 @@ func (t *tally) add(code int, d time.Duration, err error) {
 		return
 	}
 	if t.codes == nil {
-		t.codes, t.lat = map[int]int{}, map[int][]time.Duration{}
+		t.codes, t.lat, t.ttfb = map[int]int{}, map[int][]time.Duration{}, map[int][]time.Duration{}
 	}
 	t.codes[code]++
 	t.lat[code] = append(t.lat[code], d)
+	t.ttfb[code] = append(t.ttfb[code], ttfb)
+}
+
+// pct returns the p-th percentile of the sorted l (nearest rank; no
+// sample is dropped).
+func pct(l []time.Duration, p int) time.Duration {
+	return l[len(l)*p/100].Round(time.Microsecond)
 }
 
 func (t *tally) String() string {
@@ -162,10 +215,11 @@ func (t *tally) String() string {
 	}
 	slices.Sort(codes)
 	for _, c := range codes {
-		l := t.lat[c]
+		l, f := t.lat[c], t.ttfb[c]
 		slices.Sort(l)
-		fmt.Fprintf(&b, "  %d: %d answers, latency p50 %v p99 %v max %v\n", c, t.codes[c],
-			l[len(l)/2].Round(time.Microsecond), l[len(l)*99/100].Round(time.Microsecond), l[len(l)-1].Round(time.Microsecond))
+		slices.Sort(f)
+		fmt.Fprintf(&b, "  %d: %d answers, latency p50 %v p99 %v max %v; headers sent -> first answer byte p50 %v p99 %v\n",
+			c, t.codes[c], pct(l, 50), pct(l, 99), l[len(l)-1].Round(time.Microsecond), pct(f, 50), pct(f, 99))
 	}
 	fmt.Fprintf(&b, "  transport errors: %d\n", t.errs)
 	return b.String()
@@ -186,13 +240,18 @@ func hammer(ctx context.Context, wg *sync.WaitGroup, t *tally, clients int, url 
 					req.Header.Set(k, v)
 				}
 				start := time.Now()
+				var wrote, first atomic.Int64 // since start; set by the transport's goroutines
+				req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+					WroteHeaders:         func() { wrote.Store(int64(time.Since(start))) },
+					GotFirstResponseByte: func() { first.Store(int64(time.Since(start))) },
+				}))
 				resp, err := c.Do(req)
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					t.add(resp.StatusCode, time.Since(start), nil)
+					t.add(resp.StatusCode, time.Since(start), time.Duration(first.Load()-wrote.Load()), nil)
 				} else {
-					t.add(0, 0, err)
+					t.add(0, 0, 0, err)
 				}
 			}
 		}()
@@ -241,7 +300,7 @@ func rss(bin, repo string, dur time.Duration) error {
 // overload: the linear model admits 5 requests at once (max_queue 4,
 // max_concurrency 1); 50 clients (10x) send 550 KB JSON bodies for dur.
 // The 429s' latency is what shedding costs a client.
-func overload(bin, repo string, dur time.Duration, expect bool) error {
+func overload(bin, repo, model string, dur time.Duration, expect bool) error {
 	cfg := `{"max_queue": 4, "max_concurrency": 1}`
 	if err := os.WriteFile(filepath.Join(repo, "linear", "config.json"), []byte(cfg), 0o644); err != nil {
 		return err
@@ -260,7 +319,7 @@ func overload(bin, repo string, dur time.Duration, expect bool) error {
 		doc.WriteString("[0.125,-1.5,3.25,100.5]")
 	}
 	doc.WriteString(`]}`)
-	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v, Expect: 100-continue %v\n", doc.Len(), dur, expect)
+	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v, Expect: 100-continue %v, load average %s\n", doc.Len(), dur, expect, loadavg())
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -269,10 +328,17 @@ func overload(bin, repo string, dur time.Duration, expect bool) error {
 	if expect {
 		hdr["Expect"] = "100-continue"
 	}
-	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/linear:predict", doc.Bytes(), hdr)
+	pid := s.cmd.Process.Pid
+	cpu0, self0, t0 := cpuTime(pid), selfCPU(), time.Now()
+	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/"+model+":predict", doc.Bytes(), hdr)
 	wg.Wait()
-	peak, _ := peakRSS(s.cmd.Process.Pid)
+	wall := time.Since(t0)
+	cpu, self := cpuTime(pid)-cpu0, selfCPU()-self0
+	peak, _ := peakRSS(pid)
 	fmt.Print(&t)
+	fmt.Printf("200s per second: %.1f\n", float64(t.codes[200])/wall.Seconds())
+	fmt.Printf("CPU over %v: server %v (%.2f cores), load generator %v (%.2f cores); load average after %s\n", wall.Round(time.Millisecond),
+		cpu, cpu.Seconds()/wall.Seconds(), self.Round(10*time.Millisecond), self.Seconds()/wall.Seconds(), loadavg())
 	fmt.Printf("peak RSS (VmHWM): %.1f MiB\n", float64(peak)/(1<<20))
 	return nil
 }
