@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -89,6 +90,34 @@ func (q *modelQueue) admit() (done func(), err error) {
 		return nil, fmt.Errorf("%w: %s: %d requests in flight", ErrOverloaded, q.label, cap(q.ch))
 	}
 	return func() { q.admitted.Add(-1) }, nil
+}
+
+// decodeSlot takes one of the Server's decode places
+// (Config.DecodeConcurrency) for an admitted request about to parse and
+// decode its body, waiting while ctx lasts: at most that many requests
+// decode at once, so that decoding under overload leaves a core to
+// admit and refuse requests. A request that gets no place before its
+// deadline is refused with ErrOverloaded (429, counted as shed): it never
+// waits beyond it. done gives the place back.
+func (s *Server) decodeSlot(ctx context.Context, label string) (done func(), err error) {
+	release := func() { <-s.decoders }
+	select {
+	case s.decoders <- struct{}{}:
+		return release, nil
+	default:
+	}
+	select {
+	case s.decoders <- struct{}{}:
+		return release, nil
+	case <-s.stop:
+		return nil, fmt.Errorf("%w: the server is closing", ErrUnavailable)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err() // the client went away
+		}
+		s.met.shed.WithLabelValues(label).Inc()
+		return nil, fmt.Errorf("%w: no decode place was free before the request's deadline (%d decode at once)", ErrOverloaded, cap(s.decoders))
+	}
 }
 
 // inferCall is one admitted inference request: the pinned model, its

@@ -50,7 +50,11 @@
 // declared shapes are checked against the values present (MaxElements,
 // 400); and every buffer, parsed JSON value, tensor and answer is charged
 // to the Server's MemoryBudget before it is allocated (429 while others
-// hold it, 413 when one request needs more). Each error names the limit.
+// hold it, 413 when one request needs more). At most DecodeConcurrency
+// requests (GOMAXPROCS-1) parse and decode their bodies at once, so that
+// overload cannot take the core that admits and refuses requests; an
+// admitted request waits for a place until its deadline, then gets 429.
+// Each error names the limit.
 // Errors are {"error": "..."} with TensorFlow Serving's mapping: 400
 // invalid, 401 unauthorized, 403 forbidden (the admin endpoints unless
 // EnableAdmin), 404 not found, 429 overloaded, 499 cancelled, 501

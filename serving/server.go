@@ -63,6 +63,13 @@ type Config struct {
 	// A request charges it before each allocation; one that does not fit
 	// now is refused with 429, one larger than the whole budget with 413.
 	MemoryBudget int64
+	// DecodeConcurrency is the most HTTP requests whose bodies are parsed
+	// and decoded into tensors at once (default GOMAXPROCS-1, at least 1),
+	// so that under overload decoding cannot take every core and a core
+	// stays free to accept, admit and refuse requests. An admitted request
+	// waits for a place until its deadline; one that gets none in time is
+	// refused with 429 (the body's bytes are read, not decoded).
+	DecodeConcurrency int
 
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the
 	// http.Server deadlines HTTPServer sets: for the request headers
@@ -145,6 +152,9 @@ func (c *Config) withDefaults() error {
 	if c.IntraOpThreads <= 0 {
 		c.IntraOpThreads = runtime.GOMAXPROCS(0)
 	}
+	if c.DecodeConcurrency <= 0 {
+		c.DecodeConcurrency = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	return nil
 }
 
@@ -167,7 +177,10 @@ type Server struct {
 
 	budget memBudget // Config.MemoryBudget; max immutable after New
 	chunks chunkPool // body read buffers
-	mio    ioCache   // ModelIO of loaded models (metadata, labels)
+	// decoders holds a token per request decoding its body (capacity
+	// Config.DecodeConcurrency).
+	decoders chan struct{}
+	mio      ioCache // ModelIO of loaded models (metadata, labels)
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu
@@ -192,6 +205,7 @@ func New(cfg Config) (*Server, error) {
 	rand.Read(rnd[:])
 	s.idPrefix = hex.EncodeToString(rnd[:]) + "-"
 	s.budget.max = cfg.MemoryBudget
+	s.decoders = make(chan struct{}, cfg.DecodeConcurrency)
 	s.warming.Store(len(cfg.Preload) > 0)
 	s.routes()
 	s.wg.Add(1)

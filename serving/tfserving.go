@@ -259,25 +259,13 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 		s.writeError(w, r, err)
 		return
 	}
-	lim := s.decodeLimits(call.ch)
-	doc, img, err := s.parseV1Body(r, body, lim)
+	ins, rows, opts, timeout, err := s.decodeV1Request(r, body, call, timeout)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if t := doc.Get("timeout"); t != nil {
-		if timeout, err = jsonTimeout(t, time.Second); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	ins, rows, opts, err := s.decodeV1(r, doc, img, call.l, lim)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	if err := call.ch.reserveOutputs(call.l.Model, ins); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -295,6 +283,31 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 	setTiming(w, resp.Timing)
 	s.writeJSON(w, r, http.StatusOK, out)
 	s.logDone(w, r, resp, call.start)
+}
+
+// decodeV1Request parses and decodes a predict body into the model's
+// inputs, holding one of the Server's decode places meanwhile, and
+// returns the request's timeout (its header's, or the body's "timeout").
+func (s *Server) decodeV1Request(r *http.Request, body []byte, call *inferCall, timeout time.Duration) ([]*tensor.Tensor, int, *ioOptions, time.Duration, error) {
+	wctx, cancel := s.predictCtx(r, call, timeout)
+	defer cancel()
+	done, err := s.decodeSlot(wctx, call.l.Name)
+	if err != nil {
+		return nil, 0, nil, 0, err
+	}
+	defer done()
+	lim := s.decodeLimits(call.ch)
+	doc, img, err := s.parseV1Body(r, body, lim)
+	if err != nil {
+		return nil, 0, nil, 0, err
+	}
+	if t := doc.Get("timeout"); t != nil {
+		if timeout, err = jsonTimeout(t, time.Second); err != nil {
+			return nil, 0, nil, 0, err
+		}
+	}
+	ins, rows, opts, err := s.decodeV1(r, doc, img, call.l, lim)
+	return ins, rows, opts, timeout, err
 }
 
 // jsonTimeout reads a timeout parameter: a number in unit, or a duration

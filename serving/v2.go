@@ -470,7 +470,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := s.decodeV2Body(r, body, headerLen, s.decodeLimits(call.ch))
+	req, opts, err := s.decodeV2Request(r, body, headerLen, call, hdrTimeout)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -479,17 +479,8 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	if timeout == 0 {
 		timeout = hdrTimeout
 	}
-	if err := call.ch.reserveOutputs(call.l.Model, req.inputs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	ctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	opts, err := s.v2Options(r, req, call.l, call.ch)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	names := make([]string, len(req.outputs))
 	for i, o := range req.outputs {
 		names[i] = o.name
@@ -521,6 +512,31 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Inference-Header-Content-Length", strconv.Itoa(len(b)))
 	s.writeBody(w, r, http.StatusOK, append(b, bin...))
+}
+
+// decodeV2Request decodes an infer body into its inputs and output
+// options (images included), holding one of the Server's decode places
+// meanwhile, and charges what its answer will hold.
+func (s *Server) decodeV2Request(r *http.Request, body []byte, headerLen int, call *inferCall, hdrTimeout time.Duration) (*v2Request, *ioOptions, error) {
+	wctx, cancel := s.predictCtx(r, call, hdrTimeout)
+	defer cancel()
+	done, err := s.decodeSlot(wctx, call.l.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer done()
+	req, err := s.decodeV2Body(r, body, headerLen, s.decodeLimits(call.ch))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := call.ch.reserveOutputs(call.l.Model, req.inputs); err != nil {
+		return nil, nil, err
+	}
+	opts, err := s.v2Options(r, req, call.l, call.ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return req, opts, nil
 }
 
 // encodeV2Response encodes the JSON response and, for outputs sent with the

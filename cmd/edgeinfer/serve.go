@@ -37,6 +37,7 @@ type serveFlags struct {
 	timeout, drain, drainWindow                   time.Duration
 	readHeaderTimeout, readTimeout, idleTimeout   time.Duration
 	concurrency, queue, threads, maxElements      int
+	decoders                                      int
 	maxImagePixels                                int64
 	admin                                         bool
 	adminTokenFile                                string
@@ -76,6 +77,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.Int64Var(&f.maxImagePixels, "max-image-pixels", 64<<20, "most pixels an image input's header may declare; larger images are refused (413) before decoding")
 	f.memoryBudget = 256 << 20
 	fs.Var(&f.memoryBudget, "memory-budget", "bytes all requests in flight may hold for bodies, decoders, parsed JSON and tensors, charged before allocating (429 when in use, 413 when one request needs more): a `size`")
+	fs.IntVar(&f.decoders, "decode-concurrency", 0, "most requests whose bodies are parsed and decoded at once; an admitted request waits for a place until its deadline, then gets 429 (0: GOMAXPROCS-1, at least 1, so that a core stays free to admit and refuse requests under overload)")
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send its request headers")
 	fs.DurationVar(&f.readTimeout, "read-timeout", time.Minute, "longest a client may take to send a whole request, headers and body")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", time.Minute, "longest a keep-alive connection may stay idle between requests")
@@ -101,6 +103,9 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if f.drain <= 0 || f.timeout <= 0 || f.cacheBytes <= 0 || f.maxBody <= 0 || f.maxDecoded <= 0 || f.maxElements <= 0 ||
 		f.memoryBudget <= 0 || f.readHeaderTimeout <= 0 || f.readTimeout <= 0 || f.idleTimeout <= 0 {
 		return nil, usagef("--drain-timeout, --timeout, --cache-bytes, --max-body-bytes, --max-decoded-bytes, --max-elements, --memory-budget, --read-header-timeout, --read-timeout and --idle-timeout must be positive")
+	}
+	if f.decoders < 0 {
+		return nil, usagef("--decode-concurrency must not be negative")
 	}
 	if f.grpcMaxMsg < 0 || f.grpcMaxMsg > 2<<30-1 {
 		return nil, usagef("--grpc-max-msg-bytes must be between 0 and 2GiB-1")
@@ -170,7 +175,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		MaxBodyBytes: int64(f.maxBody), MaxDecodedBytes: int64(f.maxDecoded), MaxElements: f.maxElements, MemoryBudget: int64(f.memoryBudget),
 		MaxImagePixels:    f.maxImagePixels,
 		ReadHeaderTimeout: f.readHeaderTimeout, ReadTimeout: f.readTimeout, IdleTimeout: f.idleTimeout,
-		IntraOpThreads: f.threads,
+		IntraOpThreads: f.threads, DecodeConcurrency: f.decoders,
 	})
 	if err != nil {
 		return err
