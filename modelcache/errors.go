@@ -26,6 +26,17 @@ var (
 	ErrClosed = errors.New("modelcache: cache closed")
 )
 
+// PanicError is a panic (a bug reached through what a store returned,
+// or in the store itself) recovered where the repository is listed and
+// returned as an error instead of ending the process.
+type PanicError struct {
+	Op    string // what panicked, e.g. "index s3://bucket/models/"
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("modelcache: %s: panic: %v", e.Op, e.Value) }
+
 // LatestLabel is the reserved label naming a model's highest version.
 const LatestLabel = "latest"
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,8 +94,19 @@ const layoutHint = "lay models out as <repo>/<model>/<version>/model.tflite (`ed
 // labels and version lists naming versions that have no model file; and,
 // for a repository on the local file system, symbolic links (never
 // followed) and empty directories. An empty repository is reported too.
-// The error is returned only when the listing itself fails.
-func (r *Repository) Scan(ctx context.Context) (*ScanResult, error) {
+// The error is returned only when the listing itself fails; a panic
+// while listing (a bug in the store or reached through what it returned)
+// is returned as a *PanicError.
+func (r *Repository) Scan(ctx context.Context) (res *ScanResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &PanicError{Op: "index " + r.root, Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return r.scan(ctx)
+}
+
+func (r *Repository) scan(ctx context.Context) (*ScanResult, error) {
 	objs, err := r.store.List(ctx, r.root)
 	if err != nil {
 		return nil, fmt.Errorf("modelcache: index %s: %w", r.root, err)

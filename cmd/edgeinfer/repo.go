@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -140,7 +141,9 @@ func scanKey(res *modelcache.ScanResult) string {
 }
 
 // rescan scans the repository every interval until ctx ends, and logs the
-// scan again whenever its result changed.
+// scan again whenever its result changed. A scan that fails, or panics (a
+// bug reached through the store: logged with its stack), is logged and
+// tried again at the next tick; the server keeps serving what it has.
 func rescan(ctx context.Context, log *slog.Logger, repo *modelcache.Repository, interval time.Duration, last *modelcache.ScanResult) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -151,17 +154,34 @@ func rescan(ctx context.Context, log *slog.Logger, repo *modelcache.Repository, 
 			return
 		case <-t.C:
 		}
-		res, err := repo.Scan(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn("rescan failed", "root", repo.Root(), "err", err)
-			}
-			continue
-		}
-		if k := scanKey(res); k != prev {
-			prev = k
-			log.Info("repository changed", "root", repo.Root())
-			logScan(log, repo.Root(), res)
-		}
+		prev = rescanOnce(ctx, log, repo, prev)
 	}
+}
+
+// rescanOnce scans the repository once, logs the result when its key
+// differs from prev, and returns the key now current.
+func rescanOnce(ctx context.Context, log *slog.Logger, repo *modelcache.Repository, prev string) (key string) {
+	key = prev
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("rescan failed", "root", repo.Root(), "err", fmt.Sprintf("panic: %v", p), "panic", true, "stack", string(debug.Stack()))
+		}
+	}()
+	res, err := repo.Scan(ctx)
+	if err != nil {
+		var pe *modelcache.PanicError
+		switch {
+		case errors.As(err, &pe):
+			log.Error("rescan failed", "root", repo.Root(), "err", err, "panic", true, "stack", string(pe.Stack))
+		case ctx.Err() == nil:
+			log.Warn("rescan failed", "root", repo.Root(), "err", err)
+		}
+		return prev
+	}
+	if k := scanKey(res); k != prev {
+		log.Info("repository changed", "root", repo.Root())
+		logScan(log, repo.Root(), res)
+		return k
+	}
+	return prev
 }
