@@ -92,6 +92,16 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 					d.Rows(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
 				}), nil
 			}
+			if d := kconv.NewDepthwiseInt8Padded(g, q, f.ConstTensor().Int8s(), b); d != nil {
+				// Channels not a multiple of 16: the input is padded into
+				// scratch (serially, before the rows run).
+				return rangeKernel(d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+					d.Pad(ins[0].Int8s(), scratchInt8(x.Scratch, d.ScratchBytes()))
+					return rows
+				}, func(t *rangeTask, lo, hi int) {
+					d.Rows(scratchInt8(t.scratch, d.ScratchBytes()), t.outs[0].Int8s(), lo, hi)
+				}), nil
+			}
 		}
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
 			kconv.DepthwiseInt8(&g, q, t.ins[0].Int8s(), t.ins[1].Int8s(), int32sOrNil(opt(t.ins, 2)), t.outs[0].Int8s(), lo, hi)

@@ -206,14 +206,32 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 	if bias != nil {
 		b = bias.ConstTensor().Int32s()
 	}
-	d := kconv.NewDepthwiseInt8Fast(*g, kconv.Uint8AsInt8(q), u.w, b)
-	if d == nil {
+	inBytes := in.Shape.Elements()
+	head := scratchHead(inBytes, fl)
+	var inner op.Kernel
+	if d := kconv.NewDepthwiseInt8Fast(*g, kconv.Uint8AsInt8(q), u.w, b); d != nil {
+		inner = rowsKernel(head, g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
+			d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
+		})
+	} else if d := kconv.NewDepthwiseInt8Padded(*g, kconv.Uint8AsInt8(q), u.w, b); d != nil {
+		// Channels not a multiple of 16: the flipped input is padded
+		// into scratch (serially, before the rows run).
+		rows := g.Batch * g.OutH
+		inner = rangeKernel(head+d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+			var x8 []int8
+			if fl.in {
+				x8 = scratchInt8(ins[0].Data, inBytes)
+			} else {
+				x8 = scratchInt8(x.Scratch, inBytes)
+			}
+			d.Pad(x8, scratchInt8(x.Scratch[head:], d.ScratchBytes()))
+			return rows
+		}, func(t *rangeTask, lo, hi int) {
+			d.Rows(scratchInt8(t.scratch[head:], d.ScratchBytes()), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
+		})
+	} else {
 		return op.Kernel{}, false, nil
 	}
-	inBytes := in.Shape.Elements()
-	inner := rowsKernel(scratchHead(inBytes, fl), g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
-		d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
-	})
 	gg := *g
 	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
 	if len(u.outliers) > 0 {

@@ -1,0 +1,88 @@
+package conv
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestDepthwiseInt8PaddedMatchesRef checks the channel-padded vector
+// depthwise kernel against DepthwiseRef on channel counts that are not a
+// multiple of 16 (1 to 47), all window kinds and borders.
+func TestDepthwiseInt8PaddedMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	tested := 0
+	for i := 0; i < 400; i++ {
+		g := randDWGeom(r, i%3 == 0)
+		g.InC = 1 + r.IntN(47)
+		if g.InC%16 == 0 {
+			g.InC++
+		}
+		g.OutC = g.InC
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		q := randRequant(r, g.OutC)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		f := randInt8s(r, g.KH*g.KW*g.OutC)
+		var bias []int32
+		if r.IntN(3) > 0 {
+			bias = make([]int32, g.OutC)
+			for c := range bias {
+				bias[c] = int32(r.Uint32()) >> r.IntN(32)
+			}
+		}
+		d := NewDepthwiseInt8Padded(g, q, f, bias)
+		if d == nil {
+			t.Skip("no vector depthwise kernel on this machine")
+		}
+		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
+		DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+		scratch := randInt8s(r, d.ScratchBytes()) // stale scratch must not matter
+		d.Pad(in, scratch)
+		got := make([]int8, len(want))
+		goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(scratch, got, lo, hi) })
+		if k := firstDiff(got, want); k >= 0 {
+			t.Fatalf("%+v: padded[%d] = %d, reference %d", g, k, got[k], want[k])
+		}
+		tested++
+	}
+	if tested < 100 {
+		t.Fatalf("only %d geometries tested", tested)
+	}
+}
+
+func TestNewDepthwiseInt8PaddedDeclines(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	g := Geom{Batch: 1, InH: 4, InW: 4, InC: 16, OutC: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OutH: 4, OutW: 4, PadH: 1, PadW: 1}
+	if d := NewDepthwiseInt8Padded(g, randRequant(r, 16), randInt8s(r, 9*16), nil); d != nil {
+		t.Fatal("took 16 channels (DepthwiseInt8Fast's case)")
+	}
+	g.InC, g.OutC = 8, 24
+	if d := NewDepthwiseInt8Padded(g, randRequant(r, 24), randInt8s(r, 9*24), nil); d != nil {
+		t.Fatal("accepted a depth multiplier of 3")
+	}
+}
+
+// BenchmarkDepthwiseInt8Padded is MobileNetV1 0.75's first depthwise
+// layer (96x96x24, 3x3, stride 1), padding included.
+func BenchmarkDepthwiseInt8Padded(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	g := Geom{Batch: 1, InH: 96, InW: 96, InC: 24, OutC: 24, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, FilterInC: 1}
+	g.OutH, g.OutW = 96, 96
+	g.PadH, g.PadW = 1, 1
+	q := randRequant(r, g.OutC)
+	in, f := randInt8s(r, g.InH*g.InW*g.InC), randInt8s(r, 9*g.OutC)
+	d := NewDepthwiseInt8Padded(g, q, f, nil)
+	if d == nil {
+		b.Skip("no vector depthwise kernel")
+	}
+	scratch := make([]int8, d.ScratchBytes())
+	out := make([]int8, g.OutH*g.OutW*g.OutC)
+	macs := float64(g.OutH * g.OutW * g.OutC * 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Pad(in, scratch)
+		d.Rows(scratch, out, 0, g.OutH)
+	}
+	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+}
