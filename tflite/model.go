@@ -68,9 +68,12 @@ func WithThreads(n int) Option {
 // default a PAD read only by a VALID CONV_2D or DEPTHWISE_CONV_2D that pads
 // exactly as SAME would is folded into it, and a float RELU, RELU6 or
 // RELU_N1_TO_1 into the operator producing its input (identical results,
-// one tensor copy less), and a uint8 CONV_2D or DEPTHWISE_CONV_2D read
-// only by another hands it its output sign-flipped (x ^ 0x80, the int8
-// form the kernels compute in), skipping a flip pass on each side. Constant-only operators (DEQUANTIZE of weights,
+// one tensor copy less), and uint8 activations inside the graph are
+// retyped to int8 (x ^ 0x80, zero point − 128: the same real values)
+// wherever every operator touching them computes the same bytes that way
+// (retypeUint8), so that ADD, pooling and the convolutions between them
+// run on the int8 kernels without flip passes; the model's inputs and
+// outputs keep their types. Constant-only operators (DEQUANTIZE of weights,
 // DENSIFY) are computed at load either way.
 func WithoutFusion() Option {
 	return func(c *config) error {

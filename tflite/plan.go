@@ -331,7 +331,7 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			folded[fu.pad], rewired[fu.conv] = true, fu
 		}
 	}
-	var flipOut, flipIn map[int]bool // uint8 convolutions that skip sign flips
+	var flipOut, flipIn map[int]bool // uint8 convolutions with int8-retyped activations
 	if !cfg.noFusion {
 		skip := map[int]bool{}
 		for i := range folded {
@@ -340,7 +340,11 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 		for i := range rewired {
 			skip[i] = true
 		}
-		flipOut, flipIn = signFlips(f, p.infos, skip)
+		var retyped map[int]bool
+		retyped, flipIn, flipOut = retypeUint8(f, p.infos, skip)
+		for ti := range retyped {
+			p.infos[ti] = retypedInfo(p.infos[ti])
+		}
 	}
 	subgraphOutputs := map[int]bool{}
 	for _, ti := range f.outputs {

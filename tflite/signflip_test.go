@@ -2,21 +2,26 @@ package tflite_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/edgeinfer/edgeinfer/tensor"
 	"github.com/edgeinfer/edgeinfer/tflite"
 )
 
 // TestUint8SignFlipsCorpus runs every uint8 model of the real-model corpus
-// on its cases' inputs with the planner's sign-flip elision (signFlips:
-// consecutive uint8 convolutions pass x ^ 0x80 between them) and without
-// it (WithoutFusion), and fails unless every output byte agrees. It also
-// fails unless the elision applies somewhere (Coral's MobileNets are chains
-// of uint8 convolutions), so that it compares something.
+// with the planner's uint8-to-int8 retyping (retypeUint8: activations
+// held as x ^ 0x80 with zero point − 128, uint8 convolutions without flip
+// passes, ADD, pooling etc. on their int8 kernels) and without it
+// (WithoutFusion: every operator on its uint8 kernel), on its cases'
+// inputs, uniform random bytes and the extremes 0 and 255, and fails
+// unless every output byte agrees. It also fails unless the retyping
+// applies somewhere, so that it compares something.
 func TestUint8SignFlipsCorpus(t *testing.T) {
 	dir := realModelsDir(t)
 	dtypes := corpusDTypes(t, dir)
@@ -54,14 +59,19 @@ func TestUint8SignFlipsCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: loads only with fusion: %v", name, err)
 		}
-		n := tflite.ElidedSignFlips(plain)
-		t.Logf("%s: %d sign-flip pairs elided", name, n)
+		n := tflite.RetypedUint8(plain)
+		t.Logf("%s: %d uint8 activations retyped to int8", name, n)
 		elided += n
 		cases, _ := filepath.Glob(filepath.Join(dir, name, "cases", "*", "in0.npy"))
 		if len(cases) == 0 {
 			t.Errorf("%s: no case inputs", name)
 		}
 		rf, rp := fused.NewRunner(), plain.NewRunner()
+		type input struct {
+			what string
+			ins  []*tensor.Tensor
+		}
+		var inputs []input
 		for _, c := range cases {
 			files, err := readCaseFiles(filepath.Dir(c), "in")
 			if err != nil {
@@ -71,6 +81,28 @@ func TestUint8SignFlipsCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
+			inputs = append(inputs, input{strings.TrimPrefix(filepath.Dir(c), dir), ins})
+		}
+		// Uniform random bytes and the extremes (every byte 0, every byte
+		// 255) drive the activations through their clamps.
+		r := rand.New(rand.NewPCG(uint64(len(name)), 7))
+		for _, fill := range []int{-1, 0, 255} {
+			var ins []*tensor.Tensor
+			for _, in := range rf.Inputs() {
+				x := &tensor.Tensor{DType: in.DType, Shape: in.Shape.Clone(), Quant: in.Quant, Data: make([]byte, len(in.Data))}
+				for i := range x.Data {
+					if fill < 0 {
+						x.Data[i] = byte(r.IntN(256))
+					} else {
+						x.Data[i] = byte(fill)
+					}
+				}
+				ins = append(ins, x)
+			}
+			inputs = append(inputs, input{fmt.Sprintf("bytes %d", fill), ins})
+		}
+		for _, in := range inputs {
+			ins := in.ins
 			of, err := rf.Run(context.Background(), ins)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -81,7 +113,7 @@ func TestUint8SignFlipsCorpus(t *testing.T) {
 			}
 			for k := range of {
 				if string(of[k].Data) != string(op[k].Data) {
-					t.Errorf("%s %s: output %d differs with the sign flips elided", name, strings.TrimPrefix(filepath.Dir(c), dir), k)
+					t.Errorf("%s %s: output %d differs with uint8 activations retyped to int8", name, in.what, k)
 				}
 			}
 		}

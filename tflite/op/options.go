@@ -32,10 +32,11 @@ type Conv2DOptions struct {
 	// set it; the planner does when it folds a PAD into the convolution.
 	Pads *Pads
 	// FlippedInput and FlippedOutput, set only by the planner and only on
-	// uint8 convolutions, say that input 0 (read by this operator alone)
-	// arrives with every byte's top bit flipped, and that the output
-	// (read by one such convolution alone) must be left that way: x ^ 0x80
-	// is the int8 x − 128, which the int8 kernels take directly.
+	// convolutions with a uint8 filter, say that input 0, or the output,
+	// is a uint8 activation the planner retyped to int8: every byte's top
+	// bit flipped (x ^ 0x80 is the int8 x − 128, which the int8 kernels
+	// take directly), zero point − 128, the same real values. The
+	// operator must not change input 0.
 	FlippedInput, FlippedOutput bool
 }
 

@@ -44,6 +44,16 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 	if err := checkDims(n, out, "output", 4); err != nil {
 		return op.Kernel{}, err
 	}
+	fl := flips{in: o.FlippedInput, out: o.FlippedOutput}
+	if fl.in || fl.out {
+		if f.DType != tensor.Uint8 {
+			return op.Kernel{}, n.Errorf("sign flips on a %s filter", f.DType)
+		}
+		var err error
+		if in, out, err = flippedViews(n, in, out, fl); err != nil {
+			return op.Kernel{}, err
+		}
+	}
 	if in.DType != out.DType {
 		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)
 	}
@@ -125,7 +135,6 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		if err != nil {
 			return op.Kernel{}, err
 		}
-		fl := flips{in: o.FlippedInput, out: o.FlippedOutput}
 		if k, ok, err := prepareDepthwiseUint8Fast(n, &g, q, in, f, bias, fl); ok || err != nil {
 			return k, err
 		}

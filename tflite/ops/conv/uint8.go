@@ -61,9 +61,38 @@ func offsetUint8(n *op.Node, f *op.TensorInfo, depthwise bool, channels, taps in
 // output must be left as y ^ 0x80.
 type flips struct{ in, out bool }
 
-// wrap makes a kernel on plain uint8 bytes honour the flips: the input
-// (read by this operator alone) is flipped back in place before it, the
-// output flipped after it.
+// flippedViews checks a uint8 convolution's planner-retyped activations
+// (an int8 tensor with zero point z − 128 holding x ^ 0x80 where the
+// flips say so) and returns the uint8 views the uint8 kernels are
+// prepared from: the same tensors with their uint8 type and zero point.
+func flippedViews(n *op.Node, in, out *op.TensorInfo, fl flips) (*op.TensorInfo, *op.TensorInfo, error) {
+	view := func(t *op.TensorInfo, what string) (*op.TensorInfo, error) {
+		if t.DType != tensor.Int8 || t.Quant == nil || len(t.Quant.Scale) != 1 || len(t.Quant.ZeroPoint) != 1 {
+			return nil, n.Errorf("%s marked sign-flipped is %s, want the planner's per-tensor int8", what, t.DType)
+		}
+		c, q := *t, *t.Quant
+		q.ZeroPoint = []int64{q.ZeroPoint[0] + 128}
+		c.Quant, c.DType = &q, tensor.Uint8
+		return &c, nil
+	}
+	var err error
+	if fl.in {
+		if in, err = view(in, "input"); err != nil {
+			return nil, nil, err
+		}
+	}
+	if fl.out {
+		if out, err = view(out, "output"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return in, out, nil
+}
+
+// wrap makes a kernel on plain uint8 bytes honour the flips: the input is
+// flipped back in place before it and flipped again after it (other
+// operators may read it later; no output shares its bytes), the output
+// flipped after it.
 func (fl flips) wrap(k op.Kernel) op.Kernel {
 	if !fl.in && !fl.out {
 		return k
@@ -72,6 +101,7 @@ func (fl flips) wrap(k op.Kernel) op.Kernel {
 	k.Eval = func(x *op.Exec, ins, outs []*tensor.Tensor) error {
 		if fl.in {
 			kconv.FlipSignInPlace(ins[0].Data)
+			defer kconv.FlipSignInPlace(ins[0].Data)
 		}
 		if err := inner(x, ins, outs); err != nil {
 			return err

@@ -142,14 +142,23 @@ func TestUint8SignFlips(t *testing.T) {
 		xi := info(tensor.Uint8, tensor.Shape{b, h, w, c}, pq(0.02, zx), nil)
 		fi := info(tensor.Uint8, fshape, pq(0.005, zw), bytesOf(fw))
 		bi := info(tensor.Int32, tensor.Shape{oc}, pq(0.02*0.005, 0), bytesOf(bias))
-		yi := info(tensor.Uint8, nil, pq(0.05+0.1*r.Float32(), zy), nil)
+		ys := 0.05 + 0.1*r.Float32()
+		yi := info(tensor.Uint8, nil, pq(ys, zy), nil)
+		// The planner's retyped activations: int8, zero point − 128.
+		xn, yn := xi, yi
+		if flipIn {
+			xn = info(tensor.Int8, tensor.Shape{b, h, w, c}, pq(0.02, zx-128), nil)
+		}
+		if flipOut {
+			yn = info(tensor.Int8, nil, pq(ys, zy-128), nil)
+		}
 		var n *op.Node
 		if depthwise {
 			n = &op.Node{Op: "DEPTHWISE_CONV_2D", Options: &op.DepthwiseConv2DOptions{Padding: op.PaddingSame, StrideW: s, StrideH: s, DepthMultiplier: 1, DilationW: 1, DilationH: 1, Activation: act,
-				FlippedInput: flipIn, FlippedOutput: flipOut}, Inputs: []*op.TensorInfo{xi, fi, bi}, Outputs: []*op.TensorInfo{yi}}
+				FlippedInput: flipIn, FlippedOutput: flipOut}, Inputs: []*op.TensorInfo{xn, fi, bi}, Outputs: []*op.TensorInfo{yn}}
 		} else {
 			n = &op.Node{Op: "CONV_2D", Options: &op.Conv2DOptions{Padding: op.PaddingSame, StrideW: s, StrideH: s, DilationW: 1, DilationH: 1, Activation: act,
-				FlippedInput: flipIn, FlippedOutput: flipOut}, Inputs: []*op.TensorInfo{xi, fi, bi}, Outputs: []*op.TensorInfo{yi}}
+				FlippedInput: flipIn, FlippedOutput: flipOut}, Inputs: []*op.TensorInfo{xn, fi, bi}, Outputs: []*op.TensorInfo{yn}}
 		}
 		q, err := uint8Requant(n, xi, fi, bi, yi, act, oc)
 		if err != nil {
@@ -168,10 +177,11 @@ func TestUint8SignFlips(t *testing.T) {
 		} else {
 			kconv.ConvRef(&g, q, in, fw, bias, want, 0, g.Batch*g.OutH)
 		}
-		fed := slices.Clone(in) // the kernel may flip its input in place
+		fed := slices.Clone(in)
 		if flipIn {
 			kconv.FlipSignInPlace(fed)
 		}
+		sent := slices.Clone(fed) // other operators may read the input after it
 		if flipOut {
 			kconv.FlipSignInPlace(want)
 		}
@@ -184,6 +194,9 @@ func TestUint8SignFlips(t *testing.T) {
 		}
 		if !slices.Equal(got.Uint8s(), want) {
 			t.Fatalf("case %d (%s, %+v, const weights %v, flip in %v out %v): differs from the reference", i, n.Op, g, constW, flipIn, flipOut)
+		}
+		if !slices.Equal(fed, sent) {
+			t.Fatalf("case %d (%s, const weights %v, flip in %v): the input changed", i, n.Op, constW, flipIn)
 		}
 	}
 }
