@@ -65,8 +65,6 @@ func TestRetypeUint8Ops(t *testing.T) {
 		}
 	}
 	anyQ := func(q func() *tensor.Quant) *tensor.Quant { return q() }
-	// sameQ gives the output the input's quantization (the operators that
-	// require it); the input is tensor ins[0] of the current builder.
 	cases := []retypeCase{
 		arith("ADD"), arith("SUB"), arith("MUL"),
 		unary("RELU", anyQ), unary("RELU6", anyQ), unary("RELU_N1_TO_1", anyQ),
