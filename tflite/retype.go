@@ -68,8 +68,7 @@ func retypeUint8(f *subgraph, infos []*op.TensorInfo, skip map[int]bool) (retype
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
