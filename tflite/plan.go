@@ -3,6 +3,7 @@ package tflite
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -129,15 +130,19 @@ type planner struct {
 	depth  int     // how many subgraphs are being planned below the main one
 	vars   []varSpec
 	varIDs map[string]int
+	// shaped maps a subgraph planned for other input shapes
+	// (SubgraphShaped; key: file index and shapes) to its index in subs,
+	// past the file's subgraphs.
+	shaped map[string]int
 }
 
 // newPlan prepares every operator of the main subgraph (and of every
 // subgraph it calls) for batch size b (0: the file's shapes) and lays out
 // the arenas.
 func newPlan(f *parsed, cfg config, sh *shared, b int) (*plan, error) {
-	pl := &planner{f: f, cfg: cfg, sh: sh, subs: make([]*plan, len(f.subgraphs)), onPath: make([]bool, len(f.subgraphs)), varIDs: map[string]int{}}
+	pl := &planner{f: f, cfg: cfg, sh: sh, subs: make([]*plan, len(f.subgraphs)), onPath: make([]bool, len(f.subgraphs)), varIDs: map[string]int{}, shaped: map[string]int{}}
 	pl.onPath[f.main] = true
-	p, err := pl.plan(f.subgraph, b)
+	p, err := pl.plan(f.subgraph, b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +201,7 @@ func (g *graph) Subgraph(i int) (*op.SubgraphInfo, error) {
 		pl.onPath[i] = true
 		pl.depth++
 		var err error
-		sp, err = pl.plan(sg, 0)
+		sp, err = pl.plan(sg, 0, nil)
 		pl.onPath[i] = false
 		pl.depth--
 		if err != nil {
@@ -208,6 +213,11 @@ func (g *graph) Subgraph(i int) (*op.SubgraphInfo, error) {
 		return nil, fmt.Errorf("%w: subgraph calls nest deeper than %d", ErrLimit, maxCallDepth)
 	}
 	g.p.height = max(g.p.height, sp.height+1)
+	return subgraphInfo(i, sg, sp), nil
+}
+
+// subgraphInfo describes plan sp of subgraph sg, run as index i.
+func subgraphInfo(i int, sg *subgraph, sp *plan) *op.SubgraphInfo {
 	info := &op.SubgraphInfo{Index: i, Name: sg.name}
 	for _, ti := range sg.inputs {
 		info.Inputs = append(info.Inputs, sp.infos[ti])
@@ -215,7 +225,72 @@ func (g *graph) Subgraph(i int) (*op.SubgraphInfo, error) {
 	for _, ti := range sg.outputs {
 		info.Outputs = append(info.Outputs, sp.infos[ti])
 	}
-	return info, nil
+	return info
+}
+
+// maxShapedSubgraphs bounds the subgraph copies one model may plan for
+// other input shapes (SubgraphShaped).
+const maxShapedSubgraphs = 64
+
+// SubgraphShaped plans subgraph i for the given input shapes (op.Graph).
+func (g *graph) SubgraphShaped(i int, inputs []tensor.Shape) (*op.SubgraphInfo, error) {
+	pl := g.pl
+	if i < 0 || i >= len(pl.f.subgraphs) || len(inputs) != len(pl.f.subgraphs[i].inputs) {
+		return g.Subgraph(i) // the caller's checks report the mismatch
+	}
+	sg := pl.f.subgraphs[i]
+	if sg.err != nil {
+		return nil, fmt.Errorf("subgraph %d: %w", i, sg.err)
+	}
+	same := true
+	for k, ti := range sg.inputs {
+		ft := &sg.tensors[ti]
+		decl, s := ft.info.Shape, inputs[k]
+		if s.Equal(decl) {
+			continue
+		}
+		same = false
+		ok := len(s) == len(decl) && len(ft.signature) == len(decl)
+		for d := 0; ok && d < len(s); d++ {
+			ok = s[d] == decl[d] || (ft.signature[d] == -1 && s[d] >= 0)
+		}
+		if !ok {
+			return nil, unsupported("subgraph %d (%q) input %d is %v (signature %v), the caller passes %v", i, sg.name, k, decl, ft.signature, s)
+		}
+	}
+	if same {
+		return g.Subgraph(i)
+	}
+	key := fmt.Sprint(i, inputs)
+	idx, ok := pl.shaped[key]
+	if !ok {
+		if pl.onPath[i] {
+			return nil, invalid("subgraph %d calls itself (recursion is not allowed)", i)
+		}
+		if len(pl.shaped) >= maxShapedSubgraphs {
+			return nil, fmt.Errorf("%w: more than %d subgraphs planned for other input shapes", ErrLimit, maxShapedSubgraphs)
+		}
+		if pl.depth >= maxCallDepth {
+			return nil, fmt.Errorf("%w: subgraph calls nest deeper than %d", ErrLimit, maxCallDepth)
+		}
+		pl.onPath[i] = true
+		pl.depth++
+		sp, err := pl.plan(sg, 0, inputs)
+		pl.onPath[i] = false
+		pl.depth--
+		if err != nil {
+			return nil, fmt.Errorf("subgraph %d (%q) for inputs %v: %w", i, sg.name, inputs, err)
+		}
+		idx = len(pl.subs)
+		pl.subs = append(pl.subs, sp)
+		pl.shaped[key] = idx
+	}
+	sp := pl.subs[idx]
+	if sp.height+1 > maxCallDepth {
+		return nil, fmt.Errorf("%w: subgraph calls nest deeper than %d", ErrLimit, maxCallDepth)
+	}
+	g.p.height = max(g.p.height, sp.height+1)
+	return subgraphInfo(idx, sg, sp), nil
 }
 
 func (g *graph) BindResource(t *op.TensorInfo, container, name string) int {
@@ -260,8 +335,9 @@ func (g *graph) DeclareVariable(id int, dt tensor.DType, shape tensor.Shape) err
 }
 
 // plan prepares the operators of subgraph f for batch size b (0: the
-// file's shapes) and lays out its arena.
-func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
+// file's shapes) with the given input shapes (nil: the file's) and lays
+// out its arena.
+func (pl *planner) plan(f *subgraph, b int, inputs []tensor.Shape) (*plan, error) {
 	cfg, sh := pl.cfg, pl.sh
 	p := &plan{sg: f, infos: make([]*op.TensorInfo, len(f.tensors))}
 	g := &graph{pl: pl, p: p}
@@ -290,6 +366,9 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 		}
 		if b > 0 {
 			p.infos[ti].Shape[0] = b
+		}
+		if inputs != nil {
+			p.infos[ti].Shape = inputs[slices.Index(f.inputs, ti)].Clone()
 		}
 		if err := activationSize(p.infos[ti], "input"); err != nil {
 			return nil, err
@@ -376,7 +455,14 @@ func (pl *planner) plan(f *subgraph, b int) (*plan, error) {
 			}
 			t := p.infos[ti]
 			if !t.IsConst() && writer[ti] == -2 {
-				return fail(invalid("op %d (%s) reads tensor %d (%q) before anything writes it", i, o.name, ti, t.Name))
+				// A tensor of no elements has no bytes to read: TFLite
+				// allocates it empty (converters write an empty buffer
+				// for a constant shape [] that way). It reads as an
+				// empty constant.
+				if cnt, err := t.Shape.NumElements(); err != nil || cnt != 0 || t.Variable {
+					return fail(invalid("op %d (%s) reads tensor %d (%q) before anything writes it", i, o.name, ti, t.Name))
+				}
+				t.Const = []byte{}
 			}
 			n.Inputs[k] = t
 		}

@@ -20,6 +20,14 @@ type Graph interface {
 	// planned (recursion: a subgraph that calls itself, directly or not)
 	// or when calls nest deeper than the engine's limit.
 	Subgraph(i int) (*SubgraphInfo, error)
+	// SubgraphShaped is Subgraph for a caller that passes inputs of other
+	// shapes than the file declares, where the file's shape signature
+	// allows them (a dimension of -1): it plans a copy of subgraph i with
+	// those input shapes (once per model and shapes) and describes it;
+	// its Index is what Exec.Call runs. Shapes the signature does not
+	// allow fail with ErrUnsupported; the file's own shapes give
+	// Subgraph(i).
+	SubgraphShaped(i int, inputs []tensor.Shape) (*SubgraphInfo, error)
 	// BindResource names the resource variable (container, name) as the
 	// one tensor t (an output of the node being prepared) refers to, and
 	// returns its id. The same names always give the same id within a

@@ -58,9 +58,23 @@ func prepareIf(n *op.Node) (op.Kernel, error) {
 	if err != nil {
 		return op.Kernel{}, err
 	}
+	// A branch whose inputs the file declares with other sizes where its
+	// shape signature allows any (-1) is planned for the sizes passed.
+	shapes := make([]tensor.Shape, 0, len(n.Inputs)-1)
+	for _, t := range n.Inputs[1:] {
+		if t == nil {
+			shapes = nil
+			break
+		}
+		shapes = append(shapes, t.Shape)
+	}
 	var branches [2]*op.SubgraphInfo
 	for k, idx := range []int{opts.ThenSubgraph, opts.ElseSubgraph} {
-		sg, err := g.Subgraph(idx)
+		subgraph := g.Subgraph
+		if shapes != nil {
+			subgraph = func(i int) (*op.SubgraphInfo, error) { return g.SubgraphShaped(i, shapes) }
+		}
+		sg, err := subgraph(idx)
 		if err != nil {
 			return op.Kernel{}, fmt.Errorf("op %d (%s): %w", n.Index, n.Op, err)
 		}

@@ -3,6 +3,7 @@ package control_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,46 @@ func ifModel(t *testing.T) []byte {
 		c := b.Const("c", []int{4}, nil, []float32{2, 3, -1, 0.5})
 		y := b.Tensor("y", tensor.Float32, []int{4}, nil, nil)
 		b.Op(name, []int{x, c}, []int{y}, &op.ArithOptions{})
+		b.Inputs(x)
+		b.Outputs(y)
+	}
+	return build(t, b)
+}
+
+// ifShapedModel: like ifModel (the condition p > 0 from a float input,
+// which the stock TFLite runner can write), but the branches declare their input as
+// float32[1] with shape signature [-1] (as the TFLite converter writes a
+// tensor of unknown length) and the caller passes float32[4]; each branch
+// is planned for [4]. The then branch adds x to itself; the else branch
+// reshapes x[0] to a scalar through a shape tensor of zero elements
+// that nothing writes (the converter's empty constant []) and multiplies
+// x by it.
+func ifShapedModel(t *testing.T) []byte {
+	b := tflitebuild.New()
+	p := b.Tensor("p", tensor.Float32, nil, nil, nil)
+	cond := b.Tensor("cond", tensor.Bool, nil, nil, nil)
+	b.Op("GREATER", []int{p, b.Const("zero", []int{}, nil, []float32{0})}, []int{cond}, nil)
+	x := b.Tensor("x", tensor.Float32, []int{4}, nil, nil)
+	y := b.Tensor("y", tensor.Float32, []int{4}, nil, nil)
+	b.Op("IF", []int{cond, x}, []int{y}, &op.IfOptions{ThenSubgraph: 1, ElseSubgraph: 2})
+	b.Inputs(p, x)
+	b.Outputs(y)
+	for k := range 2 {
+		b.AddSubgraph(fmt.Sprint("branch", k))
+		x := b.Tensor("x", tensor.Float32, []int{1}, nil, nil)
+		b.ShapeSignature(x, []int{-1})
+		y := b.Tensor("y", tensor.Float32, []int{1}, nil, nil)
+		b.ShapeSignature(y, []int{-1})
+		if k == 0 {
+			b.Op("ADD", []int{x, x}, []int{y}, &op.ArithOptions{})
+		} else {
+			first := b.Tensor("first", tensor.Float32, []int{1}, nil, nil)
+			b.Op("SLICE", []int{x, b.Const("begin", []int{1}, nil, []int32{0}), b.Const("size", []int{1}, nil, []int32{1})}, []int{first}, nil)
+			empty := b.Tensor("shape", tensor.Int32, []int{0}, nil, nil)
+			s := b.Tensor("s", tensor.Float32, []int{}, nil, nil)
+			b.Op("RESHAPE", []int{first, empty}, []int{s}, nil)
+			b.Op("MUL", []int{x, s}, []int{y}, &op.ArithOptions{})
+		}
 		b.Inputs(x)
 		b.Outputs(y)
 	}
@@ -121,6 +162,8 @@ func TestGolden(t *testing.T) {
 	cases := []goldencase.Case{
 		{Name: "if_true", Model: ifModel(t), Inputs: []*tensor.Tensor{input(nil, []bool{true}), input([]int{4}, x4)}},
 		{Name: "if_false", Model: ifModel(t), Inputs: []*tensor.Tensor{input(nil, []bool{false}), input([]int{4}, x4)}},
+		{Name: "if_shaped_true", Model: ifShapedModel(t), Inputs: []*tensor.Tensor{input(nil, []float32{1}), input([]int{4}, x4)}},
+		{Name: "if_shaped_false", Model: ifShapedModel(t), Inputs: []*tensor.Tensor{input(nil, []float32{-1}), input([]int{4}, x4)}},
 		{Name: "while_twice", Model: whileModel(t), Inputs: []*tensor.Tensor{input(nil, []bool{true}), input(nil, []bool{true}), input(nil, []bool{false}), input([]int{4}, x4)}},
 		{Name: "while_never", Model: whileModel(t), Inputs: []*tensor.Tensor{input(nil, []bool{false}), input(nil, []bool{true}), input(nil, []bool{true}), input([]int{4}, x4)}},
 		{Name: "call_once_vars", Model: varsModel(t), Inputs: []*tensor.Tensor{input([]int{4}, x4)}},
@@ -356,5 +399,36 @@ func TestWhileForever(t *testing.T) {
 	defer cancel()
 	if _, err := m.NewRunner().Run(ctx, []*tensor.Tensor{input(nil, []bool{true})}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the deadline", err)
+	}
+}
+
+// TestIfShapedNeedsSignature: a branch whose input the caller passes with
+// another size loads only where the branch's shape signature leaves that
+// dimension open (-1); otherwise the model fails with ErrUnsupported.
+func TestIfShapedNeedsSignature(t *testing.T) {
+	for _, sig := range [][]int{nil, {1}} {
+		b := tflitebuild.New()
+		cond := b.Tensor("cond", tensor.Bool, nil, nil, nil)
+		x := b.Tensor("x", tensor.Float32, []int{4}, nil, nil)
+		y := b.Tensor("y", tensor.Float32, []int{4}, nil, nil)
+		b.Op("IF", []int{cond, x}, []int{y}, &op.IfOptions{ThenSubgraph: 1, ElseSubgraph: 1})
+		b.Inputs(cond, x)
+		b.Outputs(y)
+		b.AddSubgraph("branch")
+		bx := b.Tensor("x", tensor.Float32, []int{1}, nil, nil)
+		if sig != nil {
+			b.ShapeSignature(bx, sig)
+		}
+		by := b.Tensor("y", tensor.Float32, []int{1}, nil, nil)
+		b.Op("ADD", []int{bx, bx}, []int{by}, &op.ArithOptions{})
+		b.Inputs(bx)
+		b.Outputs(by)
+		data, err := b.UncheckedBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tflite.Load(data); !errors.Is(err, tflite.ErrUnsupported) {
+			t.Errorf("signature %v: Load = %v, want ErrUnsupported", sig, err)
+		}
 	}
 }
