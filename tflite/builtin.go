@@ -8,6 +8,7 @@ import (
 	"github.com/edgeinfer/edgeinfer/tflite/ops/detection"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/elementwise"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/fft"
+	"github.com/edgeinfer/edgeinfer/tflite/ops/flex"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/logic"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/sequence"
 	"github.com/edgeinfer/edgeinfer/tflite/ops/shape"
@@ -24,6 +25,7 @@ func BuiltinResolver() *op.Resolver {
 	detection.Register(r)
 	elementwise.Register(r)
 	fft.Register(r)
+	flex.Register(r)
 	logic.Register(r)
 	sequence.Register(r)
 	shape.Register(r)

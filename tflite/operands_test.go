@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,21 @@ func TestEveryOperatorRefusesBadOperands(t *testing.T) {
 	}
 	var failures []string
 	tried, loaded := 0, 0
-	for _, name := range builtinNames {
+	// Custom operators get well-formed options, so that Prepare goes on
+	// to their operands.
+	posenet, err := tflitebuild.FlexMap(map[string]any{"max_detections": 2, "score_threshold": float32(0.5), "stride": 8, "nms_radius": float32(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := map[string][]byte{"CUSTOM:PosenetDecoderOp": posenet}
+	for _, tf := range []string{"Equal", "AddV2", "ScatterNd", "StridedSlice"} {
+		custom["CUSTOM:Flex"+tf] = flexOpOptions(tf)
+	}
+	names := append([]string(nil), builtinNames[:]...)
+	for name := range custom {
+		names = append(names, name)
+	}
+	for _, name := range names {
 		if name == "" {
 			continue
 		}
@@ -69,7 +84,11 @@ func TestEveryOperatorRefusesBadOperands(t *testing.T) {
 			for k, o := range tc.outs {
 				outs = append(outs, b.Tensor(fmt.Sprintf("out%d", k), o.dt, o.shape, o.quant, nil))
 			}
-			b.Op(name, ins, outs, nil)
+			if code, ok := strings.CutPrefix(name, "CUSTOM:"); ok {
+				b.CustomOp(code, ins, outs, custom[name])
+			} else {
+				b.Op(name, ins, outs, nil)
+			}
 			if len(modelIns) == 0 {
 				modelIns = []int{b.Tensor("unused", tensor.Float32, []int{1}, nil, nil)}
 			}
@@ -116,6 +135,24 @@ func TestEveryOperatorRefusesBadOperands(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
+}
+
+// flexOpOptions encodes a Flex op's custom options for TensorFlow op tf:
+// a FlexBuffer vector of two strings, the op name and a NodeDef that
+// names the op and carries no attributes.
+func flexOpOptions(tf string) []byte {
+	nd := append([]byte{0x12, byte(len(tf))}, tf...) // NodeDef.op
+	var b []byte
+	var pos []int
+	for _, s := range [][]byte{[]byte(tf), nd} {
+		b = append(b, byte(len(s)))
+		pos = append(pos, len(b))
+		b = append(append(b, s...), 0)
+	}
+	b = append(b, 2)
+	v := len(b)
+	b = append(b, byte(v-pos[0]), byte(v+1-pos[1]), 5<<2, 5<<2)
+	return append(b, byte(len(b)-v), 10<<2, 1)
 }
 
 // TestFoldConstantsRecoversKernelPanic: DEQUANTIZE of a constant runs its

@@ -85,6 +85,7 @@ var corpusMustPass = []string{
 	"tflsupport__automl_labeler_model",
 	"tflsupport__deeplabv3_257_float",
 	"tflsupport__dilated_conv",
+	"tflsupport__id_detector_2022",
 	"tflsupport__mobilenet_v1_0.25_224_float",
 	"tflsupport__mobilenet_v1_0.25_224_quant",
 	"tflsupport__movie_review_nl_classifier",

@@ -137,10 +137,46 @@ func FuzzLoadWeights(f *testing.F) {
 	} else {
 		f.Fatal(err)
 	}
+	// Flex ops (TensorFlow select ops): ScatterNd and a StridedSlice whose
+	// begin is known only at run time.
+	fx := tflitebuild.New()
+	idx := fx.Tensor("indices", tensor.Int32, []int{2, 1}, nil, nil)
+	upd := fx.Tensor("updates", tensor.Float32, []int{2, 3}, nil, nil)
+	sc := fx.Tensor("scattered", tensor.Float32, []int{4, 3}, nil, nil)
+	fx.CustomOp("FlexScatterNd", []int{idx, upd, fx.Const("shape", []int{2}, nil, []int32{4, 3})}, []int{sc}, flexSeedOptions("ScatterNd", nil))
+	begin := fx.Tensor("begin", tensor.Int32, []int{1}, nil, nil)
+	row := fx.Tensor("row", tensor.Float32, []int{3}, nil, nil)
+	one := fx.Const("one", []int{1}, nil, []int32{1})
+	fx.CustomOp("FlexStridedSlice", []int{sc, begin, one, one}, []int{row}, flexSeedOptions("StridedSlice", []byte{0x2a, 0x16, 0x0a, 0x10, 's', 'h', 'r', 'i', 'n', 'k', '_', 'a', 'x', 'i', 's', '_', 'm', 'a', 's', 'k', 0x12, 0x02, 0x18, 0x01}))
+	fx.Inputs(idx, upd, begin)
+	fx.Outputs(row)
+	if data, err := fx.Bytes(); err == nil {
+		f.Add(data)
+	} else {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := tflite.Describe(data); err != nil {
 			return
 		}
 		tryModel(t, data)
 	})
+}
+
+// flexSeedOptions encodes a Flex op's custom options: a FlexBuffer vector
+// of the TensorFlow op name and a NodeDef holding the op name and the
+// given encoded attr entries.
+func flexSeedOptions(tf string, attrs []byte) []byte {
+	nd := append(append([]byte{0x12, byte(len(tf))}, tf...), attrs...)
+	var b []byte
+	var pos []int
+	for _, s := range [][]byte{[]byte(tf), nd} {
+		b = append(b, byte(len(s)))
+		pos = append(pos, len(b))
+		b = append(append(b, s...), 0)
+	}
+	b = append(b, 2)
+	v := len(b)
+	b = append(b, byte(v-pos[0]), byte(v+1-pos[1]), 5<<2, 5<<2)
+	return append(b, byte(len(b)-v), 10<<2, 1)
 }
