@@ -542,18 +542,21 @@ func (s *Server) watchdog() {
 	}
 }
 
+// checkSlot flags sl's run when it is past its deadline plus the stall
+// margin. The stall is counted and logged before readiness turns off, so
+// that whoever sees the server not ready finds the stall in the metrics
+// and the log; holding sl.mu meanwhile delays only the end of this
+// stalled run (the worker's end), never another.
 func (s *Server) checkSlot(sl *runSlot, now time.Time) {
 	sl.mu.Lock()
+	defer sl.mu.Unlock()
 	if sl.runner == nil || sl.flagged || now.Before(sl.deadline.Add(s.cfg.StallMargin)) {
-		sl.mu.Unlock()
 		return
 	}
-	sl.flagged = true
-	r, start, deadline := sl.runner, sl.start, sl.deadline
-	s.stalled.Add(1)
-	sl.mu.Unlock()
-	idx, op := r.CurrentOp()
+	idx, op := sl.runner.CurrentOp()
 	s.met.stalls.WithLabelValues(sl.model).Inc()
 	s.log.Error("stalled run: not ready until it ends", "model", sl.model, "version", sl.version,
-		"op_index", idx, "op", op, "running", now.Sub(start).Round(time.Millisecond), "past_deadline", now.Sub(deadline).Round(time.Millisecond))
+		"op_index", idx, "op", op, "running", now.Sub(sl.start).Round(time.Millisecond), "past_deadline", now.Sub(sl.deadline).Round(time.Millisecond))
+	sl.flagged = true
+	s.stalled.Add(1)
 }
