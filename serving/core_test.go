@@ -40,6 +40,8 @@ func TestBatchingMergesRequests(t *testing.T) {
 			return nil
 		}}, ModelConfig{MaxBatchSize: n, BatchDelay: 50 * time.Millisecond, MaxConcurrency: 1, MaxQueue: 2 * n})
 	})
+	open := sync.OnceFunc(gate.Done)
+	t.Cleanup(open) // a failing test ends instead of hanging in Close
 	// One request occupies the single worker, so the next n pile up in the
 	// queue and must be merged into one batch.
 	var wg sync.WaitGroup
@@ -62,7 +64,7 @@ func TestBatchingMergesRequests(t *testing.T) {
 		}
 	}
 	waitFor(t, 2*time.Second, "queued requests", func() bool { return queueLen(e.srv, "linear", 1) == n })
-	gate.Done()
+	open()
 	wg.Wait()
 	for i := range n + 1 {
 		if errs[i] != nil {
@@ -91,6 +93,7 @@ func TestQueuedDeadline(t *testing.T) {
 			return nil
 		}}, ModelConfig{MaxConcurrency: 1})
 	})
+	unblock := releaseAtEnd(t, release)
 	body := []byte(`{"instances": [[1, 2, 3]]}`)
 	done := make(chan int, 1)
 	go func() {
@@ -107,7 +110,7 @@ func TestQueuedDeadline(t *testing.T) {
 	if took < 50*time.Millisecond || took > time.Second {
 		t.Fatalf("504 after %v, want about 50ms", took)
 	}
-	close(release)
+	unblock()
 	if c := <-done; c != 200 {
 		t.Fatalf("first request: %d", c)
 	}
@@ -134,6 +137,7 @@ func TestOverloadSheds(t *testing.T) {
 			return nil
 		}}, ModelConfig{MaxConcurrency: 1, MaxQueue: 2})
 	})
+	unblock := releaseAtEnd(t, release)
 	body := []byte(`{"instances": [[1, 2, 3]]}`)
 	var wg sync.WaitGroup
 	codes := make(chan int, 3)
@@ -163,7 +167,7 @@ func TestOverloadSheds(t *testing.T) {
 			t.Fatalf("refusal %d took %v", i, took)
 		}
 	}
-	close(release)
+	unblock()
 	wg.Wait()
 	close(codes)
 	for c := range codes {
@@ -187,6 +191,7 @@ func TestWatchdogFlipsReadiness(t *testing.T) {
 			return nil
 		}}, ModelConfig{MaxConcurrency: 1})
 	})
+	unblock := releaseAtEnd(t, release)
 	if code, _, _ := e.do(t, "GET", "/v2/health/ready", nil, nil); code != 200 {
 		t.Fatalf("ready before: %d", code)
 	}
@@ -207,7 +212,7 @@ func TestWatchdogFlipsReadiness(t *testing.T) {
 	if s := logs.String(); !bytes.Contains([]byte(s), []byte("op=CONV_2D")) || !bytes.Contains([]byte(s), []byte("model=stuck")) {
 		t.Fatalf("log lacks model and op:\n%s", s)
 	}
-	close(release)
+	unblock()
 	waitFor(t, 2*time.Second, "readiness to return", e.srv.Ready)
 }
 

@@ -384,3 +384,14 @@ func queueLen(s *Server, name string, version int64) int {
 	}
 	return len(q.ch)
 }
+
+// releaseAtEnd returns a function that closes ch (which hooks block on)
+// once, and registers it to run when the test ends. Call it after newEnv:
+// cleanups run last registered first, so ch is closed before the env's
+// Close waits for the runs it holds, and a test that fails while a run
+// waits on ch ends instead of hanging.
+func releaseAtEnd(t testing.TB, ch chan struct{}) func() {
+	release := sync.OnceFunc(func() { close(ch) })
+	t.Cleanup(release)
+	return release
+}

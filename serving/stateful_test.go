@@ -71,6 +71,8 @@ func TestStatefulModelRequestsIndependent(t *testing.T) {
 			return nil
 		}}, ModelConfig{MaxBatchSize: n, BatchDelay: 50 * time.Millisecond, MaxConcurrency: 1, MaxQueue: 2 * n})
 	})
+	open := sync.OnceFunc(gate.Done)
+	t.Cleanup(open) // a failing test ends instead of hanging in Close
 	input := func(i int) *tensor.Tensor {
 		v := make([]float32, 12)
 		for k := range v {
@@ -101,7 +103,7 @@ func TestStatefulModelRequestsIndependent(t *testing.T) {
 		}
 	}
 	waitFor(t, 2*time.Second, "queued requests", func() bool { return queueLen(e.srv, "lstm", 1) == n })
-	gate.Done()
+	open()
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {

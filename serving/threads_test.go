@@ -101,12 +101,13 @@ func TestIntraOpThreads(t *testing.T) {
 			}
 		}
 		e := newEnv(t, Config{IntraOpThreads: 2}, func(s *testSource) { s.add("m", 1, m, ModelConfig{MaxConcurrency: 2}) })
+		unblock := releaseAtEnd(t, release)
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); predict(t, e.srv) }()
 		waitFor(t, 2*time.Second, "the first run", func() bool { return started.Load() == 1 })
 		predict(t, e.srv) // starts while the first is in flight
-		close(release)
+		unblock()
 		wg.Wait()
 		if _, runs := m.record(); !slices.Equal(runs, []int{2, 1}) {
 			t.Fatalf("runs used %v threads, want [2 1]", runs)
