@@ -71,14 +71,16 @@ func boxIoU(boxes []float32, i, j int) float32 {
 	ax0, ax1 := min(a[1], a[3]), max(a[1], a[3])
 	by0, by1 := min(b[0], b[2]), max(b[0], b[2])
 	bx0, bx1 := min(b[1], b[3]), max(b[1], b[3])
-	areaA := float32(ay1-ay0) * float32(ax1-ax0)
-	areaB := float32(by1-by0) * float32(bx1-bx0)
+	// Every product is rounded on its own (explicit conversions): no
+	// fused multiply-add, as TFLite's float32 arithmetic.
+	areaA := float32(float32(ay1-ay0) * float32(ax1-ax0))
+	areaB := float32(float32(by1-by0) * float32(bx1-bx0))
 	if areaA <= 0 || areaB <= 0 {
 		return 0
 	}
 	ih := max(float32(min(ay1, by1)-max(ay0, by0)), 0)
 	iw := max(float32(min(ax1, bx1)-max(ax0, bx0)), 0)
-	inter := ih * iw
+	inter := float32(ih * iw)
 	union := float32(areaA+areaB) - inter
 	if union == 0 {
 		return 0
