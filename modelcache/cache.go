@@ -17,6 +17,7 @@ import (
 
 	"github.com/edgeinfer/edgeinfer/objstore"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/sync/semaphore"
 )
 
 // ErrCacheFull reports a load that found no room: every resident model
@@ -50,6 +51,18 @@ type Options[V any] struct {
 	// MaxModelBytes caps the decoded size of one model file read from the
 	// repository. Default: MaxBytes.
 	MaxModelBytes int64
+	// LoadBudget bounds the bytes of model files being read, decompressed
+	// and loaded at once, over all loads, so that concurrent loads (of
+	// model bombs, say) cannot multiply the memory one load may take. A
+	// load charges it before reading a byte: a plain file its stored size,
+	// a compressed one MaxModelBytes (its decoded size is known only once
+	// read), a disk cache hit the bytes it reads; a charge over the whole
+	// budget takes all of it. A load waits for its charge, first come
+	// first served, within LoadTimeout, and returns it once the model is
+	// loaded (its bytes are then charged to MaxBytes) or has failed.
+	// Default: MaxModelBytes (one model of the largest size, or several
+	// smaller ones, at a time).
+	LoadBudget int64
 	// TTL is how long a loaded model (and a model's listing) is used before
 	// it is revalidated against the repository (ETag and checksum); the
 	// check runs in the background while the old model keeps serving.
@@ -125,6 +138,10 @@ type Cache[V any] struct {
 	infoFlights map[string]*infoFlight         // guarded by mu
 	waiters     int                            // guarded by mu; admissions waiting for room
 	freed       chan struct{}                  // guarded by mu; closed when room may have appeared
+
+	// loading is LoadBudget: the bytes of model files loads in flight
+	// hold or may decode.
+	loading *semaphore.Weighted
 
 	st counters
 
@@ -216,6 +233,8 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 		return nil, fmt.Errorf("modelcache: MaxBytes %d < 0", o.MaxBytes)
 	case o.MaxModelBytes < 0:
 		return nil, fmt.Errorf("modelcache: MaxModelBytes %d < 0", o.MaxModelBytes)
+	case o.LoadBudget < 0:
+		return nil, fmt.Errorf("modelcache: LoadBudget %d < 0", o.LoadBudget)
 	case o.LoadTimeout < 0:
 		return nil, fmt.Errorf("modelcache: LoadTimeout %v < 0", o.LoadTimeout)
 	}
@@ -224,6 +243,9 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 	}
 	if o.MaxModelBytes == 0 {
 		o.MaxModelBytes = o.MaxBytes
+	}
+	if o.LoadBudget == 0 {
+		o.LoadBudget = o.MaxModelBytes
 	}
 	if o.TTL == 0 {
 		o.TTL = DefaultTTL
@@ -262,6 +284,7 @@ func New[V any](repo *Repository, opts Options[V]) (*Cache[V], error) {
 		models:      map[string]*listing{},
 		infoFlights: map[string]*infoFlight{},
 		freed:       make(chan struct{}),
+		loading:     semaphore.NewWeighted(o.LoadBudget),
 		now:         time.Now,
 	}
 	if o.DiskMaxBytes > 0 {
@@ -660,13 +683,14 @@ func (c *Cache[V]) load(ctx context.Context, key Key) (*entry[V], VersionInfo, e
 		}
 	}
 	vi, _ := mi.Version(key.Version)
-	data, e, fromDisk, err := c.fetch(ctx, vi.URL, mi.Config.ExpectedSHA256(key.Version))
+	data, e, fromDisk, release, err := c.fetch(ctx, vi.URL, mi.Config.ExpectedSHA256(key.Version))
 	if err != nil {
 		if errors.Is(err, ErrModelNotFound) {
 			c.forgetListing(key.Model) // listed, but gone: the listing is stale
 		}
 		return nil, vi, fmt.Errorf("%w (model %s)", err, key)
 	}
+	defer release() // the bytes are the entry's (charged to MaxBytes) or garbage
 	val, charge, err := c.opts.Load(ctx, key, data)
 	if err != nil {
 		if fromDisk {
@@ -712,15 +736,30 @@ func (c *Cache[V]) forgetListing(model string) {
 // disk cache when it holds them (fromDisk), and an entry with the object's
 // identity filled in. An object whose stored size is over MaxModelBytes is
 // refused before any byte of it is read; a compressed one is decoded no
-// further than MaxModelBytes.
-func (c *Cache[V]) fetch(ctx context.Context, url, want string) (data []byte, e *entry[V], fromDisk bool, err error) {
+// further than MaxModelBytes. Its charge to LoadBudget is taken before
+// any byte is read; the caller calls release (only when err is nil) once
+// it no longer needs data beyond what the cache charges.
+func (c *Cache[V]) fetch(ctx context.Context, url, want string) (data []byte, e *entry[V], fromDisk bool, release func(), err error) {
 	a, err := c.repo.stat(ctx, url)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("modelcache: stat: %w", err)
+		return nil, nil, false, nil, fmt.Errorf("modelcache: stat: %w", err)
 	}
 	if a.Size > c.opts.MaxModelBytes {
-		return nil, nil, false, fmt.Errorf("%w: %s is %d bytes, over the %d-byte model size limit", ErrTooLarge, url, a.Size, c.opts.MaxModelBytes)
+		return nil, nil, false, nil, fmt.Errorf("%w: %s is %d bytes, over the %d-byte model size limit", ErrTooLarge, url, a.Size, c.opts.MaxModelBytes)
 	}
+	n := c.opts.MaxModelBytes // a compressed file may decode to the limit
+	if isPlainModel(url) {
+		n = a.Size
+	}
+	n = min(max(n, 1), c.opts.LoadBudget)
+	if err := c.loading.Acquire(ctx, n); err != nil {
+		return nil, nil, false, nil, fmt.Errorf("modelcache: waiting for the load budget (%d bytes): %w", c.opts.LoadBudget, err)
+	}
+	defer func() {
+		if err != nil {
+			c.loading.Release(n)
+		}
+	}()
 	e = &entry[V]{url: url, etag: a.ETag, size: a.Size, mtime: a.ModTime}
 	if c.disk != nil {
 		sum := want
@@ -734,23 +773,23 @@ func (c *Cache[V]) fetch(ctx context.Context, url, want string) (data []byte, e 
 			if data, ok := c.disk.get(sum); ok && (want == "" || want == sum) {
 				c.st.diskHits.Add(1)
 				e.sum = sum
-				return data, e, true, nil
+				return data, e, true, func() { c.loading.Release(n) }, nil
 			}
 		}
 	}
 	data, ra, err := c.repo.fetch(ctx, url, c.opts.MaxModelBytes)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("modelcache: read: %w", err)
+		return nil, nil, false, nil, fmt.Errorf("modelcache: read: %w", err)
 	}
 	sum := sha256Hex(data)
 	if want != "" && sum != want {
-		return nil, nil, false, fmt.Errorf("%w: %s: config.json records sha256 %s, the bytes hash to %s", ErrChecksum, url, want, sum)
+		return nil, nil, false, nil, fmt.Errorf("%w: %s: config.json records sha256 %s, the bytes hash to %s", ErrChecksum, url, want, sum)
 	}
 	if ra.SHA256 != "" && isPlainModel(url) && ra.Size == int64(len(data)) && ra.SHA256 != sum {
-		return nil, nil, false, fmt.Errorf("%w: %s: the object store records sha256 %s, the bytes hash to %s", ErrChecksum, url, ra.SHA256, sum)
+		return nil, nil, false, nil, fmt.Errorf("%w: %s: the object store records sha256 %s, the bytes hash to %s", ErrChecksum, url, ra.SHA256, sum)
 	}
 	e.etag, e.size, e.mtime, e.sum = ra.ETag, ra.Size, ra.ModTime, sum
-	return data, e, false, nil
+	return data, e, false, func() { c.loading.Release(n) }, nil
 }
 
 // isPlainModel reports whether url names an uncompressed model file, whose

@@ -75,6 +75,10 @@
 // A model file is read through objstore with Options.MaxModelBytes as its
 // limit: an object stored larger is refused from its Stat before any byte
 // is read, and a compressed one is decoded no further than the limit.
+// Loads in flight share Options.LoadBudget (default the size limit),
+// charged before reading (a plain file its size, a compressed one the
+// limit) and waited for in turn, so that concurrent loads of model bombs
+// cannot multiply the memory one load may take.
 //
 // The disk cache (Options.DiskDir, default os.TempDir()/edgeinfer-cache)
 // holds model bytes by sha256 with a (URL, ETag) index, bounded by

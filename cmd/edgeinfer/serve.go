@@ -41,7 +41,7 @@ type serveFlags struct {
 	maxImagePixels                                int64
 	admin                                         bool
 	adminTokenFile                                string
-	maxModel                                      byteSize
+	maxModel, loadBudget                          byteSize
 	loadBackoff, loadBackoffMax                   time.Duration
 }
 
@@ -60,6 +60,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	f.cacheBytes = modelcache.DefaultMaxBytes
 	fs.Var(&f.cacheBytes, "cache-bytes", "memory budget of the warm model cache: a `size` in bytes or with a unit (512MiB, 1GiB, 2GB)")
 	fs.Var(&f.maxModel, "max-model-bytes", "largest model file read, decompressed: a `size`; a larger stored file is refused before reading, a compressed one stops decoding there (0: --cache-bytes)")
+	fs.Var(&f.loadBudget, "load-budget", "bytes of model files read, decompressed and loaded at once over all loads: a `size`; a plain file is charged its size, a compressed one --max-model-bytes, before reading, and loads wait their turn (0: --max-model-bytes)")
 	fs.DurationVar(&f.loadBackoff, "load-backoff", modelcache.DefaultNegativeTTL, "how long a model version that failed to load is not tried again; doubles with each further failure")
 	fs.DurationVar(&f.loadBackoffMax, "load-backoff-max", modelcache.DefaultMaxNegTTL, "the longest wait between loads of a version that keeps failing")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", os.Getenv("EDGEINFER_S3_ENDPOINT"), "S3 endpoint for an S3-compatible server, e.g. http://127.0.0.1:7070 (default $EDGEINFER_S3_ENDPOINT, else AWS's or $AWS_ENDPOINT_URL_S3)")
@@ -113,8 +114,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	if f.drainWindow < 0 {
 		return nil, usagef("--drain-window must not be negative")
 	}
-	if f.maxModel < 0 || f.loadBackoff <= 0 || f.loadBackoffMax <= 0 {
-		return nil, usagef("--max-model-bytes must not be negative; --load-backoff and --load-backoff-max must be positive")
+	if f.maxModel < 0 || f.loadBudget < 0 || f.loadBackoff <= 0 || f.loadBackoffMax <= 0 {
+		return nil, usagef("--max-model-bytes and --load-budget must not be negative; --load-backoff and --load-backoff-max must be positive")
 	}
 	return f, nil
 }
@@ -154,7 +155,7 @@ func runServe(ctx context.Context, args []string, listening func(addr string)) e
 		return err
 	}
 	logScan(log, root, scan)
-	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes), MaxModelBytes: int64(f.maxModel),
+	cache, err := modelcache.New(repo, modelcache.Options[*tflite.Model]{MaxBytes: int64(f.cacheBytes), MaxModelBytes: int64(f.maxModel), LoadBudget: int64(f.loadBudget),
 		NegativeTTL: f.loadBackoff, MaxNegativeTTL: f.loadBackoffMax, Logger: log})
 	if err != nil {
 		return err
