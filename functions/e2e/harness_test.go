@@ -169,9 +169,17 @@ func (f *function) invoke(tb testing.TB, payload []byte) ([]byte, time.Duration)
 var initRE = regexp.MustCompile(`"msg":"init done".*"init_ms":([0-9]+)`)
 
 // initDuration returns the init duration the function logged (the
-// emulator's own "Init Duration" does not cover the runtime's init).
+// emulator's own "Init Duration" does not cover the runtime's init). The
+// line reaches the test through the emulator's output pipe, which a
+// goroutine copies, so it can arrive after the first invocation's answer:
+// it is waited for, up to 10 s.
 func (f *function) initDuration() (float64, bool) {
+	deadline := time.Now().Add(10 * time.Second)
 	m := initRE.FindStringSubmatch(f.rie.Output())
+	for m == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		m = initRE.FindStringSubmatch(f.rie.Output())
+	}
 	if m == nil {
 		return 0, false
 	}
