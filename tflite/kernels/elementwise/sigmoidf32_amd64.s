@@ -32,6 +32,10 @@ DATA sigSign<>+0(SB)/4, $0x80000000
 GLOBL sigSign<>(SB), RODATA|NOPTR, $4
 DATA sigNegTwo<>+0(SB)/4, $0xc0000000 // -2
 GLOBL sigNegTwo<>(SB), RODATA|NOPTR, $4
+DATA sigMinN<>+0(SB)/4, $0xc2fa0000 // -125: p·2^n stays normal
+GLOBL sigMinN<>(SB), RODATA|NOPTR, $4
+DATA sigSubN<>+0(SB)/4, $0x43150000 // 149 = −log2 of the smallest subnormal
+GLOBL sigSubN<>(SB), RODATA|NOPTR, $4
 
 // LOADEXP broadcasts the constants of EXPM1 into Z16-Z26.
 #define LOADEXP \
@@ -72,7 +76,13 @@ GLOBL sigNegTwo<>(SB), RODATA|NOPTR, $4
 // cutoffs: 1 above 16.619047, e^v below -9, 1/(1 + e^-v) between, NaN
 // for NaN. e^t comes from EXPM1 (t clamped at -104, where it rounds to
 // +0); 1 + e and the division are single float32 operations as in the
-// reference. The last n%16 elements use masked loads and stores.
+// reference. No instruction makes a subnormal (Intel cores take a
+// microcode assist of ~100 cycles for each one that does, and MediaPipe's
+// segmentation heads have many results below 2^-126): e is scaled by
+// 2^max(n, -125), and where n < -125 the result's bits are built as an
+// integer, m = round(p·2^(n+149)) < 2^24, which is the float32 whose value
+// is m·2^-149 (a subnormal, or the lowest binade of normals). The last
+// n%16 elements use masked loads and stores.
 TEXT ·logisticF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ in+0(FP), SI
 	MOVQ out+8(FP), DI
@@ -81,6 +91,8 @@ TEXT ·logisticF32AVX512(SB), NOSPLIT, $0-24
 	VBROADCASTSS sigLower<>(SB), Z27
 	VBROADCASTSS sigUpper<>(SB), Z28
 	VPBROADCASTD sigSign<>(SB), Z29
+	VBROADCASTSS sigMinN<>(SB), Z30
+	VBROADCASTSS sigSubN<>(SB), Z31
 	MOVL $-1, AX
 	KMOVW AX, K4
 
@@ -102,11 +114,17 @@ logbody:
 	VMOVAPS Z0, K1, Z1         // t = v below lower
 	VMAXPS Z1, Z26, Z1         // t ≥ -104 (a NaN t stays NaN)
 	EXPM1(Z1, Z2, Z3, Z4)
-	VADDPS Z25, Z4, Z4
-	VSCALEFPS Z2, Z4, Z4       // e = e^t
-	VADDPS Z25, Z4, Z5         // 1 + e
+	VADDPS Z25, Z4, Z4         // p = e^r
+	VMAXPS Z2, Z30, Z6
+	VSCALEFPS Z6, Z4, Z6       // e = e^t where n ≥ -125
+	VADDPS Z25, Z6, Z5         // 1 + e
 	VDIVPS Z5, Z25, Z5         // 1 / (1 + e)
-	VMOVAPS Z4, K1, Z5         // e below lower
+	VADDPS Z31, Z2, Z7
+	VSCALEFPS Z7, Z4, Z7
+	VCVTPS2DQ Z7, Z7           // the bits of e^t where n < -125
+	VCMPPS $0x01, Z30, Z2, K5  // n < -125
+	VMOVDQA32 Z7, K5, Z6
+	VMOVAPS Z6, K1, Z5         // e below lower
 	VCMPPS $0x1e, Z28, Z0, K3  // v > upper
 	VMOVAPS Z25, K3, Z5
 	VCMPPS $0x03, Z0, Z0, K2   // NaN
@@ -126,7 +144,7 @@ logdone:
 // out[i] = tanh(in[i]) for i in [0, n): with t = -2|x| (clamped at -104)
 // and m = e^t − 1 in (-1, 0], tanh|x| = -m/(m + 2), given the sign of x;
 // NaN for NaN. m is EXPM1's q where n = 0 (no cancellation near 0), else
-// VSCALEFPS(q + 1, n) − 1. The last n%16 elements use masked loads and
+// VSCALEFPS(q + 1, max(n, -125)) − 1 (no subnormal: see logistic). The last n%16 elements use masked loads and
 // stores.
 TEXT ·tanhF32AVX512(SB), NOSPLIT, $0-24
 	MOVQ in+0(FP), SI
@@ -135,6 +153,7 @@ TEXT ·tanhF32AVX512(SB), NOSPLIT, $0-24
 	LOADEXP
 	VBROADCASTSS sigNegTwo<>(SB), Z27
 	VPBROADCASTD sigSign<>(SB), Z29
+	VBROADCASTSS sigMinN<>(SB), Z30
 	VPXORD Z28, Z28, Z28
 	MOVL $-1, AX
 	KMOVW AX, K4
@@ -157,7 +176,8 @@ tanhbody:
 	VMAXPS Z1, Z26, Z1
 	EXPM1(Z1, Z2, Z3, Z4)
 	VADDPS Z25, Z4, Z5
-	VSCALEFPS Z2, Z5, Z5
+	VMAXPS Z2, Z30, Z6         // 2^max(n, -125): no subnormal e^t (e^t − 1 = −1 either way)
+	VSCALEFPS Z6, Z5, Z5
 	VSUBPS Z25, Z5, Z5         // e^t − 1 through e^t
 	VCMPPS $0x00, Z28, Z2, K1  // n == 0
 	VMOVAPS Z4, K1, Z5         // m
