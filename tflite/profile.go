@@ -16,6 +16,7 @@ type OpProfile struct {
 	MACs   int64        // multiply-accumulates per Run (0 if not convolution-like)
 	Folded bool         // folded at load (a PAD into its convolution, a RELU into its producer, a constant computed): no work
 	Total  time.Duration
+	Min    time.Duration // shortest single Run: robust where other processes share the cores
 	Runs   int
 }
 
@@ -23,6 +24,7 @@ type OpProfile struct {
 // per operator) and resets the counts. Profile returns them.
 func (r *Runner) EnableProfile() {
 	r.prof = make([]time.Duration, len(r.m.plan.steps))
+	r.profMin = make([]time.Duration, len(r.m.plan.steps))
 	r.profRuns = 0
 }
 
@@ -35,7 +37,7 @@ func (r *Runner) Profile() []OpProfile {
 	p := r.m.plan
 	out := make([]OpProfile, len(p.steps))
 	for i, s := range p.steps {
-		o := OpProfile{Index: i, Name: s.name, MACs: p.stepMACs(i), Total: r.prof[i], Runs: r.profRuns, Folded: s.folded}
+		o := OpProfile{Index: i, Name: s.name, MACs: p.stepMACs(i), Total: r.prof[i], Min: r.profMin[i], Runs: r.profRuns, Folded: s.folded}
 		if len(s.outputs) > 0 && s.outputs[0] >= 0 {
 			t := p.infos[s.outputs[0]]
 			o.Output, o.DType = t.Shape.Clone(), t.DType

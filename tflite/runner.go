@@ -26,6 +26,7 @@ type Runner struct {
 	resets []resetter
 	// prof accumulates per-step times when profiling is on (nil otherwise).
 	prof     []time.Duration
+	profMin  []time.Duration // shortest time of each step over the profiled Runs
 	profRuns int
 }
 
@@ -235,7 +236,11 @@ func (r *Runner) Run(ctx context.Context, inputs []*tensor.Tensor) (_ []*tensor.
 			return nil, fmt.Errorf("op %d (%s): %w", i, r.m.plan.steps[i].name, err)
 		}
 		if r.prof != nil {
-			r.prof[i] += time.Since(t0)
+			d := time.Since(t0)
+			r.prof[i] += d
+			if r.profRuns == 0 || d < r.profMin[i] {
+				r.profMin[i] = d
+			}
 		}
 	}
 	if r.prof != nil {
