@@ -329,76 +329,76 @@ func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ld
 func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
 
 //go:noescape
-func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
+func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
 func dotAVX2R1(a *int8, lda int, w *int16, kb int, acc *int32)
@@ -422,57 +422,59 @@ func dotAVX2(r int, a *int8, lda int, w *int16, kb int, acc *int32) {
 	}
 }
 
-// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.
-func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {
+// sgemm runs the float32 micro-kernel of an r-row, np-panel tile: each
+// row is segs runs of k values, skip bytes between the end of one run
+// and the start of the next.
+func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int) {
 	switch r*8 + np {
 	case 9:
-		sgemmR1P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR1P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 10:
-		sgemmR1P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR1P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 11:
-		sgemmR1P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR1P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 12:
-		sgemmR1P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR1P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 17:
-		sgemmR2P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR2P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 18:
-		sgemmR2P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR2P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 19:
-		sgemmR2P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR2P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 20:
-		sgemmR2P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR2P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 25:
-		sgemmR3P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR3P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 26:
-		sgemmR3P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR3P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 27:
-		sgemmR3P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR3P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 28:
-		sgemmR3P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR3P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 33:
-		sgemmR4P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR4P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 34:
-		sgemmR4P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR4P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 35:
-		sgemmR4P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR4P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 36:
-		sgemmR4P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR4P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 41:
-		sgemmR5P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR5P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 42:
-		sgemmR5P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR5P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 43:
-		sgemmR5P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR5P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 44:
-		sgemmR5P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR5P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 49:
-		sgemmR6P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR6P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 50:
-		sgemmR6P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR6P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 51:
-		sgemmR6P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR6P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 52:
-		sgemmR6P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)
+		sgemmR6P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	}
 }
 

@@ -58,3 +58,43 @@ func F32Generic(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi flo
 		}
 	}
 }
+
+// F32Seg is F32 for rows that are not contiguous: row r is segs runs of
+// K/segs values, run j starting at a[r·lda + j·segStride] (the windows of
+// a convolution read in place, one run per filter row). segs must divide
+// K and segStride must be at least K/segs.
+func F32Seg(a []float32, lda, rows, segs, segStride int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	if rows <= 0 || p0 >= p1 {
+		return
+	}
+	f32SegFast(a, lda, rows, segs, segStride, w, p0, p1, lo, hi, out, ldo)
+}
+
+// F32SegGeneric is F32Seg through the pure-Go kernel (F32Generic's sums,
+// in the same k order).
+func F32SegGeneric(a []float32, lda, rows, segs, segStride int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	seg := w.K / segs
+	var acc [PanelN]float32
+	for r := 0; r < rows; r++ {
+		for pi := p0; pi < p1; pi++ {
+			copy(acc[:], w.Bias[pi*PanelN:])
+			ws := w.Data[pi*w.K*PanelN : (pi+1)*w.K*PanelN]
+			for j := range segs {
+				for i, x := range a[r*lda+j*segStride:][:seg] {
+					wk := (*[PanelN]float32)(ws[(j*seg+i)*PanelN:])
+					for c := range acc {
+						acc[c] += x * wk[c]
+					}
+				}
+			}
+			c0 := pi * PanelN
+			for c := 0; c < min(PanelN, w.O-c0); c++ {
+				out[r*ldo+c0+c] = min(max(acc[c], lo), hi)
+			}
+		}
+	}
+}
+
+// SegmentedF32Fast reports whether F32Seg runs a vector kernel here (else
+// it is F32SegGeneric, slower than copying the runs out and calling F32).
+func SegmentedF32Fast() bool { return segmentedF32Fast() }

@@ -126,6 +126,28 @@ func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float3
 	}
 	// Bounds for the assembly: every row read and written is in range.
 	_ = a[(rows-1)*lda+w.K-1]
+	f32Tiles(a, lda, rows, w, w.K, 1, 0, p0, p1, lo, hi, out, ldo)
+}
+
+// segmentedF32Fast reports the AVX-512 float kernel, which reads
+// segmented rows.
+func segmentedF32Fast() bool { return hasAVX512F }
+
+func f32SegFast(a []float32, lda, rows, segs, segStride int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	if !hasAVX512F {
+		F32SegGeneric(a, lda, rows, segs, segStride, w, p0, p1, lo, hi, out, ldo)
+		return
+	}
+	seg := w.K / segs
+	// Bounds for the assembly: every row read and written is in range.
+	_ = a[(rows-1)*lda+(segs-1)*segStride+seg-1]
+	f32Tiles(a, lda, rows, w, seg, segs, (segStride-seg)*4, p0, p1, lo, hi, out, ldo)
+}
+
+// f32Tiles runs sgemm over tiles of up to 6 rows × 4 panels; each row of
+// a is segs runs of seg values, skip bytes apart. The caller has checked
+// the reads of a.
+func f32Tiles(a []float32, lda, rows int, w *PackedF32, seg, segs, skip, p0, p1 int, lo, hi float32, out []float32, ldo int) {
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
 	ps := w.K * PanelN * 4
 	lastMask := uint16(0xFFFF)
@@ -140,8 +162,8 @@ func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float3
 		}
 		for r0 := 0; r0 < rows; r0 += 6 {
 			nr := min(6, rows-r0)
-			sgemm(nr, np, &a[r0*lda], lda*4, &w.Data[pg*w.K*PanelN], ps, w.K, &w.Bias[pg*PanelN],
-				&out[r0*ldo+pg*PanelN], ldo*4, lo, hi, tail)
+			sgemm(nr, np, &a[r0*lda], lda*4, &w.Data[pg*w.K*PanelN], ps, seg, &w.Bias[pg*PanelN],
+				&out[r0*ldo+pg*PanelN], ldo*4, lo, hi, tail, segs, skip)
 		}
 	}
 }

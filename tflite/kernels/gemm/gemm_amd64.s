@@ -26578,8 +26578,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR1P1(SB), NOSPLIT, $0-74
+// func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR1P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26589,6 +26589,10 @@ TEXT ·sgemmR1P1(SB), NOSPLIT, $0-74
 	LEAQ (SI)(BX*2), R8
 	ADDQ BX, R8
 	VMOVUPS 0(AX), Z0
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -26598,6 +26602,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26612,8 +26620,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR1P2(SB), NOSPLIT, $0-74
+// func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR1P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26625,6 +26633,10 @@ TEXT ·sgemmR1P2(SB), NOSPLIT, $0-74
 	LEAQ (DI)(DX*1), R9
 	VMOVUPS 0(AX), Z0
 	VMOVUPS 64(AX), Z1
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26637,6 +26649,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26654,8 +26670,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR1P3(SB), NOSPLIT, $0-74
+// func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR1P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26669,6 +26685,10 @@ TEXT ·sgemmR1P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVUPS 128(AX), Z2
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26684,6 +26704,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26704,8 +26728,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR1P4(SB), NOSPLIT, $0-74
+// func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR1P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26721,6 +26745,10 @@ TEXT ·sgemmR1P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z1
 	VMOVUPS 128(AX), Z2
 	VMOVUPS 192(AX), Z3
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26739,6 +26767,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26762,8 +26794,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR2P1(SB), NOSPLIT, $0-74
+// func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR2P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26774,6 +26806,10 @@ TEXT ·sgemmR2P1(SB), NOSPLIT, $0-74
 	ADDQ BX, R8
 	VMOVUPS 0(AX), Z0
 	VMOVUPS 0(AX), Z1
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -26785,6 +26821,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26802,8 +26842,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR2P2(SB), NOSPLIT, $0-74
+// func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR2P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26817,6 +26857,10 @@ TEXT ·sgemmR2P2(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z1
 	VMOVUPS 0(AX), Z2
 	VMOVUPS 64(AX), Z3
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26832,6 +26876,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26855,8 +26903,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR2P3(SB), NOSPLIT, $0-74
+// func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR2P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26873,6 +26921,10 @@ TEXT ·sgemmR2P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z3
 	VMOVUPS 64(AX), Z4
 	VMOVUPS 128(AX), Z5
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26892,6 +26944,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -26921,8 +26977,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR2P4(SB), NOSPLIT, $0-74
+// func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR2P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26942,6 +26998,10 @@ TEXT ·sgemmR2P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z5
 	VMOVUPS 128(AX), Z6
 	VMOVUPS 192(AX), Z7
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -26965,6 +27025,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27000,8 +27064,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR3P1(SB), NOSPLIT, $0-74
+// func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR3P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27013,6 +27077,10 @@ TEXT ·sgemmR3P1(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z0
 	VMOVUPS 0(AX), Z1
 	VMOVUPS 0(AX), Z2
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -27026,6 +27094,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27046,8 +27118,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR3P2(SB), NOSPLIT, $0-74
+// func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR3P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27063,6 +27135,10 @@ TEXT ·sgemmR3P2(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z3
 	VMOVUPS 0(AX), Z4
 	VMOVUPS 64(AX), Z5
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27081,6 +27157,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27110,8 +27190,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR3P3(SB), NOSPLIT, $0-74
+// func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR3P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27131,6 +27211,10 @@ TEXT ·sgemmR3P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z6
 	VMOVUPS 64(AX), Z7
 	VMOVUPS 128(AX), Z8
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27154,6 +27238,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27192,8 +27280,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR3P4(SB), NOSPLIT, $0-74
+// func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR3P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27217,6 +27305,10 @@ TEXT ·sgemmR3P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z9
 	VMOVUPS 128(AX), Z10
 	VMOVUPS 192(AX), Z11
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27245,6 +27337,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27292,8 +27388,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR4P1(SB), NOSPLIT, $0-74
+// func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR4P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27306,6 +27402,10 @@ TEXT ·sgemmR4P1(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z1
 	VMOVUPS 0(AX), Z2
 	VMOVUPS 0(AX), Z3
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -27321,6 +27421,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27344,8 +27448,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR4P2(SB), NOSPLIT, $0-74
+// func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR4P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27363,6 +27467,10 @@ TEXT ·sgemmR4P2(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z5
 	VMOVUPS 0(AX), Z6
 	VMOVUPS 64(AX), Z7
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27384,6 +27492,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27419,8 +27531,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR4P3(SB), NOSPLIT, $0-74
+// func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR4P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27443,6 +27555,10 @@ TEXT ·sgemmR4P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z9
 	VMOVUPS 64(AX), Z10
 	VMOVUPS 128(AX), Z11
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27470,6 +27586,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27517,8 +27637,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR4P4(SB), NOSPLIT, $0-74
+// func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR4P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27546,6 +27666,10 @@ TEXT ·sgemmR4P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z13
 	VMOVUPS 128(AX), Z14
 	VMOVUPS 192(AX), Z15
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27579,6 +27703,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27638,8 +27766,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR5P1(SB), NOSPLIT, $0-74
+// func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR5P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27653,6 +27781,10 @@ TEXT ·sgemmR5P1(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z2
 	VMOVUPS 0(AX), Z3
 	VMOVUPS 0(AX), Z4
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -27670,6 +27802,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27696,8 +27832,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR5P2(SB), NOSPLIT, $0-74
+// func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR5P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27717,6 +27853,10 @@ TEXT ·sgemmR5P2(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z7
 	VMOVUPS 0(AX), Z8
 	VMOVUPS 64(AX), Z9
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27741,6 +27881,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27782,8 +27926,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR5P3(SB), NOSPLIT, $0-74
+// func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR5P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27809,6 +27953,10 @@ TEXT ·sgemmR5P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z12
 	VMOVUPS 64(AX), Z13
 	VMOVUPS 128(AX), Z14
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27840,6 +27988,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -27896,8 +28048,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR5P4(SB), NOSPLIT, $0-74
+// func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR5P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27929,6 +28081,10 @@ TEXT ·sgemmR5P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z17
 	VMOVUPS 128(AX), Z18
 	VMOVUPS 192(AX), Z19
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -27967,6 +28123,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -28038,8 +28198,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR6P1(SB), NOSPLIT, $0-74
+// func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR6P1(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28054,6 +28214,10 @@ TEXT ·sgemmR6P1(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z3
 	VMOVUPS 0(AX), Z4
 	VMOVUPS 0(AX), Z5
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VBROADCASTSS (SI), Z28
@@ -28073,6 +28237,10 @@ floop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -28102,8 +28270,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR6P2(SB), NOSPLIT, $0-74
+// func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR6P2(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28125,6 +28293,10 @@ TEXT ·sgemmR6P2(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z9
 	VMOVUPS 0(AX), Z10
 	VMOVUPS 64(AX), Z11
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -28152,6 +28324,10 @@ floop:
 	ADDQ $64, R9
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -28199,8 +28375,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR6P3(SB), NOSPLIT, $0-74
+// func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR6P3(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28229,6 +28405,10 @@ TEXT ·sgemmR6P3(SB), NOSPLIT, $0-74
 	VMOVUPS 0(AX), Z15
 	VMOVUPS 64(AX), Z16
 	VMOVUPS 128(AX), Z17
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -28264,6 +28444,10 @@ floop:
 	ADDQ $64, R10
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX
@@ -28329,8 +28513,8 @@ floop:
 	VZEROUPPER
 	RET
 
-// func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)
-TEXT ·sgemmR6P4(SB), NOSPLIT, $0-74
+// func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+TEXT ·sgemmR6P4(SB), NOSPLIT, $0-96
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28366,6 +28550,10 @@ TEXT ·sgemmR6P4(SB), NOSPLIT, $0-74
 	VMOVUPS 64(AX), Z21
 	VMOVUPS 128(AX), Z22
 	VMOVUPS 192(AX), Z23
+	MOVQ segs+80(FP), R12
+	MOVQ skip+88(FP), R13
+sloop:
+	MOVQ k+32(FP), CX
 floop:
 	VMOVUPS (DI), Z24
 	VMOVUPS (R9), Z25
@@ -28409,6 +28597,10 @@ floop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ floop
+	ADDQ R13, SI
+	ADDQ R13, R8
+	DECQ R12
+	JNZ sloop
 	VBROADCASTSS lo+64(FP), Z28
 	VBROADCASTSS hi+68(FP), Z29
 	MOVWLZX tail+72(FP), AX

@@ -19,6 +19,13 @@ func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float3
 // segmentedFast is false: Int8Seg has no fast kernel here.
 func segmentedFast() bool { return false }
 
+// segmentedF32Fast is false: F32Seg has no fast kernel here.
+func segmentedF32Fast() bool { return false }
+
+func f32SegFast(a []float32, lda, rows, segs, segStride int, w *PackedF32, p0, p1 int, lo, hi float32, out []float32, ldo int) {
+	F32SegGeneric(a, lda, rows, segs, segStride, w, p0, p1, lo, hi, out, ldo)
+}
+
 func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) bool {
 	return false
 }

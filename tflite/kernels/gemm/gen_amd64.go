@@ -232,8 +232,8 @@ func main() {
 	for r := 1; r <= sgemmRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			p("")
-			p("// func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
-			p("TEXT ·sgemmR%dP%d(SB), NOSPLIT, $0-74", r, np)
+			p("// func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)", r, np)
+			p("TEXT ·sgemmR%dP%d(SB), NOSPLIT, $0-96", r, np)
 			p("\tMOVQ a+0(FP), SI")
 			p("\tMOVQ lda+8(FP), BX")
 			p("\tMOVQ w+16(FP), DI")
@@ -250,6 +250,12 @@ func main() {
 					p("\tVMOVUPS %d(AX), Z%d", j*64, i*np+j)
 				}
 			}
+			// A row is segs runs of k values, each run skip bytes after
+			// the end of the one before (segs = 1: k contiguous values).
+			p("\tMOVQ segs+80(FP), R12")
+			p("\tMOVQ skip+88(FP), R13")
+			p("sloop:")
+			p("\tMOVQ k+32(FP), CX")
 			p("floop:")
 			for j := 0; j < np; j++ {
 				p("\tVMOVUPS (%s), Z%d", panelReg[j], 24+j)
@@ -268,6 +274,10 @@ func main() {
 			}
 			p("\tDECQ CX")
 			p("\tJNZ floop")
+			p("\tADDQ R13, SI")
+			p("\tADDQ R13, R8")
+			p("\tDECQ R12")
+			p("\tJNZ sloop")
 			p("\tVBROADCASTSS lo+64(FP), Z28")
 			p("\tVBROADCASTSS hi+68(FP), Z29")
 			p("\tMOVWLZX tail+72(FP), AX")
@@ -359,7 +369,7 @@ func main() {
 		for np := 1; np <= maxPanels; np++ {
 			q("")
 			q("//go:noescape")
-			q("func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16)", r, np)
+			q("func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)", r, np)
 		}
 	}
 	for r := 1; r <= 3; r++ {
@@ -379,13 +389,15 @@ func main() {
 	q("\t}")
 	q("}")
 	q("")
-	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile.")
-	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16) {")
+	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile: each")
+	q("// row is segs runs of k values, skip bytes between the end of one run")
+	q("// and the start of the next.")
+	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int) {")
 	q("\tswitch r*8 + np {")
 	for r := 1; r <= sgemmRows; r++ {
 		for np := 1; np <= maxPanels; np++ {
 			q("\tcase %d:", r*8+np)
-			q("\t\tsgemmR%dP%d(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail)", r, np)
+			q("\t\tsgemmR%dP%d(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)", r, np)
 		}
 	}
 	q("\t}")
