@@ -84,3 +84,33 @@ func BenchmarkFCInt8(b *testing.B) {
 	}
 	b.ReportMetric(float64(k*o)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
+
+// BenchmarkConvF32Stem times MediaPipe's float stems (3-channel input,
+// stride 2, SAME): selfie_segmentation and face_landmark (3x3), and
+// face_detection_back and palm_detection (5x5).
+func BenchmarkConvF32Stem(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []struct {
+		name        string
+		hw, k, outC int
+	}{{"selfie_256_k3_16", 256, 3, 16}, {"face_landmark_192_k3_16", 192, 3, 16}, {"face_detection_back_256_k5_24", 256, 5, 24}, {"palm_192_k5_32", 192, 5, 32}} {
+		g := Geom{Batch: 1, InH: s.hw, InW: s.hw, InC: 3, OutC: s.outC, KH: s.k, KW: s.k, StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, FilterInC: 3}
+		g.OutH = OutSize(true, g.InH, g.KH, g.StrideH, 1)
+		g.OutW = OutSize(true, g.InW, g.KW, g.StrideW, 1)
+		g.PadH, _ = Pad(g.StrideH, 1, g.InH, g.KH, g.OutH)
+		g.PadW, _ = Pad(g.StrideW, 1, g.InW, g.KW, g.OutW)
+		in, f := randF32s(r, s.hw*s.hw*3), randF32s(r, s.outC*s.k*s.k*3)
+		c := NewConvF32(g, f, nil, FloatAct{Min: 0, Max: 6})
+		out := make([]float32, g.OutH*g.OutW*g.OutC)
+		scratch := make([]float32, c.ScratchBytes()/4)
+		seq := func(n int, fn func(lo, hi int)) { fn(0, n) }
+		macs := float64(len(out) * s.k * s.k * 3)
+		b.Run(s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Run(in, out, scratch, 1, seq)
+			}
+			b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+		})
+	}
+}

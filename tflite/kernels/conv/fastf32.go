@@ -14,6 +14,7 @@ type ConvF32 struct {
 	W        *gemm.PackedF32
 	Act      FloatAct
 	direct   bool
+	seg      bool // windows inside the input are read in place (gemm.F32Seg), one run per filter row
 	tileRows int
 }
 
@@ -24,6 +25,7 @@ func NewConvF32(g Geom, filter, bias []float32, act FloatAct) *ConvF32 {
 	c := &ConvF32{G: g, W: gemm.PackF32(filter, bias, g.OutC, k), Act: act}
 	c.direct = g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
 		g.InH == g.OutH && g.InW == g.OutW
+	c.seg = !c.direct && g.DilW == 1 && gemm.SegmentedF32Fast()
 	c.tileRows = max(1, min(96, tileBytes/(4*k))/gemmRows) * gemmRows
 	return c
 }
@@ -93,12 +95,72 @@ func (c *ConvF32) RunParts(in, out, scratch []float32, n, lo, hi int) {
 		buf := scratch[s*c.tileRows*k : (s+1)*c.tileRows*k]
 		for t := s; t < tiles; t += slots {
 			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+			if c.seg {
+				c.runSeg(in, out, r0, r1, buf)
+				continue
+			}
 			if shortSegments(g, 4) {
 				im2colShortRuns(g, in, r0, r1, buf, k, 0)
 			} else {
 				im2colTile(g, in, r0, r1, buf, k, 0)
 			}
 			gemm.F32(buf, k, r1-r0, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[r0*g.OutC:], g.OutC)
+		}
+	}
+}
+
+// runSeg computes output pixels [r0, r1): runs of pixels whose windows
+// lie inside the input go straight to gemm.F32Seg (KH runs of KW·InC
+// values, read where they lie: no im2col copy), the others through
+// im2colAt into buf and gemm.F32. Both sum the same products in the same
+// order, so the results do not depend on the path.
+func (c *ConvF32) runSeg(in, out []float32, r0, r1 int, buf []float32) {
+	g := &c.G
+	k := c.W.K
+	pixStep := g.StrideW * g.InC
+	rowStep := g.DilH * g.InW * g.InC
+	ox := r0 % g.OutW
+	oy := (r0 / g.OutW) % g.OutH
+	b := r0 / (g.OutW * g.OutH)
+	for r := r0; r < r1; {
+		n := min(g.OutW-ox, r1-r)
+		iy0 := oy*g.StrideH - g.PadH
+		rowInside := iy0 >= 0 && iy0+(g.KH-1)*g.DilH < g.InH
+		// inside returns the window offset of pixel x of this row and
+		// the number of pixels from x on whose windows are inside.
+		inside := func(x int) (off, run int) {
+			ix0 := x*g.StrideW - g.PadW
+			if !rowInside || ix0 < 0 || ix0+g.KW > g.InW {
+				return 0, 0
+			}
+			return ((b*g.InH+iy0)*g.InW + ix0) * g.InC, (g.InW-g.KW-ix0)/g.StrideW + 1
+		}
+		for j := 0; j < n; {
+			if off, run := inside(ox + j); run > 0 {
+				run = min(run, n-j)
+				gemm.F32Seg(in[off:], pixStep, run, g.KH, rowStep, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max,
+					out[(r+j)*g.OutC:], g.OutC)
+				j += run
+				continue
+			}
+			nb := 0
+			for j+nb < n {
+				if _, run := inside(ox + j + nb); run > 0 {
+					break
+				}
+				im2colAt(g, in, b, oy, ox+j+nb, buf[nb*k:(nb+1)*k], 0)
+				nb++
+			}
+			gemm.F32(buf, k, nb, c.W, 0, c.W.Panels, c.Act.Min, c.Act.Max, out[(r+j)*g.OutC:], g.OutC)
+			j += nb
+		}
+		r += n
+		if ox += n; ox == g.OutW {
+			ox = 0
+			if oy++; oy == g.OutH {
+				oy = 0
+				b++
+			}
 		}
 	}
 }

@@ -55,6 +55,61 @@ func TestConvF32MatchesRef(t *testing.T) {
 	}
 }
 
+// TestConvF32SegMatchesIm2col: the in-place path (windows inside the
+// input read by gemm.F32Seg) gives bit for bit what im2col + gemm.F32
+// gives, over random geometries (strides, row dilation, padding, batches,
+// 1..12 channels, 1..20 outputs), MediaPipe's 3-channel stems (3x3 and
+// 5x5, stride 2, SAME) and 1..3 workers: the same products in the same
+// order, only read where they lie.
+func TestConvF32SegMatchesIm2col(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	tested := 0
+	for i := range 300 {
+		g := randGeom(r, false)
+		g.DilW = 1
+		if i%10 == 0 {
+			k := 3 + 2*r.IntN(2)
+			g = Geom{Batch: 1, InH: 20 + r.IntN(20), InW: 20 + r.IntN(20), InC: 3, OutC: 8 + r.IntN(30), KH: k, KW: k,
+				StrideH: 2, StrideW: 2, DilH: 1, DilW: 1, FilterInC: 3}
+		}
+		g.OutW = OutSize(true, g.InW, g.KW, g.StrideW, 1)
+		g.PadW, _ = Pad(g.StrideW, 1, g.InW, g.KW, g.OutW)
+		if i%10 == 0 {
+			g.OutH = OutSize(true, g.InH, g.KH, g.StrideH, 1)
+			g.PadH, _ = Pad(g.StrideH, 1, g.InH, g.KH, g.OutH)
+		}
+		act := FloatAct{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
+		if r.IntN(2) == 0 {
+			act = FloatAct{Min: 0, Max: 6}
+		}
+		in := randF32s(r, g.Batch*g.InH*g.InW*g.InC)
+		f := randF32s(r, g.OutC*g.KH*g.KW*g.InC)
+		bias := randF32s(r, g.OutC)
+		c := NewConvF32(g, f, bias, act)
+		if !c.seg {
+			if c.direct {
+				continue
+			}
+			t.Skip("no segmented float GEMM on this machine")
+		}
+		im := *c
+		im.seg = false
+		workers := 1 + r.IntN(3)
+		got, want := make([]float32, g.Batch*g.OutH*g.OutW*g.OutC), make([]float32, g.Batch*g.OutH*g.OutW*g.OutC)
+		c.Run(in, got, make([]float32, c.ScratchBytes()/4), workers, goPar)
+		im.Run(in, want, make([]float32, im.ScratchBytes()/4), workers, goPar)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%+v: in place [%d] = %v, im2col %v", g, j, got[j], want[j])
+			}
+		}
+		tested++
+	}
+	if tested < 200 {
+		t.Fatalf("only %d geometries took the in-place path", tested)
+	}
+}
+
 func TestFCF32MatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
 	for range 200 {
