@@ -53,7 +53,9 @@ func newServer(tb testing.TB) (*serving.Server, map[string]*tflite.Model) {
 		src.models[m.Name] = tm
 		src.cfgs[m.Name] = serving.ModelConfig{MaxBatchSize: m.Config.MaxBatchSize}
 	}
-	s, err := serving.New(serving.Config{Source: src, MaxQueue: 1024})
+	// One intra-op thread, as s3fn configures its server: the pipeline's
+	// own stages keep the cores busy.
+	s, err := serving.New(serving.Config{Source: src, MaxQueue: 1024, IntraOpThreads: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

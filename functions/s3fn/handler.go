@@ -78,6 +78,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// applyDefaults sets s3fn's own defaults of the shared settings: one
+// intra-op thread unless INTRA_OP_THREADS says otherwise (see main).
+func applyDefaults(s *lambdaenv.Settings, getenv func(string) string) {
+	if getenv("INTRA_OP_THREADS") == "" {
+		s.IntraOpThreads = 1
+	}
+}
+
 // parseCSVColumns parses CSV_COLUMNS, "x=f1,f2,f3;mask=m" (input name =
 // header columns in element order, inputs separated by ';'); "" is none.
 func parseCSVColumns(v string) (map[string][]string, error) {

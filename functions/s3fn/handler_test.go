@@ -56,6 +56,28 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
+func TestApplyDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want int
+	}{{"", 1}, {"4", 4}} {
+		getenv := func(k string) string {
+			if k == "INTRA_OP_THREADS" {
+				return tc.env
+			}
+			return ""
+		}
+		s, err := lambdaenv.FromEnv(getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyDefaults(&s, getenv)
+		if s.IntraOpThreads != tc.want {
+			t.Errorf("INTRA_OP_THREADS=%q: %d threads, want %d", tc.env, s.IntraOpThreads, tc.want)
+		}
+	}
+}
+
 // TestInvokeSkips: events that name no new input (other event names, the
 // function's own outputs, S3's test event) are acknowledged without
 // touching the store or the model.

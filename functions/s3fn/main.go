@@ -11,7 +11,10 @@
 // Settings: those of lambdaenv.FromEnv, plus MODEL (required: "name",
 // "name:version" or "name@label"), OUTPUT_PREFIX (required, e.g.
 // s3://bucket/predictions), INPUT_FORMAT (ndjson, csv, npy, image;
-// default: by key and content), OUTPUT_FORMAT (ndjson, csv, npy: see
+// default: by key and content), INTRA_OP_THREADS (default 1 here: the
+// record pipeline keeps the cores busy with its own decode, predict and
+// encode stages, and a tiny model split across threads spends more in
+// hand-offs than in arithmetic), OUTPUT_FORMAT (ndjson, csv, npy: see
 // batch.OutputFormat), BATCH_ITEMS (default 64), TOP_K (classes per image,
 // default 5). A retry of a failed or stopped object restarts it
 // from the start and rewrites identical bytes.
@@ -42,6 +45,7 @@ func main() {
 		log.Error("bad settings", "err", err)
 		os.Exit(1)
 	}
+	applyDefaults(&s, os.Getenv)
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("bad settings", "err", err)

@@ -66,6 +66,10 @@ type Settings struct {
 	// AuthToken is AUTH_TOKEN: a bearer token every request must carry
 	// (see serving.Config.AuthToken). Default: none.
 	AuthToken string
+	// IntraOpThreads is INTRA_OP_THREADS, the most threads one model run
+	// may use (serving.Config.IntraOpThreads). Default: 0, serving's
+	// default (GOMAXPROCS); a function may choose its own before New.
+	IntraOpThreads int
 }
 
 // FromEnv reads Settings from the environment through getenv (os.Getenv
@@ -95,16 +99,21 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		*dst = n
 		return nil
 	}
-	mem, cache, disk, initMS, marginMS, budget := int64(s.MemoryMB), int64(0), int64(0), int64(-1), int64(-1), int64(0)
+	mem, cache, disk, initMS, marginMS, budget, threads := int64(s.MemoryMB), int64(0), int64(0), int64(-1), int64(-1), int64(0), int64(0)
 	for _, e := range []struct {
 		name string
 		dst  *int64
 	}{{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &mem}, {"CACHE_BYTES", &cache}, {"DISK_CACHE_BYTES", &disk},
-		{"INIT_BUDGET_MS", &initMS}, {"DEADLINE_MARGIN_MS", &marginMS}, {"MEMORY_BUDGET_BYTES", &budget}} {
+		{"INIT_BUDGET_MS", &initMS}, {"DEADLINE_MARGIN_MS", &marginMS}, {"MEMORY_BUDGET_BYTES", &budget},
+		{"INTRA_OP_THREADS", &threads}} {
 		if err := num(e.name, e.dst); err != nil {
 			return s, err
 		}
 	}
+	if threads < 0 || threads > 1024 {
+		return s, fmt.Errorf("lambdaenv: INTRA_OP_THREADS=%d must be between 0 (the default) and 1024", threads)
+	}
+	s.IntraOpThreads = int(threads)
 	if mem <= 0 {
 		return s, fmt.Errorf("lambdaenv: AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d must be positive", mem)
 	}
@@ -209,7 +218,8 @@ func New(ctx context.Context, s Settings, log *slog.Logger) (*Runtime, error) {
 			}
 		}
 	}
-	srv, err := serving.New(serving.Config{Source: src, Logger: log, Preload: preload, AuthToken: s.AuthToken, MemoryBudget: s.MemoryBudget})
+	srv, err := serving.New(serving.Config{Source: src, Logger: log, Preload: preload, AuthToken: s.AuthToken, MemoryBudget: s.MemoryBudget,
+		IntraOpThreads: s.IntraOpThreads})
 	if err != nil {
 		cache.Close()
 		store.Close()

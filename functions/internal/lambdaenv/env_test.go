@@ -43,6 +43,12 @@ func TestFromEnv(t *testing.T) {
 			}
 		}},
 		{name: "bad memory budget", env: map[string]string{"MEMORY_BUDGET_BYTES": "lots"}, wantErr: "MEMORY_BUDGET_BYTES"},
+		{name: "intra-op threads", env: map[string]string{"INTRA_OP_THREADS": "3"}, check: func(t *testing.T, s Settings) {
+			if s.IntraOpThreads != 3 {
+				t.Errorf("IntraOpThreads = %d", s.IntraOpThreads)
+			}
+		}},
+		{name: "bad intra-op threads", env: map[string]string{"INTRA_OP_THREADS": "-2"}, wantErr: "INTRA_OP_THREADS"},
 		{name: "explicit cache", env: map[string]string{"CACHE_BYTES": "1000", "DISK_CACHE_BYTES": "-1", "MODEL_REPOSITORY": "s3://b/m"}, check: func(t *testing.T, s Settings) {
 			if s.CacheBytes != 1000 || s.DiskCacheBytes != -1 {
 				t.Errorf("%+v", s)
