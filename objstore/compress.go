@@ -191,12 +191,25 @@ func (d *decodeReader) Close() error {
 // (CodecNone passes bytes through). Close flushes the final frame but does
 // not close w. The caller must call Close.
 func NewCompressWriter(w io.Writer, codec Codec) (io.WriteCloser, error) {
+	return newCompressWriter(w, codec, &WriteOptions{})
+}
+
+// newCompressWriter is NewCompressWriter tuned by opts' FastCompression
+// and CompressConcurrency.
+func newCompressWriter(w io.Writer, codec Codec, opts *WriteOptions) (io.WriteCloser, error) {
 	switch codec {
 	case CodecNone:
 		return nopWriteCloser{w}, nil
 	case CodecZstd:
-		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+		level := zstd.SpeedDefault
+		if opts.FastCompression {
+			level = zstd.SpeedFastest
+		}
+		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(min(max(opts.CompressConcurrency, 1), 64)), zstd.WithEncoderLevel(level))
 	case CodecGzip:
+		if opts.FastCompression {
+			return gzip.NewWriterLevel(w, gzip.BestSpeed)
+		}
 		return gzip.NewWriter(w), nil
 	case CodecS2:
 		return s2.NewWriter(w), nil

@@ -2,6 +2,7 @@ package objstore_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -286,4 +287,62 @@ func FuzzCompressRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FastCompression and CompressConcurrency change speed, not content: the
+// stream decodes to what was written, and the zstd bytes are the same
+// whatever the concurrency and however the writes are cut.
+func TestCreateCompressionOptions(t *testing.T) {
+	s, err := objstore.New(objstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var data []byte
+	for i := range 200000 {
+		data = fmt.Appendf(data, `{"index":%d,"outputs":{"y":[[%d.5,3]]}}`+"\n", i, i%977)
+	}
+	put := func(url string, opts *objstore.WriteOptions, chunk int) []byte {
+		t.Helper()
+		w, err := s.Create(ctx, url, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < len(data); off += chunk {
+			if _, err := w.Write(data[off:min(off+chunk, len(data))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw, _, err := s.ReadAll(ctx, url, 1<<30, &objstore.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, _, err := s.ReadAll(ctx, url, 1<<30, &objstore.ReadOptions{Decompress: true})
+		if err != nil || !bytes.Equal(dec, data) {
+			t.Fatalf("%s %+v: decoded %d bytes (%v), wrote %d", url, opts, len(dec), err, len(data))
+		}
+		return raw
+	}
+	for _, codec := range []objstore.Codec{objstore.CodecZstd, objstore.CodecGzip} {
+		def := put("mem://b/def", &objstore.WriteOptions{Compression: codec}, 1<<20)
+		fast1 := put("mem://b/fast1", &objstore.WriteOptions{Compression: codec, FastCompression: true}, 1<<20)
+		if bytes.Equal(def, fast1) {
+			t.Errorf("%s: FastCompression changed nothing", codec)
+		}
+		if codec != objstore.CodecZstd {
+			continue
+		}
+		fast4 := put("mem://b/fast4", &objstore.WriteOptions{Compression: codec, FastCompression: true, CompressConcurrency: 4}, 7777)
+		if !bytes.Equal(fast1, fast4) {
+			t.Errorf("zstd: concurrency 4 (%d bytes) differs from concurrency 1 (%d bytes)", len(fast4), len(fast1))
+		}
+		def4 := put("mem://b/def4", &objstore.WriteOptions{Compression: codec, CompressConcurrency: 4}, 7777)
+		if !bytes.Equal(def, def4) {
+			t.Error("zstd default level: concurrency 4 differs from concurrency 1")
+		}
+	}
 }

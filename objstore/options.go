@@ -205,4 +205,13 @@ type WriteOptions struct {
 	// Metadata is stored with the object where the backend supports it
 	// (S3 user metadata). Default: nil.
 	Metadata map[string]string
+	// FastCompression trades ratio for speed: zstd's fastest level, gzip's
+	// BestSpeed (s2 is always fast). Default: false (zstd's and gzip's
+	// default levels).
+	FastCompression bool
+	// CompressConcurrency is how many goroutines may compress zstd blocks
+	// at once: above 1, a block is compressed while the caller writes the
+	// next, and the bytes are the same as with 1. Default: 1 (compression
+	// runs in Write).
+	CompressConcurrency int
 }

@@ -383,7 +383,7 @@ func (s *Store) Create(ctx context.Context, url string, opts *WriteOptions) (*Wr
 	}
 	w := &Writer{ctx: ctx, url: url, dw: dw, dst: dw}
 	if codec != CodecNone {
-		cw, err := NewCompressWriter(dw, codec)
+		cw, err := newCompressWriter(dw, codec, opts)
 		if err != nil {
 			dw.abort()
 			return nil, fmt.Errorf("create %q: %w", url, err)
