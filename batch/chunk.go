@@ -485,7 +485,7 @@ func (e *encoder) writeChunk(c *chunk, out io.Writer, sum *Summary) error {
 				}
 				b = appendString(b, o.Name)
 				b = append(b, ':')
-				b = tensor.AppendJSON(b, o)
+				b = appendJSON(b, o)
 			}
 		} else {
 			if len(e.views) < len(whole) {
@@ -497,7 +497,7 @@ func (e *encoder) writeChunk(c *chunk, out io.Writer, sum *Summary) error {
 				}
 				b = appendString(b, o.Name)
 				b = append(b, ':')
-				b = tensor.AppendJSON(b, e.rows(k, o, off, rec.Items))
+				b = appendJSON(b, e.rows(k, o, off, rec.Items))
 			}
 			off += rec.Items
 		}

@@ -73,25 +73,22 @@ func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
 // ok is false when tok is not a plain JSON number representable in dt
 // the way the general decoder would store it.
 func appendNumber(dst []byte, tok []byte, dt tensor.DType) ([]byte, bool) {
-	if !isJSONNumber(tok) {
-		return dst, false
-	}
 	switch dt {
 	case tensor.Float32:
-		f, err := strconv.ParseFloat(string(tok), 32)
-		if err != nil {
+		f, ok := parseFloat32(tok)
+		if !ok {
 			return dst, false
 		}
-		return binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(f))), true
+		return binary.LittleEndian.AppendUint32(dst, math.Float32bits(f)), true
 	case tensor.Float64:
-		f, err := strconv.ParseFloat(string(tok), 64)
-		if err != nil {
+		f, ok := parseFloat64(tok)
+		if !ok {
 			return dst, false
 		}
 		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f)), true
 	}
-	v, err := strconv.ParseInt(string(tok), 10, 64)
-	if err != nil {
+	v, ok := parseInt(tok)
+	if !ok {
 		return dst, false
 	}
 	switch dt {

@@ -159,7 +159,7 @@ func (l *csvLayout) appendRows(b []byte, index int, items int, outs []*tensor.Te
 		for k, o := range outs {
 			for e := range l.elems[k] {
 				b = append(b, ',')
-				b = tensor.AppendJSONElem(b, o, it*l.elems[k]+e)
+				b = appendJSONElem(b, o, it*l.elems[k]+e)
 			}
 		}
 		b = append(b, ",\n"...)

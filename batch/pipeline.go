@@ -498,7 +498,7 @@ func appendOutputLine(b []byte, index int, outs []*tensor.Tensor) []byte {
 		}
 		b = appendString(b, o.Name)
 		b = append(b, ':')
-		b = tensor.AppendJSON(b, o)
+		b = appendJSON(b, o)
 	}
 	return append(b, "}}\n"...)
 }
