@@ -177,8 +177,10 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 		return err
 	}
 	itemBytes := make([]int, len(cfg.Inputs))
+	itemTotal := 0 // bytes of one item, all inputs
 	for k, sp := range cfg.Inputs {
 		itemBytes[k] = items[k].Elements() * sp.DType.Size()
+		itemTotal += itemBytes[k]
 	}
 	var c *chunk
 	for {
@@ -206,7 +208,8 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 			}
 			c.recs = append(c.recs, rec)
 			// Full when the next record of the same size would not fit.
-			full = c.items+max(rec.Items, 1) > cfg.MaxBatchItems || len(c.recs) >= 4*cfg.MaxBatchItems
+			full = c.items+max(rec.Items, 1) > cfg.MaxBatchItems || len(c.recs) >= 4*cfg.MaxBatchItems ||
+				(c.items+max(rec.Items, 1))*itemTotal > cfg.MaxBatchBytes
 		}
 		tm.decode += time.Since(t0)
 		if err != nil && err != io.EOF {

@@ -20,9 +20,10 @@
 //     (fixed for the whole object), never on batch sizes, concurrency or
 //     timing: a re-delivered event overwrites with identical bytes. Only the
 //     summary's timings differ.
-//   - Memory is bounded by the micro-batches in flight
-//     (Config.Concurrency × Config.MaxBatchItems records), the record size
-//     limit and the object store's buffers, whatever the object's size.
+//   - Memory is bounded by the micro-batches in flight (Concurrency + 2,
+//     each at most MaxBatchItems items and MaxBatchBytes decoded bytes or
+//     one record), the record size limit and the object store's buffers,
+//     whatever the object's size.
 //     .npy output also needs local disk for its arrays until the end
 //     (Config.SpillDir, Config.MaxSpillBytes).
 //   - The run stops when ctx ends (callers give it the invocation deadline

@@ -347,6 +347,29 @@ func (s *jsonScan) skip(depth int) bool {
 	}
 }
 
+// keySet is the keys of one JSON object seen so far, for the fast path:
+// a few keys, compared in place (no map, no allocation).
+type keySet struct {
+	keys [12][]byte
+	n    int
+}
+
+// add records key; false when it was already there or the set is full
+// (the general parser then decides).
+func (ks *keySet) add(key []byte) bool {
+	if ks.n == len(ks.keys) {
+		return false
+	}
+	for _, k := range ks.keys[:ks.n] {
+		if bytes.Equal(k, key) {
+			return false
+		}
+	}
+	ks.keys[ks.n] = key
+	ks.n++
+	return true
+}
+
 // appendV2 decodes a V2 request with one input whose data is a flat array
 // of plain numbers straight into dst; items is its leading dimension. ok is
 // false (dst unchanged) for anything else, which the general parser then
@@ -357,7 +380,7 @@ func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, o
 	if !s.eat('{') {
 		return dst, 0, false
 	}
-	seen := map[string]bool{}
+	var seen keySet
 	found := false
 	start := len(dst)
 	fail := func() ([]byte, int, bool) { return dst[:start], 0, false }
@@ -366,10 +389,9 @@ func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, o
 	}
 	for {
 		key, ok := s.str()
-		if !ok || !s.eat(':') || seen[string(key)] {
+		if !ok || !s.eat(':') || !seen.add(key) {
 			return fail()
 		}
-		seen[string(key)] = true
 		switch string(key) {
 		case "instances":
 			return fail()
@@ -379,13 +401,13 @@ func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, o
 			}
 			var shape tensor.Shape
 			var name, dtype []byte
-			have := map[string]bool{}
+			var have keySet
+			hasData := false
 			for {
 				k, ok := s.str()
-				if !ok || !s.eat(':') || have[string(k)] {
+				if !ok || !s.eat(':') || !have.add(k) {
 					return fail()
 				}
-				have[string(k)] = true
 				switch string(k) {
 				case "name":
 					if name, ok = s.str(); !ok {
@@ -446,6 +468,7 @@ func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, o
 					}
 					s.i += end + 1
 					items = shape[0]
+					hasData = true
 				default:
 					if !s.skip(0) {
 						return fail()
@@ -458,7 +481,7 @@ func (d *ndjsonDecoder) appendV2(dst []byte, b []byte) (out []byte, items int, o
 					return fail()
 				}
 			}
-			if name == nil || !have["data"] || (dtype != nil && string(dtype) != v2Names[sp.DType]) || !s.eat(']') {
+			if name == nil || !hasData || (dtype != nil && string(dtype) != v2Names[sp.DType]) || !s.eat(']') {
 				return fail()
 			}
 			found = true

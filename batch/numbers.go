@@ -2,6 +2,7 @@ package batch
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -17,6 +18,8 @@ var (
 	pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
 	pow10f64 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+	// pow10u64 are the fraction lengths appendFloat32 writes itself.
+	pow10u64 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7}
 )
 
 // shortDecimal reads tok when it is a JSON number without an exponent of
@@ -119,58 +122,109 @@ func parseInt(tok []byte) (int64, bool) {
 // between 1e-4 and 1e6 (1.5, 24691.25, -3) is written directly; any other
 // goes to strconv.
 func appendFloat32(dst []byte, f float32) []byte {
-	bits := math.Float32bits(f)
-	exp := int(bits>>23) & 0xff
+	b := math.Float32bits(f)
+	exp := int(b>>23) & 0xff
 	switch {
-	case bits == 0:
+	case b == 0:
 		return append(dst, '0')
-	case bits == 1<<31:
+	case b == 1<<31:
 		return append(dst, "-0"...)
-	case exp == 0xff && bits&(1<<23-1) != 0:
+	case exp == 0xff && b&(1<<23-1) != 0:
 		return append(dst, `"NaN"`...)
 	case exp == 0xff && f > 0:
 		return append(dst, `"Infinity"`...)
 	case exp == 0xff:
 		return append(dst, `"-Infinity"`...)
 	}
-	a := math.Abs(float64(f))
-	if a < 1e-4 || a >= 1e6 {
+	if a := math.Abs(float64(f)); a < 1e-4 || a >= 1e6 {
 		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
 	}
-	// ulp is the spacing of float32s at f: 2^(exp-127-23).
-	ulp := math.Ldexp(1, exp-150)
-	for k := range 8 {
-		// Exact: a has 24 significant bits, 10^k (k <= 7) at most 17.
-		y := a * pow10f64[k]
-		if y != math.Floor(y) {
-			continue
-		}
-		// f is exactly y / 10^k, whose last digit is at 10^-k (or above).
-		// Any decimal with fewer significant digits is at least 10^-k
-		// away from f; when that is more than half an ulp, it does not
-		// read back as f, so y / 10^k is the shortest decimal that does
-		// (and the closest of its length: it is f itself).
-		if ulp*pow10f64[k] > 1 {
-			break
-		}
-		if f < 0 {
-			dst = append(dst, '-')
-		}
-		v := uint64(y)
-		ip, fp := v/uint64(pow10f64[k]), v%uint64(pow10f64[k])
-		dst = strconv.AppendUint(dst, ip, 10)
-		if k > 0 {
-			dst = append(dst, '.')
-			var buf [8]byte
-			for i := k - 1; i >= 0; i-- {
-				buf[i] = byte('0' + fp%10)
-				fp /= 10
-			}
-			dst = append(dst, buf[:k]...)
-		}
-		return dst
+	// |f| = m * 2^-s with m the 24-bit significand; s > 0 in this range.
+	m := uint64(b&(1<<23-1) | 1<<23)
+	s := 150 - exp
+	// f * 10^k = m * 5^k * 2^(k-s) is an integer from k = s - tz(m) on.
+	k := max(s-bits.TrailingZeros64(m), 0)
+	// f is then exactly y / 10^k, whose last digit is at 10^-k (or
+	// above). Any decimal with fewer significant digits is at least 10^-k
+	// away from f; when that is more than half the spacing of float32s
+	// at f (2^-s), it does not read back as f, so y / 10^k is the
+	// shortest decimal that does (and the closest of its length: it is f
+	// itself). 10^k <= 2^s is enough.
+	if k < len(pow10u64) && pow10u64[k] <= 1<<s {
+		y := m * pow10u64[k] >> s // exact: m * 10^k < 2^24 * 10^7 < 2^48
+		return appendFixed(dst, f, y, k)
 	}
-	return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	if m == 1<<23 {
+		// A power of two: the gap below is half the gap above.
+		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	}
+	// The decimals that read back as f are those strictly inside (lo, hi),
+	// lo and hi the midpoints to f's neighbours (a midpoint itself reads
+	// back as f only when m is even; it is left to strconv). The shortest
+	// is at the first k for which (lo, hi) * 10^k holds an integer (if
+	// one k does, every larger k does), and the closest of them to f is
+	// f * 10^k rounded: the interval is narrower than 10 there, so it
+	// holds no multiple of 10 (else an earlier k would have one), and
+	// every candidate has as many digits. The interval is at least 1 wide
+	// from the first k with 10^k >= 2^s on, so the search goes down from
+	// there. All products are exact in float64: 2m±1 < 2^25 and 5^k <=
+	// 5^12 < 2^28, as k <= 12 (s <= 37).
+	a := math.Abs(float64(f))
+	half := math.Float64frombits(uint64(1023-s-1) << 52) // 2^(-s-1)
+	lo, hi := a-half, a+half
+	hit := func(k int) bool {
+		p := pow10f64[k]
+		l, h := lo*p, hi*p
+		c := math.Ceil(l)
+		return c > l && c < h
+	}
+	k = s * 1233 >> 12                                           // floor(s * log10(2)) or one less
+	for pow10f64[k] < math.Float64frombits(uint64(1023+s)<<52) { // 2^s
+		k++
+	}
+	if !hit(k) {
+		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	}
+	for k > 0 && hit(k-1) {
+		k--
+	}
+	fk := a * pow10f64[k]
+	r := math.Round(fk)
+	if p := pow10f64[k]; r <= lo*p || r >= hi*p || fk-math.Floor(fk) == 0.5 {
+		// A tie between two candidates: strconv decides.
+		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	}
+	return appendFixed(dst, f, uint64(r), k)
+}
+
+// appendFixed appends f, whose shortest decimal is ±y / 10^k, in
+// strconv's %f form (no trailing zeros after the point: y does not end in
+// 0 when k > 0); when the decimal's exponent is out of the [-4, 6) range
+// where 'g' writes %f, strconv writes f.
+func appendFixed(dst []byte, f float32, y uint64, k int) []byte {
+	nd := 1
+	for t := y; t >= 10; t /= 10 {
+		nd++
+	}
+	if e := nd - k - 1; e < -4 || e >= 6 || y == 0 {
+		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	}
+	if f < 0 {
+		dst = append(dst, '-')
+	}
+	p := uint64(pow10f64[k])
+	ip, fp := y/p, y%p
+	dst = strconv.AppendUint(dst, ip, 10)
+	if k > 0 {
+		dst = append(dst, '.')
+		var buf [16]byte
+		for i := k - 1; i >= 0; i-- {
+			buf[i] = byte('0' + fp%10)
+			fp /= 10
+		}
+		dst = append(dst, buf[:k]...)
+	}
+	return dst
 }
 
 // appendJSON appends t as tensor.AppendJSON does, with the float32 fast

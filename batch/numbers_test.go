@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"testing"
 
@@ -110,8 +111,29 @@ func TestAppendFloat32MatchesTensor(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 200000 {
 		checkFormat(t, math.Float32frombits(r.Uint32()))
+		// Any value in the range written without strconv.
+		checkFormat(t, float32(math.Pow(10, r.Float64()*10-4)))
 		// Values in the fast path's range, with few digits.
 		checkFormat(t, float32(r.IntN(2000000)-1000000)/float32(int(1)<<r.IntN(12)))
+	}
+}
+
+// TestAppendFloat32Exhaustive checks every float32 from 1e-4 to 1e6 (the
+// range written without strconv, both signs) when
+// EDGEINFER_EXHAUSTIVE=1: about 2^31 values, minutes of CPU.
+func TestAppendFloat32Exhaustive(t *testing.T) {
+	if os.Getenv("EDGEINFER_EXHAUSTIVE") != "1" {
+		t.Skip("set EDGEINFER_EXHAUSTIVE=1 to check every float32 in [1e-4, 1e6)")
+	}
+	lo, hi := math.Float32bits(1e-4), math.Float32bits(1e6)
+	var buf []byte
+	for b := lo; b <= hi; b++ {
+		for _, f := range []float32{math.Float32frombits(b), -math.Float32frombits(b)} {
+			buf = appendFloat32(buf[:0], f)
+			if want := strconv.AppendFloat(nil, float64(f), 'g', -1, 32); string(buf) != string(want) {
+				t.Fatalf("appendFloat32(%v) = %s, want %s", f, buf, want)
+			}
+		}
 	}
 }
 
@@ -150,4 +172,75 @@ func FuzzAppendFloat32(f *testing.F) {
 		f.Add(math.Float32bits(v))
 	}
 	f.Fuzz(func(t *testing.T, bits uint32) { checkFormat(t, math.Float32frombits(bits)) })
+}
+
+func BenchmarkAppendFloat32(b *testing.B) {
+	vals := []float32{24691.5, -1952, 63.25, 1.2, 0.875, 1234.5, 3, -17.125}
+	var dst []byte
+	for b.Loop() {
+		dst = dst[:0]
+		for _, v := range vals {
+			dst = appendFloat32(dst, v)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
+}
+
+func BenchmarkAppendFloat32Strconv(b *testing.B) {
+	vals := []float32{24691.5, -1952, 63.25, 1.2, 0.875, 1234.5, 3, -17.125}
+	var dst []byte
+	for b.Loop() {
+		dst = dst[:0]
+		for _, v := range vals {
+			dst = strconv.AppendFloat(dst, float64(v), 'g', -1, 32)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
+}
+
+func BenchmarkParseFloat32(b *testing.B) {
+	toks := [][]byte{[]byte("24691.5"), []byte("-1952"), []byte("63.25"), []byte("0.1"), []byte("999.999"), []byte("3")}
+	for b.Loop() {
+		for _, t := range toks {
+			parseFloat32(t)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(toks)), "ns/value")
+}
+
+func BenchmarkParseFloat32Strconv(b *testing.B) {
+	toks := []string{"24691.5", "-1952", "63.25", "0.1", "999.999", "3"}
+	for b.Loop() {
+		for _, t := range toks {
+			strconv.ParseFloat(t, 32)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(toks)), "ns/value")
+}
+
+// BenchmarkAppendFloat32Typical formats values that are not short
+// decimals (model outputs such as 247.91199 or 0.87234563).
+func BenchmarkAppendFloat32Typical(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	vals := make([]float32, 1024)
+	for i := range vals {
+		vals[i] = float32(r.Float64() * 1000)
+	}
+	for _, fast := range []bool{true, false} {
+		name := map[bool]string{true: "fast", false: "strconv"}[fast]
+		b.Run(name, func(b *testing.B) {
+			var dst []byte
+			for b.Loop() {
+				dst = dst[:0]
+				for _, v := range vals {
+					if fast {
+						dst = appendFloat32(dst, v)
+					} else {
+						dst = strconv.AppendFloat(dst, float64(v), 'g', -1, 32)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
+		})
+	}
 }

@@ -23,7 +23,8 @@ var _ Predictor = (*serving.Server)(nil)
 
 // Defaults of Config.
 const (
-	DefaultMaxBatchItems = 64
+	DefaultMaxBatchItems = 256
+	DefaultMaxBatchBytes = 1 << 20
 	DefaultConcurrency   = 2
 	DefaultMaxErrors     = 100
 	maxPredictAttempts   = 4
@@ -46,10 +47,16 @@ type Config struct {
 	// DetectFormat; ProcessObject detects it).
 	Format Format
 	// MaxBatchItems is the most items one Predict call takes, for models
-	// with a dynamic batch dimension. Default: 64.
+	// with a dynamic batch dimension. Default: 256.
 	MaxBatchItems int
+	// MaxBatchBytes is the most decoded input bytes one micro-batch of a
+	// model with fixed item shapes holds: a micro-batch ends at
+	// MaxBatchItems items or MaxBatchBytes bytes, whichever comes first
+	// (a larger record goes alone), so large items make small batches.
+	// Default: 1 MiB.
+	MaxBatchBytes int
 	// Concurrency is the number of micro-batches in flight at once; output
-	// order is kept. Memory is about Concurrency × MaxBatchItems records.
+	// order is kept. Memory is about (Concurrency + 2) micro-batches.
 	// Default: 2.
 	Concurrency int
 	// MaxRecordBytes and MaxElements bound one record (see DecodeOptions).
@@ -93,6 +100,9 @@ func (c *Config) check() error {
 	}
 	if c.MaxBatchItems <= 0 {
 		c.MaxBatchItems = DefaultMaxBatchItems
+	}
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency

@@ -15,7 +15,7 @@
 // record pipeline keeps the cores busy with its own decode, predict and
 // encode stages, and a tiny model split across threads spends more in
 // hand-offs than in arithmetic), OUTPUT_FORMAT (ndjson, csv, npy: see
-// batch.OutputFormat), BATCH_ITEMS (default 64), TOP_K (classes per image,
+// batch.OutputFormat), BATCH_ITEMS (default batch.DefaultMaxBatchItems), TOP_K (classes per image,
 // default 5). A retry of a failed or stopped object restarts it
 // from the start and rewrites identical bytes.
 //
