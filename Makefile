@@ -131,6 +131,10 @@ bench-peer: ## edgeinfer vs ONNX Runtime (../shared/peer) on MobileNet V1/V2 int
 bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/record by stage, allocs/record, peak RSS (30-byte and 1 KB NDJSON, a large object).
 	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem' -benchmem -benchtime 2x ./batch/
 
+.PHONY: bench-batch-large
+bench-batch-large: ## The batch pipeline over a 1 GiB object (1 KB NDJSON, generated, zstd, through versitygw): peak RSS must stay flat. Not in CI.
+	EDGEINFER_BENCH_MB=1024 $(GO) test -run '^$$' -bench PipelineLargeObject -benchmem -benchtime 1x -timeout 20m ./batch/
+
 .PHONY: bench-serve
 bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test, open-loop load (fixed arrival rate) on a corpus model, batching off and on.
 	$(GO) test -run '^$$' -bench 'ServeHTTP|EngineLinear|Loopback|Batching|PredictHop' -benchmem -benchtime 2s ./serving/

@@ -202,29 +202,28 @@ func appendFloat32(dst []byte, f float32) []byte {
 // 0 when k > 0); when the decimal's exponent is out of the [-4, 6) range
 // where 'g' writes %f, strconv writes f.
 func appendFixed(dst []byte, f float32, y uint64, k int) []byte {
-	nd := 1
-	for t := y; t >= 10; t /= 10 {
-		nd++
-	}
+	var buf [24]byte
+	ds := strconv.AppendUint(buf[:0], y, 10)
+	nd := len(ds)
 	if e := nd - k - 1; e < -4 || e >= 6 || y == 0 {
 		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
 	}
 	if f < 0 {
 		dst = append(dst, '-')
 	}
-	p := uint64(pow10f64[k])
-	ip, fp := y/p, y%p
-	dst = strconv.AppendUint(dst, ip, 10)
-	if k > 0 {
-		dst = append(dst, '.')
-		var buf [16]byte
-		for i := k - 1; i >= 0; i-- {
-			buf[i] = byte('0' + fp%10)
-			fp /= 10
+	if nd > k {
+		dst = append(dst, ds[:nd-k]...)
+		if k == 0 {
+			return dst
 		}
-		dst = append(dst, buf[:k]...)
+		dst = append(dst, '.')
+		return append(dst, ds[nd-k:]...)
 	}
-	return dst
+	dst = append(dst, "0."...)
+	for range k - nd {
+		dst = append(dst, '0')
+	}
+	return append(dst, ds...)
 }
 
 // appendJSON appends t as tensor.AppendJSON does, with the float32 fast
