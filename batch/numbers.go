@@ -3,6 +3,7 @@ package batch
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/edgeinfer/edgeinfer/tensor"
@@ -202,28 +203,38 @@ func appendFloat32(dst []byte, f float32) []byte {
 // 0 when k > 0); when the decimal's exponent is out of the [-4, 6) range
 // where 'g' writes %f, strconv writes f.
 func appendFixed(dst []byte, f float32, y uint64, k int) []byte {
-	var buf [24]byte
-	ds := strconv.AppendUint(buf[:0], y, 10)
-	nd := len(ds)
+	nd := 1
+	for t := y; t >= 10; t /= 10 {
+		nd++
+	}
 	if e := nd - k - 1; e < -4 || e >= 6 || y == 0 {
 		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
+	}
+	// The digits go straight into dst, from the last one back.
+	n := max(nd, k+1) // digits written, with the leading zeros of 0.00ddd
+	if k > 0 {
+		n++ // the point
 	}
 	if f < 0 {
 		dst = append(dst, '-')
 	}
-	if nd > k {
-		dst = append(dst, ds[:nd-k]...)
-		if k == 0 {
-			return dst
-		}
-		dst = append(dst, '.')
-		return append(dst, ds[nd-k:]...)
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	i := start + n - 1
+	for range k {
+		dst[i] = byte('0' + y%10)
+		y /= 10
+		i--
 	}
-	dst = append(dst, "0."...)
-	for range k - nd {
-		dst = append(dst, '0')
+	if k > 0 {
+		dst[i] = '.'
+		i--
 	}
-	return append(dst, ds...)
+	for ; i >= start; i-- {
+		dst[i] = byte('0' + y%10)
+		y /= 10
+	}
+	return dst
 }
 
 // appendJSON appends t as tensor.AppendJSON does, with the float32 fast
