@@ -137,13 +137,22 @@ func appendFlatRow(dst []byte, b []byte, dt tensor.DType, n int) ([]byte, bool) 
 		for i < len(b) && isSpace(b[i]) {
 			i++
 		}
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != ']' && !isSpace(b[j]) {
-			j++
+		j, fast := 0, false
+		if dt == tensor.Float32 {
+			var f float32
+			if f, j, fast = float32At(b, i); fast {
+				dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
+			}
 		}
-		var ok bool
-		if dst, ok = appendNumber(dst, b[i:j], dt); !ok {
-			return dst[:start], false
+		if !fast {
+			j = i
+			for j < len(b) && b[j] != ',' && b[j] != ']' && !isSpace(b[j]) {
+				j++
+			}
+			var ok bool
+			if dst, ok = appendNumber(dst, b[i:j], dt); !ok {
+				return dst[:start], false
+			}
 		}
 		count++
 		i = j

@@ -28,41 +28,65 @@ var (
 // negated when neg. ok is false for anything else (which may still be a
 // JSON number: the caller then asks strconv).
 func shortDecimal(tok []byte) (mant uint64, frac int, neg, ok bool) {
-	i := 0
-	if len(tok) > 0 && tok[0] == '-' {
-		neg, i = true, 1
+	mant, frac, neg, end, ok := decimalAt(tok, 0)
+	return mant, frac, neg, ok && end == len(tok)
+}
+
+// decimalAt reads the longest prefix of b[i:] that is such a number and
+// returns its end; ok is false when there is none or it has more than 19
+// digits.
+func decimalAt(b []byte, i int) (mant uint64, frac int, neg bool, end int, ok bool) {
+	if i < len(b) && b[i] == '-' {
+		neg = true
+		i++
 	}
-	if i == len(tok) {
-		return 0, 0, false, false
+	if i == len(b) {
+		return 0, 0, false, i, false
 	}
 	digits := 0
-	if tok[i] == '0' {
+	if b[i] == '0' {
 		i++
 	} else {
 		start := i
-		for i < len(tok) && tok[i]-'0' < 10 {
-			mant = mant*10 + uint64(tok[i]-'0')
+		for i < len(b) && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
 			i++
 		}
 		digits = i - start
 		if digits == 0 {
-			return 0, 0, false, false
+			return 0, 0, false, i, false
 		}
 	}
-	if i < len(tok) && tok[i] == '.' {
+	if i < len(b) && b[i] == '.' {
 		i++
 		start := i
-		for i < len(tok) && tok[i]-'0' < 10 {
-			mant = mant*10 + uint64(tok[i]-'0')
+		for i < len(b) && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
 			i++
 		}
 		frac = i - start
 		if frac == 0 {
-			return 0, 0, false, false
+			return 0, 0, false, i, false
 		}
 		digits += frac
 	}
-	return mant, frac, neg, i == len(tok) && digits <= 19
+	return mant, frac, neg, i, digits <= 19
+}
+
+// float32At reads a short decimal float32 at b[i:] that ends at a JSON
+// array delimiter (',', ']', a space or the end), as parseFloat32 would
+// read the token; ok is false when there is none (the caller then
+// tokenizes and asks parseFloat32).
+func float32At(b []byte, i int) (float32, int, bool) {
+	mant, frac, neg, end, ok := decimalAt(b, i)
+	if !ok || mant > 1<<24 || frac >= len(pow10f32) || (end < len(b) && b[end] != ',' && b[end] != ']' && !isSpace(b[end])) {
+		return 0, 0, false
+	}
+	f := float32(mant) / pow10f32[frac]
+	if neg {
+		f = -f
+	}
+	return f, end, true
 }
 
 // parseFloat32 returns strconv.ParseFloat(tok, 32) for a JSON number
