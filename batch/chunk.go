@@ -210,6 +210,12 @@ func runChunks(ctx context.Context, cfg *Config, dec Decoder, items []tensor.Sha
 			// Full when the next record of the same size would not fit.
 			full = c.items+max(rec.Items, 1) > cfg.MaxBatchItems || len(c.recs) >= 4*cfg.MaxBatchItems ||
 				(c.items+max(rec.Items, 1))*itemTotal > cfg.MaxBatchBytes
+			// A slow stream may take long to fill a chunk: watch the
+			// deadline while it does.
+			if len(c.recs)%64 == 0 && ctx.Err() != nil {
+				err = context.Cause(ctx)
+				break
+			}
 		}
 		tm.decode += time.Since(t0)
 		if err != nil && err != io.EOF {

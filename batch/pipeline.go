@@ -23,7 +23,7 @@ var _ Predictor = (*serving.Server)(nil)
 
 // Defaults of Config.
 const (
-	DefaultMaxBatchItems = 256
+	DefaultMaxBatchItems = 1024
 	DefaultMaxBatchBytes = 1 << 20
 	DefaultConcurrency   = 2
 	DefaultMaxErrors     = 100
@@ -47,7 +47,7 @@ type Config struct {
 	// DetectFormat; ProcessObject detects it).
 	Format Format
 	// MaxBatchItems is the most items one Predict call takes, for models
-	// with a dynamic batch dimension. Default: 256.
+	// with a dynamic batch dimension. Default: 1024.
 	MaxBatchItems int
 	// MaxBatchBytes is the most decoded input bytes one micro-batch of a
 	// model with fixed item shapes holds: a micro-batch ends at
