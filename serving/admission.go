@@ -92,14 +92,23 @@ func (q *modelQueue) admit() (done func(), err error) {
 	return func() { q.admitted.Add(-1) }, nil
 }
 
+// decodeSlotMin is the largest body decoded without a decode place: one
+// that small decodes in well under a millisecond, and must not wait
+// behind a large body's decode (a value bomb's takes seconds).
+const decodeSlotMin = 64 << 10
+
 // decodeSlot takes one of the Server's decode places
 // (Config.DecodeConcurrency) for an admitted request about to parse and
-// decode its body, waiting while ctx lasts: at most that many requests
+// decode its body of bodyLen bytes (a body of at most decodeSlotMin needs
+// none), waiting while ctx lasts: at most that many large requests
 // decode at once, so that decoding under overload leaves a core to
 // admit and refuse requests. A request that gets no place before its
 // deadline is refused with ErrOverloaded (429, counted as shed): it never
 // waits beyond it. done gives the place back.
-func (s *Server) decodeSlot(ctx context.Context, label string) (done func(), err error) {
+func (s *Server) decodeSlot(ctx context.Context, label string, bodyLen int) (done func(), err error) {
+	if bodyLen <= decodeSlotMin {
+		return func() {}, nil
+	}
 	release := func() { <-s.decoders }
 	select {
 	case s.decoders <- struct{}{}:

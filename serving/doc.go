@@ -51,7 +51,7 @@
 // 400); and every buffer, parsed JSON value, tensor and answer is charged
 // to the Server's MemoryBudget before it is allocated (429 while others
 // hold it, 413 when one request needs more). At most DecodeConcurrency
-// requests (GOMAXPROCS-1) parse and decode their bodies at once, so that
+// requests (GOMAXPROCS-1) parse and decode bodies over 64 KiB at once, so that
 // overload cannot take the core that admits and refuses requests; an
 // admitted request waits for a place until its deadline, then gets 429.
 // Each error names the limit.

@@ -63,12 +63,13 @@ type Config struct {
 	// A request charges it before each allocation; one that does not fit
 	// now is refused with 429, one larger than the whole budget with 413.
 	MemoryBudget int64
-	// DecodeConcurrency is the most HTTP requests whose bodies are parsed
-	// and decoded into tensors at once (default GOMAXPROCS-1, at least 1),
-	// so that under overload decoding cannot take every core and a core
-	// stays free to accept, admit and refuse requests. An admitted request
-	// waits for a place until its deadline; one that gets none in time is
-	// refused with 429 (the body's bytes are read, not decoded).
+	// DecodeConcurrency is the most HTTP requests whose bodies (over 64
+	// KiB; smaller ones decode at once) are parsed and decoded into
+	// tensors at once (default GOMAXPROCS-1, at least 1), so that under
+	// overload decoding cannot take every core and a core stays free to
+	// accept, admit and refuse requests. An admitted request waits for a
+	// place until its deadline; one that gets none in time is refused with
+	// 429 (the body's bytes are read, not decoded).
 	DecodeConcurrency int
 
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout are the

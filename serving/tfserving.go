@@ -291,7 +291,7 @@ func (s *Server) handleV1Predict(w http.ResponseWriter, r *http.Request, ref Ref
 func (s *Server) decodeV1Request(r *http.Request, body []byte, call *inferCall, timeout time.Duration) ([]*tensor.Tensor, int, *ioOptions, time.Duration, error) {
 	wctx, cancel := s.predictCtx(r, call, timeout)
 	defer cancel()
-	done, err := s.decodeSlot(wctx, call.l.Name)
+	done, err := s.decodeSlot(wctx, call.l.Name, len(body))
 	if err != nil {
 		return nil, 0, nil, 0, err
 	}

@@ -520,7 +520,7 @@ func (s *Server) handleV2Infer(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decodeV2Request(r *http.Request, body []byte, headerLen int, call *inferCall, hdrTimeout time.Duration) (*v2Request, *ioOptions, error) {
 	wctx, cancel := s.predictCtx(r, call, hdrTimeout)
 	defer cancel()
-	done, err := s.decodeSlot(wctx, call.l.Name)
+	done, err := s.decodeSlot(wctx, call.l.Name, len(body))
 	if err != nil {
 		return nil, nil, err
 	}

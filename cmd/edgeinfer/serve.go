@@ -78,7 +78,7 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	fs.Int64Var(&f.maxImagePixels, "max-image-pixels", 64<<20, "most pixels an image input's header may declare; larger images are refused (413) before decoding")
 	f.memoryBudget = 256 << 20
 	fs.Var(&f.memoryBudget, "memory-budget", "bytes all requests in flight may hold for bodies, decoders, parsed JSON and tensors, charged before allocating (429 when in use, 413 when one request needs more): a `size`")
-	fs.IntVar(&f.decoders, "decode-concurrency", 0, "most requests whose bodies are parsed and decoded at once; an admitted request waits for a place until its deadline, then gets 429 (0: GOMAXPROCS-1, at least 1, so that a core stays free to admit and refuse requests under overload)")
+	fs.IntVar(&f.decoders, "decode-concurrency", 0, "most requests whose bodies (over 64 KiB) are parsed and decoded at once; an admitted request waits for a place until its deadline, then gets 429 (0: GOMAXPROCS-1, at least 1, so that a core stays free to admit and refuse requests under overload)")
 	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "longest a client may take to send its request headers")
 	fs.DurationVar(&f.readTimeout, "read-timeout", time.Minute, "longest a client may take to send a whole request, headers and body")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", time.Minute, "longest a keep-alive connection may stay idle between requests")
