@@ -305,7 +305,16 @@ func TestPinBlocksEviction(t *testing.T) {
 		}
 		done <- h
 	}()
-	eventually(t, "b loaded and waiting for room", func() bool { return l.calls.Load() == 1 })
+	// a's load was the first call: b is loaded once the loader ran twice,
+	// and waits for room once its admission is counted among the waiters.
+	eventually(t, "b loaded and waiting for room", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.waiters == 1
+	})
+	if n := l.calls.Load(); n != 2 {
+		t.Fatalf("loader ran %d times, want 2 (a, then b)", n)
+	}
 	select {
 	case <-done:
 		t.Fatal("b was admitted while a, pinned, filled the budget")
