@@ -187,6 +187,34 @@ func flexCases() []flexCase {
 			}
 			return []int{o}
 		}, []*tensor.Tensor{i32([]int{3, 1}, 2, 0, 2), f32([]int{3, 2}, 1.5, -2, 0.25, 4, 3, 0.5)}},
+		// The id detector's forms: int64 indices and begin (cast from the
+		// int32 inputs in the Flex model; the builtin takes them as
+		// int32, the same values).
+		{"scatter_nd_int64_indices", func(t testing.TB, b *tflitebuild.Builder, flex bool, ins []int) []int {
+			o := outTensor(b, tensor.Float32, []int{5})
+			if flex {
+				idx := b.Tensor("idx64", tensor.Int64, []int{2, 1}, nil, nil)
+				b.Op("CAST", ins[:1], []int{idx}, nil)
+				nd := nodeDef("ScatterNd", 3, nodeAttr("T", attrType(tfFloat)), nodeAttr("Tindices", attrType(tfInt64)))
+				b.CustomOp("FlexScatterNd", []int{idx, ins[1], b.Const("shape", []int{1}, nil, []int64{5})}, []int{o}, flexOptions(t, "ScatterNd", nd))
+			} else {
+				b.Op("SCATTER_ND", []int{ins[0], ins[1], b.Const("shape", []int{1}, nil, []int32{5})}, []int{o}, nil)
+			}
+			return []int{o}
+		}, []*tensor.Tensor{i32([]int{2, 1}, 4, 1), f32([]int{2}, 0.75, -3)}},
+		{"strided_slice_int64_runtime_begin", func(t testing.TB, b *tflitebuild.Builder, flex bool, ins []int) []int {
+			o := outTensor(b, tensor.Float32, []int{4})
+			if flex {
+				begin, end := b.Tensor("begin64", tensor.Int64, []int{1}, nil, nil), b.Tensor("end64", tensor.Int64, []int{1}, nil, nil)
+				b.Op("CAST", ins[1:2], []int{begin}, nil)
+				b.Op("CAST", ins[2:3], []int{end}, nil)
+				nd := nodeDef("StridedSlice", 4, sliceAttrs(tfInt64, 0, 0, 1)...)
+				b.CustomOp("FlexStridedSlice", []int{ins[0], begin, end, b.Const("strides", []int{1}, nil, []int64{1})}, []int{o}, flexOptions(t, "StridedSlice", nd))
+			} else {
+				b.Op("STRIDED_SLICE", []int{ins[0], ins[1], ins[2], b.Const("strides", []int{1}, nil, []int32{1})}, []int{o}, &op.StridedSliceOptions{ShrinkAxisMask: 1})
+			}
+			return []int{o}
+		}, []*tensor.Tensor{randF32(7, []int{5, 4}), i32([]int{1}, 3), i32([]int{1}, 4)}},
 		{"strided_slice_const", func(t testing.TB, b *tflitebuild.Builder, flex bool, ins []int) []int {
 			o := outTensor(b, tensor.Float32, []int{2, 2})
 			c := func(v ...int32) int { return b.Const("idx", []int{3}, nil, v) }
