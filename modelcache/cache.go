@@ -559,8 +559,7 @@ func (c *Cache[V]) runLoad(key Key, fl *flight[V]) {
 	}
 	c.st.loadNanos.Add(int64(time.Since(start)))
 	if err == nil {
-		c.st.loads.Add(1)
-		close(fl.done)
+		close(fl.done) // admit counted the load
 		return
 	}
 	c.st.loadErrors.Add(1)
@@ -799,7 +798,8 @@ func isPlainModel(url string) bool { return strings.HasSuffix(url, "/"+modelFile
 // admit makes room for e (evicting unpinned models, least recently used
 // first, and waiting for pinned ones to be released) and indexes it,
 // replacing and retiring any older entry for the same key, and finishes fl
-// with it (pinned for each waiter) under the same lock.
+// with it (pinned for each waiter) under the same lock, where it also
+// counts the load.
 func (c *Cache[V]) admit(ctx context.Context, e *entry[V], fl *flight[V]) error {
 	for {
 		c.mu.Lock()
@@ -817,6 +817,9 @@ func (c *Cache[V]) admit(ctx context.Context, e *entry[V], fl *flight[V]) error 
 				}
 				c.st.swaps.Add(1)
 			}
+			// Counted before the entry is visible: a Get that hits it
+			// (a swapped-in version, say) finds the load in Stats.
+			c.st.loads.Add(1)
 			c.lru.Add(e.key, e)
 			c.bytes += e.charge
 			delete(c.neg, e.key) // loaded: the version's backoff starts over
