@@ -129,11 +129,15 @@ bench-peer: ## edgeinfer vs ONNX Runtime (../shared/peer) on MobileNet V1/V2 int
 
 .PHONY: bench-batch
 bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/record by stage, allocs/record, peak RSS (30-byte and 1 KB NDJSON, a large object).
-	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem' -benchmem -benchtime 2x ./batch/
+	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem|RunNDJSON1KBMem' -benchmem -benchtime 2x ./batch/
 
 .PHONY: bench-batch-large
 bench-batch-large: ## The batch pipeline over a 1 GiB object (1 KB NDJSON, generated, zstd, through versitygw): peak RSS must stay flat. Not in CI.
 	EDGEINFER_BENCH_MB=1024 $(GO) test -run '^$$' -bench PipelineLargeObject -benchmem -benchtime 1x -timeout 20m ./batch/
+
+.PHONY: bench-batch-ab
+bench-batch-ab: ## The batch benchmarks of REV (default main) and of the working tree back to back, ROUNDS times (default 3): before/after on a shared machine.
+	./scripts/bench-batch-ab.sh $(or $(REV),main) $(or $(ROUNDS),3)
 
 .PHONY: bench-serve
 bench-serve: ## Serving overhead, loopback req/s, dynamic batching gain, load test, open-loop load (fixed arrival rate) on a corpus model, batching off and on.

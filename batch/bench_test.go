@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -244,12 +245,16 @@ func BenchmarkPipelineLargeObject(b *testing.B) {
 
 // BenchmarkRunNDJSON30BMem is the pipeline without the object store: Run
 // from memory to io.Discard.
-func BenchmarkRunNDJSON30BMem(b *testing.B) {
+func BenchmarkRunNDJSON30BMem(b *testing.B) { benchRunMem(b, 100000, record30) }
+
+// BenchmarkRunNDJSON1KBMem is BenchmarkRunNDJSON30BMem for 1 KB records.
+func BenchmarkRunNDJSON1KBMem(b *testing.B) { benchRunMem(b, 10000, record1K) }
+
+func benchRunMem(b *testing.B, n int, gen func([]byte, int) []byte) {
 	cfg := linearConfig(b, FormatNDJSON)
 	var data []byte
-	const n = 100000
 	for i := range n {
-		data = record30(data, i)
+		data = gen(data, i)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -257,7 +262,7 @@ func BenchmarkRunNDJSON30BMem(b *testing.B) {
 	runtime.ReadMemStats(&m0)
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if _, err := Run(context.Background(), cfg, strings.NewReader(string(data)), io.Discard); err != nil {
+		if _, err := Run(context.Background(), cfg, bytes.NewReader(data), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
