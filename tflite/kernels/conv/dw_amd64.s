@@ -543,3 +543,91 @@ mtap:
 	JNZ mpixel
 	VZEROUPPER
 	RET
+
+// func dwF32AVX512T9M(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
+//
+// dwF32AVX512T9 for channel counts that are not a multiple of 16: the last
+// of the cblocks blocks reads and writes only the lanes set in mask (its
+// weights and bias are padded with zeros; masked-out lanes of the tap
+// loads are not read, so they may lie past the input), and output pixel
+// j starts at out + j·os bytes. Bit for bit dwF32AVX512M's sums.
+TEXT ·dwF32AVX512T9M(SB), NOSPLIT, $0-80
+	MOVQ taps+0(FP), SI
+	MOVQ ps+16(FP), DX
+	MOVQ w+24(FP), R13
+	MOVQ cblocks+32(FP), R10
+	MOVQ bias+40(FP), R14
+	MOVQ out+48(FP), R15
+	MOVQ os+64(FP), BX
+	XORQ R11, R11                // 64·block
+	VBROADCASTSS lo+56(FP), Z28
+	VBROADCASTSS hi+60(FP), Z29
+	MOVQ $0xffff, AX
+	KMOVW AX, K2
+	MOVQ mask+72(FP), AX
+	KMOVW AX, K3
+
+m9block:
+	KMOVW K2, K1
+	CMPQ R10, $1
+	JNE m9full
+	KMOVW K3, K1
+
+m9full:
+	VMOVUPS 0(R13), Z10
+	VMOVUPS 64(R13), Z11
+	VMOVUPS 128(R13), Z12
+	VMOVUPS 192(R13), Z13
+	VMOVUPS 256(R13), Z14
+	VMOVUPS 320(R13), Z15
+	VMOVUPS 384(R13), Z16
+	VMOVUPS 448(R13), Z17
+	VMOVUPS 512(R13), Z18
+	VMOVUPS (R14)(R11*1), Z19
+	MOVQ n+8(FP), R8
+	MOVQ R11, R12                // j·ps + 64·block
+	LEAQ (R15)(R11*1), DI
+
+m9pixel:
+	VMOVAPS Z19, Z0
+	MOVQ 0(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z1
+	VFMADD231PS Z1, Z10, Z0
+	MOVQ 8(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z2
+	VFMADD231PS Z2, Z11, Z0
+	MOVQ 16(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z3
+	VFMADD231PS Z3, Z12, Z0
+	MOVQ 24(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z4
+	VFMADD231PS Z4, Z13, Z0
+	MOVQ 32(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z5
+	VFMADD231PS Z5, Z14, Z0
+	MOVQ 40(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z6
+	VFMADD231PS Z6, Z15, Z0
+	MOVQ 48(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z7
+	VFMADD231PS Z7, Z16, Z0
+	MOVQ 56(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z8
+	VFMADD231PS Z8, Z17, Z0
+	MOVQ 64(SI), AX
+	VMOVUPS.Z (AX)(R12*1), K1, Z9
+	VFMADD231PS Z9, Z18, Z0
+	VMAXPS Z0, Z28, Z0
+	VMINPS Z0, Z29, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ BX, DI
+	ADDQ DX, R12
+	DECQ R8
+	JNZ m9pixel
+
+	ADDQ $576, R13
+	ADDQ $64, R11
+	DECQ R10
+	JNZ m9block
+	VZEROUPPER
+	RET
