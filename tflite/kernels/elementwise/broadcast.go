@@ -139,6 +139,63 @@ func (p *Plan) Inner() int { return p.dims[p.n-1] }
 // with the output, so the operator is one flat loop.
 func (p *Plan) Same() bool { return p.rows <= 1 && p.la == p.lb }
 
+// RepeatedRow reports whether the output is Rows() rows of Inner()
+// elements in which one operand is read in full, in step with the output,
+// and the other is the same Inner()-long row every time (a per-channel
+// vector against a tensor): 2 when b is the repeated row, 1 when a is,
+// 0 otherwise.
+func (p *Plan) RepeatedRow() int {
+	if p.n != 2 || p.rows < 2 || p.la != p.dims[1] || p.lb != p.dims[1] {
+		return 0
+	}
+	switch inner := p.dims[1]; {
+	case p.sa[0] == inner && p.sb[0] == 0:
+		return 2
+	case p.sa[0] == 0 && p.sb[0] == inner:
+		return 1
+	}
+	return 0
+}
+
+// TileRows returns how many copies of an Inner()-long row BinaryTiled's
+// tile holds: enough that each call of the row function covers about
+// 1024 elements (at least one row).
+func (p *Plan) TileRows() int { return max(1, min(p.rows, 1024/max(1, p.dims[p.n-1]))) }
+
+// BinaryTiled is Binary for a plan with RepeatedRow() != 0: the repeated
+// row is copied TileRows() times into tile (of A when a repeats, of B when
+// b repeats; len(tile) ≥ TileRows()·Inner()) and row is called on
+// TileRows() output rows at a time, with equal-length slices, instead of
+// once per row. Every row function is elementwise, so the results are
+// Binary's.
+func BinaryTiled[A, B, U any](p *Plan, a []A, b []B, out []U, tileA []A, tileB []B, row func(a []A, b []B, out []U)) {
+	inner := p.dims[p.n-1]
+	k := p.TileRows()
+	n := p.rows * inner
+	out = out[:n]
+	if p.RepeatedRow() == 2 {
+		t := tileB[:k*inner]
+		for i := 0; i < k; i++ {
+			copy(t[i*inner:(i+1)*inner], b[:inner])
+		}
+		a = a[:n]
+		for i := 0; i < n; i += k * inner {
+			j := min(n, i+k*inner)
+			row(a[i:j], t[:j-i], out[i:j])
+		}
+		return
+	}
+	t := tileA[:k*inner]
+	for i := 0; i < k; i++ {
+		copy(t[i*inner:(i+1)*inner], a[:inner])
+	}
+	b = b[:n]
+	for i := 0; i < n; i += k * inner {
+		j := min(n, i+k*inner)
+		row(t[:j-i], b[i:j], out[i:j])
+	}
+}
+
 // Binary walks the plan, calling row for each output row with the matching
 // slices of a and b. Each input slice has either the row's length or length
 // 1 (a broadcast scalar); row must handle both.

@@ -2,6 +2,9 @@ package elementwise
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -143,4 +146,90 @@ func FuzzBroadcast(f *testing.F) {
 		}
 		checkBinary(t, a, b)
 	})
+}
+
+// TestBinaryTiledMatchesBinary: for a per-channel row against a tensor
+// (either side, leading 1s, batch and spatial dims, rows of 2..70 values)
+// BinaryTiled gives bit for bit what Binary gives, for every float
+// arithmetic row (incl. the vector MUL, ADD and PRELU kernels, NaN, ±Inf,
+// ±0 operands and a clamp) and an int8 row; RepeatedRow rejects plans
+// without that structure.
+func TestBinaryTiledMatchesBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	rows := map[string]func(a, b, out []float32){
+		"prelu": PreluFloatRow(),
+	}
+	for _, op := range []Op{OpAdd, OpSub, OpMul, OpDiv, OpSquaredDiff, OpMax, OpMin} {
+		rows[fmt.Sprint("op", op)] = PlainRow[float32](op, -3, 5)
+	}
+	for i := range 200 {
+		h, w, c := 1+r.IntN(9), 1+r.IntN(9), 2+r.IntN(69)
+		full := []int{1 + r.IntN(2), h, w, c}
+		if full[0]*h*w < 2 {
+			full[1] = 2
+		}
+		vec := []int{1, 1, 1, c}
+		if r.IntN(2) == 0 {
+			vec = []int{c}
+		}
+		aShape, bShape := full, vec
+		if i%2 == 1 {
+			aShape, bShape = vec, full
+		}
+		p := NewPlan(aShape, bShape, full)
+		want := 2 - i%2
+		if p.RepeatedRow() != want {
+			t.Fatalf("%v, %v: RepeatedRow = %d, want %d", aShape, bShape, p.RepeatedRow(), want)
+		}
+		fill := func(s []int) []float32 {
+			e := 1
+			for _, d := range s {
+				e *= d
+			}
+			v := make([]float32, e)
+			for j := range v {
+				v[j] = float32(r.NormFloat64() * 4)
+				if r.IntN(20) == 0 {
+					v[j] = special[r.IntN(len(special))]
+				}
+			}
+			return v
+		}
+		a, b := fill(aShape), fill(bShape)
+		n := p.Elements()
+		for name, row := range rows {
+			got, ref := make([]float32, n), make([]float32, n)
+			tile := make([]float32, p.TileRows()*p.Inner())
+			BinaryTiled(&p, a, b, got, tile, tile, row)
+			Binary(&p, a, b, ref, row)
+			for j := range ref {
+				if math.Float32bits(got[j]) != math.Float32bits(ref[j]) {
+					t.Fatalf("%s %v, %v [%d]: tiled %v, per row %v", name, aShape, bShape, j, got[j], ref[j])
+				}
+			}
+		}
+		a8, b8 := make([]int8, len(a)), make([]int8, len(b))
+		for j := range a8 {
+			a8[j] = int8(r.IntN(256) - 128)
+		}
+		for j := range b8 {
+			b8[j] = int8(r.IntN(256) - 128)
+		}
+		row8 := PlainRow[int8](OpMul, -100, 100)
+		got8, ref8 := make([]int8, n), make([]int8, n)
+		tile8 := make([]int8, p.TileRows()*p.Inner())
+		BinaryTiled(&p, a8, b8, got8, tile8, tile8, row8)
+		Binary(&p, a8, b8, ref8, row8)
+		if !slices.Equal(got8, ref8) {
+			t.Fatalf("int8 %v, %v: tiled %v, per row %v", aShape, bShape, got8, ref8)
+		}
+	}
+	for _, s := range [][2][]int{{{2, 3}, {2, 3}}, {{4, 1}, {1, 5}}, {{3, 4}, {1}}, {{2, 1, 4}, {2, 3, 4}}, {{1, 4}, {1, 4}}} {
+		out, _ := BroadcastShape(s[0], s[1])
+		p := NewPlan(s[0], s[1], out)
+		if got := p.RepeatedRow(); got != 0 {
+			t.Errorf("%v, %v: RepeatedRow = %d, want 0", s[0], s[1], got)
+		}
+	}
 }
