@@ -69,6 +69,12 @@ type modelQueue struct {
 // its workers on first use.
 func (s *Server) queue(l *Loaded) *modelQueue {
 	k := queueKey{l.Name, l.Version}
+	// Every request looks its queue up: without the lock, so that a
+	// request (a 429 under overload, say) never waits on a lock holder the
+	// OS has descheduled.
+	if q, ok := s.queueIndex.Load(k); ok {
+		return q.(*modelQueue)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.queues[k]; q != nil {
@@ -93,6 +99,7 @@ func (s *Server) queue(l *Loaded) *modelQueue {
 		}
 	}
 	s.queues[k] = q
+	s.queueIndex.Store(k, q)
 	for range q.workers {
 		slot := &runSlot{model: l.Name, version: l.Version}
 		s.slots = append(s.slots, slot)

@@ -185,7 +185,10 @@ type Server struct {
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu
-	slots  []*runSlot               // guarded by mu; one per worker
+	// queueIndex holds what queues holds (queueKey → *modelQueue), read
+	// without mu; written under mu.
+	queueIndex sync.Map
+	slots      []*runSlot // guarded by mu; one per worker
 }
 
 var _ http.Handler = (*Server)(nil)
