@@ -61,7 +61,7 @@ func hybridSeedModel(tb testing.TB) []byte {
 // FuzzLoadWeights fuzzes the loader's weight transforms (sparsity
 // metadata, constant folding), the hybrid kernels and the custom
 // operators' option parsing (FlexBuffers, raw structs) and kernels
-// (detection post-process, PosenetDecoderOp, MediaPipe's), seeded from
+// (detection post-process, NMS, PosenetDecoderOp, MediaPipe's, Flex), seeded from
 // models our builder writes.
 func FuzzLoadWeights(f *testing.F) {
 	f.Add(sparseSeedModel(f))
@@ -69,6 +69,8 @@ func FuzzLoadWeights(f *testing.F) {
 	for _, dir := range []string{
 		filepath.Join("ops", "detection", "testdata", "postprocess", "regular_uint8"),
 		filepath.Join("ops", "detection", "testdata", "postprocess", "fast_float_two_classes_each"),
+		filepath.Join("ops", "detection", "testdata", "nms", "v4_empty_boxes"),
+		filepath.Join("ops", "detection", "testdata", "nms", "v5_soft"),
 	} {
 		if b, err := os.ReadFile(filepath.Join(dir, "model.tflite")); err == nil {
 			f.Add(b)
