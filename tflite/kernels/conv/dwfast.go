@@ -35,6 +35,24 @@ type DepthwiseInt8Fast struct {
 // machine or geometry has none (use DepthwiseInt8 then). filter is
 // [1, KH, KW, C] and bias optional.
 func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *DepthwiseInt8Fast {
+	w := make([]int16, len(filter))
+	for i, v := range filter {
+		w[i] = int16(v)
+	}
+	return newDepthwiseFast(g, q, w, filter, bias)
+}
+
+// NewDepthwiseWideFast is NewDepthwiseInt8Fast for 16-bit weights, such
+// as a uint8 filter's w − zw, which spans [−255, 255]: the AVX-512
+// kernels multiply 16-bit weights (VPDPWSSD, exact int32 sums), so no
+// channel needs a separate pass; the 8-bit VNNI kernels do not run.
+func NewDepthwiseWideFast(g Geom, q *Requant, filter []int16, bias []int32) *DepthwiseInt8Fast {
+	return newDepthwiseFast(g, q, filter, nil, bias)
+}
+
+// newDepthwiseFast builds the kernel from the weights as int16 (w) and,
+// where they fit, as int8 (w8, nil otherwise: no VNNI kernel).
+func newDepthwiseFast(g Geom, q *Requant, w []int16, w8 []int8, bias []int32) *DepthwiseInt8Fast {
 	if !hasDWInt8 || g.InC != g.OutC || g.OutC%16 != 0 || g.KH*g.KW > maxDWTaps ||
 		q.InputOffset < -127 || q.InputOffset > 128 {
 		return nil
@@ -58,13 +76,15 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 			eff[ch] = bias[ch]
 		}
 		for t := 0; t < taps; t++ {
-			v := int32(filter[t*c+ch])
+			v := int32(w[t*c+ch])
 			d.w[(ch/16)*taps*16+t*16+ch%16] = int32(uint16(int16(v))) // upper word 0: VPDPWSSD multiplies the low word only
 			eff[ch] += q.InputOffset * v
 		}
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
-	d.vnni = newDWVNNI(&g, q, filter, bias, eff)
+	if w8 != nil {
+		d.vnni = newDWVNNI(&g, q, w8, bias, eff)
+	}
 	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
 	d.pad = make([]int8, g.InW*g.InC)
 	fillT(d.pad, d.zp)

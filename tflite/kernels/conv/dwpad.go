@@ -23,13 +23,24 @@ type DepthwiseInt8Padded struct {
 // already a multiple of 16, or no vector kernel for the padded geometry).
 // filter is [1, KH, KW, C] and bias optional.
 func NewDepthwiseInt8Padded(g Geom, q *Requant, filter []int8, bias []int32) *DepthwiseInt8Padded {
+	return newDepthwisePadded(g, q, filter, bias, NewDepthwiseInt8Fast)
+}
+
+// NewDepthwiseWidePadded is NewDepthwiseInt8Padded for 16-bit weights
+// (NewDepthwiseWideFast).
+func NewDepthwiseWidePadded(g Geom, q *Requant, filter []int16, bias []int32) *DepthwiseInt8Padded {
+	return newDepthwisePadded(g, q, filter, bias, NewDepthwiseWideFast)
+}
+
+func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []int32,
+	fast func(Geom, *Requant, []W, []int32) *DepthwiseInt8Fast) *DepthwiseInt8Padded {
 	c := g.OutC
 	if g.InC != c || c%16 == 0 || c <= 0 || len(q.Mult) != c || len(q.Shift) != c {
 		return nil
 	}
 	cp := (c + 15) &^ 15
 	taps := g.KH * g.KW
-	fp := make([]int8, taps*cp)
+	fp := make([]W, taps*cp)
 	for t := range taps {
 		copy(fp[t*cp:t*cp+c], filter[t*c:t*c+c])
 	}
@@ -51,7 +62,7 @@ func NewDepthwiseInt8Padded(g Geom, q *Requant, filter []int8, bias []int32) *De
 	}
 	gp := g
 	gp.InC, gp.OutC = cp, cp
-	inner := NewDepthwiseInt8Fast(gp, &qp, fp, bp)
+	inner := fast(gp, &qp, fp, bp)
 	if inner == nil {
 		return nil
 	}

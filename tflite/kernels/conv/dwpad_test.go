@@ -86,3 +86,60 @@ func BenchmarkDepthwiseInt8Padded(b *testing.B) {
 	}
 	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
+
+// TestDepthwiseWideMatchesRef checks the 16-bit weight kernels
+// (NewDepthwiseWideFast, NewDepthwiseWidePadded) against DepthwiseRef with
+// weights over [−255, 255] (a uint8 filter's w − zw), channel counts
+// multiples of 16 and not.
+func TestDepthwiseWideMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	tested := 0
+	for i := 0; i < 300; i++ {
+		g := randDWGeom(r, i%3 == 0)
+		if i%2 == 0 {
+			g.InC = 1 + r.IntN(47)
+		}
+		g.OutC = g.InC
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		q := randRequant(r, g.OutC)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		f := make([]int16, g.KH*g.KW*g.OutC)
+		for j := range f {
+			f[j] = int16(r.IntN(511) - 255)
+		}
+		var bias []int32
+		if r.IntN(3) > 0 {
+			bias = make([]int32, g.OutC)
+			for c := range bias {
+				bias[c] = int32(r.Uint32()) >> r.IntN(32)
+			}
+		}
+		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
+		DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+		got := make([]int8, len(want))
+		if g.OutC%16 == 0 {
+			d := NewDepthwiseWideFast(g, q, f, bias)
+			if d == nil {
+				t.Skip("no vector depthwise kernel on this machine")
+			}
+			goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
+		} else {
+			d := NewDepthwiseWidePadded(g, q, f, bias)
+			if d == nil {
+				t.Skip("no vector depthwise kernel on this machine")
+			}
+			scratch := randInt8s(r, d.ScratchBytes())
+			d.Pad(in, scratch)
+			goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(scratch, got, lo, hi) })
+		}
+		if k := firstDiff(got, want); k >= 0 {
+			t.Fatalf("%+v: wide[%d] = %d, reference %d", g, k, got[k], want[k])
+		}
+		tested++
+	}
+	if tested < 100 {
+		t.Fatalf("only %d geometries tested", tested)
+	}
+}

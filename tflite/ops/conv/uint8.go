@@ -238,12 +238,29 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 	}
 	inBytes := in.Shape.Elements()
 	head := scratchHead(inBytes, fl)
+	qi := kconv.Uint8AsInt8(q)
+	fast, padded := func() *kconv.DepthwiseInt8Fast { return kconv.NewDepthwiseInt8Fast(*g, qi, u.w, b) },
+		func() *kconv.DepthwiseInt8Padded { return kconv.NewDepthwiseInt8Padded(*g, qi, u.w, b) }
+	wide := len(u.outliers) > 0
+	if wide {
+		// Some channel's w − zw leaves int8: every channel on the 16-bit
+		// weight kernels, which take [−255, 255], instead of the 8-bit ones
+		// plus a scalar pass over the outlier channels (more costly than
+		// the whole layer in MobileNetV2).
+		_, zw, _ := f.Scale()
+		w16 := make([]int16, len(u.w))
+		for i, w := range f.ConstTensor().Uint8s() {
+			w16[i] = int16(int32(w) - zw)
+		}
+		fast = func() *kconv.DepthwiseInt8Fast { return kconv.NewDepthwiseWideFast(*g, qi, w16, b) }
+		padded = func() *kconv.DepthwiseInt8Padded { return kconv.NewDepthwiseWidePadded(*g, qi, w16, b) }
+	}
 	var inner op.Kernel
-	if d := kconv.NewDepthwiseInt8Fast(*g, kconv.Uint8AsInt8(q), u.w, b); d != nil {
+	if d := fast(); d != nil {
 		inner = rowsKernel(head, g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
 			d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
 		})
-	} else if d := kconv.NewDepthwiseInt8Padded(*g, kconv.Uint8AsInt8(q), u.w, b); d != nil {
+	} else if d := padded(); d != nil {
 		// Channels not a multiple of 16: the flipped input is padded
 		// into scratch (serially, before the rows run).
 		rows := g.Batch * g.OutH
@@ -264,7 +281,7 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 	}
 	gg := *g
 	var ref func(x8 []int8, ins, outs []*tensor.Tensor)
-	if len(u.outliers) > 0 {
+	if len(u.outliers) > 0 && !wide {
 		_, xo := fl.xor()
 		dw := kconv.NewDepthwiseOutliers(&gg, f.ConstTensor().Uint8s(), -q.FilterOffset, u.outliers)
 		ref = func(x8 []int8, _, outs []*tensor.Tensor) { dw.Run(q, b, x8, outs[0].Uint8s(), xo) }
