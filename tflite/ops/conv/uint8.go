@@ -198,12 +198,30 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 	if bias != nil {
 		b = bias.ConstTensor().Int32s()
 	}
+	inBytes := in.Shape.Elements()
+	head := scratchHead(inBytes, fl)
+	if len(u.outliers) > 0 {
+		// Weights outside int8 split over appended window columns: one
+		// GEMM, no separate pass over the outlier channels.
+		ps, err := kconv.NewConvSplit(*g, f.ConstTensor().Uint8s(), -q.FilterOffset, kconv.Uint8AsInt8(q), b)
+		if err == nil && ps != nil {
+			inner := rangeKernel(head+ps.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+				x8 := scratchInt8(x.Scratch, inBytes) // flipped there by uint8Fast
+				if fl.in {
+					x8 = scratchInt8(ins[0].Data, inBytes)
+				}
+				ps.Augment(x8, scratchInt8(x.Scratch[head:], ps.ScratchBytes()))
+				return ps.Parts(x.Threads())
+			}, func(t *rangeTask, lo, hi int) {
+				ps.RunParts(scratchInt8(t.scratch[head:], ps.ScratchBytes()), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), t.parts, lo, hi)
+			})
+			return uint8Fast(inner, inBytes, fl, nil), true, nil
+		}
+	}
 	c, err := kconv.NewConvInt8(*g, u.packed, kconv.Uint8AsInt8(q), b)
 	if err != nil {
 		return op.Kernel{}, false, nil // parameters the int8 kernels cannot apply: reference path
 	}
-	inBytes := in.Shape.Elements()
-	head := scratchHead(inBytes, fl)
 	inner := rangeKernel(head+c.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return c.Parts(x.Threads()) },
 		func(t *rangeTask, lo, hi int) {
 			c.RunParts(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)),
