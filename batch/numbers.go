@@ -19,8 +19,9 @@ var (
 	pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
 	pow10f64 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-	// pow10u64 are the fraction lengths appendFloat32 writes itself.
-	pow10u64 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7}
+	// pow10u64 are the powers of ten in uint64.
+	pow10u64 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 )
 
 // shortDecimal reads tok when it is a JSON number without an exponent of
@@ -175,7 +176,7 @@ func appendFloat32(dst []byte, f float32) []byte {
 	// at f (2^-s), it does not read back as f, so y / 10^k is the
 	// shortest decimal that does (and the closest of its length: it is f
 	// itself). 10^k <= 2^s is enough.
-	if k < len(pow10u64) && pow10u64[k] <= 1<<s {
+	if k < 8 && pow10u64[k] <= 1<<s {
 		y := m * pow10u64[k] >> s // exact: m * 10^k < 2^24 * 10^7 < 2^48
 		return appendFixed(dst, f, y, k)
 	}
@@ -197,10 +198,14 @@ func appendFloat32(dst []byte, f float32) []byte {
 	a := math.Abs(float64(f))
 	half := math.Float64frombits(uint64(1023-s-1) << 52) // 2^(-s-1)
 	lo, hi := a-half, a+half
+	// Products are below 2^53 here: float64(uint64(x)) truncates exactly.
 	hit := func(k int) bool {
 		p := pow10f64[k]
 		l, h := lo*p, hi*p
-		c := math.Ceil(l)
+		c := float64(uint64(l)) // ceil(l)
+		if c < l {
+			c++
+		}
 		return c > l && c < h
 	}
 	k = s * 1233 >> 12                                           // floor(s * log10(2)) or one less
@@ -213,9 +218,9 @@ func appendFloat32(dst []byte, f float32) []byte {
 	for k > 0 && hit(k-1) {
 		k--
 	}
-	fk := a * pow10f64[k]
-	r := math.Round(fk)
-	if p := pow10f64[k]; r <= lo*p || r >= hi*p || fk-math.Floor(fk) == 0.5 {
+	fk := a * pow10f64[k] // < 10 * 2^24: fk + 0.5 is exact
+	r := float64(uint64(fk + 0.5))
+	if p := pow10f64[k]; r <= lo*p || r >= hi*p || fk-float64(uint64(fk)) == 0.5 {
 		// A tie between two candidates: strconv decides.
 		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
 	}
@@ -227,10 +232,11 @@ func appendFloat32(dst []byte, f float32) []byte {
 // 0 when k > 0); when the decimal's exponent is out of the [-4, 6) range
 // where 'g' writes %f, strconv writes f.
 func appendFixed(dst []byte, f float32, y uint64, k int) []byte {
-	nd := 1
-	for t := y; t >= 10; t /= 10 {
-		nd++
+	nd := bits.Len64(y) * 1233 >> 12 // digits of y, or one more
+	if y < pow10u64[nd] {
+		nd--
 	}
+	nd++
 	if e := nd - k - 1; e < -4 || e >= 6 || y == 0 {
 		return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
 	}
