@@ -8,6 +8,15 @@
 //	go run ./scripts/hardenload -bin bin/edgeinfer -mode overload  # 429 latency under 10x overload, 550 KB JSON bodies
 //	go run ./scripts/hardenload -bin bin/edgeinfer -mode shutdown  # SIGTERM to not-ready, and to exit
 //
+// The overload mode reports each status's latency twice: the whole
+// exchange as the client sees it (dial included), and from the request
+// headers written to the first byte of the answer; it also reports the
+// CPU the server and the generator used and the load average, since on a
+// shared machine they decide most of the numbers. -model nosuch measures
+// the floor (the same connections and bodies, answered 404 at once);
+// -expect sends Expect: 100-continue; -procs sets the generator's own
+// GOMAXPROCS; -serve-args passes flags to the server.
+//
 // Every load is bounded by -duration; nothing listens beyond 127.0.0.1.
 package main
 
@@ -43,6 +52,7 @@ func main() {
 	dur := flag.Duration("duration", 5*time.Second, "how long the load runs")
 	expect := flag.Bool("expect", false, "overload: clients send Expect: 100-continue (a refused request then uploads no body)")
 	model := flag.String("model", "linear", "overload: the model the requests name (one that does not exist measures the floor: the same connections and bodies, answered 404 with no decoding)")
+	serveArgs := flag.String("serve-args", "", "more flags for edgeinfer serve, space-separated (e.g. \"--decode-concurrency 2\")")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the load generator itself (0: the Go default); the server keeps its own")
 	flag.Parse()
 	if *procs > 0 {
@@ -58,13 +68,14 @@ func main() {
 	if out, err := exec.Command(*bin, "examples", "--out", repo).CombinedOutput(); err != nil {
 		log.Fatalf("examples: %v: %s", err, out)
 	}
+	extra := strings.Fields(*serveArgs)
 	switch *mode {
 	case "rss":
-		err = rss(*bin, repo, *dur)
+		err = rss(*bin, repo, *dur, extra)
 	case "overload":
-		err = overload(*bin, repo, *model, *dur, *expect)
+		err = overload(*bin, repo, *model, *dur, *expect, extra)
 	case "shutdown":
-		err = shutdown(*bin, repo)
+		err = shutdown(*bin, repo, extra)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -261,8 +272,8 @@ func hammer(ctx context.Context, wg *sync.WaitGroup, t *tally, clients int, url 
 // rss: 16 clients sending amplification requests (a declared shape of 16M
 // elements, 4 values) and 4 sending zstd value bombs (3 KB bodies that
 // decode to 16.7M numbers), for dur; the server's peak RSS.
-func rss(bin, repo string, dur time.Duration) error {
-	s, err := start(bin, repo)
+func rss(bin, repo string, dur time.Duration, extra []string) error {
+	s, err := start(bin, repo, extra...)
 	if err != nil {
 		return err
 	}
@@ -300,12 +311,12 @@ func rss(bin, repo string, dur time.Duration) error {
 // overload: the linear model admits 5 requests at once (max_queue 4,
 // max_concurrency 1); 50 clients (10x) send 550 KB JSON bodies for dur.
 // The 429s' latency is what shedding costs a client.
-func overload(bin, repo, model string, dur time.Duration, expect bool) error {
+func overload(bin, repo, model string, dur time.Duration, expect bool, extra []string) error {
 	cfg := `{"max_queue": 4, "max_concurrency": 1}`
 	if err := os.WriteFile(filepath.Join(repo, "linear", "config.json"), []byte(cfg), 0o644); err != nil {
 		return err
 	}
-	s, err := start(bin, repo)
+	s, err := start(bin, repo, extra...)
 	if err != nil {
 		return err
 	}
@@ -346,8 +357,8 @@ func overload(bin, repo, model string, dur time.Duration, expect bool) error {
 // shutdown: SIGTERM to the server (default flags: --drain-window 5s) with
 // a request in flight; the time until /v2/health/ready answers 503, and
 // until the process exits.
-func shutdown(bin, repo string) error {
-	s, err := start(bin, repo)
+func shutdown(bin, repo string, extra []string) error {
+	s, err := start(bin, repo, extra...)
 	if err != nil {
 		return err
 	}
