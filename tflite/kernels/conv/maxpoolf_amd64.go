@@ -36,3 +36,18 @@ func addPixelsVec(acc, src []float32, n, stride int) bool {
 	addPixelsF32AVX512(&acc[0], &src[0], n, stride, len(acc))
 	return true
 }
+
+//go:noescape
+func maxPoolRowF32AVX512(out, in *float32, offs *int, k, c, n, instep, outstep int, lo, hi float32)
+
+// maxPoolRowVec computes n output pixels of c channels whose windows have
+// the same shape (window value j of pixel p at in[p·instep + offs[j]], the
+// result at out[p·outstep]), clamped to act, and reports whether it did.
+// The caller guarantees every read and write is in range.
+func maxPoolRowVec(out, in []float32, offs []int, c, n, instep, outstep int, act FloatAct) bool {
+	if !hasMaxPoolVec || n < 1 || c < 1 || len(offs) == 0 {
+		return false
+	}
+	maxPoolRowF32AVX512(&out[0], &in[0], &offs[0], len(offs), c, n, 4*instep, 4*outstep, act.Min, act.Max)
+	return true
+}

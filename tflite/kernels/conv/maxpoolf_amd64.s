@@ -63,3 +63,74 @@ win:
 done:
 	VZEROUPPER
 	RET
+
+// func maxPoolRowF32AVX512(out, in *float32, offs *int, k, c, n, instep, outstep int, lo, hi float32)
+//
+// maxPoolPixelF32AVX512 for n output pixels whose windows have the same
+// shape: pixel p reads in + p·instep bytes (plus offs[j] values, j < k)
+// and writes out + p·outstep bytes, each result clamped to [lo, hi] as
+// clampF does (VMAXPS/VMINPS with the value as the second source, so NaN
+// and values equal to a bound pass unchanged).
+TEXT ·maxPoolRowF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ out+0(FP), R10
+	MOVQ in+8(FP), R11
+	MOVQ offs+16(FP), R8
+	MOVQ k+24(FP), R9
+	MOVQ n+40(FP), R12
+	VBROADCASTSS maxpoolNegInf<>(SB), Z30
+	VBROADCASTSS lo+64(FP), Z28
+	VBROADCASTSS hi+68(FP), Z29
+
+rpixel:
+	MOVQ R10, DI
+	MOVQ R11, SI
+	MOVQ c+32(FP), CX
+	MOVL $-1, AX
+	KMOVW AX, K1
+
+rchunk:
+	CMPQ CX, $16
+	JGE rfull
+	TESTQ CX, CX
+	JZ rnext
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ $16, CX
+
+rfull:
+	VMOVAPS Z30, Z0
+	KXORW K3, K3, K3
+	XORQ BX, BX
+
+rwin:
+	MOVQ (R8)(BX*8), AX
+	VMOVUPS.Z (SI)(AX*4), K1, Z1
+	VCMPPS $0x03, Z1, Z1, K4
+	KORW K4, K3, K3
+	VCMPPS $0x00, Z1, Z0, K2
+	VPANDD Z1, Z0, Z2
+	VMAXPS Z1, Z0, Z0
+	VMOVAPS Z2, K2, Z0
+	INCQ BX
+	CMPQ BX, R9
+	JLT rwin
+
+	VPTERNLOGD $0xff, Z3, Z3, Z3
+	VMOVAPS Z3, K3, Z0
+	VMAXPS Z0, Z28, Z0
+	VMINPS Z0, Z29, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ rchunk
+
+rnext:
+	ADDQ outstep+56(FP), R10
+	ADDQ instep+48(FP), R11
+	DECQ R12
+	JNZ rpixel
+	VZEROUPPER
+	RET

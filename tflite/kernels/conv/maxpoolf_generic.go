@@ -9,3 +9,9 @@ func maxPoolPixelVec(out, in []float32, offs []int) bool { return false }
 // addPixelsVec does nothing: there is no vector kernel on this
 // architecture.
 func addPixelsVec(acc, src []float32, n, stride int) bool { return false }
+
+// maxPoolRowVec does nothing: there is no vector kernel on this
+// architecture.
+func maxPoolRowVec(out, in []float32, offs []int, c, n, instep, outstep int, act FloatAct) bool {
+	return false
+}

@@ -191,37 +191,69 @@ func MaxPool[T qint](g *Geom, actMin, actMax int32, in, out []T, lo, hi int) {
 
 // MaxPoolFloat is the float MAX_POOL_2D over output rows [lo, hi).
 func MaxPoolFloat(g *Geom, act FloatAct, in, out []float32, lo, hi int) {
+	// Output columns [oxLo, oxHi) have windows inside the input's width:
+	// one row kernel call each output row covers them.
+	oxLo := min(g.OutW, (g.PadW+g.StrideW-1)/g.StrideW)
+	oxHi := oxLo
+	for oxHi < g.OutW && oxHi*g.StrideW-g.PadW+g.KW <= g.InW {
+		oxHi++
+	}
+	var offs [64]int
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
 		iy0, fy0, fy1 := window(oy, g.StrideH, g.PadH, g.KH, g.InH)
-		for ox := 0; ox < g.OutW; ox++ {
-			ix0, fx0, fx1 := window(ox, g.StrideW, g.PadW, g.KW, g.InW)
-			o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
-			// Window pixels outer, channels inner (contiguous): the
-			// running maximum lives in o. Go's max is commutative and
-			// associative (NaN wins, +0 beats -0), so the order of the
-			// window does not change the result.
-			if maxPoolWindowVec(g, in, o, b, iy0, fy0, fy1, ix0, fx0, fx1) {
-				for c, m := range o {
-					o[c] = clampF(m, act)
+		if k := (fy1 - fy0) * g.KW; oxHi > oxLo && fy1 > fy0 && k <= len(offs) {
+			k = 0
+			for fy := fy0; fy < fy1; fy++ {
+				for fx := range g.KW {
+					offs[k] = ((fy-fy0)*g.InW + fx) * g.InC
+					k++
 				}
+			}
+			base := ((b*g.InH+iy0+fy0)*g.InW + oxLo*g.StrideW - g.PadW) * g.InC
+			o := ((b*g.OutH+oy)*g.OutW + oxLo) * g.OutC
+			n := oxHi - oxLo
+			if last := base + (n-1)*g.StrideW*g.InC + offs[k-1] + g.OutC; last <= len(in) &&
+				maxPoolRowVec(out[o:o+n*g.OutC], in[base:], offs[:k], g.OutC, n, g.StrideW*g.InC, g.OutC, act) {
+				maxPoolFloatCols(g, act, in, out, b, oy, iy0, fy0, fy1, 0, oxLo)
+				maxPoolFloatCols(g, act, in, out, b, oy, iy0, fy0, fy1, oxHi, g.OutW)
 				continue
 			}
-			for c := range o {
-				o[c] = float32(math.Inf(-1))
-			}
-			for fy := fy0; fy < fy1; fy++ {
-				base := (b*g.InH+iy0+fy)*g.InW + ix0
-				for fx := fx0; fx < fx1; fx++ {
-					src := in[(base+fx)*g.InC:][:len(o)]
-					for c, v := range src {
-						o[c] = max(o[c], v)
-					}
-				}
-			}
+		}
+		maxPoolFloatCols(g, act, in, out, b, oy, iy0, fy0, fy1, 0, g.OutW)
+	}
+}
+
+// maxPoolFloatCols computes output columns [ox0, ox1) of one output row
+// of MaxPoolFloat a pixel at a time.
+func maxPoolFloatCols(g *Geom, act FloatAct, in, out []float32, b, oy, iy0, fy0, fy1, ox0, ox1 int) {
+	for ox := ox0; ox < ox1; ox++ {
+		ix0, fx0, fx1 := window(ox, g.StrideW, g.PadW, g.KW, g.InW)
+		o := out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC:][:g.OutC]
+		// Window pixels outer, channels inner (contiguous): the
+		// running maximum lives in o. Go's max is commutative and
+		// associative (NaN wins, +0 beats -0), so the order of the
+		// window does not change the result.
+		if maxPoolWindowVec(g, in, o, b, iy0, fy0, fy1, ix0, fx0, fx1) {
 			for c, m := range o {
 				o[c] = clampF(m, act)
 			}
+			continue
+		}
+		for c := range o {
+			o[c] = float32(math.Inf(-1))
+		}
+		for fy := fy0; fy < fy1; fy++ {
+			base := (b*g.InH+iy0+fy)*g.InW + ix0
+			for fx := fx0; fx < fx1; fx++ {
+				src := in[(base+fx)*g.InC:][:len(o)]
+				for c, v := range src {
+					o[c] = max(o[c], v)
+				}
+			}
+		}
+		for c, m := range o {
+			o[c] = clampF(m, act)
 		}
 	}
 }
