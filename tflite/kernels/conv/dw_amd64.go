@@ -79,6 +79,9 @@ func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 func dwF32AVX512T9M(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
 
 //go:noescape
+func dwF32AVX512T25M(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
+
+//go:noescape
 func dwF32AVX512M(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
 
 func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
@@ -99,6 +102,16 @@ func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {
 			moved[i] = t + uintptr(2*pairs*ps)
 		}
 		taps, n, out = moved[:len(taps)], 1, out[2*pairs*8:]
+	}
+	if c := d.g.OutC; len(taps) == 25 {
+		// 5x5: weights in registers, a masked last block when the
+		// channels end in one.
+		mask := 0xffff
+		if c%16 != 0 {
+			mask = 1<<(c%16) - 1
+		}
+		dwF32AVX512T25M(&taps[0], n, ps, &d.w[0], (c+15)/16, &d.bias[0], &out[0], d.act.Min, d.act.Max, 4*c, mask)
+		return
 	}
 	if c := d.g.OutC; c%16 != 0 {
 		if len(taps) == 9 {

@@ -85,3 +85,52 @@ func TestDWF32T9MMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestDWF32T25MMatchesGeneric checks the 25-tap (5x5) float32 depthwise
+// kernel bit for bit against the any-tap masked one, over channel counts
+// that fill their blocks and that end in a partial one, random taps, runs
+// and strides (the last tap ending at the input's end).
+func TestDWF32T25MMatchesGeneric(t *testing.T) {
+	if !hasDW {
+		t.Skip("no vector depthwise kernel on this machine")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := range 300 {
+		c := 1 + r.IntN(70)
+		if i%3 == 0 {
+			c = 16 * (1 + r.IntN(4))
+		}
+		cb, n := (c+15)/16, 1+r.IntN(9)
+		ps := 4 * c * (r.IntN(3))
+		in := randF32s(r, 6*c+(n+2)*c*3)
+		in[r.IntN(len(in))] = float32(math.NaN())
+		w, bias := make([]float32, 25*16*cb), make([]float32, 16*cb)
+		for b := range cb {
+			for j := range min(16, c-16*b) {
+				bias[16*b+j] = float32(r.NormFloat64())
+				for k := range 25 {
+					w[(b*25+k)*16+j] = float32(r.NormFloat64())
+				}
+			}
+		}
+		var taps [25]uintptr
+		for i := range taps {
+			taps[i] = uintptr(unsafe.Pointer(&in[r.IntN(6)*c]))
+		}
+		taps[24] = uintptr(unsafe.Pointer(&in[len(in)-c-(n-1)*ps/4]))
+		lo, hi := float32(-1+r.Float64()), float32(1+r.Float64())
+		want, got := make([]float32, n*c+1), make([]float32, n*c+1)
+		want[n*c], got[n*c] = 7, 7
+		mask := 0xffff
+		if c%16 != 0 {
+			mask = 1<<(c%16) - 1
+		}
+		dwF32AVX512M(&taps[0], 25, n, ps, &w[0], cb, &bias[0], &want[0], lo, hi, 4*c, mask)
+		dwF32AVX512T25M(&taps[0], n, ps, &w[0], cb, &bias[0], &got[0], lo, hi, 4*c, mask)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("channels %d n %d ps %d: [%d] = %v, generic %v", c, n, ps, j, got[j], want[j])
+			}
+		}
+	}
+}

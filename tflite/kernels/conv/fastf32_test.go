@@ -134,6 +134,13 @@ func TestDepthwiseF32FastMatchesRef(t *testing.T) {
 	tested := 0
 	for i := range 400 {
 		g := randDWGeom(r, i%3 == 0)
+		if i%5 == 4 { // the unrolled 25-tap kernel
+			g.KH, g.KW = 5, 5
+			g.OutH = OutSize(true, g.InH, g.KH, g.StrideH, g.DilH)
+			g.OutW = OutSize(true, g.InW, g.KW, g.StrideW, g.DilW)
+			g.PadH, _ = Pad(g.StrideH, g.DilH, g.InH, g.KH, g.OutH)
+			g.PadW, _ = Pad(g.StrideW, g.DilW, g.InW, g.KW, g.OutW)
+		}
 		if g.OutH <= 0 || g.OutW <= 0 {
 			continue
 		}
