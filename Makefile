@@ -129,7 +129,7 @@ bench-peer: ## edgeinfer vs ONNX Runtime (../shared/peer) on MobileNet V1/V2 int
 
 .PHONY: bench-batch
 bench-batch: ## S3 batch pipeline through a real versitygw: records/s, MB/s, ns/record by stage, allocs/record, peak RSS (30-byte and 1 KB NDJSON, a large object).
-	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem|RunNDJSON1KBMem' -benchmem -benchtime 2x ./batch/
+	$(GO) test -run '^$$' -bench 'Pipeline|RunNDJSON30BMem|RunNDJSON1KBMem|RunNpyOut30BMem' -benchmem -benchtime 2x ./batch/
 
 .PHONY: bench-batch-large
 bench-batch-large: ## The batch pipeline over a 1 GiB object (1 KB NDJSON, generated, zstd, through versitygw): peak RSS must stay flat. Not in CI.

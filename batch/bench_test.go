@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeinfer/edgeinfer/internal/examples"
 	"github.com/edgeinfer/edgeinfer/internal/testserver"
 	"github.com/edgeinfer/edgeinfer/objstore"
 )
@@ -250,8 +251,20 @@ func BenchmarkRunNDJSON30BMem(b *testing.B) { benchRunMem(b, 100000, record30) }
 // BenchmarkRunNDJSON1KBMem is BenchmarkRunNDJSON30BMem for 1 KB records.
 func BenchmarkRunNDJSON1KBMem(b *testing.B) { benchRunMem(b, 10000, record1K) }
 
-func benchRunMem(b *testing.B, n int, gen func([]byte, int) []byte) {
+// BenchmarkRunNpyOut30BMem is BenchmarkRunNDJSON30BMem with .npy output
+// (the .npz archive, spilled to a temporary directory, deflated at the end).
+func BenchmarkRunNpyOut30BMem(b *testing.B) {
+	benchRunMem(b, 100000, record30, func(c *Config) {
+		_, models := newServer(b)
+		c.Output, c.OutputSpecs, c.SpillDir = OutputNpy, models[examples.Linear].Outputs(), b.TempDir()
+	})
+}
+
+func benchRunMem(b *testing.B, n int, gen func([]byte, int) []byte, set ...func(*Config)) {
 	cfg := linearConfig(b, FormatNDJSON)
+	for _, f := range set {
+		f(&cfg)
+	}
 	var data []byte
 	for i := range n {
 		data = gen(data, i)
