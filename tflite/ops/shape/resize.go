@@ -76,29 +76,37 @@ func prepareResize(n *op.Node) (op.Kernel, error) {
 			return nil
 		}}, nil
 	}
-	var eval func(in, out *tensor.Tensor)
+	var eval func(in, out *tensor.Tensor, scratch []byte)
+	var scratchBytes int
 	switch in.DType {
 	case tensor.Float32:
 		var r *kshape.BilinearF32
 		if !empty {
 			r = kshape.NewBilinearF32(p)
 		}
-		eval = func(in, out *tensor.Tensor) { r.Run(out.Float32s(), in.Float32s()) }
+		eval = func(in, out *tensor.Tensor, _ []byte) { r.Run(out.Float32s(), in.Float32s()) }
 	case tensor.Uint8:
-		eval = func(in, out *tensor.Tensor) { kshape.ResizeBilinearFloat(&p, out.Uint8s(), in.Uint8s()) }
+		var r *kshape.BilinearU8
+		if !empty {
+			r = kshape.NewBilinearU8(p)
+			scratchBytes = 4 * r.ScratchFloats()
+		}
+		eval = func(in, out *tensor.Tensor, scratch []byte) {
+			r.Run(out.Uint8s(), in.Uint8s(), (&tensor.Tensor{Data: scratch[:scratchBytes]}).Float32s())
+		}
 	case tensor.Int8:
-		eval = func(in, out *tensor.Tensor) { kshape.ResizeBilinearInteger(&p, out.Int8s(), in.Int8s()) }
+		eval = func(in, out *tensor.Tensor, _ []byte) { kshape.ResizeBilinearInteger(&p, out.Int8s(), in.Int8s()) }
 	case tensor.Int16:
-		eval = func(in, out *tensor.Tensor) { kshape.ResizeBilinearInteger(&p, out.Int16s(), in.Int16s()) }
+		eval = func(in, out *tensor.Tensor, _ []byte) { kshape.ResizeBilinearInteger(&p, out.Int16s(), in.Int16s()) }
 	default:
 		return op.Kernel{}, n.Errorf("bilinear resize of %s not supported", in.DType)
 	}
 	if in.DType != tensor.Float32 && !sameQuant(in, out) {
 		return op.Kernel{}, n.Errorf("input and output quantization differ")
 	}
-	return op.Kernel{Eval: func(_ *op.Exec, in, out []*tensor.Tensor) error {
+	return op.Kernel{Scratch: scratchBytes, Eval: func(x *op.Exec, in, out []*tensor.Tensor) error {
 		if !empty {
-			eval(in[0], out[0])
+			eval(in[0], out[0], x.Scratch)
 		}
 		return nil
 	}}, nil
