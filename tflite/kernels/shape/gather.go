@@ -47,6 +47,29 @@ func Gather[I int32 | int64](p *GatherParams, out, params []byte, indices []I) e
 // axis of size axis of the largest (max) or smallest (!max) element of in
 // (first index wins on ties, as in TensorFlow Lite).
 func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner int, max bool) {
+	if inner == 1 {
+		// The last axis: contiguous rows, the same comparisons in the same
+		// order (the first extreme wins), without the strided indexing.
+		for o := 0; o < outer; o++ {
+			row := in[o*axis : (o+1)*axis]
+			best, bi := row[0], 0
+			if max {
+				for k, v := range row[1:] {
+					if v > best {
+						best, bi = v, k+1
+					}
+				}
+			} else {
+				for k, v := range row[1:] {
+					if v < best {
+						best, bi = v, k+1
+					}
+				}
+			}
+			out[o] = O(bi)
+		}
+		return
+	}
 	for o := 0; o < outer; o++ {
 		base := o * axis * inner
 		for i := 0; i < inner; i++ {

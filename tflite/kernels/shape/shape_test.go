@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"unsafe"
@@ -378,6 +379,57 @@ func TestCopyPlanInterleave(t *testing.T) {
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("iter %d c %d %dx%d: byte %d = %#x, want %#x", iter, c, h, w, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestArgMinMaxLastAxis checks ArgMinMax over the last axis (its
+// contiguous-row path) and over inner axes against a direct transcription
+// of TensorFlow Lite's ArgMinMax (first extreme wins), on bytes with many
+// ties and on floats with NaN.
+func TestArgMinMaxLastAxis(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	for i := range 100 {
+		outer, axis, inner := 1+r.IntN(20), 1+r.IntN(30), 1
+		if i%3 == 0 {
+			inner = 1 + r.IntN(5)
+		}
+		u := make([]uint8, outer*axis*inner)
+		f := make([]float32, len(u))
+		for j := range u {
+			u[j] = uint8(r.IntN(8)) * 36 // ties
+			f[j] = float32(r.NormFloat64())
+			if r.IntN(20) == 0 {
+				f[j] = float32(math.NaN())
+			}
+		}
+		for _, isMax := range []bool{true, false} {
+			want := func(get func(int) float64) []int32 {
+				out := make([]int32, outer*inner)
+				for o := range outer {
+					for in := range inner {
+						best, bi := get(o*axis*inner+in), 0
+						for k := 1; k < axis; k++ {
+							v := get((o*axis+k)*inner + in)
+							if (isMax && v > best) || (!isMax && v < best) {
+								best, bi = v, k
+							}
+						}
+						out[o*inner+in] = int32(bi)
+					}
+				}
+				return out
+			}
+			gu, gf := make([]int32, outer*inner), make([]int64, outer*inner)
+			ArgMinMax(u, gu, outer, axis, inner, isMax)
+			ArgMinMax(f, gf, outer, axis, inner, isMax)
+			wu := want(func(j int) float64 { return float64(u[j]) })
+			wf := want(func(j int) float64 { return float64(f[j]) })
+			for j := range wu {
+				if gu[j] != wu[j] || gf[j] != int64(wf[j]) {
+					t.Fatalf("case %d (%d,%d,%d max %v) at %d: uint8 %d want %d, float %d want %d", i, outer, axis, inner, isMax, j, gu[j], wu[j], gf[j], wf[j])
+				}
 			}
 		}
 	}
