@@ -105,25 +105,25 @@ func (p *ConvSplit) Augment(x, scratch []int8) {
 		g.OutH == g.InH && g.OutW == g.InW
 	dst := scratch[:p.ScratchBytes()]
 	_ = x[g.Batch*g.InH*g.InW*g.InC-1]
-	i := 0
-	for b := range g.Batch {
-		for oy := range g.OutH {
-			for ox := range g.OutW {
-				row := dst[i*l : (i+1)*l]
-				if pointwise {
-					copyRow(row[:k], x[i*k:(i+1)*k])
-				} else {
-					im2colAt(g, x, b, oy, ox, row[:k], p.pad)
-				}
-				tail := row[k:]
-				for j, c := range p.cols {
-					tail[j] = row[c]
-				}
-				for j := len(p.cols); j < len(tail); j++ {
-					tail[j] = 0
-				}
-				i++
-			}
+	rows := g.Batch * g.OutH * g.OutW
+	switch {
+	case pointwise:
+		for i := range rows {
+			copyRow(dst[i*l:i*l+k], x[i*k:(i+1)*k])
+		}
+	case shortSegments(g, 1):
+		im2colShort(g, x, 0, rows, dst, l, p.pad) // zeroes each row's tail
+	default:
+		im2colTile(g, x, 0, rows, dst, l, p.pad)
+	}
+	for i := range rows {
+		row := dst[i*l : (i+1)*l]
+		tail := row[k:]
+		for j, c := range p.cols {
+			tail[j] = row[c]
+		}
+		for j := len(p.cols); j < len(tail); j++ {
+			tail[j] = 0
 		}
 	}
 }
