@@ -284,3 +284,79 @@ func TestFixedPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxTable checks SoftmaxQuant8's tabulated exponentials against
+// its per-element computation (the parameters without their table), for
+// int8 and uint8 inputs, int8, uint8 and int16 outputs, input scales and
+// betas from tiny (most differences below DiffMin) to large, rows of
+// equal values and of extremes.
+func TestSoftmaxTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(71, 72))
+	ran := 0
+	for i := range 200 {
+		si := float32(math.Exp(-6 + 7*r.Float64()))
+		beta := []float32{1, 0.5, 2, float32(r.Float64() * 3)}[i%4]
+		p, err := NewSoftmaxInt8(beta, si)
+		if err != nil {
+			continue
+		}
+		plain := p
+		plain.tab = nil
+		depth := 1 + r.IntN(40)
+		n := depth * (1 + r.IntN(4))
+		in8, inU := make([]int8, n), make([]uint8, n)
+		for j := range in8 {
+			switch i % 5 {
+			case 0:
+				in8[j] = 7
+			case 1:
+				in8[j] = []int8{-128, 127}[r.IntN(2)]
+			default:
+				in8[j] = int8(r.IntN(256) - 128)
+			}
+			inU[j] = uint8(in8[j]) ^ 0x80
+		}
+		check := func(what string, got, want []int32) {
+			t.Helper()
+			for j := range got {
+				if got[j] != want[j] {
+					t.Fatalf("case %d (%s, si %g beta %g depth %d): out[%d] = %d, per element %d", i, what, si, beta, depth, j, got[j], want[j])
+				}
+			}
+		}
+		widen := func(v any) []int32 {
+			var o []int32
+			switch s := v.(type) {
+			case []int8:
+				for _, x := range s {
+					o = append(o, int32(x))
+				}
+			case []uint8:
+				for _, x := range s {
+					o = append(o, int32(x))
+				}
+			case []int16:
+				for _, x := range s {
+					o = append(o, int32(x))
+				}
+			}
+			return o
+		}
+		a8, b8 := make([]int8, n), make([]int8, n)
+		SoftmaxQuant8(p, in8, a8, depth)
+		SoftmaxQuant8(plain, in8, b8, depth)
+		check("int8->int8", widen(a8), widen(b8))
+		a16, b16 := make([]int16, n), make([]int16, n)
+		SoftmaxQuant8(p, in8, a16, depth)
+		SoftmaxQuant8(plain, in8, b16, depth)
+		check("int8->int16", widen(a16), widen(b16))
+		aU, bU := make([]uint8, n), make([]uint8, n)
+		SoftmaxQuant8(p, inU, aU, depth)
+		SoftmaxQuant8(plain, inU, bU, depth)
+		check("uint8->uint8", widen(aU), widen(bU))
+		ran++
+	}
+	if ran < 100 {
+		t.Fatalf("only %d parameter sets accepted", ran)
+	}
+}

@@ -34,6 +34,35 @@ type SoftmaxInt8 struct {
 	Mult    int32
 	Shift   int
 	DiffMin int32
+	// tab, built by NewSoftmaxInt8, holds the per-difference values
+	// SoftmaxQuant8 would otherwise compute per element.
+	tab *softmaxTab
+}
+
+// softmaxTab tabulates, for every difference d = x − max of 8-bit inputs
+// (index −d, 0..255), the fixed-point exponential e(d) =
+// expNeg(MultiplyByQuantizedMultiplierGreaterThanOne(d, Mult, Shift), 5)
+// and its contribution to the sum, rdpot(e, 12); both 0 where d < DiffMin
+// (skipped: no contribution, output the minimum). e depends on d alone,
+// so reading it from the table gives the same sums and outputs.
+type softmaxTab struct {
+	exp, sum [256]int32
+	skip     [256]bool
+}
+
+func newSoftmaxTab(p *SoftmaxInt8) *softmaxTab {
+	t := &softmaxTab{}
+	for i := range 256 {
+		d := int32(-i)
+		if d < p.DiffMin {
+			t.skip[i] = true
+			continue
+		}
+		s := kernels.MultiplyByQuantizedMultiplierGreaterThanOne(d, p.Mult, p.Shift)
+		t.exp[i] = expNeg(s, 5)
+		t.sum[i] = rdpot(t.exp[i], 12)
+	}
+	return t
 }
 
 // NewSoftmaxInt8 derives the parameters as TFLite's
@@ -49,6 +78,7 @@ func NewSoftmaxInt8(beta, si float32) (SoftmaxInt8, error) {
 		return p, fmt.Errorf("%w: softmax shift %d", ErrParams, p.Shift)
 	}
 	p.DiffMin = -inputRadius(5, p.Shift, 31)
+	p.tab = newSoftmaxTab(&p)
 	return p, nil
 }
 
@@ -66,6 +96,32 @@ func SoftmaxQuant8[T Byte, U int8 | uint8 | int16](p SoftmaxInt8, in []T, out []
 		lo, hi = 0, math.MaxUint8
 	}
 	inLo, _ := Range[T]()
+	if t := p.tab; t != nil {
+		for r := 0; r+depth <= len(in); r += depth {
+			x := in[r : r+depth]
+			y := out[r : r+depth]
+			mx := inLo
+			for _, v := range x {
+				mx = max(mx, int32(v))
+			}
+			var sum int32 // Q12.19
+			for _, v := range x {
+				sum += t.sum[uint8(mx-int32(v))]
+			}
+			scale, nbou := reciprocal(sum, 12)
+			exp := nbou + 31 - bitsOut
+			for c, v := range x {
+				i := uint8(mx - int32(v))
+				if t.skip[i] {
+					y[c] = U(lo)
+					continue
+				}
+				o := rdpot(srdhm(scale, t.exp[i]), exp) + lo
+				y[c] = U(kernels.Clamp32(o, lo, hi))
+			}
+		}
+		return
+	}
 	for r := 0; r+depth <= len(in); r += depth {
 		x := in[r : r+depth]
 		y := out[r : r+depth]
