@@ -14,8 +14,11 @@
 // CPU the server and the generator used and the load average, since on a
 // shared machine they decide most of the numbers. -model nosuch measures
 // the floor (the same connections and bodies, answered 404 at once);
-// -expect sends Expect: 100-continue; -procs sets the generator's own
-// GOMAXPROCS; -serve-args passes flags to the server.
+// -expect sends Expect: 100-continue; -rate N offers N requests a second
+// whatever the answers (an open loop; by default 50 clients each send
+// their next request when answered, so faster 429s mean more 429s);
+// -procs sets the generator's own GOMAXPROCS; -serve-args passes flags
+// to the server.
 //
 // Every load is bounded by -duration; nothing listens beyond 127.0.0.1.
 package main
@@ -53,6 +56,7 @@ func main() {
 	expect := flag.Bool("expect", false, "overload: clients send Expect: 100-continue (a refused request then uploads no body)")
 	model := flag.String("model", "linear", "overload: the model the requests name (one that does not exist measures the floor: the same connections and bodies, answered 404 with no decoding)")
 	serveArgs := flag.String("serve-args", "", "more flags for edgeinfer serve, space-separated (e.g. \"--decode-concurrency 2\")")
+	rate := flag.Int("rate", 0, "overload: send this many requests a second whatever the answers (an open loop) instead of 50 clients each sending its next request when answered")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the load generator itself (0: the Go default); the server keeps its own")
 	flag.Parse()
 	if *procs > 0 {
@@ -73,7 +77,7 @@ func main() {
 	case "rss":
 		err = rss(*bin, repo, *dur, extra)
 	case "overload":
-		err = overload(*bin, repo, *model, *dur, *expect, extra)
+		err = overload(*bin, repo, *model, *dur, *expect, *rate, extra)
 	case "shutdown":
 		err = shutdown(*bin, repo, extra)
 	default:
@@ -246,27 +250,70 @@ func hammer(ctx context.Context, wg *sync.WaitGroup, t *tally, clients int, url 
 			defer tr.CloseIdleConnections()
 			c := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "POST", url, bytes.NewReader(body))
-				for k, v := range hdr {
-					req.Header.Set(k, v)
-				}
-				start := time.Now()
-				var wrote, first atomic.Int64 // since start; set by the transport's goroutines
-				req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-					WroteHeaders:         func() { wrote.Store(int64(time.Since(start))) },
-					GotFirstResponseByte: func() { first.Store(int64(time.Since(start))) },
-				}))
-				resp, err := c.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					t.add(resp.StatusCode, time.Since(start), time.Duration(first.Load()-wrote.Load()), nil)
-				} else {
-					t.add(0, 0, 0, err)
-				}
+				send(ctx, c, t, url, body, hdr)
 			}
 		}()
 	}
+}
+
+// send sends one request and tallies its answer.
+func send(ctx context.Context, c *http.Client, t *tally, url string, body []byte, hdr map[string]string) {
+	req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), "POST", url, bytes.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	start := time.Now()
+	var wrote, first atomic.Int64 // since start; set by the transport's goroutines
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteHeaders:         func() { wrote.Store(int64(time.Since(start))) },
+		GotFirstResponseByte: func() { first.Store(int64(time.Since(start))) },
+	}))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.add(0, 0, 0, err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	t.add(resp.StatusCode, time.Since(start), time.Duration(first.Load()-wrote.Load()), nil)
+}
+
+// openLoop sends rate requests a second, each at its own time whatever
+// the answers to the others, until the deadline (an open loop: a faster
+// or slower server does not change what is offered). At most maxOpen are
+// in flight; a request due while that many are is not sent, and counted.
+func openLoop(ctx context.Context, wg *sync.WaitGroup, t *tally, rate int, url string, body []byte, hdr map[string]string) (skipped *atomic.Int64) {
+	const maxOpen = 1000
+	skipped = new(atomic.Int64)
+	tr := &http.Transport{DisableCompression: true, ExpectContinueTimeout: 5 * time.Second, MaxIdleConnsPerHost: 100}
+	c := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	open := make(chan struct{}, maxOpen)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer tr.CloseIdleConnections()
+		var inner sync.WaitGroup
+		defer inner.Wait()
+		begin, interval := time.Now(), time.Second/time.Duration(rate)
+		for i := 0; ; i++ {
+			due := begin.Add(time.Duration(i) * interval)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(due)):
+			}
+			select {
+			case open <- struct{}{}:
+				inner.Go(func() {
+					defer func() { <-open }()
+					send(ctx, c, t, url, body, hdr)
+				})
+			default:
+				skipped.Add(1)
+			}
+		}
+	}()
+	return skipped
 }
 
 // rss: 16 clients sending amplification requests (a declared shape of 16M
@@ -311,7 +358,7 @@ func rss(bin, repo string, dur time.Duration, extra []string) error {
 // overload: the linear model admits 5 requests at once (max_queue 4,
 // max_concurrency 1); 50 clients (10x) send 550 KB JSON bodies for dur.
 // The 429s' latency is what shedding costs a client.
-func overload(bin, repo, model string, dur time.Duration, expect bool, extra []string) error {
+func overload(bin, repo, model string, dur time.Duration, expect bool, rate int, extra []string) error {
 	cfg := `{"max_queue": 4, "max_concurrency": 1}`
 	if err := os.WriteFile(filepath.Join(repo, "linear", "config.json"), []byte(cfg), 0o644); err != nil {
 		return err
@@ -330,7 +377,7 @@ func overload(bin, repo, model string, dur time.Duration, expect bool, extra []s
 		doc.WriteString("[0.125,-1.5,3.25,100.5]")
 	}
 	doc.WriteString(`]}`)
-	fmt.Printf("body %d B, 50 clients, admission 5 (max_queue 4 + 1 worker), %v, Expect: 100-continue %v, load average %s\n", doc.Len(), dur, expect, loadavg())
+	fmt.Printf("body %d B, 50 clients (or -rate), admission 5 (max_queue 4 + 1 worker), %v, Expect: 100-continue %v, load average %s\n", doc.Len(), dur, expect, loadavg())
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -341,12 +388,21 @@ func overload(bin, repo, model string, dur time.Duration, expect bool, extra []s
 	}
 	pid := s.cmd.Process.Pid
 	cpu0, self0, t0 := cpuTime(pid), selfCPU(), time.Now()
-	hammer(ctx, &wg, &t, 50, "http://"+s.addr+"/v1/models/"+model+":predict", doc.Bytes(), hdr)
+	url := "http://" + s.addr + "/v1/models/" + model + ":predict"
+	var skipped *atomic.Int64
+	if rate > 0 {
+		skipped = openLoop(ctx, &wg, &t, rate, url, doc.Bytes(), hdr)
+	} else {
+		hammer(ctx, &wg, &t, 50, url, doc.Bytes(), hdr)
+	}
 	wg.Wait()
 	wall := time.Since(t0)
 	cpu, self := cpuTime(pid)-cpu0, selfCPU()-self0
 	peak, _ := peakRSS(pid)
 	fmt.Print(&t)
+	if skipped != nil {
+		fmt.Printf("open loop, %d requests a second: %d not sent (1000 in flight)\n", rate, skipped.Load())
+	}
 	fmt.Printf("200s per second: %.1f\n", float64(t.codes[200])/wall.Seconds())
 	fmt.Printf("CPU over %v: server %v (%.2f cores), load generator %v (%.2f cores); load average after %s\n", wall.Round(time.Millisecond),
 		cpu, cpu.Seconds()/wall.Seconds(), self.Round(10*time.Millisecond), self.Seconds()/wall.Seconds(), loadavg())
