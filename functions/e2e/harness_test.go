@@ -132,11 +132,10 @@ func startFunction(tb testing.TB, name string, env []string) *function {
 	tb.Helper()
 	rie := testserver.Tool(tb, "aws-lambda-rie", "EDGEINFER_REQUIRE_RIE")
 	bootstrap := build(tb, name)
-	addr := testserver.FreeAddr(tb)
-	api := testserver.FreeAddr(tb)
-	p := testserver.Start(tb, addr, rie, env, "--log-level", "error",
-		"--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
-	return &function{addr: addr, rie: p}
+	p, addrs := testserver.StartOnFreePorts(tb, 2, rie, env, func(a []string) []string {
+		return []string{"--log-level", "error", "--runtime-interface-emulator-address", a[0], "--runtime-api-address", a[1], bootstrap}
+	})
+	return &function{addr: addrs[0], rie: p}
 }
 
 // invoke posts payload to the emulator's invocation endpoint and returns

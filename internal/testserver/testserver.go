@@ -60,12 +60,24 @@ func Tool(tb testing.TB, name, requireEnv string) string {
 // FreeAddr returns a 127.0.0.1 address with a port free right now.
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	return FreeAddrs(tb, 1)[0]
+}
+
+// FreeAddrs returns n distinct 127.0.0.1 addresses with ports free right
+// now: their listeners are open together, so no two share a port (two
+// FreeAddr calls in a row may return the same one).
+func FreeAddrs(tb testing.TB, n int) []string {
+	tb.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // waitListening reports whether addr accepts connections within limit,
@@ -126,6 +138,49 @@ func (p *Process) Exited() <-chan struct{} { return p.exited }
 // test fails, the tail of the process's output is logged.
 func Start(tb testing.TB, addr, bin string, env []string, args ...string) *Process {
 	tb.Helper()
+	p, exited := start(tb, addr, bin, env, args)
+	switch {
+	case exited != nil:
+		tb.Fatalf("%s exited before listening on %s: %s", filepath.Base(bin), addr, exited.out)
+	case p == nil:
+		tb.Fatalf("%s did not listen on %s within 20 s", filepath.Base(bin), addr)
+	}
+	return p
+}
+
+// StartOnFreePorts is Start on n fresh addresses (FreeAddrs): args returns
+// the arguments for them, and the process must listen on the first. A
+// port is free only until the process binds it, and a test running beside
+// this one may take it first; so when the process exits before it
+// listens, it is started again on new addresses, up to three times in
+// all. It returns the process and the addresses it got.
+func StartOnFreePorts(tb testing.TB, n int, bin string, env []string, args func(addrs []string) []string) (*Process, []string) {
+	tb.Helper()
+	var out string
+	for range 3 {
+		addrs := FreeAddrs(tb, n)
+		p, exited := start(tb, addrs[0], bin, env, args(addrs))
+		if p != nil {
+			return p, addrs
+		}
+		if exited == nil {
+			tb.Fatalf("%s did not listen on %s within 20 s", filepath.Base(bin), addrs[0])
+		}
+		out = exited.out
+		tb.Logf("%s exited before listening on %v; trying other ports: %s", filepath.Base(bin), addrs, out)
+	}
+	tb.Fatalf("%s exited before listening, three times: %s", filepath.Base(bin), out)
+	return nil, nil
+}
+
+// earlyExit is a process that exited before it listened, with its output.
+type earlyExit struct{ out string }
+
+// start is Start returning, instead of failing the test, (nil, exit) when
+// the process exited before listening, and (nil, nil) when it still did
+// not listen after 20 s (it is then stopped with the test).
+func start(tb testing.TB, addr, bin string, env []string, args []string) (*Process, *earlyExit) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
@@ -149,9 +204,19 @@ func Start(tb testing.TB, addr, bin string, env []string, args ...string) *Proce
 		}
 	})
 	if !waitListening(addr, p.exited, 20*time.Second) {
-		tb.Fatalf("%s did not listen on %s: %s", filepath.Base(bin), addr, p.out.String())
+		select {
+		case <-p.exited:
+			return nil, &earlyExit{out: p.out.String()}
+		default:
+			return nil, nil
+		}
 	}
-	return p
+	select {
+	case <-p.exited: // what answered is another process, on the port this one could not bind
+		return nil, &earlyExit{out: p.out.String()}
+	default:
+	}
+	return p, nil
 }
 
 // S3 is a running S3-compatible server with one bucket.
@@ -174,9 +239,9 @@ func StartS3(tb testing.TB, bucket string) S3 {
 		tb.Fatal(err)
 	}
 	srv := S3{Bucket: bucket, Access: "testaccess", Secret: "testsecret123", Region: "us-east-1"}
-	addr := FreeAddr(tb)
-	Start(tb, addr, bin, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root},
-		"--access", srv.Access, "--secret", srv.Secret, "--region", srv.Region, "--port", addr, "--quiet", "posix", root)
-	srv.Endpoint = "http://" + addr
+	_, addrs := StartOnFreePorts(tb, 1, bin, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root}, func(a []string) []string {
+		return []string{"--access", srv.Access, "--secret", srv.Secret, "--region", srv.Region, "--port", a[0], "--quiet", "posix", root}
+	})
+	srv.Endpoint = "http://" + addrs[0]
 	return srv
 }
