@@ -251,20 +251,36 @@ func appendFixed(dst []byte, f float32, y uint64, k int) []byte {
 	start := len(dst)
 	dst = slices.Grow(dst, n)[:start+n]
 	i := start + n - 1
-	for range k {
-		dst[i] = byte('0' + y%10)
-		y /= 10
-		i--
-	}
 	if k > 0 {
+		i, y = putDigits(dst, i, y, k)
 		dst[i] = '.'
 		i--
 	}
-	for ; i >= start; i-- {
+	putDigits(dst, i, y, i-start+1)
+	return dst
+}
+
+// digits2 is "00" to "99".
+const digits2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// putDigits writes the last cnt decimal digits of y (zero-padded) into
+// dst, ending at index i, and returns the index before them and y without
+// them.
+func putDigits(dst []byte, i int, y uint64, cnt int) (int, uint64) {
+	for ; cnt >= 2; cnt -= 2 {
+		q := y / 100
+		r := (y - q*100) * 2
+		dst[i], dst[i-1] = digits2[r+1], digits2[r]
+		i -= 2
+		y = q
+	}
+	if cnt == 1 {
 		dst[i] = byte('0' + y%10)
+		i--
 		y /= 10
 	}
-	return dst
+	return i, y
 }
 
 // appendJSON appends t as tensor.AppendJSON does, with the float32 fast
