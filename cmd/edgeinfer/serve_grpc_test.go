@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,27 +32,38 @@ func TestServeGRPC(t *testing.T) {
 	if err := os.WriteFile(tok, []byte("t0ken\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// A free port for --grpc-addr (the flag takes an address, not :0
-	// reported back).
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gaddr := l.Addr().String()
-	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	addrc := make(chan string, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--models", filepath.Join(dir, "models"), "--addr", "127.0.0.1:0", "--grpc-addr", gaddr,
-			"--auth-token-file", tok, "--drain-window", "0s", "--rescan", "0"}, func(a string) { addrc <- a })
-	}()
-	select {
-	case <-addrc:
-	case err := <-done:
-		t.Fatalf("serve ended: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not listen")
+	defer cancel()
+	var gaddr string
+	var done chan error
+	for attempt := 1; ; attempt++ {
+		// A free port for --grpc-addr (the flag takes an address, not :0
+		// reported back). It is free only until serve binds it: a test
+		// beside this one may take it first, and then serve tries another.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gaddr = l.Addr().String()
+		l.Close()
+		done = make(chan error, 1)
+		addrc := make(chan string, 1)
+		go func() {
+			done <- runServe(ctx, []string{"--models", filepath.Join(dir, "models"), "--addr", "127.0.0.1:0", "--grpc-addr", gaddr,
+				"--auth-token-file", tok, "--drain-window", "0s", "--rescan", "0"}, func(a string) { addrc <- a })
+		}()
+		select {
+		case <-addrc:
+		case err := <-done:
+			if attempt < 3 && errors.Is(err, syscall.EADDRINUSE) {
+				t.Logf("serve ended: %v; trying another port", err)
+				continue
+			}
+			t.Fatalf("serve ended: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not listen")
+		}
+		break
 	}
 	conn, err := grpc.NewClient(gaddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
