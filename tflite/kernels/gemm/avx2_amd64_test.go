@@ -61,7 +61,7 @@ func extraImpls() map[string]func(p *problem) []int8 {
 				a = append(a[:len(a):len(a)], make([]int8, need-len(a))...)
 			}
 			out := make([]int8, (p.rows-1)*p.ldo+p.o)
-			int8VNNI(a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo, epiGeneral, 1, p.w.KP)
+			int8VNNI(a, p.lda, p.rows, p.w, p.q, 0, p.w.Panels, out, p.ldo, epiGeneral, 1, p.w.KP, nil)
 			return out
 		}
 	}

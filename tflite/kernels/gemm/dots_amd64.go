@@ -5,328 +5,328 @@
 package gemm
 
 //go:noescape
-func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
-func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
+func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
@@ -482,80 +482,80 @@ func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *floa
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
 // lane mask tail, with the general epilogue (gemm.paramBlocks64). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
+func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
 	switch r*8 + np {
 	case 9:
-		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 17:
-		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 25:
-		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 33:
-		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 41:
-		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 49:
-		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 57:
-		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 65:
-		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 73:
-		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 81:
-		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 89:
-		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 97:
-		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 10:
-		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 18:
-		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 26:
-		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 34:
-		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 42:
-		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 50:
-		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 58:
-		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 66:
-		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 74:
-		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 82:
-		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 90:
-		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 98:
-		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 11:
-		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 19:
-		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 27:
-		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 35:
-		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 43:
-		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
-		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
-		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
-		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 28:
-		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 36:
-		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 44:
-		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 52:
-		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	}
 }
 
@@ -563,80 +563,80 @@ func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *in
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) with a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
+func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
 	switch r*8 + np {
 	case 9:
-		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 17:
-		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 25:
-		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 33:
-		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 41:
-		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 49:
-		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 57:
-		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 65:
-		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 73:
-		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 81:
-		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 89:
-		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 97:
-		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 10:
-		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 18:
-		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 26:
-		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 34:
-		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 42:
-		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 50:
-		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 58:
-		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 66:
-		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 74:
-		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 82:
-		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 90:
-		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 98:
-		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 11:
-		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 19:
-		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 27:
-		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 35:
-		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 43:
-		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
-		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
-		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
-		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 28:
-		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 36:
-		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 44:
-		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 52:
-		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	}
 }
 
@@ -644,79 +644,79 @@ func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 // 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127]). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {
+func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
 	switch r*8 + np {
 	case 9:
-		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 17:
-		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 25:
-		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 33:
-		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 41:
-		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 49:
-		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 57:
-		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 65:
-		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 73:
-		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 81:
-		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 89:
-		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 97:
-		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 10:
-		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 18:
-		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 26:
-		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 34:
-		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 42:
-		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 50:
-		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 58:
-		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 66:
-		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 74:
-		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 82:
-		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 90:
-		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 98:
-		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 11:
-		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 19:
-		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 27:
-		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 35:
-		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 43:
-		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
-		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
-		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
-		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 28:
-		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 36:
-		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 44:
-		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 52:
-		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)
+		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	}
 }

@@ -176,7 +176,9 @@ const blockBytesFast = 512
 // 2X must not wrap, and |h| ≤ |X| + 1 + 2^(R−1) + |z|·2^R must stay below
 // 2^31 − 1 (so h and h − 1 are exact). Layers whose parameters break
 // either bound (never the case for real models) use paramBlocks64.
-func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int32) []int32 {
+//
+// extra widens the bound on |x| (Int8Rows' row terms).
+func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int32, extra int64) []int32 {
 	panels := (len(bias) + PanelN - 1) / PanelN
 	const words = blockBytesFast / 4
 	blocks := make([]int32, panels*words)
@@ -192,7 +194,7 @@ func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int3
 				abs += abs64(int64(w.Data[p0+k*PanelN+lane*PanelK+i]))
 			}
 		}
-		x := 128*abs + abs64(int64(bias[c]))
+		x := 128*abs + abs64(int64(bias[c])) + extra
 		const lim = 1<<31 - 1
 		if x<<(left+1) > lim {
 			return nil
@@ -250,6 +252,15 @@ type Requant struct {
 // zero point) into per-channel parameters for w. mult and shift have one
 // entry per output channel, as kernels.QuantizeMultiplier produces them.
 func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, shift []int, outputOffset, lo, hi int32) (*Requant, error) {
+	return NewRequantRows(w, bias, inputOffset, mult, shift, outputOffset, lo, hi, 0)
+}
+
+// NewRequantRows is NewRequant for Int8Rows, whose row terms are at most
+// rowTerm in absolute value.
+func NewRequantRows(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, shift []int, outputOffset, lo, hi int32, rowTerm int64) (*Requant, error) {
+	if rowTerm < 0 || rowTerm > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: row term bound %d", ErrParams, rowTerm)
+	}
 	if len(mult) != w.O || len(shift) != w.O || (bias != nil && len(bias) != w.O) {
 		return nil, fmt.Errorf("%w: %d channels, %d multipliers, %d shifts, %d biases", ErrParams, w.O, len(mult), len(shift), len(bias))
 	}
@@ -271,7 +282,7 @@ func NewRequant(w *PackedInt8, bias []int32, inputOffset int32, mult []int32, sh
 		eff[c] = q.Bias[c] - 128*w.ColSum[c]
 	}
 	q.blocks = paramBlocks64(eff, mult, shift)
-	q.fast = paramBlocksFast(w, q.Bias, eff, mult, shift, outputOffset)
+	q.fast = paramBlocksFast(w, q.Bias, eff, mult, shift, outputOffset, rowTerm)
 	q.blocksS = ParamBlocks(q.Bias, mult, shift)
 	return q, nil
 }
@@ -292,6 +303,29 @@ func Int8(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []
 		return
 	}
 	int8Fast(a, lda, rows, w, q, p0, p1, out, ldo)
+}
+
+// RowTermsFast reports whether Int8Rows runs a vector kernel on this
+// machine (elsewhere it is correct, not fast).
+func RowTermsFast() bool { return rowTermsFast() }
+
+// Int8Rows is Int8 with rt[r] added to every channel's accumulator of row r
+// before the output stage: out[r·ldo + c] is the requantized
+// acc + Bias[c] + rt[r]. q must come from NewRequantRows with a bound on
+// |rt[r]|, and every accumulator plus bias plus row term must fit int32.
+func Int8Rows(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, rt []int32) {
+	if rows <= 0 || p0 >= p1 {
+		return
+	}
+	_ = rt[rows-1]
+	if need := (rows-1)*lda + w.KP; len(a) < need {
+		Int8Rows(a, lda, rows-1, w, q, p0, p1, out, ldo, rt)
+		int8GenericRows(a[(rows-1)*lda:], lda, 1, w, q, p0, p1, out[(rows-1)*ldo:], ldo, rt[rows-1:])
+		return
+	}
+	if !int8RowsFast(a, lda, rows, w, q, p0, p1, out, ldo, rt) {
+		int8GenericRows(a, lda, rows, w, q, p0, p1, out, ldo, rt)
+	}
 }
 
 // SegmentedFast reports whether Int8Seg runs a vector kernel on this
@@ -345,8 +379,17 @@ func Int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int,
 }
 
 func int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
+	int8GenericRows(a, lda, rows, w, q, p0, p1, out, ldo, nil)
+}
+
+// int8GenericRows is int8Generic with the row terms rt (nil for none).
+func int8GenericRows(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, rt []int32) {
 	pb := w.PanelBytes()
 	for r := 0; r < rows; r++ {
+		var t int32
+		if rt != nil {
+			t = rt[r]
+		}
 		ar := a[r*lda : r*lda+w.K]
 		or := out[r*ldo : r*ldo+w.O]
 		for pi := p0; pi < p1; pi++ {
@@ -355,7 +398,7 @@ func int8Generic(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int,
 			n := min(PanelN, w.O-c0)
 			for j := 0; j < n; j++ {
 				c := c0 + j
-				v := MulQ(acc[j]+q.Bias[c], q.Mult[c], q.Shift[c]) + q.OutputOffset
+				v := MulQ(acc[j]+q.Bias[c]+t, q.Mult[c], q.Shift[c]) + q.OutputOffset
 				or[c] = int8(min(max(v, q.Min), q.Max))
 			}
 		}

@@ -37,12 +37,23 @@ func requantAVX2(acc *int32, rows int, q *int32, out *int8, oz int, lo int, hi i
 func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int) {
 	switch {
 	case hasVNNI:
-		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, 1, w.KP)
+		int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, 1, w.KP, nil)
 	case hasAVX2 && w.data16 != nil:
 		int8AVX2(a, lda, rows, w, q, p0, p1, out, ldo)
 	default:
 		int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
 	}
+}
+
+// rowTermsFast reports whether Int8Rows has a fast kernel (AVX-512 VNNI).
+func rowTermsFast() bool { return hasVNNI }
+
+func int8RowsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, rt []int32) bool {
+	if !hasVNNI {
+		return false
+	}
+	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, 1, w.KP, rt)
+	return true
 }
 
 // segmentedFast reports whether Int8Seg has a fast kernel (AVX-512 VNNI).
@@ -52,7 +63,7 @@ func int8SegFast(a []int8, lda, rows, segs, segStride int, w *PackedInt8, q *Req
 	if !hasVNNI {
 		return false
 	}
-	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, segs, segStride)
+	int8VNNI(a, lda, rows, w, q, p0, p1, out, ldo, epiAuto, segs, segStride, nil)
 	return true
 }
 
@@ -66,9 +77,11 @@ const (
 // fewer), each requantized in registers: the fast epilogue where q.fast
 // exists (unless epi is epiGeneral), else the general one. Each row's
 // reduction runs over segs segments of KP/segs values, segStride apart
-// (segs = 1, segStride = KP for a plain row). The caller guarantees
-// len(a) ≥ (rows-1)·lda + (segs-1)·segStride + KP/segs.
-func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, epi int, segs, segStride int) {
+// (segs = 1, segStride = KP for a plain row). rt, when not nil, holds a
+// term per row added to every channel's accumulator (len(rt) ≥ rows).
+// The caller guarantees len(a) ≥ (rows-1)·lda + (segs-1)·segStride +
+// KP/segs.
+func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, epi int, segs, segStride int, rt []int32) {
 	pb := w.PanelBytes()
 	kb := w.KP / PanelK / segs
 	skip := segStride - kb*PanelK
@@ -80,6 +93,9 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	// Bounds for the assembly: every row read and written is in range.
 	_ = a[(rows-1)*lda+(segs-1)*segStride+kb*PanelK-1]
 	_ = out[(rows-1)*ldo+min(p1*PanelN, w.O)-1]
+	if rt != nil {
+		_ = rt[rows-1]
+	}
 	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN). A
 	// switch, not a func value, keeps c on the stack (noescape).
 	kern, blocks, words := 0, q.blocks, blockBytes64/4
@@ -103,13 +119,17 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		for r0 := 0; r0 < rows; r0 += tr {
 			nr := min(tr, rows-r0)
 			ap, wp, qp, op := &a[r0*lda], &w.Data[pg*pb], &blocks[pg*words], &out[r0*ldo+pg*PanelN]
+			var rp *int32
+			if rt != nil {
+				rp = &rt[r0]
+			}
 			switch kern {
 			case 0:
-				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
+				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
 			case 1:
-				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
+				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
 			default:
-				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip)
+				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
 			}
 		}
 		pg += np

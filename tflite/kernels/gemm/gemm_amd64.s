@@ -24,8 +24,8 @@ DATA ·permIdx+56(SB)/4, $15
 DATA ·permIdx+60(SB)/4, $31
 GLOBL ·permIdx(SB), RODATA|NOPTR, $64
 
-// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR1P1(SB), NOSPLIT, $0-96
+// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR1P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -36,6 +36,12 @@ TEXT ·dotR1P1(SB), NOSPLIT, $0-96
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -89,8 +95,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR2P1(SB), NOSPLIT, $0-96
+// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR2P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -102,6 +108,14 @@ TEXT ·dotR2P1(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -177,8 +191,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR3P1(SB), NOSPLIT, $0-96
+// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR3P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -191,6 +205,16 @@ TEXT ·dotR3P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -288,8 +312,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR4P1(SB), NOSPLIT, $0-96
+// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR4P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -303,6 +327,18 @@ TEXT ·dotR4P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -422,8 +458,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR5P1(SB), NOSPLIT, $0-96
+// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR5P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -438,6 +474,20 @@ TEXT ·dotR5P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -579,8 +629,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR6P1(SB), NOSPLIT, $0-96
+// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR6P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -596,6 +646,22 @@ TEXT ·dotR6P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -759,8 +825,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR7P1(SB), NOSPLIT, $0-96
+// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR7P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -779,6 +845,24 @@ TEXT ·dotR7P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -968,8 +1052,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR8P1(SB), NOSPLIT, $0-96
+// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR8P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -989,6 +1073,26 @@ TEXT ·dotR8P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -1200,8 +1304,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR9P1(SB), NOSPLIT, $0-96
+// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR9P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1222,6 +1326,28 @@ TEXT ·dotR9P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -1455,8 +1581,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR10P1(SB), NOSPLIT, $0-96
+// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR10P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1480,6 +1606,30 @@ TEXT ·dotR10P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -1739,8 +1889,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR11P1(SB), NOSPLIT, $0-96
+// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR11P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1765,6 +1915,32 @@ TEXT ·dotR11P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2046,8 +2222,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR12P1(SB), NOSPLIT, $0-96
+// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR12P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2073,6 +2249,34 @@ TEXT ·dotR12P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2376,8 +2580,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR1P2(SB), NOSPLIT, $0-96
+// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR1P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2390,6 +2594,13 @@ TEXT ·dotR1P2(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 640(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2465,8 +2676,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR2P2(SB), NOSPLIT, $0-96
+// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR2P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2481,6 +2692,16 @@ TEXT ·dotR2P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 640(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2598,8 +2819,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR3P2(SB), NOSPLIT, $0-96
+// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR3P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2616,6 +2837,19 @@ TEXT ·dotR3P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 640(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2775,8 +3009,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR4P2(SB), NOSPLIT, $0-96
+// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR4P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2795,6 +3029,22 @@ TEXT ·dotR4P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 640(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -2996,8 +3246,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR5P2(SB), NOSPLIT, $0-96
+// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR5P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3018,6 +3268,25 @@ TEXT ·dotR5P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 640(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -3261,8 +3530,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR6P2(SB), NOSPLIT, $0-96
+// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR6P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3285,6 +3554,28 @@ TEXT ·dotR6P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 640(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -3570,8 +3861,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR7P2(SB), NOSPLIT, $0-96
+// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR7P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3598,6 +3889,31 @@ TEXT ·dotR7P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 640(AX), Z13
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -3929,8 +4245,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR8P2(SB), NOSPLIT, $0-96
+// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR8P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3959,6 +4275,34 @@ TEXT ·dotR8P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 640(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -4332,8 +4676,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR9P2(SB), NOSPLIT, $0-96
+// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR9P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -4364,6 +4708,37 @@ TEXT ·dotR9P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 640(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -4779,8 +5154,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR10P2(SB), NOSPLIT, $0-96
+// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR10P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -4815,6 +5190,40 @@ TEXT ·dotR10P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 640(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -5276,8 +5685,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR11P2(SB), NOSPLIT, $0-96
+// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR11P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -5314,6 +5723,43 @@ TEXT ·dotR11P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 640(AX), Z21
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -5817,8 +6263,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR12P2(SB), NOSPLIT, $0-96
+// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR12P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -5857,6 +6303,46 @@ TEXT ·dotR12P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 640(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -6402,8 +6888,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR1P3(SB), NOSPLIT, $0-96
+// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR1P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6418,6 +6904,14 @@ TEXT ·dotR1P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 1280(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -6515,8 +7009,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR2P3(SB), NOSPLIT, $0-96
+// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR2P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6534,6 +7028,18 @@ TEXT ·dotR2P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 640(AX), Z4
 	VMOVDQU32 1280(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -6693,8 +7199,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR3P3(SB), NOSPLIT, $0-96
+// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR3P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6715,6 +7221,22 @@ TEXT ·dotR3P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 640(AX), Z7
 	VMOVDQU32 1280(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -6936,8 +7458,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR4P3(SB), NOSPLIT, $0-96
+// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR4P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6961,6 +7483,26 @@ TEXT ·dotR4P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 640(AX), Z10
 	VMOVDQU32 1280(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -7244,8 +7786,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR5P3(SB), NOSPLIT, $0-96
+// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR5P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7272,6 +7814,30 @@ TEXT ·dotR5P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 1280(AX), Z14
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -7617,8 +8183,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR6P3(SB), NOSPLIT, $0-96
+// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR6P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7648,6 +8214,34 @@ TEXT ·dotR6P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 640(AX), Z16
 	VMOVDQU32 1280(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z15, Z15
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -8055,8 +8649,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR1P4(SB), NOSPLIT, $0-96
+// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR1P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8073,6 +8667,15 @@ TEXT ·dotR1P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z1
 	VMOVDQU32 1280(AX), Z2
 	VMOVDQU32 1920(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -8192,8 +8795,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR2P4(SB), NOSPLIT, $0-96
+// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR2P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8214,6 +8817,20 @@ TEXT ·dotR2P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z5
 	VMOVDQU32 1280(AX), Z6
 	VMOVDQU32 1920(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -8415,8 +9032,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR3P4(SB), NOSPLIT, $0-96
+// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR3P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8441,6 +9058,25 @@ TEXT ·dotR3P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z9
 	VMOVDQU32 1280(AX), Z10
 	VMOVDQU32 1920(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -8724,8 +9360,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR4P4(SB), NOSPLIT, $0-96
+// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR4P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8754,6 +9390,30 @@ TEXT ·dotR4P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z13
 	VMOVDQU32 1280(AX), Z14
 	VMOVDQU32 1920(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -9119,8 +9779,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR5P4(SB), NOSPLIT, $0-96
+// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR5P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -9153,6 +9813,35 @@ TEXT ·dotR5P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z17
 	VMOVDQU32 1280(AX), Z18
 	VMOVDQU32 1920(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -9600,8 +10289,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotR6P4(SB), NOSPLIT, $0-96
+// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotR6P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -9638,6 +10327,40 @@ TEXT ·dotR6P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 640(AX), Z21
 	VMOVDQU32 1280(AX), Z22
 	VMOVDQU32 1920(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10167,8 +10890,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR1P1(SB), NOSPLIT, $0-96
+// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR1P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10179,6 +10902,12 @@ TEXT ·dotFR1P1(SB), NOSPLIT, $0-96
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10230,8 +10959,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR2P1(SB), NOSPLIT, $0-96
+// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR2P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10243,6 +10972,14 @@ TEXT ·dotFR2P1(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10311,8 +11048,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR3P1(SB), NOSPLIT, $0-96
+// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR3P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10325,6 +11062,16 @@ TEXT ·dotFR3P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10410,8 +11157,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR4P1(SB), NOSPLIT, $0-96
+// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR4P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10425,6 +11172,18 @@ TEXT ·dotFR4P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10527,8 +11286,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR5P1(SB), NOSPLIT, $0-96
+// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR5P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10543,6 +11302,20 @@ TEXT ·dotFR5P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10662,8 +11435,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR6P1(SB), NOSPLIT, $0-96
+// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR6P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10679,6 +11452,22 @@ TEXT ·dotFR6P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10815,8 +11604,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR7P1(SB), NOSPLIT, $0-96
+// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR7P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10835,6 +11624,24 @@ TEXT ·dotFR7P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -10992,8 +11799,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR8P1(SB), NOSPLIT, $0-96
+// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR8P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11013,6 +11820,26 @@ TEXT ·dotFR8P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -11187,8 +12014,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR9P1(SB), NOSPLIT, $0-96
+// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR9P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11209,6 +12036,28 @@ TEXT ·dotFR9P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -11400,8 +12249,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR10P1(SB), NOSPLIT, $0-96
+// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR10P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11425,6 +12274,30 @@ TEXT ·dotFR10P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -11637,8 +12510,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR11P1(SB), NOSPLIT, $0-96
+// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR11P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11663,6 +12536,32 @@ TEXT ·dotFR11P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -11892,8 +12791,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR12P1(SB), NOSPLIT, $0-96
+// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR12P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11919,6 +12818,34 @@ TEXT ·dotFR12P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12165,8 +13092,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR1P2(SB), NOSPLIT, $0-96
+// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR1P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12179,6 +13106,13 @@ TEXT ·dotFR1P2(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12254,8 +13188,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR2P2(SB), NOSPLIT, $0-96
+// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR2P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12270,6 +13204,16 @@ TEXT ·dotFR2P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 512(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12377,8 +13321,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR3P2(SB), NOSPLIT, $0-96
+// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR3P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12395,6 +13339,19 @@ TEXT ·dotFR3P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 512(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12534,8 +13491,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR4P2(SB), NOSPLIT, $0-96
+// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR4P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12554,6 +13511,22 @@ TEXT ·dotFR4P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12725,8 +13698,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR5P2(SB), NOSPLIT, $0-96
+// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR5P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12747,6 +13720,25 @@ TEXT ·dotFR5P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 512(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -12950,8 +13942,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR6P2(SB), NOSPLIT, $0-96
+// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR6P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12974,6 +13966,28 @@ TEXT ·dotFR6P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 512(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -13209,8 +14223,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR7P2(SB), NOSPLIT, $0-96
+// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR7P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13237,6 +14251,31 @@ TEXT ·dotFR7P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -13508,8 +14547,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR8P2(SB), NOSPLIT, $0-96
+// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR8P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13538,6 +14577,34 @@ TEXT ·dotFR8P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 512(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -13841,8 +14908,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR9P2(SB), NOSPLIT, $0-96
+// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR9P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13873,6 +14940,37 @@ TEXT ·dotFR9P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 512(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -14208,8 +15306,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR10P2(SB), NOSPLIT, $0-96
+// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR10P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -14244,6 +15342,40 @@ TEXT ·dotFR10P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 512(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -14615,8 +15747,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR11P2(SB), NOSPLIT, $0-96
+// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR11P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -14653,6 +15785,43 @@ TEXT ·dotFR11P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 512(AX), Z21
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -15049,8 +16218,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR12P2(SB), NOSPLIT, $0-96
+// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR12P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15089,6 +16258,46 @@ TEXT ·dotFR12P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 512(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -15517,8 +16726,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR1P3(SB), NOSPLIT, $0-96
+// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR1P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15533,6 +16742,14 @@ TEXT ·dotFR1P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -15632,8 +16849,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR2P3(SB), NOSPLIT, $0-96
+// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR2P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15651,6 +16868,18 @@ TEXT ·dotFR2P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 512(AX), Z4
 	VMOVDQU32 1024(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -15797,8 +17026,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR3P3(SB), NOSPLIT, $0-96
+// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR3P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15819,6 +17048,22 @@ TEXT ·dotFR3P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 1024(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -16012,8 +17257,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR4P3(SB), NOSPLIT, $0-96
+// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR4P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16037,6 +17282,26 @@ TEXT ·dotFR4P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 512(AX), Z10
 	VMOVDQU32 1024(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -16277,8 +17542,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR5P3(SB), NOSPLIT, $0-96
+// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR5P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16305,6 +17570,30 @@ TEXT ·dotFR5P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -16592,8 +17881,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR6P3(SB), NOSPLIT, $0-96
+// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR6P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16623,6 +17912,34 @@ TEXT ·dotFR6P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 512(AX), Z16
 	VMOVDQU32 1024(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z15, Z15
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -16957,8 +18274,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR1P4(SB), NOSPLIT, $0-96
+// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR1P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16975,6 +18292,15 @@ TEXT ·dotFR1P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
 	VMOVDQU32 1536(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -17098,8 +18424,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR2P4(SB), NOSPLIT, $0-96
+// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR2P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -17120,6 +18446,20 @@ TEXT ·dotFR2P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 1024(AX), Z6
 	VMOVDQU32 1536(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -17305,8 +18645,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR3P4(SB), NOSPLIT, $0-96
+// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR3P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -17331,6 +18671,25 @@ TEXT ·dotFR3P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 1024(AX), Z10
 	VMOVDQU32 1536(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -17578,8 +18937,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR4P4(SB), NOSPLIT, $0-96
+// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR4P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -17608,6 +18967,30 @@ TEXT ·dotFR4P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
 	VMOVDQU32 1536(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -17917,8 +19300,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR5P4(SB), NOSPLIT, $0-96
+// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR5P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -17951,6 +19334,35 @@ TEXT ·dotFR5P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 1024(AX), Z18
 	VMOVDQU32 1536(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -18322,8 +19734,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotFR6P4(SB), NOSPLIT, $0-96
+// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotFR6P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18360,6 +19772,40 @@ TEXT ·dotFR6P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 1024(AX), Z22
 	VMOVDQU32 1536(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -18786,8 +20232,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR1P1(SB), NOSPLIT, $0-96
+// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR1P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18798,6 +20244,12 @@ TEXT ·dotNR1P1(SB), NOSPLIT, $0-96
 	MOVL $0x80808080, DX
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -18845,8 +20297,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR2P1(SB), NOSPLIT, $0-96
+// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR2P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18858,6 +20310,14 @@ TEXT ·dotNR2P1(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -18920,8 +20380,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR3P1(SB), NOSPLIT, $0-96
+// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR3P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18934,6 +20394,16 @@ TEXT ·dotNR3P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19011,8 +20481,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR4P1(SB), NOSPLIT, $0-96
+// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR4P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19026,6 +20496,18 @@ TEXT ·dotNR4P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19118,8 +20600,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR5P1(SB), NOSPLIT, $0-96
+// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR5P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19134,6 +20616,20 @@ TEXT ·dotNR5P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19241,8 +20737,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR6P1(SB), NOSPLIT, $0-96
+// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR6P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19258,6 +20754,22 @@ TEXT ·dotNR6P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19380,8 +20892,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR7P1(SB), NOSPLIT, $0-96
+// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR7P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19400,6 +20912,24 @@ TEXT ·dotNR7P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19541,8 +21071,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR8P1(SB), NOSPLIT, $0-96
+// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR8P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19562,6 +21092,26 @@ TEXT ·dotNR8P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19718,8 +21268,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR9P1(SB), NOSPLIT, $0-96
+// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR9P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19740,6 +21290,28 @@ TEXT ·dotNR9P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -19911,8 +21483,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR10P1(SB), NOSPLIT, $0-96
+// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR10P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19936,6 +21508,30 @@ TEXT ·dotNR10P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20126,8 +21722,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR11P1(SB), NOSPLIT, $0-96
+// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR11P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20152,6 +21748,32 @@ TEXT ·dotNR11P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20357,8 +21979,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR12P1(SB), NOSPLIT, $0-96
+// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR12P1(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20384,6 +22006,34 @@ TEXT ·dotNR12P1(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 0(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20604,8 +22254,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR1P2(SB), NOSPLIT, $0-96
+// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR1P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20618,6 +22268,13 @@ TEXT ·dotNR1P2(SB), NOSPLIT, $0-96
 	VPBROADCASTD DX, Z31
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20687,8 +22344,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR2P2(SB), NOSPLIT, $0-96
+// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR2P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20703,6 +22360,16 @@ TEXT ·dotNR2P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 0(AX), Z2
 	VMOVDQU32 512(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20800,8 +22467,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR3P2(SB), NOSPLIT, $0-96
+// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR3P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20818,6 +22485,19 @@ TEXT ·dotNR3P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z3
 	VMOVDQU32 0(AX), Z4
 	VMOVDQU32 512(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -20943,8 +22623,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR4P2(SB), NOSPLIT, $0-96
+// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR4P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20963,6 +22643,22 @@ TEXT ·dotNR4P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -21116,8 +22812,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR5P2(SB), NOSPLIT, $0-96
+// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR5P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21138,6 +22834,25 @@ TEXT ·dotNR5P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 0(AX), Z8
 	VMOVDQU32 512(AX), Z9
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -21319,8 +23034,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR6P2(SB), NOSPLIT, $0-96
+// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR6P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21343,6 +23058,28 @@ TEXT ·dotNR6P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 0(AX), Z10
 	VMOVDQU32 512(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -21552,8 +23289,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR7P2(SB), NOSPLIT, $0-96
+// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR7P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21580,6 +23317,31 @@ TEXT ·dotNR7P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z11
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -21821,8 +23583,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR8P2(SB), NOSPLIT, $0-96
+// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR8P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21851,6 +23613,34 @@ TEXT ·dotNR8P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 0(AX), Z14
 	VMOVDQU32 512(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -22120,8 +23910,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR9P2(SB), NOSPLIT, $0-96
+// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR9P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -22152,6 +23942,37 @@ TEXT ·dotNR9P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z15
 	VMOVDQU32 0(AX), Z16
 	VMOVDQU32 512(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -22449,8 +24270,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR10P2(SB), NOSPLIT, $0-96
+// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR10P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -22485,6 +24306,40 @@ TEXT ·dotNR10P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 0(AX), Z18
 	VMOVDQU32 512(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -22814,8 +24669,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR11P2(SB), NOSPLIT, $0-96
+// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR11P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -22852,6 +24707,43 @@ TEXT ·dotNR11P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z19
 	VMOVDQU32 0(AX), Z20
 	VMOVDQU32 512(AX), Z21
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -23209,8 +25101,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR12P2(SB), NOSPLIT, $0-96
+// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR12P2(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -23249,6 +25141,46 @@ TEXT ·dotNR12P2(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 0(AX), Z22
 	VMOVDQU32 512(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 24(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPBROADCASTD 28(CX), Z28
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 32(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPBROADCASTD 36(CX), Z28
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 40(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPBROADCASTD 44(CX), Z28
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -23627,8 +25559,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR1P3(SB), NOSPLIT, $0-96
+// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR1P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -23643,6 +25575,14 @@ TEXT ·dotNR1P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z0
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -23734,8 +25674,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR2P3(SB), NOSPLIT, $0-96
+// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR2P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -23753,6 +25693,18 @@ TEXT ·dotNR2P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z3
 	VMOVDQU32 512(AX), Z4
 	VMOVDQU32 1024(AX), Z5
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -23885,8 +25837,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR3P3(SB), NOSPLIT, $0-96
+// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR3P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -23907,6 +25859,22 @@ TEXT ·dotNR3P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z6
 	VMOVDQU32 512(AX), Z7
 	VMOVDQU32 1024(AX), Z8
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -24080,8 +26048,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR4P3(SB), NOSPLIT, $0-96
+// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR4P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24105,6 +26073,26 @@ TEXT ·dotNR4P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z9
 	VMOVDQU32 512(AX), Z10
 	VMOVDQU32 1024(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -24319,8 +26307,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR5P3(SB), NOSPLIT, $0-96
+// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR5P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24347,6 +26335,30 @@ TEXT ·dotNR5P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z12
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -24602,8 +26614,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR6P3(SB), NOSPLIT, $0-96
+// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR6P3(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24633,6 +26645,34 @@ TEXT ·dotNR6P3(SB), NOSPLIT, $0-96
 	VMOVDQU32 0(AX), Z15
 	VMOVDQU32 512(AX), Z16
 	VMOVDQU32 1024(AX), Z17
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z3, Z3
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPADDD Z28, Z8, Z8
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z15, Z15
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -24929,8 +26969,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR1P4(SB), NOSPLIT, $0-96
+// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR1P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24947,6 +26987,15 @@ TEXT ·dotNR1P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z1
 	VMOVDQU32 1024(AX), Z2
 	VMOVDQU32 1536(AX), Z3
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -25060,8 +27109,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR2P4(SB), NOSPLIT, $0-96
+// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR2P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25082,6 +27131,20 @@ TEXT ·dotNR2P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z5
 	VMOVDQU32 1024(AX), Z6
 	VMOVDQU32 1536(AX), Z7
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -25249,8 +27312,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR3P4(SB), NOSPLIT, $0-96
+// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR3P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25275,6 +27338,25 @@ TEXT ·dotNR3P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z9
 	VMOVDQU32 1024(AX), Z10
 	VMOVDQU32 1536(AX), Z11
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -25496,8 +27578,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR4P4(SB), NOSPLIT, $0-96
+// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR4P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25526,6 +27608,30 @@ TEXT ·dotNR4P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z13
 	VMOVDQU32 1024(AX), Z14
 	VMOVDQU32 1536(AX), Z15
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -25801,8 +27907,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR5P4(SB), NOSPLIT, $0-96
+// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR5P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25835,6 +27941,35 @@ TEXT ·dotNR5P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z17
 	VMOVDQU32 1024(AX), Z18
 	VMOVDQU32 1536(AX), Z19
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX
@@ -26164,8 +28299,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)
-TEXT ·dotNR6P4(SB), NOSPLIT, $0-96
+// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+TEXT ·dotNR6P4(SB), NOSPLIT, $0-104
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26202,6 +28337,40 @@ TEXT ·dotNR6P4(SB), NOSPLIT, $0-96
 	VMOVDQU32 512(AX), Z21
 	VMOVDQU32 1024(AX), Z22
 	VMOVDQU32 1536(AX), Z23
+	MOVQ rt+96(FP), CX
+	TESTQ CX, CX
+	JZ norows
+	VPBROADCASTD 0(CX), Z28
+	VPADDD Z28, Z0, Z0
+	VPADDD Z28, Z1, Z1
+	VPADDD Z28, Z2, Z2
+	VPADDD Z28, Z3, Z3
+	VPBROADCASTD 4(CX), Z28
+	VPADDD Z28, Z4, Z4
+	VPADDD Z28, Z5, Z5
+	VPADDD Z28, Z6, Z6
+	VPADDD Z28, Z7, Z7
+	VPBROADCASTD 8(CX), Z28
+	VPADDD Z28, Z8, Z8
+	VPADDD Z28, Z9, Z9
+	VPADDD Z28, Z10, Z10
+	VPADDD Z28, Z11, Z11
+	VPBROADCASTD 12(CX), Z28
+	VPADDD Z28, Z12, Z12
+	VPADDD Z28, Z13, Z13
+	VPADDD Z28, Z14, Z14
+	VPADDD Z28, Z15, Z15
+	VPBROADCASTD 16(CX), Z28
+	VPADDD Z28, Z16, Z16
+	VPADDD Z28, Z17, Z17
+	VPADDD Z28, Z18, Z18
+	VPADDD Z28, Z19, Z19
+	VPBROADCASTD 20(CX), Z28
+	VPADDD Z28, Z20, Z20
+	VPADDD Z28, Z21, Z21
+	VPADDD Z28, Z22, Z22
+	VPADDD Z28, Z23, Z23
+norows:
 	MOVQ segs+80(FP), DX
 seg:
 	MOVQ kb+32(FP), CX

@@ -16,6 +16,13 @@ func f32Fast(a []float32, lda, rows int, w *PackedF32, p0, p1 int, lo, hi float3
 	F32Generic(a, lda, rows, w, p0, p1, lo, hi, out, ldo)
 }
 
+// rowTermsFast is false: Int8Rows has no fast kernel here.
+func rowTermsFast() bool { return false }
+
+func int8RowsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []int8, ldo int, rt []int32) bool {
+	return false
+}
+
 // segmentedFast is false: Int8Seg has no fast kernel here.
 func segmentedFast() bool { return false }
 

@@ -285,3 +285,58 @@ func TestUnpack(t *testing.T) {
 		})
 	}
 }
+
+// TestInt8Rows checks Int8Rows (row terms added before the output stage)
+// against the formula on the unpacked weights, with terms up to the bound
+// given to NewRequantRows, both epilogues (narrow and full clamps) and row
+// counts that end inside a tile.
+func TestInt8Rows(t *testing.T) {
+	r := rand.New(rand.NewPCG(81, 82))
+	for i := range 60 {
+		k, o, rows := 1+r.IntN(80), 1+r.IntN(70), 1+r.IntN(30)
+		wv := make([]int8, o*k)
+		for j := range wv {
+			wv[j] = int8(r.IntN(256) - 128)
+		}
+		w := PackInt8(wv, o, k)
+		lda := k + r.IntN(5)
+		a := make([]int8, (rows-1)*lda+w.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+		}
+		mult, shift, bias := make([]int32, o), make([]int, o), make([]int32, o)
+		for c := range mult {
+			mult[c], shift[c] = int32(1<<30+r.IntN(1<<30)), -6-r.IntN(10)
+			bias[c] = int32(r.IntN(200001) - 100000)
+		}
+		bound := int64(r.IntN(1 << 22))
+		rt := make([]int32, rows)
+		for j := range rt {
+			rt[j] = int32(r.Int64N(2*bound+1) - bound)
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%2 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		off := int32(r.IntN(256) - 127)
+		q, err := NewRequantRows(w, bias, off, mult, shift, int32(r.IntN(256)-128), lo, hi, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]int8, rows*o)
+		Int8Rows(a, lda, rows, w, q, 0, w.Panels, got, o, rt)
+		for row := range rows {
+			for c := range o {
+				var acc int32
+				for j := range k {
+					acc += (int32(a[row*lda+j]) + off) * int32(wv[c*k+j])
+				}
+				v := MulQ(acc+bias[c]+rt[row], mult[c], shift[c]) + q.OutputOffset
+				want := int8(min(max(v, lo), hi))
+				if got[row*o+c] != want {
+					t.Fatalf("case %d (k %d o %d rows %d, fast epilogue %v): out[%d][%d] = %d, want %d", i, k, o, rows, q.fast != nil, row, c, got[row*o+c], want)
+				}
+			}
+		}
+	}
+}

@@ -64,8 +64,8 @@ func main() {
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= rowsFor(np); r++ {
 				p("")
-				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)", v.name, r, np)
-				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-96", v.name, r, np)
+				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
+				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-104", v.name, r, np)
 				p("\tMOVQ a+0(FP), SI")
 				p("\tMOVQ lda+8(FP), BX")
 				p("\tMOVQ w+16(FP), DI")
@@ -86,12 +86,23 @@ func main() {
 				}
 				p("\tMOVL $0x80808080, DX")
 				p("\tVPBROADCASTD DX, Z31")
-				// The accumulators start at the bias (word 0 of every block).
+				// The accumulators start at the bias (word 0 of every block),
+				// plus row i's term rt[i] in every channel where rt is not nil.
 				for i := 0; i < r; i++ {
 					for j := 0; j < np; j++ {
 						p("\tVMOVDQU32 %s, Z%d", qAddr(j, 0), i*np+j)
 					}
 				}
+				p("\tMOVQ rt+96(FP), CX")
+				p("\tTESTQ CX, CX")
+				p("\tJZ norows")
+				for i := 0; i < r; i++ {
+					p("\tVPBROADCASTD %d(CX), Z28", 4*i)
+					for j := 0; j < np; j++ {
+						p("\tVPADDD Z28, Z%d, Z%d", i*np+j, i*np+j)
+					}
+				}
+				p("norows:")
 				// segs segments of kb blocks; after each, the row pointers
 				// skip ahead by skip bytes (segs = 1, skip = 0 for a plain
 				// GEMM).
@@ -361,7 +372,7 @@ func main() {
 			for r := 1; r <= rowsFor(np); r++ {
 				q("")
 				q("//go:noescape")
-				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int)", v.name, r, np)
+				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
 			}
 		}
 	}
@@ -408,12 +419,12 @@ func main() {
 		q("// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the")
 		q("// lane mask tail, with %s. The reduction runs over segs segments of", v.doc)
 		q("// kb blocks, the row pointers advancing by skip bytes between them.")
-		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int) {", v.name)
+		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {", v.name)
 		q("\tswitch r*8 + np {")
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= rowsFor(np); r++ {
 				q("\tcase %d:", r*8+np)
-				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip)", v.name, r, np)
+				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)", v.name, r, np)
 			}
 		}
 		q("\t}")

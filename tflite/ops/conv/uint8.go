@@ -201,8 +201,19 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 	inBytes := in.Shape.Elements()
 	head := scratchHead(inBytes, fl)
 	if len(u.outliers) > 0 {
-		// Weights outside int8 split over appended window columns: one
-		// GEMM, no separate pass over the outlier channels.
+		// Weights outside int8: every weight offset by 128 instead, the
+		// difference a term per output pixel added in the GEMM.
+		cr, err := kconv.NewConvRows(*g, f.ConstTensor().Uint8s(), -q.FilterOffset, kconv.Uint8AsInt8(q), b)
+		if err == nil && cr != nil {
+			inner := rangeKernel(head+cr.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return cr.Parts(x.Threads()) },
+				func(t *rangeTask, lo, hi int) {
+					cr.RunParts(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)),
+						scratchInt8(t.scratch[head:], cr.ScratchBytes()), t.parts, lo, hi)
+				})
+			return uint8Fast(inner, inBytes, fl, nil), true, nil
+		}
+		// Else weights outside int8 split over appended window columns:
+		// one GEMM, no separate pass over the outlier channels.
 		ps, err := kconv.NewConvSplit(*g, f.ConstTensor().Uint8s(), -q.FilterOffset, kconv.Uint8AsInt8(q), b)
 		if err == nil && ps != nil {
 			inner := rangeKernel(head+ps.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {

@@ -1,0 +1,111 @@
+package conv
+
+import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+
+// ConvRows runs a uint8 CONV_2D (groups = 1) on the int8 GEMM with no
+// outlier channels at all: every weight is offset by 128 instead of the
+// filter zero point zw, so v' = w − 128 always fits int8, and the
+// difference goes into a term per output pixel. With the window row a
+// (the flipped input x' = x − 128 where the window lies, −off where it
+// leaves the input: off = 128 − zx, so a + off = x − zx or 0),
+//
+//	Σ_k (x_k − zx)(w_k − zw) = Σ_k (a_k + off)·v'_k + (128 − zw)·Σ_k (a_k + off),
+//
+// the first sum being what the GEMM computes (off·Σ v' folded into the
+// bias) and the second the same for every output channel of the pixel:
+// gemm.Int8Rows adds it to the accumulators before the fused output
+// stage. The row sums Σ_k a_k come from one vector pass over the rows the
+// GEMM reads (the input itself for a 1×1 stride-1 unpadded convolution,
+// im2col tiles otherwise). Exact: integer sums, equal to ConvRef's
+// accumulator, which fits int32 (|acc| ≤ 255·255·K). Immutable; safe for
+// concurrent use.
+type ConvRows struct {
+	c      *ConvInt8     // geometry, packed v', tiles (no in-place path)
+	q      *gemm.Requant // with the row-term bound
+	k      int32
+	mulRow int32 // 128 − zw
+	off    int32 // 128 − zx
+}
+
+// maxRowTile bounds the rows one GEMM call takes (their terms live on the
+// stack).
+const maxRowTile = 96
+
+// NewConvRows prepares the convolution of geometry g with the uint8 filter
+// w ([OutC, KH·KW·InC], zero point zw), q its int8 output stage
+// (Uint8AsInt8: InputOffset = 128 − zx) and bias optional. It returns nil
+// where gemm.Int8Rows has no vector kernel (the outlier paths are faster
+// than its generic loop) or the windows are too long for int32 row terms.
+func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRows, error) {
+	k := g.KH * g.KW * g.InC
+	if !gemm.RowTermsFast() || g.FilterInC != g.InC || k > 1<<15 {
+		return nil, nil
+	}
+	v := make([]int8, len(w))
+	for i, x := range w {
+		v[i] = int8(int32(x) - 128)
+	}
+	packed := gemm.PackInt8(v, g.OutC, k)
+	c, err := NewConvInt8(g, packed, q, bias)
+	if err != nil {
+		return nil, err
+	}
+	c.seg = nil // the row sums need the rows the GEMM reads
+	c.tileRows = max(1, min(maxRowTile, tileBytes/packed.KP)/gemmRows) * gemmRows
+	mulRow := 128 - zw
+	bound := int64(max(mulRow, -mulRow)) * int64(k) * 255
+	gq, err := gemm.NewRequantRows(packed, bias, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max, bound)
+	if err != nil {
+		return nil, err
+	}
+	return &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow, off: q.InputOffset}, nil
+}
+
+// ScratchBytes returns the scratch RunParts needs.
+func (r *ConvRows) ScratchBytes() int { return r.c.ScratchBytes() }
+
+// Parts is ConvInt8.Parts.
+func (r *ConvRows) Parts(workers int) int { return r.c.Parts(workers) }
+
+// terms sets rt[i] = (128 − zw)·(Σ_k a_k + K·off) for the rows of a.
+func (r *ConvRows) terms(a []int8, lda int, rt []int32) {
+	rowSums(a, lda, int(r.k), rt)
+	for i, s := range rt {
+		rt[i] = r.mulRow * (s + r.k*r.off)
+	}
+}
+
+// RunParts computes parts [lo, hi) of the n = Parts(workers) parts of the
+// convolution of the flipped input in into out (int8, the flipped
+// output); calls on disjoint ranges may run concurrently.
+func (r *ConvRows) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
+	c := r.c
+	g := &c.G
+	m := g.Batch * g.OutH * g.OutW
+	var rt [maxRowTile]int32
+	if c.direct {
+		r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
+		for t0 := r0; t0 < r1; t0 += maxRowTile {
+			t1 := min(r1, t0+maxRowTile)
+			a := in[t0*g.InC:]
+			r.terms(a, g.InC, rt[:t1-t0])
+			gemm.Int8Rows(a, g.InC, t1-t0, c.W, r.q, 0, c.W.Panels, out[t0*g.OutC:], g.OutC, rt[:t1-t0])
+		}
+		return
+	}
+	tiles := (m + c.tileRows - 1) / c.tileRows
+	kp := c.W.KP
+	for s := lo; s < hi; s++ {
+		buf := scratch[s*c.tileRows*kp : (s+1)*c.tileRows*kp]
+		for t := s; t < tiles; t += n {
+			r0, r1 := t*c.tileRows, min(m, (t+1)*c.tileRows)
+			if c.shortRows {
+				im2colShortRuns(g, in, r0, r1, buf, kp, c.pad)
+			} else {
+				im2colTile(g, in, r0, r1, buf, kp, c.pad)
+			}
+			r.terms(buf, kp, rt[:r1-r0])
+			gemm.Int8Rows(buf, kp, r1-r0, c.W, r.q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC, rt[:r1-r0])
+		}
+	}
+}

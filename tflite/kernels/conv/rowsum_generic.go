@@ -1,0 +1,6 @@
+//go:build !amd64 || noasm
+
+package conv
+
+// rowSums writes out[r] = Σ_{j<k} a[r·lda + j] for r < len(out).
+func rowSums(a []int8, lda, k int, out []int32) { rowSumsGeneric(a, lda, k, out) }
