@@ -51,3 +51,19 @@ func maxPoolRowVec(out, in []float32, offs []int, c, n, instep, outstep int, act
 	maxPoolRowF32AVX512(&out[0], &in[0], &offs[0], len(offs), c, n, 4*instep, 4*outstep, act.Min, act.Max)
 	return true
 }
+
+//go:noescape
+func maxPoolArgmaxRowF32AVX512(out, idx, in *float32, offs *int, pos *float32, k, c, n, instep, outstep int, lo, hi float32)
+
+// maxPoolArgmaxRowVec computes n output pixels of MaxPoolArgmaxFloat whose
+// windows have the same shape (window value j of pixel p at in[p·instep +
+// offs[j]] with index pos[j]; results at out and idx [p·outstep]) and
+// reports whether it did. The caller guarantees every read and write is in
+// range.
+func maxPoolArgmaxRowVec(out, idx, in []float32, offs []int, pos []float32, c, n, instep, outstep int, act FloatAct) bool {
+	if !hasMaxPoolVec || n < 1 || c < 1 || len(offs) == 0 || len(pos) < len(offs) {
+		return false
+	}
+	maxPoolArgmaxRowF32AVX512(&out[0], &idx[0], &in[0], &offs[0], &pos[0], len(offs), c, n, 4*instep, 4*outstep, act.Min, act.Max)
+	return true
+}

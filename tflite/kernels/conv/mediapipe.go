@@ -103,35 +103,72 @@ func TransposeOHWI(f []float32, o, kh, kw, i int, dst []float32) []float32 {
 // MaxPoolingWithArgmax2D: per channel, the window maximum (the first one
 // met, scanning rows then columns, starting below every float), clamped to
 // act, and its position in the window (ky·KW + kx) plus 0.1 as a float.
+// Each row's columns whose windows lie inside the input's width run on
+// the vector row kernel where the machine has one (the same comparisons
+// in the same order: bit-exact), the others a pixel at a time.
 func MaxPoolArgmaxFloat(g *Geom, act FloatAct, in, out, idx []float32, lo, hi int) {
-	const lowest = -3.4028234663852886e38
-	c := g.OutC
+	oxLo := min(g.OutW, (g.PadW+g.StrideW-1)/g.StrideW)
+	oxHi := oxLo
+	for oxHi < g.OutW && oxHi*g.StrideW-g.PadW+g.KW <= g.InW {
+		oxHi++
+	}
+	var offs [64]int
+	var pos [64]float32
 	for row := lo; row < hi; row++ {
 		b, oy := row/g.OutH, row%g.OutH
 		iy0 := oy*g.StrideH - g.PadH
 		fy0, fy1 := max(0, -iy0), min(g.KH, g.InH-iy0)
-		for ox := 0; ox < g.OutW; ox++ {
-			ix0 := ox*g.StrideW - g.PadW
-			fx0, fx1 := max(0, -ix0), min(g.KW, g.InW-ix0)
-			o := ((b*g.OutH+oy)*g.OutW + ox) * c
-			best, at := out[o:o+c], idx[o:o+c]
-			for k := range best {
-				best[k], at[k] = lowest, 0.1
-			}
+		if k := (fy1 - fy0) * g.KW; oxHi > oxLo && fy1 > fy0 && k <= len(offs) {
+			k = 0
 			for fy := fy0; fy < fy1; fy++ {
-				for fx := fx0; fx < fx1; fx++ {
-					x := in[((b*g.InH+iy0+fy)*g.InW+ix0+fx)*g.InC:][:c]
-					pos := float32(fy*g.KW+fx) + 0.1
-					for k, v := range x {
-						if v > best[k] {
-							best[k], at[k] = v, pos
-						}
+				for fx := range g.KW {
+					offs[k] = ((fy-fy0)*g.InW + fx) * g.InC
+					pos[k] = float32(fy*g.KW+fx) + 0.1
+					k++
+				}
+			}
+			base := ((b*g.InH+iy0+fy0)*g.InW + oxLo*g.StrideW - g.PadW) * g.InC
+			o := ((b*g.OutH+oy)*g.OutW + oxLo) * g.OutC
+			n := oxHi - oxLo
+			if last := base + (n-1)*g.StrideW*g.InC + offs[k-1] + g.OutC; last <= len(in) &&
+				maxPoolArgmaxRowVec(out[o:o+n*g.OutC], idx[o:o+n*g.OutC], in[base:], offs[:k], pos[:k], g.OutC, n, g.StrideW*g.InC, g.OutC, act) {
+				maxPoolArgmaxCols(g, act, in, out, idx, b, oy, 0, oxLo)
+				maxPoolArgmaxCols(g, act, in, out, idx, b, oy, oxHi, g.OutW)
+				continue
+			}
+		}
+		maxPoolArgmaxCols(g, act, in, out, idx, b, oy, 0, g.OutW)
+	}
+}
+
+// maxPoolArgmaxCols computes output columns [ox0, ox1) of one output row
+// of MaxPoolArgmaxFloat a pixel at a time: the reference loop.
+func maxPoolArgmaxCols(g *Geom, act FloatAct, in, out, idx []float32, b, oy, ox0, ox1 int) {
+	const lowest = -3.4028234663852886e38
+	c := g.OutC
+	iy0 := oy*g.StrideH - g.PadH
+	fy0, fy1 := max(0, -iy0), min(g.KH, g.InH-iy0)
+	for ox := ox0; ox < ox1; ox++ {
+		ix0 := ox*g.StrideW - g.PadW
+		fx0, fx1 := max(0, -ix0), min(g.KW, g.InW-ix0)
+		o := ((b*g.OutH+oy)*g.OutW + ox) * c
+		best, at := out[o:o+c], idx[o:o+c]
+		for k := range best {
+			best[k], at[k] = lowest, 0.1
+		}
+		for fy := fy0; fy < fy1; fy++ {
+			for fx := fx0; fx < fx1; fx++ {
+				x := in[((b*g.InH+iy0+fy)*g.InW+ix0+fx)*g.InC:][:c]
+				pos := float32(fy*g.KW+fx) + 0.1
+				for k, v := range x {
+					if v > best[k] {
+						best[k], at[k] = v, pos
 					}
 				}
 			}
-			for k, v := range best {
-				best[k] = clampF(v, act)
-			}
+		}
+		for k, v := range best {
+			best[k] = clampF(v, act)
 		}
 	}
 }
