@@ -181,18 +181,37 @@ func maxPoolArgmaxCols(g *Geom, act FloatAct, in, out, idx []float32, b, oy, ox0
 // MaxPoolArgmaxFloat) writes nothing. Single-threaded: two inputs may name
 // one output.
 func MaxUnpoolFloat(g *Geom, in, idx, out []float32) {
+	// rel[k] is the output offset of window position k from the window
+	// origin's, for windows that lie inside the output (up to 64
+	// positions; others take the divisions below).
+	var rel [64]int
+	nk := g.KH * g.KW
+	if nk > len(rel) {
+		nk = 0
+	}
+	for k := range nk {
+		rel[k] = ((k/g.KW)*g.OutW + k%g.KW) * g.OutC
+	}
 	for row := 0; row < g.Batch*g.InH; row++ {
 		b, iy := row/g.InH, row%g.InH
+		oy0 := iy*g.StrideH - g.PadH
 		for ix := 0; ix < g.InW; ix++ {
 			p := ((b*g.InH+iy)*g.InW + ix) * g.InC
+			ox0 := ix*g.StrideW - g.PadW
+			inside := nk > 0 && oy0 >= 0 && oy0+g.KH <= g.OutH && ox0 >= 0 && ox0+g.KW <= g.OutW
+			base := ((b*g.OutH+oy0)*g.OutW + ox0) * g.OutC
 			for c := 0; c < g.InC; c++ {
 				f := idx[p+c]
 				if !(f > -1<<30 && f < 1<<30) { // NaN, or far outside any window
 					continue
 				}
 				k := int(f)
-				oy := iy*g.StrideH - g.PadH + k/g.KW
-				ox := ix*g.StrideW - g.PadW + k%g.KW
+				if inside && k >= 0 && k < nk {
+					out[base+rel[k]+c] = in[p+c]
+					continue
+				}
+				oy := oy0 + k/g.KW
+				ox := ox0 + k%g.KW
 				if oy < 0 || oy >= g.OutH || ox < 0 || ox >= g.OutW {
 					continue
 				}

@@ -72,3 +72,62 @@ func BenchmarkMaxPoolArgmaxFloat(b *testing.B) {
 		}
 	})
 }
+
+// maxUnpoolFloatRef is MaxUnpoolFloat as first written: the window
+// position of every index through a division, the reference the table
+// path is held to.
+func maxUnpoolFloatRef(g *Geom, in, idx, out []float32) {
+	for row := 0; row < g.Batch*g.InH; row++ {
+		b, iy := row/g.InH, row%g.InH
+		for ix := 0; ix < g.InW; ix++ {
+			p := ((b*g.InH+iy)*g.InW + ix) * g.InC
+			for c := 0; c < g.InC; c++ {
+				f := idx[p+c]
+				if !(f > -1<<30 && f < 1<<30) {
+					continue
+				}
+				k := int(f)
+				oy := iy*g.StrideH - g.PadH + k/g.KW
+				ox := ix*g.StrideW - g.PadW + k%g.KW
+				if oy < 0 || oy >= g.OutH || ox < 0 || ox >= g.OutW {
+					continue
+				}
+				out[((b*g.OutH+oy)*g.OutW+ox)*g.OutC+c] = in[p+c]
+			}
+		}
+	}
+}
+
+// TestMaxUnpoolFloatMatchesRef: the table path writes exactly what the
+// division path writes, in the same order (overlapping windows: later
+// inputs win), for valid, fractional, negative, out-of-window, huge and
+// NaN indices over random geometries.
+func TestMaxUnpoolFloatMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for range 300 {
+		c := 1 + r.IntN(20)
+		g := Geom{Batch: 1 + r.IntN(2), InH: 1 + r.IntN(8), InW: 1 + r.IntN(8), InC: c, OutC: c,
+			KH: 1 + r.IntN(4), KW: 1 + r.IntN(4), StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3), DilH: 1, DilW: 1}
+		g.PadH, g.PadW = r.IntN(g.KH), r.IntN(g.KW)
+		g.OutH, g.OutW = max(1, g.InH*g.StrideH-r.IntN(3)), max(1, g.InW*g.StrideW-r.IntN(3))
+		n := g.Batch * g.InH * g.InW * c
+		in, idx := randF32s(r, n), make([]float32, n)
+		hostile := []float32{float32(math.NaN()), -0.5, -1, -7, 1e9, -1e30, 2.9, float32(g.KH * g.KW), float32(g.KH*g.KW + 3)}
+		for j := range idx {
+			if r.IntN(5) == 0 {
+				idx[j] = hostile[r.IntN(len(hostile))]
+			} else {
+				idx[j] = float32(r.IntN(g.KH*g.KW)) + 0.1
+			}
+		}
+		m := g.Batch * g.OutH * g.OutW * c
+		got, want := make([]float32, m), make([]float32, m)
+		MaxUnpoolFloat(&g, in, idx, got)
+		maxUnpoolFloatRef(&g, in, idx, want)
+		for j := range want {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%+v [%d]: got %v, want %v", g, j, got[j], want[j])
+			}
+		}
+	}
+}
