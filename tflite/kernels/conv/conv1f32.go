@@ -46,15 +46,32 @@ func (c *ConvF32OneOut) ScratchBytes() int {
 }
 
 // Run computes the convolution of in into out; scratch must hold
-// ScratchBytes/4 values.
+// ScratchBytes/4 values. The depthwise pass and the channel sums run a
+// few output rows at a time, so the sums are read back from cache.
 func (c *ConvF32OneOut) Run(in, out, scratch []float32) {
 	g := &c.g
 	ic := g.InC
-	m := g.Batch * g.OutH * g.OutW
-	sums := scratch[:m*ic]
-	c.dw.Rows(in, sums, 0, g.Batch*g.OutH)
-	out = out[:m]
+	rows := g.Batch * g.OutH
+	step := max(1, oneOutChunk/(g.OutW*ic))
+	for r0 := 0; r0 < rows; r0 += step {
+		r1 := min(rows, r0+step)
+		c.dw.Rows(in, scratch, r0, r1)
+		c.sum(scratch[r0*g.OutW*ic:r1*g.OutW*ic], out[r0*g.OutW:r1*g.OutW])
+	}
+}
+
+// oneOutChunk is about how many depthwise results (floats) ConvF32OneOut
+// produces before summing them: 64 KiB.
+const oneOutChunk = 16384
+
+// sum sets out[p] to the clamped sum of sums[p·InC:(p+1)·InC] plus the
+// bias: 16 pixels at a time on the vector kernel for 8 channels, the
+// rest in Go.
+func (c *ConvF32OneOut) sum(sums, out []float32) {
+	ic := c.g.InC
 	if ic == 8 {
+		done := sum8Vec(sums, out, c.bias, c.act)
+		sums, out = sums[done*8:], out[done:]
 		for p := range out {
 			s := sums[p*8 : p*8+8 : p*8+8]
 			acc := ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))

@@ -68,3 +68,22 @@ func TestConvF32OneOutMatchesRef(t *testing.T) {
 		t.Fatalf("only %d geometries tested", tested)
 	}
 }
+
+// BenchmarkConvF32OneOut times pose_landmark's segmentation head: 3x3,
+// 256x256x8 to one channel.
+func BenchmarkConvF32OneOut(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	g := Geom{Batch: 1, InH: 256, InW: 256, InC: 8, OutC: 1, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1,
+		FilterInC: 8, OutH: 256, OutW: 256, PadH: 1, PadW: 1}
+	in, f := randF32s(r, 256*256*8), randF32s(r, 72)
+	c := NewConvF32OneOut(g, f, nil, FloatAct{Min: 0, Max: 6})
+	if c == nil {
+		b.Skip("no vector depthwise kernel on this machine")
+	}
+	out, s := make([]float32, 256*256), make([]float32, c.ScratchBytes()/4)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Run(in, out, s)
+	}
+	b.ReportMetric(float64(256*256*72)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+}

@@ -82,6 +82,22 @@ func dwF32AVX512T9M(taps *uintptr, n int, ps int, w *float32, cblocks int, bias 
 func dwF32AVX512T25M(taps *uintptr, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
 
 //go:noescape
+func sum8F32AVX512(sums, out *float32, n16 int, bias, lo, hi float32)
+
+// sum8Vec sets out[p] = clamp(sum of sums[8p:8p+8] + bias) for the
+// largest multiple of 16 leading pixels of out (len(sums) ≥ 8·len(out)) and
+// returns how many it did (0 without the vector kernel).
+func sum8Vec(sums, out []float32, bias float32, act FloatAct) int {
+	n16 := len(out) / 16
+	if !hasDW || n16 == 0 {
+		return 0
+	}
+	_ = sums[8*16*n16-1]
+	sum8F32AVX512(&sums[0], &out[0], n16, bias, act.Min, act.Max)
+	return 16 * n16
+}
+
+//go:noescape
 func dwF32AVX512M(taps *uintptr, ntaps int, n int, ps int, w *float32, cblocks int, bias *float32, out *float32, lo float32, hi float32, os int, mask int)
 
 func dwRunF32(d *DepthwiseF32Fast, taps []uintptr, n, ps int, out []float32) {

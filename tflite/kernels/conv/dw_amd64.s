@@ -783,3 +783,81 @@ t25pixel:
 	JNZ t25block
 	VZEROUPPER
 	RET
+
+// sum8Perm puts the 16 pixel sums of sum8F32AVX512's reduction (pixel
+// 4e+l at position 4l+e) back in pixel order (VPERMPS indices).
+DATA sum8Perm<>+0(SB)/4, $0
+DATA sum8Perm<>+4(SB)/4, $4
+DATA sum8Perm<>+8(SB)/4, $8
+DATA sum8Perm<>+12(SB)/4, $12
+DATA sum8Perm<>+16(SB)/4, $1
+DATA sum8Perm<>+20(SB)/4, $5
+DATA sum8Perm<>+24(SB)/4, $9
+DATA sum8Perm<>+28(SB)/4, $13
+DATA sum8Perm<>+32(SB)/4, $2
+DATA sum8Perm<>+36(SB)/4, $6
+DATA sum8Perm<>+40(SB)/4, $10
+DATA sum8Perm<>+44(SB)/4, $14
+DATA sum8Perm<>+48(SB)/4, $3
+DATA sum8Perm<>+52(SB)/4, $7
+DATA sum8Perm<>+56(SB)/4, $11
+DATA sum8Perm<>+60(SB)/4, $15
+GLOBL sum8Perm<>(SB), RODATA|NOPTR, $64
+
+// func sum8F32AVX512(sums, out *float32, n16 int, bias, lo, hi float32)
+//
+// out[p] = clamp(Σ sums[8p+c] + bias, lo, hi) for 16·n16 pixels p of 8
+// values each, summed as ((c0+c4)+(c1+c5))+((c2+c6)+(c3+c7)): 128-bit
+// lane shuffles (VSHUFF32X4) pair channel c with c+4, in-lane shuffles
+// (VSHUFPS) add the rest, one VPERMPS restores pixel order; the clamp
+// keeps NaN and values equal to a bound, as clampF.
+TEXT ·sum8F32AVX512(SB), NOSPLIT, $0-36
+	MOVQ sums+0(FP), SI
+	MOVQ out+8(FP), DI
+	MOVQ n16+16(FP), CX
+	VBROADCASTSS bias+24(FP), Z27
+	VBROADCASTSS lo+28(FP), Z28
+	VBROADCASTSS hi+32(FP), Z29
+	VMOVUPS sum8Perm<>(SB), Z26
+
+s8loop:
+	VMOVUPS 0(SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMOVUPS 256(SI), Z4
+	VMOVUPS 320(SI), Z5
+	VMOVUPS 384(SI), Z6
+	VMOVUPS 448(SI), Z7
+	VSHUFF32X4 $0x88, Z1, Z0, Z12
+	VSHUFF32X4 $0xdd, Z1, Z0, Z13
+	VADDPS Z13, Z12, Z8
+	VSHUFF32X4 $0x88, Z3, Z2, Z12
+	VSHUFF32X4 $0xdd, Z3, Z2, Z13
+	VADDPS Z13, Z12, Z9
+	VSHUFF32X4 $0x88, Z5, Z4, Z12
+	VSHUFF32X4 $0xdd, Z5, Z4, Z13
+	VADDPS Z13, Z12, Z10
+	VSHUFF32X4 $0x88, Z7, Z6, Z12
+	VSHUFF32X4 $0xdd, Z7, Z6, Z13
+	VADDPS Z13, Z12, Z11
+	VSHUFPS $0x88, Z9, Z8, Z12
+	VSHUFPS $0xdd, Z9, Z8, Z13
+	VADDPS Z13, Z12, Z14
+	VSHUFPS $0x88, Z11, Z10, Z12
+	VSHUFPS $0xdd, Z11, Z10, Z13
+	VADDPS Z13, Z12, Z15
+	VSHUFPS $0x88, Z15, Z14, Z12
+	VSHUFPS $0xdd, Z15, Z14, Z13
+	VADDPS Z13, Z12, Z16
+	VPERMPS Z16, Z26, Z16
+	VADDPS Z27, Z16, Z16
+	VMAXPS Z16, Z28, Z16
+	VMINPS Z16, Z29, Z16
+	VMOVUPS Z16, (DI)
+	ADDQ $512, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ s8loop
+	VZEROUPPER
+	RET

@@ -42,3 +42,6 @@ func dwInt8VNNIS1F2(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32
 func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int) {
 	panic("conv: dwInt8VNNIS12 without a vector kernel")
 }
+
+// sum8Vec does nothing: there is no vector kernel on this architecture.
+func sum8Vec(sums, out []float32, bias float32, act FloatAct) int { return 0 }
