@@ -3,6 +3,7 @@ package shape
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // ErrIndex reports a GATHER index outside the gathered axis.
@@ -47,6 +48,29 @@ func Gather[I int32 | int64](p *GatherParams, out, params []byte, indices []I) e
 // axis of size axis of the largest (max) or smallest (!max) element of in
 // (first index wins on ties, as in TensorFlow Lite).
 func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner int, max bool) {
+	if inner == 1 && axis < 1<<31 && narrowInt[T]() {
+		// The last axis of integers up to 32 bits, without a branch per
+		// element: the key v·2^32 + i orders by value, then by i, where i
+		// is k for the minimum and axis−1−k for the maximum, so the
+		// extreme key is the first extreme value (the reference's pick).
+		for o := 0; o < outer; o++ {
+			row := in[o*axis : (o+1)*axis]
+			if max {
+				best := int64(math.MinInt64)
+				for k, v := range row {
+					best = builtinMax(best, int64(v)<<32|int64(axis-1-k))
+				}
+				out[o] = O(axis - 1 - int(best&0xFFFFFFFF))
+			} else {
+				best := int64(math.MaxInt64)
+				for k, v := range row {
+					best = builtinMin(best, int64(v)<<32|int64(k))
+				}
+				out[o] = O(best & 0xFFFFFFFF)
+			}
+		}
+		return
+	}
 	if inner == 1 {
 		// The last axis: contiguous rows, the same comparisons in the same
 		// order (the first extreme wins), without the strided indexing.
@@ -85,3 +109,19 @@ func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner in
 		}
 	}
 }
+
+// narrowInt reports whether T is one of the integer types of at most 32
+// bits (their values times 2^32 fit an int64).
+func narrowInt[T Number]() bool {
+	var z T
+	switch any(z).(type) {
+	case int8, uint8, int16, int32:
+		return true
+	}
+	return false
+}
+
+// builtinMax and builtinMin are the max and min builtins, which ArgMinMax's
+// parameter named max shadows.
+func builtinMax(a, b int64) int64 { return max(a, b) }
+func builtinMin(a, b int64) int64 { return min(a, b) }

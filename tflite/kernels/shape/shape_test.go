@@ -384,10 +384,11 @@ func TestCopyPlanInterleave(t *testing.T) {
 	}
 }
 
-// TestArgMinMaxLastAxis checks ArgMinMax over the last axis (its
-// contiguous-row path) and over inner axes against a direct transcription
-// of TensorFlow Lite's ArgMinMax (first extreme wins), on bytes with many
-// ties and on floats with NaN.
+// TestArgMinMaxLastAxis checks ArgMinMax over the last axis (its keyed
+// integer and contiguous float paths) and over inner axes against a
+// direct transcription of TensorFlow Lite's ArgMinMax (first extreme
+// wins), on uint8, int8 and int32 with many ties and the type extremes,
+// and on floats with NaN.
 func TestArgMinMaxLastAxis(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	for i := range 100 {
@@ -426,9 +427,23 @@ func TestArgMinMaxLastAxis(t *testing.T) {
 			ArgMinMax(f, gf, outer, axis, inner, isMax)
 			wu := want(func(j int) float64 { return float64(u[j]) })
 			wf := want(func(j int) float64 { return float64(f[j]) })
+			s8, s32 := make([]int8, len(u)), make([]int32, len(u))
+			for j, v := range u {
+				s8[j] = int8(v)
+				s32[j] = int32(v)<<23 - 1<<30
+				if j%7 == 0 {
+					s32[j] = []int32{math.MinInt32, math.MaxInt32}[j%2]
+				}
+			}
+			g8, g32 := make([]int32, outer*inner), make([]int64, outer*inner)
+			ArgMinMax(s8, g8, outer, axis, inner, isMax)
+			ArgMinMax(s32, g32, outer, axis, inner, isMax)
+			w8 := want(func(j int) float64 { return float64(s8[j]) })
+			w32 := want(func(j int) float64 { return float64(s32[j]) })
 			for j := range wu {
-				if gu[j] != wu[j] || gf[j] != int64(wf[j]) {
-					t.Fatalf("case %d (%d,%d,%d max %v) at %d: uint8 %d want %d, float %d want %d", i, outer, axis, inner, isMax, j, gu[j], wu[j], gf[j], wf[j])
+				if gu[j] != wu[j] || gf[j] != int64(wf[j]) || g8[j] != w8[j] || g32[j] != int64(w32[j]) {
+					t.Fatalf("case %d (%d,%d,%d max %v) at %d: uint8 %d want %d, float %d want %d, int8 %d want %d, int32 %d want %d",
+						i, outer, axis, inner, isMax, j, gu[j], wu[j], gf[j], wf[j], g8[j], w8[j], g32[j], w32[j])
 				}
 			}
 		}
