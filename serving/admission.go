@@ -86,7 +86,7 @@ func (c *charge) release() { c.sub(c.n) }
 func (q *modelQueue) admit() (done func(), err error) {
 	if q.admitted.Add(1) > int64(cap(q.ch)) {
 		q.admitted.Add(-1)
-		q.s.met.shed.WithLabelValues(q.label).Inc()
+		q.met.shed.Inc()
 		return nil, fmt.Errorf("%w: %s: %d requests in flight", ErrOverloaded, q.label, cap(q.ch))
 	}
 	return func() { q.admitted.Add(-1) }, nil

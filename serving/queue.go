@@ -9,11 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/edgeinfer/edgeinfer/tensor"
 )
 
-// idleRelease is how long a worker keeps its runners without work.
-const idleRelease = 30 * time.Second
+// defaultIdleRelease is how long a worker keeps its runners without work.
+const defaultIdleRelease = 30 * time.Second
 
 // queueKey names one model version's queue.
 type queueKey struct {
@@ -21,14 +23,16 @@ type queueKey struct {
 	version int64
 }
 
-// job is one request waiting for or in a run.
+// job is one request waiting for or in a run. Jobs are reused (see
+// Server.newJob): a job whose result was received goes back to the pool,
+// so nothing may touch a job after answering it.
 type job struct {
 	ctx      context.Context
 	model    Model
 	inputs   []*tensor.Tensor // in model order
 	n        int              // batch items; 0 when the model is not batchable
-	enqueued time.Time
-	done     chan jobResult // buffered 1; receives exactly one result
+	enqueued time.Duration    // Server.clock when submitted
+	done     chan jobResult   // buffered 1; receives exactly one result per use
 	// arriving: the job still counts in its queue's arriving; whoever
 	// clears it first (the submitter once submit returns, or the worker
 	// that takes it) takes it out of the count.
@@ -48,7 +52,27 @@ type jobResult struct {
 	err     error
 }
 
+// finish answers a job that is in no batch (dropped from the queue or
+// failed at shutdown).
 func (j *job) finish(r jobResult) { j.done <- r }
+
+// newJob returns a job from the Server's pool, with its done channel.
+func (s *Server) newJob() *job {
+	if j, ok := s.jobs.Get().(*job); ok {
+		return j
+	}
+	return &job{done: make(chan jobResult, 1)}
+}
+
+// putJob returns j to the pool. Only the requester calls it, once it has
+// received j's one result: then no worker, queue or batch refers to j any
+// more. A job whose requester gave up (deadline) is left to the GC, since
+// a worker may still answer it.
+func (s *Server) putJob(j *job) {
+	j.ctx, j.model, j.inputs, j.n, j.enqueued = nil, nil, nil, 0, 0
+	j.arriving.Store(false)
+	s.jobs.Put(j)
+}
 
 // modelQueue is the admission queue and worker pool of one model version.
 // Its fields are immutable after queue creates it.
@@ -63,6 +87,26 @@ type modelQueue struct {
 	retryHint time.Duration
 	arriving  atomic.Int64 // requests checked and about to be submitted
 	admitted  atomic.Int64 // HTTP requests admitted and not yet answered (see admit)
+	met       queueMetrics
+}
+
+// queueMetrics are the Server's collectors bound to one queue's label
+// once, so that a request does not hash and look its label up in each
+// vector.
+type queueMetrics struct {
+	queue, batchWait, compute, batchSize prometheus.Observer
+	shed, dropped                        prometheus.Counter
+}
+
+func (m *metrics) forModel(label string) queueMetrics {
+	return queueMetrics{
+		queue:     m.queue.WithLabelValues(label),
+		batchWait: m.batchWait.WithLabelValues(label),
+		compute:   m.compute.WithLabelValues(label),
+		batchSize: m.batchSize.WithLabelValues(label),
+		shed:      m.shed.WithLabelValues(label),
+		dropped:   m.dropped.WithLabelValues(label),
+	}
 }
 
 // queue returns the queue of l's model version, creating it and starting
@@ -81,7 +125,7 @@ func (s *Server) queue(l *Loaded) *modelQueue {
 		return q
 	}
 	c := l.Config
-	q := &modelQueue{s: s, key: k, label: l.Name, workers: c.MaxConcurrency, delay: c.BatchDelay, retryHint: s.cfg.RetryAfter}
+	q := &modelQueue{s: s, key: k, label: l.Name, workers: c.MaxConcurrency, delay: c.BatchDelay, retryHint: s.cfg.RetryAfter, met: s.met.forModel(l.Name)}
 	if q.workers <= 0 {
 		q.workers = s.cfg.MaxConcurrency
 	}
@@ -101,7 +145,8 @@ func (s *Server) queue(l *Loaded) *modelQueue {
 	s.queues[k] = q
 	s.queueIndex.Store(k, q)
 	for range q.workers {
-		slot := &runSlot{model: l.Name, version: l.Version}
+		slot := &runSlot{model: l.Name, version: l.Version, poke: make(chan struct{}, 1)}
+		slot.wake()
 		s.slots = append(s.slots, slot)
 		s.wg.Add(1)
 		go q.work(slot)
@@ -125,18 +170,25 @@ func (q *modelQueue) submit(j *job) error {
 		}
 		return nil
 	default:
-		q.s.met.shed.WithLabelValues(q.label).Inc()
+		q.met.shed.Inc()
 		return fmt.Errorf("%w: %s: %d requests queued", ErrOverloaded, q.label, cap(q.ch))
 	}
 }
 
-// worker state: runners keyed by the model instance they run.
+// worker state: runners keyed by the model instance they run. Owned by
+// its goroutine.
 type worker struct {
 	q       *modelQueue
 	slot    *runSlot
 	base    Model          // the model the runners below belong to
 	runners map[int]Runner // batch size (0: as loaded) → runner
 	carry   *job           // dequeued but left for the next batch
+	// batch is the batch being collected or run, reused from one to the
+	// next (cleared after each run, so that an idle worker holds no
+	// request). Its jobs are answered in order; answered counts those
+	// answered, which the requester may already have reused.
+	batch    []*job
+	answered int
 }
 
 func (q *modelQueue) work(slot *runSlot) {
@@ -144,49 +196,61 @@ func (q *modelQueue) work(slot *runSlot) {
 	w := &worker{q: q, slot: slot}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	idle := time.NewTimer(idleRelease)
-	defer idle.Stop()
 	for {
 		j := w.carry
 		w.carry = nil
+		// Waiting, the worker blocks on two plain channels: the queue
+		// and its poke (no timer channel, no third case), which keeps the
+		// hand-off of a lone request cheap.
 		for j == nil {
 			select {
 			case j = <-q.ch:
-			case <-idle.C:
-				// Idle: let go of the model and its runners, so that a
-				// model the cache evicted can be freed.
-				w.dropRunners()
-			case <-q.s.stop:
-				w.drain()
-				w.dropRunners()
-				return
+			case <-slot.poke:
+				select {
+				case <-q.s.stop:
+					w.drain()
+					w.dropRunners()
+					return
+				default:
+				}
+				if q.s.clock()-time.Duration(slot.last.Load()) >= q.s.cfg.idleRelease {
+					// Idle: let go of the model and its runners, so that
+					// a model the cache evicted can be freed.
+					w.dropRunners()
+				}
 			}
 		}
-		idle.Reset(idleRelease)
-		first := time.Now()
+		first := q.s.clock()
+		slot.last.Store(int64(first))
 		if !q.live(j, first) {
 			continue
 		}
-		batch := []*job{j}
+		w.batch = append(w.batch[:0], j)
 		items := j.n
+		start := first
 		if q.maxBatch > 1 && items < q.maxBatch {
-			w.collect(&batch, &items, first, timer)
+			items = w.collect(items, first, timer)
+			start = q.s.clock()
 		}
-		w.runSafely(batch, items, first)
+		w.runSafely(items, first, start)
+		clear(w.batch)
+		w.batch = w.batch[:0]
 	}
 }
 
-// collect adds queued requests to batch (which holds the first one,
-// dequeued at first) up to maxBatch items. It waits for more until the
-// batch window closes, whether or not other requests are in flight, so
-// that independent clients arriving at a steady rate (open-loop traffic)
-// share runs: the window is the model's batch delay after the first
-// request, and ends earlier so that no request of the batch spends more
-// than half of the time it had left when it was dequeued waiting for
-// others. A request of another model instance, or one that would overflow
-// the batch, is carried to the next batch.
-func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time.Timer) {
+// collect adds queued requests to w.batch (which holds the first one,
+// dequeued at first, and items items in all) up to maxBatch items, and
+// returns the items of the batch. It waits for more until the batch
+// window closes, whether or not other requests are in flight, so that
+// independent clients arriving at a steady rate (open-loop traffic) share
+// runs: the window is the model's batch delay after the first request,
+// and ends earlier so that no request of the batch spends more than half
+// of the time it had left when it was dequeued waiting for others. A
+// request of another model instance, or one that would overflow the
+// batch, is carried to the next batch.
+func (w *worker) collect(items int, firstClock time.Duration, timer *time.Timer) int {
 	q := w.q
+	first := q.s.at(firstClock)
 	end := first.Add(q.delay)
 	bound := func(j *job) {
 		if d, ok := j.ctx.Deadline(); ok {
@@ -195,7 +259,7 @@ func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time
 			}
 		}
 	}
-	bound((*batch)[0])
+	bound(w.batch[0])
 	armed := false
 	defer func() {
 		if armed && !timer.Stop() {
@@ -205,7 +269,7 @@ func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time
 			}
 		}
 	}()
-	for *items < q.maxBatch {
+	for items < q.maxBatch {
 		var k *job
 		select {
 		case k = <-q.ch:
@@ -214,7 +278,7 @@ func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time
 		if k == nil {
 			wait := time.Until(end)
 			if wait <= 0 {
-				return
+				return items
 			}
 			if armed && !timer.Stop() {
 				select {
@@ -228,54 +292,65 @@ func (w *worker) collect(batch *[]*job, items *int, first time.Time, timer *time
 			case k = <-q.ch:
 			case <-timer.C:
 				armed = false
-				return
+				return items
 			case <-q.s.stop:
-				return
+				return items
 			}
 		}
-		if !q.live(k, time.Now()) {
+		if !q.live(k, q.s.clock()) {
 			continue
 		}
-		if k.model != (*batch)[0].model || *items+k.n > q.maxBatch {
+		if k.model != w.batch[0].model || items+k.n > q.maxBatch {
 			w.carry = k
-			return
+			return items
 		}
-		*batch = append(*batch, k)
-		*items += k.n
+		w.batch = append(w.batch, k)
+		items += k.n
 		bound(k)
 	}
+	return items
 }
 
-// runSafely is run with a panic outside the engine run (planning the model
-// for a batch size, creating its runner, splitting the batch: code a model
-// reaches) turned into an error for every job of the batch not answered
-// yet, so that the worker goroutine, and the process, carry on.
-func (w *worker) runSafely(batch []*job, items int, first time.Time) {
+// runSafely runs w.batch with a panic outside the engine run (planning
+// the model for a batch size, creating its runner, splitting the batch:
+// code a model reaches) turned into an error for every job of the batch
+// not answered yet, so that the worker goroutine, and the process, carry
+// on.
+func (w *worker) runSafely(items int, first, start time.Duration) {
+	w.answered = 0
 	defer func() {
 		if p := recover(); p != nil {
 			w.dropRunners()
 			w.q.s.log.Error("worker panic", "model", w.q.label, "version", w.q.key.version, "panic", p, "stack", string(debug.Stack()))
-			err := fmt.Errorf("%w: %v", errPanic, p)
-			for _, j := range batch {
-				select {
-				case j.done <- jobResult{err: err}: // not answered yet
-				default:
-				}
-			}
+			w.failRest(fmt.Errorf("%w: %v", errPanic, p))
 		}
 	}()
-	w.run(batch, items, first)
+	w.run(items, first, start)
 }
 
-// live checks a dequeued job: one whose deadline passed is dropped and
-// answered without running.
-func (q *modelQueue) live(j *job, now time.Time) bool {
+// answer sends r to the next job of w.batch not answered yet.
+func (w *worker) answer(r jobResult) {
+	j := w.batch[w.answered]
+	w.answered++
+	j.done <- r
+}
+
+// failRest answers every job of w.batch not answered yet with err.
+func (w *worker) failRest(err error) {
+	for w.answered < len(w.batch) {
+		w.answer(jobResult{err: err})
+	}
+}
+
+// live checks a job dequeued at now (a Server.clock reading): one whose
+// deadline passed is dropped and answered without running.
+func (q *modelQueue) live(j *job, now time.Duration) bool {
 	if err := j.ctx.Err(); err != nil {
-		q.s.met.dropped.WithLabelValues(q.label).Inc()
-		j.finish(jobResult{err: fmt.Errorf("serving: %s: dropped from the queue after %v: %w", q.label, now.Sub(j.enqueued).Round(time.Microsecond), err)})
+		q.met.dropped.Inc()
+		j.finish(jobResult{err: fmt.Errorf("serving: %s: dropped from the queue after %v: %w", q.label, (now - j.enqueued).Round(time.Microsecond), err)})
 		return false
 	}
-	q.s.met.queue.WithLabelValues(q.label).Observe(now.Sub(j.enqueued).Seconds())
+	q.met.queue.Observe((now - j.enqueued).Seconds())
 	return true
 }
 
@@ -309,6 +384,7 @@ func (w *worker) dropRunners() {
 		}
 	}
 	w.base, w.runners = nil, nil
+	w.slot.holding.Store(false)
 }
 
 // threads returns how many intra-op threads the run about to start may
@@ -327,6 +403,7 @@ func (w *worker) runner(m Model, n int) (Runner, error) {
 	if w.base != m {
 		w.dropRunners()
 		w.base, w.runners = m, map[int]Runner{}
+		w.slot.holding.Store(true)
 	}
 	if r := w.runners[n]; r != nil {
 		return r, nil
@@ -351,31 +428,28 @@ func (w *worker) runner(m Model, n int) (Runner, error) {
 	return r, nil
 }
 
-// run executes a batch of jobs (all on the same model) and answers each.
-func (w *worker) run(batch []*job, items int, first time.Time) {
+// run executes w.batch (jobs all on the same model, items items in all,
+// the first dequeued at first, the batch closed at start: Server.clock
+// readings) and answers each job, in order.
+func (w *worker) run(items int, first, start time.Duration) {
 	q := w.q
-	start := time.Now()
-	bw := q.s.met.batchWait.WithLabelValues(q.label)
+	batch := w.batch
+	wait := (start - first).Seconds()
 	for range batch {
-		bw.Observe(start.Sub(first).Seconds())
-	}
-	fail := func(err error) {
-		for _, j := range batch {
-			j.finish(jobResult{err: err})
-		}
+		q.met.batchWait.Observe(wait)
 	}
 	m := batch[0].model
 	inputs := batch[0].inputs
 	if len(batch) > 1 {
 		var err error
 		if inputs, err = concatBatch(batch, items); err != nil {
-			fail(err)
+			w.failRest(err)
 			return
 		}
 	}
 	r, err := w.runner(m, items)
 	if err != nil {
-		fail(fmt.Errorf("serving: %s: plan batch %d: %w", q.label, items, err))
+		w.failRest(fmt.Errorf("serving: %s: plan batch %d: %w", q.label, items, err))
 		return
 	}
 	ctx, cancel := batchContext(batch)
@@ -387,26 +461,26 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 	if t, ok := r.(threadedRunner); ok {
 		t.SetActiveThreads(q.threads(busy))
 	}
-	w.slot.begin(r, ctx, start)
+	w.slot.begin(r, ctx, q.s.at(start))
 	outs, err := w.safeRun(r, ctx, inputs)
 	flagged := w.slot.end()
 	q.s.running.Add(-1)
-	compute := time.Since(start)
+	compute := q.s.clock() - start
 	if flagged {
 		q.s.stalled.Add(-1)
 		q.s.log.Warn("stalled run ended", "model", q.label, "version", q.key.version, "duration", compute, "err", err)
 	}
-	q.s.met.compute.WithLabelValues(q.label).Observe(compute.Seconds())
-	q.s.met.batchSize.WithLabelValues(q.label).Observe(float64(max(items, 1)))
+	q.met.compute.Observe(compute.Seconds())
+	q.met.batchSize.Observe(float64(max(items, 1)))
 	if err != nil {
-		fail(fmt.Errorf("serving: %s: %w", q.label, err))
+		w.failRest(fmt.Errorf("serving: %s: %w", q.label, err))
 		return
 	}
 	off := 0
 	for _, j := range batch {
-		res := jobResult{timing: Timing{Queue: first.Sub(j.enqueued), BatchWait: start.Sub(first), Compute: compute, BatchSize: max(items, 1)}}
-		if first.Before(j.enqueued) {
-			res.timing.Queue, res.timing.BatchWait = 0, start.Sub(j.enqueued)
+		res := jobResult{timing: Timing{Queue: first - j.enqueued, BatchWait: start - first, Compute: compute, BatchSize: max(items, 1)}}
+		if first < j.enqueued {
+			res.timing.Queue, res.timing.BatchWait = 0, start-j.enqueued
 		}
 		res.outputs = make([]*tensor.Tensor, len(outs))
 		for k, o := range outs {
@@ -418,7 +492,7 @@ func (w *worker) run(batch []*job, items int, first time.Time) {
 			res.outputs[k] = t
 		}
 		off += j.n
-		j.finish(res)
+		w.answer(res) // j, the next not answered
 	}
 }
 
@@ -495,16 +569,31 @@ func sliceBatch(o *tensor.Tensor, off, n, items int, batched bool) (*tensor.Tens
 	return t, nil
 }
 
-// runSlot is what the watchdog sees of one worker. Guarded by mu.
+// runSlot is what the watchdog sees of one worker.
 type runSlot struct {
 	model   string
 	version int64
+	// poke wakes the worker (buffered 1): the watchdog pokes a worker
+	// that holds runners and may have been idle for Config.idleRelease, Close
+	// pokes every worker, and a new worker starts poked, so that one
+	// started after Close sees it.
+	poke    chan struct{}
+	last    atomic.Int64 // Server.clock when the worker last dequeued a job
+	holding atomic.Bool  // the worker holds runners
 
-	mu       sync.Mutex
-	runner   Runner // nil when idle
+	mu       sync.Mutex // guards the fields below
+	runner   Runner     // nil when idle
 	deadline time.Time
 	start    time.Time
 	flagged  bool
+}
+
+// wake pokes the slot's worker unless a poke is pending already.
+func (s *runSlot) wake() {
+	select {
+	case s.poke <- struct{}{}:
+	default:
+	}
 }
 
 func (s *runSlot) begin(r Runner, ctx context.Context, start time.Time) {
@@ -528,7 +617,8 @@ func (s *runSlot) end() bool {
 
 // watchdog flags runs that overrun their deadline by StallMargin: it logs
 // the model and the operator running, counts the stall and keeps Ready
-// false until the run ends.
+// false until the run ends. It also pokes workers that hold runners and
+// have been idle for Config.idleRelease, so that they let go of them.
 func (s *Server) watchdog() {
 	defer s.wg.Done()
 	tick := max(s.cfg.StallMargin/4, 5*time.Millisecond)
@@ -542,8 +632,12 @@ func (s *Server) watchdog() {
 			s.mu.Lock()
 			slots := append([]*runSlot(nil), s.slots...)
 			s.mu.Unlock()
+			c := s.clock()
 			for _, sl := range slots {
 				s.checkSlot(sl, now)
+				if sl.holding.Load() && c-time.Duration(sl.last.Load()) >= s.cfg.idleRelease {
+					sl.wake() // the worker drops its runners if still idle
+				}
 			}
 		}
 	}

@@ -106,6 +106,10 @@ type Config struct {
 	// refused (413) before decoding (default 64 Mi). An image's bytes
 	// count against MaxBodyBytes like any body.
 	MaxImagePixels int64
+
+	// idleRelease is how long a worker keeps a model's runners without
+	// work (default 30s); tests shorten it.
+	idleRelease time.Duration
 }
 
 func (c *Config) withDefaults() error {
@@ -125,6 +129,7 @@ func (c *Config) withDefaults() error {
 	def(&c.BatchDelay, 2*time.Millisecond)
 	def(&c.RetryAfter, time.Second)
 	def(&c.StallMargin, time.Second)
+	def(&c.idleRelease, defaultIdleRelease)
 	if c.MaxConcurrency <= 0 {
 		c.MaxConcurrency = runtime.GOMAXPROCS(0)
 	}
@@ -174,14 +179,16 @@ type Server struct {
 	stalled  atomic.Int64 // runs flagged by the watchdog and not yet ended
 	running  atomic.Int64 // runs in flight, all models
 	reqID    atomic.Uint64
-	idPrefix string // random per Server, so request IDs differ across instances
+	idPrefix string    // random per Server, so request IDs differ across instances
+	epoch    time.Time // when New ran; see clock
 
 	budget memBudget // Config.MemoryBudget; max immutable after New
 	chunks chunkPool // body read buffers
 	// decoders holds a token per request decoding its body (capacity
 	// Config.DecodeConcurrency).
 	decoders chan struct{}
-	mio      ioCache // ModelIO of loaded models (metadata, labels)
+	mio      ioCache   // ModelIO of loaded models (metadata, labels)
+	jobs     sync.Pool // *job, reused once their result was received
 
 	mu     sync.Mutex
 	queues map[queueKey]*modelQueue // guarded by mu
@@ -199,6 +206,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		epoch:  time.Now(),
 		cfg:    cfg,
 		log:    cfg.Logger,
 		met:    newMetrics(cfg.Source),
@@ -229,10 +237,21 @@ func (s *Server) Close() error {
 	for _, q := range s.queues {
 		q.drain()
 	}
+	for _, sl := range s.slots {
+		sl.wake() // a waiting worker sees stop
+	}
 	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
 }
+
+// clock reads the monotonic clock as the time since New: one clock read,
+// where time.Now makes two (wall and monotonic). A request's queue wait
+// and run are timed with it.
+func (s *Server) clock() time.Duration { return time.Since(s.epoch) }
+
+// at returns the time of a clock reading.
+func (s *Server) at(c time.Duration) time.Time { return s.epoch.Add(c) }
 
 // Live reports whether the server is serving (not closed).
 func (s *Server) Live() bool { return !s.closing.Load() }
@@ -465,26 +484,39 @@ func (s *Server) predictLoaded(ctx context.Context, l *Loaded, req *Request) (*R
 		q.arriving.Add(-1)
 		return nil, err
 	}
-	j := &job{ctx: ctx, model: m, inputs: ins, n: n, done: make(chan jobResult, 1), enqueued: time.Now()}
+	j := s.newJob()
+	j.ctx, j.model, j.inputs, j.n, j.enqueued = ctx, m, ins, n, s.clock()
 	j.arriving.Store(true)
 	err = q.submit(j)
 	q.arrived(j)
 	if err != nil {
+		s.putJob(j) // never queued
 		return nil, err
 	}
 	select {
 	case r := <-j.done:
+		s.putJob(j)
 		if r.err != nil {
 			return nil, r.err
 		}
 		specs := m.Outputs()
-		outs := make([]*tensor.Tensor, len(outIdx))
-		for i, k := range outIdx {
-			outs[i] = r.outputs[k]
-			outs[i].Name = specs[k].Name
+		outs := r.outputs // the job's own: all outputs in model order
+		if outIdx != nil {
+			outs = make([]*tensor.Tensor, len(outIdx))
+			for i, k := range outIdx {
+				outs[i] = r.outputs[k]
+			}
+		}
+		for i, o := range outs {
+			k := i
+			if outIdx != nil {
+				k = outIdx[i]
+			}
+			o.Name = specs[k].Name
 		}
 		return &Response{Model: l.Name, Version: l.Version, Outputs: outs, Timing: r.timing}, nil
 	case <-ctx.Done():
+		// j stays with the queue or its worker, which will answer it.
 		return nil, fmt.Errorf("serving: %s: %w", l.Name, context.Cause(ctx))
 	}
 }
@@ -557,14 +589,12 @@ func matchInputs(m Model, given []*tensor.Tensor, maxElements int) ([]*tensor.Te
 	return out, batch, nil
 }
 
+// matchOutputs returns the indexes of the named outputs in the model's
+// signature, or nil for all of them in signature order (no names).
 func matchOutputs(m Model, names []string) ([]int, error) {
 	specs := m.Outputs()
 	if len(names) == 0 {
-		idx := make([]int, len(specs))
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx, nil
+		return nil, nil
 	}
 	idx := make([]int, len(names))
 	for i, n := range names {
