@@ -24,3 +24,20 @@ func bilinearRowVec(r0, r1 []float32, x0, x1 []int, dx, ndx []float32, d int, dy
 	bilinearRowF32AVX512(&r0[0], &r1[0], &x0[0], &x1[0], &dx[0], &ndx[0], n, d, dy, ndy, &out[0])
 	return true
 }
+
+//go:noescape
+func roundU8AVX512(src *float32, n int, dst *uint8)
+
+// roundU8 sets dst[i] = uint8(src[i] + 0.5) for src values in [0, 255.5)
+// (BilinearU8's final rounding), on AVX-512 where present.
+func roundU8(src []float32, dst []uint8) {
+	if len(src) == 0 {
+		return
+	}
+	_ = dst[len(src)-1]
+	if hasBilinearVec {
+		roundU8AVX512(&src[0], len(src), &dst[0])
+		return
+	}
+	roundU8Generic(src, dst)
+}

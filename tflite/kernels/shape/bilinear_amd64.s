@@ -96,3 +96,42 @@ next:
 	JLT xloop
 	VZEROUPPER
 	RET
+
+// func roundU8AVX512(src *float32, n int, dst *uint8)
+//
+// dst[i] = trunc(src[i] + 0.5) for i in [0, n), src[i] in [0, 255.5): a
+// float32 add (VADDPS, round to nearest, as Go's and C++'s float32 add),
+// truncation (VCVTTPS2DQ) and a narrowing store (VPMOVUSDB, values already
+// in [0, 255]); the last n%16 through masks. n > 0.
+TEXT ·roundU8AVX512(SB), NOSPLIT, $0-24
+	MOVQ src+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ dst+16(FP), DI
+	MOVL $0x3f000000, AX // 0.5
+	VPBROADCASTD AX, Z31
+	MOVQ CX, DX
+	SHRQ $4, DX
+	JZ rtail
+rloop:
+	VMOVUPS (SI), Z0
+	VADDPS Z31, Z0, Z0
+	VCVTTPS2DQ Z0, Z0
+	VPMOVUSDB Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ DX
+	JNZ rloop
+rtail:
+	ANDQ $15, CX
+	JZ rdone
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VADDPS Z31, Z0, Z0
+	VCVTTPS2DQ Z0, Z0
+	VPMOVUSDB Z0, K1, (DI)
+rdone:
+	VZEROUPPER
+	RET

@@ -64,10 +64,16 @@ func (r *BilinearU8) Run(out, in []uint8, scratch []float32) {
 					}
 				}
 			}
-			for i, v := range fo {
-				dst[i] = uint8(v + 0.5)
-			}
+			roundU8(fo, dst)
 			o += p.OutW * d
 		}
+	}
+}
+
+// roundU8Generic is roundU8 in Go.
+func roundU8Generic(src []float32, dst []uint8) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = uint8(v + 0.5)
 	}
 }

@@ -110,3 +110,32 @@ func TestBilinearU8MatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundU8 checks roundU8 (the vector kernel where present) against
+// the Go conversion on lengths around the 16-lane blocks and values at
+// and next to every rounding boundary of [0, 255.5).
+func TestRoundU8(t *testing.T) {
+	var src []float32
+	for k := 0; k < 256; k++ {
+		h := float32(k) + 0.5
+		for _, v := range []float32{float32(k), h, math.Nextafter32(h, 0), math.Nextafter32(float32(k), 256)} {
+			if v < 255.5 {
+				src = append(src, v)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(53, 54))
+	for range 500 {
+		src = append(src, r.Float32()*255.49)
+	}
+	for _, n := range []int{1, 15, 16, 17, 33, len(src)} {
+		got, want := make([]uint8, n), make([]uint8, n)
+		roundU8(src[:n], got)
+		roundU8Generic(src[:n], want)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("n %d: %v -> %d, want %d", n, src[i], got[i], want[i])
+			}
+		}
+	}
+}
