@@ -332,70 +332,106 @@ func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ld
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
 func sgemmR2P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
 func sgemmR3P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
 func sgemmR4P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
 func sgemmR5P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
-func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
-func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
-
-//go:noescape
 func sgemmR6P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR7P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR8P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR9P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR10P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR11P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR12P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR1P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR2P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR3P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR4P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR5P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
 func sgemmR6P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
+func sgemmR7P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR8P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR9P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR10P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR11P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR12P2(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR1P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR2P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR3P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR4P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR5P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
 func sgemmR6P3(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR1P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR2P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR3P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR4P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
+
+//go:noescape
+func sgemmR5P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
 func sgemmR6P4(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
@@ -422,57 +458,82 @@ func dotAVX2(r int, a *int8, lda int, w *int16, kb int, acc *int32) {
 	}
 }
 
-// sgemm runs the float32 micro-kernel of an r-row, np-panel tile: each
+// sgemm runs the float32 micro-kernel of an r-row, np-panel tile (r ≤ 12
+// for np ≤ 2, else ≤ 6): each
 // row is segs runs of k values, skip bytes between the end of one run
 // and the start of the next.
 func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int) {
 	switch r*8 + np {
 	case 9:
 		sgemmR1P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 10:
-		sgemmR1P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 11:
-		sgemmR1P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 12:
-		sgemmR1P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 17:
 		sgemmR2P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 18:
-		sgemmR2P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 19:
-		sgemmR2P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 20:
-		sgemmR2P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 25:
 		sgemmR3P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 26:
-		sgemmR3P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 27:
-		sgemmR3P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 28:
-		sgemmR3P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 33:
 		sgemmR4P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 34:
-		sgemmR4P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 35:
-		sgemmR4P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 36:
-		sgemmR4P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 41:
 		sgemmR5P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 42:
-		sgemmR5P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 43:
-		sgemmR5P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
-	case 44:
-		sgemmR5P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 49:
 		sgemmR6P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 57:
+		sgemmR7P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 65:
+		sgemmR8P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 73:
+		sgemmR9P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 81:
+		sgemmR10P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 89:
+		sgemmR11P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 97:
+		sgemmR12P1(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 10:
+		sgemmR1P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 18:
+		sgemmR2P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 26:
+		sgemmR3P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 34:
+		sgemmR4P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 42:
+		sgemmR5P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 50:
 		sgemmR6P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 58:
+		sgemmR7P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 66:
+		sgemmR8P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 74:
+		sgemmR9P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 82:
+		sgemmR10P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 90:
+		sgemmR11P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 98:
+		sgemmR12P2(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 11:
+		sgemmR1P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 19:
+		sgemmR2P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 27:
+		sgemmR3P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 35:
+		sgemmR4P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 43:
+		sgemmR5P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 51:
 		sgemmR6P3(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 12:
+		sgemmR1P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 20:
+		sgemmR2P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 28:
+		sgemmR3P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 36:
+		sgemmR4P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
+	case 44:
+		sgemmR5P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	case 52:
 		sgemmR6P4(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)
 	}

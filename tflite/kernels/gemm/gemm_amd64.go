@@ -164,7 +164,8 @@ func f32SegFast(a []float32, lda, rows, segs, segStride int, w *PackedF32, p0, p
 	f32Tiles(a, lda, rows, w, seg, segs, (segStride-seg)*4, p0, p1, lo, hi, out, ldo)
 }
 
-// f32Tiles runs sgemm over tiles of up to 6 rows × 4 panels; each row of
+// f32Tiles runs sgemm over tiles of up to 6 rows × 4 panels (12 rows for
+// one or two panels); each row of
 // a is segs runs of seg values, skip bytes apart. The caller has checked
 // the reads of a.
 func f32Tiles(a []float32, lda, rows int, w *PackedF32, seg, segs, skip, p0, p1 int, lo, hi float32, out []float32, ldo int) {
@@ -180,8 +181,12 @@ func f32Tiles(a []float32, lda, rows int, w *PackedF32, seg, segs, skip, p0, p1 
 		if pg+np == w.Panels {
 			tail = lastMask
 		}
-		for r0 := 0; r0 < rows; r0 += 6 {
-			nr := min(6, rows-r0)
+		tr := 6
+		if np <= 2 {
+			tr = 12 // at most 24 accumulators
+		}
+		for r0 := 0; r0 < rows; r0 += tr {
+			nr := min(tr, rows-r0)
 			sgemm(nr, np, &a[r0*lda], lda*4, &w.Data[pg*w.K*PanelN], ps, seg, &w.Bias[pg*PanelN],
 				&out[r0*ldo+pg*PanelN], ldo*4, lo, hi, tail, segs, skip)
 		}

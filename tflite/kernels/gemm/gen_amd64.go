@@ -237,11 +237,12 @@ func main() {
 			}
 		}
 	}
-	const sgemmRows = 6
-	rowAddr = rowAddr[:sgemmRows]
-	outAddr := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)"}
-	for r := 1; r <= sgemmRows; r++ {
-		for np := 1; np <= maxPanels; np++ {
+	// Float tiles are rowsFor(np) high too: 12 rows for one or two
+	// panels (at most 24 accumulators), 6 otherwise.
+	outAddr := []string{"(DI)", "(DI)(R12*1)", "(DI)(R12*2)", "(R13)", "(R13)(R12*1)", "(R13)(R12*2)",
+		"(SI)", "(SI)(R12*1)", "(SI)(R12*2)", "(R8)", "(R8)(R12*1)", "(R8)(R12*2)"}
+	for np := 1; np <= maxPanels; np++ {
+		for r := 1; r <= rowsFor(np); r++ {
 			p("")
 			p("// func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)", r, np)
 			p("TEXT ·sgemmR%dP%d(SB), NOSPLIT, $0-96", r, np)
@@ -253,6 +254,14 @@ func main() {
 			p("\tMOVQ bias+40(FP), AX")
 			p("\tLEAQ (SI)(BX*2), R8")
 			p("\tADDQ BX, R8")
+			if r > 6 {
+				p("\tLEAQ (R8)(BX*2), R12")
+				p("\tADDQ BX, R12")
+			}
+			if r > 9 {
+				p("\tLEAQ (R12)(BX*2), R13")
+				p("\tADDQ BX, R13")
+			}
 			for i := 1; i < np; i++ {
 				p("\tLEAQ (%s)(DX*1), %s", panelReg[i-1], panelReg[i])
 			}
@@ -263,8 +272,8 @@ func main() {
 			}
 			// A row is segs runs of k values, each run skip bytes after
 			// the end of the one before (segs = 1: k contiguous values).
-			p("\tMOVQ segs+80(FP), R12")
-			p("\tMOVQ skip+88(FP), R13")
+			p("\tMOVQ segs+80(FP), R14")
+			p("\tMOVQ skip+88(FP), R15")
 			p("sloop:")
 			p("\tMOVQ k+32(FP), CX")
 			p("floop:")
@@ -278,16 +287,19 @@ func main() {
 					p("\tVFMADD231PS Z%d, Z%d, Z%d", 24+j, t, i*np+j)
 				}
 			}
-			p("\tADDQ $4, SI")
-			p("\tADDQ $4, R8")
+			bases := []string{"SI", "R8", "R12", "R13"}[:(r+2)/3]
+			for _, b := range bases {
+				p("\tADDQ $4, %s", b)
+			}
 			for j := 0; j < np; j++ {
 				p("\tADDQ $64, %s", panelReg[j])
 			}
 			p("\tDECQ CX")
 			p("\tJNZ floop")
-			p("\tADDQ R13, SI")
-			p("\tADDQ R13, R8")
-			p("\tDECQ R12")
+			for _, b := range bases {
+				p("\tADDQ R15, %s", b)
+			}
+			p("\tDECQ R14")
 			p("\tJNZ sloop")
 			p("\tVBROADCASTSS lo+64(FP), Z28")
 			p("\tVBROADCASTSS hi+68(FP), Z29")
@@ -297,6 +309,14 @@ func main() {
 			p("\tMOVQ ldo+56(FP), R12")
 			p("\tLEAQ (DI)(R12*2), R13")
 			p("\tADDQ R12, R13")
+			if r > 6 {
+				p("\tLEAQ (R13)(R12*2), SI")
+				p("\tADDQ R12, SI")
+			}
+			if r > 9 {
+				p("\tLEAQ (SI)(R12*2), R8")
+				p("\tADDQ R12, R8")
+			}
 			for i := 0; i < r; i++ {
 				for j := 0; j < np; j++ {
 					z := i*np + j
@@ -376,8 +396,8 @@ func main() {
 			}
 		}
 	}
-	for r := 1; r <= sgemmRows; r++ {
-		for np := 1; np <= maxPanels; np++ {
+	for np := 1; np <= maxPanels; np++ {
+		for r := 1; r <= rowsFor(np); r++ {
 			q("")
 			q("//go:noescape")
 			q("func sgemmR%dP%d(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)", r, np)
@@ -400,13 +420,14 @@ func main() {
 	q("\t}")
 	q("}")
 	q("")
-	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile: each")
+	q("// sgemm runs the float32 micro-kernel of an r-row, np-panel tile (r ≤ 12")
+	q("// for np ≤ 2, else ≤ 6): each")
 	q("// row is segs runs of k values, skip bytes between the end of one run")
 	q("// and the start of the next.")
 	q("func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int) {")
 	q("\tswitch r*8 + np {")
-	for r := 1; r <= sgemmRows; r++ {
-		for np := 1; np <= maxPanels; np++ {
+	for np := 1; np <= maxPanels; np++ {
+		for r := 1; r <= rowsFor(np); r++ {
 			q("\tcase %d:", r*8+np)
 			q("\t\tsgemmR%dP%d(a, lda, w, ps, k, bias, out, ldo, lo, hi, tail, segs, skip)", r, np)
 		}
