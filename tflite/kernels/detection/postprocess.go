@@ -35,14 +35,12 @@ var ErrInvalidBoxes = errors.New("detection: decoded box with ymin >= ymax or xm
 
 // Work is the scratch of one Run, sized for one Params by NewWork.
 type Work struct {
-	decoded   []float32 // [NumBoxes][4] ymin, xmin, ymax, xmax
-	scores    []float32 // per-box scores of the current class
-	keepScore []float32
-	keepIdx   []int
-	sorted    []int
-	sortTmp   []int // merge-sort scratch
-	active    []bool
-	selected  []int
+	decoded  []float32 // [NumBoxes][4] ymin, xmin, ymax, xmax
+	scores   []float32 // per-box scores of the current class
+	heap     []cand    // candidates above the score threshold
+	sorted   []int
+	sortTmp  []int // merge-sort scratch
+	selected []int
 	// Regular NMS: the best candidates so far (box·classes + class) and
 	// their scores, NumBoxes + MaxDetections long.
 	candIdx   []int
@@ -57,14 +55,12 @@ type Work struct {
 func NewWork(p *Params) *Work {
 	n := p.NumBoxes
 	w := &Work{
-		decoded:   make([]float32, 4*n),
-		scores:    make([]float32, n),
-		keepScore: make([]float32, n),
-		keepIdx:   make([]int, n),
-		sorted:    make([]int, n+p.MaxDetections),
-		sortTmp:   make([]int, max(n+p.MaxDetections, p.NumClasses)),
-		active:    make([]bool, n),
-		selected:  make([]int, 0, n),
+		decoded:  make([]float32, 4*n),
+		scores:   make([]float32, n),
+		heap:     make([]cand, 0, n),
+		sorted:   make([]int, n+p.MaxDetections),
+		sortTmp:  make([]int, max(n+p.MaxDetections, p.NumClasses)),
+		selected: make([]int, 0, n),
 	}
 	if p.RegularNMS {
 		w.candIdx = make([]int, n+p.MaxDetections)
@@ -89,6 +85,9 @@ func Run(p *Params, w *Work, boxes, anchors, scores, outBoxes, outClasses, outSc
 	clear(outBoxes)
 	clear(outClasses)
 	clear(outScores)
+	if !validBoxes(p, w.decoded) {
+		return 0, ErrInvalidBoxes
+	}
 	if p.RegularNMS {
 		return regular(p, w, scores, outBoxes, outClasses, outScores)
 	}
@@ -123,52 +122,95 @@ func iou(d []float32, i, j int) float32 {
 	return inter / (areaA + areaB - inter)
 }
 
+// validBoxes reports whether every decoded box has ymin < ymax and
+// xmin < xmax (NaN coordinates pass, as in TensorFlow Lite).
+func validBoxes(p *Params, d []float32) bool {
+	for i := 0; i < p.NumBoxes; i++ {
+		if d[4*i] >= d[4*i+2] || d[4*i+1] >= d[4*i+3] {
+			return false
+		}
+	}
+	return true
+}
+
 // nmsOne runs greedy non-maximum suppression over one score per box:
 // boxes scoring at least the threshold, by decreasing score (stable),
 // each suppressing later ones that overlap it by more than the IoU
 // threshold; at most limit are selected, into w.selected.
-func nmsOne(p *Params, w *Work, scores []float32, limit int) error {
+//
+// TensorFlow Lite sorts every box above the threshold and lets each
+// selected box deactivate the later ones it overlaps. A box is selected
+// exactly when no box selected before it overlaps it, so this takes the
+// candidates one at a time in that order (from a heap: only as many as
+// it looks at are ordered) and tests each against the boxes selected so
+// far, with the same IoU arguments, stopping at limit selections: the
+// same selection for a fraction of the IoUs when limit is small.
+func nmsOne(p *Params, w *Work, scores []float32, limit int) {
 	d := w.decoded
-	for i := 0; i < p.NumBoxes; i++ {
-		if d[4*i] >= d[4*i+2] || d[4*i+1] >= d[4*i+3] {
-			return ErrInvalidBoxes
-		}
-	}
-	kept := 0
+	h := w.heap[:0]
 	for i, s := range scores[:p.NumBoxes] {
 		if s >= p.ScoreThreshold {
-			w.keepScore[kept], w.keepIdx[kept] = s, i
-			kept++
+			h = append(h, cand{s, int32(i)})
 		}
 	}
-	order := w.sorted[:kept]
-	argsortDesc(w.keepScore, order, w.sortTmp)
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
 	w.selected = w.selected[:0]
-	out := min(kept, limit)
-	active := w.active[:kept]
-	for i := range active {
-		active[i] = true
-	}
-	left := kept
-	for i := 0; i < kept; i++ {
-		if left == 0 || len(w.selected) >= out {
-			break
+	for len(h) > 0 && len(w.selected) < limit {
+		c := int(h[0].idx)
+		last := len(h) - 1
+		h[0] = h[last]
+		h = h[:last]
+		if last > 0 {
+			siftDown(h, 0)
 		}
-		if !active[i] {
-			continue
-		}
-		bi := w.keepIdx[order[i]]
-		w.selected = append(w.selected, bi)
-		active[i] = false
-		left--
-		for j := i + 1; j < kept; j++ {
-			if active[j] && iou(d, bi, w.keepIdx[order[j]]) > p.IOUThreshold {
-				active[j] = false
-				left--
+		keep := true
+		for _, s := range w.selected {
+			if iou(d, s, c) > p.IOUThreshold {
+				keep = false
+				break
 			}
 		}
+		if keep {
+			w.selected = append(w.selected, c)
+		}
 	}
-	return nil
+}
+
+// cand is a box above the score threshold.
+type cand struct {
+	score float32
+	idx   int32
+}
+
+// before orders candidates by decreasing score, equal scores by
+// increasing box index: the order of TensorFlow Lite's stable
+// DecreasingArgSort (scores are never NaN here: they passed s >= t).
+func (a cand) before(b cand) bool {
+	return a.score > b.score || (a.score == b.score && a.idx < b.idx)
+}
+
+// siftDown restores the heap property (h[0] first in before's order)
+// below i.
+func siftDown(h []cand, i int) {
+	n := len(h)
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].before(h[c]) {
+			c++
+		}
+		if !h[c].before(x) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
 }
 
 // argsortDesc sets idx (len n) to 0..n-1 ordered by decreasing values,
@@ -213,9 +255,7 @@ func regular(p *Params, w *Work, scores, outBoxes, outClasses, outScores []float
 		for b := 0; b < p.NumBoxes; b++ {
 			w.scores[b] = scores[b*cw+c+off]
 		}
-		if err := nmsOne(p, w, w.scores, p.DetectionsPerClass); err != nil {
-			return 0, err
-		}
+		nmsOne(p, w, w.scores, p.DetectionsPerClass)
 		n := size
 		for _, b := range w.selected {
 			w.candIdx[n] = b*cw + c + off
@@ -262,9 +302,7 @@ func fast(p *Params, w *Work, scores, outBoxes, outClasses, outScores []float32)
 		}
 		w.scores[b] = row[ci[0]]
 	}
-	if err := nmsOne(p, w, w.scores, p.MaxDetections); err != nil {
-		return 0, err
-	}
+	nmsOne(p, w, w.scores, p.MaxDetections)
 	n := 0
 	for _, b := range w.selected {
 		row := scores[b*cw+off:]

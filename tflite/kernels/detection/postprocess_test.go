@@ -1,0 +1,97 @@
+package detection
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// eagerNMS is TensorFlow Lite's NonMaxSuppressionSingleClassHelper
+// transcribed step by step: keep the boxes at or above the threshold,
+// sort them by decreasing score (stable), and let each selected box
+// deactivate every later active box it overlaps by more than the IoU
+// threshold, until limit boxes are selected or none is active.
+func eagerNMS(p *Params, d, scores []float32, limit int) []int {
+	var keepScore []float32
+	var keepIdx []int
+	for i, s := range scores[:p.NumBoxes] {
+		if s >= p.ScoreThreshold {
+			keepScore = append(keepScore, s)
+			keepIdx = append(keepIdx, i)
+		}
+	}
+	kept := len(keepScore)
+	order := make([]int, kept)
+	argsortDesc(keepScore, order, make([]int, kept))
+	out := min(kept, limit)
+	active := make([]bool, kept)
+	for i := range active {
+		active[i] = true
+	}
+	left := kept
+	selected := []int{}
+	for i := 0; i < kept; i++ {
+		if left == 0 || len(selected) >= out {
+			break
+		}
+		if !active[i] {
+			continue
+		}
+		bi := keepIdx[order[i]]
+		selected = append(selected, bi)
+		active[i] = false
+		left--
+		for j := i + 1; j < kept; j++ {
+			if active[j] && iou(d, bi, keepIdx[order[j]]) > p.IOUThreshold {
+				active[j] = false
+				left--
+			}
+		}
+	}
+	return selected
+}
+
+// TestNMSMatchesEager checks the lazy, heap-ordered nmsOne against the
+// eager transcription: boxes crowded so that many overlap, scores from a
+// few levels (ties) or continuous, thresholds that keep none, some or all,
+// limits from 1 to past the box count.
+func TestNMSMatchesEager(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for trial := range 400 {
+		n := 1 + r.IntN(300)
+		switch {
+		case trial%50 == 0:
+			n = 3000
+		case trial%50 == 1:
+			n = 1
+		}
+		p := &Params{NumBoxes: n, IOUThreshold: []float32{0.05, 0.3, 0.5, 0.9, 1}[r.IntN(5)],
+			ScoreThreshold: []float32{-1, 0, 0.25, 0.5, 0.99, 2}[r.IntN(6)], MaxDetections: 1}
+		w := NewWork(p)
+		span := []float32{0.2, 1, 5}[r.IntN(3)]
+		for i := range n {
+			y, x := span*r.Float32(), span*r.Float32()
+			h, ww := 0.05+0.5*r.Float32(), 0.05+0.5*r.Float32()
+			if r.IntN(10) == 0 && i > 0 { // a copy of an earlier box
+				copy(w.decoded[4*i:4*i+4], w.decoded[4*(i-1):4*i])
+				continue
+			}
+			w.decoded[4*i], w.decoded[4*i+1], w.decoded[4*i+2], w.decoded[4*i+3] = y, x, y+h, x+ww
+		}
+		scores := make([]float32, n)
+		levels := []int{2, 5, 256, 0}[r.IntN(4)]
+		for i := range scores {
+			if levels == 0 {
+				scores[i] = r.Float32()
+			} else {
+				scores[i] = float32(r.IntN(levels)) / float32(levels-1)
+			}
+		}
+		limit := []int{1, 2, 10, 100, n, n + 5}[r.IntN(6)]
+		want := eagerNMS(p, w.decoded, scores, limit)
+		nmsOne(p, w, scores, limit)
+		if !slices.Equal(w.selected, want) {
+			t.Fatalf("trial %d (%d boxes, limit %d, iou %v, score %v): selected %v, want %v", trial, n, limit, p.IOUThreshold, p.ScoreThreshold, w.selected, want)
+		}
+	}
+}
