@@ -49,6 +49,8 @@ type Work struct {
 	tmpScore  []float32
 	classIdx  []int // fast NMS: [NumBoxes][classes reported] best classes
 	rowIdx    []int // fast NMS: one box's classes by score
+	expH      expMemo
+	expW      expMemo
 }
 
 // NewWork returns scratch for p.
@@ -81,7 +83,7 @@ func NewWork(p *Params) *Work {
 // ([Outputs]) and the number of detections. Slots past the detections
 // are zero.
 func Run(p *Params, w *Work, boxes, anchors, scores, outBoxes, outClasses, outScores []float32) (int, error) {
-	decode(p, boxes, anchors, w.decoded)
+	decode(p, w, boxes, anchors, w.decoded)
 	clear(outBoxes)
 	clear(outClasses)
 	clear(outScores)
@@ -95,17 +97,52 @@ func Run(p *Params, w *Work, boxes, anchors, scores, outBoxes, outClasses, outSc
 }
 
 // decode turns center-size encodings into corners, in double precision as
-// TensorFlow Lite does.
-func decode(p *Params, boxes, anchors, out []float32) {
+// TensorFlow Lite does. The exponentials come through w's memo: quantized
+// encodings take few distinct values.
+func decode(p *Params, w *Work, boxes, anchors, out []float32) {
+	hs, ws := float64(p.HScale), float64(p.WScale)
+	w.expH.use(hs)
+	w.expW.use(ws)
 	for i := 0; i < p.NumBoxes; i++ {
-		by, bx, bh, bw := float64(boxes[4*i]), float64(boxes[4*i+1]), float64(boxes[4*i+2]), float64(boxes[4*i+3])
+		by, bx := float64(boxes[4*i]), float64(boxes[4*i+1])
 		ay, ax, ah, aw := float64(anchors[4*i]), float64(anchors[4*i+1]), float64(anchors[4*i+2]), float64(anchors[4*i+3])
 		yc := float32(by/float64(p.YScale)*ah + ay)
 		xc := float32(bx/float64(p.XScale)*aw + ax)
-		hh := float32(0.5 * math.Exp(bh/float64(p.HScale)) * ah)
-		hw := float32(0.5 * math.Exp(bw/float64(p.WScale)) * aw)
+		hh := float32(0.5 * w.expH.exp(boxes[4*i+2], hs) * ah)
+		hw := float32(0.5 * w.expW.exp(boxes[4*i+3], ws) * aw)
 		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = yc-hh, xc-hw, yc+hh, xc+hw
 	}
+}
+
+// expMemo remembers math.Exp(float64(v)/scale) for recent v, direct-mapped
+// by a hash of v's bits.
+type expMemo struct {
+	scale float64
+	key [1 << expMemoBits]uint64 // v's bits | 1<<32; 0: empty
+	val [1 << expMemoBits]float64
+}
+
+const expMemoBits = 10
+
+// use empties the memo unless it holds exponentials for scale.
+func (m *expMemo) use(scale float64) {
+	if m.scale != scale {
+		clear(m.key[:])
+		m.scale = scale
+	}
+}
+
+// exp returns math.Exp(float64(v) / scale), scale being the one set by use.
+func (m *expMemo) exp(v float32, scale float64) float64 {
+	b := math.Float32bits(v)
+	k := uint64(b) | 1<<32
+	i := (b * 0x9E3779B1) >> (32 - expMemoBits)
+	if m.key[i] == k {
+		return m.val[i]
+	}
+	e := math.Exp(float64(v) / scale)
+	m.key[i], m.val[i] = k, e
+	return e
 }
 
 // iou is the intersection over union of decoded boxes i and j.

@@ -1,6 +1,7 @@
 package detection
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -92,6 +93,41 @@ func TestNMSMatchesEager(t *testing.T) {
 		nmsOne(p, w, scores, limit)
 		if !slices.Equal(w.selected, want) {
 			t.Fatalf("trial %d (%d boxes, limit %d, iou %v, score %v): selected %v, want %v", trial, n, limit, p.IOUThreshold, p.ScoreThreshold, w.selected, want)
+		}
+	}
+}
+
+// TestDecodeMatchesFormula checks decode (exponentials from the memo)
+// against TensorFlow Lite's formula computed directly, on encodings from
+// a few quantized levels (memo hits and slot collisions) and continuous
+// ones, one Work reused across scales.
+func TestDecodeMatchesFormula(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 1))
+	const n = 5000
+	w := NewWork(&Params{NumBoxes: n, MaxDetections: 1})
+	for trial := range 12 {
+		p := &Params{NumBoxes: n, YScale: 10, XScale: 10, HScale: []float32{5, 2}[trial/4%2], WScale: []float32{5, 3, 1}[trial%3]}
+		boxes, anchors := make([]float32, 4*n), make([]float32, 4*n)
+		for i := range boxes {
+			if trial%2 == 0 {
+				boxes[i] = float32(r.IntN(256)-128) * 0.05
+			} else {
+				boxes[i] = 8*r.Float32() - 4
+			}
+			anchors[i] = r.Float32()
+		}
+		decode(p, w, boxes, anchors, w.decoded)
+		for i := range n {
+			by, bx, bh, bw := float64(boxes[4*i]), float64(boxes[4*i+1]), float64(boxes[4*i+2]), float64(boxes[4*i+3])
+			ay, ax, ah, aw := float64(anchors[4*i]), float64(anchors[4*i+1]), float64(anchors[4*i+2]), float64(anchors[4*i+3])
+			yc := float32(by/float64(p.YScale)*ah + ay)
+			xc := float32(bx/float64(p.XScale)*aw + ax)
+			hh := float32(0.5 * math.Exp(bh/float64(p.HScale)) * ah)
+			hw := float32(0.5 * math.Exp(bw/float64(p.WScale)) * aw)
+			want := []float32{yc - hh, xc - hw, yc + hh, xc + hw}
+			if got := w.decoded[4*i : 4*i+4]; !slices.Equal(got, want) {
+				t.Fatalf("trial %d box %d: %v, want %v", trial, i, got, want)
+			}
 		}
 	}
 }

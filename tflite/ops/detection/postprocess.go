@@ -218,23 +218,40 @@ func dequantizer(n *op.Node, t *op.TensorInfo, what string) (func(src *tensor.Te
 	if !ok || !(scale > 0) || math.IsInf(scale, 0) {
 		return nil, n.Errorf("%s must be quantized per tensor with a positive scale", what)
 	}
+	// Each of the 256 codes' (q − zero point)·scale, computed once.
 	s, z := float32(scale), float32(zp)
+	var tbl [256]float32
+	for q := range 256 {
+		v := float32(q)
+		if t.DType == tensor.Int8 {
+			v = float32(int8(q))
+		}
+		tbl[q] = (v - z) * s
+	}
 	if t.DType == tensor.Uint8 {
 		return func(src *tensor.Tensor, dst []float32, stride, take int) {
-			v := src.Uint8s()
-			for i := 0; i < len(dst)/take; i++ {
-				for k := 0; k < take; k++ {
-					dst[i*take+k] = (float32(v[i*stride+k]) - z) * s
-				}
-			}
+			lookup(src.Uint8s(), dst, stride, take, &tbl)
 		}, nil
 	}
 	return func(src *tensor.Tensor, dst []float32, stride, take int) {
-		v := src.Int8s()
-		for i := 0; i < len(dst)/take; i++ {
-			for k := 0; k < take; k++ {
-				dst[i*take+k] = (float32(v[i*stride+k]) - z) * s
-			}
-		}
+		lookup(src.Int8s(), dst, stride, take, &tbl)
 	}, nil
+}
+
+// lookup sets dst to tbl's values for the first take of every stride
+// codes of v, the code's byte indexing tbl.
+func lookup[T uint8 | int8](v []T, dst []float32, stride, take int, tbl *[256]float32) {
+	if stride == take {
+		for i, q := range v[:len(dst)] {
+			dst[i] = tbl[uint8(q)]
+		}
+		return
+	}
+	for i := 0; i < len(dst)/take; i++ {
+		row := v[i*stride : i*stride+take]
+		out := dst[i*take : i*take+take]
+		for k, q := range row {
+			out[k] = tbl[uint8(q)]
+		}
+	}
 }
