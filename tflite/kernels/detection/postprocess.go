@@ -118,8 +118,8 @@ func decode(p *Params, w *Work, boxes, anchors, out []float32) {
 // by a hash of v's bits.
 type expMemo struct {
 	scale float64
-	key [1 << expMemoBits]uint64 // v's bits | 1<<32; 0: empty
-	val [1 << expMemoBits]float64
+	key   [1 << expMemoBits]uint64 // v's bits | 1<<32; 0: empty
+	val   [1 << expMemoBits]float64
 }
 
 const expMemoBits = 10
