@@ -74,16 +74,30 @@ type dwVNNI struct {
 	// and the next three), the four lanes' byte offsets (0 for a pixel
 	// outside the row) and the byte mask of the lanes outside it.
 	tab []int64
+	// phases are the row's runs of output pixels, one per kernel call:
+	// the whole row, or at stride 1 and dilation d the pixels a, a+d, ...
+	// for each a < d.
+	phases []dwVPhase
+}
+
+// dwVPhase is one kernel call's run of output pixels: 4·n4 − 4 + tail of
+// them, the Y builds' entries from tab (in words), straight loads when
+// the first pixel's byte offset (from the run's first output pixel's
+// column) lies in [0, lim].
+type dwVPhase struct {
+	n4, tail, lim, tab int
 }
 
 // newDWVNNI packs the VNNI kernels' operands, or returns nil when they do
 // not apply: the machine lacks them, the window is not 3×3 with horizontal
-// stride 1 or 2 and dilation 1, a shift is not a right shift (the kernels
+// stride 1 or 2, it is dilated horizontally at stride 2 or with more output
+// than input columns (then a phase could start past the input row), a shift is not a right shift (the kernels
 // have neither the left shift nor the identity rounding), or the clamp
 // leaves the int8 range. bias is optional; eff is the bias with the input
 // offset folded in.
 func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
-	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) || g.DilW != 1 ||
+	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) ||
+		(g.DilW != 1 && (g.StrideW != 1 || g.OutW > g.InW)) ||
 		q.Min < -128 || q.Max > 127 || q.Min > q.Max {
 		return nil
 	}
@@ -114,22 +128,47 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 		}
 		v.fast = lo >= -dwVMaxAcc && hi <= dwVMaxAcc
 	}
-	n4 := (g.OutW + 3) / 4
-	builds := n4 + 1
 	if g.StrideW == 2 {
-		builds = 2*n4 + 1
-	}
-	v.tab = make([]int64, 5*builds)
-	for j := range builds {
-		var mask uint64
-		for s := range 4 {
-			if i := 4*j - g.PadW + s; i >= 0 && i < g.InW {
-				v.tab[5*j+s] = int64(i * c)
-			} else {
-				mask |= 0xffff << (16 * s)
+		n4 := (g.OutW + 3) / 4
+		builds := 2*n4 + 1
+		v.tab = make([]int64, 5*builds)
+		for j := range builds {
+			var mask uint64
+			for s := range 4 {
+				if i := 4*j - g.PadW + s; i >= 0 && i < g.InW {
+					v.tab[5*j+s] = int64(i * c)
+				} else {
+					mask |= 0xffff << (16 * s)
+				}
 			}
+			v.tab[5*j+4] = int64(mask)
 		}
-		v.tab[5*j+4] = int64(mask)
+		v.phases = []dwVPhase{{n4: n4, tail: g.OutW - 4*(n4-1), lim: (g.InW - 4) * c}}
+	} else {
+		// Stride 1, dilation d: output pixels a, a+d, a+2d, ... (phase a)
+		// read input pixels a − PadW + d·i, i = 0, 1, 2, ...: a stride-1,
+		// dilation-1 row with pixels d·C bytes apart, from input and
+		// output pixel a. Each Y build's lanes are input pixels
+		// a − PadW + d·(4j + s), their byte offsets taken from pixel a.
+		d := g.DilW
+		for a := range min(d, g.OutW) {
+			m := (g.OutW - a + d - 1) / d
+			n4 := (m + 3) / 4
+			ph := dwVPhase{n4: n4, tail: m - 4*(n4-1), lim: (g.InW-1-a)*c - 3*d*c, tab: len(v.tab)}
+			for j := range n4 + 1 {
+				var mask uint64
+				var lanes [4]int64
+				for s := range 4 {
+					if i := a - g.PadW + d*(4*j+s); i >= 0 && i < g.InW {
+						lanes[s] = int64((i - a) * c)
+					} else {
+						mask |= 0xffff << (16 * s)
+					}
+				}
+				v.tab = append(v.tab, lanes[0], lanes[1], lanes[2], lanes[3], int64(mask))
+			}
+			v.phases = append(v.phases, ph)
+		}
 	}
 	words := dwVQWords
 	if v.fast {
@@ -210,8 +249,7 @@ func (v *dwVNNI) pairs(g *Geom) bool {
 func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	g, v := &d.g, d.vnni
 	c := g.InC
-	n4 := (g.OutW + 3) / 4
-	tail := g.OutW - 4*(n4-1)
+	ps := g.DilW * c // pixel step of a run (stride 1; stride 2 has no dilation)
 	kern, kern2 := dwInt8VNNIS1, dwInt8VNNIS12
 	switch {
 	case v.stride == 1 && v.fast:
@@ -242,12 +280,21 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 		orow := out[(b*g.OutH+oy)*g.OutW*c:][:g.OutW*c]
 		if two {
 			_ = out[(b*g.OutH+oy+2)*g.OutW*c-1] // the second row
-			kern2(&rows[0][0], &rows[1][0], &rows[2][0], &rows[3][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
-				g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
-			row++
-			continue
 		}
-		kern(&rows[0][0], &rows[1][0], &rows[2][0], n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[0],
-			int(d.oz), v.clamp, -g.PadW*c, (g.InW-4)*c, tail, &v.tab[0], c)
+		// A run from output pixel a starts every row at pixel a (a < OutW
+		// <= InW where DilW > 1).
+		for a, ph := range v.phases {
+			x := a * c
+			if two {
+				kern2(&rows[0][x], &rows[1][x], &rows[2][x], &rows[3][x], ph.n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[x],
+					g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+				continue
+			}
+			kern(&rows[0][x], &rows[1][x], &rows[2][x], ph.n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[x],
+				int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+		}
+		if two {
+			row++
+		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // randDWVCase returns a random 3×3 depthwise layer aimed at the VNNI kernel
-// and its borders: rows up to 42 pixels (run lengths 1..40 and not
+// and its borders: rows up to 42 pixels, horizontal dilations 1..4 (run lengths 1..40 and not
 // multiples of four), 1..5 channel blocks, both horizontal strides,
 // vertical strides and dilations, extreme zero points, full-range
 // multipliers with right shifts 1..31 (now and then a left shift, which the
@@ -19,6 +19,9 @@ func randDWVCase(r *rand.Rand) (g Geom, q *Requant, in, f []int8, bias []int32) 
 		KH: 3, KW: 3, StrideH: 1 + r.IntN(2), StrideW: 1 + r.IntN(2), DilH: 1 + r.IntN(2), DilW: 1, FilterInC: 1}
 	if r.IntN(3) > 0 {
 		g.StrideW = 1
+	}
+	if r.IntN(4) == 0 { // dilated rows: stride 1 as phases (stride 2 declines)
+		g.DilW = 2 + r.IntN(3)
 	}
 	g.OutC = g.InC
 	same := r.IntN(4) > 0
@@ -93,16 +96,17 @@ func b2i(b bool) int {
 // stride-1 two-row ones (with the one-row kernel on an odd row left over);
 // the row's pixels in its last group of four, 1..4 (the kernels' tail
 // paths), 0 when none ran; and for kernels 5 and 6 the shape bits 1 (OutH odd), 2 (Batch > 1) and 4
-// (PadH > 0: the first and last rows read the pad row).
-func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
+// (PadH > 0: the first and last rows read the pad row); and whether the
+// layer is dilated horizontally (its tails are per phase).
+func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int, dilated bool) {
 	t.Helper()
 	g, q, in, f, bias := randDWVCase(r)
 	if g.OutH <= 0 || g.OutW <= 0 {
-		return 0, 0, 0
+		return 0, 0, 0, false
 	}
 	d := NewDepthwiseInt8Fast(g, q, f, bias)
 	if d == nil {
-		return 0, 0, 0
+		return 0, 0, 0, false
 	}
 	want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 	DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
@@ -120,24 +124,33 @@ func checkDWV(t *testing.T, r *rand.Rand) (kernel, tail, shape int) {
 		}
 	}
 	tail = g.OutW - 4*((g.OutW+3)/4-1)
+	dilated = g.DilW > 1
 	switch {
 	case d.vnni == nil:
-		return 0, 0, 0
-	case d.vnni.pairs(&g) && g.OutH >= 2:
-		return 5 + b2i(d.vnni.fast), tail, b2i(g.OutH%2 == 1) | 2*b2i(g.Batch > 1) | 4*b2i(g.PadH > 0)
-	case d.vnni.fast:
-		return 2 + d.vnni.stride, tail, 0
+		return 0, 0, 0, false
+	case dilated:
+		tail = d.vnni.phases[0].tail
 	}
-	return d.vnni.stride, tail, 0
+	switch {
+	case d.vnni.pairs(&g) && g.OutH >= 2:
+		return 5 + b2i(d.vnni.fast), tail, b2i(g.OutH%2 == 1) | 2*b2i(g.Batch > 1) | 4*b2i(g.PadH > 0), dilated
+	case d.vnni.fast:
+		return 2 + d.vnni.stride, tail, 0, dilated
+	}
+	return d.vnni.stride, tail, 0, dilated
 }
 
 func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	var ran [7][5]int    // [kernel][tail]
+	dilated := 0         // layers with DilW > 1 on a VNNI kernel
 	var shapes [2][8]int // kernels 5 and 6's [shape bits]
 	for range 6000 {
-		k, tail, shape := checkDWV(t, r)
+		k, tail, shape, dil := checkDWV(t, r)
 		ran[k][tail]++
+		if k > 0 && dil {
+			dilated++
+		}
 		if k >= 5 {
 			shapes[k-5][shape]++
 		}
@@ -150,12 +163,15 @@ func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 			t.Fatalf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row general, fast][tail 0..4]): some too few", ran)
 		}
 	}
+	if hasDWVNNI && dilated < 200 {
+		t.Fatalf("VNNI kernels ran on %d dilated layers: too few", dilated)
+	}
 	for _, sh := range shapes {
 		if hasDWVNNI && min(sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7]) < 5 {
 			t.Fatalf("two-row kernels ran on %v layers ([general, fast][OutH odd | Batch > 1 | PadH > 0]): some too few", shapes)
 		}
 	}
-	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row general, fast][tail 0..4]); two-row shapes %v", ran, shapes)
+	t.Logf("VNNI kernels ran on %v layers ([none, general stride 1, 2, fast stride 1, 2, two-row general, fast][tail 0..4]), %d dilated; two-row shapes %v", ran, dilated, shapes)
 }
 
 func FuzzDepthwiseInt8Fast(f *testing.F) {
@@ -276,4 +292,25 @@ func TestDepthwiseInt8VNNIFastBound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkDepthwiseInt8FastDilated is DeepLabV3's dilated depthwise layer
+// 33x33x960, 3x3, dilation 2, SAME, through the vector kernel.
+func BenchmarkDepthwiseInt8FastDilated(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	g := Geom{Batch: 1, InH: 33, InW: 33, InC: 960, OutC: 960, KH: 3, KW: 3, StrideH: 1, StrideW: 1, DilH: 2, DilW: 2, FilterInC: 1,
+		OutH: 33, OutW: 33, PadH: 2, PadW: 2}
+	q := randRequant(r, g.OutC)
+	in, f := randInt8s(r, g.InH*g.InW*g.InC), randInt8s(r, 9*g.OutC)
+	d := NewDepthwiseInt8Fast(g, q, f, nil)
+	if d == nil {
+		b.Skip("no vector depthwise kernel")
+	}
+	out := make([]int8, g.OutH*g.OutW*g.OutC)
+	macs := float64(g.OutH * g.OutW * g.OutC * 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Rows(in, out, 0, g.OutH)
+	}
+	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
