@@ -29,6 +29,15 @@
 // operator, counted in edgeinfer_stalls_total, and makes Ready false until
 // it ends, so that load balancers stop sending traffic to a stuck node.
 //
+// Runs happen on the workers, never on the requester's goroutine: a
+// request whose run overruns its deadline inside one operator, or hangs,
+// is still answered with its deadline error at the deadline, while the
+// worker finishes or stays stuck (and the watchdog reports it). That
+// hand-off is the price of the guarantee and is kept cheap: a request's
+// job and answer channel are reused, a waiting worker blocks on two plain
+// channels (no timer), and the queue wait and run are timed with one
+// monotonic clock read each (BenchmarkPredictHop measures it).
+//
 // # HTTP API
 //
 //	GET  /v1/models/{m}[/versions/{v}|/labels/{l}]           model status

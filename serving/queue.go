@@ -553,9 +553,8 @@ var errSplit = errors.New("batched output has no leading batch dimension to spli
 // sliceBatch copies items [off, off+n) of a batched output (or the whole
 // output when not batched), so that the result outlives the runner.
 func sliceBatch(o *tensor.Tensor, off, n, items int, batched bool) (*tensor.Tensor, error) {
-	t := &tensor.Tensor{Name: o.Name, DType: o.DType, Quant: o.Quant}
 	if !batched {
-		t.Shape = o.Shape.Clone()
+		t := newOutput(o)
 		t.Data = append([]byte(nil), o.Data...)
 		return t, nil
 	}
@@ -563,10 +562,29 @@ func sliceBatch(o *tensor.Tensor, off, n, items int, batched bool) (*tensor.Tens
 		return nil, errSplit
 	}
 	row := len(o.Data) / items
-	t.Shape = o.Shape.Clone()
+	t := newOutput(o)
 	t.Shape[0] = n
 	t.Data = append([]byte(nil), o.Data[off*row:(off+n)*row]...)
 	return t, nil
+}
+
+// outputTensor is a tensor with room for a shape of up to 4 dimensions.
+type outputTensor struct {
+	t    tensor.Tensor
+	dims [4]int
+}
+
+// newOutput returns a tensor with o's name, type, quantization and shape
+// (a copy) and no data: one allocation for the tensor and its shape.
+func newOutput(o *tensor.Tensor) *tensor.Tensor {
+	if len(o.Shape) == 0 || len(o.Shape) > 4 {
+		// nil shape for a scalar, as Clone gives
+		return &tensor.Tensor{Name: o.Name, DType: o.DType, Quant: o.Quant, Shape: o.Shape.Clone()}
+	}
+	b := &outputTensor{t: tensor.Tensor{Name: o.Name, DType: o.DType, Quant: o.Quant}}
+	b.t.Shape = b.dims[:len(o.Shape):len(o.Shape)]
+	copy(b.t.Shape, o.Shape)
+	return &b.t
 }
 
 // runSlot is what the watchdog sees of one worker.
