@@ -8,6 +8,7 @@ package detection
 import (
 	"errors"
 	"math"
+	"slices"
 )
 
 // Params are the operator's options (its custom_options) and input sizes.
@@ -38,6 +39,7 @@ type Work struct {
 	decoded  []float32 // [NumBoxes][4] ymin, xmin, ymax, xmax
 	scores   []float32 // per-box scores of the current class
 	heap     []cand    // candidates above the score threshold
+	top      []cand    // the first candidates in order, when there are many
 	sorted   []int
 	sortTmp  []int // merge-sort scratch
 	selected []int
@@ -60,6 +62,7 @@ func NewWork(p *Params) *Work {
 		decoded:  make([]float32, 4*n),
 		scores:   make([]float32, n),
 		heap:     make([]cand, 0, n),
+		top:      make([]cand, 0, min(8*min(max(p.MaxDetections, p.DetectionsPerClass), n)+64, n)),
 		sorted:   make([]int, n+p.MaxDetections),
 		sortTmp:  make([]int, max(n+p.MaxDetections, p.NumClasses)),
 		selected: make([]int, 0, n),
@@ -178,22 +181,65 @@ func validBoxes(p *Params, d []float32) bool {
 // TensorFlow Lite sorts every box above the threshold and lets each
 // selected box deactivate the later ones it overlaps. A box is selected
 // exactly when no box selected before it overlaps it, so this takes the
-// candidates one at a time in that order (from a heap: only as many as
-// it looks at are ordered) and tests each against the boxes selected so
-// far, with the same IoU arguments, stopping at limit selections: the
-// same selection for a fraction of the IoUs when limit is small.
+// candidates one at a time in that order and tests each against the boxes
+// selected so far, with the same IoU arguments, stopping at limit
+// selections: the same selection for a fraction of the IoUs when limit is
+// small. Only as many candidates as it looks at are ordered: with many
+// above the threshold, the first cap(w.top) of them are picked in one
+// pass and sorted, and the rest go through a heap only if those do not
+// reach the limit.
 func nmsOne(p *Params, w *Work, scores []float32, limit int) {
-	d := w.decoded
 	h := w.heap[:0]
 	for i, s := range scores[:p.NumBoxes] {
 		if s >= p.ScoreThreshold {
 			h = append(h, cand{s, int32(i)})
 		}
 	}
+	w.selected = w.selected[:0]
+	if k := cap(w.top); k > 0 && len(h) > 2*k {
+		// Most boxes pass the threshold: the first k candidates in order,
+		// kept in a heap with the last of them at the root (one compare
+		// for most boxes), sorted, usually decide the selection; the
+		// rest, all after them, are ordered only when they do not.
+		top := w.top[:0]
+		for _, c := range h {
+			switch {
+			case len(top) < k:
+				top = append(top, c)
+				if len(top) == k {
+					for i := k/2 - 1; i >= 0; i-- {
+						siftDownLast(top, i)
+					}
+				}
+			case c.before(top[0]):
+				top[0] = c
+				siftDownLast(top, 0)
+			}
+		}
+		lastTop := top[0]
+		slices.SortFunc(top, func(a, b cand) int {
+			if a.before(b) {
+				return -1
+			}
+			return 1
+		})
+		for _, c := range top {
+			if len(w.selected) >= limit {
+				return
+			}
+			w.consider(p, int(c.idx))
+		}
+		rest := h[:0]
+		for _, c := range h {
+			if lastTop.before(c) {
+				rest = append(rest, c)
+			}
+		}
+		h = rest
+	}
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		siftDown(h, i)
 	}
-	w.selected = w.selected[:0]
 	for len(h) > 0 && len(w.selected) < limit {
 		c := int(h[0].idx)
 		last := len(h) - 1
@@ -202,17 +248,20 @@ func nmsOne(p *Params, w *Work, scores []float32, limit int) {
 		if last > 0 {
 			siftDown(h, 0)
 		}
-		keep := true
-		for _, s := range w.selected {
-			if iou(d, s, c) > p.IOUThreshold {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			w.selected = append(w.selected, c)
+		w.consider(p, c)
+	}
+}
+
+// consider selects box c unless a box selected before it overlaps it by
+// more than the IoU threshold (the IoU of the selected box with c, as
+// TensorFlow Lite computes it).
+func (w *Work) consider(p *Params, c int) {
+	for _, s := range w.selected {
+		if iou(w.decoded, s, c) > p.IOUThreshold {
+			return
 		}
 	}
+	w.selected = append(w.selected, c)
 }
 
 // cand is a box above the score threshold.
@@ -226,6 +275,28 @@ type cand struct {
 // DecreasingArgSort (scores are never NaN here: they passed s >= t).
 func (a cand) before(b cand) bool {
 	return a.score > b.score || (a.score == b.score && a.idx < b.idx)
+}
+
+// siftDownLast restores the heap property (h[0] last in before's order)
+// below i.
+func siftDownLast(h []cand, i int) {
+	n := len(h)
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c].before(h[c+1]) {
+			c++
+		}
+		if !x.before(h[c]) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
 }
 
 // siftDown restores the heap property (h[0] first in before's order)
