@@ -2,7 +2,11 @@
 
 package conv
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
+)
 
 // hasDW reports the AVX-512 subset dwInt8AVX512 needs (read-only after
 // start-up).
@@ -73,6 +77,35 @@ func dwRun(d *DepthwiseInt8Fast, taps []uintptr, n, ps int, out []int8) {
 	}
 	dwInt8AVX512(&taps[0], len(taps), n, ps, &d.w[0], d.g.OutC/16, &d.blocks[0], &out[0],
 		int(d.oz), int(d.lo), int(d.hi))
+}
+
+// dwRunBlock is dwRun for channel block b alone: the 16-bit kernels over
+// that block (one block: 16-byte output pixels, into a stack buffer a
+// chunk of pixels at a time, then copied to each pixel's block in out).
+func dwRunBlock(d *DepthwiseInt8Fast, taps []uintptr, n, ps, b int, out []int8) {
+	var moved [maxDWTaps]uintptr
+	var buf [16 * 64]int8
+	nt := len(taps)
+	for i, t := range taps {
+		moved[i] = t + uintptr(16*b)
+	}
+	c := d.g.OutC
+	w, q := &d.w[b*nt*16], &d.blocks[b*gemm.ParamWords]
+	for done := 0; done < n; {
+		k := min(n-done, 64)
+		if nt == 9 {
+			dwInt8AVX512T9(&moved[0], 9, k, ps, w, 1, q, &buf[0], int(d.oz), int(d.lo), int(d.hi))
+		} else {
+			dwInt8AVX512(&moved[0], nt, k, ps, w, 1, q, &buf[0], int(d.oz), int(d.lo), int(d.hi))
+		}
+		for p := range k {
+			copy(out[(done+p)*c+16*b:][:16], buf[16*p:16*p+16])
+		}
+		for i := range nt {
+			moved[i] += uintptr(k * ps)
+		}
+		done += k
+	}
 }
 
 //go:noescape

@@ -45,3 +45,7 @@ func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32,
 
 // sum8Vec does nothing: there is no vector kernel on this architecture.
 func sum8Vec(sums, out []float32, bias float32, act FloatAct) int { return 0 }
+
+func dwRunBlock(d *DepthwiseInt8Fast, taps []uintptr, n, ps, b int, out []int8) {
+	panic("conv: dwRunBlock without a vector kernel")
+}

@@ -28,7 +28,11 @@ type DepthwiseInt8Fast struct {
 	lo, hi int32
 	slide  bool    // 3×3, stride 1, dilation 1: dwInt8AVX512S1 runs
 	vnni   *dwVNNI // non-nil: dwInt8VNNIS1 runs groups of four pixels
-	pad    []int8  // InW·InC input zero points: what taps outside the input read
+	// wide lists the channel blocks with a weight outside int8 when the
+	// VNNI kernels run the others (16-bit weights only): those blocks run
+	// one at a time on the 16-bit kernels.
+	wide []int
+	pad  []int8 // InW·InC input zero points: what taps outside the input read
 }
 
 // NewDepthwiseInt8Fast returns the vector kernel for g, or nil when this
@@ -45,7 +49,9 @@ func NewDepthwiseInt8Fast(g Geom, q *Requant, filter []int8, bias []int32) *Dept
 // NewDepthwiseWideFast is NewDepthwiseInt8Fast for 16-bit weights, such
 // as a uint8 filter's w − zw, which spans [−255, 255]: the AVX-512
 // kernels multiply 16-bit weights (VPDPWSSD, exact int32 sums), so no
-// channel needs a separate pass; the 8-bit VNNI kernels do not run.
+// channel needs a separate pass. Where the VNNI kernels apply, the channel
+// blocks whose weights all fit int8 run on them and only the others on
+// the 16-bit kernels, a block at a time.
 func NewDepthwiseWideFast(g Geom, q *Requant, filter []int16, bias []int32) *DepthwiseInt8Fast {
 	return newDepthwiseFast(g, q, filter, nil, bias)
 }
@@ -84,6 +90,30 @@ func newDepthwiseFast(g Geom, q *Requant, w []int16, w8 []int8, bias []int32) *D
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
 	if w8 != nil {
 		d.vnni = newDWVNNI(&g, q, w8, bias, eff)
+	} else {
+		// 16-bit weights: the blocks whose weights all fit int8 (usually
+		// all but a few: a uint8 filter's w − zw leaves int8 in a channel
+		// or two) run on the VNNI kernels, the rest on the 16-bit ones.
+		narrow := make([]int8, len(w))
+		var wide []int
+		for b := 0; b < c/16; b++ {
+			fits := true
+			for t := 0; t < taps; t++ {
+				for ch := 16 * b; ch < 16*b+16; ch++ {
+					v := w[t*c+ch]
+					fits = fits && v >= -128 && v <= 127
+					narrow[t*c+ch] = int8(max(-128, min(127, v)))
+				}
+			}
+			if !fits {
+				wide = append(wide, b)
+			}
+		}
+		if len(wide) < c/16 {
+			if d.vnni = newDWVNNI(&g, q, narrow, bias, eff); d.vnni != nil {
+				d.wide = wide
+			}
+		}
 	}
 	d.slide = g.KH == 3 && g.KW == 3 && g.StrideW == 1 && g.DilW == 1
 	d.pad = make([]int8, g.InW*g.InC)
@@ -98,11 +128,17 @@ func (d *DepthwiseInt8Fast) Rows(in, out []int8, lo, hi int) {
 	_ = in[g.Batch*g.InH*g.InW*g.InC-1]
 	_ = pad[g.InW*g.InC-1]
 	_ = out[g.Batch*g.OutH*g.OutW*g.OutC-1]
+	var tapBuf [maxDWTaps]uintptr
 	if d.vnni != nil {
 		d.rowsV(in, out, lo, hi)
+		for _, b := range d.wide {
+			dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 1,
+				tapBuf[:g.KH*g.KW], lo, hi, &dwTarget{i8: d, out8: out, block: b, one: true})
+		}
+		runtime.KeepAlive(in)
+		runtime.KeepAlive(pad)
 		return
 	}
-	var tapBuf [maxDWTaps]uintptr
 	dwWalk(g, uintptr(unsafe.Pointer(unsafe.SliceData(in))), uintptr(unsafe.Pointer(unsafe.SliceData(pad))), 1,
 		tapBuf[:g.KH*g.KW], lo, hi, &dwTarget{i8: d, out8: out})
 	runtime.KeepAlive(in)
@@ -219,13 +255,19 @@ func dwWalk(g *Geom, inBase, padBase uintptr, elem int, taps []uintptr, lo, hi i
 // with its output. (A struct rather than a func value keeps the tap
 // pointers on the stack.)
 type dwTarget struct {
-	i8   *DepthwiseInt8Fast
-	out8 []int8
-	f32  *DepthwiseF32Fast
-	outF []float32
+	i8    *DepthwiseInt8Fast
+	out8  []int8
+	block int  // with one: the only channel block to compute
+	one   bool // i8 computes channel block block alone (dwRunBlock)
+	f32   *DepthwiseF32Fast
+	outF  []float32
 }
 
 func (t *dwTarget) run(taps []uintptr, n, ps, o int) {
+	if t.one {
+		dwRunBlock(t.i8, taps, n, ps, t.block, t.out8[o:])
+		return
+	}
 	if t.i8 != nil {
 		dwRun(t.i8, taps, n, ps, t.out8[o:])
 		return

@@ -282,16 +282,28 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 			_ = out[(b*g.OutH+oy+2)*g.OutW*c-1] // the second row
 		}
 		// A run from output pixel a starts every row at pixel a (a < OutW
-		// <= InW where DilW > 1).
-		for a, ph := range v.phases {
-			x := a * c
-			if two {
-				kern2(&rows[0][x], &rows[1][x], &rows[2][x], &rows[3][x], ph.n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[x],
-					g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
-				continue
+		// <= InW where DilW > 1); the channel blocks between d.wide's run
+		// together.
+		b0 := 0
+		for i := 0; i <= len(d.wide); i++ {
+			b1 := c / 16
+			if i < len(d.wide) {
+				b1 = d.wide[i]
 			}
-			kern(&rows[0][x], &rows[1][x], &rows[2][x], ph.n4, c/16, &v.w[0], &v.q[0], &v.k[0], &orow[x],
-				int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+			if b1 > b0 {
+				w, q := &v.w[b0*len(v.w)/(c/16)], &v.q[b0*len(v.q)/(c/16)]
+				for a, ph := range v.phases {
+					x := a*c + 16*b0
+					if two {
+						kern2(&rows[0][x], &rows[1][x], &rows[2][x], &rows[3][x], ph.n4, b1-b0, w, q, &v.k[0], &orow[x],
+							g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+						continue
+					}
+					kern(&rows[0][x], &rows[1][x], &rows[2][x], ph.n4, b1-b0, w, q, &v.k[0], &orow[x],
+						int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+				}
+			}
+			b0 = b1 + 1
 		}
 		if two {
 			row++

@@ -314,3 +314,54 @@ func BenchmarkDepthwiseInt8FastDilated(b *testing.B) {
 	}
 	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
+
+// TestDepthwiseMixedMatchesRef checks 16-bit weight layers whose weights
+// leave int8 in a few channels (a uint8 filter's w − zw): the blocks that
+// fit run on the VNNI kernels, the others one at a time on the 16-bit
+// ones; against DepthwiseRef, over randDWVCase's geometries.
+func TestDepthwiseMixedMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	mixed := 0
+	for range 1500 {
+		g, q, in, f8, bias := randDWVCase(r)
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		f := make([]int16, len(f8))
+		for i, v := range f8 {
+			f[i] = int16(v)
+		}
+		for range r.IntN(4) { // wide channels
+			ch, tap := r.IntN(g.OutC), r.IntN(9)
+			v := int16(128 + r.IntN(128))
+			if r.IntN(2) == 0 {
+				v = -v - 1 + int16(r.IntN(2))
+			}
+			f[tap*g.OutC+ch] = v
+		}
+		d := NewDepthwiseWideFast(g, q, f, bias)
+		if d == nil {
+			continue
+		}
+		if d.vnni != nil && len(d.wide) > 0 {
+			mixed++
+		}
+		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
+		DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+		for _, split := range []bool{true, false} {
+			got := make([]int8, len(want))
+			if split {
+				goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
+			} else {
+				d.Rows(in, got, 0, g.Batch*g.OutH)
+			}
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("%+v wide blocks %v (rows split %v): fast[%d] = %d, reference %d", g, d.wide, split, k, got[k], want[k])
+			}
+		}
+	}
+	if hasDWVNNI && mixed < 200 {
+		t.Fatalf("only %d layers mixed VNNI and 16-bit blocks", mixed)
+	}
+	t.Logf("%d layers mixed VNNI and 16-bit blocks", mixed)
+}
