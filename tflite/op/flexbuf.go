@@ -56,30 +56,40 @@ const maxFlexKeys = 1 << 12
 // maxFlexVector bounds the length of a vector value.
 const maxFlexVector = 1 << 16
 
-// ParseFlexMap decodes a FlexBuffer whose root is a map. The bytes are
-// untrusted: every offset and width is checked, and a malformed buffer is
-// an error.
-func ParseFlexMap(b []byte) (FlexMap, error) {
+// flexRoot checks a FlexBuffer's trailer (root width and type byte) and
+// that its root is an offset to a value of type want (named what in the
+// error), and returns that value's position and element width.
+func flexRoot(b []byte, want byte, what string) (pos, width int, err error) {
 	if len(b) < 3 {
-		return nil, fmt.Errorf("flexbuffer of %d bytes", len(b))
+		return 0, 0, fmt.Errorf("flexbuffer of %d bytes", len(b))
 	}
 	rw := int(b[len(b)-1])
 	rt := b[len(b)-2]
 	if rw != 1 && rw != 2 && rw != 4 && rw != 8 {
-		return nil, fmt.Errorf("flexbuffer root width %d", rw)
+		return 0, 0, fmt.Errorf("flexbuffer root width %d", rw)
 	}
 	rootPos := len(b) - 2 - rw
 	if rootPos < 0 {
-		return nil, fmt.Errorf("flexbuffer root outside the buffer")
+		return 0, 0, fmt.Errorf("flexbuffer root outside the buffer")
 	}
-	if rt>>2 != fbtMap {
-		return nil, fmt.Errorf("flexbuffer root has type %d, want a map", rt>>2)
+	if rt>>2 != want {
+		return 0, 0, fmt.Errorf("flexbuffer root has type %d, want %s", rt>>2, what)
 	}
-	mpos, err := flexIndirect(b, rootPos, rw)
+	pos, err = flexIndirect(b, rootPos, rw)
+	if err != nil {
+		return 0, 0, err
+	}
+	return pos, 1 << (rt & 3), nil
+}
+
+// ParseFlexMap decodes a FlexBuffer whose root is a map. The bytes are
+// untrusted: every offset and width is checked, and a malformed buffer is
+// an error.
+func ParseFlexMap(b []byte) (FlexMap, error) {
+	mpos, w, err := flexRoot(b, fbtMap, "a map") // w: the map's element width
 	if err != nil {
 		return nil, err
 	}
-	w := 1 << (rt & 3) // the map's element width
 	// Before the values: keys offset, keys width, size (w bytes each).
 	if mpos < 3*w {
 		return nil, fmt.Errorf("flexbuffer map header outside the buffer")

@@ -18,26 +18,10 @@ const maxFlexStrings = 1 << 10
 // element's bytes, which alias b. The bytes are untrusted: every offset,
 // width and length is checked, and a malformed buffer is an error.
 func ParseFlexStrings(b []byte) ([][]byte, error) {
-	if len(b) < 3 {
-		return nil, fmt.Errorf("flexbuffer of %d bytes", len(b))
-	}
-	rw := int(b[len(b)-1])
-	rt := b[len(b)-2]
-	if rw != 1 && rw != 2 && rw != 4 && rw != 8 {
-		return nil, fmt.Errorf("flexbuffer root width %d", rw)
-	}
-	rootPos := len(b) - 2 - rw
-	if rootPos < 0 {
-		return nil, fmt.Errorf("flexbuffer root outside the buffer")
-	}
-	if rt>>2 != fbtVector {
-		return nil, fmt.Errorf("flexbuffer root has type %d, want a vector", rt>>2)
-	}
-	vpos, err := flexIndirect(b, rootPos, rw)
+	vpos, w, err := flexRoot(b, fbtVector, "a vector") // w: the vector's element width
 	if err != nil {
 		return nil, err
 	}
-	w := 1 << (rt & 3) // the vector's element width
 	if vpos < w {
 		return nil, fmt.Errorf("flexbuffer vector header outside the buffer")
 	}
