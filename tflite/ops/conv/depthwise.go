@@ -45,14 +45,9 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		return op.Kernel{}, err
 	}
 	fl := flips{in: o.FlippedInput, out: o.FlippedOutput}
-	if fl.in || fl.out {
-		if f.DType != tensor.Uint8 {
-			return op.Kernel{}, n.Errorf("sign flips on a %s filter", f.DType)
-		}
-		var err error
-		if in, out, err = flippedViews(n, in, out, fl); err != nil {
-			return op.Kernel{}, err
-		}
+	in, out, err := flippedViews(n, in, out, f, fl)
+	if err != nil {
+		return op.Kernel{}, err
 	}
 	if in.DType != out.DType {
 		return op.Kernel{}, n.Errorf("input %s and output %s differ", in.DType, out.DType)

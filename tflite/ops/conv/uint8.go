@@ -65,7 +65,15 @@ type flips struct{ in, out bool }
 // (an int8 tensor with zero point z − 128 holding x ^ 0x80 where the
 // flips say so) and returns the uint8 views the uint8 kernels are
 // prepared from: the same tensors with their uint8 type and zero point.
-func flippedViews(n *op.Node, in, out *op.TensorInfo, fl flips) (*op.TensorInfo, *op.TensorInfo, error) {
+// Without flips it returns in and out unchanged; flips need a uint8
+// filter f.
+func flippedViews(n *op.Node, in, out, f *op.TensorInfo, fl flips) (*op.TensorInfo, *op.TensorInfo, error) {
+	if !fl.in && !fl.out {
+		return in, out, nil
+	}
+	if f.DType != tensor.Uint8 {
+		return nil, nil, n.Errorf("sign flips on a %s filter", f.DType)
+	}
 	view := func(t *op.TensorInfo, what string) (*op.TensorInfo, error) {
 		if t.DType != tensor.Int8 || t.Quant == nil || len(t.Quant.Scale) != 1 || len(t.Quant.ZeroPoint) != 1 {
 			return nil, n.Errorf("%s marked sign-flipped is %s, want the planner's per-tensor int8", what, t.DType)
