@@ -289,7 +289,7 @@ func TestFixedPoint(t *testing.T) {
 // its per-element computation (the parameters without their table), for
 // int8 and uint8 inputs, int8, uint8 and int16 outputs, input scales and
 // betas from tiny (most differences below DiffMin) to large, rows of
-// equal values and of extremes.
+// equal values and of extremes, rows shorter and longer than 256.
 func TestSoftmaxTable(t *testing.T) {
 	r := rand.New(rand.NewPCG(71, 72))
 	ran := 0
@@ -303,6 +303,9 @@ func TestSoftmaxTable(t *testing.T) {
 		plain := p
 		plain.tab = nil
 		depth := 1 + r.IntN(40)
+		if i%3 == 0 { // rows longer than 256: the per-row output table
+			depth = 250 + r.IntN(900)
+		}
 		n := depth * (1 + r.IntN(4))
 		in8, inU := make([]int8, n), make([]uint8, n)
 		for j := range in8 {

@@ -110,6 +110,22 @@ func SoftmaxQuant8[T Byte, U int8 | uint8 | int16](p SoftmaxInt8, in []T, out []
 			}
 			scale, nbou := reciprocal(sum, 12)
 			exp := nbou + 31 - bitsOut
+			if depth > len(t.exp) {
+				// More elements than differences: the output is a
+				// function of the difference alone, so compute it once
+				// per difference (the same expression) and look it up.
+				var row [256]U
+				for i := range row {
+					row[i] = U(lo)
+					if !t.skip[i] {
+						row[i] = U(kernels.Clamp32(rdpot(srdhm(scale, t.exp[i]), exp)+lo, lo, hi))
+					}
+				}
+				for c, v := range x {
+					y[c] = row[uint8(mx-int32(v))]
+				}
+				continue
+			}
 			for c, v := range x {
 				i := uint8(mx - int32(v))
 				if t.skip[i] {
