@@ -12,7 +12,8 @@ const SumChunk = 256
 // columns (n ≤ len(acc)) and returns how many columns it summed; the
 // caller sums the rest. Row r starts at src[offs[r]] and holds at least n
 // bytes; len(offs) ≤ SumChunk. Bytes are int8 when signed, else uint8.
-// Eight columns go through one uint64: their bytes (biased by +128 when
+// With AVX-512 the leading multiple of 16 columns are widened to int32
+// and added 64 at a time (sumBytesAVX512). Otherwise eight columns go through one uint64: their bytes (biased by +128 when
 // signed, so that every lane is in [0, 255]) split into even and odd
 // 16-bit lanes summed there, moved to acc at the end with the bias taken
 // off — integer sums, so the result is exactly Σ_r src[offs[r]+j].
@@ -24,6 +25,15 @@ func SumBytes(src []byte, offs []int, n int, signed bool, acc []int32) int {
 	}
 	if len(offs) > SumChunk || len(acc) < nc {
 		panic("kernels: SumBytes: more than SumChunk rows or acc too short")
+	}
+	for _, off := range offs {
+		_ = src[off+nc-1] // every row holds the columns summed (the vector kernel reads them unchecked)
+	}
+	if done := sumBytesVec(src, offs, nc, signed, acc); done > 0 {
+		if done == nc {
+			return nc
+		}
+		return done + SumBytes(src[done:], offs, n-done, signed, acc[done:])
 	}
 	var flip uint64
 	if signed {
