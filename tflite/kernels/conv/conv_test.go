@@ -390,15 +390,17 @@ func TestConvInt8SegMatchesRef(t *testing.T) {
 	}
 }
 
-// TestFlipSign checks the uint8 ↔ int8 byte flip on every length and
-// alignment (word and byte paths) against the byte definition.
+// TestFlipSign checks the uint8 ↔ int8 byte flip on every length up to
+// 280 and alignment (vector blocks and masked tails, or word and byte
+// paths) against the byte definition, and that nothing past the end is
+// written.
 func TestFlipSign(t *testing.T) {
-	src := make([]uint8, 80)
+	src := make([]uint8, 300)
 	for i := range src {
 		src[i] = uint8(i * 37)
 	}
 	for off := range 9 {
-		for n := range 40 {
+		for n := range 280 {
 			s := src[off : off+n]
 			dst := make([]int8, n+3)
 			FlipSign(dst[1:], s)

@@ -50,13 +50,17 @@ func Uint8AsInt8(q *Requant) *Requant {
 const signBits = 0x8080808080808080
 
 // FlipSign writes src with every byte's top bit flipped into dst (uint8
-// x as the int8 x − 128, or back). len(dst) ≥ len(src).
+// x as the int8 x − 128, or back). len(dst) ≥ len(src). 64 bytes at a
+// time with AVX-512, else 8.
 func FlipSign(dst []int8, src []uint8) {
 	n := len(src)
 	if n == 0 {
 		return
 	}
 	d := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))[:n]
+	if flipSignVec(d, src) {
+		return
+	}
 	w := n / 8
 	ps, pd := uintptr(unsafe.Pointer(unsafe.SliceData(src))), uintptr(unsafe.Pointer(unsafe.SliceData(d)))
 	if ps%8 == 0 && pd%8 == 0 { // arena tensors and scratch: whole words
