@@ -13,10 +13,11 @@ import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 //
 // the first sum being what the GEMM computes (off·Σ v' folded into the
 // bias) and the second the same for every output channel of the pixel:
-// gemm.Int8Rows adds it to the accumulators before the fused output
-// stage. The row sums Σ_k a_k come from one vector pass over the rows the
-// GEMM reads (the input itself for a 1×1 stride-1 unpadded convolution,
-// im2col tiles otherwise). Exact: integer sums, equal to ConvRef's
+// its constant part (128 − zw)·K·off is folded into the bias too, and
+// gemm.Int8Rows adds the rest, (128 − zw)·Σ_k a_k, to the accumulators
+// before the fused output stage. Those terms come from one vector pass
+// over the rows the GEMM reads (rowTerms: the input itself for a 1×1
+// stride-1 unpadded convolution, im2col tiles otherwise). Exact: integer sums, equal to ConvRef's
 // accumulator, which fits int32 (|acc| ≤ 255·255·K). Immutable; safe for
 // concurrent use.
 type ConvRows struct {
@@ -24,7 +25,6 @@ type ConvRows struct {
 	q      *gemm.Requant // with the row-term bound
 	k      int32
 	mulRow int32 // 128 − zw
-	off    int32 // 128 − zx
 }
 
 // maxRowTile bounds the rows one GEMM call takes (their terms live on the
@@ -53,12 +53,25 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 	c.seg = nil // the row sums need the rows the GEMM reads
 	c.tileRows = max(1, min(maxRowTile, tileBytes/packed.KP)/gemmRows) * gemmRows
 	mulRow := 128 - zw
-	bound := int64(max(mulRow, -mulRow)) * int64(k) * 255
-	gq, err := gemm.NewRequantRows(packed, bias, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max, bound)
+	// The bias takes the constant part of the row terms, (128 − zw)·K·off.
+	fold := int64(mulRow) * int64(k) * int64(q.InputOffset)
+	b := make([]int32, g.OutC)
+	for i := range b {
+		v := fold
+		if bias != nil {
+			v += int64(bias[i])
+		}
+		if v != int64(int32(v)) {
+			return nil, nil
+		}
+		b[i] = int32(v)
+	}
+	bound := int64(max(mulRow, -mulRow)) * int64(k) * 128
+	gq, err := gemm.NewRequantRows(packed, b, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max, bound)
 	if err != nil {
 		return nil, err
 	}
-	return &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow, off: q.InputOffset}, nil
+	return &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow}, nil
 }
 
 // ScratchBytes returns the scratch RunParts needs.
@@ -67,12 +80,9 @@ func (r *ConvRows) ScratchBytes() int { return r.c.ScratchBytes() }
 // Parts is ConvInt8.Parts.
 func (r *ConvRows) Parts(workers int) int { return r.c.Parts(workers) }
 
-// terms sets rt[i] = (128 − zw)·(Σ_k a_k + K·off) for the rows of a.
+// terms sets rt[i] = (128 − zw)·Σ_k a_k for the rows of a.
 func (r *ConvRows) terms(a []int8, lda int, rt []int32) {
-	rowSums(a, lda, int(r.k), rt)
-	for i, s := range rt {
-		rt[i] = r.mulRow * (s + r.k*r.off)
-	}
+	rowTerms(a, lda, int(r.k), r.mulRow, rt)
 }
 
 // RunParts computes parts [lo, hi) of the n = Parts(workers) parts of the

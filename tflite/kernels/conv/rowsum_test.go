@@ -29,3 +29,37 @@ func TestRowSums(t *testing.T) {
 		}
 	}
 }
+
+// TestRowTerms checks rowTerms (16-row vector groups and the rest) against
+// mul times rowSumsGeneric over lengths around the 64-byte blocks, row
+// counts around 16, multipliers of both signs up to ±128 and extreme
+// bytes.
+func TestRowTerms(t *testing.T) {
+	r := rand.New(rand.NewPCG(93, 94))
+	for i := range 400 {
+		k := 1 + r.IntN(300)
+		if i%4 == 0 {
+			k = 1 + r.IntN(70)
+		}
+		rows := 1 + r.IntN(70)
+		lda := k + r.IntN(70)
+		mul := int32(r.IntN(257)) - 128
+		if i%7 == 0 {
+			mul = []int32{128, -128, -127, 1, -1, 0}[i%6]
+		}
+		a := randInt8s(r, (rows-1)*lda+k)
+		if i%5 == 0 {
+			for j := range a {
+				a[j] = []int8{-128, 127}[i%2]
+			}
+		}
+		got, want := make([]int32, rows), make([]int32, rows)
+		rowTerms(a, lda, k, mul, got)
+		rowSumsGeneric(a, lda, k, want)
+		for j := range got {
+			if got[j] != mul*want[j] {
+				t.Fatalf("case %d (k %d lda %d rows %d mul %d): row %d term %d, want %d", i, k, lda, rows, mul, j, got[j], mul*want[j])
+			}
+		}
+	}
+}
