@@ -1,21 +1,46 @@
 package conv
 
+import (
+	"runtime"
+	"unsafe"
+)
+
 // DepthwiseInt8Padded runs DepthwiseInt8Fast on a depthwise convolution
-// (depth multiplier 1) whose channel count C is not a multiple of 16: the
-// input is copied into scratch with its channels padded to Cp (the next
-// multiple of 16), the vector kernel computes Cp channels into scratch,
-// and the first C of every output pixel are copied out. Channels are
-// independent in a depthwise convolution (output channel c reads input
-// channel c alone, through its own weights, bias and multiplier), so the
-// real channels' sums, requantization and clamps are exactly those of
-// DepthwiseInt8Fast on an unpadded C-channel layout; the padded channels
-// carry zero weights and are discarded. Bit-exact with DepthwiseRef.
-// Immutable; safe for concurrent use.
+// (depth multiplier 1) whose channel count C is not a multiple of 16, in
+// one of two layouts.
+//
+// Grouped (C divides 16, horizontal stride 1): one 16-lane vector holds
+// k = 16/C neighbouring output pixels, lane l pixel l/C, channel l%C. At
+// stride 1 the k pixels' tap kx reads k·C = 16 contiguous input bytes, so
+// the vector kernel runs with the weights, bias and multipliers repeated k
+// times and a pixel step of 16 bytes. Pad copies the input into scratch
+// with its rows padded on both sides (a move per row): every tap of every
+// group then reads inside a row (kernel rows outside the input read a row
+// of zero points), and a last partial group computes into a stack buffer.
+//
+// Channel-padded (otherwise): the input is copied into scratch with its
+// channels padded to Cp (the next multiple of 16), the vector kernel
+// computes Cp channels into scratch, and the first C of every output pixel
+// are copied out.
+//
+// Channels are independent in a depthwise convolution (output channel c
+// reads input channel c alone, through its own weights, bias and
+// multiplier), so either way the real channels' sums, requantization and
+// clamps are exactly those of DepthwiseInt8Fast on an unpadded C-channel
+// layout; padded lanes carry the input zero point (contributing nothing)
+// or are discarded. Bit-exact with DepthwiseRef. Immutable; safe for
+// concurrent use.
 type DepthwiseInt8Padded struct {
 	g     Geom // the real geometry (C channels)
-	cp    int  // padded channels
+	cp    int  // padded channels (channel-padded layout)
 	inner *DepthwiseInt8Fast
 	fill  int8 // the input zero point: what the padded input channels hold
+	// grouped layout: k pixels per vector (0: channel-padded layout), wp
+	// pixels per padded row (input pixel ix at column ix + PadW), fillRow
+	// wp·C zero points (kernel rows outside the input, row padding).
+	k       int
+	wp      int
+	fillRow []int8
 }
 
 // NewDepthwiseInt8Padded returns the padded vector kernel for g, or nil
@@ -37,6 +62,11 @@ func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []i
 	c := g.OutC
 	if g.InC != c || c%16 == 0 || c <= 0 || len(q.Mult) != c || len(q.Shift) != c {
 		return nil
+	}
+	if 16%c == 0 && g.StrideW == 1 {
+		if d := newDepthwiseGrouped(g, q, filter, bias, fast); d != nil {
+			return d
+		}
 	}
 	cp := (c + 15) &^ 15
 	taps := g.KH * g.KW
@@ -69,21 +99,83 @@ func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []i
 	return &DepthwiseInt8Padded{g: g, cp: cp, inner: inner, fill: int8(-q.InputOffset)}
 }
 
+// newDepthwiseGrouped builds the grouped layout (C divides 16, horizontal
+// stride 1): the inner kernel is a 16-channel one whose channel l is
+// channel l%C, run by dwRun without the sliding kernel (which steps its
+// taps by whole pixels).
+func newDepthwiseGrouped[W int8 | int16](g Geom, q *Requant, filter []W, bias []int32,
+	fast func(Geom, *Requant, []W, []int32) *DepthwiseInt8Fast) *DepthwiseInt8Padded {
+	c := g.OutC
+	k, taps := 16/c, g.KH*g.KW
+	fp := make([]W, taps*16)
+	qp := *q
+	qp.Mult, qp.Shift = make([]int32, 16), make([]int, 16)
+	var bp []int32
+	if bias != nil {
+		bp = make([]int32, 16)
+	}
+	for l := range 16 {
+		for t := range taps {
+			fp[t*16+l] = filter[t*c+l%c]
+		}
+		qp.Mult[l], qp.Shift[l] = q.Mult[l%c], q.Shift[l%c]
+		if bias != nil {
+			bp[l] = bias[l%c]
+		}
+	}
+	gp := g
+	gp.InC, gp.OutC, gp.InW, gp.OutW = 16, 16, 1, 1
+	inner := fast(gp, &qp, fp, bp)
+	if inner == nil {
+		return nil
+	}
+	// Only the weights and parameters are used: the grouped rows call
+	// dwRun (T9 or the general kernel) with their own taps.
+	inner.slide, inner.vnni, inner.wide, inner.pad = false, nil, nil, nil
+	groups := (g.OutW + k - 1) / k
+	wp := max(g.PadW+g.InW, groups*k+(g.KW-1)*g.DilW)
+	d := &DepthwiseInt8Padded{g: g, inner: inner, fill: int8(-q.InputOffset), k: k, wp: wp,
+		fillRow: make([]int8, wp*c)}
+	fillT(d.fillRow, d.fill)
+	return d
+}
+
 func (d *DepthwiseInt8Padded) inBytes() int {
+	if d.k > 0 {
+		return (d.g.Batch*d.g.InH*d.wp*d.g.InC + 63) &^ 63
+	}
 	return (d.g.Batch*d.g.InH*d.g.InW*d.cp + 63) &^ 63
 }
 
-// ScratchBytes is the scratch Pad and Rows use: the padded input and the
-// padded output.
+// ScratchBytes is the scratch Pad and Rows use: the padded input and
+// (channel-padded layout) the padded output.
 func (d *DepthwiseInt8Padded) ScratchBytes() int {
+	if d.k > 0 {
+		return d.inBytes()
+	}
 	return d.inBytes() + d.g.Batch*d.g.OutH*d.g.OutW*d.cp
 }
 
-// Pad copies in ([Batch, InH, InW, C]) into the head of scratch with its
-// channels padded: call it once before the Rows of a run.
+// Pad copies in ([Batch, InH, InW, C]) into the head of scratch, padded:
+// call it once before the Rows of a run.
 func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
-	c, cp := d.g.InC, d.cp
-	pixels := d.g.Batch * d.g.InH * d.g.InW
+	g := &d.g
+	c := g.InC
+	if d.k > 0 {
+		row, left := d.wp*c, g.PadW*c
+		rows := g.Batch * g.InH
+		src, dst := in[:rows*g.InW*c], scratch[:rows*row]
+		right := d.fillRow[:row-left-g.InW*c]
+		for r := range rows {
+			o := r * row
+			copy(dst[o:o+left], d.fillRow)
+			copy(dst[o+left:], src[r*g.InW*c:(r+1)*g.InW*c])
+			copy(dst[o+left+g.InW*c:o+row], right)
+		}
+		return
+	}
+	cp := d.cp
+	pixels := g.Batch * g.InH * g.InW
 	dst := scratch[:pixels*cp]
 	src := in[:pixels*c]
 	for p := range pixels {
@@ -99,6 +191,10 @@ func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 // padded input Pad left in scratch.
 func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	g := &d.g
+	if d.k > 0 {
+		d.rowsGrouped(scratch, out, lo, hi)
+		return
+	}
 	c, cp := g.OutC, d.cp
 	head := d.inBytes()
 	pin := scratch[:head]
@@ -107,4 +203,49 @@ func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	for p := lo * g.OutW; p < hi*g.OutW; p++ {
 		copy(out[p*c:p*c+c], pout[p*cp:p*cp+c])
 	}
+}
+
+// rowsGrouped is Rows for the grouped layout.
+func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
+	g := &d.g
+	c, row := g.InC, d.wp*g.InC
+	_ = scratch[g.Batch*g.InH*row-1]
+	// A length check, not a read of out's last byte: another goroutine's
+	// rows may be writing it.
+	if len(out) < g.Batch*g.OutH*g.OutW*c {
+		panic("conv: depthwise output shorter than the layer")
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))
+	fill := uintptr(unsafe.Pointer(unsafe.SliceData(d.fillRow)))
+	var tapBuf [maxDWTaps]uintptr
+	taps := tapBuf[:g.KH*g.KW]
+	full := g.OutW / d.k // whole groups
+	rest := g.OutW - full*d.k
+	for r := lo; r < hi; r++ {
+		b, oy := r/g.OutH, r%g.OutH
+		for ky := range g.KH {
+			iy := oy*g.StrideH - g.PadH + ky*g.DilH
+			p := fill
+			if iy >= 0 && iy < g.InH {
+				p = base + uintptr((b*g.InH+iy)*row)
+			}
+			for kx := range g.KW {
+				taps[ky*g.KW+kx] = p + uintptr(kx*g.DilW*c)
+			}
+		}
+		o := r * g.OutW * c
+		if full > 0 {
+			dwRun(d.inner, taps, full, 16, out[o:])
+		}
+		if rest > 0 {
+			for i := range taps {
+				taps[i] += uintptr(16 * full)
+			}
+			var buf [16]int8
+			dwRun(d.inner, taps, 1, 16, buf[:])
+			copy(out[o+16*full:o+g.OutW*c], buf[:rest*c])
+		}
+	}
+	runtime.KeepAlive(scratch)
+	runtime.KeepAlive(d.fillRow)
 }
