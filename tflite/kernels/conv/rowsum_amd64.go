@@ -16,6 +16,9 @@ var hasRowTerms16 = hasRowSums && cpu.X86.HasAVX512VNNI
 func rowSumsAVX512(a *int8, lda int, rows int, k int, out *int32)
 
 //go:noescape
+func rowTermsPackedAVX512(a *int8, q int, groups int, mabs int, neg int, out *int32)
+
+//go:noescape
 func rowTerms16AVX512(a *int8, lda int, groups int, k int, mabs int, neg int, out *int32)
 
 // rowSums writes out[r] = Σ_{j<k} a[r·lda + j] for r < len(out).
@@ -45,7 +48,11 @@ func rowTerms(a []int8, lda, k int, mul int32, out []int32) {
 			neg = 1
 		}
 		g := n / 16
-		rowTerms16AVX512(&a[0], lda, g, k, int(max(mul, -mul)), neg, &out[0])
+		if lda == k && (k == 4 || k == 8 || k == 16 || k == 32) {
+			rowTermsPackedAVX512(&a[0], k/4, g, int(max(mul, -mul)), neg, &out[0])
+		} else {
+			rowTerms16AVX512(&a[0], lda, g, k, int(max(mul, -mul)), neg, &out[0])
+		}
 		if out = out[g*16:]; len(out) == 0 {
 			return
 		}
