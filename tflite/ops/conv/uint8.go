@@ -195,16 +195,28 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 	if !f.IsConst() || (bias != nil && !bias.IsConst()) || g.FilterInC != g.InC {
 		return op.Kernel{}, false, nil
 	}
+	var b []int32
+	if bias != nil {
+		b = bias.ConstTensor().Int32s()
+	}
+	// The 3×3 stride-2 RGB stem reads and writes bytes in whichever
+	// domain they arrive and leave in: no flips around it.
+	if st := kconv.NewStem(*g, f.ConstTensor().Uint8s(), -q.FilterOffset, q, b, fl.in, fl.out); st != nil {
+		rows, per := g.Batch*g.OutH, st.ScratchBytes()
+		return rangeKernel(kconv.MaxSlots*per, func(x *op.Exec, _, _ []*tensor.Tensor) int {
+			return max(1, min(x.Threads(), kconv.MaxSlots, rows))
+		}, func(t *rangeTask, lo, hi int) {
+			for s := lo; s < hi; s++ {
+				st.Rows(t.ins[0].Data, t.outs[0].Data, t.scratch[s*per:(s+1)*per], s*rows/t.parts, (s+1)*rows/t.parts)
+			}
+		}), true, nil
+	}
 	k := g.KH * g.KW * g.InC
 	pointwise := g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 &&
 		g.OutH == g.InH && g.OutW == g.InW
 	u, err := offsetUint8(n, f, false, g.OutC, k, pointwise)
 	if err != nil {
 		return op.Kernel{}, false, err
-	}
-	var b []int32
-	if bias != nil {
-		b = bias.ConstTensor().Int32s()
 	}
 	inBytes := in.Shape.Elements()
 	head := scratchHead(inBytes, fl)

@@ -1,0 +1,247 @@
+package conv
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Stem is the direct uint8 CONV_2D of the first layer of the MobileNet
+// family: a 3×3 window, stride 2, no dilation, over three input channels
+// (an RGB image), with a multiple of 8 output channels. The general path
+// (im2col rows of 27 bytes, a separate pass for the row terms of a uint8
+// filter, a GEMM whose 16 lanes are output channels) spends most of its
+// time copying and, for 8 channels, half its lanes on nothing; here the
+// 16 lanes of a vector are 16 output pixels of one channel instead.
+//
+// For a tile of 16 pixels along an output row and each window row, one
+// VPERMI2B gathers from 128 input bytes the three 4-byte groups of every
+// pixel's 9 window bytes (its 3 pixels × 3 channels; the last group's
+// other 3 bytes meet zero weights) and VPDPBUSD multiplies them, as
+// unsigned bytes, by each channel's 4 weights broadcast: 9 gathers and 9
+// VPDPBUSD per channel make its 16 sums. With a the input bytes (uint8
+// values; pads read the zero point za), v = w − 128 (fits int8) and
+// cr = 128 − zw,
+//
+//	Σ (a − za)(w − zw) = Σ a·v + cr·Σ a − za·Σ v − cr·za·K
+//
+// (K = 27): the first sum is the VPDPBUSDs, the second one more VPDPBUSD
+// against ones per tile (shared by all channels), the rest a constant per
+// channel folded into the bias. The output stage is TensorFlow Lite's
+// MultiplyByQuantizedMultiplier in one 64-bit rounding (the identity of
+// gemm's paramBlocks64), then the output offset and the clamp; 8 channels
+// × 16 pixels are transposed to NHWC by two VPERMT2B. Exact: equal to
+// ConvRef for every input (integer sums that fit int32, checked at
+// construction). Immutable; safe for concurrent use.
+type Stem struct {
+	g      Geom
+	groups int     // OutC / 8
+	w      []int8  // [group][ky][j][channel of 8][4]: v, zero where k ≥ 9
+	params []int32 // stemParamWords per channel
+	cr     int32   // 128 − zw
+	inXor  uint8   // 0x80 when the input bytes are the flipped int8 ones
+	// padSpan is a span of the input byte (as stored) of the zero point:
+	// what windows read outside the input.
+	padSpan [128]uint8
+	consts  *[7][64]uint8
+}
+
+// stemParamWords is the parameter block of one output channel, as the
+// assembly reads it: constant (bias and zero-point terms), left shift,
+// multiplier, output offset, clamp low, clamp high, output xor, unused,
+// then the int64 rounding addend, sign threshold and total right shift.
+const stemParamWords = 16
+
+// stemTables holds the gather indices of the three 4-byte groups (pixel p
+// of a tile reads bytes 6p + 4j .. 6p + 4j + 3 of its 128-byte span), the
+// ones (the row sums: 4, 4 and 1 real bytes per group), and the transposes
+// of 8 channels × 16 pixels to pixels 0-7 and 8-15.
+var stemTables = func() *[7][64]uint8 {
+	var t [7][64]uint8
+	for j := range 3 {
+		for p := range 16 {
+			for b := range 4 {
+				t[j][4*p+b] = uint8(6*p + 4*j + b)
+			}
+		}
+	}
+	// ones[j] as 4-byte patterns (only the first 4 bytes of each row used).
+	t[3] = [64]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}
+	for half := range 2 {
+		for p := range 8 {
+			for c := range 8 {
+				t[4+half][8*p+c] = uint8(64*(c/4) + 16*(c%4) + p + 8*half)
+			}
+		}
+	}
+	return &t
+}()
+
+// stemRowBound bounds |Σ a·v + cr·Σ a| of a window: 27 bytes of at most
+// 255 times weights and cr of at most 128.
+const stemRowBound = 27 * 255 * (128 + 128)
+
+// NewStem returns the stem kernel of g, or nil where it does not apply
+// (another geometry, no AVX-512 VBMI/VNNI, or parameters whose sums could
+// leave int32). w is the uint8 [OutC, 3, 3, 3] filter with zero point zw,
+// q the uint8 output stage (InputOffset = −zx, OutputOffset = zy, Min and
+// Max in uint8), bias optional. flippedIn: the input arrives as int8
+// bytes x ^ 0x80; flippedOut: write y ^ 0x80.
+func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, flippedOut bool) *Stem {
+	if !hasStem || g.KH != 3 || g.KW != 3 || g.StrideH != 2 || g.StrideW != 2 || g.DilH != 1 || g.DilW != 1 ||
+		g.InC != 3 || g.FilterInC != 3 || g.OutC%8 != 0 || g.OutC == 0 || g.OutC > 64 ||
+		len(w) != g.OutC*27 || len(q.Mult) != g.OutC || len(q.Shift) != g.OutC || (bias != nil && len(bias) != g.OutC) {
+		return nil
+	}
+	za := -q.InputOffset
+	if za < 0 || za > 255 || zw < 0 || zw > 255 || q.Min < 0 || q.Max > 255 || q.Min > q.Max {
+		return nil
+	}
+	s := &Stem{g: g, groups: g.OutC / 8, cr: 128 - zw, consts: stemTables,
+		w: make([]int8, g.OutC*36), params: make([]int32, g.OutC*stemParamWords)}
+	pad := uint8(za)
+	if flippedIn {
+		s.inXor = 0x80
+		pad ^= 0x80
+	}
+	for i := range s.padSpan {
+		s.padSpan[i] = pad
+	}
+	var outXor int32
+	if flippedOut {
+		outXor = 0x80
+	}
+	for c := range g.OutC {
+		grp, l := c/8, c%8
+		var sumV int64
+		for ky := range 3 {
+			for k := range 9 {
+				v := int8(int32(w[c*27+ky*9+k]) - 128)
+				j, b := k/4, k%4
+				s.w[((grp*3+ky)*3+j)*32+l*4+b] = v
+				sumV += int64(v)
+			}
+		}
+		var bc int64
+		if bias != nil {
+			bc = int64(bias[c])
+		}
+		konst := bc - int64(za)*sumV - int64(s.cr)*int64(za)*27
+		left, right := max(q.Shift[c], 0), max(-q.Shift[c], 0)
+		// x = S + konst with |S| ≤ stemRowBound must fit int32 after the
+		// left shift; the 64-bit rounding then cannot overflow.
+		if q.Mult[c] < 0 || right > 31 || left > 31 ||
+			(max(konst, -konst)+stemRowBound)<<left > math.MaxInt32 {
+			return nil
+		}
+		p := s.params[c*stemParamWords:]
+		p[0] = int32(konst)
+		p[1] = int32(left)
+		p[2] = q.Mult[c]
+		p[3] = q.OutputOffset
+		p[4], p[5] = q.Min, q.Max
+		p[6] = outXor
+		add, thr := int64(1)<<30, int64(math.MinInt64)
+		if right > 0 {
+			add += int64(1) << (right - 1) << 31
+			thr = -(1 << 30)
+		}
+		put := func(word int, v int64) {
+			p[word] = int32(uint32(v))
+			p[word+1] = int32(uint64(v) >> 32)
+		}
+		put(8, add)
+		put(10, thr)
+		put(12, int64(31+right))
+	}
+	return s
+}
+
+// stemArgs is the argument block of stemTiles (layout fixed by the
+// assembly).
+type stemArgs struct {
+	in      [3]unsafe.Pointer // the 128-byte spans of window rows 0-2, first tile
+	out     unsafe.Pointer
+	tiles   int // tiles of 16 pixels
+	inStep  int // bytes from one tile's spans to the next's
+	outStep int // bytes from one tile's output to the next's
+	w       unsafe.Pointer
+	params  unsafe.Pointer
+	consts  unsafe.Pointer
+	groups  int
+	outC    int
+	cr      int32
+	inXor   uint32   // the byte, repeated
+	scatter [8]int64 // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
+}
+
+// ScratchBytes is the scratch Rows needs: three padded spans and one
+// tile's output.
+func (s *Stem) ScratchBytes() int { return 3*128 + 16*s.g.OutC }
+
+// Rows computes output rows [lo, hi) of the Batch·OutH rows into out
+// ([Batch, OutH, OutW, OutC] bytes) from in ([Batch, InH, InW, 3]).
+// scratch holds ScratchBytes bytes.
+func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
+	g := &s.g
+	rowBytes := g.InW * 3
+	imgBytes := g.InH * rowBytes
+	pix := g.OutC
+	a := stemArgs{inStep: 96, outStep: 16 * pix, w: unsafe.Pointer(&s.w[0]),
+		params: unsafe.Pointer(&s.params[0]), consts: unsafe.Pointer(&s.consts[0][0]),
+		groups: s.groups, outC: g.OutC, cr: s.cr, inXor: uint32(s.inXor) * 0x01010101}
+	for i := range a.scatter {
+		a.scatter[i] = int64(i * pix)
+	}
+	spans := scratch[:3*128]
+	tmpOut := scratch[3*128 : 3*128+16*pix]
+	for row := lo; row < hi; row++ {
+		b, oy := row/g.OutH, row%g.OutH
+		img := in[b*imgBytes : (b+1)*imgBytes]
+		orow := out[row*g.OutW*pix : (row+1)*g.OutW*pix]
+		iy0 := oy*2 - g.PadH
+		rowsIn := iy0 >= 0 && iy0+2 < g.InH
+		// Tiles whose spans lie inside the image: windows inside the
+		// input columns and 128 bytes readable from each span.
+		ox := 0
+		for ox < g.OutW {
+			ix0 := ox*2 - g.PadW
+			n := 0
+			if rowsIn && ix0 >= 0 {
+				last := (iy0+2)*rowBytes + ix0*3 // span start of window row 2
+				for ox+16*(n+1) <= g.OutW && ix0+32*n+32 < g.InW && last+96*n+128 <= imgBytes {
+					n++
+				}
+			}
+			if n > 0 {
+				for ky := range 3 {
+					a.in[ky] = unsafe.Pointer(&img[(iy0+ky)*rowBytes+ix0*3])
+				}
+				a.out = unsafe.Pointer(&orow[ox*pix])
+				a.tiles = n
+				stemTiles(&a)
+				ox += 16 * n
+				continue
+			}
+			// One tile through padded spans and a scratch output.
+			for ky := range 3 {
+				sp := spans[ky*128 : ky*128+128]
+				copy(sp, s.padSpan[:])
+				// The input columns the 16 windows cover (34 with the
+				// span's spare), where they exist.
+				iy, c0, c1 := iy0+ky, max(ix0, 0), min(ix0+34, g.InW)
+				if iy >= 0 && iy < g.InH && c0 < c1 {
+					copy(sp[(c0-ix0)*3:], img[iy*rowBytes+c0*3:iy*rowBytes+c1*3])
+				}
+			}
+			for ky := range 3 {
+				a.in[ky] = unsafe.Pointer(&spans[ky*128])
+			}
+			a.out = unsafe.Pointer(&tmpOut[0])
+			a.tiles = 1
+			stemTiles(&a)
+			m := min(16, g.OutW-ox)
+			copy(orow[ox*pix:(ox+m)*pix], tmpOut[:m*pix])
+			ox += m
+		}
+	}
+}

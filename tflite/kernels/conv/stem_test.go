@@ -1,0 +1,128 @@
+package conv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+)
+
+// TestStemArgsLayout pins the offsets stem_amd64.s reads.
+func TestStemArgsLayout(t *testing.T) {
+	var a stemArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"in", unsafe.Offsetof(a.in), 0}, {"out", unsafe.Offsetof(a.out), 24}, {"tiles", unsafe.Offsetof(a.tiles), 32},
+		{"inStep", unsafe.Offsetof(a.inStep), 40}, {"outStep", unsafe.Offsetof(a.outStep), 48},
+		{"w", unsafe.Offsetof(a.w), 56}, {"params", unsafe.Offsetof(a.params), 64}, {"consts", unsafe.Offsetof(a.consts), 72},
+		{"groups", unsafe.Offsetof(a.groups), 80}, {"outC", unsafe.Offsetof(a.outC), 88}, {"cr", unsafe.Offsetof(a.cr), 96},
+		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"scatter", unsafe.Offsetof(a.scatter), 104},
+	} {
+		if f.got != f.want {
+			t.Errorf("stemArgs.%s at %d, the assembly reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
+// TestStemMatchesRef runs Stem against the uint8 reference convolution on
+// random stems: sizes from below one tile to several (odd and even, so
+// SAME padding puts the extra row and column at either end), VALID and
+// SAME, batches, 8 to 64 channels, zero points at both ends, per-channel
+// multipliers with left and right shifts, clamps, biases, and inputs and
+// outputs in either byte domain (flipped or not).
+func TestStemMatchesRef(t *testing.T) {
+	if !hasStem {
+		t.Skip("no AVX-512 VBMI/VNNI: NewStem returns nil here")
+	}
+	r := rand.New(rand.NewPCG(5, 9))
+	ran := 0
+	for i := range 400 {
+		h, w := 3+r.IntN(70), 3+r.IntN(90)
+		if i%7 == 0 {
+			h, w = 224, 224
+		}
+		outC := 8 * (1 + r.IntN(8))
+		if i%3 == 0 {
+			outC = 8
+		}
+		same := r.IntN(3) > 0
+		g := Geom{Batch: 1 + r.IntN(2), InH: h, InW: w, InC: 3, OutC: outC, KH: 3, KW: 3, FilterInC: 3,
+			StrideH: 2, StrideW: 2, DilH: 1, DilW: 1}
+		g.OutH, g.OutW = OutSize(same, h, 3, 2, 1), OutSize(same, w, 3, 2, 1)
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		g.PadH, _ = Pad(2, 1, h, 3, g.OutH)
+		g.PadW, _ = Pad(2, 1, w, 3, g.OutW)
+		zw := []int32{0, 255, 128, int32(r.IntN(256))}[i%4]
+		zx := []int32{0, 255, int32(r.IntN(256))}[i%3]
+		fw := make([]uint8, outC*27)
+		for j := range fw {
+			fw[j] = uint8(r.IntN(256))
+		}
+		q := &Requant{InputOffset: -zx, FilterOffset: -zw, OutputOffset: int32(r.IntN(256)),
+			Mult: make([]int32, outC), Shift: make([]int, outC), Min: 0, Max: 255}
+		if r.IntN(2) == 0 {
+			q.Min, q.Max = int32(r.IntN(100)), int32(155+r.IntN(100))
+		}
+		for c := range outC {
+			scale := 0.00002 + 0.0005*r.Float64()
+			if i%5 == 0 {
+				scale *= 300 // left shifts
+			}
+			q.Mult[c], q.Shift[c] = kernels.QuantizeMultiplier(scale)
+		}
+		var bias []int32
+		if r.IntN(4) > 0 {
+			bias = make([]int32, outC)
+			for c := range bias {
+				bias[c] = int32(r.IntN(200001) - 100000)
+			}
+		}
+		in := make([]uint8, g.Batch*h*w*3)
+		for j := range in {
+			in[j] = uint8(r.IntN(256))
+			if i%11 == 0 {
+				in[j] = uint8(255 * (j % 2))
+			}
+		}
+		want := make([]uint8, g.Batch*g.OutH*g.OutW*outC)
+		ConvRef(&g, q, in, fw, bias, want, 0, g.Batch*g.OutH)
+		fin, fout := i%2 == 1, (i/2)%2 == 1
+		s := NewStem(g, fw, zw, q, bias, fin, fout)
+		if s == nil {
+			t.Fatalf("case %d: NewStem declined %+v", i, g)
+		}
+		src := append([]uint8(nil), in...)
+		if fin {
+			for j := range src {
+				src[j] ^= 0x80
+			}
+		}
+		got := make([]uint8, len(want))
+		scratch := make([]byte, s.ScratchBytes())
+		// Two calls over a split of the rows, as parallel parts run.
+		split := r.IntN(g.Batch*g.OutH + 1)
+		s.Rows(src, got, scratch, 0, split)
+		s.Rows(src, got, scratch, split, g.Batch*g.OutH)
+		what := fmt.Sprintf("case %d (%dx%dx3 batch %d -> %dx%dx%d pad %d,%d zx %d zw %d in/out flipped %v/%v)",
+			i, h, w, g.Batch, g.OutH, g.OutW, outC, g.PadH, g.PadW, zx, zw, fin, fout)
+		for j := range want {
+			wv := want[j]
+			if fout {
+				wv ^= 0x80
+			}
+			if got[j] != wv {
+				t.Fatalf("%s: output %d (pixel %d channel %d) = %d, reference %d", what, j, j/outC, j%outC, got[j], wv)
+			}
+		}
+		ran++
+	}
+	if ran < 300 {
+		t.Fatalf("only %d cases ran", ran)
+	}
+}
