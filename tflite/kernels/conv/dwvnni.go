@@ -78,6 +78,13 @@ type dwVNNI struct {
 	// the whole row, or at stride 1 and dilation d the pixels a, a+d, ...
 	// for each a < d.
 	phases []dwVPhase
+	// split lists the channel blocks whose 16-bit weights w do not all fit
+	// int8: they run one at a time on the split kernels (dwInt8VNNIS1FX,
+	// dwInt8VNNIS1F2X, dwInt8VNNIS2FX) with w = a + b, a = w clamped to
+	// int8 and b the rest (zero outside the few outlier taps), whose packed
+	// vectors (a's, then b's) wx holds per split block in order.
+	split []int
+	wx    []int8
 }
 
 // dwVPhase is one kernel call's run of output pixels: 4·n4 − 4 + tail of
@@ -94,8 +101,10 @@ type dwVPhase struct {
 // than input columns (then a phase could start past the input row), a shift is not a right shift (the kernels
 // have neither the left shift nor the identity rounding), or the clamp
 // leaves the int8 range. bias is optional; eff is the bias with the input
-// offset folded in.
-func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
+// offset folded in. res, where not nil, is the rest of 16-bit weights
+// filter + res (the split kernels); it needs the fast kernels (nil
+// otherwise).
+func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVNNI {
 	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) ||
 		(g.DilW != 1 && (g.StrideW != 1 || g.OutW > g.InW)) ||
 		q.Min < -128 || q.Max > 127 || q.Min > q.Max {
@@ -108,7 +117,14 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 	}
 	kinds := dwVKinds(g.StrideW)
 	c, rowBytes := g.OutC, len(kinds)*64
-	v := &dwVNNI{stride: g.StrideW, w: make([]int8, c/16*3*rowBytes), fast: true}
+	v := &dwVNNI{stride: g.StrideW, fast: true}
+	// wt is tap t's weight of channel ch.
+	wt := func(t, ch int) int32 {
+		if res != nil {
+			return int32(filter[t*c+ch]) + int32(res[t*c+ch])
+		}
+		return int32(filter[t*c+ch])
+	}
 	// The accumulator of channel ch is bias + Σ_t (x_t + InputOffset)·w_t
 	// with x_t + 128 in [0, 255]: bound it exactly over all inputs.
 	for ch := 0; ch < c && v.fast; ch++ {
@@ -117,16 +133,55 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 			lo = int64(bias[ch])
 		}
 		for t := 0; t < 9; t++ {
-			w := int64(filter[t*c+ch])
+			w := int64(wt(t, ch))
 			lo += (int64(q.InputOffset) - 128) * w
 		}
 		hi = lo
 		for t := 0; t < 9; t++ {
-			w := 255 * int64(filter[t*c+ch])
+			w := 255 * int64(wt(t, ch))
 			lo += min(0, w)
 			hi += max(0, w)
 		}
 		v.fast = lo >= -dwVMaxAcc && hi <= dwVMaxAcc
+	}
+	if res != nil {
+		if !v.fast {
+			return nil
+		}
+		for b := range c / 16 {
+			for t := range 9 {
+				for ch := 16 * b; ch < 16*b+16; ch++ {
+					if res[t*c+ch] != 0 && (len(v.split) == 0 || v.split[len(v.split)-1] != b) {
+						v.split = append(v.split, b)
+					}
+				}
+			}
+		}
+	}
+	// pack packs f's weight vectors: [OutC/16][3 rows][kinds][16 lanes][4 bytes].
+	pack := func(f []int8) []int8 {
+		w := make([]int8, c/16*3*rowBytes)
+		for ch := 0; ch < c; ch++ {
+			b, l := ch/16, ch%16
+			for ky := 0; ky < 3; ky++ {
+				for k, kind := range kinds {
+					for s, kx := range kind {
+						if kx >= 0 {
+							w[(b*3+ky)*rowBytes+k*64+l*4+s] = f[(ky*3+kx)*c+ch]
+						}
+					}
+				}
+			}
+		}
+		return w
+	}
+	v.w = pack(filter)
+	if len(v.split) > 0 {
+		wr, blk := pack(res), 3*rowBytes
+		for _, b := range v.split {
+			v.wx = append(v.wx, v.w[b*blk:(b+1)*blk]...)
+			v.wx = append(v.wx, wr[b*blk:(b+1)*blk]...)
+		}
 	}
 	if g.StrideW == 2 {
 		n4 := (g.OutW + 3) / 4
@@ -200,16 +255,7 @@ func newDWVNNI(g *Geom, q *Requant, filter []int8, bias, eff []int32) *dwVNNI {
 		b, l := ch/16, ch%16
 		sum := int32(0)
 		for t := 0; t < 9; t++ {
-			sum += int32(filter[t*c+ch])
-		}
-		for ky := 0; ky < 3; ky++ {
-			for k, kind := range kinds {
-				for s, kx := range kind {
-					if kx >= 0 {
-						v.w[(b*3+ky)*rowBytes+k*64+l*4+s] = filter[(ky*3+kx)*c+ch]
-					}
-				}
-			}
+			sum += wt(t, ch)
 		}
 		blk := v.q[b*words:]
 		m, r := q.Mult[ch], -q.Shift[ch]
@@ -251,14 +297,22 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	c := g.InC
 	ps := g.DilW * c // pixel step of a run (stride 1; stride 2 has no dilation)
 	kern, kern2 := dwInt8VNNIS1, dwInt8VNNIS12
+	kernX, kern2X := dwInt8VNNIS1FX, dwInt8VNNIS1F2X // split blocks (fast only)
 	switch {
 	case v.stride == 1 && v.fast:
 		kern, kern2 = dwInt8VNNIS1F, dwInt8VNNIS1F2
 	case v.stride == 2 && v.fast:
-		kern = dwInt8VNNIS2F
+		kern, kernX = dwInt8VNNIS2F, dwInt8VNNIS2FX
 	case v.stride == 2:
 		kern = dwInt8VNNIS2
 	}
+	// skip lists the blocks the runs below leave out: d.wide's (Rows runs
+	// them on the 16-bit kernels) or v.split's (run here, one at a time).
+	skip := d.wide
+	if len(v.split) > 0 {
+		skip = v.split
+	}
+	blkX := len(v.wx) / max(1, len(v.split))
 	pairs := v.pairs(g)
 	var rows [4][]int8
 	for row := lo; row < hi; row++ {
@@ -282,13 +336,27 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 			_ = out[(b*g.OutH+oy+2)*g.OutW*c-1] // the second row
 		}
 		// A run from output pixel a starts every row at pixel a (a < OutW
-		// <= InW where DilW > 1); the channel blocks between d.wide's run
+		// <= InW where DilW > 1); the channel blocks between skip's run
 		// together.
 		b0 := 0
-		for i := 0; i <= len(d.wide); i++ {
+		for i := 0; i <= len(skip); i++ {
 			b1 := c / 16
-			if i < len(d.wide) {
-				b1 = d.wide[i]
+			if i < len(skip) {
+				b1 = skip[i]
+			}
+			if i < len(v.split) {
+				// The split block b1 alone.
+				w, q := &v.wx[i*blkX], &v.q[b1*len(v.q)/(c/16)]
+				for a, ph := range v.phases {
+					x := a*c + 16*b1
+					if two {
+						kern2X(&rows[0][x], &rows[1][x], &rows[2][x], &rows[3][x], ph.n4, 1, w, q, &v.k[0], &orow[x],
+							g.OutW*c, int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+						continue
+					}
+					kernX(&rows[0][x], &rows[1][x], &rows[2][x], ph.n4, 1, w, q, &v.k[0], &orow[x],
+						int(d.oz), v.clamp, -g.PadW*c, ph.lim, ph.tail, &v.tab[ph.tab], ps)
+				}
 			}
 			if b1 > b0 {
 				w, q := &v.w[b0*len(v.w)/(c/16)], &v.q[b0*len(v.q)/(c/16)]

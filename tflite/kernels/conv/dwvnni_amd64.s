@@ -1277,6 +1277,636 @@ v2fhalf:
 	CLAMP
 	JMP v2fstore
 
+// func dwInt8VNNIS1FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F for split 16-bit weights w = a + b (a and b int8): w holds
+// per block the packed vectors of a, then those of b (dwVNNI.split), and
+// each kernel row's products are taken with both.
+TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x1fblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	VMOVDQU64 1088(R13), Z27
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x1ffirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1ffirst_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP x1ffirst_built
+x1ffirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x1ffirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x1fgroup:
+	CMPQ R8, $1
+	JNE x1ffull
+	CMPQ tail+104(FP), $2
+	JLE x1fhalf
+x1ffull:
+	TESTQ R12, R12
+	JS x1fb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1fb_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z7, X7)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z8, X8)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z9, X9)
+	JMP x1fb_built
+x1fb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x1fb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1fb_built
+x1fb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x1fb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ x1flast
+x1ffour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	ROWDOT(Z4, Z7, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13))
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	ROWDOT(Z5, Z8, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13))
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, Z27)
+	ROWDOT(Z6, Z9, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13))
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fstore
+	CLAMP
+
+x1fstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x1fstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x1fstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x1fstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x1fstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x1fstepped
+
+x1fstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x1fstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x1fgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $2304, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x1fblock
+	VZEROUPPER
+	RET
+
+// x1flast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (x1fthree; its lane of Z7 is never stored).
+x1flast:
+	CMPQ tail+104(FP), $3
+	JNE x1ffour
+x1fthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+	VPDPBUSD 1280(R13), Z4, Z2
+	VPDPBUSD 1344(R13), Z7, Z2
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+	VPDPBUSD 1664(R13), Z5, Z2
+	VPDPBUSD 1728(R13), Z8, Z2
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+	VPDPBUSD 2048(R13), Z6, Z2
+	VPDPBUSD 2112(R13), Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fstore
+	CLAMP
+	JMP x1fstore
+
+// x1fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+x1fhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fstore
+	CLAMP
+	JMP x1fstore
+
+// func dwInt8VNNIS2FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2F for split 16-bit weights w = a + b (a and b int8): w holds
+// per block the packed vectors of a, then those of b (dwVNNI.split), and
+// each kernel row's products are taken with both.
+TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2fblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x2ffirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2ffirst_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z4, X4)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z5, X5)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z6, X6)
+	JMP x2ffirst_built
+x2ffirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x2ffirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2fgroup:
+	TESTQ R12, R12
+	JS x2fb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fb_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z7, X7)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z8, X8)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z9, X9)
+	JMP x2fb_built
+x2fb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2fb_built
+x2fb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x2fb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE x2ffull
+	CMPQ tail+104(FP), $2
+	JLE x2fhalf
+	CMPQ tail+104(FP), $3
+	JEQ x2fthree
+x2ffull:
+	TESTQ R12, R12
+	JS x2fc_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fc_slow
+	LEAQ (AX)(R12*1), DI
+	YFULL(DI, Z19, X19)
+	LEAQ (CX)(R12*1), DI
+	YFULL(DI, Z20, X20)
+	LEAQ (R9)(R12*1), DI
+	YFULL(DI, Z21, X21)
+	JMP x2fc_built
+x2fc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2fc_built
+x2fc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+x2fc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+	VPDPBUSD 640(R13), Z7, Z3
+	VPDPBUSD 704(R13), Z19, Z3
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+	VPDPBUSD 832(R13), Z8, Z3
+	VPDPBUSD 896(R13), Z20, Z3
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+	VPDPBUSD 1024(R13), Z9, Z3
+	VPDPBUSD 1088(R13), Z21, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fstore
+	CLAMP
+
+x2fstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x2fstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x2fstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x2fstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x2fstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x2fstepped
+
+x2fstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x2fstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2fgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x2fblock
+	VZEROUPPER
+	RET
+
+// x2fthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+x2fthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fstore
+	CLAMP
+	JMP x2fstore
+
+// x2fhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+x2fhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fstore
+	CLAMP
+	JMP x2fstore
+
 // Two-row kernels. Vertical stride and dilation 1: output rows oy and
 // oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
 // builds each group's Y of the four input rows once (four builds per
@@ -1768,3 +2398,211 @@ w1half:
 	RQT(Z1, Z12, Z13)
 	RQT(Z5, Z14, Z15)
 	JMP w1narrow
+
+// func dwInt8VNNIS1F2X(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2 for split 16-bit weights w = a + b (a and b int8): w holds
+// per block the packed vectors of a, then those of b (dwVNNI.split), and
+// each kernel row's products are taken with both.
+TEXT ·dwInt8VNNIS1F2X(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2wblock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	VMOVDQU64 704(R13), Z27
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS x2wfirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wfirst_slow
+	YFULL4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+	JMP x2wfirst_built
+x2wfirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+x2wfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2wgroup:
+	CMPQ R8, $1
+	JNE x2wfull
+	CMPQ tail+120(FP), $2
+	JLE x2whalf
+x2wfull:
+	TESTQ R12, R12
+	JS x2wb_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wb_slow
+	YFULL4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP x2wb_built
+x2wb_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2wb_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP x2wb_built
+x2wb_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+x2wb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+x2wnarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ x2wstore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+x2wstore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE x2wstore4
+	CMPQ tail+120(FP), $1
+	JLE x2wstepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE x2wstepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE x2wstepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP x2wstepped
+
+x2wstore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+x2wstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2wgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $2304, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ x2wblock
+	VZEROUPPER
+	RET
+
+// x2whalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+x2whalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD 1152(R13), Z8, Z0
+	VPDPBUSD 1216(R13), Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD 1152(R13), Z9, Z4
+	VPDPBUSD 1216(R13), Z9, Z5
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD 1536(R13), Z9, Z0
+	VPDPBUSD 1600(R13), Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	VPDPBUSD 1536(R13), Z10, Z4
+	VPDPBUSD 1600(R13), Z10, Z5
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 1920(R13), Z10, Z0
+	VPDPBUSD 1984(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	VPDPBUSD 1920(R13), Z11, Z4
+	VPDPBUSD 1984(R13), Z11, Z5
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP x2wnarrow

@@ -223,7 +223,12 @@ type kernel struct {
 	stride int    // horizontal stride
 	two    bool   // two output rows per call
 	fast   bool   // RQF instead of RQ
-	doc    string // comment above the TEXT line
+	// split: each block's weights are two sets (w = a + b, both int8, for
+	// 16-bit weights in [−256, 254]): the block's vectors as usual, then as
+	// many residual vectors (memory operands) whose products follow each
+	// kernel row's.
+	split bool
+	doc   string // comment above the TEXT line
 }
 
 // args lists the kernel's arguments in order.
@@ -283,6 +288,23 @@ func (k *kernel) weights(kr int) []string {
 		out = append(out, k.weight(kr, i))
 	}
 	return out
+}
+
+// residuals are the residual weight vectors of kernel row kr (split).
+func (k *kernel) residuals(kr int) []string {
+	var out []string
+	for i := 0; i < kinds(k.stride); i++ {
+		out = append(out, fmt.Sprintf("%d(R13)", 64*(k.nWeights()+kr*kinds(k.stride)+i)))
+	}
+	return out
+}
+
+// blockWeights is the bytes of one block's weights.
+func (k *kernel) blockWeights() int {
+	if k.split {
+		return 2 * 64 * k.nWeights()
+	}
+	return 64 * k.nWeights()
 }
 
 // kinds is the number of weight vectors per kernel row (len(dwVKinds)).
@@ -439,8 +461,14 @@ func (k *kernel) products(g *gen, a, b, c, n int) {
 				ya, yb := z(a+kr+o), z(b+kr+o)
 				if n == 4 {
 					g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "), strings.Join(accs(o), ", "))
+					if k.split {
+						g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(k.residuals(kr), ", "), strings.Join(accs(o), ", "))
+					}
 				} else {
 					g.all(strs(rowProducts(1, ya, yb, "", k.weights(kr), accs(o), n)))
+					if k.split {
+						g.all(strs(rowProducts(1, ya, yb, "", k.residuals(kr), accs(o), n)))
+					}
 				}
 			}
 		}
@@ -450,8 +478,14 @@ func (k *kernel) products(g *gen, a, b, c, n int) {
 		ya, yb, yc := z(a+kr), z(b+kr), z(c+kr)
 		if k.stride == 1 && n == 4 {
 			g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "))
+			if k.split {
+				g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(k.residuals(kr), ", "))
+			}
 		} else {
 			g.all(strs(rowProducts(k.stride, ya, yb, yc, k.weights(kr), accs(0), n)))
+			if k.split {
+				g.all(strs(rowProducts(k.stride, ya, yb, yc, k.residuals(kr), accs(0), n)))
+			}
 		}
 	}
 }
@@ -548,7 +582,7 @@ func (k *kernel) store(g *gen) {
 		g.ins("ADDQ $16, %s", r)
 	}
 	g.ins("ADDQ $16, %s", k.arg("out"))
-	g.ins("ADDQ $%d, R13", 64*k.nWeights())
+	g.ins("ADDQ $%d, R13", k.blockWeights())
 	g.ins("ADDQ $%d, R14", k.qBytes())
 	if k.two {
 		g.ins("DECQ %s", k.arg("cblocks"))
@@ -734,7 +768,13 @@ Registers: as dwInt8VNNIS1 but Z4..Z6 Y_A, Z7..Z9 Y_B, Z19..Z21 Y_C of
 rows 0..2 and Z10..Z18 the block's 9 weight vectors.`},
 	{name: "dwInt8VNNIS1F", pfx: "v1f", stride: 1, fast: true, doc: "dwInt8VNNIS1 " + fastDoc},
 	{name: "dwInt8VNNIS2F", pfx: "v2f", stride: 2, fast: true, doc: "dwInt8VNNIS2 " + fastDoc},
+	{name: "dwInt8VNNIS1FX", pfx: "x1f", stride: 1, fast: true, split: true, doc: "dwInt8VNNIS1F " + splitDoc},
+	{name: "dwInt8VNNIS2FX", pfx: "x2f", stride: 2, fast: true, split: true, doc: "dwInt8VNNIS2F " + splitDoc},
 }
+
+const splitDoc = `for split 16-bit weights w = a + b (a and b int8): w holds
+per block the packed vectors of a, then those of b (dwVNNI.split), and
+each kernel row's products are taken with both.`
 
 var twoRowKernels = []kernel{
 	{name: "dwInt8VNNIS1F2", pfx: "w2", stride: 1, two: true, fast: true, doc: `Two output rows of dwInt8VNNIS1F at once: r0..r3 the input rows (or the
@@ -754,6 +794,7 @@ next Y to build, R15 its tab entry, SI the first output row, R8 groups
 left, DI a temporary; cblocks counts the blocks left in its argument slot.`},
 	{name: "dwInt8VNNIS12", pfx: "w1", stride: 1, two: true, doc: `dwInt8VNNIS1F2 with RQ: two output rows of dwInt8VNNIS1 at once; q
 holds dwVQWords words per block, Z29 is 2^30 per 64-bit lane.`},
+	{name: "dwInt8VNNIS1F2X", pfx: "x2w", stride: 1, two: true, fast: true, split: true, doc: "dwInt8VNNIS1F2 " + splitDoc},
 }
 
 // data writes a 64-byte table of eight quadwords.

@@ -329,14 +329,18 @@ func BenchmarkDepthwiseInt8FastDilated(b *testing.B) {
 
 // TestDepthwiseMixedMatchesRef checks 16-bit weight layers whose weights
 // leave int8 in a few channels (a uint8 filter's w − zw): the blocks that
-// fit run on the VNNI kernels, the others one at a time on the 16-bit
-// ones; against DepthwiseRef, over randDWVCase's geometries with 6-12
-// blocks (mixing takes at most a sixth of them 16-bit).
+// fit run on the VNNI kernels, the others one at a time on the split VNNI
+// kernels (w = a + b) or, where a weight is 255 (no int8 split) or the
+// fast kernels do not apply, on the 16-bit ones; against DepthwiseRef,
+// over randDWVCase's geometries with 1-12 blocks (16-bit mixing takes at
+// most a sixth of them).
 func TestDepthwiseMixedMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	mixed := 0
-	for range 1000 {
-		g, q, in, f8, bias := randDWVCaseBlocks(r, 6+r.IntN(7))
+	var split [4][5]int // [one-row stride 1, stride 2, two-row, dilated][tail]
+	multi := 0          // layers with two or more split blocks
+	for range 2500 {
+		g, q, in, f8, bias := randDWVCaseBlocks(r, 1+r.IntN(12))
 		if g.OutH <= 0 || g.OutW <= 0 {
 			continue
 		}
@@ -344,11 +348,14 @@ func TestDepthwiseMixedMatchesRef(t *testing.T) {
 		for i, v := range f8 {
 			f[i] = int16(v)
 		}
-		for range r.IntN(3) { // wide channels
+		for range 1 + r.IntN(4) { // wide channels
 			ch, tap := r.IntN(g.OutC), r.IntN(9)
-			v := int16(128 + r.IntN(128))
+			v := int16(128 + r.IntN(127))
 			if r.IntN(2) == 0 {
 				v = -v - 1 + int16(r.IntN(2))
+			}
+			if r.IntN(6) == 0 {
+				v = []int16{255, -255, -256, 254}[r.IntN(4)] // 255 has no int8 split
 			}
 			f[tap*g.OutC+ch] = v
 		}
@@ -358,6 +365,21 @@ func TestDepthwiseMixedMatchesRef(t *testing.T) {
 		}
 		if d.vnni != nil && len(d.wide) > 0 {
 			mixed++
+		}
+		if d.vnni != nil && len(d.vnni.split) > 0 {
+			k := 0
+			switch {
+			case g.DilW > 1:
+				k = 3
+			case d.vnni.stride == 2:
+				k = 1
+			case d.vnni.pairs(&g) && g.OutH >= 2:
+				k = 2
+			}
+			split[k][d.vnni.phases[0].tail]++
+			if len(d.vnni.split) > 1 {
+				multi++
+			}
 		}
 		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 		DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
@@ -373,8 +395,16 @@ func TestDepthwiseMixedMatchesRef(t *testing.T) {
 			}
 		}
 	}
-	if hasDWVNNI && mixed < 200 {
+	if hasDWVNNI && mixed < 100 {
 		t.Fatalf("only %d layers mixed VNNI and 16-bit blocks", mixed)
 	}
-	t.Logf("%d layers mixed VNNI and 16-bit blocks", mixed)
+	for k := range split {
+		if hasDWVNNI && min(split[k][1], split[k][2], split[k][3], split[k][4]) < 10 {
+			t.Fatalf("split kernels ran on %v layers ([stride 1, stride 2, two-row, dilated][tail]): some too few", split)
+		}
+	}
+	if hasDWVNNI && multi < 100 {
+		t.Fatalf("only %d layers with several split blocks", multi)
+	}
+	t.Logf("%d layers mixed VNNI and 16-bit blocks; split kernels on %v layers, %d with several split blocks", mixed, split, multi)
 }
