@@ -27,9 +27,11 @@ import (
 // (K = 27): the first sum is the VPDPBUSDs, the second one more VPDPBUSD
 // against ones per tile (shared by all channels), the rest a constant per
 // channel folded into the bias. The output stage is TensorFlow Lite's
-// MultiplyByQuantizedMultiplier in one 64-bit rounding (the identity of
-// gemm's paramBlocks64), then the output offset and the clamp; 8 channels
-// × 16 pixels are transposed to NHWC by two VPERMT2B. Exact: equal to
+// MultiplyByQuantizedMultiplier, output offset and clamp in int8 terms,
+// by gemm's fast epilogue (paramBlocksFast: one 64-bit rounding read as
+// the high halves of the products) with each channel's parameters
+// broadcast over the lanes; 8 channels
+// × 16 pixels are transposed to NHWC by two VPERMI2B. Exact: equal to
 // ConvRef for every input (integer sums that fit int32, checked at
 // construction). Immutable; safe for concurrent use.
 type Stem struct {
@@ -39,6 +41,7 @@ type Stem struct {
 	params []int32 // stemParamWords per channel
 	cr     int32   // 128 − zw
 	inXor  uint8   // 0x80 when the input bytes are the flipped int8 ones
+	outXor uint8   // 0x80 when the output bytes are uint8 (not flipped)
 	// padSpan is a span of the input byte (as stored) of the zero point:
 	// what windows read outside the input.
 	padSpan [128]uint8
@@ -46,17 +49,25 @@ type Stem struct {
 }
 
 // stemParamWords is the parameter block of one output channel, as the
-// assembly reads it: constant (bias and zero-point terms), left shift,
-// multiplier, output offset, clamp low, clamp high, output xor, unused,
-// then the int64 rounding addend, sign threshold and total right shift.
+// assembly reads it (int32 words): the constant (bias and zero-point
+// terms), left shift + 1, the multiplier as an int64, the addend 2A as an
+// int64, the sign shift c, the right shift, and the clamp bounds in int8
+// terms (paramBlocksFast's quantities, for one channel).
 const stemParamWords = 16
 
 // stemTables holds the gather indices of the three 4-byte groups (pixel p
 // of a tile reads bytes 6p + 4j .. 6p + 4j + 3 of its 128-byte span), the
-// ones (the row sums: 4, 4 and 1 real bytes per group), and the transposes
-// of 8 channels × 16 pixels to pixels 0-7 and 8-15.
+// ones (the row sums: 4, 4 and 1 real bytes per group), the transposes
+// of 8 channels × 16 pixels to pixels 0-7 and 8-15, and the epilogue's
+// gather of high halves (int32 indices).
 var stemTables = func() *[7][64]uint8 {
 	var t [7][64]uint8
+	// The VPERMT2D index of the products' high halves: lane 2i from the
+	// even products' qword i, lane 2i+1 from the odd ones'.
+	for i := range 8 {
+		t[6][8*i] = uint8(2*i + 1)
+		t[6][8*i+4] = uint8(16 + 2*i + 1)
+	}
 	for j := range 3 {
 		for p := range 16 {
 			for b := range 4 {
@@ -106,10 +117,10 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 	for i := range s.padSpan {
 		s.padSpan[i] = pad
 	}
-	var outXor int32
-	if flippedOut {
-		outXor = 0x80
+	if !flippedOut {
+		s.outXor = 0x80 // the output stage writes int8 bytes y − 128
 	}
+	zo := q.OutputOffset - 128 // the output stage runs in int8 terms
 	for c := range g.OutC {
 		grp, l := c/8, c%8
 		var sumV int64
@@ -127,31 +138,31 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 		}
 		konst := bc - int64(za)*sumV - int64(s.cr)*int64(za)*27
 		left, right := max(q.Shift[c], 0), max(-q.Shift[c], 0)
-		// x = S + konst with |S| ≤ stemRowBound must fit int32 after the
-		// left shift; the 64-bit rounding then cannot overflow.
-		if q.Mult[c] < 0 || right > 31 || left > 31 ||
-			(max(konst, -konst)+stemRowBound)<<left > math.MaxInt32 {
+		// gemm's fast epilogue (paramBlocksFast documents the algebra)
+		// needs 2x·2^left and h = ⌊(P + A)/2^31⌋ in int32, for
+		// x = sums + konst with |sums| ≤ stemRowBound.
+		x := max(konst, -konst) + stemRowBound
+		const lim = math.MaxInt32
+		h := x<<left + 2 + int64(max(zo, -zo))<<right
+		if right > 0 {
+			h += 1 << (right - 1)
+		}
+		if q.Mult[c] < 0 || right > 31 || left > 30 || x<<(left+1) > lim || h >= lim {
 			return nil
+		}
+		a := uint64(1)<<31 + uint64(int64(zo))<<(32+right)
+		cnt := int32(32)
+		if right > 0 {
+			a += uint64(1) << (31 + right)
+			cnt = 31
 		}
 		p := s.params[c*stemParamWords:]
 		p[0] = int32(konst)
-		p[1] = int32(left)
-		p[2] = q.Mult[c]
-		p[3] = q.OutputOffset
-		p[4], p[5] = q.Min, q.Max
-		p[6] = outXor
-		add, thr := int64(1)<<30, int64(math.MinInt64)
-		if right > 0 {
-			add += int64(1) << (right - 1) << 31
-			thr = -(1 << 30)
-		}
-		put := func(word int, v int64) {
-			p[word] = int32(uint32(v))
-			p[word+1] = int32(uint64(v) >> 32)
-		}
-		put(8, add)
-		put(10, thr)
-		put(12, int64(31+right))
+		p[1] = int32(left + 1)
+		p[2] = q.Mult[c] // an int64 (high word 0): VPMULDQ reads its low half
+		p[4], p[5] = int32(uint32(a)), int32(uint32(a>>32))
+		p[6], p[7] = cnt, int32(right)
+		p[8], p[9] = q.Min-128, q.Max-128
 	}
 	return s
 }
@@ -170,7 +181,9 @@ type stemArgs struct {
 	groups  int
 	outC    int
 	cr      int32
-	inXor   uint32   // the byte, repeated
+	inXor   uint32 // the byte, repeated
+	outXor  uint32 // the byte, repeated
+	_       uint32
 	scatter [8]int64 // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
 }
 
@@ -188,7 +201,8 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 	pix := g.OutC
 	a := stemArgs{inStep: 96, outStep: 16 * pix, w: unsafe.Pointer(&s.w[0]),
 		params: unsafe.Pointer(&s.params[0]), consts: unsafe.Pointer(&s.consts[0][0]),
-		groups: s.groups, outC: g.OutC, cr: s.cr, inXor: uint32(s.inXor) * 0x01010101}
+		groups: s.groups, outC: g.OutC, cr: s.cr,
+		inXor: uint32(s.inXor) * 0x01010101, outXor: uint32(s.outXor) * 0x01010101}
 	for i := range a.scatter {
 		a.scatter[i] = int64(i * pix)
 	}

@@ -20,7 +20,7 @@ func TestStemArgsLayout(t *testing.T) {
 		{"inStep", unsafe.Offsetof(a.inStep), 40}, {"outStep", unsafe.Offsetof(a.outStep), 48},
 		{"w", unsafe.Offsetof(a.w), 56}, {"params", unsafe.Offsetof(a.params), 64}, {"consts", unsafe.Offsetof(a.consts), 72},
 		{"groups", unsafe.Offsetof(a.groups), 80}, {"outC", unsafe.Offsetof(a.outC), 88}, {"cr", unsafe.Offsetof(a.cr), 96},
-		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"scatter", unsafe.Offsetof(a.scatter), 104},
+		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"outXor", unsafe.Offsetof(a.outXor), 104}, {"scatter", unsafe.Offsetof(a.scatter), 112},
 	} {
 		if f.got != f.want {
 			t.Errorf("stemArgs.%s at %d, the assembly reads %d", f.name, f.got, f.want)
@@ -71,8 +71,11 @@ func TestStemMatchesRef(t *testing.T) {
 		}
 		for c := range outC {
 			scale := 0.00002 + 0.0005*r.Float64()
-			if i%5 == 0 {
-				scale *= 300 // left shifts
+			switch i % 5 {
+			case 0:
+				scale = 0.5 + 4*r.Float64() // no right shift, or left shifts
+			case 1:
+				scale *= 300
 			}
 			q.Mult[c], q.Shift[c] = kernels.QuantizeMultiplier(scale)
 		}
