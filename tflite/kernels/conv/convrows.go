@@ -25,6 +25,10 @@ type ConvRows struct {
 	q      *gemm.Requant // with the row-term bound
 	k      int32
 	mulRow int32 // 128 − zw
+	// pw and pq, for at most 8 output channels, are the weights and
+	// output stage of gemm.Int8RowsPairs (two pixels per vector).
+	pw *gemm.PackedInt8
+	pq *gemm.Requant
 }
 
 // maxRowTile bounds the rows one GEMM call takes (their terms live on the
@@ -71,7 +75,36 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 	if err != nil {
 		return nil, err
 	}
-	return &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow}, nil
+	cr := &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow}
+	if g.OutC <= gemm.PanelN/2 {
+		cr.pw = gemm.PackInt8Pairs(v, g.OutC, k)
+		cr.pq, err = gemm.NewRequantRows(cr.pw, gemm.Pairs(b, 1), q.InputOffset, gemm.Pairs(q.Mult, 1), gemm.Pairs(q.Shift, 1),
+			q.OutputOffset, q.Min, q.Max, bound)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return cr, nil
+}
+
+// gemm runs rows of a (terms rt) into out: pairs of rows on
+// gemm.Int8RowsPairs where it applies, the rest on gemm.Int8Rows.
+func (r *ConvRows) gemm(a []int8, lda, rows int, out []int8, rt []int32) {
+	c := r.c
+	o := c.G.OutC
+	if r.pw != nil {
+		even := rows &^ 1
+		for even > 0 && len(a) < (even-1)*lda+r.pw.KP {
+			even -= 2 // the pair kernel reads KP bytes of every row
+		}
+		if even > 0 && gemm.Int8RowsPairs(a, lda, even, r.pw, r.pq, o, out, o, rt) {
+			if even == rows {
+				return
+			}
+			a, out, rt, rows = a[even*lda:], out[even*o:], rt[even:], rows-even
+		}
+	}
+	gemm.Int8Rows(a, lda, rows, c.W, r.q, 0, c.W.Panels, out, o, rt)
 }
 
 // ScratchBytes returns the scratch RunParts needs.
@@ -99,7 +132,7 @@ func (r *ConvRows) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 			t1 := min(r1, t0+maxRowTile)
 			a := in[t0*g.InC:]
 			r.terms(a, g.InC, rt[:t1-t0])
-			gemm.Int8Rows(a, g.InC, t1-t0, c.W, r.q, 0, c.W.Panels, out[t0*g.OutC:], g.OutC, rt[:t1-t0])
+			r.gemm(a, g.InC, t1-t0, out[t0*g.OutC:], rt[:t1-t0])
 		}
 		return
 	}
@@ -115,7 +148,7 @@ func (r *ConvRows) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 				im2colTile(g, in, r0, r1, buf, kp, c.pad)
 			}
 			r.terms(buf, kp, rt[:r1-r0])
-			gemm.Int8Rows(buf, kp, r1-r0, c.W, r.q, 0, c.W.Panels, out[r0*g.OutC:], g.OutC, rt[:r1-r0])
+			r.gemm(buf, kp, r1-r0, out[r0*g.OutC:], rt[:r1-r0])
 		}
 	}
 }

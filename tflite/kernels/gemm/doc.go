@@ -22,6 +22,9 @@
 //     documents the algebra), else a general one. Tiles are up to 6 rows
 //     × 4 panels, or 12 rows × 1-2 panels. Int8Seg feeds the same kernels
 //     rows made of equal segments read in place (convolution windows).
+//     Int8RowsPairs runs layers of at most 8 channels two rows per vector
+//     (PackInt8Pairs: the channels twice over one panel), halving the
+//     multiply-adds and epilogues of the one-panel tiles.
 //   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
 //     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
 //   - arm64 with the dot-product extension (cpu.ARM64.HasASIMDDP): SDOT on

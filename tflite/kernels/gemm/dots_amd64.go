@@ -781,3 +781,136 @@ func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	}
 }
+
+//go:noescape
+func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+// dotPair computes and requantizes np row pairs (1 ≤ np ≤ 12) against a
+// pair panel (PackInt8Pairs) with the fast epilogue, clamped where
+// clamp: see pairKernels in gen_amd64.go.
+func dotPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {
+	if clamp {
+		switch np {
+		case 1:
+			dotPairFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 2:
+			dotPairFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 3:
+			dotPairFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 4:
+			dotPairFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 5:
+			dotPairFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 6:
+			dotPairFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 7:
+			dotPairFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 8:
+			dotPairFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 9:
+			dotPairFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 10:
+			dotPairFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 11:
+			dotPairFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 12:
+			dotPairFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		}
+		return
+	}
+	switch np {
+	case 1:
+		dotPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 2:
+		dotPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 3:
+		dotPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 4:
+		dotPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 5:
+		dotPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 6:
+		dotPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 7:
+		dotPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 8:
+		dotPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 9:
+		dotPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 10:
+		dotPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 11:
+		dotPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case 12:
+		dotPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	}
+}

@@ -328,6 +328,43 @@ func Int8Rows(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	}
 }
 
+// PackInt8Pairs packs the row-major [o, k] weight matrix w (o ≤ 8) for
+// Int8RowsPairs: one 16-channel matrix whose channels c and 8 + c are
+// both channel c of w (zero for c ≥ o).
+func PackInt8Pairs(w []int8, o, k int) *PackedInt8 {
+	if o > PanelN/2 {
+		panic(fmt.Sprintf("gemm: PackInt8Pairs: %d channels", o))
+	}
+	return PackInt8(Pairs(w[:o*k], k), PanelN, k)
+}
+
+// Pairs returns v (per-channel values, every run of n values one
+// channel, at most 8 channels) laid out for a pair panel: channel c
+// at c and 8 + c, zeros elsewhere.
+func Pairs[T any](v []T, n int) []T {
+	o := len(v) / n
+	d := make([]T, PanelN*n)
+	copy(d, v[:o*n])
+	copy(d[PanelN/2*n:], v[:o*n])
+	return d
+}
+
+// Int8RowsPairs is Int8Rows for at most 8 output channels with the
+// weights packed by PackInt8Pairs and q built from them (NewRequantRows
+// with Pairs of the bias, multipliers and shifts): two rows run in one
+// vector of 16 lanes. rows must be even and o is the real channel count.
+// It reports false, doing nothing, where it has no vector kernel (no
+// AVX-512 VNNI, or q rules out the fast epilogue).
+func Int8RowsPairs(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int, out []int8, ldo int, rt []int32) bool {
+	if rows <= 0 || rows%2 != 0 || w.O != PanelN || o < 1 || o > PanelN/2 {
+		return false
+	}
+	_ = a[(rows-1)*lda+w.KP-1]
+	_ = out[(rows-1)*ldo+o-1]
+	_ = rt[rows-1]
+	return int8RowsPairsFast(a, lda, rows, w, q, o, out, ldo, rt)
+}
+
 // SegmentedFast reports whether Int8Seg runs a vector kernel on this
 // machine; elsewhere it gathers every row first (correct, not fast).
 func SegmentedFast() bool { return segmentedFast() }

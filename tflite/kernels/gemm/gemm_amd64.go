@@ -56,6 +56,28 @@ func int8RowsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int
 	return true
 }
 
+// maxPairs is the most row pairs of one pair kernel (gen_amd64.go).
+const maxPairs = 12
+
+// int8RowsPairsFast runs the pair kernels over tiles of up to 24 rows;
+// the caller has checked the bounds.
+func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int, out []int8, ldo int, rt []int32) bool {
+	if !hasVNNI || q.fast == nil {
+		return false
+	}
+	contig := 0
+	if o == PanelN/2 && ldo == o {
+		contig = 1
+	}
+	c := [4]int32{q.OutputOffset, q.Min, q.Max}
+	clamp := q.Min != math.MinInt8 || q.Max != math.MaxInt8
+	for r0 := 0; r0 < rows; r0 += 2 * maxPairs {
+		np := min(maxPairs, (rows-r0)/2)
+		dotPair(clamp, np, &a[r0*lda], lda, &w.Data[0], w.KP/PanelK, &q.fast[0], &out[r0*ldo], ldo, 1<<o-1, &c[0], &rt[r0], contig)
+	}
+	return true
+}
+
 // segmentedFast reports whether Int8Seg has a fast kernel (AVX-512 VNNI).
 func segmentedFast() bool { return hasVNNI }
 

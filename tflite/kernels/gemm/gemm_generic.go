@@ -42,3 +42,8 @@ func accNeedsData16() bool { return false }
 func int8AccFast(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
 	int8AccGeneric(a, lda, rows, w, acc, ldo)
 }
+
+// int8RowsPairsFast is false: Int8RowsPairs has no kernel here.
+func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int, out []int8, ldo int, rt []int32) bool {
+	return false
+}

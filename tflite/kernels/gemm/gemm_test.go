@@ -340,3 +340,89 @@ func TestInt8Rows(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8RowsPairs checks Int8RowsPairs (two rows per vector, at most 8
+// channels) against the formula on the unpacked weights: channel counts
+// 1 to 8, even row counts across several 24-row tiles, rows 8 bytes apart
+// (one 16-byte store per pair) or not, both epilogues, stale output bytes
+// past the channels left alone.
+func TestInt8RowsPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(83, 84))
+	ran := 0
+	for i := range 200 {
+		k, o, rows := 1+r.IntN(80), 1+r.IntN(8), 2*(1+r.IntN(40))
+		if i%4 == 0 {
+			o = 8
+		}
+		wv := make([]int8, o*k)
+		for j := range wv {
+			wv[j] = int8(r.IntN(256) - 128)
+		}
+		w := PackInt8Pairs(wv, o, k)
+		lda := k + r.IntN(5)
+		a := make([]int8, (rows-1)*lda+w.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+		}
+		mult, shift, bias := make([]int32, o), make([]int, o), make([]int32, o)
+		for c := range mult {
+			mult[c], shift[c] = int32(1<<30+r.IntN(1<<30)), -6-r.IntN(10)
+			if i%5 == 0 {
+				shift[c] = r.IntN(2)
+				mult[c] >>= 8
+			}
+			bias[c] = int32(r.IntN(200001) - 100000)
+		}
+		bound := int64(r.IntN(1 << 22))
+		rt := make([]int32, rows)
+		for j := range rt {
+			rt[j] = int32(r.Int64N(2*bound+1) - bound)
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%2 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		off := int32(r.IntN(256) - 127)
+		q, err := NewRequantRows(w, Pairs(bias, 1), off, Pairs(mult, 1), Pairs(shift, 1), int32(r.IntN(256)-128), lo, hi, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ldo := o
+		if i%3 == 0 {
+			ldo += 1 + r.IntN(9)
+		}
+		got := make([]int8, (rows-1)*ldo+o)
+		for j := range got {
+			got[j] = 77
+		}
+		if !Int8RowsPairs(a, lda, rows, w, q, o, got, ldo, rt) {
+			if RowTermsFast() && q.fast != nil {
+				t.Fatalf("case %d: no pair kernel", i)
+			}
+			continue
+		}
+		ran++
+		for row := range rows {
+			for c := range ldo {
+				if row*ldo+c >= len(got) {
+					break
+				}
+				want := int8(77)
+				if c < o {
+					var acc int32
+					for j := range k {
+						acc += (int32(a[row*lda+j]) + off) * int32(wv[c*k+j])
+					}
+					v := MulQ(acc+bias[c]+rt[row], mult[c], shift[c]) + q.OutputOffset
+					want = int8(min(max(v, lo), hi))
+				}
+				if g := got[row*ldo+c]; g != want {
+					t.Fatalf("case %d (k %d o %d rows %d ldo %d): out[%d][%d] = %d, want %d", i, k, o, rows, ldo, row, c, g, want)
+				}
+			}
+		}
+	}
+	if RowTermsFast() && ran < 150 {
+		t.Fatalf("only %d cases ran the pair kernels", ran)
+	}
+}

@@ -377,6 +377,7 @@ func main() {
 		p("\tVZEROUPPER")
 		p("\tRET")
 	}
+	pairKernels(p)
 	if err := os.WriteFile("gemm_amd64.s", []byte(b.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -451,6 +452,7 @@ func main() {
 		q("\t}")
 		q("}")
 	}
+	pairDecls(q)
 	if err := os.WriteFile("dots_amd64.go", []byte(g.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -511,4 +513,170 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 		}
 		free = append(free, regs...)
 	}
+}
+
+// maxPairs is the most row pairs of one pair kernel (12 accumulators).
+const maxPairs = 12
+
+// pairVariants are the epilogues of the pair kernels: the fast one with
+// and without a clamp.
+var pairVariants = []variant{
+	{name: "dotPairF", fast: true, clamp: true},
+	{name: "dotPairN", fast: true},
+}
+
+// pairKernels writes the kernels of Int8RowsPairs: a weight panel whose
+// channels c and 8+c are the same channel c < 8, so one vector holds
+// two rows (pixels) of 8 channels. Per 4-k step and pair, row A's four
+// bytes are broadcast to every lane, row B's over lanes 8-15 (merge
+// masked), then one VPXORD and one VPDPBUSD: half the multiply-adds and
+// half the epilogues of the one-row tiles when a layer has 8 channels.
+// The accumulators start at the bias plus rt[A] (lanes 0-7) and rt[B]
+// (lanes 8-15). Stores: A's 8 bytes then B's as one 16-byte store where
+// contig (8 channels, rows 8 bytes apart), else the low tail lanes of
+// each half to its row.
+func pairKernels(p func(string, ...any)) {
+	rowAddr := func(j int) string {
+		base := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[j/3]
+		switch j % 3 {
+		case 1:
+			return fmt.Sprintf("(%s)(BX*1)", base)
+		case 2:
+			return fmt.Sprintf("(%s)(BX*2)", base)
+		}
+		return fmt.Sprintf("(%s)", base)
+	}
+	for _, v := range pairVariants {
+		for np := 1; np <= maxPairs; np++ {
+			rows := 2 * np
+			nb := (rows + 2) / 3
+			bases := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[:nb]
+			p("")
+			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)", v.name, np)
+			p("TEXT ·%sR%d(SB), NOSPLIT, $0-88", v.name, np)
+			p("\tMOVQ a+0(FP), SI")
+			p("\tMOVQ lda+8(FP), BX")
+			p("\tMOVQ w+16(FP), DI")
+			p("\tMOVQ q+32(FP), AX")
+			for i := 1; i < nb; i++ {
+				p("\tLEAQ (%s)(BX*2), %s", bases[i-1], bases[i])
+				p("\tADDQ BX, %s", bases[i])
+			}
+			p("\tMOVL $0x80808080, DX")
+			p("\tVPBROADCASTD DX, Z31")
+			p("\tMOVL $0xFF00, DX")
+			p("\tKMOVW DX, K1")
+			p("\tMOVQ rt+72(FP), CX")
+			for i := 0; i < np; i++ {
+				p("\tVMOVDQU32 0(AX), Z%d", i)
+				p("\tVPBROADCASTD %d(CX), Z28", 8*i)
+				p("\tVPBROADCASTD %d(CX), K1, Z28", 8*i+4)
+				p("\tVPADDD Z28, Z%d, Z%d", i, i)
+			}
+			p("\tMOVQ kb+24(FP), CX")
+			p("loop:")
+			p("\tVMOVDQU32 (DI), Z24")
+			for i := 0; i < np; i++ {
+				t := 28 + i%3
+				p("\tVPBROADCASTD %s, Z%d", rowAddr(2*i), t)
+				p("\tVPBROADCASTD %s, K1, Z%d", rowAddr(2*i+1), t)
+				p("\tVPXORD Z31, Z%d, Z%d", t, t)
+				p("\tVPDPBUSD Z24, Z%d, Z%d", t, i)
+			}
+			for _, b := range bases {
+				p("\tADDQ $4, %s", b)
+			}
+			p("\tADDQ $64, DI")
+			p("\tDECQ CX")
+			p("\tJNZ loop")
+			p("\tMOVQ out+40(FP), DI")
+			p("\tMOVQ ldo+48(FP), DX")
+			p("\tMOVQ tail+56(FP), R9")
+			p("\tKMOVW R9, K3")
+			p("\tMOVQ c+64(FP), R9")
+			p("\tVMOVDQU32 ·permIdx(SB), Z27")
+			if v.clamp {
+				p("\tVPBROADCASTD 4(R9), Z28")
+				p("\tVPBROADCASTD 8(R9), Z29")
+			}
+			// The panel's seven parameter vectors in Z12-Z18.
+			for f := 1; f < 8; f++ {
+				p("\tVMOVDQU32 %d(AX), Z%d", 64*f, 11+f)
+			}
+			pr := func(off int) string { return fmt.Sprintf("Z%d", 11+off/64) }
+			const te, to = 24, 25
+			p("\tMOVQ contig+80(FP), R10")
+			for _, contig := range []bool{true, false} {
+				if contig {
+					p("\tTESTQ R10, R10")
+					p("\tJZ split")
+				} else {
+					p("split:")
+				}
+				for i := 0; i < np; i++ {
+					z := i
+					p("\tVPSLLVD %s, Z%d, Z%d", pr(64), z, z)
+					p("\tVPMULDQ %s, Z%d, Z%d", pr(128), z, te)
+					p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+					p("\tVPMULDQ %s, Z%d, Z%d", pr(192), to, to)
+					p("\tVPADDQ %s, Z%d, Z%d", pr(256), te, te)
+					p("\tVPADDQ %s, Z%d, Z%d", pr(320), to, to)
+					p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+					p("\tVPSRLVD %s, Z%d, Z%d", pr(384), z, to)
+					p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
+					p("\tVPSRAVD %s, Z%d, Z%d", pr(448), te, z)
+					if v.clamp {
+						p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+						p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+					}
+					p("\tVPMOVSDB Z%d, X%d", z, te)
+					if contig {
+						p("\tVMOVDQU32 X%d, %d(DI)", te, 16*i)
+						continue
+					}
+					p("\tVMOVDQU8 X%d, K3, (DI)", te)
+					p("\tVPSRLDQ $8, X%d, X%d", te, te)
+					p("\tVMOVDQU8 X%d, K3, (DI)(DX*1)", te)
+					if i < np-1 {
+						p("\tLEAQ (DI)(DX*2), DI")
+					}
+				}
+				p("\tVZEROUPPER")
+				p("\tRET")
+			}
+		}
+	}
+}
+
+// pairDecls writes the Go declarations and the dispatcher of the pair
+// kernels.
+func pairDecls(q func(string, ...any)) {
+	for _, v := range pairVariants {
+		for np := 1; np <= maxPairs; np++ {
+			q("")
+			q("//go:noescape")
+			q("func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)", v.name, np)
+		}
+	}
+	q("")
+	q("// dotPair computes and requantizes np row pairs (1 ≤ np ≤ %d) against a", maxPairs)
+	q("// pair panel (PackInt8Pairs) with the fast epilogue, clamped where")
+	q("// clamp: see pairKernels in gen_amd64.go.")
+	q("func dotPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {")
+	q("\tif clamp {")
+	q("\t\tswitch np {")
+	for np := 1; np <= maxPairs; np++ {
+		q("\t\tcase %d:", np)
+		q("\t\t\tdotPairFR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", np)
+	}
+	q("\t\t}")
+	q("\t\treturn")
+	q("\t}")
+	q("\tswitch np {")
+	for np := 1; np <= maxPairs; np++ {
+		q("\tcase %d:", np)
+		q("\t\tdotPairNR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", np)
+	}
+	q("\t}")
+	q("}")
 }
