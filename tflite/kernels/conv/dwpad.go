@@ -41,6 +41,10 @@ type DepthwiseInt8Padded struct {
 	k       int
 	wp      int
 	fillRow []int8
+	// pairs, where not nil, runs the groups of eight output pixels of an
+	// 8-channel 3×3 layer on the VNNI kernel (dwInt8VNNIPairs), inner the
+	// rest.
+	pairs *dwPairs
 }
 
 // NewDepthwiseInt8Padded returns the padded vector kernel for g, or nil
@@ -134,8 +138,13 @@ func newDepthwiseGrouped[W int8 | int16](g Geom, q *Requant, filter []W, bias []
 	inner.slide, inner.vnni, inner.wide, inner.pad = false, nil, nil, nil
 	groups := (g.OutW + k - 1) / k
 	wp := max(g.PadW+g.InW, groups*k+(g.KW-1)*g.DilW)
+	pairs := newDWPairs(&g, q, filter, bias)
+	if pairs != nil {
+		// dwInt8VNNIPairs reads 12 pixels from each group's first.
+		wp = max(wp, g.OutW&^7+4)
+	}
 	d := &DepthwiseInt8Padded{g: g, inner: inner, fill: int8(-q.InputOffset), k: k, wp: wp,
-		fillRow: make([]int8, wp*c)}
+		fillRow: make([]int8, wp*c), pairs: pairs}
 	fillT(d.fillRow, d.fill)
 	return d
 }
@@ -218,9 +227,14 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))
 	fill := uintptr(unsafe.Pointer(unsafe.SliceData(d.fillRow)))
 	var tapBuf [maxDWTaps]uintptr
+	var rows [3][]int8 // dwInt8VNNIPairs' input rows
 	taps := tapBuf[:g.KH*g.KW]
-	full := g.OutW / d.k // whole groups
-	rest := g.OutW - full*d.k
+	first := 0 // the pixels dwInt8VNNIPairs computes
+	if d.pairs != nil {
+		first = g.OutW &^ 7
+	}
+	full := (g.OutW - first) / d.k // whole groups after them
+	rest := g.OutW - first - full*d.k
 	for r := lo; r < hi; r++ {
 		b, oy := r/g.OutH, r%g.OutH
 		for ky := range g.KH {
@@ -228,12 +242,23 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
 			p := fill
 			if iy >= 0 && iy < g.InH {
 				p = base + uintptr((b*g.InH+iy)*row)
+				if first > 0 {
+					rows[ky] = scratch[(b*g.InH+iy)*row:][:row]
+				}
+			} else if first > 0 {
+				rows[ky] = d.fillRow
 			}
 			for kx := range g.KW {
-				taps[ky*g.KW+kx] = p + uintptr(kx*g.DilW*c)
+				taps[ky*g.KW+kx] = p + uintptr((kx*g.DilW+first)*c)
 			}
 		}
 		o := r * g.OutW * c
+		if first > 0 {
+			p := d.pairs
+			dwInt8VNNIPairs(&rows[0][0], &rows[1][0], &rows[2][0], first/8, &p.w[0], &p.q[0], &p.k[0], &out[o],
+				int(d.inner.oz), p.clamp, p.rows)
+			o += first * c
+		}
 		if full > 0 {
 			dwRun(d.inner, taps, full, 16, out[o:])
 		}
@@ -243,7 +268,7 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
 			}
 			var buf [16]int8
 			dwRun(d.inner, taps, 1, 16, buf[:])
-			copy(out[o+16*full:o+g.OutW*c], buf[:rest*c])
+			copy(out[o+16*full:o+(full*d.k+rest)*c], buf[:rest*c])
 		}
 	}
 	runtime.KeepAlive(scratch)

@@ -146,19 +146,25 @@ func TestDepthwiseWideMatchesRef(t *testing.T) {
 
 // TestDepthwiseGroupedMatchesRef checks the grouped layout (C divides 16,
 // horizontal stride 1: 16/C pixels per vector over row-padded input)
-// against DepthwiseRef: 1, 2, 4 and 8 channels, 8-bit and 16-bit weights,
-// widths that leave a partial last group, every padding, vertical stride,
-// dilation and window size, batches, rows split across goroutines and
-// stale scratch.
+// against DepthwiseRef: 1, 2, 4 and 8 channels, 8-bit and 16-bit weights
+// (8 channels 3×3: the VNNI pair kernel, with and without residual
+// weights, then the 16-bit kernel for the pixels after its groups of
+// eight), widths that leave a partial last group, every padding, vertical
+// stride, dilation and window size, batches, rows split across goroutines
+// and stale scratch.
 func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	tested, partial := 0, 0
-	for i := 0; i < 600; i++ {
-		g := randDWGeom(r, i%2 == 0)
-		g.InC = []int{1, 2, 4, 8}[i%4]
+	var paired [2][8]int // VNNI pair kernel [residual weights][OutW%8]
+	for i := 0; i < 1200; i++ {
+		g := randDWGeom(r, i%2 == 0 || r.IntN(2) == 0)
+		g.InC = []int{1, 2, 4, 8, 8, 8}[r.IntN(6)]
 		g.OutC = g.InC
 		g.StrideW = 1
-		if i%5 == 0 {
+		if g.InC == 8 && r.IntN(2) == 0 {
+			g.DilW = 1
+		}
+		if i%5 == 0 || (g.InC == 8 && i%3 > 0) {
 			g.InW = 1 + r.IntN(40)
 		}
 		same := r.IntN(4) > 0
@@ -178,7 +184,7 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		}
 		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
 		var d *DepthwiseInt8Padded
-		if i%3 == 0 {
+		if i%3 == 0 || (g.InC == 8 && r.IntN(2) == 0) {
 			f := make([]int16, g.KH*g.KW*g.OutC)
 			for j := range f {
 				f[j] = int16(r.IntN(511) - 255)
@@ -196,6 +202,9 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		if d.k != 16/g.InC {
 			t.Fatalf("%+v: %d pixels per vector, want %d", g, d.k, 16/g.InC)
 		}
+		if d.pairs != nil && g.OutW >= 8 {
+			paired[b2i(d.pairs.rows != 0)][g.OutW%8]++
+		}
 		scratch := randInt8s(r, d.ScratchBytes())
 		d.Pad(in, scratch)
 		got := randInt8s(r, len(want))
@@ -208,9 +217,15 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 			partial++
 		}
 	}
-	if tested < 300 || partial < 50 {
+	if tested < 600 || partial < 100 {
 		t.Fatalf("only %d geometries tested, %d with a partial group", tested, partial)
 	}
+	for _, p := range paired {
+		if hasDWVNNI && (min(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]) < 2 || p[0]+p[1]+p[2]+p[3]+p[4]+p[5]+p[6]+p[7] < 40) {
+			t.Fatalf("VNNI pair kernel ran on %v layers ([residual][OutW%%8]): too few", paired)
+		}
+	}
+	t.Logf("VNNI pair kernel ran on %v layers ([residual][OutW%%8])", paired)
 }
 
 // BenchmarkDepthwiseGrouped is MobileNetV1 0.25's first depthwise layer

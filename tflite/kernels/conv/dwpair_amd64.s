@@ -1,0 +1,151 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// dwpT is the VPERMD index that orders the packed outputs (as dwvT in
+// dwvnni_amd64.s): after the two saturating packs, dword 4L + p holds
+// lanes 4L..4L+3 of vector p; vector p wants them at dword 4p + L.
+DATA dwpT<>+0(SB)/8, $0x0000000400000000
+DATA dwpT<>+8(SB)/8, $0x0000000c00000008
+DATA dwpT<>+16(SB)/8, $0x0000000500000001
+DATA dwpT<>+24(SB)/8, $0x0000000d00000009
+DATA dwpT<>+32(SB)/8, $0x0000000600000002
+DATA dwpT<>+40(SB)/8, $0x0000000e0000000a
+DATA dwpT<>+48(SB)/8, $0x0000000700000003
+DATA dwpT<>+56(SB)/8, $0x0000000f0000000b
+GLOBL dwpT<>(SB), RODATA|NOPTR, $64
+
+// PRQF requantizes accumulator A in place: RQF of dwvnni_amd64.s (q at
+// R14 in dwVQWordsF words, the constants at DX; temporaries Z7, Z8, K3).
+#define PRQF(A) \
+	VPMULUDQ 64(R14), A, Z7 \
+	VPSRLQ $32, A, Z8 \
+	VPMULUDQ 128(R14), Z8, Z8 \
+	VPADDQ Z29, Z7, Z7 \
+	VPADDQ Z29, Z8, Z8 \
+	VPSHUFD $0xF5, Z7, K2, Z8 \
+	VPCMPUD $1, 192(R14), Z8, K3 \
+	VPADDD 256(R14), Z8, Z8 \
+	VPADDD.BCST 192(DX), Z8, K3, Z8 \
+	VPSRAVD 320(R14), Z8, A
+
+// PROW adds kernel row R's products (the input row at R, pixels at byte
+// offset BX) to Z0..Z3: two 64-byte loads made unsigned, four VPERMB
+// gathers (Z16: the pair at the load's byte 0, Z17: at byte 16) and four
+// VPDPBUSD with the row's weights WA.
+#define PROW(R, WA) \
+	VPXORD (R)(BX*1), Z21, Z4 \
+	VPXORD 32(R)(BX*1), Z21, Z5 \
+	VPERMB Z4, Z16, Z6 \
+	VPERMB Z4, Z17, Z7 \
+	VPERMB Z5, Z16, Z8 \
+	VPERMB Z5, Z17, Z9 \
+	VPDPBUSD WA, Z6, Z0 \
+	VPDPBUSD WA, Z7, Z1 \
+	VPDPBUSD WA, Z8, Z2 \
+	VPDPBUSD WA, Z9, Z3
+
+// PRES adds the same gathers' products with a row's residual weights WB.
+#define PRES(WB) \
+	VPDPBUSD WB, Z6, Z0 \
+	VPDPBUSD WB, Z7, Z1 \
+	VPDPBUSD WB, Z8, Z2 \
+	VPDPBUSD WB, Z9, Z3
+
+// func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int)
+//
+// The 3×3, stride 1 int8 depthwise kernel for 8 channels (see dwpair.go):
+// one 16-lane vector is two neighbouring output pixels, lane l pixel l/8,
+// channel l%8; four vectors (eight pixels) per group, n4 groups. r0, r1,
+// r2 are the input rows of kernel rows 0..2 at the first output pixel's tap
+// kx = 0 (8 bytes a pixel; each group reads 96 bytes from its first pixel,
+// which must all lie in memory). Per kernel row a VPERMB turns the bytes
+// of pixels x..x+3 into lanes of four bytes (taps kx = 0, 1, 2 and an
+// unused one) for the pair x, x+1, made unsigned by XOR 0x80 (the folded
+// bias subtracts 128·Σw); VPDPBUSD multiplies them by the row's weights
+// a (w bytes 0..191) and, where bit ky of rows is set, by its residual
+// weights b (192..383; 16-bit weights w = a + b); w bytes 384..511 are
+// the two VPERMB indices. q is one block of dwVQWordsF parameters (RQF),
+// k the dwVConsts constants, out the first output pixel (64 bytes a
+// group); clamp = 0 skips the clamp.
+//
+// Registers: Z0..Z3 the accumulators, Z4, Z5 the loads, Z6..Z9 the
+// gathered pairs (Z7, Z8 then RQF's temporaries), Z10..Z12 a, Z13..Z15 b,
+// Z16, Z17 the indices, Z20 the bias, Z21 0x80 bytes, Z29 2^31 per 64-bit
+// lane, Z30 the output zero point per int16, Z31 dwpT, K2 the even lanes.
+TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-88
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ n4+24(FP), R8
+	MOVQ w+32(FP), R13
+	MOVQ q+40(FP), R14
+	MOVQ k+48(FP), DX
+	MOVQ out+56(FP), SI
+	MOVQ oz+64(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ clamp+72(FP), R11
+	MOVQ rows+80(FP), R10
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwpT<>(SB), Z31
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU32 (R14), Z20
+	VPBROADCASTD (DX), Z21
+	XORQ BX, BX
+
+pgroup:
+	VMOVDQA32 Z20, Z0
+	VMOVDQA32 Z20, Z1
+	VMOVDQA32 Z20, Z2
+	VMOVDQA32 Z20, Z3
+	PROW(AX, Z10)
+	TESTQ $1, R10
+	JZ prow1
+	PRES(Z13)
+
+prow1:
+	PROW(CX, Z11)
+	TESTQ $2, R10
+	JZ prow2
+	PRES(Z14)
+
+prow2:
+	PROW(R9, Z12)
+	TESTQ $4, R10
+	JZ prq
+	PRES(Z15)
+
+prq:
+	PRQF(Z0)
+	PRQF(Z1)
+	PRQF(Z2)
+	PRQF(Z3)
+	VPACKSSDW Z1, Z0, Z7
+	VPACKSSDW Z3, Z2, Z8
+	VPADDSW Z30, Z7, Z7
+	VPADDSW Z30, Z8, Z8
+	VPACKSSWB Z8, Z7, Z7
+	VPERMD Z7, Z31, Z7
+	TESTQ R11, R11
+	JZ pstore
+	VPMAXSB 64(DX), Z7, Z7
+	VPMINSB 128(DX), Z7, Z7
+
+pstore:
+	VMOVDQU64 Z7, (SI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	DECQ R8
+	JNZ pgroup
+	VZEROUPPER
+	RET
