@@ -3,28 +3,29 @@ package conv
 import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 
 // ConvRows runs a uint8 CONV_2D (groups = 1) on the int8 GEMM with no
-// outlier channels at all: every weight is offset by 128 instead of the
-// filter zero point zw, so v' = w − 128 always fits int8, and the
-// difference goes into a term per output pixel. With the window row a
-// (the flipped input x' = x − 128 where the window lies, −off where it
-// leaves the input: off = 128 − zx, so a + off = x − zx or 0),
+// outlier channels at all: the uint8 weights w themselves are the
+// unsigned operand of the VNNI dot products (gemm.PackUint8) and the
+// flipped activations a = x − 128 the signed one, read as they are (no
+// offset in the kernel's loop), and the filter zero point goes into a
+// term per output pixel. With the window row a (the flipped input where
+// the window lies, −off where it leaves the input: off = 128 − zx, so
+// a + off = x − zx or 0),
 //
-//	Σ_k (x_k − zx)(w_k − zw) = Σ_k (a_k + off)·v'_k + (128 − zw)·Σ_k (a_k + off),
+//	Σ_k (x_k − zx)(w_k − zw) = Σ_k a_k·w_k + off·Σ_k w_k − K·off·zw − zw·Σ_k a_k,
 //
-// the first sum being what the GEMM computes (off·Σ v' folded into the
-// bias) and the second the same for every output channel of the pixel:
-// its constant part (128 − zw)·K·off is folded into the bias too, and
-// gemm.Int8Rows adds the rest, (128 − zw)·Σ_k a_k, to the accumulators
-// before the fused output stage. Those terms come from one vector pass
-// over the rows the GEMM reads (rowTerms: the input itself for a 1×1
-// stride-1 unpadded convolution, im2col tiles otherwise). Exact: integer sums, equal to ConvRef's
-// accumulator, which fits int32 (|acc| ≤ 255·255·K). Immutable; safe for
-// concurrent use.
+// the first sum being what the GEMM computes, the next two constants per
+// channel folded into the bias, and the last the same for every output
+// channel of the pixel: gemm.Int8Rows adds it, −zw·Σ_k a_k, to the
+// accumulators before the fused output stage. Those terms come from one
+// vector pass over the rows the GEMM reads (rowTerms: the input itself
+// for a 1×1 stride-1 unpadded convolution, im2col tiles otherwise).
+// Exact: integer sums, equal to ConvRef's accumulator, which fits int32
+// (|acc| ≤ 255·255·K). Immutable; safe for concurrent use.
 type ConvRows struct {
-	c      *ConvInt8     // geometry, packed v', tiles (no in-place path)
+	c      *ConvInt8     // geometry, packed w, tiles (no in-place path)
 	q      *gemm.Requant // with the row-term bound
 	k      int32
-	mulRow int32 // 128 − zw
+	mulRow int32 // −zw
 	// pw and pq, for at most 8 output channels, are the weights and
 	// output stage of gemm.Int8RowsPairs (two pixels per vector).
 	pw *gemm.PackedInt8
@@ -42,23 +43,18 @@ const maxRowTile = 96
 // than its generic loop) or the windows are too long for int32 row terms.
 func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRows, error) {
 	k := g.KH * g.KW * g.InC
-	if !gemm.RowTermsFast() || g.FilterInC != g.InC || k > 1<<15 {
+	if !gemm.RowTermsFast() || g.FilterInC != g.InC || k > 1<<15 || zw < 0 || zw > 255 {
 		return nil, nil
 	}
-	v := make([]int8, len(w))
-	for i, x := range w {
-		v[i] = int8(int32(x) - 128)
-	}
-	packed := gemm.PackInt8(v, g.OutC, k)
+	packed := gemm.PackUint8(w, g.OutC, k)
 	c, err := NewConvInt8(g, packed, q, bias)
 	if err != nil {
 		return nil, err
 	}
 	c.seg = nil // the row sums need the rows the GEMM reads
 	c.tileRows = max(1, min(maxRowTile, tileBytes/packed.KP)/gemmRows) * gemmRows
-	mulRow := 128 - zw
-	// The bias takes the constant part of the row terms, (128 − zw)·K·off.
-	fold := int64(mulRow) * int64(k) * int64(q.InputOffset)
+	// The bias takes −K·off·zw; NewRequantRows adds off·Σ_k w_k.
+	fold := -int64(k) * int64(q.InputOffset) * int64(zw)
 	b := make([]int32, g.OutC)
 	for i := range b {
 		v := fold
@@ -70,14 +66,14 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 		}
 		b[i] = int32(v)
 	}
-	bound := int64(max(mulRow, -mulRow)) * int64(k) * 128
+	bound := int64(zw) * int64(k) * 128
 	gq, err := gemm.NewRequantRows(packed, b, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max, bound)
 	if err != nil {
 		return nil, err
 	}
-	cr := &ConvRows{c: c, q: gq, k: int32(k), mulRow: mulRow}
+	cr := &ConvRows{c: c, q: gq, k: int32(k), mulRow: -zw}
 	if g.OutC <= gemm.PanelN/2 {
-		cr.pw = gemm.PackInt8Pairs(v, g.OutC, k)
+		cr.pw = gemm.PackUint8Pairs(w, g.OutC, k)
 		cr.pq, err = gemm.NewRequantRows(cr.pw, gemm.Pairs(b, 1), q.InputOffset, gemm.Pairs(q.Mult, 1), gemm.Pairs(q.Shift, 1),
 			q.OutputOffset, q.Min, q.Max, bound)
 		if err != nil {
@@ -113,8 +109,12 @@ func (r *ConvRows) ScratchBytes() int { return r.c.ScratchBytes() }
 // Parts is ConvInt8.Parts.
 func (r *ConvRows) Parts(workers int) int { return r.c.Parts(workers) }
 
-// terms sets rt[i] = (128 − zw)·Σ_k a_k for the rows of a.
+// terms sets rt[i] = −zw·Σ_k a_k for the rows of a.
 func (r *ConvRows) terms(a []int8, lda int, rt []int32) {
+	if r.mulRow == 0 {
+		clear(rt)
+		return
+	}
 	rowTerms(a, lda, int(r.k), r.mulRow, rt)
 }
 

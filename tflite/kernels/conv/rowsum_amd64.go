@@ -35,7 +35,7 @@ func rowSums(a []int8, lda, k int, out []int32) {
 }
 
 // rowTerms writes out[r] = mul·Σ_{j<k} a[r·lda + j] for r < len(out);
-// |mul| ≤ 128 and 128·|mul|·k < 2^31.
+// |mul| ≤ 255 and 128·|mul|·k < 2^31.
 func rowTerms(a []int8, lda, k int, mul int32, out []int32) {
 	n := len(out)
 	if n == 0 {

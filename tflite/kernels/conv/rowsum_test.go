@@ -32,7 +32,7 @@ func TestRowSums(t *testing.T) {
 
 // TestRowTerms checks rowTerms (16-row vector groups and the rest) against
 // mul times rowSumsGeneric over lengths around the 64-byte blocks, row
-// counts around 16, multipliers of both signs up to ±128 and extreme
+// counts around 16, multipliers of both signs up to ±255 and extreme
 // bytes.
 func TestRowTerms(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
@@ -47,9 +47,9 @@ func TestRowTerms(t *testing.T) {
 			k = 4 << r.IntN(4)
 			lda = k
 		}
-		mul := int32(r.IntN(257)) - 128
+		mul := int32(r.IntN(511)) - 255
 		if i%7 == 0 {
-			mul = []int32{128, -128, -127, 1, -1, 0}[i%6]
+			mul = []int32{255, -255, -128, 1, -1, 0}[i%6]
 		}
 		a := randInt8s(r, (rows-1)*lda+k)
 		if i%5 == 0 {

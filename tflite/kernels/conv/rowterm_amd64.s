@@ -6,7 +6,7 @@
 //
 // out[r] = ±mabs·Σ_{j<k} a[r·lda + j] (minus where neg ≠ 0) for the
 // groups·16 rows r of a, 16 rows at a time: VPDPBUSD of each row's signed
-// bytes with mabs (≤ 128, as unsigned bytes) into one 16-lane vector per
+// bytes with mabs (≤ 255, as unsigned bytes) into one 16-lane vector per
 // row, the whole 64-byte blocks as memory operands, the last partial block
 // through a masked (zeroing) load; then a transposing reduction (45
 // instructions for 16 rows) leaves row r's total in lane r of one vector:

@@ -329,6 +329,222 @@ func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ld
 func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
+func dotUFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
@@ -782,6 +998,168 @@ func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 	}
 }
 
+// dotUF computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
+// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// lane mask tail, with unsigned weights (PackUint8) and the fast epilogue with a clamp. The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+	switch r*8 + np {
+	case 9:
+		dotUFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 17:
+		dotUFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 25:
+		dotUFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 33:
+		dotUFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 41:
+		dotUFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 49:
+		dotUFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 57:
+		dotUFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 65:
+		dotUFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 73:
+		dotUFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 81:
+		dotUFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 89:
+		dotUFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 97:
+		dotUFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 10:
+		dotUFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 18:
+		dotUFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 26:
+		dotUFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 34:
+		dotUFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 42:
+		dotUFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 50:
+		dotUFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 58:
+		dotUFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 66:
+		dotUFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 74:
+		dotUFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 82:
+		dotUFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 90:
+		dotUFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 98:
+		dotUFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 11:
+		dotUFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 19:
+		dotUFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 27:
+		dotUFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 35:
+		dotUFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 43:
+		dotUFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 51:
+		dotUFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 12:
+		dotUFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 20:
+		dotUFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 28:
+		dotUFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 36:
+		dotUFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 44:
+		dotUFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 52:
+		dotUFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	}
+}
+
+// dotUN computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
+// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// lane mask tail, with unsigned weights (PackUint8) and the fast epilogue without a clamp. The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+	switch r*8 + np {
+	case 9:
+		dotUNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 17:
+		dotUNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 25:
+		dotUNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 33:
+		dotUNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 41:
+		dotUNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 49:
+		dotUNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 57:
+		dotUNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 65:
+		dotUNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 73:
+		dotUNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 81:
+		dotUNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 89:
+		dotUNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 97:
+		dotUNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 10:
+		dotUNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 18:
+		dotUNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 26:
+		dotUNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 34:
+		dotUNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 42:
+		dotUNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 50:
+		dotUNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 58:
+		dotUNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 66:
+		dotUNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 74:
+		dotUNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 82:
+		dotUNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 90:
+		dotUNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 98:
+		dotUNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 11:
+		dotUNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 19:
+		dotUNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 27:
+		dotUNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 35:
+		dotUNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 43:
+		dotUNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 51:
+		dotUNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 12:
+		dotUNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 20:
+		dotUNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 28:
+		dotUNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 36:
+		dotUNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 44:
+		dotUNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 52:
+		dotUNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	}
+}
+
 //go:noescape
 func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
 
@@ -854,11 +1232,85 @@ func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int
 //go:noescape
 func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
 
+//go:noescape
+func dotPairUFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
+//go:noescape
+func dotPairUNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+
 // dotPair computes and requantizes np row pairs (1 ≤ np ≤ 12) against a
 // pair panel (PackInt8Pairs) with the fast epilogue, clamped where
 // clamp: see pairKernels in gen_amd64.go.
-func dotPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {
-	if clamp {
+// The weights are unsigned (PackUint8Pairs) where unsigned.
+func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {
+	switch {
+	case unsigned == false && clamp == true:
 		switch np {
 		case 1:
 			dotPairFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
@@ -885,32 +1337,86 @@ func dotPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, ou
 		case 12:
 			dotPairFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
 		}
-		return
-	}
-	switch np {
-	case 1:
-		dotPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 2:
-		dotPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 3:
-		dotPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 4:
-		dotPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 5:
-		dotPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 6:
-		dotPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 7:
-		dotPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 8:
-		dotPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 9:
-		dotPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 10:
-		dotPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 11:
-		dotPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
-	case 12:
-		dotPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+	case unsigned == false && clamp == false:
+		switch np {
+		case 1:
+			dotPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 2:
+			dotPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 3:
+			dotPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 4:
+			dotPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 5:
+			dotPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 6:
+			dotPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 7:
+			dotPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 8:
+			dotPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 9:
+			dotPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 10:
+			dotPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 11:
+			dotPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 12:
+			dotPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		}
+	case unsigned == true && clamp == true:
+		switch np {
+		case 1:
+			dotPairUFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 2:
+			dotPairUFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 3:
+			dotPairUFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 4:
+			dotPairUFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 5:
+			dotPairUFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 6:
+			dotPairUFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 7:
+			dotPairUFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 8:
+			dotPairUFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 9:
+			dotPairUFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 10:
+			dotPairUFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 11:
+			dotPairUFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 12:
+			dotPairUFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		}
+	case unsigned == true && clamp == false:
+		switch np {
+		case 1:
+			dotPairUNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 2:
+			dotPairUNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 3:
+			dotPairUNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 4:
+			dotPairUNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 5:
+			dotPairUNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 6:
+			dotPairUNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 7:
+			dotPairUNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 8:
+			dotPairUNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 9:
+			dotPairUNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 10:
+			dotPairUNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 11:
+			dotPairUNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		case 12:
+			dotPairUNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+		}
 	}
 }

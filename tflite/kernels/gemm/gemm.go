@@ -29,6 +29,9 @@ type PackedInt8 struct {
 	Data   []int8 // Panels × KP/PanelK blocks × PanelN × PanelK
 	// ColSum[c] is the sum of channel c's weights.
 	ColSum []int32
+	// Unsigned marks weights packed by PackUint8: Data holds uint8
+	// values (each byte read as unsigned).
+	Unsigned bool
 	// data16 is Data sign-extended to int16, built only where the AVX2
 	// kernel runs.
 	data16 []int16
@@ -60,11 +63,43 @@ func PackInt8(w []int8, o, k int) *PackedInt8 {
 	return p
 }
 
+// PackUint8 packs the row-major [o, k] uint8 weight matrix w like
+// PackInt8, the bytes kept as unsigned values (Unsigned): the VNNI
+// kernels then take the weights as VPDPBUSD's unsigned operand and the
+// activations as they are as its signed one, with no offset of either.
+func PackUint8(w []uint8, o, k int) *PackedInt8 {
+	v := make([]int8, o*k)
+	for i, x := range w[:o*k] {
+		v[i] = int8(x)
+	}
+	p := PackInt8(v, o, k)
+	p.Unsigned = true
+	for c := range p.ColSum {
+		var s int32
+		for _, x := range w[c*k : (c+1)*k] {
+			s += int32(x)
+		}
+		p.ColSum[c] = s
+	}
+	if p.data16 != nil {
+		p.widen()
+	}
+	return p
+}
+
+// weight returns the packed byte v as a weight value.
+func (p *PackedInt8) weight(v int8) int32 {
+	if p.Unsigned {
+		return int32(uint8(v))
+	}
+	return int32(v)
+}
+
 // widen builds data16.
 func (p *PackedInt8) widen() {
 	p.data16 = make([]int16, len(p.Data))
 	for i, v := range p.Data {
-		p.data16[i] = int16(v)
+		p.data16[i] = int16(p.weight(v))
 	}
 }
 
@@ -191,7 +226,7 @@ func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int3
 		var abs int64
 		for k := 0; k < w.KP; k += PanelK {
 			for i := 0; i < PanelK; i++ {
-				abs += abs64(int64(w.Data[p0+k*PanelN+lane*PanelK+i]))
+				abs += abs64(int64(w.weight(w.Data[p0+k*PanelN+lane*PanelK+i])))
 			}
 		}
 		x := 128*abs + abs64(int64(bias[c])) + extra
@@ -279,7 +314,10 @@ func NewRequantRows(w *PackedInt8, bias []int32, inputOffset int32, mult []int32
 	}
 	eff := make([]int32, w.O)
 	for c := range eff {
-		eff[c] = q.Bias[c] - 128*w.ColSum[c]
+		eff[c] = q.Bias[c]
+		if !w.Unsigned {
+			eff[c] -= 128 * w.ColSum[c] // the kernels' activations are x + 128
+		}
 	}
 	q.blocks = paramBlocks64(eff, mult, shift)
 	q.fast = paramBlocksFast(w, q.Bias, eff, mult, shift, outputOffset, rowTerm)
@@ -300,6 +338,10 @@ func Int8(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, out []
 	if need := (rows-1)*lda + w.KP; len(a) < need {
 		Int8(a, lda, rows-1, w, q, p0, p1, out, ldo)
 		int8Generic(a[(rows-1)*lda:], lda, 1, w, q, p0, p1, out[(rows-1)*ldo:], ldo)
+		return
+	}
+	if w.Unsigned && !unsignedFast() {
+		int8Generic(a, lda, rows, w, q, p0, p1, out, ldo)
 		return
 	}
 	int8Fast(a, lda, rows, w, q, p0, p1, out, ldo)
@@ -338,6 +380,14 @@ func PackInt8Pairs(w []int8, o, k int) *PackedInt8 {
 	return PackInt8(Pairs(w[:o*k], k), PanelN, k)
 }
 
+// PackUint8Pairs is PackInt8Pairs for uint8 weights (PackUint8).
+func PackUint8Pairs(w []uint8, o, k int) *PackedInt8 {
+	if o > PanelN/2 {
+		panic(fmt.Sprintf("gemm: PackUint8Pairs: %d channels", o))
+	}
+	return PackUint8(Pairs(w[:o*k], k), PanelN, k)
+}
+
 // Pairs returns v (per-channel values, every run of n values one
 // channel, at most 8 channels) laid out for a pair panel: channel c
 // at c and 8 + c, zeros elsewhere.
@@ -350,7 +400,7 @@ func Pairs[T any](v []T, n int) []T {
 }
 
 // Int8RowsPairs is Int8Rows for at most 8 output channels with the
-// weights packed by PackInt8Pairs and q built from them (NewRequantRows
+// weights packed by PackInt8Pairs or PackUint8Pairs and q built from them (NewRequantRows
 // with Pairs of the bias, multipliers and shifts): two rows run in one
 // vector of 16 lanes. rows must be even and o is the real channel count.
 // It reports false, doing nothing, where it has no vector kernel (no
@@ -430,7 +480,12 @@ func int8GenericRows(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 
 		ar := a[r*lda : r*lda+w.K]
 		or := out[r*ldo : r*ldo+w.O]
 		for pi := p0; pi < p1; pi++ {
-			acc := panelDot(ar, w.Data[pi*pb:(pi+1)*pb])
+			var acc [PanelN]int32
+			if w.Unsigned {
+				acc = panelDotU(ar, w.Data[pi*pb:(pi+1)*pb])
+			} else {
+				acc = panelDot(ar, w.Data[pi*pb:(pi+1)*pb])
+			}
 			c0 := pi * PanelN
 			n := min(PanelN, w.O-c0)
 			for j := 0; j < n; j++ {
@@ -460,6 +515,17 @@ func panelDot(a []int8, w []int8) (acc [PanelN]int32) {
 			for i := 0; i < t; i++ {
 				acc[j] += int32(a[kb*PanelK+i]) * int32(ws[j*PanelK+i])
 			}
+		}
+	}
+	return acc
+}
+
+// panelDotU is panelDot for unsigned weights (PackUint8).
+func panelDotU(a []int8, w []int8) (acc [PanelN]int32) {
+	for i, x := range a {
+		ws := w[i/PanelK*PanelN*PanelK+i%PanelK:]
+		for j := range acc {
+			acc[j] += int32(x) * int32(uint8(ws[j*PanelK]))
 		}
 	}
 	return acc

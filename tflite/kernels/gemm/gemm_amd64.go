@@ -45,6 +45,9 @@ func int8Fast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	}
 }
 
+// unsignedFast reports whether int8Fast takes PackUint8 weights.
+func unsignedFast() bool { return true }
+
 // rowTermsFast reports whether Int8Rows has a fast kernel (AVX-512 VNNI).
 func rowTermsFast() bool { return hasVNNI }
 
@@ -73,7 +76,7 @@ func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int
 	clamp := q.Min != math.MinInt8 || q.Max != math.MaxInt8
 	for r0 := 0; r0 < rows; r0 += 2 * maxPairs {
 		np := min(maxPairs, (rows-r0)/2)
-		dotPair(clamp, np, &a[r0*lda], lda, &w.Data[0], w.KP/PanelK, &q.fast[0], &out[r0*ldo], ldo, 1<<o-1, &c[0], &rt[r0], contig)
+		dotPair(w.Unsigned, clamp, np, &a[r0*lda], lda, &w.Data[0], w.KP/PanelK, &q.fast[0], &out[r0*ldo], ldo, 1<<o-1, &c[0], &rt[r0], contig)
 	}
 	return true
 }
@@ -118,7 +121,8 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 	if rt != nil {
 		_ = rt[rows-1]
 	}
-	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN). A
+	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN),
+	// 3 and 4 those two for unsigned weights (dotUF, dotUN). A
 	// switch, not a func value, keeps c on the stack (noescape).
 	kern, blocks, words := 0, q.blocks, blockBytes64/4
 	if q.fast != nil && epi == epiAuto {
@@ -126,6 +130,24 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		if q.Min == math.MinInt8 && q.Max == math.MaxInt8 {
 			kern = 2
 		}
+		if w.Unsigned {
+			kern += 2
+		}
+	} else if w.Unsigned {
+		// Unsigned weights have fast-epilogue kernels only.
+		if segs == 1 {
+			int8GenericRows(a, lda, rows, w, q, p0, p1, out, ldo, rt)
+			return
+		}
+		row := make([]int8, w.KP)
+		segLen := w.KP / segs
+		for r := 0; r < rows; r++ {
+			for s := 0; s < segs; s++ {
+				copy(row[s*segLen:(s+1)*segLen], a[r*lda+s*segStride:])
+			}
+			int8Generic(row, w.KP, 1, w, q, p0, p1, out[r*ldo:], ldo)
+		}
+		return
 	}
 	for pg := p0; pg < p1; {
 		// Groups of 4 panels; a remainder of 1 or 2 takes 12-row tiles.
@@ -150,8 +172,12 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
 			case 1:
 				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
-			default:
+			case 2:
 				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+			case 3:
+				dotUF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+			default:
+				dotUN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
 			}
 		}
 		pg += np

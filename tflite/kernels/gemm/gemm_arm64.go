@@ -145,3 +145,6 @@ func int8AccFast(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
 func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int, out []int8, ldo int, rt []int32) bool {
 	return false
 }
+
+// unsignedFast is false: PackUint8 weights take the generic kernel here.
+func unsignedFast() bool { return false }

@@ -294,11 +294,7 @@ func TestInt8Rows(t *testing.T) {
 	r := rand.New(rand.NewPCG(81, 82))
 	for i := range 60 {
 		k, o, rows := 1+r.IntN(80), 1+r.IntN(70), 1+r.IntN(30)
-		wv := make([]int8, o*k)
-		for j := range wv {
-			wv[j] = int8(r.IntN(256) - 128)
-		}
-		w := PackInt8(wv, o, k)
+		wv, w := randWeights(r, o, k, i%3 == 1, false)
 		lda := k + r.IntN(5)
 		a := make([]int8, (rows-1)*lda+w.KP)
 		for j := range a {
@@ -329,12 +325,12 @@ func TestInt8Rows(t *testing.T) {
 			for c := range o {
 				var acc int32
 				for j := range k {
-					acc += (int32(a[row*lda+j]) + off) * int32(wv[c*k+j])
+					acc += (int32(a[row*lda+j]) + off) * wv[c*k+j]
 				}
 				v := MulQ(acc+bias[c]+rt[row], mult[c], shift[c]) + q.OutputOffset
 				want := int8(min(max(v, lo), hi))
 				if got[row*o+c] != want {
-					t.Fatalf("case %d (k %d o %d rows %d, fast epilogue %v): out[%d][%d] = %d, want %d", i, k, o, rows, q.fast != nil, row, c, got[row*o+c], want)
+					t.Fatalf("case %d (k %d o %d rows %d, fast epilogue %v, unsigned %v): out[%d][%d] = %d, want %d", i, k, o, rows, q.fast != nil, w.Unsigned, row, c, got[row*o+c], want)
 				}
 			}
 		}
@@ -354,11 +350,7 @@ func TestInt8RowsPairs(t *testing.T) {
 		if i%4 == 0 {
 			o = 8
 		}
-		wv := make([]int8, o*k)
-		for j := range wv {
-			wv[j] = int8(r.IntN(256) - 128)
-		}
-		w := PackInt8Pairs(wv, o, k)
+		wv, w := randWeights(r, o, k, i%2 == 1, true)
 		lda := k + r.IntN(5)
 		a := make([]int8, (rows-1)*lda+w.KP)
 		for j := range a {
@@ -411,13 +403,13 @@ func TestInt8RowsPairs(t *testing.T) {
 				if c < o {
 					var acc int32
 					for j := range k {
-						acc += (int32(a[row*lda+j]) + off) * int32(wv[c*k+j])
+						acc += (int32(a[row*lda+j]) + off) * wv[c*k+j]
 					}
 					v := MulQ(acc+bias[c]+rt[row], mult[c], shift[c]) + q.OutputOffset
 					want = int8(min(max(v, lo), hi))
 				}
 				if g := got[row*ldo+c]; g != want {
-					t.Fatalf("case %d (k %d o %d rows %d ldo %d): out[%d][%d] = %d, want %d", i, k, o, rows, ldo, row, c, g, want)
+					t.Fatalf("case %d (k %d o %d rows %d ldo %d unsigned %v): out[%d][%d] = %d, want %d", i, k, o, rows, ldo, w.Unsigned, row, c, g, want)
 				}
 			}
 		}
@@ -425,4 +417,30 @@ func TestInt8RowsPairs(t *testing.T) {
 	if RowTermsFast() && ran < 150 {
 		t.Fatalf("only %d cases ran the pair kernels", ran)
 	}
+}
+
+// randWeights returns o×k random weights as values and packed: int8
+// (PackInt8) or uint8 (PackUint8), for pair panels where pairs.
+func randWeights(r *rand.Rand, o, k int, unsigned, pairs bool) ([]int32, *PackedInt8) {
+	wv := make([]int32, o*k)
+	if unsigned {
+		wu := make([]uint8, o*k)
+		for j := range wu {
+			wu[j] = uint8(r.IntN(256))
+			wv[j] = int32(wu[j])
+		}
+		if pairs {
+			return wv, PackUint8Pairs(wu, o, k)
+		}
+		return wv, PackUint8(wu, o, k)
+	}
+	w8 := make([]int8, o*k)
+	for j := range w8 {
+		w8[j] = int8(r.IntN(256) - 128)
+		wv[j] = int32(w8[j])
+	}
+	if pairs {
+		return wv, PackInt8Pairs(w8, o, k)
+	}
+	return wv, PackInt8(w8, o, k)
 }

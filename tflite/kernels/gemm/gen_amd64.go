@@ -27,12 +27,18 @@ type variant struct {
 	clamp  bool   // fast only: clamp to [lo, hi] before the saturating store
 	qBytes int    // bytes of one panel's parameter block
 	doc    string
+	// unsigned: the weights are the unsigned operand of VPDPBUSD and the
+	// activations, broadcast as they are, the signed one (no VPXORD):
+	// PackUint8's weights.
+	unsigned bool
 }
 
 var variants = []variant{
 	{name: "dot", qBytes: 640, doc: "the general epilogue (gemm.paramBlocks64)"},
 	{name: "dotF", fast: true, clamp: true, qBytes: 512, doc: "the fast epilogue (gemm.paramBlocksFast) with a clamp"},
 	{name: "dotN", fast: true, qBytes: 512, doc: "the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127])"},
+	{name: "dotUF", fast: true, clamp: true, qBytes: 512, unsigned: true, doc: "unsigned weights (PackUint8) and the fast epilogue with a clamp"},
+	{name: "dotUN", fast: true, qBytes: 512, unsigned: true, doc: "unsigned weights (PackUint8) and the fast epilogue without a clamp"},
 }
 
 func main() {
@@ -116,6 +122,12 @@ func main() {
 				for i := 0; i < r; i++ {
 					t := 28 + i%3
 					p("\tVPBROADCASTD %s, Z%d", rowAddr[i], t)
+					if v.unsigned {
+						for j := 0; j < np; j++ {
+							p("\tVPDPBUSD Z%d, Z%d, Z%d", t, 24+j, i*np+j)
+						}
+						continue
+					}
 					p("\tVPXORD Z31, Z%d, Z%d", t, t)
 					for j := 0; j < np; j++ {
 						p("\tVPDPBUSD Z%d, Z%d, Z%d", 24+j, t, i*np+j)
@@ -523,6 +535,8 @@ const maxPairs = 12
 var pairVariants = []variant{
 	{name: "dotPairF", fast: true, clamp: true},
 	{name: "dotPairN", fast: true},
+	{name: "dotPairUF", fast: true, clamp: true, unsigned: true},
+	{name: "dotPairUN", fast: true, unsigned: true},
 }
 
 // pairKernels writes the kernels of Int8RowsPairs: a weight panel whose
@@ -580,6 +594,10 @@ func pairKernels(p func(string, ...any)) {
 				t := 28 + i%3
 				p("\tVPBROADCASTD %s, Z%d", rowAddr(2*i), t)
 				p("\tVPBROADCASTD %s, K1, Z%d", rowAddr(2*i+1), t)
+				if v.unsigned {
+					p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
+					continue
+				}
 				p("\tVPXORD Z31, Z%d, Z%d", t, t)
 				p("\tVPDPBUSD Z24, Z%d, Z%d", t, i)
 			}
@@ -662,20 +680,17 @@ func pairDecls(q func(string, ...any)) {
 	q("// dotPair computes and requantizes np row pairs (1 ≤ np ≤ %d) against a", maxPairs)
 	q("// pair panel (PackInt8Pairs) with the fast epilogue, clamped where")
 	q("// clamp: see pairKernels in gen_amd64.go.")
-	q("func dotPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {")
-	q("\tif clamp {")
-	q("\t\tswitch np {")
-	for np := 1; np <= maxPairs; np++ {
-		q("\t\tcase %d:", np)
-		q("\t\t\tdotPairFR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", np)
-	}
-	q("\t\t}")
-	q("\t\treturn")
-	q("\t}")
-	q("\tswitch np {")
-	for np := 1; np <= maxPairs; np++ {
-		q("\tcase %d:", np)
-		q("\t\tdotPairNR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", np)
+	q("// The weights are unsigned (PackUint8Pairs) where unsigned.")
+	q("func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {")
+	q("\tswitch {")
+	for _, v := range pairVariants {
+		q("\tcase unsigned == %v && clamp == %v:", v.unsigned, v.clamp)
+		q("\t\tswitch np {")
+		for np := 1; np <= maxPairs; np++ {
+			q("\t\tcase %d:", np)
+			q("\t\t\t%sR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", v.name, np)
+		}
+		q("\t\t}")
 	}
 	q("\t}")
 	q("}")
