@@ -82,7 +82,9 @@ type dwVNNI struct {
 	// int8: they run one at a time on the split kernels (dwInt8VNNIS1FX,
 	// dwInt8VNNIS1F2X, dwInt8VNNIS2FX) with w = a + b, a = w clamped to
 	// int8 and b the rest (zero outside the few outlier taps), whose packed
-	// vectors (a's, then b's) wx holds per split block in order.
+	// vectors (a's, then b's, then 64 bytes of kernel row flags: byte ky is
+	// 1 where row ky's b is not all zero) wx holds per split block in
+	// order.
 	split []int
 	wx    []int8
 }
@@ -181,6 +183,15 @@ func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVN
 		for _, b := range v.split {
 			v.wx = append(v.wx, v.w[b*blk:(b+1)*blk]...)
 			v.wx = append(v.wx, wr[b*blk:(b+1)*blk]...)
+			var flags [64]int8
+			for ky := range 3 {
+				for _, x := range wr[b*blk+ky*rowBytes : b*blk+(ky+1)*rowBytes] {
+					if x != 0 {
+						flags[ky] = 1
+					}
+				}
+			}
+			v.wx = append(v.wx, flags[:]...)
 		}
 	}
 	if g.StrideW == 2 {

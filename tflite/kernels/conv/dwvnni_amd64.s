@@ -1280,8 +1280,10 @@ v2fhalf:
 // func dwInt8VNNIS1FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS1F for split 16-bit weights w = a + b (a and b int8): w holds
-// per block the packed vectors of a, then those of b (dwVNNI.split), and
-// each kernel row's products are taken with both.
+// per block the packed vectors of a, then those of b, then 64 bytes whose
+// byte kr is 0 where kernel row kr's b vectors are all zero
+// (dwVNNI.split); each kernel row's products are taken with a and, where
+// its flag is set, with b.
 TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -1433,11 +1435,20 @@ x1ffour:
 	VMOVDQU32 (R14), Z2
 	VMOVDQU32 (R14), Z3
 	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	CMPB 2304(R13), $0
+	JEQ x1fnoresl1
 	ROWDOT(Z4, Z7, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13))
+x1fnoresl1:
 	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	CMPB 2305(R13), $0
+	JEQ x1fnoresl2
 	ROWDOT(Z5, Z8, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13))
+x1fnoresl2:
 	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, Z27)
+	CMPB 2306(R13), $0
+	JEQ x1fnoresl3
 	ROWDOT(Z6, Z9, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13))
+x1fnoresl3:
 	VMOVDQA64 Z7, Z4
 	VMOVDQA64 Z8, Z5
 	VMOVDQA64 Z9, Z6
@@ -1480,7 +1491,7 @@ x1fstepped:
 	ADDQ $16, CX
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
-	ADDQ $2304, R13
+	ADDQ $2368, R13
 	ADDQ $384, R14
 	DECQ R10
 	JNZ x1fblock
@@ -1500,26 +1511,35 @@ x1fthree:
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z4, Z2
 	VPDPBUSD Z13, Z7, Z2
+	CMPB 2304(R13), $0
+	JEQ x1fnoresl4
 	VPDPBUSD 1152(R13), Z4, Z0
 	VPDPBUSD 1216(R13), Z4, Z1
 	VPDPBUSD 1280(R13), Z4, Z2
 	VPDPBUSD 1344(R13), Z7, Z2
+x1fnoresl4:
 	VPDPBUSD Z16, Z5, Z0
 	VPDPBUSD Z17, Z5, Z1
 	VPDPBUSD Z18, Z5, Z2
 	VPDPBUSD Z19, Z8, Z2
+	CMPB 2305(R13), $0
+	JEQ x1fnoresl5
 	VPDPBUSD 1536(R13), Z5, Z0
 	VPDPBUSD 1600(R13), Z5, Z1
 	VPDPBUSD 1664(R13), Z5, Z2
 	VPDPBUSD 1728(R13), Z8, Z2
+x1fnoresl5:
 	VPDPBUSD Z22, Z6, Z0
 	VPDPBUSD Z23, Z6, Z1
 	VPDPBUSD Z24, Z6, Z2
 	VPDPBUSD Z25, Z9, Z2
+	CMPB 2306(R13), $0
+	JEQ x1fnoresl6
 	VPDPBUSD 1920(R13), Z6, Z0
 	VPDPBUSD 1984(R13), Z6, Z1
 	VPDPBUSD 2048(R13), Z6, Z2
 	VPDPBUSD 2112(R13), Z9, Z2
+x1fnoresl6:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -1537,16 +1557,25 @@ x1fhalf:
 	VMOVDQU32 (R14), Z1
 	VPDPBUSD Z10, Z4, Z0
 	VPDPBUSD Z11, Z4, Z1
+	CMPB 2304(R13), $0
+	JEQ x1fnoresl7
 	VPDPBUSD 1152(R13), Z4, Z0
 	VPDPBUSD 1216(R13), Z4, Z1
+x1fnoresl7:
 	VPDPBUSD Z16, Z5, Z0
 	VPDPBUSD Z17, Z5, Z1
+	CMPB 2305(R13), $0
+	JEQ x1fnoresl8
 	VPDPBUSD 1536(R13), Z5, Z0
 	VPDPBUSD 1600(R13), Z5, Z1
+x1fnoresl8:
 	VPDPBUSD Z22, Z6, Z0
 	VPDPBUSD Z23, Z6, Z1
+	CMPB 2306(R13), $0
+	JEQ x1fnoresl9
 	VPDPBUSD 1920(R13), Z6, Z0
 	VPDPBUSD 1984(R13), Z6, Z1
+x1fnoresl9:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -1558,8 +1587,10 @@ x1fhalf:
 // func dwInt8VNNIS2FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS2F for split 16-bit weights w = a + b (a and b int8): w holds
-// per block the packed vectors of a, then those of b (dwVNNI.split), and
-// each kernel row's products are taken with both.
+// per block the packed vectors of a, then those of b, then 64 bytes whose
+// byte kr is 0 where kernel row kr's b vectors are all zero
+// (dwVNNI.split); each kernel row's products are taken with a and, where
+// its flag is set, with b.
 TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -1756,36 +1787,45 @@ x2fc_built:
 	VPDPBUSD Z10, Z7, Z2
 	VPDPBUSD Z11, Z7, Z3
 	VPDPBUSD Z12, Z19, Z3
+	CMPB 1152(R13), $0
+	JEQ x2fnoresl10
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
 	VPDPBUSD 640(R13), Z7, Z3
 	VPDPBUSD 704(R13), Z19, Z3
+x2fnoresl10:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	VPDPBUSD Z13, Z8, Z2
 	VPDPBUSD Z14, Z8, Z3
 	VPDPBUSD Z15, Z20, Z3
+	CMPB 1153(R13), $0
+	JEQ x2fnoresl11
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
 	VPDPBUSD 832(R13), Z8, Z3
 	VPDPBUSD 896(R13), Z20, Z3
+x2fnoresl11:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	VPDPBUSD Z16, Z9, Z2
 	VPDPBUSD Z17, Z9, Z3
 	VPDPBUSD Z18, Z21, Z3
+	CMPB 1154(R13), $0
+	JEQ x2fnoresl12
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
 	VPDPBUSD 1024(R13), Z9, Z3
 	VPDPBUSD 1088(R13), Z21, Z3
+x2fnoresl12:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -1828,7 +1868,7 @@ x2fstepped:
 	ADDQ $16, CX
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
-	ADDQ $1152, R13
+	ADDQ $1216, R13
 	ADDQ $384, R14
 	DECQ R10
 	JNZ x2fblock
@@ -1846,26 +1886,35 @@ x2fthree:
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z7, Z1
 	VPDPBUSD Z10, Z7, Z2
+	CMPB 1152(R13), $0
+	JEQ x2fnoresl13
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
+x2fnoresl13:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	VPDPBUSD Z13, Z8, Z2
+	CMPB 1153(R13), $0
+	JEQ x2fnoresl14
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
+x2fnoresl14:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	VPDPBUSD Z16, Z9, Z2
+	CMPB 1154(R13), $0
+	JEQ x2fnoresl15
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
+x2fnoresl15:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -1884,21 +1933,30 @@ x2fhalf:
 	VPDPBUSD Z10, Z4, Z0
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z7, Z1
+	CMPB 1152(R13), $0
+	JEQ x2fnoresl16
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
+x2fnoresl16:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
+	CMPB 1153(R13), $0
+	JEQ x2fnoresl17
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
+x2fnoresl17:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
+	CMPB 1154(R13), $0
+	JEQ x2fnoresl18
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
+x2fnoresl18:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -2402,8 +2460,10 @@ w1half:
 // func dwInt8VNNIS1F2X(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
 // dwInt8VNNIS1F2 for split 16-bit weights w = a + b (a and b int8): w holds
-// per block the packed vectors of a, then those of b (dwVNNI.split), and
-// each kernel row's products are taken with both.
+// per block the packed vectors of a, then those of b, then 64 bytes whose
+// byte kr is 0 where kernel row kr's b vectors are all zero
+// (dwVNNI.split); each kernel row's products are taken with a and, where
+// its flag is set, with b.
 TEXT ·dwInt8VNNIS1F2X(SB), NOSPLIT, $0-144
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -2489,17 +2549,26 @@ x2wb_built:
 	VMOVDQU32 (R14), Z6
 	VMOVDQU32 (R14), Z7
 	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
-	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	CMPB 2304(R13), $0
+	JEQ x2wnoresl19
+	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
+x2wnoresl19:
 	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
-	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	CMPB 2305(R13), $0
+	JEQ x2wnoresl20
+	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
+x2wnoresl20:
 	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
-	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	CMPB 2306(R13), $0
+	JEQ x2wnoresl21
+	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
+x2wnoresl21:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -2562,7 +2631,7 @@ x2wstepped:
 	ADDQ $16, R9
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
-	ADDQ $2304, R13
+	ADDQ $2368, R13
 	ADDQ $384, R14
 	DECQ cblocks+40(FP)
 	JNZ x2wblock
@@ -2579,28 +2648,37 @@ x2whalf:
 	VMOVDQU32 (R14), Z5
 	VPDPBUSD Z16, Z8, Z0
 	VPDPBUSD Z17, Z8, Z1
-	VPDPBUSD 1152(R13), Z8, Z0
-	VPDPBUSD 1216(R13), Z8, Z1
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
+	CMPB 2304(R13), $0
+	JEQ x2wnoresl22
+	VPDPBUSD 1152(R13), Z8, Z0
+	VPDPBUSD 1216(R13), Z8, Z1
 	VPDPBUSD 1152(R13), Z9, Z4
 	VPDPBUSD 1216(R13), Z9, Z5
+x2wnoresl22:
 	VPDPBUSD Z22, Z9, Z0
 	VPDPBUSD Z23, Z9, Z1
-	VPDPBUSD 1536(R13), Z9, Z0
-	VPDPBUSD 1600(R13), Z9, Z1
 	VPDPBUSD Z22, Z10, Z4
 	VPDPBUSD Z23, Z10, Z5
+	CMPB 2305(R13), $0
+	JEQ x2wnoresl23
+	VPDPBUSD 1536(R13), Z9, Z0
+	VPDPBUSD 1600(R13), Z9, Z1
 	VPDPBUSD 1536(R13), Z10, Z4
 	VPDPBUSD 1600(R13), Z10, Z5
+x2wnoresl23:
 	VPDPBUSD 768(R13), Z10, Z0
 	VPDPBUSD 832(R13), Z10, Z1
-	VPDPBUSD 1920(R13), Z10, Z0
-	VPDPBUSD 1984(R13), Z10, Z1
 	VPDPBUSD 768(R13), Z11, Z4
 	VPDPBUSD 832(R13), Z11, Z5
+	CMPB 2306(R13), $0
+	JEQ x2wnoresl24
+	VPDPBUSD 1920(R13), Z10, Z0
+	VPDPBUSD 1984(R13), Z10, Z1
 	VPDPBUSD 1920(R13), Z11, Z4
 	VPDPBUSD 1984(R13), Z11, Z5
+x2wnoresl24:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)

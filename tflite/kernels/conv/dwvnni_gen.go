@@ -17,7 +17,16 @@ import (
 )
 
 // gen accumulates the assembly text.
-type gen struct{ b strings.Builder }
+type gen struct {
+	b      strings.Builder
+	labels int // labels made by fresh
+}
+
+// fresh returns a new label name with prefix pfx.
+func (g *gen) fresh(pfx string) string {
+	g.labels++
+	return fmt.Sprintf("%sl%d", pfx, g.labels)
+}
 
 // raw writes lines as they are.
 func (g *gen) raw(lines ...string) {
@@ -226,7 +235,8 @@ type kernel struct {
 	// split: each block's weights are two sets (w = a + b, both int8, for
 	// 16-bit weights in [−256, 254]): the block's vectors as usual, then as
 	// many residual vectors (memory operands) whose products follow each
-	// kernel row's.
+	// kernel row's, then 64 bytes whose byte kr is 0 where kernel row kr's
+	// residual vectors are all zero (their products are skipped).
 	split bool
 	doc   string // comment above the TEXT line
 }
@@ -302,9 +312,22 @@ func (k *kernel) residuals(kr int) []string {
 // blockWeights is the bytes of one block's weights.
 func (k *kernel) blockWeights() int {
 	if k.split {
-		return 2 * 64 * k.nWeights()
+		return 2*64*k.nWeights() + 64
 	}
 	return 64 * k.nWeights()
+}
+
+// residual writes kernel row kr's residual products (body) behind the
+// test of its flag byte (split).
+func (k *kernel) residual(g *gen, kr int, body func()) {
+	if !k.split {
+		return
+	}
+	skip := g.fresh(k.pfx + "nores")
+	g.ins("CMPB %d(R13), $0", 2*64*k.nWeights()+kr)
+	g.ins("JEQ %s", skip)
+	body()
+	g.label(skip)
 }
 
 // kinds is the number of weight vectors per kernel row (len(dwVKinds)).
@@ -457,36 +480,32 @@ func (k *kernel) build(g *gen, name string, first int, pad bool) {
 func (k *kernel) products(g *gen, a, b, c, n int) {
 	if k.two {
 		for kr := 0; kr < 3; kr++ {
-			for o := 0; o < 2; o++ {
-				ya, yb := z(a+kr+o), z(b+kr+o)
-				if n == 4 {
-					g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "), strings.Join(accs(o), ", "))
-					if k.split {
-						g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(k.residuals(kr), ", "), strings.Join(accs(o), ", "))
-					}
-				} else {
-					g.all(strs(rowProducts(1, ya, yb, "", k.weights(kr), accs(o), n)))
-					if k.split {
-						g.all(strs(rowProducts(1, ya, yb, "", k.residuals(kr), accs(o), n)))
+			dot := func(w []string) {
+				for o := 0; o < 2; o++ {
+					ya, yb := z(a+kr+o), z(b+kr+o)
+					if n == 4 {
+						g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(w, ", "), strings.Join(accs(o), ", "))
+					} else {
+						g.all(strs(rowProducts(1, ya, yb, "", w, accs(o), n)))
 					}
 				}
 			}
+			dot(k.weights(kr))
+			k.residual(g, kr, func() { dot(k.residuals(kr)) })
 		}
 		return
 	}
 	for kr := 0; kr < 3; kr++ {
 		ya, yb, yc := z(a+kr), z(b+kr), z(c+kr)
-		if k.stride == 1 && n == 4 {
-			g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(k.weights(kr), ", "))
-			if k.split {
-				g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(k.residuals(kr), ", "))
-			}
-		} else {
-			g.all(strs(rowProducts(k.stride, ya, yb, yc, k.weights(kr), accs(0), n)))
-			if k.split {
-				g.all(strs(rowProducts(k.stride, ya, yb, yc, k.residuals(kr), accs(0), n)))
+		dot := func(w []string) {
+			if k.stride == 1 && n == 4 {
+				g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(w, ", "))
+			} else {
+				g.all(strs(rowProducts(k.stride, ya, yb, yc, w, accs(0), n)))
 			}
 		}
+		dot(k.weights(kr))
+		k.residual(g, kr, func() { dot(k.residuals(kr)) })
 	}
 }
 
@@ -773,8 +792,10 @@ rows 0..2 and Z10..Z18 the block's 9 weight vectors.`},
 }
 
 const splitDoc = `for split 16-bit weights w = a + b (a and b int8): w holds
-per block the packed vectors of a, then those of b (dwVNNI.split), and
-each kernel row's products are taken with both.`
+per block the packed vectors of a, then those of b, then 64 bytes whose
+byte kr is 0 where kernel row kr's b vectors are all zero
+(dwVNNI.split); each kernel row's products are taken with a and, where
+its flag is set, with b.`
 
 var twoRowKernels = []kernel{
 	{name: "dwInt8VNNIS1F2", pfx: "w2", stride: 1, two: true, fast: true, doc: `Two output rows of dwInt8VNNIS1F at once: r0..r3 the input rows (or the
