@@ -309,9 +309,16 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	ps := g.DilW * c // pixel step of a run (stride 1; stride 2 has no dilation)
 	kern, kern2 := dwInt8VNNIS1, dwInt8VNNIS12
 	kernX, kern2X := dwInt8VNNIS1FX, dwInt8VNNIS1F2X // split blocks (fast only)
+	// 16 channels undilated: a Y's four pixels are 64 contiguous bytes
+	// (the C16 kernels).
+	c16 := ps == 16
 	switch {
+	case v.stride == 1 && v.fast && c16:
+		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC16, dwInt8VNNIS1F2C16, dwInt8VNNIS1FXC16, dwInt8VNNIS1F2XC16
 	case v.stride == 1 && v.fast:
 		kern, kern2 = dwInt8VNNIS1F, dwInt8VNNIS1F2
+	case v.stride == 2 && v.fast && c16:
+		kern, kernX = dwInt8VNNIS2FC16, dwInt8VNNIS2FXC16
 	case v.stride == 2 && v.fast:
 		kern, kernX = dwInt8VNNIS2F, dwInt8VNNIS2FX
 	case v.stride == 2:

@@ -963,6 +963,261 @@ v1fhalf:
 	JEQ v1fstore
 	CLAMP
 	JMP v1fstore
+// func dwInt8VNNIS1FC16(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FC16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS1FC16(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v1fsblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	VMOVDQU64 1088(R13), Z27
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v1fsfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1fsfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z4
+	VPERMB (CX)(R12*1), Z28, Z5
+	VPERMB (R9)(R12*1), Z28, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v1fsfirst_built
+v1fsfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v1fsfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v1fsgroup:
+	CMPQ R8, $1
+	JNE v1fsfull
+	CMPQ tail+104(FP), $2
+	JLE v1fshalf
+v1fsfull:
+	TESTQ R12, R12
+	JS v1fsb_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1fsb_slow
+	VPERMB (AX)(R12*1), Z28, Z7
+	VPERMB (CX)(R12*1), Z28, Z8
+	VPERMB (R9)(R12*1), Z28, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1fsb_built
+v1fsb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v1fsb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1fsb_built
+v1fsb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v1fsb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ v1fslast
+v1fsfour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, Z27)
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fsstore
+	CLAMP
+
+v1fsstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v1fsstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v1fsstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v1fsstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v1fsstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v1fsstepped
+
+v1fsstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v1fsstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v1fsgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v1fsblock
+	VZEROUPPER
+	RET
+
+// v1fslast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (v1fsthree; its lane of Z7 is never stored).
+v1fslast:
+	CMPQ tail+104(FP), $3
+	JNE v1fsfour
+v1fsthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fsstore
+	CLAMP
+	JMP v1fsstore
+
+// v1fshalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+v1fshalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fsstore
+	CLAMP
+	JMP v1fsstore
 
 // func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -1276,6 +1531,317 @@ v2fhalf:
 	JEQ v2fstore
 	CLAMP
 	JMP v2fstore
+// func dwInt8VNNIS2FC16(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FC16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS2FC16(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v2fsblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v2fsfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fsfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z4
+	VPERMB (CX)(R12*1), Z28, Z5
+	VPERMB (R9)(R12*1), Z28, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v2fsfirst_built
+v2fsfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v2fsfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v2fsgroup:
+	TESTQ R12, R12
+	JS v2fsb_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fsb_slow
+	VPERMB (AX)(R12*1), Z28, Z7
+	VPERMB (CX)(R12*1), Z28, Z8
+	VPERMB (R9)(R12*1), Z28, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2fsb_built
+v2fsb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fsb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2fsb_built
+v2fsb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v2fsb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE v2fsfull
+	CMPQ tail+104(FP), $2
+	JLE v2fshalf
+	CMPQ tail+104(FP), $3
+	JEQ v2fsthree
+v2fsfull:
+	TESTQ R12, R12
+	JS v2fsc_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fsc_slow
+	VPERMB (AX)(R12*1), Z28, Z19
+	VPERMB (CX)(R12*1), Z28, Z20
+	VPERMB (R9)(R12*1), Z28, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2fsc_built
+v2fsc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fsc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2fsc_built
+v2fsc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+v2fsc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fsstore
+	CLAMP
+
+v2fsstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v2fsstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v2fsstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v2fsstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v2fsstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v2fsstepped
+
+v2fsstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v2fsstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v2fsgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $576, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v2fsblock
+	VZEROUPPER
+	RET
+
+// v2fsthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+v2fsthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fsstore
+	CLAMP
+	JMP v2fsstore
+
+// v2fshalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+v2fshalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fsstore
+	CLAMP
+	JMP v2fsstore
 
 // func dwInt8VNNIS1FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -1583,6 +2149,309 @@ x1fnoresl9:
 	JEQ x1fstore
 	CLAMP
 	JMP x1fstore
+// func dwInt8VNNIS1FXC16(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FXC16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS1FXC16(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x1fsblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	VMOVDQU64 1088(R13), Z27
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x1fsfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1fsfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z4
+	VPERMB (CX)(R12*1), Z28, Z5
+	VPERMB (R9)(R12*1), Z28, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x1fsfirst_built
+x1fsfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x1fsfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x1fsgroup:
+	CMPQ R8, $1
+	JNE x1fsfull
+	CMPQ tail+104(FP), $2
+	JLE x1fshalf
+x1fsfull:
+	TESTQ R12, R12
+	JS x1fsb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1fsb_slow
+	VPERMB (AX)(R12*1), Z28, Z7
+	VPERMB (CX)(R12*1), Z28, Z8
+	VPERMB (R9)(R12*1), Z28, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1fsb_built
+x1fsb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x1fsb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1fsb_built
+x1fsb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x1fsb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ x1fslast
+x1fsfour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	CMPB 2304(R13), $0
+	JEQ x1fsnoresl10
+	ROWDOT(Z4, Z7, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13))
+x1fsnoresl10:
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	CMPB 2305(R13), $0
+	JEQ x1fsnoresl11
+	ROWDOT(Z5, Z8, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13))
+x1fsnoresl11:
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, Z27)
+	CMPB 2306(R13), $0
+	JEQ x1fsnoresl12
+	ROWDOT(Z6, Z9, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13))
+x1fsnoresl12:
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fsstore
+	CLAMP
+
+x1fsstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x1fsstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x1fsstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x1fsstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x1fsstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x1fsstepped
+
+x1fsstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x1fsstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x1fsgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $2368, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x1fsblock
+	VZEROUPPER
+	RET
+
+// x1fslast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (x1fsthree; its lane of Z7 is never stored).
+x1fslast:
+	CMPQ tail+104(FP), $3
+	JNE x1fsfour
+x1fsthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	CMPB 2304(R13), $0
+	JEQ x1fsnoresl13
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+	VPDPBUSD 1280(R13), Z4, Z2
+	VPDPBUSD 1344(R13), Z7, Z2
+x1fsnoresl13:
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	CMPB 2305(R13), $0
+	JEQ x1fsnoresl14
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+	VPDPBUSD 1664(R13), Z5, Z2
+	VPDPBUSD 1728(R13), Z8, Z2
+x1fsnoresl14:
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	CMPB 2306(R13), $0
+	JEQ x1fsnoresl15
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+	VPDPBUSD 2048(R13), Z6, Z2
+	VPDPBUSD 2112(R13), Z9, Z2
+x1fsnoresl15:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fsstore
+	CLAMP
+	JMP x1fsstore
+
+// x1fshalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+x1fshalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	CMPB 2304(R13), $0
+	JEQ x1fsnoresl16
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+x1fsnoresl16:
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	CMPB 2305(R13), $0
+	JEQ x1fsnoresl17
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+x1fsnoresl17:
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	CMPB 2306(R13), $0
+	JEQ x1fsnoresl18
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+x1fsnoresl18:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fsstore
+	CLAMP
+	JMP x1fsstore
 
 // func dwInt8VNNIS2FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -1788,14 +2657,14 @@ x2fc_built:
 	VPDPBUSD Z11, Z7, Z3
 	VPDPBUSD Z12, Z19, Z3
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl10
+	JEQ x2fnoresl19
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
 	VPDPBUSD 640(R13), Z7, Z3
 	VPDPBUSD 704(R13), Z19, Z3
-x2fnoresl10:
+x2fnoresl19:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
@@ -1803,14 +2672,14 @@ x2fnoresl10:
 	VPDPBUSD Z14, Z8, Z3
 	VPDPBUSD Z15, Z20, Z3
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl11
+	JEQ x2fnoresl20
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
 	VPDPBUSD 832(R13), Z8, Z3
 	VPDPBUSD 896(R13), Z20, Z3
-x2fnoresl11:
+x2fnoresl20:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
@@ -1818,14 +2687,14 @@ x2fnoresl11:
 	VPDPBUSD Z17, Z9, Z3
 	VPDPBUSD Z18, Z21, Z3
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl12
+	JEQ x2fnoresl21
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
 	VPDPBUSD 1024(R13), Z9, Z3
 	VPDPBUSD 1088(R13), Z21, Z3
-x2fnoresl12:
+x2fnoresl21:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -1887,34 +2756,34 @@ x2fthree:
 	VPDPBUSD Z12, Z7, Z1
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl13
+	JEQ x2fnoresl22
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
-x2fnoresl13:
+x2fnoresl22:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	VPDPBUSD Z13, Z8, Z2
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl14
+	JEQ x2fnoresl23
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
-x2fnoresl14:
+x2fnoresl23:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	VPDPBUSD Z16, Z9, Z2
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl15
+	JEQ x2fnoresl24
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
-x2fnoresl15:
+x2fnoresl24:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -1934,29 +2803,29 @@ x2fhalf:
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z7, Z1
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl16
+	JEQ x2fnoresl25
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
-x2fnoresl16:
+x2fnoresl25:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl17
+	JEQ x2fnoresl26
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
-x2fnoresl17:
+x2fnoresl26:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl18
+	JEQ x2fnoresl27
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
-x2fnoresl18:
+x2fnoresl27:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -1964,6 +2833,383 @@ x2fnoresl18:
 	JEQ x2fstore
 	CLAMP
 	JMP x2fstore
+// func dwInt8VNNIS2FXC16(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FXC16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS2FXC16(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2fsblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x2fsfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fsfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z4
+	VPERMB (CX)(R12*1), Z28, Z5
+	VPERMB (R9)(R12*1), Z28, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x2fsfirst_built
+x2fsfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x2fsfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2fsgroup:
+	TESTQ R12, R12
+	JS x2fsb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fsb_slow
+	VPERMB (AX)(R12*1), Z28, Z7
+	VPERMB (CX)(R12*1), Z28, Z8
+	VPERMB (R9)(R12*1), Z28, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2fsb_built
+x2fsb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fsb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2fsb_built
+x2fsb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x2fsb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE x2fsfull
+	CMPQ tail+104(FP), $2
+	JLE x2fshalf
+	CMPQ tail+104(FP), $3
+	JEQ x2fsthree
+x2fsfull:
+	TESTQ R12, R12
+	JS x2fsc_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fsc_slow
+	VPERMB (AX)(R12*1), Z28, Z19
+	VPERMB (CX)(R12*1), Z28, Z20
+	VPERMB (R9)(R12*1), Z28, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2fsc_built
+x2fsc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fsc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2fsc_built
+x2fsc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+x2fsc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	CMPB 1152(R13), $0
+	JEQ x2fsnoresl28
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+	VPDPBUSD 640(R13), Z7, Z3
+	VPDPBUSD 704(R13), Z19, Z3
+x2fsnoresl28:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	CMPB 1153(R13), $0
+	JEQ x2fsnoresl29
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+	VPDPBUSD 832(R13), Z8, Z3
+	VPDPBUSD 896(R13), Z20, Z3
+x2fsnoresl29:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	CMPB 1154(R13), $0
+	JEQ x2fsnoresl30
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+	VPDPBUSD 1024(R13), Z9, Z3
+	VPDPBUSD 1088(R13), Z21, Z3
+x2fsnoresl30:
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fsstore
+	CLAMP
+
+x2fsstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x2fsstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x2fsstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x2fsstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x2fsstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x2fsstepped
+
+x2fsstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x2fsstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2fsgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $1216, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x2fsblock
+	VZEROUPPER
+	RET
+
+// x2fsthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+x2fsthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	CMPB 1152(R13), $0
+	JEQ x2fsnoresl31
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+x2fsnoresl31:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	CMPB 1153(R13), $0
+	JEQ x2fsnoresl32
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+x2fsnoresl32:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	CMPB 1154(R13), $0
+	JEQ x2fsnoresl33
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+x2fsnoresl33:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fsstore
+	CLAMP
+	JMP x2fsstore
+
+// x2fshalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+x2fshalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	CMPB 1152(R13), $0
+	JEQ x2fsnoresl34
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+x2fsnoresl34:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	CMPB 1153(R13), $0
+	JEQ x2fsnoresl35
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+x2fsnoresl35:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	CMPB 1154(R13), $0
+	JEQ x2fsnoresl36
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+x2fsnoresl36:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fsstore
+	CLAMP
+	JMP x2fsstore
 
 // Two-row kernels. Vertical stride and dilation 1: output rows oy and
 // oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
@@ -2267,6 +3513,208 @@ w2half:
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP w2narrow
+// func dwInt8VNNIS1F2C16(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2C16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS1F2C16(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+w2sblock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	VMOVDQU64 704(R13), Z27
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS w2sfirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2sfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z8
+	VPERMB (CX)(R12*1), Z28, Z9
+	VPERMB (R9)(R12*1), Z28, Z10
+	VPERMB (R10)(R12*1), Z28, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP w2sfirst_built
+w2sfirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+w2sfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+w2sgroup:
+	CMPQ R8, $1
+	JNE w2sfull
+	CMPQ tail+120(FP), $2
+	JLE w2shalf
+w2sfull:
+	TESTQ R12, R12
+	JS w2sb_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2sb_slow
+	VPERMB (AX)(R12*1), Z28, Z12
+	VPERMB (CX)(R12*1), Z28, Z13
+	VPERMB (R9)(R12*1), Z28, Z14
+	VPERMB (R10)(R12*1), Z28, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP w2sb_built
+w2sb_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ w2sb_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w2sb_built
+w2sb_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+w2sb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+w2snarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ w2sstore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+w2sstore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE w2sstore4
+	CMPQ tail+120(FP), $1
+	JLE w2sstepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE w2sstepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE w2sstepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP w2sstepped
+
+w2sstore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+w2sstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ w2sgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ w2sblock
+	VZEROUPPER
+	RET
+
+// w2shalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+w2shalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP w2snarrow
 
 // func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -2551,24 +3999,24 @@ x2wb_built:
 	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
 	CMPB 2304(R13), $0
-	JEQ x2wnoresl19
+	JEQ x2wnoresl37
 	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
-x2wnoresl19:
+x2wnoresl37:
 	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
 	CMPB 2305(R13), $0
-	JEQ x2wnoresl20
+	JEQ x2wnoresl38
 	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
-x2wnoresl20:
+x2wnoresl38:
 	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
 	CMPB 2306(R13), $0
-	JEQ x2wnoresl21
+	JEQ x2wnoresl39
 	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
-x2wnoresl21:
+x2wnoresl39:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -2651,36 +4099,274 @@ x2whalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 2304(R13), $0
-	JEQ x2wnoresl22
+	JEQ x2wnoresl40
 	VPDPBUSD 1152(R13), Z8, Z0
 	VPDPBUSD 1216(R13), Z8, Z1
 	VPDPBUSD 1152(R13), Z9, Z4
 	VPDPBUSD 1216(R13), Z9, Z5
-x2wnoresl22:
+x2wnoresl40:
 	VPDPBUSD Z22, Z9, Z0
 	VPDPBUSD Z23, Z9, Z1
 	VPDPBUSD Z22, Z10, Z4
 	VPDPBUSD Z23, Z10, Z5
 	CMPB 2305(R13), $0
-	JEQ x2wnoresl23
+	JEQ x2wnoresl41
 	VPDPBUSD 1536(R13), Z9, Z0
 	VPDPBUSD 1600(R13), Z9, Z1
 	VPDPBUSD 1536(R13), Z10, Z4
 	VPDPBUSD 1600(R13), Z10, Z5
-x2wnoresl23:
+x2wnoresl41:
 	VPDPBUSD 768(R13), Z10, Z0
 	VPDPBUSD 832(R13), Z10, Z1
 	VPDPBUSD 768(R13), Z11, Z4
 	VPDPBUSD 832(R13), Z11, Z5
 	CMPB 2306(R13), $0
-	JEQ x2wnoresl24
+	JEQ x2wnoresl42
 	VPDPBUSD 1920(R13), Z10, Z0
 	VPDPBUSD 1984(R13), Z10, Z1
 	VPDPBUSD 1920(R13), Z11, Z4
 	VPDPBUSD 1984(R13), Z11, Z5
-x2wnoresl24:
+x2wnoresl42:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP x2wnarrow
+// func dwInt8VNNIS1F2XC16(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2XC16 for c = 16 (16 channels, no dilation): the four pixels of a
+// Y are 64 contiguous bytes, gathered by one VPERMB from memory.
+TEXT ·dwInt8VNNIS1F2XC16(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2wsblock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	VMOVDQU64 704(R13), Z27
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS x2wsfirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wsfirst_slow
+	VPERMB (AX)(R12*1), Z28, Z8
+	VPERMB (CX)(R12*1), Z28, Z9
+	VPERMB (R9)(R12*1), Z28, Z10
+	VPERMB (R10)(R12*1), Z28, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP x2wsfirst_built
+x2wsfirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+x2wsfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2wsgroup:
+	CMPQ R8, $1
+	JNE x2wsfull
+	CMPQ tail+120(FP), $2
+	JLE x2wshalf
+x2wsfull:
+	TESTQ R12, R12
+	JS x2wsb_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wsb_slow
+	VPERMB (AX)(R12*1), Z28, Z12
+	VPERMB (CX)(R12*1), Z28, Z13
+	VPERMB (R9)(R12*1), Z28, Z14
+	VPERMB (R10)(R12*1), Z28, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP x2wsb_built
+x2wsb_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2wsb_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP x2wsb_built
+x2wsb_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+x2wsb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	CMPB 2304(R13), $0
+	JEQ x2wsnoresl43
+	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
+x2wsnoresl43:
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
+	CMPB 2305(R13), $0
+	JEQ x2wsnoresl44
+	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
+x2wsnoresl44:
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	CMPB 2306(R13), $0
+	JEQ x2wsnoresl45
+	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
+x2wsnoresl45:
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+x2wsnarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ x2wsstore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+x2wsstore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE x2wsstore4
+	CMPQ tail+120(FP), $1
+	JLE x2wsstepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE x2wsstepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE x2wsstepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP x2wsstepped
+
+x2wsstore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+x2wsstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2wsgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $2368, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ x2wsblock
+	VZEROUPPER
+	RET
+
+// x2wshalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+x2wshalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	CMPB 2304(R13), $0
+	JEQ x2wsnoresl46
+	VPDPBUSD 1152(R13), Z8, Z0
+	VPDPBUSD 1216(R13), Z8, Z1
+	VPDPBUSD 1152(R13), Z9, Z4
+	VPDPBUSD 1216(R13), Z9, Z5
+x2wsnoresl46:
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	CMPB 2305(R13), $0
+	JEQ x2wsnoresl47
+	VPDPBUSD 1536(R13), Z9, Z0
+	VPDPBUSD 1600(R13), Z9, Z1
+	VPDPBUSD 1536(R13), Z10, Z4
+	VPDPBUSD 1600(R13), Z10, Z5
+x2wsnoresl47:
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	CMPB 2306(R13), $0
+	JEQ x2wsnoresl48
+	VPDPBUSD 1920(R13), Z10, Z0
+	VPDPBUSD 1984(R13), Z10, Z1
+	VPDPBUSD 1920(R13), Z11, Z4
+	VPDPBUSD 1984(R13), Z11, Z5
+x2wsnoresl48:
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP x2wsnarrow

@@ -238,7 +238,11 @@ type kernel struct {
 	// kernel row's, then 64 bytes whose byte kr is 0 where kernel row kr's
 	// residual vectors are all zero (their products are skipped).
 	split bool
-	doc   string // comment above the TEXT line
+	// c16: the pixel step c is 16 (16 channels, no dilation), so the four
+	// pixels of a Y are 64 contiguous bytes: one VPERMB from memory
+	// instead of a load and three inserts.
+	c16 bool
+	doc string // comment above the TEXT line
 }
 
 // args lists the kernel's arguments in order.
@@ -439,9 +443,17 @@ func (k *kernel) build(g *gen, name string, first int, pad bool) {
 	g.ins("CMPQ R12, %s", k.arg("lim"))
 	g.ins("JGT %s", slow)
 	list := strings.Join(ys, ", ") + ", " + strings.Join(xs, ", ")
-	if k.two {
+	switch {
+	case k.c16:
+		for i, r := range k.rows() {
+			g.ins("VPERMB (%s)(R12*1), Z28, %s", r, ys[i])
+		}
+		for _, y := range ys {
+			g.ins("VPXORD.BCST (DX), %s, %s", y, y)
+		}
+	case k.two:
 		g.ins("YFULL4(%s)", list)
-	} else {
+	default:
 		for i, r := range k.rows() {
 			g.ins("LEAQ (%s)(R12*1), DI", r)
 			g.ins("YFULL(DI, %s, %s)", ys[i], xs[i])
@@ -818,6 +830,16 @@ holds dwVQWords words per block, Z29 is 2^30 per 64-bit lane.`},
 	{name: "dwInt8VNNIS1F2X", pfx: "x2w", stride: 1, two: true, fast: true, split: true, doc: "dwInt8VNNIS1F2 " + splitDoc},
 }
 
+// c16 returns the 16-channel variant of fast kernel k: name + "C16".
+func c16(k kernel) *kernel {
+	k.name += "C16"
+	k.pfx += "s"
+	k.c16 = true
+	k.doc = k.name + ` for c = 16 (16 channels, no dilation): the four pixels of a
+Y are 64 contiguous bytes, gathered by one VPERMB from memory.`
+	return &k
+}
+
 // data writes a 64-byte table of eight quadwords.
 func (g *gen) data(name string, q [8]uint64) {
 	for i, v := range q {
@@ -900,6 +922,9 @@ int8), then the transpose to pixel order: pixel p in lane p.`)
 	for i := range kernels {
 		g.raw("")
 		kernels[i].emit(g)
+		if kernels[i].fast {
+			c16(kernels[i]).emit(g)
+		}
 	}
 
 	g.raw("")
@@ -937,6 +962,9 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 	for i := range twoRowKernels {
 		g.raw("")
 		twoRowKernels[i].emit(g)
+		if twoRowKernels[i].fast {
+			c16(twoRowKernels[i]).emit(g)
+		}
 	}
 
 	if err := os.WriteFile("dwvnni_amd64.s", []byte(g.b.String()), 0o644); err != nil {

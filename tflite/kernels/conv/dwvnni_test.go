@@ -408,3 +408,74 @@ func TestDepthwiseMixedMatchesRef(t *testing.T) {
 	}
 	t.Logf("%d layers mixed VNNI and 16-bit blocks; split kernels on %v layers, %d with several split blocks", mixed, split, multi)
 }
+
+// TestDepthwiseVNNIC16MatchesRef checks the 16-channel kernels (C16: a Y's
+// four pixels from one 64-byte VPERMB) against DepthwiseRef: one channel
+// block, no dilation, 8-bit weights and split 16-bit ones, every fast
+// kernel (stride 1 one- and two-row, stride 2) with every tail.
+func TestDepthwiseVNNIC16MatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	var ran [2][3][5]int // [split][stride 1, stride 2, two-row][tail]
+	for i := range 3000 {
+		g, q, in, f8, bias := randDWVCaseBlocks(r, 1)
+		g.DilW = 1
+		same := r.IntN(4) > 0
+		g.OutW = OutSize(same, g.InW, g.KW, g.StrideW, g.DilW)
+		g.PadW, _ = Pad(g.StrideW, g.DilW, g.InW, g.KW, g.OutW)
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		f := make([]int16, len(f8))
+		for j, v := range f8 {
+			f[j] = int16(v)
+		}
+		split := i%2 == 0
+		if split {
+			for range 1 + r.IntN(3) {
+				v := int16(128 + r.IntN(127))
+				if r.IntN(2) == 0 {
+					v = -v - 1
+				}
+				f[r.IntN(len(f))] = v
+			}
+		}
+		var d *DepthwiseInt8Fast
+		if split {
+			d = NewDepthwiseWideFast(g, q, f, bias)
+		} else {
+			d = NewDepthwiseInt8Fast(g, q, f8, bias)
+		}
+		if d == nil {
+			continue
+		}
+		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
+		DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+		for _, par := range []bool{true, false} {
+			got := make([]int8, len(want))
+			if par {
+				goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(in, got, lo, hi) })
+			} else {
+				d.Rows(in, got, 0, g.Batch*g.OutH)
+			}
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("%+v split %v (rows split %v): fast[%d] = %d, reference %d", g, split, par, k, got[k], want[k])
+			}
+		}
+		if d.vnni == nil || !d.vnni.fast || split != (len(d.vnni.split) > 0) {
+			continue
+		}
+		k := d.vnni.stride - 1
+		if d.vnni.pairs(&g) && g.OutH >= 2 {
+			k = 2
+		}
+		ran[b2i(split)][k][d.vnni.phases[0].tail]++
+	}
+	for _, s := range ran {
+		for _, k := range s {
+			if hasDWVNNI && min(k[1], k[2], k[3], k[4]) < 5 {
+				t.Fatalf("C16 kernels ran on %v layers ([split][stride 1, 2, two-row][tail]): some too few", ran)
+			}
+		}
+	}
+	t.Logf("C16 kernels ran on %v layers ([split][stride 1, 2, two-row][tail])", ran)
+}
