@@ -220,9 +220,12 @@ func prepareConvUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, f, bi
 	}
 	inBytes := in.Shape.Elements()
 	head := scratchHead(inBytes, fl)
-	if len(u.outliers) > 0 {
-		// Weights outside int8: every weight offset by 128 instead, the
-		// difference a term per output pixel added in the GEMM.
+	if len(u.outliers) > 0 || pointwise {
+		// The uint8 weights as they are (the unsigned operand of the dot
+		// products, no offset of the activations in the GEMM's loop), the
+		// filter zero point a term per output pixel: for weights outside
+		// int8, and for 1×1 layers, where the term costs less than the
+		// offset of the int8 path.
 		cr, err := kconv.NewConvRows(*g, f.ConstTensor().Uint8s(), -q.FilterOffset, kconv.Uint8AsInt8(q), b)
 		if err == nil && cr != nil {
 			inner := rangeKernel(head+cr.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return cr.Parts(x.Threads()) },
