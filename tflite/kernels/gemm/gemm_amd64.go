@@ -160,6 +160,9 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		if pg+np == w.Panels {
 			tail = lastMask
 		}
+		if tail == 0xFFFF && (ldo == np*PanelN || np == 4) {
+			tail |= 1 << 16 // runs of 64 output bytes: packed stores
+		}
 		for r0 := 0; r0 < rows; r0 += tr {
 			nr := min(tr, rows-r0)
 			ap, wp, qp, op := &a[r0*lda], &w.Data[pg*pb], &blocks[pg*words], &out[r0*ldo+pg*PanelN]

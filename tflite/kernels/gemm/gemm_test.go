@@ -444,3 +444,55 @@ func randWeights(r *rand.Rand, o, k int, unsigned, pairs bool) ([]int32, *Packed
 	}
 	return wv, PackInt8(w8, o, k)
 }
+
+// TestInt8Contiguous checks the tiles whose outputs are contiguous (full
+// panels, ldo = O, or four panels at any ldo: the kernels narrow four
+// accumulators at a time)
+// against the formula, for 1 to 9 panels, row counts across tile
+// heights, both clamps, int8 and uint8 weights.
+func TestInt8Contiguous(t *testing.T) {
+	rng := rand.New(rand.NewPCG(85, 86))
+	for i := range 80 {
+		o := 16 * (1 + rng.IntN(9))
+		p := newProblem(t, rng, 1+rng.IntN(40), 1+rng.IntN(100), o, int32(rng.IntN(256)-128), i%7 == 0)
+		p.ldo = o
+		check(t, p)
+	}
+	r := rand.New(rand.NewPCG(87, 88))
+	for i := range 60 {
+		k, o, rows := 1+r.IntN(80), 16*(1+r.IntN(9)), 1+r.IntN(40)
+		wv, w := randWeights(r, o, k, i%2 == 0, false)
+		a := make([]int8, (rows-1)*k+w.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+		}
+		mult, shift, bias := make([]int32, o), make([]int, o), make([]int32, o)
+		for c := range mult {
+			mult[c], shift[c] = int32(1<<30+r.IntN(1<<30)), -6-r.IntN(10)
+			bias[c] = int32(r.IntN(200001) - 100000)
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%3 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		off := int32(r.IntN(256) - 127)
+		q, err := NewRequant(w, bias, off, mult, shift, int32(r.IntN(256)-128), lo, hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]int8, rows*o)
+		Int8(a, k, rows, w, q, 0, w.Panels, got, o)
+		for row := range rows {
+			for c := range o {
+				var acc int32
+				for j := range k {
+					acc += (int32(a[row*k+j]) + off) * wv[c*k+j]
+				}
+				v := MulQ(acc+bias[c], mult[c], shift[c]) + q.OutputOffset
+				if want := int8(min(max(v, lo), hi)); got[row*o+c] != want {
+					t.Fatalf("case %d (k %d o %d rows %d unsigned %v): out[%d][%d] = %d, want %d", i, k, o, rows, w.Unsigned, row, c, got[row*o+c], want)
+				}
+			}
+		}
+	}
+}

@@ -60,6 +60,20 @@ func main() {
 		p("DATA ·permIdx+%d(SB)/4, $%d", 4*i, v)
 	}
 	p("GLOBL ·permIdx(SB), RODATA|NOPTR, $64")
+	p("")
+	p("// packIdx puts the bytes of four accumulators a, b, c, d narrowed by")
+	p("// VPACKSSDW (a, b), (c, d) and VPACKSSWB (each 128-bit lane L then holds")
+	p("// a.L, b.L, c.L, d.L, four bytes each) back in order a, b, c, d (VPERMB).")
+	for j := 0; j < 64; j += 8 {
+		var v uint64
+		for e := 0; e < 8; e++ {
+			b := j + e
+			src := (b%16)/4*16 + b/16*4 + b%4
+			v |= uint64(src) << (8 * e)
+		}
+		p("DATA ·packIdx+%d(SB)/8, $0x%016x", j, v)
+	}
+	p("GLOBL ·packIdx(SB), RODATA|NOPTR, $64")
 	rowAddr := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(R8)", "(R8)(BX*1)", "(R8)(BX*2)",
 		"(R12)", "(R12)(BX*1)", "(R12)(BX*2)", "(R13)", "(R13)(BX*1)", "(R13)(BX*2)"}
 	panelReg := []string{"DI", "R9", "R10", "R11"}
@@ -186,8 +200,21 @@ func main() {
 					p("\tVPBROADCASTD 4(R9), Z30")
 					p("\tVPBROADCASTD 8(R9), Z31")
 				}
-				if v.fast {
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp)
+				if v.fast && r*np >= 4 {
+					// Bit 16 of tail: full panels and rows 16·np bytes
+					// apart (or four panels, at any distance), so every
+					// four accumulators in row order are 64 contiguous
+					// output bytes.
+					p("\tMOVQ tail+64(FP), DX")
+					p("\tBTQ $16, DX")
+					p("\tJCS packed")
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false)
+					p("\tVZEROUPPER")
+					p("\tRET")
+					p("packed:")
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, true)
+				} else if v.fast {
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false)
 				} else {
 					for i := 0; i < r; i++ {
 						for j := 0; j < np; j++ {
@@ -475,13 +502,24 @@ func main() {
 // vectors sit in registers when enough are free (accumulators unused by
 // the tile or already stored), else they are memory operands. Per
 // accumulator: h = ⌊(2x·m + 2A) / 2^32⌋ per lane, then (h − [h < c]) >> right.
-func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp bool) {
+//
+// Where pack, the results stay in their accumulators and every four in
+// row order (64 contiguous bytes at DI) are narrowed together:
+// VPACKSSDW twice, VPACKSSWB, VPERMB (Z30 = packIdx) back into order,
+// one 64-byte store (4 instead of 8 shuffle uops and 4 stores); the
+// remainder takes VPMOVSDB.
+func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp, pack bool) {
 	const te, to = 24, 25 // Z27 = permIdx, Z28/Z29 = lo/hi
 	var free []int
 	for z := r * np; z < 24; z++ {
 		free = append(free, z)
 	}
-	free = append(free, 26, 30, 31)
+	free = append(free, 26, 31)
+	if pack {
+		p("\tVMOVDQU8 ·packIdx(SB), Z30")
+	} else {
+		free = append(free, 30)
+	}
 	if !clamp {
 		free = append(free, 28, 29)
 	}
@@ -511,6 +549,9 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 				p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 				p("\tVPMINSD Z29, Z%d, Z%d", z, z)
 			}
+			if pack {
+				continue
+			}
 			p("\tVPMOVSDB Z%d, X%d", z, te)
 			addr := outRow[i]
 			if j > 0 {
@@ -524,6 +565,25 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 			free = append(free, z)
 		}
 		free = append(free, regs...)
+	}
+	if !pack {
+		return
+	}
+	n := r * np
+	for g := 0; g+4 <= n; g += 4 {
+		p("\tVPACKSSDW Z%d, Z%d, Z%d", g+1, g, te)
+		p("\tVPACKSSDW Z%d, Z%d, Z%d", g+3, g+2, to)
+		p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
+		p("\tVPERMB Z%d, Z30, Z%d", te, te)
+		if np == 4 { // a row's four panels: 64 contiguous bytes at any ldo
+			p("\tVMOVDQU8 Z%d, %s", te, outRow[g/4])
+			continue
+		}
+		p("\tVMOVDQU8 Z%d, %d(DI)", te, 16*g)
+	}
+	for z := n / 4 * 4; z < n; z++ {
+		p("\tVPMOVSDB Z%d, X%d", z, te)
+		p("\tVMOVDQU8 X%d, %d(DI)", te, 16*z)
 	}
 }
 
