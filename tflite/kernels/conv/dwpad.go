@@ -224,52 +224,77 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
 	if len(out) < g.Batch*g.OutH*g.OutW*c {
 		panic("conv: depthwise output shorter than the layer")
 	}
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))
-	fill := uintptr(unsafe.Pointer(unsafe.SliceData(d.fillRow)))
-	var tapBuf [maxDWTaps]uintptr
-	var rows [3][]int8 // dwInt8VNNIPairs' input rows
-	taps := tapBuf[:g.KH*g.KW]
+	// inRow is input row iy of image b, or the fill row outside the input.
+	inRow := func(b, iy int) []int8 {
+		if iy < 0 || iy >= g.InH {
+			return d.fillRow
+		}
+		return scratch[(b*g.InH+iy)*row:][:row]
+	}
 	first := 0 // the pixels dwInt8VNNIPairs computes
 	if d.pairs != nil {
 		first = g.OutW &^ 7
 	}
-	full := (g.OutW - first) / d.k // whole groups after them
-	rest := g.OutW - first - full*d.k
+	// Two rows per dwInt8VNNIPairs2 call where both read the input rows
+	// one apart.
+	two := first > 0 && g.StrideH == 1 && g.DilH == 1
 	for r := lo; r < hi; r++ {
 		b, oy := r/g.OutH, r%g.OutH
-		for ky := range g.KH {
-			iy := oy*g.StrideH - g.PadH + ky*g.DilH
-			p := fill
-			if iy >= 0 && iy < g.InH {
-				p = base + uintptr((b*g.InH+iy)*row)
-				if first > 0 {
-					rows[ky] = scratch[(b*g.InH+iy)*row:][:row]
-				}
-			} else if first > 0 {
-				rows[ky] = d.fillRow
-			}
-			for kx := range g.KW {
-				taps[ky*g.KW+kx] = p + uintptr((kx*g.DilW+first)*c)
-			}
-		}
 		o := r * g.OutW * c
 		if first > 0 {
 			p := d.pairs
-			dwInt8VNNIPairs(&rows[0][0], &rows[1][0], &rows[2][0], first/8, &p.w[0], &p.q[0], &p.k[0], &out[o],
-				int(d.inner.oz), p.clamp, p.rows)
-			o += first * c
-		}
-		if full > 0 {
-			dwRun(d.inner, taps, full, 16, out[o:])
-		}
-		if rest > 0 {
-			for i := range taps {
-				taps[i] += uintptr(16 * full)
+			iy := oy*g.StrideH - g.PadH
+			if two && r+1 < hi && oy+1 < g.OutH {
+				dwInt8VNNIPairs2(&inRow(b, iy)[0], &inRow(b, iy+1)[0], &inRow(b, iy+2)[0], &inRow(b, iy+3)[0], first/8,
+					&p.w[0], &p.q[0], &p.k[0], &out[o], g.OutW*c, int(d.inner.oz), p.clamp, p.rows)
+				d.rowRest(scratch, out, b, oy, first)
+				r++
+				oy++
+			} else {
+				dwInt8VNNIPairs(&inRow(b, iy)[0], &inRow(b, iy+g.DilH)[0], &inRow(b, iy+2*g.DilH)[0], first/8,
+					&p.w[0], &p.q[0], &p.k[0], &out[o], int(d.inner.oz), p.clamp, p.rows)
 			}
-			var buf [16]int8
-			dwRun(d.inner, taps, 1, 16, buf[:])
-			copy(out[o+16*full:o+(full*d.k+rest)*c], buf[:rest*c])
 		}
+		d.rowRest(scratch, out, b, oy, first)
+	}
+}
+
+// rowRest computes output row oy of image b from pixel first on with the
+// 16-bit kernels: whole groups of k pixels, then a last partial group
+// into a stack buffer.
+func (d *DepthwiseInt8Padded) rowRest(scratch, out []int8, b, oy, first int) {
+	g := &d.g
+	c, row := g.InC, d.wp*g.InC
+	full := (g.OutW - first) / d.k
+	rest := g.OutW - first - full*d.k
+	if full == 0 && rest == 0 {
+		return
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(scratch)))
+	fill := uintptr(unsafe.Pointer(unsafe.SliceData(d.fillRow)))
+	var tapBuf [maxDWTaps]uintptr
+	taps := tapBuf[:g.KH*g.KW]
+	for ky := range g.KH {
+		iy := oy*g.StrideH - g.PadH + ky*g.DilH
+		p := fill
+		if iy >= 0 && iy < g.InH {
+			p = base + uintptr((b*g.InH+iy)*row)
+		}
+		for kx := range g.KW {
+			taps[ky*g.KW+kx] = p + uintptr((kx*g.DilW+first)*c)
+		}
+	}
+	o := ((b*g.OutH+oy)*g.OutW + first) * c
+	if full > 0 {
+		dwRun(d.inner, taps, full, 16, out[o:])
+	}
+	if rest > 0 {
+		for i := range taps {
+			taps[i] += uintptr(16 * full)
+		}
+		var buf [16]int8
+		dwRun(d.inner, taps, 1, 16, buf[:])
+		copy(out[o+16*full:o+(full*d.k+rest)*c], buf[:rest*c])
 	}
 	runtime.KeepAlive(scratch)
 	runtime.KeepAlive(d.fillRow)

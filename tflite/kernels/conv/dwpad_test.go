@@ -147,15 +147,17 @@ func TestDepthwiseWideMatchesRef(t *testing.T) {
 // TestDepthwiseGroupedMatchesRef checks the grouped layout (C divides 16,
 // horizontal stride 1: 16/C pixels per vector over row-padded input)
 // against DepthwiseRef: 1, 2, 4 and 8 channels, 8-bit and 16-bit weights
-// (8 channels 3×3: the VNNI pair kernel, with and without residual
-// weights, then the 16-bit kernel for the pixels after its groups of
-// eight), widths that leave a partial last group, every padding, vertical
+// (8 channels 3×3: the VNNI pair kernels, one and two rows a call, with
+// and without residual weights, then the 16-bit kernel for the pixels
+// after their groups of eight), widths that leave a partial last group, every padding, vertical
 // stride, dilation and window size, batches, rows split across goroutines
 // and stale scratch.
 func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	tested, partial := 0, 0
 	var paired [2][8]int // VNNI pair kernel [residual weights][OutW%8]
+	var twoRow [2]int    // layers where dwInt8VNNIPairs2 runs [residual weights]
+	var someRows [8]int  // pair kernel layers by kernel rows with residual weights (bits)
 	for i := 0; i < 1200; i++ {
 		g := randDWGeom(r, i%2 == 0 || r.IntN(2) == 0)
 		g.InC = []int{1, 2, 4, 8, 8, 8}[r.IntN(6)]
@@ -163,6 +165,11 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		g.StrideW = 1
 		if g.InC == 8 && r.IntN(2) == 0 {
 			g.DilW = 1
+		}
+		if g.InC == 8 && r.IntN(2) == 0 { // the two-row pair kernel
+			g.StrideH, g.DilH = 1, 1
+			g.OutH = OutSize(r.IntN(4) > 0, g.InH, g.KH, 1, 1)
+			g.PadH, _ = Pad(1, 1, g.InH, g.KH, g.OutH)
 		}
 		if i%5 == 0 || (g.InC == 8 && i%3 > 0) {
 			g.InW = 1 + r.IntN(40)
@@ -186,8 +193,18 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		var d *DepthwiseInt8Padded
 		if i%3 == 0 || (g.InC == 8 && r.IntN(2) == 0) {
 			f := make([]int16, g.KH*g.KW*g.OutC)
+			outliers := r.IntN(2) == 0 // int8 weights but a tap or two (some kernel rows' residuals zero)
 			for j := range f {
-				f[j] = int16(r.IntN(511) - 255)
+				if outliers {
+					f[j] = int16(r.IntN(256) - 128)
+				} else {
+					f[j] = int16(r.IntN(511) - 255)
+				}
+			}
+			if outliers {
+				for range 1 + r.IntN(2) {
+					f[r.IntN(len(f))] = int16(128+r.IntN(127)) * int16(1-2*r.IntN(2))
+				}
 			}
 			DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
 			d = NewDepthwiseWidePadded(g, q, f, bias)
@@ -204,6 +221,10 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		}
 		if d.pairs != nil && g.OutW >= 8 {
 			paired[b2i(d.pairs.rows != 0)][g.OutW%8]++
+			someRows[d.pairs.rows]++
+			if g.StrideH == 1 && g.DilH == 1 && g.OutH >= 2 {
+				twoRow[b2i(d.pairs.rows != 0)]++
+			}
 		}
 		scratch := randInt8s(r, d.ScratchBytes())
 		d.Pad(in, scratch)
@@ -225,7 +246,13 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 			t.Fatalf("VNNI pair kernel ran on %v layers ([residual][OutW%%8]): too few", paired)
 		}
 	}
-	t.Logf("VNNI pair kernel ran on %v layers ([residual][OutW%%8])", paired)
+	if hasDWVNNI && min(someRows[0], someRows[1], someRows[2], someRows[3], someRows[4], someRows[5], someRows[6], someRows[7]) < 5 {
+		t.Fatalf("VNNI pair kernel ran on %v layers (by kernel rows with residual weights): some too few", someRows)
+	}
+	if hasDWVNNI && min(twoRow[0], twoRow[1]) < 20 {
+		t.Fatalf("two-row VNNI pair kernel ran on %v layers ([residual]): too few", twoRow)
+	}
+	t.Logf("VNNI pair kernel ran on %v layers ([residual][OutW%%8]), two-row on %v", paired, twoRow)
 }
 
 // BenchmarkDepthwiseGrouped is MobileNetV1 0.25's first depthwise layer

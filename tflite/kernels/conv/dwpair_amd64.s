@@ -149,3 +149,173 @@ pstore:
 	JNZ pgroup
 	VZEROUPPER
 	RET
+
+// PRQFT is PRQF with temporaries T1, T2 and mask KT.
+#define PRQFT(A, T1, T2, KT) \
+	VPMULUDQ 64(R14), A, T1 \
+	VPSRLQ $32, A, T2 \
+	VPMULUDQ 128(R14), T2, T2 \
+	VPADDQ Z29, T1, T1 \
+	VPADDQ Z29, T2, T2 \
+	VPSHUFD $0xF5, T1, K2, T2 \
+	VPCMPUD $1, 192(R14), T2, KT \
+	VPADDD 256(R14), T2, T2 \
+	VPADDD.BCST 192(DX), T2, KT, T2 \
+	VPSRAVD 320(R14), T2, A
+
+// PGATHER2 gathers input row R's four pairs (pixels at byte offset BX)
+// into Z8..Z11: two 64-byte loads made unsigned, four VPERMB (Z18: the
+// pair at the load's byte 0, Z19: at byte 16).
+#define PGATHER2(R) \
+	VPXORD (R)(BX*1), Z21, Z22 \
+	VPXORD 32(R)(BX*1), Z21, Z23 \
+	VPERMB Z22, Z18, Z8 \
+	VPERMB Z22, Z19, Z9 \
+	VPERMB Z23, Z18, Z10 \
+	VPERMB Z23, Z19, Z11
+
+// PDOT2 adds the gathered pairs' products with weights W to A0..A3.
+#define PDOT2(W, A0, A1, A2, A3) \
+	VPDPBUSD W, Z8, A0 \
+	VPDPBUSD W, Z9, A1 \
+	VPDPBUSD W, Z10, A2 \
+	VPDPBUSD W, Z11, A3
+
+// PNARROW2 turns requantized A0..A3 into bytes in O (temporary T) and
+// clamps them unless R11 = 0.
+#define PNARROW2(A0, A1, A2, A3, O, T) \
+	VPACKSSDW A1, A0, O \
+	VPACKSSDW A3, A2, T \
+	VPADDSW Z30, O, O \
+	VPADDSW Z30, T, T \
+	VPACKSSWB T, O, O \
+	VPERMD O, Z31, O
+
+// func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int)
+//
+// Two output rows of dwInt8VNNIPairs at once (vertical stride and dilation
+// 1): r0..r3 the input rows of kernel rows 0..2 of the first output row (at
+// out) and, one row down, of the second (at out + orow); each input row's
+// pairs are gathered once and feed both rows. The other arguments as
+// dwInt8VNNIPairs'.
+//
+// Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
+// Z8..Z11 the gathered pairs of one input row (then the bytes of the two
+// rows and a temporary), Z12..Z14 a, Z15..Z17 b, Z18, Z19 the indices, Z20
+// the bias, Z21 0x80 bytes, Z22, Z23 the loads (then RQF's temporaries),
+// Z29 2^31 per 64-bit lane, Z30 the output zero point per int16, Z31 dwpT,
+// K2 the even lanes.
+TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-104
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R12
+	MOVQ n4+32(FP), R8
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ out+64(FP), SI
+	MOVQ orow+72(FP), DI
+	ADDQ SI, DI
+	MOVQ oz+80(FP), R15
+	VPBROADCASTW R15, Z30
+	MOVQ clamp+88(FP), R11
+	MOVQ rows+96(FP), R10
+	MOVQ $0x80000000, R15
+	VPBROADCASTQ R15, Z29
+	MOVW $0x5555, R15
+	KMOVW R15, K2
+	VMOVDQU64 dwpT<>(SB), Z31
+	VMOVDQU64 0(R13), Z12
+	VMOVDQU64 64(R13), Z13
+	VMOVDQU64 128(R13), Z14
+	VMOVDQU64 192(R13), Z15
+	VMOVDQU64 256(R13), Z16
+	VMOVDQU64 320(R13), Z17
+	VMOVDQU64 384(R13), Z18
+	VMOVDQU64 448(R13), Z19
+	VMOVDQU32 (R14), Z20
+	VPBROADCASTD (DX), Z21
+	XORQ BX, BX
+
+qgroup:
+	VMOVDQA32 Z20, Z0
+	VMOVDQA32 Z20, Z1
+	VMOVDQA32 Z20, Z2
+	VMOVDQA32 Z20, Z3
+	VMOVDQA32 Z20, Z4
+	VMOVDQA32 Z20, Z5
+	VMOVDQA32 Z20, Z6
+	VMOVDQA32 Z20, Z7
+
+	// Input row 0: kernel row 0 of the first output row.
+	PGATHER2(AX)
+	PDOT2(Z12, Z0, Z1, Z2, Z3)
+	TESTQ $1, R10
+	JZ qin1
+	PDOT2(Z15, Z0, Z1, Z2, Z3)
+
+qin1:
+	// Input row 1: kernel row 1 of the first, row 0 of the second.
+	PGATHER2(CX)
+	PDOT2(Z13, Z0, Z1, Z2, Z3)
+	PDOT2(Z12, Z4, Z5, Z6, Z7)
+	TESTQ $2, R10
+	JZ qin1b
+	PDOT2(Z16, Z0, Z1, Z2, Z3)
+
+qin1b:
+	TESTQ $1, R10
+	JZ qin2
+	PDOT2(Z15, Z4, Z5, Z6, Z7)
+
+qin2:
+	// Input row 2: kernel row 2 of the first, row 1 of the second.
+	PGATHER2(R9)
+	PDOT2(Z14, Z0, Z1, Z2, Z3)
+	PDOT2(Z13, Z4, Z5, Z6, Z7)
+	TESTQ $4, R10
+	JZ qin2b
+	PDOT2(Z17, Z0, Z1, Z2, Z3)
+
+qin2b:
+	TESTQ $2, R10
+	JZ qin3
+	PDOT2(Z16, Z4, Z5, Z6, Z7)
+
+qin3:
+	// Input row 3: kernel row 2 of the second output row.
+	PGATHER2(R12)
+	PDOT2(Z14, Z4, Z5, Z6, Z7)
+	TESTQ $4, R10
+	JZ qrq
+	PDOT2(Z17, Z4, Z5, Z6, Z7)
+
+qrq:
+	PRQFT(Z0, Z22, Z23, K3)
+	PRQFT(Z4, Z24, Z25, K4)
+	PRQFT(Z1, Z22, Z23, K3)
+	PRQFT(Z5, Z24, Z25, K4)
+	PRQFT(Z2, Z22, Z23, K3)
+	PRQFT(Z6, Z24, Z25, K4)
+	PRQFT(Z3, Z22, Z23, K3)
+	PRQFT(Z7, Z24, Z25, K4)
+	PNARROW2(Z0, Z1, Z2, Z3, Z8, Z9)
+	PNARROW2(Z4, Z5, Z6, Z7, Z10, Z11)
+	TESTQ R11, R11
+	JZ qstore
+	VPMAXSB 64(DX), Z8, Z8
+	VPMINSB 128(DX), Z8, Z8
+	VPMAXSB 64(DX), Z10, Z10
+	VPMINSB 128(DX), Z10, Z10
+
+qstore:
+	VMOVDQU64 Z8, (SI)
+	VMOVDQU64 Z10, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, BX
+	DECQ R8
+	JNZ qgroup
+	VZEROUPPER
+	RET
