@@ -40,11 +40,17 @@ const maxRowTile = 96
 // w ([OutC, KH·KW·InC], zero point zw), q its int8 output stage
 // (Uint8AsInt8: InputOffset = 128 − zx) and bias optional. It returns nil
 // where gemm.Int8Rows has no vector kernel (the outlier paths are faster
-// than its generic loop) or the windows are too long for int32 row terms.
+// than its generic loop), the windows are too long for int32 row terms or
+// the output stage shifts left (multipliers of 1 or more).
 func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRows, error) {
 	k := g.KH * g.KW * g.InC
 	if !gemm.RowTermsFast() || g.FilterInC != g.InC || k > 1<<15 || zw < 0 || zw > 255 {
 		return nil, nil
+	}
+	for _, s := range q.Shift {
+		if s > 0 {
+			return nil, nil // the unsigned-weight kernels' fast output stage has no left shift
+		}
 	}
 	packed := gemm.PackUint8(w, g.OutC, k)
 	c, err := NewConvInt8(g, packed, q, bias)

@@ -212,6 +212,10 @@ const blockBytesFast = 512
 // 2^31 − 1 (so h and h − 1 are exact). Layers whose parameters break
 // either bound (never the case for real models) use paramBlocks64.
 //
+// For unsigned weights (PackUint8) the block takes the form of their
+// kernels (requant16 in gen_amd64.go), which apply no left shift: nil
+// where a channel has one.
+//
 // extra widens the bound on |x| (Int8Rows' row terms).
 func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int32, extra int64) []int32 {
 	panels := (len(bias) + PanelN - 1) / PanelN
@@ -251,6 +255,24 @@ func paramBlocksFast(w *PackedInt8, bias, eff, mult []int32, shift []int, z int3
 		if right > 0 {
 			a += uint64(1) << (31 + right)
 			cnt = 31
+		}
+		if w.Unsigned {
+			// The unsigned-weight kernels' form (requant16 in
+			// gen_amd64.go): accumulators from eff + 2^30, VPMULUDQ by 2m,
+			// the addend less 2^31·m and, for R > 0, one unit of h, which
+			// X' >>> 30 gives back where x ≥ 0.
+			if left != 0 {
+				return nil
+			}
+			blk[lane] = eff[c] + 1<<30
+			blk[16+lane] = 0
+			blk[32+16*par+2*half] = int32(uint32(2 * mult[c]))
+			a -= uint64(mult[c]) << 31
+			cnt = 32
+			if right > 0 {
+				a -= 1 << 32
+				cnt = 30
+			}
 		}
 		blk[64+16*par+2*half] = int32(uint32(a))
 		blk[64+16*par+2*half+1] = int32(uint32(a >> 32))

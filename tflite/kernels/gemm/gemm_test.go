@@ -16,6 +16,34 @@ type problem struct {
 	q                    *Requant
 	inOff                int32
 	bias                 []int32
+	// unsigned: wRaw holds uint8 weights (PackUint8).
+	unsigned bool
+}
+
+// weight returns weight i of wRaw as a value.
+func (p *problem) weight(i int) int32 {
+	if p.unsigned {
+		return int32(uint8(p.wRaw[i]))
+	}
+	return int32(p.wRaw[i])
+}
+
+// asUnsigned turns p's weight bytes into uint8 weights (PackUint8) with the
+// same output stage.
+func (p *problem) asUnsigned(t testing.TB) *problem {
+	t.Helper()
+	u := *p
+	u.unsigned = true
+	wb := make([]uint8, len(p.wRaw))
+	for i, v := range p.wRaw {
+		wb[i] = uint8(v)
+	}
+	u.w = PackUint8(wb, p.o, p.k)
+	var err error
+	if u.q, err = NewRequant(u.w, p.bias, p.inOff, p.q.Mult, p.q.Shift, p.q.OutputOffset, p.q.Min, p.q.Max); err != nil {
+		t.Fatal(err)
+	}
+	return &u
 }
 
 func newProblem(t testing.TB, rng *rand.Rand, rows, k, o int, inZP int32, extreme bool) *problem {
@@ -65,7 +93,7 @@ func (p *problem) naive() []int8 {
 		for c := 0; c < p.o; c++ {
 			acc := p.bias[c]
 			for i := 0; i < p.k; i++ {
-				acc += int32(p.wRaw[c*p.k+i]) * (int32(p.a[r*p.lda+i]) + p.inOff)
+				acc += p.weight(c*p.k+i) * (int32(p.a[r*p.lda+i]) + p.inOff)
 			}
 			v := kernels.MultiplyByQuantizedMultiplier(acc, p.q.Mult[c], p.q.Shift[c]) + p.q.OutputOffset
 			out[r*p.ldo+c] = int8(kernels.Clamp32(v, p.q.Min, p.q.Max))
@@ -129,6 +157,34 @@ func TestInt8Random(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 300; i++ {
 		check(t, newProblem(t, rng, 1+rng.IntN(20), 1+rng.IntN(200), 1+rng.IntN(90), rng.Int32N(256)-128, rng.IntN(4) == 0))
+	}
+}
+
+// TestInt8Unsigned is TestInt8Random with uint8 weights (PackUint8: the
+// VNNI kernels' unsigned operand, their own output stage; no left shift
+// in three cases of four) and at least 150 of its 300 cases on the fast
+// epilogue.
+func TestInt8Unsigned(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	fast := 0
+	for i := 0; i < 300; i++ {
+		p := newProblem(t, rng, 1+rng.IntN(30), 1+rng.IntN(200), 1+rng.IntN(90), rng.Int32N(256)-128, rng.IntN(4) == 0)
+		if i%4 != 0 {
+			// No left shifts (the unsigned kernels' fast form has none).
+			sh := make([]int, len(p.q.Shift))
+			for c, v := range p.q.Shift {
+				sh[c] = min(v, 0)
+			}
+			p.q.Shift = sh
+		}
+		p = p.asUnsigned(t)
+		if p.q.fast != nil {
+			fast++
+		}
+		check(t, p)
+	}
+	if fast < 150 {
+		t.Fatalf("%d of 300 cases on the fast epilogue", fast)
 	}
 }
 

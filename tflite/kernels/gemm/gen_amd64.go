@@ -208,13 +208,13 @@ func main() {
 					p("\tMOVQ tail+64(FP), DX")
 					p("\tBTQ $16, DX")
 					p("\tJCS packed")
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false)
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false, v.unsigned)
 					p("\tVZEROUPPER")
 					p("\tRET")
 					p("packed:")
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, true)
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, true, v.unsigned)
 				} else if v.fast {
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false)
+					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false, v.unsigned)
 				} else {
 					for i := 0; i < r; i++ {
 						for j := 0; j < np; j++ {
@@ -508,7 +508,7 @@ func main() {
 // VPACKSSDW twice, VPACKSSWB, VPERMB (Z30 = packIdx) back into order,
 // one 64-byte store (4 instead of 8 shuffle uops and 4 stores); the
 // remainder takes VPMOVSDB.
-func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp, pack bool) {
+func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp, pack, unsigned bool) {
 	const te, to = 24, 25 // Z27 = permIdx, Z28/Z29 = lo/hi
 	var free []int
 	for z := r * np; z < 24; z++ {
@@ -535,16 +535,7 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 		}
 		for i := 0; i < r; i++ {
 			z := i*np + j
-			p("\tVPSLLVD %s, Z%d, Z%d", pAddr(64), z, z)
-			p("\tVPMULDQ %s, Z%d, Z%d", pAddr(128), z, te)
-			p("\tVPSRLQ $32, Z%d, Z%d", z, to)
-			p("\tVPMULDQ %s, Z%d, Z%d", pAddr(192), to, to)
-			p("\tVPADDQ %s, Z%d, Z%d", pAddr(256), te, te)
-			p("\tVPADDQ %s, Z%d, Z%d", pAddr(320), to, to)
-			p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
-			p("\tVPSRLVD %s, Z%d, Z%d", pAddr(384), z, to)
-			p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
-			p("\tVPSRAVD %s, Z%d, Z%d", pAddr(448), te, z)
+			requant16(p, pAddr, z, te, to, unsigned)
 			if clamp {
 				p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 				p("\tVPMINSD Z29, Z%d, Z%d", z, z)
@@ -693,16 +684,7 @@ func pairKernels(p func(string, ...any)) {
 				}
 				for i := 0; i < np; i++ {
 					z := i
-					p("\tVPSLLVD %s, Z%d, Z%d", pr(64), z, z)
-					p("\tVPMULDQ %s, Z%d, Z%d", pr(128), z, te)
-					p("\tVPSRLQ $32, Z%d, Z%d", z, to)
-					p("\tVPMULDQ %s, Z%d, Z%d", pr(192), to, to)
-					p("\tVPADDQ %s, Z%d, Z%d", pr(256), te, te)
-					p("\tVPADDQ %s, Z%d, Z%d", pr(320), to, to)
-					p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
-					p("\tVPSRLVD %s, Z%d, Z%d", pr(384), z, to)
-					p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
-					p("\tVPSRAVD %s, Z%d, Z%d", pr(448), te, z)
+					requant16(p, pr, z, te, to, v.unsigned)
 					if v.clamp {
 						p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 						p("\tVPMINSD Z29, Z%d, Z%d", z, z)
@@ -754,4 +736,42 @@ func pairDecls(q func(string, ...any)) {
 	}
 	q("\t}")
 	q("}")
+}
+
+// requant16 writes the fast requantization of accumulator z into z
+// (temporaries te, to; Z27 = permIdx; pr gives a parameter operand by
+// byte offset in the panel's block). Signed weights (gemm.paramBlocksFast):
+//
+//	h = hi32(2X·m + 2A), X = x << left; z = (h − (2X >>> c)) >> R.
+//
+// Unsigned weights (PackUint8, gemm.paramBlocksFastU; left is always 0):
+// the accumulators hold X' = x + 2^30 ∈ [0, 2^31), so
+//
+//	h = hi32(X'·2m + D) with VPMULUDQ (2m < 2^32 unsigned), D = 2A − 2^31·m − [R > 0]·2^32,
+//	z = (h + (X' >>> c')) >> R, c' = 30 for R > 0 (X' >>> 30 = 1 − [x < 0]), 32 else,
+//
+// the same value with one vector shift less (no doubling).
+func requant16(p func(string, ...any), pr func(off int) string, z, te, to int, unsigned bool) {
+	if unsigned {
+		p("\tVPMULUDQ %s, Z%d, Z%d", pr(128), z, te)
+		p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+		p("\tVPMULUDQ %s, Z%d, Z%d", pr(192), to, to)
+		p("\tVPADDQ %s, Z%d, Z%d", pr(256), te, te)
+		p("\tVPADDQ %s, Z%d, Z%d", pr(320), to, to)
+		p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+		p("\tVPSRLVD %s, Z%d, Z%d", pr(384), z, to)
+		p("\tVPADDD Z%d, Z%d, Z%d", to, te, te)
+		p("\tVPSRAVD %s, Z%d, Z%d", pr(448), te, z)
+		return
+	}
+	p("\tVPSLLVD %s, Z%d, Z%d", pr(64), z, z)
+	p("\tVPMULDQ %s, Z%d, Z%d", pr(128), z, te)
+	p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+	p("\tVPMULDQ %s, Z%d, Z%d", pr(192), to, to)
+	p("\tVPADDQ %s, Z%d, Z%d", pr(256), te, te)
+	p("\tVPADDQ %s, Z%d, Z%d", pr(320), to, to)
+	p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+	p("\tVPSRLVD %s, Z%d, Z%d", pr(384), z, to)
+	p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
+	p("\tVPSRAVD %s, Z%d, Z%d", pr(448), te, z)
 }

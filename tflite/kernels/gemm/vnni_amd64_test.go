@@ -118,4 +118,13 @@ func TestInt8VNNITies(t *testing.T) {
 		t.Fatal("no fast epilogue")
 	}
 	check(t, p)
+	// The unsigned-weight kernels' output stage, through the same ties.
+	for c := range o {
+		p.wRaw[c*k], p.wRaw[c*k+1] = int8(1+c%3), int8(c%5)
+	}
+	u := p.asUnsigned(t)
+	if u.q.fast == nil {
+		t.Fatal("no fast epilogue for unsigned weights")
+	}
+	check(t, u)
 }
