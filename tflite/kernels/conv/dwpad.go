@@ -42,9 +42,14 @@ type DepthwiseInt8Padded struct {
 	wp      int
 	fillRow []int8
 	// pairs, where not nil, runs the groups of eight output pixels of an
-	// 8-channel 3×3 layer on the VNNI kernel (dwInt8VNNIPairs), inner the
-	// rest.
-	pairs *dwPairs
+	// 8-channel 3×3 layer on the VNNI kernels (dwInt8VNNIPairs,
+	// dwInt8VNNIPairs2), inner the rest. Their load masks (two words per
+	// group, see dwInt8VNNIPairs): padMasks over the padded rows (all
+	// ones), and, where the groups cover every output pixel (direct:
+	// RowsDirect reads the input itself, no Pad), rowMasks over the input
+	// rows (the bytes left of the row and past its end masked).
+	pairs              *dwPairs
+	padMasks, rowMasks []uint64
 }
 
 // NewDepthwiseInt8Padded returns the padded vector kernel for g, or nil
@@ -146,7 +151,41 @@ func newDepthwiseGrouped[W int8 | int16](g Geom, q *Requant, filter []W, bias []
 	d := &DepthwiseInt8Padded{g: g, inner: inner, fill: int8(-q.InputOffset), k: k, wp: wp,
 		fillRow: make([]int8, wp*c), pairs: pairs}
 	fillT(d.fillRow, d.fill)
+	if pairs != nil {
+		d.padMasks = pairMasks(g.OutW/8, 0, wp*c)
+		if g.OutW%8 == 0 {
+			d.rowMasks = pairMasks(g.OutW/8, -g.PadW*c, g.InW*c)
+		}
+	}
 	return d
+}
+
+// pairMasks returns the load masks of n4 groups of dwInt8VNNIPairs over
+// rows of w bytes from byte offset off0: for each group, the bytes of its
+// loads (64 from its first byte, 64 from 32 on) that lie in [0, w).
+func pairMasks(n4, off0, w int) []uint64 {
+	m := make([]uint64, 2*n4)
+	for j := range 2 * n4 {
+		s := off0 + 32*j // group j/2 starts at off0 + 64·(j/2)
+		for i := range 64 {
+			if s+i >= 0 && s+i < w {
+				m[j] |= 1 << i
+			}
+		}
+	}
+	return m
+}
+
+// Direct reports whether RowsDirect applies: the input needs no Pad.
+func (d *DepthwiseInt8Padded) Direct() bool { return d.rowMasks != nil }
+
+// RowsDirect computes output rows [lo, hi) of the Batch·OutH rows from in
+// itself (where Direct holds; no Pad, no scratch).
+func (d *DepthwiseInt8Padded) RowsDirect(in, out []int8, lo, hi int) {
+	if d.rowMasks == nil {
+		panic("conv: RowsDirect on a layer that needs Pad")
+	}
+	d.rowsGrouped(in[:d.g.Batch*d.g.InH*d.g.InW*d.g.InC], out, lo, hi, true)
 }
 
 func (d *DepthwiseInt8Padded) inBytes() int {
@@ -201,7 +240,7 @@ func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	g := &d.g
 	if d.k > 0 {
-		d.rowsGrouped(scratch, out, lo, hi)
+		d.rowsGrouped(scratch, out, lo, hi, false)
 		return
 	}
 	c, cp := g.OutC, d.cp
@@ -214,10 +253,15 @@ func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	}
 }
 
-// rowsGrouped is Rows for the grouped layout.
-func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
+// rowsGrouped is Rows for the grouped layout: from the padded input in
+// scratch, or (direct) from the input itself.
+func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int, direct bool) {
 	g := &d.g
 	c, row := g.InC, d.wp*g.InC
+	off0, masks := 0, d.padMasks
+	if direct {
+		row, off0, masks = g.InW*c, -g.PadW*c, d.rowMasks
+	}
 	_ = scratch[g.Batch*g.InH*row-1]
 	// A length check, not a read of out's last byte: another goroutine's
 	// rows may be writing it.
@@ -246,13 +290,13 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int) {
 			iy := oy*g.StrideH - g.PadH
 			if two && r+1 < hi && oy+1 < g.OutH {
 				dwInt8VNNIPairs2(&inRow(b, iy)[0], &inRow(b, iy+1)[0], &inRow(b, iy+2)[0], &inRow(b, iy+3)[0], first/8,
-					&p.w[0], &p.q[0], &p.k[0], &out[o], g.OutW*c, int(d.inner.oz), p.clamp, p.rows)
+					&p.w[0], &p.q[0], &p.k[0], &out[o], g.OutW*c, int(d.inner.oz), p.clamp, p.rows, off0, &masks[0])
 				d.rowRest(scratch, out, b, oy, first)
 				r++
 				oy++
 			} else {
 				dwInt8VNNIPairs(&inRow(b, iy)[0], &inRow(b, iy+g.DilH)[0], &inRow(b, iy+2*g.DilH)[0], first/8,
-					&p.w[0], &p.q[0], &p.k[0], &out[o], int(d.inner.oz), p.clamp, p.rows)
+					&p.w[0], &p.q[0], &p.k[0], &out[o], int(d.inner.oz), p.clamp, p.rows, off0, &masks[0])
 			}
 		}
 		d.rowRest(scratch, out, b, oy, first)

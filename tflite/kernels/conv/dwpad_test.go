@@ -157,8 +157,9 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 	tested, partial := 0, 0
 	var paired [2][8]int // VNNI pair kernel [residual weights][OutW%8]
 	var twoRow [2]int    // layers where dwInt8VNNIPairs2 runs [residual weights]
+	var direct [3]int    // layers run by RowsDirect [PadW 0, 1, 2+]
 	var someRows [8]int  // pair kernel layers by kernel rows with residual weights (bits)
-	for i := 0; i < 1200; i++ {
+	for i := 0; i < 2000; i++ {
 		g := randDWGeom(r, i%2 == 0 || r.IntN(2) == 0)
 		g.InC = []int{1, 2, 4, 8, 8, 8}[r.IntN(6)]
 		g.OutC = g.InC
@@ -177,6 +178,10 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		same := r.IntN(4) > 0
 		g.OutW = OutSize(same, g.InW, g.KW, 1, g.DilW)
 		g.PadW, _ = Pad(1, g.DilW, g.InW, g.KW, g.OutW)
+		if r.IntN(8) == 0 || (g.InC == 8 && r.IntN(4) == 0) { // explicit padding, 0..3 columns each side
+			g.PadW = r.IntN(4)
+			g.OutW = g.InW + 2*g.PadW - (g.KW-1)*g.DilW
+		}
 		if g.OutH <= 0 || g.OutW <= 0 {
 			continue
 		}
@@ -233,6 +238,22 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 		if k := firstDiff(got, want); k >= 0 {
 			t.Fatalf("%+v: grouped[%d] = %d, reference %d", g, k, got[k], want[k])
 		}
+		if d.Direct() != (d.pairs != nil && g.OutW%8 == 0) {
+			t.Fatalf("%+v: Direct() = %v with pair kernel %v", g, d.Direct(), d.pairs != nil)
+		}
+		if d.Direct() {
+			// The input alone, in a buffer with stale bytes around it
+			// (the masked loads must not take them).
+			buf := randInt8s(r, len(in)+256)
+			src := buf[128 : 128+len(in)]
+			copy(src, in)
+			got := randInt8s(r, len(want))
+			goPar(g.Batch*g.OutH, func(lo, hi int) { d.RowsDirect(src, got, lo, hi) })
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("%+v: direct[%d] = %d, reference %d", g, k, got[k], want[k])
+			}
+			direct[min(g.PadW, 2)]++
+		}
 		tested++
 		if g.OutW%d.k != 0 {
 			partial++
@@ -252,7 +273,10 @@ func TestDepthwiseGroupedMatchesRef(t *testing.T) {
 	if hasDWVNNI && min(twoRow[0], twoRow[1]) < 20 {
 		t.Fatalf("two-row VNNI pair kernel ran on %v layers ([residual]): too few", twoRow)
 	}
-	t.Logf("VNNI pair kernel ran on %v layers ([residual][OutW%%8]), two-row on %v", paired, twoRow)
+	if hasDWVNNI && min(direct[0], direct[1], direct[2]) < 5 {
+		t.Fatalf("RowsDirect ran on %v layers ([PadW 0, 1, 2+]): too few", direct)
+	}
+	t.Logf("VNNI pair kernel ran on %v layers ([residual][OutW%%8]), two-row on %v, direct on %v", paired, twoRow, direct)
 }
 
 // BenchmarkDepthwiseGrouped is MobileNetV1 0.25's first depthwise layer

@@ -29,13 +29,27 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VPADDD.BCST 192(DX), Z8, K3, Z8 \
 	VPSRAVD 320(R14), Z8, A
 
-// PROW adds kernel row R's products (the input row at R, pixels at byte
-// offset BX) to Z0..Z3: two 64-byte loads made unsigned, four VPERMB
-// gathers (Z16: the pair at the load's byte 0, Z17: at byte 16) and four
-// VPDPBUSD with the row's weights WA.
-#define PROW(R, WA) \
+// PLOAD loads the 96 bytes of input row R from byte offset BX into Z4
+// (bytes 0..63) and Z5 (32..95), made unsigned.
+#define PLOAD(R) \
 	VPXORD (R)(BX*1), Z21, Z4 \
-	VPXORD 32(R)(BX*1), Z21, Z5 \
+	VPXORD 32(R)(BX*1), Z21, Z5
+
+// PLOADM is PLOAD for a group at an edge of the row: bytes outside the
+// masks K5 (Z4) and K6 (Z5) are not read and take the input zero point
+// (Z22).
+#define PLOADM(R) \
+	VMOVDQA64 Z22, Z4 \
+	VMOVDQU8 (R)(BX*1), K5, Z4 \
+	VMOVDQA64 Z22, Z5 \
+	VMOVDQU8 32(R)(BX*1), K6, Z5 \
+	VPXORD Z21, Z4, Z4 \
+	VPXORD Z21, Z5, Z5
+
+// PROW adds a kernel row's products to Z0..Z3 from the loaded Z4, Z5: four
+// VPERMB gathers (Z16: the pair at the load's byte 0, Z17: at byte 16) and
+// four VPDPBUSD with the row's weights WA.
+#define PROW(WA) \
 	VPERMB Z4, Z16, Z6 \
 	VPERMB Z4, Z17, Z7 \
 	VPERMB Z5, Z16, Z8 \
@@ -52,7 +66,7 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VPDPBUSD WB, Z8, Z2 \
 	VPDPBUSD WB, Z9, Z3
 
-// func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int)
+// func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int, off0 int, masks *uint64)
 //
 // The 3×3, stride 1 int8 depthwise kernel for 8 channels (see dwpair.go):
 // one 16-lane vector is two neighbouring output pixels, lane l pixel l/8,
@@ -67,13 +81,20 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 // weights b (192..383; 16-bit weights w = a + b); w bytes 384..511 are
 // the two VPERMB indices. q is one block of dwVQWordsF parameters (RQF),
 // k the dwVConsts constants, out the first output pixel (64 bytes a
-// group); clamp = 0 skips the clamp.
+// group); clamp = 0 skips the clamp. The first group reads from byte
+// offset off0 of the rows (−8·PadW where the rows are not padded); masks
+// holds two words per group, the bytes of its two loads (from its first
+// byte and 32 on) that lie in the row: a group with a byte outside loads
+// with the masks (the bytes outside take the input zero point, k bytes
+// 16..), the others straight.
 //
 // Registers: Z0..Z3 the accumulators, Z4, Z5 the loads, Z6..Z9 the
 // gathered pairs (Z7, Z8 then RQF's temporaries), Z10..Z12 a, Z13..Z15 b,
-// Z16, Z17 the indices, Z20 the bias, Z21 0x80 bytes, Z29 2^31 per 64-bit
-// lane, Z30 the output zero point per int16, Z31 dwpT, K2 the even lanes.
-TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-88
+// Z16, Z17 the indices, Z20 the bias, Z21 0x80 bytes, Z22 the input zero
+// point bytes, Z29 2^31 per 64-bit lane, Z30 the output zero point per
+// int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's masks. R15 the
+// group's masks, DI zero unless the group is at an edge.
+TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-104
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -101,26 +122,62 @@ TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-88
 	VMOVDQU64 448(R13), Z17
 	VMOVDQU32 (R14), Z20
 	VPBROADCASTD (DX), Z21
-	XORQ BX, BX
+	VPBROADCASTD 16(DX), Z22
+	MOVQ off0+88(FP), BX
+	MOVQ masks+96(FP), R15
 
 pgroup:
+	MOVQ (R15), R12
+	MOVQ 8(R15), DI
+	KMOVQ R12, K5
+	KMOVQ DI, K6
+	ANDQ R12, DI
+	NOTQ DI
+	ADDQ $16, R15
 	VMOVDQA32 Z20, Z0
 	VMOVDQA32 Z20, Z1
 	VMOVDQA32 Z20, Z2
 	VMOVDQA32 Z20, Z3
-	PROW(AX, Z10)
+	TESTQ DI, DI
+	JNZ pedge0
+	PLOAD(AX)
+	JMP pload0
+
+pedge0:
+	PLOADM(AX)
+
+pload0:
+	PROW(Z10)
 	TESTQ $1, R10
 	JZ prow1
 	PRES(Z13)
 
 prow1:
-	PROW(CX, Z11)
+	TESTQ DI, DI
+	JNZ pedge1
+	PLOAD(CX)
+	JMP pload1
+
+pedge1:
+	PLOADM(CX)
+
+pload1:
+	PROW(Z11)
 	TESTQ $2, R10
 	JZ prow2
 	PRES(Z14)
 
 prow2:
-	PROW(R9, Z12)
+	TESTQ DI, DI
+	JNZ pedge2
+	PLOAD(R9)
+	JMP pload2
+
+pedge2:
+	PLOADM(R9)
+
+pload2:
+	PROW(Z12)
 	TESTQ $4, R10
 	JZ prq
 	PRES(Z15)
@@ -163,12 +220,26 @@ pstore:
 	VPADDD.BCST 192(DX), T2, KT, T2 \
 	VPSRAVD 320(R14), T2, A
 
-// PGATHER2 gathers input row R's four pairs (pixels at byte offset BX)
-// into Z8..Z11: two 64-byte loads made unsigned, four VPERMB (Z18: the
-// pair at the load's byte 0, Z19: at byte 16).
-#define PGATHER2(R) \
+// PLOAD2 loads the 96 bytes of input row R from byte offset BX into Z22
+// (bytes 0..63) and Z23 (32..95), made unsigned.
+#define PLOAD2(R) \
 	VPXORD (R)(BX*1), Z21, Z22 \
-	VPXORD 32(R)(BX*1), Z21, Z23 \
+	VPXORD 32(R)(BX*1), Z21, Z23
+
+// PLOAD2M is PLOAD2 for a group at an edge of the row: bytes outside the
+// masks K5 (Z22) and K6 (Z23) are not read and take the input zero point
+// (Z26).
+#define PLOAD2M(R) \
+	VMOVDQA64 Z26, Z22 \
+	VMOVDQU8 (R)(BX*1), K5, Z22 \
+	VMOVDQA64 Z26, Z23 \
+	VMOVDQU8 32(R)(BX*1), K6, Z23 \
+	VPXORD Z21, Z22, Z22 \
+	VPXORD Z21, Z23, Z23
+
+// PGATHER2 gathers the loaded row's four pairs into Z8..Z11: four VPERMB
+// (Z18: the pair at the load's byte 0, Z19: at byte 16).
+#define PGATHER2 \
 	VPERMB Z22, Z18, Z8 \
 	VPERMB Z22, Z19, Z9 \
 	VPERMB Z23, Z18, Z10 \
@@ -181,8 +252,7 @@ pstore:
 	VPDPBUSD W, Z10, A2 \
 	VPDPBUSD W, Z11, A3
 
-// PNARROW2 turns requantized A0..A3 into bytes in O (temporary T) and
-// clamps them unless R11 = 0.
+// PNARROW2 turns requantized A0..A3 into bytes in O (temporary T).
 #define PNARROW2(A0, A1, A2, A3, O, T) \
 	VPACKSSDW A1, A0, O \
 	VPACKSSDW A3, A2, T \
@@ -191,7 +261,7 @@ pstore:
 	VPACKSSWB T, O, O \
 	VPERMD O, Z31, O
 
-// func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int)
+// func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int, off0 int, masks *uint64)
 //
 // Two output rows of dwInt8VNNIPairs at once (vertical stride and dilation
 // 1): r0..r3 the input rows of kernel rows 0..2 of the first output row (at
@@ -203,9 +273,10 @@ pstore:
 // Z8..Z11 the gathered pairs of one input row (then the bytes of the two
 // rows and a temporary), Z12..Z14 a, Z15..Z17 b, Z18, Z19 the indices, Z20
 // the bias, Z21 0x80 bytes, Z22, Z23 the loads (then RQF's temporaries),
-// Z29 2^31 per 64-bit lane, Z30 the output zero point per int16, Z31 dwpT,
-// K2 the even lanes.
-TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-104
+// Z26 the input zero point bytes, Z29 2^31 per 64-bit lane, Z30 the output
+// zero point per int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's
+// masks. R15 the group's masks, R11 zero unless the group is at an edge.
+TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-120
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -219,8 +290,6 @@ TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-104
 	ADDQ SI, DI
 	MOVQ oz+80(FP), R15
 	VPBROADCASTW R15, Z30
-	MOVQ clamp+88(FP), R11
-	MOVQ rows+96(FP), R10
 	MOVQ $0x80000000, R15
 	VPBROADCASTQ R15, Z29
 	MOVW $0x5555, R15
@@ -236,9 +305,18 @@ TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-104
 	VMOVDQU64 448(R13), Z19
 	VMOVDQU32 (R14), Z20
 	VPBROADCASTD (DX), Z21
-	XORQ BX, BX
+	VPBROADCASTD 16(DX), Z26
+	MOVQ off0+104(FP), BX
+	MOVQ masks+112(FP), R15
 
 qgroup:
+	MOVQ (R15), R10
+	MOVQ 8(R15), R11
+	KMOVQ R10, K5
+	KMOVQ R11, K6
+	ANDQ R10, R11
+	NOTQ R11
+	ADDQ $16, R15
 	VMOVDQA32 Z20, Z0
 	VMOVDQA32 Z20, Z1
 	VMOVDQA32 Z20, Z2
@@ -249,45 +327,81 @@ qgroup:
 	VMOVDQA32 Z20, Z7
 
 	// Input row 0: kernel row 0 of the first output row.
-	PGATHER2(AX)
+	TESTQ R11, R11
+	JNZ qedge0
+	PLOAD2(AX)
+	JMP qload0
+
+qedge0:
+	PLOAD2M(AX)
+
+qload0:
+	PGATHER2
 	PDOT2(Z12, Z0, Z1, Z2, Z3)
-	TESTQ $1, R10
+	TESTQ $1, rows+96(FP)
 	JZ qin1
 	PDOT2(Z15, Z0, Z1, Z2, Z3)
 
 qin1:
 	// Input row 1: kernel row 1 of the first, row 0 of the second.
-	PGATHER2(CX)
+	TESTQ R11, R11
+	JNZ qedge1
+	PLOAD2(CX)
+	JMP qload1
+
+qedge1:
+	PLOAD2M(CX)
+
+qload1:
+	PGATHER2
 	PDOT2(Z13, Z0, Z1, Z2, Z3)
 	PDOT2(Z12, Z4, Z5, Z6, Z7)
-	TESTQ $2, R10
+	TESTQ $2, rows+96(FP)
 	JZ qin1b
 	PDOT2(Z16, Z0, Z1, Z2, Z3)
 
 qin1b:
-	TESTQ $1, R10
+	TESTQ $1, rows+96(FP)
 	JZ qin2
 	PDOT2(Z15, Z4, Z5, Z6, Z7)
 
 qin2:
 	// Input row 2: kernel row 2 of the first, row 1 of the second.
-	PGATHER2(R9)
+	TESTQ R11, R11
+	JNZ qedge2
+	PLOAD2(R9)
+	JMP qload2
+
+qedge2:
+	PLOAD2M(R9)
+
+qload2:
+	PGATHER2
 	PDOT2(Z14, Z0, Z1, Z2, Z3)
 	PDOT2(Z13, Z4, Z5, Z6, Z7)
-	TESTQ $4, R10
+	TESTQ $4, rows+96(FP)
 	JZ qin2b
 	PDOT2(Z17, Z0, Z1, Z2, Z3)
 
 qin2b:
-	TESTQ $2, R10
+	TESTQ $2, rows+96(FP)
 	JZ qin3
 	PDOT2(Z16, Z4, Z5, Z6, Z7)
 
 qin3:
 	// Input row 3: kernel row 2 of the second output row.
-	PGATHER2(R12)
+	TESTQ R11, R11
+	JNZ qedge3
+	PLOAD2(R12)
+	JMP qload3
+
+qedge3:
+	PLOAD2M(R12)
+
+qload3:
+	PGATHER2
 	PDOT2(Z14, Z4, Z5, Z6, Z7)
-	TESTQ $4, R10
+	TESTQ $4, rows+96(FP)
 	JZ qrq
 	PDOT2(Z17, Z4, Z5, Z6, Z7)
 
@@ -302,8 +416,8 @@ qrq:
 	PRQFT(Z7, Z24, Z25, K4)
 	PNARROW2(Z0, Z1, Z2, Z3, Z8, Z9)
 	PNARROW2(Z4, Z5, Z6, Z7, Z10, Z11)
-	TESTQ R11, R11
-	JZ qstore
+	CMPQ clamp+88(FP), $0
+	JEQ qstore
 	VPMAXSB 64(DX), Z8, Z8
 	VPMINSB 128(DX), Z8, Z8
 	VPMAXSB 64(DX), Z10, Z10

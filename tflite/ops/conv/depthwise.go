@@ -98,6 +98,12 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				}), nil
 			}
 			if d := kconv.NewDepthwiseInt8Padded(g, q, f.ConstTensor().Int8s(), b); d != nil {
+				if d.Direct() {
+					// 8 channels whose rows the pair kernels read as they are.
+					return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+						d.RowsDirect(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
+					}), nil
+				}
 				// Channels not a multiple of 16: the input is padded into
 				// scratch (serially, before the rows run).
 				return rangeKernel(d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {

@@ -312,7 +312,12 @@ func prepareDepthwiseUint8Fast(n *op.Node, g *kconv.Geom, q *kconv.Requant, in, 
 		inner = rowsKernel(head, g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
 			d.Rows(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
 		})
-	} else if d := padded(); d != nil {
+	} else if d := padded(); d != nil && d.Direct() {
+		// 8 channels whose rows the pair kernels read as they are.
+		inner = rowsKernel(head, g.Batch*g.OutH, func(t *rangeTask, lo, hi int) {
+			d.RowsDirect(flippedInput(t, fl, inBytes), scratchInt8(t.outs[0].Data, len(t.outs[0].Data)), lo, hi)
+		})
+	} else if d != nil {
 		// Channels not a multiple of 16: the flipped input is padded
 		// into scratch (serially, before the rows run).
 		rows := g.Batch * g.OutH
