@@ -311,14 +311,19 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	kernX, kern2X := dwInt8VNNIS1FX, dwInt8VNNIS1F2X // split blocks (fast only)
 	// 16 channels undilated: a Y's four pixels are 64 contiguous bytes
 	// (the C16 kernels).
-	c16 := ps == 16
+	// 32 channels undilated: they lie in 112 bytes (the C32 kernels).
+	c16, c32 := ps == 16, ps == 32
 	switch {
 	case v.stride == 1 && v.fast && c16:
 		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC16, dwInt8VNNIS1F2C16, dwInt8VNNIS1FXC16, dwInt8VNNIS1F2XC16
+	case v.stride == 1 && v.fast && c32:
+		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC32, dwInt8VNNIS1F2C32, dwInt8VNNIS1FXC32, dwInt8VNNIS1F2XC32
 	case v.stride == 1 && v.fast:
 		kern, kern2 = dwInt8VNNIS1F, dwInt8VNNIS1F2
 	case v.stride == 2 && v.fast && c16:
 		kern, kernX = dwInt8VNNIS2FC16, dwInt8VNNIS2FXC16
+	case v.stride == 2 && v.fast && c32:
+		kern, kernX = dwInt8VNNIS2FC32, dwInt8VNNIS2FXC32
 	case v.stride == 2 && v.fast:
 		kern, kernX = dwInt8VNNIS2F, dwInt8VNNIS2FX
 	case v.stride == 2:

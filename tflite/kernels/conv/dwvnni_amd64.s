@@ -15,6 +15,19 @@ DATA dwvPerm<>+48(SB)/8, $0x3d2d1d0d3c2c1c0c
 DATA dwvPerm<>+56(SB)/8, $0x3f2f1f0f3e2e1e0e
 GLOBL dwvPerm<>(SB), RODATA|NOPTR, $64
 
+// dwvPerm32 is the VPERMT2B index that turns the 16-byte pieces of four
+// pixels 32 bytes apart (loads from their first byte and 48 on) into
+// VPDPBUSD lanes (byte 4c + s: byte c of piece s).
+DATA dwvPerm32<>+0(SB)/8, $0x7151210170502000
+DATA dwvPerm32<>+8(SB)/8, $0x7353230372522202
+DATA dwvPerm32<>+16(SB)/8, $0x7555250574542404
+DATA dwvPerm32<>+24(SB)/8, $0x7757270776562606
+DATA dwvPerm32<>+32(SB)/8, $0x7959290978582808
+DATA dwvPerm32<>+40(SB)/8, $0x7b5b2b0b7a5a2a0a
+DATA dwvPerm32<>+48(SB)/8, $0x7d5d2d0d7c5c2c0c
+DATA dwvPerm32<>+56(SB)/8, $0x7f5f2f0f7e5e2e0e
+GLOBL dwvPerm32<>(SB), RODATA|NOPTR, $64
+
 // dwvT is the VPERMD index that transposes the packed outputs: after the
 // two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
 // output pixel p wants them at dword 4p + L.
@@ -1218,6 +1231,269 @@ v1fshalf:
 	JEQ v1fsstore
 	CLAMP
 	JMP v1fsstore
+// func dwInt8VNNIS1FC32(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FC32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS1FC32(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v1ftblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v1ftfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1ftfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 48(AX)(R12*1), Z27, Z4
+	VPERMT2B 48(CX)(R12*1), Z27, Z5
+	VPERMT2B 48(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v1ftfirst_built
+v1ftfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v1ftfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v1ftgroup:
+	CMPQ R8, $1
+	JNE v1ftfull
+	CMPQ tail+104(FP), $2
+	JLE v1fthalf
+v1ftfull:
+	TESTQ R12, R12
+	JS v1ftb_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1ftb_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 48(AX)(R12*1), Z27, Z7
+	VPERMT2B 48(CX)(R12*1), Z27, Z8
+	VPERMT2B 48(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1ftb_built
+v1ftb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v1ftb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1ftb_built
+v1ftb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v1ftb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ v1ftlast
+v1ftfour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, 1088(R13))
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1ftstore
+	CLAMP
+
+v1ftstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v1ftstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v1ftstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v1ftstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v1ftstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v1ftstepped
+
+v1ftstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v1ftstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v1ftgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v1ftblock
+	VZEROUPPER
+	RET
+
+// v1ftlast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (v1ftthree; its lane of Z7 is never stored).
+v1ftlast:
+	CMPQ tail+104(FP), $3
+	JNE v1ftfour
+v1ftthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1ftstore
+	CLAMP
+	JMP v1ftstore
+
+// v1fthalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+v1fthalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1ftstore
+	CLAMP
+	JMP v1ftstore
 
 // func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -1842,6 +2118,329 @@ v2fshalf:
 	JEQ v2fsstore
 	CLAMP
 	JMP v2fsstore
+// func dwInt8VNNIS2FC32(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FC32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS2FC32(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v2ftblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v2ftfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2ftfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 48(AX)(R12*1), Z27, Z4
+	VPERMT2B 48(CX)(R12*1), Z27, Z5
+	VPERMT2B 48(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v2ftfirst_built
+v2ftfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v2ftfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v2ftgroup:
+	TESTQ R12, R12
+	JS v2ftb_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2ftb_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 48(AX)(R12*1), Z27, Z7
+	VPERMT2B 48(CX)(R12*1), Z27, Z8
+	VPERMT2B 48(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2ftb_built
+v2ftb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2ftb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2ftb_built
+v2ftb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v2ftb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE v2ftfull
+	CMPQ tail+104(FP), $2
+	JLE v2fthalf
+	CMPQ tail+104(FP), $3
+	JEQ v2ftthree
+v2ftfull:
+	TESTQ R12, R12
+	JS v2ftc_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2ftc_slow
+	VMOVDQU64 (AX)(R12*1), Z19
+	VMOVDQU64 (CX)(R12*1), Z20
+	VMOVDQU64 (R9)(R12*1), Z21
+	VPERMT2B 48(AX)(R12*1), Z27, Z19
+	VPERMT2B 48(CX)(R12*1), Z27, Z20
+	VPERMT2B 48(R9)(R12*1), Z27, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2ftc_built
+v2ftc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2ftc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2ftc_built
+v2ftc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+v2ftc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2ftstore
+	CLAMP
+
+v2ftstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v2ftstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v2ftstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v2ftstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v2ftstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v2ftstepped
+
+v2ftstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v2ftstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v2ftgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $576, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ v2ftblock
+	VZEROUPPER
+	RET
+
+// v2ftthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+v2ftthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2ftstore
+	CLAMP
+	JMP v2ftstore
+
+// v2fthalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+v2fthalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2ftstore
+	CLAMP
+	JMP v2ftstore
 
 // func dwInt8VNNIS1FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -2452,6 +3051,317 @@ x1fsnoresl18:
 	JEQ x1fsstore
 	CLAMP
 	JMP x1fsstore
+// func dwInt8VNNIS1FXC32(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FXC32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS1FXC32(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x1ftblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	VMOVDQU64 576(R13), Z19
+	VMOVDQU64 640(R13), Z20
+	VMOVDQU64 704(R13), Z21
+	VMOVDQU64 768(R13), Z22
+	VMOVDQU64 832(R13), Z23
+	VMOVDQU64 896(R13), Z24
+	VMOVDQU64 960(R13), Z25
+	VMOVDQU64 1024(R13), Z26
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x1ftfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1ftfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 48(AX)(R12*1), Z27, Z4
+	VPERMT2B 48(CX)(R12*1), Z27, Z5
+	VPERMT2B 48(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x1ftfirst_built
+x1ftfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x1ftfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x1ftgroup:
+	CMPQ R8, $1
+	JNE x1ftfull
+	CMPQ tail+104(FP), $2
+	JLE x1fthalf
+x1ftfull:
+	TESTQ R12, R12
+	JS x1ftb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1ftb_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 48(AX)(R12*1), Z27, Z7
+	VPERMT2B 48(CX)(R12*1), Z27, Z8
+	VPERMT2B 48(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1ftb_built
+x1ftb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x1ftb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1ftb_built
+x1ftb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x1ftb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ x1ftlast
+x1ftfour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	ROWDOT(Z4, Z7, Z10, Z11, Z12, Z13, Z14, Z15)
+	CMPB 2304(R13), $0
+	JEQ x1ftnoresl19
+	ROWDOT(Z4, Z7, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13))
+x1ftnoresl19:
+	ROWDOT(Z5, Z8, Z16, Z17, Z18, Z19, Z20, Z21)
+	CMPB 2305(R13), $0
+	JEQ x1ftnoresl20
+	ROWDOT(Z5, Z8, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13))
+x1ftnoresl20:
+	ROWDOT(Z6, Z9, Z22, Z23, Z24, Z25, Z26, 1088(R13))
+	CMPB 2306(R13), $0
+	JEQ x1ftnoresl21
+	ROWDOT(Z6, Z9, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13))
+x1ftnoresl21:
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1ftstore
+	CLAMP
+
+x1ftstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x1ftstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x1ftstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x1ftstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x1ftstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x1ftstepped
+
+x1ftstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x1ftstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x1ftgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $2368, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x1ftblock
+	VZEROUPPER
+	RET
+
+// x1ftlast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (x1ftthree; its lane of Z7 is never stored).
+x1ftlast:
+	CMPQ tail+104(FP), $3
+	JNE x1ftfour
+x1ftthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z4, Z2
+	VPDPBUSD Z13, Z7, Z2
+	CMPB 2304(R13), $0
+	JEQ x1ftnoresl22
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+	VPDPBUSD 1280(R13), Z4, Z2
+	VPDPBUSD 1344(R13), Z7, Z2
+x1ftnoresl22:
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	VPDPBUSD Z18, Z5, Z2
+	VPDPBUSD Z19, Z8, Z2
+	CMPB 2305(R13), $0
+	JEQ x1ftnoresl23
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+	VPDPBUSD 1664(R13), Z5, Z2
+	VPDPBUSD 1728(R13), Z8, Z2
+x1ftnoresl23:
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	VPDPBUSD Z24, Z6, Z2
+	VPDPBUSD Z25, Z9, Z2
+	CMPB 2306(R13), $0
+	JEQ x1ftnoresl24
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+	VPDPBUSD 2048(R13), Z6, Z2
+	VPDPBUSD 2112(R13), Z9, Z2
+x1ftnoresl24:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1ftstore
+	CLAMP
+	JMP x1ftstore
+
+// x1fthalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+x1fthalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	CMPB 2304(R13), $0
+	JEQ x1ftnoresl25
+	VPDPBUSD 1152(R13), Z4, Z0
+	VPDPBUSD 1216(R13), Z4, Z1
+x1ftnoresl25:
+	VPDPBUSD Z16, Z5, Z0
+	VPDPBUSD Z17, Z5, Z1
+	CMPB 2305(R13), $0
+	JEQ x1ftnoresl26
+	VPDPBUSD 1536(R13), Z5, Z0
+	VPDPBUSD 1600(R13), Z5, Z1
+x1ftnoresl26:
+	VPDPBUSD Z22, Z6, Z0
+	VPDPBUSD Z23, Z6, Z1
+	CMPB 2306(R13), $0
+	JEQ x1ftnoresl27
+	VPDPBUSD 1920(R13), Z6, Z0
+	VPDPBUSD 1984(R13), Z6, Z1
+x1ftnoresl27:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1ftstore
+	CLAMP
+	JMP x1ftstore
 
 // func dwInt8VNNIS2FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -2657,14 +3567,14 @@ x2fc_built:
 	VPDPBUSD Z11, Z7, Z3
 	VPDPBUSD Z12, Z19, Z3
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl19
+	JEQ x2fnoresl28
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
 	VPDPBUSD 640(R13), Z7, Z3
 	VPDPBUSD 704(R13), Z19, Z3
-x2fnoresl19:
+x2fnoresl28:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
@@ -2672,14 +3582,14 @@ x2fnoresl19:
 	VPDPBUSD Z14, Z8, Z3
 	VPDPBUSD Z15, Z20, Z3
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl20
+	JEQ x2fnoresl29
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
 	VPDPBUSD 832(R13), Z8, Z3
 	VPDPBUSD 896(R13), Z20, Z3
-x2fnoresl20:
+x2fnoresl29:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
@@ -2687,14 +3597,14 @@ x2fnoresl20:
 	VPDPBUSD Z17, Z9, Z3
 	VPDPBUSD Z18, Z21, Z3
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl21
+	JEQ x2fnoresl30
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
 	VPDPBUSD 1024(R13), Z9, Z3
 	VPDPBUSD 1088(R13), Z21, Z3
-x2fnoresl21:
+x2fnoresl30:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -2756,34 +3666,34 @@ x2fthree:
 	VPDPBUSD Z12, Z7, Z1
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl22
+	JEQ x2fnoresl31
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
-x2fnoresl22:
+x2fnoresl31:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	VPDPBUSD Z13, Z8, Z2
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl23
+	JEQ x2fnoresl32
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
-x2fnoresl23:
+x2fnoresl32:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	VPDPBUSD Z16, Z9, Z2
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl24
+	JEQ x2fnoresl33
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
-x2fnoresl24:
+x2fnoresl33:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -2803,29 +3713,29 @@ x2fhalf:
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z7, Z1
 	CMPB 1152(R13), $0
-	JEQ x2fnoresl25
+	JEQ x2fnoresl34
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
-x2fnoresl25:
+x2fnoresl34:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	CMPB 1153(R13), $0
-	JEQ x2fnoresl26
+	JEQ x2fnoresl35
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
-x2fnoresl26:
+x2fnoresl35:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	CMPB 1154(R13), $0
-	JEQ x2fnoresl27
+	JEQ x2fnoresl36
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
-x2fnoresl27:
+x2fnoresl36:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -3034,14 +3944,14 @@ x2fsc_built:
 	VPDPBUSD Z11, Z7, Z3
 	VPDPBUSD Z12, Z19, Z3
 	CMPB 1152(R13), $0
-	JEQ x2fsnoresl28
+	JEQ x2fsnoresl37
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
 	VPDPBUSD 640(R13), Z7, Z3
 	VPDPBUSD 704(R13), Z19, Z3
-x2fsnoresl28:
+x2fsnoresl37:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
@@ -3049,14 +3959,14 @@ x2fsnoresl28:
 	VPDPBUSD Z14, Z8, Z3
 	VPDPBUSD Z15, Z20, Z3
 	CMPB 1153(R13), $0
-	JEQ x2fsnoresl29
+	JEQ x2fsnoresl38
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
 	VPDPBUSD 832(R13), Z8, Z3
 	VPDPBUSD 896(R13), Z20, Z3
-x2fsnoresl29:
+x2fsnoresl38:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
@@ -3064,14 +3974,14 @@ x2fsnoresl29:
 	VPDPBUSD Z17, Z9, Z3
 	VPDPBUSD Z18, Z21, Z3
 	CMPB 1154(R13), $0
-	JEQ x2fsnoresl30
+	JEQ x2fsnoresl39
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
 	VPDPBUSD 1024(R13), Z9, Z3
 	VPDPBUSD 1088(R13), Z21, Z3
-x2fsnoresl30:
+x2fsnoresl39:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -3133,34 +4043,34 @@ x2fsthree:
 	VPDPBUSD Z12, Z7, Z1
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 1152(R13), $0
-	JEQ x2fsnoresl31
+	JEQ x2fsnoresl40
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
 	VPDPBUSD 576(R13), Z7, Z2
-x2fsnoresl31:
+x2fsnoresl40:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	VPDPBUSD Z13, Z8, Z2
 	CMPB 1153(R13), $0
-	JEQ x2fsnoresl32
+	JEQ x2fsnoresl41
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
 	VPDPBUSD 768(R13), Z8, Z2
-x2fsnoresl32:
+x2fsnoresl41:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	VPDPBUSD Z16, Z9, Z2
 	CMPB 1154(R13), $0
-	JEQ x2fsnoresl33
+	JEQ x2fsnoresl42
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
 	VPDPBUSD 960(R13), Z9, Z2
-x2fsnoresl33:
+x2fsnoresl42:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -3180,29 +4090,29 @@ x2fshalf:
 	VPDPBUSD Z11, Z4, Z1
 	VPDPBUSD Z12, Z7, Z1
 	CMPB 1152(R13), $0
-	JEQ x2fsnoresl34
+	JEQ x2fsnoresl43
 	VPDPBUSD 576(R13), Z4, Z0
 	VPDPBUSD 640(R13), Z4, Z1
 	VPDPBUSD 704(R13), Z7, Z1
-x2fsnoresl34:
+x2fsnoresl43:
 	VPDPBUSD Z13, Z5, Z0
 	VPDPBUSD Z14, Z5, Z1
 	VPDPBUSD Z15, Z8, Z1
 	CMPB 1153(R13), $0
-	JEQ x2fsnoresl35
+	JEQ x2fsnoresl44
 	VPDPBUSD 768(R13), Z5, Z0
 	VPDPBUSD 832(R13), Z5, Z1
 	VPDPBUSD 896(R13), Z8, Z1
-x2fsnoresl35:
+x2fsnoresl44:
 	VPDPBUSD Z16, Z6, Z0
 	VPDPBUSD Z17, Z6, Z1
 	VPDPBUSD Z18, Z9, Z1
 	CMPB 1154(R13), $0
-	JEQ x2fsnoresl36
+	JEQ x2fsnoresl45
 	VPDPBUSD 960(R13), Z6, Z0
 	VPDPBUSD 1024(R13), Z6, Z1
 	VPDPBUSD 1088(R13), Z9, Z1
-x2fsnoresl36:
+x2fsnoresl45:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -3210,6 +4120,395 @@ x2fsnoresl36:
 	JEQ x2fsstore
 	CLAMP
 	JMP x2fsstore
+// func dwInt8VNNIS2FXC32(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FXC32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS2FXC32(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2ftblock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 384(R13), Z16
+	VMOVDQU64 448(R13), Z17
+	VMOVDQU64 512(R13), Z18
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x2ftfirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2ftfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 48(AX)(R12*1), Z27, Z4
+	VPERMT2B 48(CX)(R12*1), Z27, Z5
+	VPERMT2B 48(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x2ftfirst_built
+x2ftfirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x2ftfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2ftgroup:
+	TESTQ R12, R12
+	JS x2ftb_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2ftb_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 48(AX)(R12*1), Z27, Z7
+	VPERMT2B 48(CX)(R12*1), Z27, Z8
+	VPERMT2B 48(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2ftb_built
+x2ftb_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2ftb_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2ftb_built
+x2ftb_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x2ftb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE x2ftfull
+	CMPQ tail+104(FP), $2
+	JLE x2fthalf
+	CMPQ tail+104(FP), $3
+	JEQ x2ftthree
+x2ftfull:
+	TESTQ R12, R12
+	JS x2ftc_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2ftc_slow
+	VMOVDQU64 (AX)(R12*1), Z19
+	VMOVDQU64 (CX)(R12*1), Z20
+	VMOVDQU64 (R9)(R12*1), Z21
+	VPERMT2B 48(AX)(R12*1), Z27, Z19
+	VPERMT2B 48(CX)(R12*1), Z27, Z20
+	VPERMT2B 48(R9)(R12*1), Z27, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2ftc_built
+x2ftc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2ftc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2ftc_built
+x2ftc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+x2ftc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z7, Z3
+	VPDPBUSD Z12, Z19, Z3
+	CMPB 1152(R13), $0
+	JEQ x2ftnoresl46
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+	VPDPBUSD 640(R13), Z7, Z3
+	VPDPBUSD 704(R13), Z19, Z3
+x2ftnoresl46:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	VPDPBUSD Z14, Z8, Z3
+	VPDPBUSD Z15, Z20, Z3
+	CMPB 1153(R13), $0
+	JEQ x2ftnoresl47
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+	VPDPBUSD 832(R13), Z8, Z3
+	VPDPBUSD 896(R13), Z20, Z3
+x2ftnoresl47:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	VPDPBUSD Z17, Z9, Z3
+	VPDPBUSD Z18, Z21, Z3
+	CMPB 1154(R13), $0
+	JEQ x2ftnoresl48
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+	VPDPBUSD 1024(R13), Z9, Z3
+	VPDPBUSD 1088(R13), Z21, Z3
+x2ftnoresl48:
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2ftstore
+	CLAMP
+
+x2ftstore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x2ftstore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x2ftstepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x2ftstepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x2ftstepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x2ftstepped
+
+x2ftstore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x2ftstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2ftgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $1216, R13
+	ADDQ $384, R14
+	DECQ R10
+	JNZ x2ftblock
+	VZEROUPPER
+	RET
+
+// x2ftthree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+x2ftthree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	VPDPBUSD Z10, Z7, Z2
+	CMPB 1152(R13), $0
+	JEQ x2ftnoresl49
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+	VPDPBUSD 576(R13), Z7, Z2
+x2ftnoresl49:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	VPDPBUSD Z13, Z8, Z2
+	CMPB 1153(R13), $0
+	JEQ x2ftnoresl50
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+	VPDPBUSD 768(R13), Z8, Z2
+x2ftnoresl50:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	VPDPBUSD Z16, Z9, Z2
+	CMPB 1154(R13), $0
+	JEQ x2ftnoresl51
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+	VPDPBUSD 960(R13), Z9, Z2
+x2ftnoresl51:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2ftstore
+	CLAMP
+	JMP x2ftstore
+
+// x2fthalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+x2fthalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z7, Z1
+	CMPB 1152(R13), $0
+	JEQ x2ftnoresl52
+	VPDPBUSD 576(R13), Z4, Z0
+	VPDPBUSD 640(R13), Z4, Z1
+	VPDPBUSD 704(R13), Z7, Z1
+x2ftnoresl52:
+	VPDPBUSD Z13, Z5, Z0
+	VPDPBUSD Z14, Z5, Z1
+	VPDPBUSD Z15, Z8, Z1
+	CMPB 1153(R13), $0
+	JEQ x2ftnoresl53
+	VPDPBUSD 768(R13), Z5, Z0
+	VPDPBUSD 832(R13), Z5, Z1
+	VPDPBUSD 896(R13), Z8, Z1
+x2ftnoresl53:
+	VPDPBUSD Z16, Z6, Z0
+	VPDPBUSD Z17, Z6, Z1
+	VPDPBUSD Z18, Z9, Z1
+	CMPB 1154(R13), $0
+	JEQ x2ftnoresl54
+	VPDPBUSD 960(R13), Z6, Z0
+	VPDPBUSD 1024(R13), Z6, Z1
+	VPDPBUSD 1088(R13), Z9, Z1
+x2ftnoresl54:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2ftstore
+	CLAMP
+	JMP x2ftstore
 
 // Two-row kernels. Vertical stride and dilation 1: output rows oy and
 // oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
@@ -3715,6 +5014,218 @@ w2shalf:
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP w2snarrow
+// func dwInt8VNNIS1F2C32(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2C32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS1F2C32(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+w2tblock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS w2tfirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2tfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z8
+	VMOVDQU64 (CX)(R12*1), Z9
+	VMOVDQU64 (R9)(R12*1), Z10
+	VMOVDQU64 (R10)(R12*1), Z11
+	VPERMT2B 48(AX)(R12*1), Z27, Z8
+	VPERMT2B 48(CX)(R12*1), Z27, Z9
+	VPERMT2B 48(R9)(R12*1), Z27, Z10
+	VPERMT2B 48(R10)(R12*1), Z27, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP w2tfirst_built
+w2tfirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+w2tfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+w2tgroup:
+	CMPQ R8, $1
+	JNE w2tfull
+	CMPQ tail+120(FP), $2
+	JLE w2thalf
+w2tfull:
+	TESTQ R12, R12
+	JS w2tb_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2tb_slow
+	VMOVDQU64 (AX)(R12*1), Z12
+	VMOVDQU64 (CX)(R12*1), Z13
+	VMOVDQU64 (R9)(R12*1), Z14
+	VMOVDQU64 (R10)(R12*1), Z15
+	VPERMT2B 48(AX)(R12*1), Z27, Z12
+	VPERMT2B 48(CX)(R12*1), Z27, Z13
+	VPERMT2B 48(R9)(R12*1), Z27, Z14
+	VPERMT2B 48(R10)(R12*1), Z27, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP w2tb_built
+w2tb_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ w2tb_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w2tb_built
+w2tb_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+w2tb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, 704(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, 704(R13), Z4, Z5, Z6, Z7)
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+w2tnarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ w2tstore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+w2tstore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE w2tstore4
+	CMPQ tail+120(FP), $1
+	JLE w2tstepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE w2tstepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE w2tstepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP w2tstepped
+
+w2tstore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+w2tstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ w2tgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $1152, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ w2tblock
+	VZEROUPPER
+	RET
+
+// w2thalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+w2thalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP w2tnarrow
 
 // func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -3999,24 +5510,24 @@ x2wb_built:
 	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
 	CMPB 2304(R13), $0
-	JEQ x2wnoresl37
+	JEQ x2wnoresl55
 	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
-x2wnoresl37:
+x2wnoresl55:
 	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
 	CMPB 2305(R13), $0
-	JEQ x2wnoresl38
+	JEQ x2wnoresl56
 	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
-x2wnoresl38:
+x2wnoresl56:
 	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
 	CMPB 2306(R13), $0
-	JEQ x2wnoresl39
+	JEQ x2wnoresl57
 	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
-x2wnoresl39:
+x2wnoresl57:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -4099,34 +5610,34 @@ x2whalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 2304(R13), $0
-	JEQ x2wnoresl40
+	JEQ x2wnoresl58
 	VPDPBUSD 1152(R13), Z8, Z0
 	VPDPBUSD 1216(R13), Z8, Z1
 	VPDPBUSD 1152(R13), Z9, Z4
 	VPDPBUSD 1216(R13), Z9, Z5
-x2wnoresl40:
+x2wnoresl58:
 	VPDPBUSD Z22, Z9, Z0
 	VPDPBUSD Z23, Z9, Z1
 	VPDPBUSD Z22, Z10, Z4
 	VPDPBUSD Z23, Z10, Z5
 	CMPB 2305(R13), $0
-	JEQ x2wnoresl41
+	JEQ x2wnoresl59
 	VPDPBUSD 1536(R13), Z9, Z0
 	VPDPBUSD 1600(R13), Z9, Z1
 	VPDPBUSD 1536(R13), Z10, Z4
 	VPDPBUSD 1600(R13), Z10, Z5
-x2wnoresl41:
+x2wnoresl59:
 	VPDPBUSD 768(R13), Z10, Z0
 	VPDPBUSD 832(R13), Z10, Z1
 	VPDPBUSD 768(R13), Z11, Z4
 	VPDPBUSD 832(R13), Z11, Z5
 	CMPB 2306(R13), $0
-	JEQ x2wnoresl42
+	JEQ x2wnoresl60
 	VPDPBUSD 1920(R13), Z10, Z0
 	VPDPBUSD 1984(R13), Z10, Z1
 	VPDPBUSD 1920(R13), Z11, Z4
 	VPDPBUSD 1984(R13), Z11, Z5
-x2wnoresl42:
+x2wnoresl60:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
@@ -4237,24 +5748,24 @@ x2wsb_built:
 	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
 	CMPB 2304(R13), $0
-	JEQ x2wsnoresl43
+	JEQ x2wsnoresl61
 	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
-x2wsnoresl43:
+x2wsnoresl61:
 	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, Z27, Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, Z27, Z4, Z5, Z6, Z7)
 	CMPB 2305(R13), $0
-	JEQ x2wsnoresl44
+	JEQ x2wsnoresl62
 	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
-x2wsnoresl44:
+x2wsnoresl62:
 	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
 	CMPB 2306(R13), $0
-	JEQ x2wsnoresl45
+	JEQ x2wsnoresl63
 	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
 	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
-x2wsnoresl45:
+x2wsnoresl63:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -4337,36 +5848,284 @@ x2wshalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 2304(R13), $0
-	JEQ x2wsnoresl46
+	JEQ x2wsnoresl64
 	VPDPBUSD 1152(R13), Z8, Z0
 	VPDPBUSD 1216(R13), Z8, Z1
 	VPDPBUSD 1152(R13), Z9, Z4
 	VPDPBUSD 1216(R13), Z9, Z5
-x2wsnoresl46:
+x2wsnoresl64:
 	VPDPBUSD Z22, Z9, Z0
 	VPDPBUSD Z23, Z9, Z1
 	VPDPBUSD Z22, Z10, Z4
 	VPDPBUSD Z23, Z10, Z5
 	CMPB 2305(R13), $0
-	JEQ x2wsnoresl47
+	JEQ x2wsnoresl65
 	VPDPBUSD 1536(R13), Z9, Z0
 	VPDPBUSD 1600(R13), Z9, Z1
 	VPDPBUSD 1536(R13), Z10, Z4
 	VPDPBUSD 1600(R13), Z10, Z5
-x2wsnoresl47:
+x2wsnoresl65:
 	VPDPBUSD 768(R13), Z10, Z0
 	VPDPBUSD 832(R13), Z10, Z1
 	VPDPBUSD 768(R13), Z11, Z4
 	VPDPBUSD 832(R13), Z11, Z5
 	CMPB 2306(R13), $0
-	JEQ x2wsnoresl48
+	JEQ x2wsnoresl66
 	VPDPBUSD 1920(R13), Z10, Z0
 	VPDPBUSD 1984(R13), Z10, Z1
 	VPDPBUSD 1920(R13), Z11, Z4
 	VPDPBUSD 1984(R13), Z11, Z5
-x2wsnoresl48:
+x2wsnoresl66:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP x2wsnarrow
+// func dwInt8VNNIS1F2XC32(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2XC32 for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+// pieces of a Y lie in the 112 bytes from its first, gathered from two
+// loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+// vector the kernel held in Z27 is a memory operand instead).
+TEXT ·dwInt8VNNIS1F2XC32(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVQ $0x80000000, DI
+	VPBROADCASTQ DI, Z29
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm32<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2wtblock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z24
+	VMOVDQU64 576(R13), Z25
+	VMOVDQU64 640(R13), Z26
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS x2wtfirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wtfirst_slow
+	VMOVDQU64 (AX)(R12*1), Z8
+	VMOVDQU64 (CX)(R12*1), Z9
+	VMOVDQU64 (R9)(R12*1), Z10
+	VMOVDQU64 (R10)(R12*1), Z11
+	VPERMT2B 48(AX)(R12*1), Z27, Z8
+	VPERMT2B 48(CX)(R12*1), Z27, Z9
+	VPERMT2B 48(R9)(R12*1), Z27, Z10
+	VPERMT2B 48(R10)(R12*1), Z27, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP x2wtfirst_built
+x2wtfirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+x2wtfirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2wtgroup:
+	CMPQ R8, $1
+	JNE x2wtfull
+	CMPQ tail+120(FP), $2
+	JLE x2wthalf
+x2wtfull:
+	TESTQ R12, R12
+	JS x2wtb_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wtb_slow
+	VMOVDQU64 (AX)(R12*1), Z12
+	VMOVDQU64 (CX)(R12*1), Z13
+	VMOVDQU64 (R9)(R12*1), Z14
+	VMOVDQU64 (R10)(R12*1), Z15
+	VPERMT2B 48(AX)(R12*1), Z27, Z12
+	VPERMT2B 48(CX)(R12*1), Z27, Z13
+	VPERMT2B 48(R9)(R12*1), Z27, Z14
+	VPERMT2B 48(R10)(R12*1), Z27, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP x2wtb_built
+x2wtb_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2wtb_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP x2wtb_built
+x2wtb_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+x2wtb_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	ROWDOT4(Z8, Z12, Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, Z16, Z17, Z18, Z19, Z20, Z21, Z4, Z5, Z6, Z7)
+	CMPB 2304(R13), $0
+	JEQ x2wtnoresl67
+	ROWDOT4(Z8, Z12, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z9, Z13, 1152(R13), 1216(R13), 1280(R13), 1344(R13), 1408(R13), 1472(R13), Z4, Z5, Z6, Z7)
+x2wtnoresl67:
+	ROWDOT4(Z9, Z13, Z22, Z23, Z24, Z25, Z26, 704(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, Z22, Z23, Z24, Z25, Z26, 704(R13), Z4, Z5, Z6, Z7)
+	CMPB 2305(R13), $0
+	JEQ x2wtnoresl68
+	ROWDOT4(Z9, Z13, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z10, Z14, 1536(R13), 1600(R13), 1664(R13), 1728(R13), 1792(R13), 1856(R13), Z4, Z5, Z6, Z7)
+x2wtnoresl68:
+	ROWDOT4(Z10, Z14, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 768(R13), 832(R13), 896(R13), 960(R13), 1024(R13), 1088(R13), Z4, Z5, Z6, Z7)
+	CMPB 2306(R13), $0
+	JEQ x2wtnoresl69
+	ROWDOT4(Z10, Z14, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z0, Z1, Z2, Z3)
+	ROWDOT4(Z11, Z15, 1920(R13), 1984(R13), 2048(R13), 2112(R13), 2176(R13), 2240(R13), Z4, Z5, Z6, Z7)
+x2wtnoresl69:
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+x2wtnarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ x2wtstore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+x2wtstore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE x2wtstore4
+	CMPQ tail+120(FP), $1
+	JLE x2wtstepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE x2wtstepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE x2wtstepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP x2wtstepped
+
+x2wtstore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+x2wtstepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2wtgroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $2368, R13
+	ADDQ $384, R14
+	DECQ cblocks+40(FP)
+	JNZ x2wtblock
+	VZEROUPPER
+	RET
+
+// x2wthalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+x2wthalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	CMPB 2304(R13), $0
+	JEQ x2wtnoresl70
+	VPDPBUSD 1152(R13), Z8, Z0
+	VPDPBUSD 1216(R13), Z8, Z1
+	VPDPBUSD 1152(R13), Z9, Z4
+	VPDPBUSD 1216(R13), Z9, Z5
+x2wtnoresl70:
+	VPDPBUSD Z22, Z9, Z0
+	VPDPBUSD Z23, Z9, Z1
+	VPDPBUSD Z22, Z10, Z4
+	VPDPBUSD Z23, Z10, Z5
+	CMPB 2305(R13), $0
+	JEQ x2wtnoresl71
+	VPDPBUSD 1536(R13), Z9, Z0
+	VPDPBUSD 1600(R13), Z9, Z1
+	VPDPBUSD 1536(R13), Z10, Z4
+	VPDPBUSD 1600(R13), Z10, Z5
+x2wtnoresl71:
+	VPDPBUSD 768(R13), Z10, Z0
+	VPDPBUSD 832(R13), Z10, Z1
+	VPDPBUSD 768(R13), Z11, Z4
+	VPDPBUSD 832(R13), Z11, Z5
+	CMPB 2306(R13), $0
+	JEQ x2wtnoresl72
+	VPDPBUSD 1920(R13), Z10, Z0
+	VPDPBUSD 1984(R13), Z10, Z1
+	VPDPBUSD 1920(R13), Z11, Z4
+	VPDPBUSD 1984(R13), Z11, Z5
+x2wtnoresl72:
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP x2wtnarrow

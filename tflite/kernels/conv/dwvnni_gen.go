@@ -242,6 +242,11 @@ type kernel struct {
 	// pixels of a Y are 64 contiguous bytes: one VPERMB from memory
 	// instead of a load and three inserts.
 	c16 bool
+	// c32: the pixel step c is 32, so a Y's four 16-byte pieces lie in
+	// the 112 bytes from its first: two loads (from 0 and 48) and one
+	// VPERMT2B (index dwvPerm32 in Z27, which a weight vector gives up)
+	// instead of a load, three inserts and a VPERMB.
+	c32 bool
 	doc string // comment above the TEXT line
 }
 
@@ -275,10 +280,14 @@ func (k *kernel) rows() []string {
 // registers (from Z wBase).
 func (k *kernel) nWeights() int { return 3 * kinds(k.stride) }
 func (k *kernel) nWRegs() int {
+	n := k.nWeights()
 	if k.two {
-		return 12
+		n = 12
 	}
-	return k.nWeights()
+	if k.c32 && k.wBase()+n > 27 {
+		n = 27 - k.wBase() // Z27 holds dwvPerm32
+	}
+	return n
 }
 func (k *kernel) wBase() int {
 	if k.two {
@@ -447,6 +456,16 @@ func (k *kernel) build(g *gen, name string, first int, pad bool) {
 	case k.c16:
 		for i, r := range k.rows() {
 			g.ins("VPERMB (%s)(R12*1), Z28, %s", r, ys[i])
+		}
+		for _, y := range ys {
+			g.ins("VPXORD.BCST (DX), %s, %s", y, y)
+		}
+	case k.c32:
+		for i, r := range k.rows() {
+			g.ins("VMOVDQU64 (%s)(R12*1), %s", r, ys[i])
+		}
+		for i, r := range k.rows() {
+			g.ins("VPERMT2B 48(%s)(R12*1), Z27, %s", r, ys[i])
 		}
 		for _, y := range ys {
 			g.ins("VPXORD.BCST (DX), %s, %s", y, y)
@@ -657,6 +676,9 @@ func (k *kernel) emit(g *gen) {
 	g.ins("MOVW $0x5555, DI")
 	g.ins("KMOVW DI, K2")
 	g.ins("VMOVDQU64 dwvPerm<>(SB), Z28")
+	if k.c32 {
+		g.ins("VMOVDQU64 dwvPerm32<>(SB), Z27")
+	}
 	g.ins("VMOVDQU64 dwvT<>(SB), Z31")
 	g.raw("")
 
@@ -840,6 +862,18 @@ Y are 64 contiguous bytes, gathered by one VPERMB from memory.`
 	return &k
 }
 
+// c32 returns the 32-channel variant of fast kernel k: name + "C32".
+func c32(k kernel) *kernel {
+	k.name += "C32"
+	k.pfx += "t"
+	k.c32 = true
+	k.doc = k.name + ` for c = 32 (32 channels, no dilation): the four pixels' 16-byte
+pieces of a Y lie in the 112 bytes from its first, gathered from two
+loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
+vector the kernel held in Z27 is a memory operand instead).`
+	return &k
+}
+
 // data writes a 64-byte table of eight quadwords.
 func (g *gen) data(name string, q [8]uint64) {
 	for i, v := range q {
@@ -870,6 +904,21 @@ func main() {
 	g.comment(`dwvPerm is the VPERMB index that turns four loaded pixels (byte 16s + c:
 pixel s, channel c) into VPDPBUSD lanes (byte 4c + s).`)
 	g.data("dwvPerm", perm)
+	g.raw("")
+	// dwvPerm32: byte 4c + s of a lane takes byte c of piece s, pieces at
+	// bytes 0 and 32 of the first load (table 1: 0..63) and 16 and 48 of
+	// the second, 48 bytes on (table 2: 64..127).
+	var perm32 [8]uint64
+	for c := 0; c < 16; c++ {
+		for s := 0; s < 4; s++ {
+			j := 4*c + s
+			perm32[j/8] |= uint64([]int{0, 32, 80, 112}[s]+c) << (8 * (j % 8))
+		}
+	}
+	g.comment(`dwvPerm32 is the VPERMT2B index that turns the 16-byte pieces of four
+pixels 32 bytes apart (loads from their first byte and 48 on) into
+VPDPBUSD lanes (byte 4c + s: byte c of piece s).`)
+	g.data("dwvPerm32", perm32)
 	g.raw("")
 	g.comment(`dwvT is the VPERMD index that transposes the packed outputs: after the
 two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
@@ -924,6 +973,7 @@ int8), then the transpose to pixel order: pixel p in lane p.`)
 		kernels[i].emit(g)
 		if kernels[i].fast {
 			c16(kernels[i]).emit(g)
+			c32(kernels[i]).emit(g)
 		}
 	}
 
@@ -964,6 +1014,7 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 		twoRowKernels[i].emit(g)
 		if twoRowKernels[i].fast {
 			c16(twoRowKernels[i]).emit(g)
+			c32(twoRowKernels[i]).emit(g)
 		}
 	}
 

@@ -414,10 +414,23 @@ func TestDepthwiseMixedMatchesRef(t *testing.T) {
 // block, no dilation, 8-bit weights and split 16-bit ones, every fast
 // kernel (stride 1 one- and two-row, stride 2) with every tail.
 func TestDepthwiseVNNIC16MatchesRef(t *testing.T) {
-	r := rand.New(rand.NewPCG(41, 42))
+	checkDWVChannels(t, rand.New(rand.NewPCG(41, 42)), 1)
+}
+
+// TestDepthwiseVNNIC32MatchesRef is TestDepthwiseVNNIC16MatchesRef for the
+// 32-channel kernels (C32: a Y's four pieces from two loads by one
+// VPERMT2B; either block or both split).
+func TestDepthwiseVNNIC32MatchesRef(t *testing.T) {
+	checkDWVChannels(t, rand.New(rand.NewPCG(43, 44)), 2)
+}
+
+// checkDWVChannels runs undilated layers of the given channel blocks
+// through the fast VNNI kernels, narrow and split, against DepthwiseRef
+// and checks every kernel ran with every tail.
+func checkDWVChannels(t *testing.T, r *rand.Rand, blocks int) {
 	var ran [2][3][5]int // [split][stride 1, stride 2, two-row][tail]
 	for i := range 3000 {
-		g, q, in, f8, bias := randDWVCaseBlocks(r, 1)
+		g, q, in, f8, bias := randDWVCaseBlocks(r, blocks)
 		g.DilW = 1
 		same := r.IntN(4) > 0
 		g.OutW = OutSize(same, g.InW, g.KW, g.StrideW, g.DilW)
@@ -473,9 +486,9 @@ func TestDepthwiseVNNIC16MatchesRef(t *testing.T) {
 	for _, s := range ran {
 		for _, k := range s {
 			if hasDWVNNI && min(k[1], k[2], k[3], k[4]) < 5 {
-				t.Fatalf("C16 kernels ran on %v layers ([split][stride 1, 2, two-row][tail]): some too few", ran)
+				t.Fatalf("kernels ran on %v layers ([split][stride 1, 2, two-row][tail]): some too few", ran)
 			}
 		}
 	}
-	t.Logf("C16 kernels ran on %v layers ([split][stride 1, 2, two-row][tail])", ran)
+	t.Logf("kernels ran on %v layers ([split][stride 1, 2, two-row][tail])", ran)
 }
