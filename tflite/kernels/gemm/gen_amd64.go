@@ -598,7 +598,8 @@ var pairVariants = []variant{
 // half the epilogues of the one-row tiles when a layer has 8 channels.
 // The accumulators start at the bias plus rt[A] (lanes 0-7) and rt[B]
 // (lanes 8-15). Stores: A's 8 bytes then B's as one 16-byte store where
-// contig (8 channels, rows 8 bytes apart), else the low tail lanes of
+// contig (8 channels, rows 8 bytes apart; four pairs narrowed together
+// into one 64-byte store as in fastEpilogue), else the low tail lanes of
 // each half to its row.
 func pairKernels(p func(string, ...any)) {
 	rowAddr := func(j int) string {
@@ -682,12 +683,27 @@ func pairKernels(p func(string, ...any)) {
 				} else {
 					p("split:")
 				}
+				if contig && np >= 4 {
+					p("\tVMOVDQU8 ·packIdx(SB), Z30")
+				}
 				for i := 0; i < np; i++ {
 					z := i
 					requant16(p, pr, z, te, to, v.unsigned)
 					if v.clamp {
 						p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 						p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+					}
+					if contig && i < np/4*4 {
+						// Four pairs are 64 contiguous bytes: narrowed
+						// together as in fastEpilogue.
+						if i%4 == 3 {
+							p("\tVPACKSSDW Z%d, Z%d, Z%d", i-2, i-3, te)
+							p("\tVPACKSSDW Z%d, Z%d, Z%d", i, i-1, to)
+							p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
+							p("\tVPERMB Z%d, Z30, Z%d", te, te)
+							p("\tVMOVDQU8 Z%d, %d(DI)", te, 16*(i-3))
+						}
+						continue
 					}
 					p("\tVPMOVSDB Z%d, X%d", z, te)
 					if contig {
