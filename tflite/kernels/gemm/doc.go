@@ -29,7 +29,9 @@
 //     activations, as they are, its signed one: no VPXORD per row and
 //     4-k step (10-17% on MobileNetV1's 1×1 layers, on a core with two
 //     512-bit vector ports), the zero points left to the caller's row
-//     terms and bias.
+//     terms and bias; their output stage (requant16 in gen_amd64.go)
+//     also drops the doubling shift: 9 vector instructions per 16
+//     outputs before the narrowing.
 //   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
 //     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
 //   - arm64 with the dot-product extension (cpu.ARM64.HasASIMDDP): SDOT on
@@ -55,12 +57,17 @@
 // rows); VPADDD for the doubling (+2-3% at K ≤ 32, only valid for left
 // shift 0) and VPMOVSDB straight to memory are within noise; narrowing a
 // row's 2 or 4 vectors with VPACKSSDW/VPACKSSWB/VPERMD and one store loses
-// 4-11% at K ≤ 192. On an Intel core with two 512-bit ports (where VPMOVSDB
-// is two uops) the kernels do narrow four accumulators at a time where
-// their 64 output bytes are contiguous (VPACKSSDW ×2, VPACKSSWB, VPERMB):
-// 2-5% on MobileNetV1 0.25's 1×1 layers. Large-K layers run at ~90% of VPDPBUSD peak, the rest being the
-// per-tile epilogue (~24 × 11 instructions against K/4 steps of 12 cycles);
-// small-K layers (K ≤ 64) are epilogue bound.
+// 4-11% at K ≤ 192. Large-K layers run at ~90% of VPDPBUSD peak, the rest
+// being the per-tile epilogue (~24 × 11 instructions against K/4 steps of
+// 12 cycles); small-K layers (K ≤ 64) are epilogue bound.
+//
+// On an Intel core whose 512-bit work issues on two ports (VPDPBUSD and
+// VPMULUDQ on both, shifts on one, shuffles on the other; VPMOVSDB is
+// two uops) the narrow layers run at that issue bound, so every vector
+// instruction counts: the kernels narrow four accumulators at a time
+// where their 64 output bytes are contiguous (VPACKSSDW ×2, VPACKSSWB,
+// VPERMB: 2-5% on MobileNetV1 0.25's 1×1 layers), and the unsigned-weight
+// kernels above drop the per-step VPXORD and the doubling shift.
 //
 // gen_amd64.go generates gemm_amd64.s and dots_amd64.go (go run
 // gen_amd64.go); requant_amd64.s is written by hand.
