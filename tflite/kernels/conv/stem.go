@@ -42,6 +42,7 @@ type Stem struct {
 	cr     int32   // 128 − zw
 	inXor  uint8   // 0x80 when the input bytes are the flipped int8 ones
 	outXor uint8   // 0x80 when the output bytes are uint8 (not flipped)
+	lo, hi int8    // the clamp bounds in int8 terms
 	// padSpan is a span of the input byte (as stored) of the zero point:
 	// what windows read outside the input.
 	padSpan [128]uint8
@@ -51,8 +52,8 @@ type Stem struct {
 // stemParamWords is the parameter block of one output channel, as the
 // assembly reads it (int32 words): the constant (bias and zero-point
 // terms), left shift + 1, the multiplier as an int64, the addend 2A as an
-// int64, the sign shift c, the right shift, and the clamp bounds in int8
-// terms (paramBlocksFast's quantities, for one channel).
+// int64, the sign shift c and the right shift (paramBlocksFast's
+// quantities, for one channel).
 const stemParamWords = 16
 
 // stemTables holds the gather indices of the three 4-byte groups (pixel p
@@ -77,10 +78,13 @@ var stemTables = func() *[7][64]uint8 {
 	}
 	// ones[j] as 4-byte patterns (only the first 4 bytes of each row used).
 	t[3] = [64]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}
+	// After the packs, byte 16L + q of the first (second) vector is
+	// channel q/4 (+4) of pixel 4L + q%4.
 	for half := range 2 {
 		for p := range 8 {
 			for c := range 8 {
-				t[4+half][8*p+c] = uint8(64*(c/4) + 16*(c%4) + p + 8*half)
+				px := p + 8*half
+				t[4+half][8*p+c] = uint8(64*(c/4) + 16*(px/4) + 4*(c%4) + px%4)
 			}
 		}
 	}
@@ -117,6 +121,7 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 	for i := range s.padSpan {
 		s.padSpan[i] = pad
 	}
+	s.lo, s.hi = int8(q.Min-128), int8(q.Max-128)
 	if !flippedOut {
 		s.outXor = 0x80 // the output stage writes int8 bytes y − 128
 	}
@@ -162,7 +167,6 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 		p[2] = q.Mult[c] // an int64 (high word 0): VPMULDQ reads its low half
 		p[4], p[5] = int32(uint32(a)), int32(uint32(a>>32))
 		p[6], p[7] = cnt, int32(right)
-		p[8], p[9] = q.Min-128, q.Max-128
 	}
 	return s
 }
@@ -183,6 +187,7 @@ type stemArgs struct {
 	cr      int32
 	inXor   uint32 // the byte, repeated
 	outXor  uint32 // the byte, repeated
+	lo, hi  uint32 // the clamp bounds in int8 terms, the byte repeated
 	_       uint32
 	scatter [8]int64 // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
 }
@@ -202,7 +207,8 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 	a := stemArgs{inStep: 96, outStep: 16 * pix, w: unsafe.Pointer(&s.w[0]),
 		params: unsafe.Pointer(&s.params[0]), consts: unsafe.Pointer(&s.consts[0][0]),
 		groups: s.groups, outC: g.OutC, cr: s.cr,
-		inXor: uint32(s.inXor) * 0x01010101, outXor: uint32(s.outXor) * 0x01010101}
+		inXor: uint32(s.inXor) * 0x01010101, outXor: uint32(s.outXor) * 0x01010101,
+		lo: uint32(uint8(s.lo)) * 0x01010101, hi: uint32(uint8(s.hi)) * 0x01010101}
 	for i := range a.scatter {
 		a.scatter[i] = int64(i * pix)
 	}

@@ -9,14 +9,15 @@
 // VPERMI2B gathers and 81 VPDPBUSD make the sums of 8 channels × 16
 // pixels in Z0-Z7 and the tile's row sums in Z8; the output stage
 // requantizes each channel (gemm's fast 32-bit-range epilogue, with
-// per-channel parameters broadcast), and
-// two VPERMI2B transpose the 8 × 16 bytes to pixel-major order, stored
+// per-channel parameters broadcast), packs and clamps the 8 × 16 results
+// as bytes, and two VPERMI2B transpose them to pixel-major order, stored
 // whole (8 channels) or as 8-byte pieces by VPSCATTERQQ.
 //
 // Registers: DI args, SI tile output, R8 tiles left, R9 groups left,
 // R10 weights, R11 parameters, R12-R14 window-row spans, CX tables.
 // Z12-Z14 gather indices, Z15 input xor, Z16-Z17 transposes, Z18 cr,
-// Z28 scatter offsets, Z29 the products' high halves, Z30 output xor.
+// Z24-Z25 clamp, Z28 scatter offsets, Z29 the products' high halves,
+// Z30 output xor.
 TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ 0(DI), R12
@@ -34,21 +35,23 @@ TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	VPBROADCASTD 100(DI), Z15 // input xor
 	VMOVDQU64 384(CX), Z29 // high halves of even and odd products
 	VPBROADCASTD 104(DI), Z30 // output xor
-	VMOVDQU64 112(DI), Z28 // scatter offsets
+	VPBROADCASTD 108(DI), Z24 // clamp low (int8 terms)
+	VPBROADCASTD 112(DI), Z25 // clamp high
+	VMOVDQU64 120(DI), Z28 // scatter offsets
 tile:
 	MOVQ 56(DI), R10 // weights
 	MOVQ 64(DI), R11 // params
 	MOVQ 80(DI), R9 // groups
 	MOVQ SI, BX // this group's output
 group:
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
+	VPBROADCASTD 0(R11), Z0 // the channel's constant
+	VPBROADCASTD 64(R11), Z1 // the channel's constant
+	VPBROADCASTD 128(R11), Z2 // the channel's constant
+	VPBROADCASTD 192(R11), Z3 // the channel's constant
+	VPBROADCASTD 256(R11), Z4 // the channel's constant
+	VPBROADCASTD 320(R11), Z5 // the channel's constant
+	VPBROADCASTD 384(R11), Z6 // the channel's constant
+	VPBROADCASTD 448(R11), Z7 // the channel's constant
 	VPXORD Z8, Z8, Z8
 	VMOVDQU64 (R12), Z9
 	VMOVDQU64 64(R12), Z10
@@ -162,9 +165,8 @@ group:
 	VPDPBUSD.BCST 280(R10), Z11, Z6
 	VPDPBUSD.BCST 284(R10), Z11, Z7
 	VPMULLD Z18, Z8, Z19 // the row term cr·Σa
-	// channel 0: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 0: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z0, Z0
-	VPADDD.BCST 0(R11), Z0, Z0
 	VPSLLVD.BCST 4(R11), Z0, Z0
 	VPMULDQ.BCST 8(R11), Z0, Z22
 	VPSRLQ $32, Z0, Z23
@@ -175,12 +177,8 @@ group:
 	VPSRLVD.BCST 24(R11), Z0, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 28(R11), Z22, Z0
-	VPMAXSD.BCST 32(R11), Z0, Z0
-	VPMINSD.BCST 36(R11), Z0, Z0
-	VPMOVSDB Z0, X0
-	// channel 1: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 1: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z1, Z1
-	VPADDD.BCST 64(R11), Z1, Z1
 	VPSLLVD.BCST 68(R11), Z1, Z1
 	VPMULDQ.BCST 72(R11), Z1, Z22
 	VPSRLQ $32, Z1, Z23
@@ -191,12 +189,8 @@ group:
 	VPSRLVD.BCST 88(R11), Z1, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 92(R11), Z22, Z1
-	VPMAXSD.BCST 96(R11), Z1, Z1
-	VPMINSD.BCST 100(R11), Z1, Z1
-	VPMOVSDB Z1, X1
-	// channel 2: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 2: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z2, Z2
-	VPADDD.BCST 128(R11), Z2, Z2
 	VPSLLVD.BCST 132(R11), Z2, Z2
 	VPMULDQ.BCST 136(R11), Z2, Z22
 	VPSRLQ $32, Z2, Z23
@@ -207,12 +201,8 @@ group:
 	VPSRLVD.BCST 152(R11), Z2, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 156(R11), Z22, Z2
-	VPMAXSD.BCST 160(R11), Z2, Z2
-	VPMINSD.BCST 164(R11), Z2, Z2
-	VPMOVSDB Z2, X2
-	// channel 3: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 3: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z3, Z3
-	VPADDD.BCST 192(R11), Z3, Z3
 	VPSLLVD.BCST 196(R11), Z3, Z3
 	VPMULDQ.BCST 200(R11), Z3, Z22
 	VPSRLQ $32, Z3, Z23
@@ -223,12 +213,8 @@ group:
 	VPSRLVD.BCST 216(R11), Z3, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 220(R11), Z22, Z3
-	VPMAXSD.BCST 224(R11), Z3, Z3
-	VPMINSD.BCST 228(R11), Z3, Z3
-	VPMOVSDB Z3, X3
-	// channel 4: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 4: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z4, Z4
-	VPADDD.BCST 256(R11), Z4, Z4
 	VPSLLVD.BCST 260(R11), Z4, Z4
 	VPMULDQ.BCST 264(R11), Z4, Z22
 	VPSRLQ $32, Z4, Z23
@@ -239,12 +225,8 @@ group:
 	VPSRLVD.BCST 280(R11), Z4, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 284(R11), Z22, Z4
-	VPMAXSD.BCST 288(R11), Z4, Z4
-	VPMINSD.BCST 292(R11), Z4, Z4
-	VPMOVSDB Z4, X4
-	// channel 5: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 5: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z5, Z5
-	VPADDD.BCST 320(R11), Z5, Z5
 	VPSLLVD.BCST 324(R11), Z5, Z5
 	VPMULDQ.BCST 328(R11), Z5, Z22
 	VPSRLQ $32, Z5, Z23
@@ -255,12 +237,8 @@ group:
 	VPSRLVD.BCST 344(R11), Z5, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 348(R11), Z22, Z5
-	VPMAXSD.BCST 352(R11), Z5, Z5
-	VPMINSD.BCST 356(R11), Z5, Z5
-	VPMOVSDB Z5, X5
-	// channel 6: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 6: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z6, Z6
-	VPADDD.BCST 384(R11), Z6, Z6
 	VPSLLVD.BCST 388(R11), Z6, Z6
 	VPMULDQ.BCST 392(R11), Z6, Z22
 	VPSRLQ $32, Z6, Z23
@@ -271,12 +249,8 @@ group:
 	VPSRLVD.BCST 408(R11), Z6, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 412(R11), Z22, Z6
-	VPMAXSD.BCST 416(R11), Z6, Z6
-	VPMINSD.BCST 420(R11), Z6, Z6
-	VPMOVSDB Z6, X6
-	// channel 7: x = sums + row term + constant; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
+	// channel 7: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
 	VPADDD Z19, Z7, Z7
-	VPADDD.BCST 448(R11), Z7, Z7
 	VPSLLVD.BCST 452(R11), Z7, Z7
 	VPMULDQ.BCST 456(R11), Z7, Z22
 	VPSRLQ $32, Z7, Z23
@@ -287,16 +261,18 @@ group:
 	VPSRLVD.BCST 472(R11), Z7, Z23
 	VPSUBD Z23, Z22, Z22
 	VPSRAVD.BCST 476(R11), Z22, Z7
-	VPMAXSD.BCST 480(R11), Z7, Z7
-	VPMINSD.BCST 484(R11), Z7, Z7
-	VPMOVSDB Z7, X7
-	// transpose: Z0 = channels 0-3, Z4 = channels 4-7 (16 bytes each)
-	VINSERTI32X4 $1, X1, Z0, Z0
-	VINSERTI32X4 $2, X2, Z0, Z0
-	VINSERTI32X4 $3, X3, Z0, Z0
-	VINSERTI32X4 $1, X5, Z4, Z4
-	VINSERTI32X4 $2, X6, Z4, Z4
-	VINSERTI32X4 $3, X7, Z4, Z4
+	// saturate to bytes: Z0 = channels 0-3, Z4 = channels 4-7, byte 16L + q of
+	// each = channel q/4 (+4), pixel 4L + q%4; clamp; transpose to pixel-major
+	VPACKSSDW Z1, Z0, Z0
+	VPACKSSDW Z3, Z2, Z2
+	VPACKSSDW Z5, Z4, Z4
+	VPACKSSDW Z7, Z6, Z6
+	VPACKSSWB Z2, Z0, Z0
+	VPACKSSWB Z6, Z4, Z4
+	VPMAXSB Z24, Z0, Z0
+	VPMINSB Z25, Z0, Z0
+	VPMAXSB Z24, Z4, Z4
+	VPMINSB Z25, Z4, Z4
 	VMOVDQA64 Z16, Z9
 	VPERMI2B Z4, Z0, Z9
 	VMOVDQA64 Z17, Z10

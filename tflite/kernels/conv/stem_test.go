@@ -20,7 +20,8 @@ func TestStemArgsLayout(t *testing.T) {
 		{"inStep", unsafe.Offsetof(a.inStep), 40}, {"outStep", unsafe.Offsetof(a.outStep), 48},
 		{"w", unsafe.Offsetof(a.w), 56}, {"params", unsafe.Offsetof(a.params), 64}, {"consts", unsafe.Offsetof(a.consts), 72},
 		{"groups", unsafe.Offsetof(a.groups), 80}, {"outC", unsafe.Offsetof(a.outC), 88}, {"cr", unsafe.Offsetof(a.cr), 96},
-		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"outXor", unsafe.Offsetof(a.outXor), 104}, {"scatter", unsafe.Offsetof(a.scatter), 112},
+		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"outXor", unsafe.Offsetof(a.outXor), 104}, {"lo", unsafe.Offsetof(a.lo), 108}, {"hi", unsafe.Offsetof(a.hi), 112},
+		{"scatter", unsafe.Offsetof(a.scatter), 120},
 	} {
 		if f.got != f.want {
 			t.Errorf("stemArgs.%s at %d, the assembly reads %d", f.name, f.got, f.want)
