@@ -17,6 +17,9 @@ func PackInt8Acc(w []int8, o, k int) *PackedInt8 {
 // outputs, saturating sums of several products). w must come from
 // PackInt8Acc. Rows of a may be read up to KP bytes, as in Int8.
 func Int8Acc(a []int8, lda, rows int, w *PackedInt8, acc []int32, ldo int) {
+	if w.Unsigned {
+		panic("gemm: Int8Acc: unsigned (PackUint8) weights")
+	}
 	if rows <= 0 || w.O == 0 {
 		return
 	}

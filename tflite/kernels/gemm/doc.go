@@ -20,7 +20,7 @@
 //     the high halves of the products, the tie correction from the
 //     accumulator's sign, a saturating narrowing store; paramBlocksFast
 //     documents the algebra), else a general one. Tiles are up to 6 rows
-//     × 4 panels, or 12 rows × 1-2 panels. Int8Seg feeds the same kernels
+//     × 4 panels, 8 rows × 3 panels, or 12 rows × 1-2 panels. Int8Seg feeds the same kernels
 //     rows made of equal segments read in place (convolution windows).
 //     Int8RowsPairs runs layers of at most 8 channels two rows per vector
 //     (PackInt8Pairs: the channels twice over one panel), halving the

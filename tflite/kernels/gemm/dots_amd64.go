@@ -95,6 +95,12 @@ func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo
 func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
+func dotR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
 func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
@@ -201,6 +207,12 @@ func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ld
 
 //go:noescape
 func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
 func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
@@ -311,6 +323,12 @@ func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ld
 func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
+func dotNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
 func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
@@ -419,6 +437,12 @@ func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, l
 func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
+func dotUFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
 func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
@@ -525,6 +549,12 @@ func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, l
 
 //go:noescape
 func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+
+//go:noescape
+func dotUNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
 
 //go:noescape
 func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
@@ -756,7 +786,7 @@ func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *floa
 }
 
 // dot computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
-// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the general epilogue (gemm.paramBlocks64). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
 func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
@@ -821,6 +851,10 @@ func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *in
 		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
 		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 59:
+		dotR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 67:
+		dotR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
 		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
@@ -837,7 +871,7 @@ func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *in
 }
 
 // dotF computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
-// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) with a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
 func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
@@ -902,6 +936,10 @@ func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
 		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 59:
+		dotFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 67:
+		dotFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
 		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
@@ -918,7 +956,7 @@ func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 }
 
 // dotN computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
-// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127]). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
 func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
@@ -983,6 +1021,10 @@ func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
 		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 59:
+		dotNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 67:
+		dotNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
 		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
@@ -999,7 +1041,7 @@ func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 }
 
 // dotUF computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
-// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with unsigned weights (PackUint8) and the fast epilogue with a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
 func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
@@ -1064,6 +1106,10 @@ func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 		dotUFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
 		dotUFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 59:
+		dotUFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 67:
+		dotUFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
 		dotUFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:
@@ -1080,7 +1126,7 @@ func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 }
 
 // dotUN computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
-// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with unsigned weights (PackUint8) and the fast epilogue without a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
 func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
@@ -1145,6 +1191,10 @@ func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 		dotUNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 51:
 		dotUNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 59:
+		dotUNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+	case 67:
+		dotUNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 12:
 		dotUNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
 	case 20:

@@ -67,6 +67,8 @@ func PackInt8(w []int8, o, k int) *PackedInt8 {
 // PackInt8, the bytes kept as unsigned values (Unsigned): the VNNI
 // kernels then take the weights as VPDPBUSD's unsigned operand and the
 // activations as they are as its signed one, with no offset of either.
+// Int8, Int8Seg, Int8Rows and Int8RowsPairs (PackUint8Pairs) take such
+// weights; Int8Acc does not.
 func PackUint8(w []uint8, o, k int) *PackedInt8 {
 	v := make([]int8, o*k)
 	for i, x := range w[:o*k] {

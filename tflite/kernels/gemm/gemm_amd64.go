@@ -150,11 +150,15 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		return
 	}
 	for pg := p0; pg < p1; {
-		// Groups of 4 panels; a remainder of 1 or 2 takes 12-row tiles.
+		// Groups of 4 panels; a remainder of 1 or 2 takes 12-row tiles,
+		// 3 panels 8-row tiles.
 		np := min(4, p1-pg)
 		tr := 6
-		if np <= 2 {
+		switch {
+		case np <= 2:
 			tr = 12
+		case np == 3:
+			tr = 8
 		}
 		tail := 0xFFFF
 		if pg+np == w.Panels {

@@ -13,6 +13,16 @@ const maxPanels = 4
 
 // rowsFor is the largest tile height for np panels: 12 rows for one or
 // two panels (at most 24 accumulators), 6 otherwise.
+// intRowsFor is the tile height of the int8 kernels: rowsFor, except 8
+// rows for three panels (24 accumulators, six groups of four for the
+// packed narrowing).
+func intRowsFor(np int) int {
+	if np == 3 {
+		return 8
+	}
+	return rowsFor(np)
+}
+
 func rowsFor(np int) int {
 	if np <= 2 {
 		return 12
@@ -82,7 +92,7 @@ func main() {
 	for _, v := range variants {
 		qAddr := func(j, off int) string { return fmt.Sprintf("%d(AX)", j*v.qBytes+off) }
 		for np := 1; np <= maxPanels; np++ {
-			for r := 1; r <= rowsFor(np); r++ {
+			for r := 1; r <= intRowsFor(np); r++ {
 				p("")
 				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
 				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-104", v.name, r, np)
@@ -429,7 +439,7 @@ func main() {
 	q("package gemm")
 	for _, v := range variants {
 		for np := 1; np <= maxPanels; np++ {
-			for r := 1; r <= rowsFor(np); r++ {
+			for r := 1; r <= intRowsFor(np); r++ {
 				q("")
 				q("//go:noescape")
 				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
@@ -477,13 +487,13 @@ func main() {
 	for _, v := range variants {
 		q("")
 		q("// %s computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ %d,", v.name, maxPanels)
-		q("// 1 ≤ r ≤ 12 for np ≤ 2, else ≤ 6) into out, the last panel under the")
+		q("// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the")
 		q("// lane mask tail, with %s. The reduction runs over segs segments of", v.doc)
 		q("// kb blocks, the row pointers advancing by skip bytes between them.")
 		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {", v.name)
 		q("\tswitch r*8 + np {")
 		for np := 1; np <= maxPanels; np++ {
-			for r := 1; r <= rowsFor(np); r++ {
+			for r := 1; r <= intRowsFor(np); r++ {
 				q("\tcase %d:", r*8+np)
 				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)", v.name, r, np)
 			}
