@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"encoding/binary"
 	"runtime"
 	"unsafe"
 )
@@ -21,7 +22,10 @@ import (
 // Channel-padded (otherwise): the input is copied into scratch with its
 // channels padded to Cp (the next multiple of 16), the vector kernel
 // computes Cp channels into scratch, and the first C of every output pixel
-// are copied out.
+// are copied out. A 3×3 layer of one input channel and a depth multiplier
+// C < 16 (output channel c filters input channel 0) is the depth
+// multiplier 1 layer of C channels on the input repeated C times: Pad
+// repeats it as it pads.
 //
 // Channels are independent in a depthwise convolution (output channel c
 // reads input channel c alone, through its own weights, bias and
@@ -35,6 +39,9 @@ type DepthwiseInt8Padded struct {
 	cp    int  // padded channels (channel-padded layout)
 	inner *DepthwiseInt8Fast
 	fill  int8 // the input zero point: what the padded input channels hold
+	// expand: one input channel, depth multiplier OutC (channel-padded
+	// layout; Pad repeats the channel).
+	expand bool
 	// grouped layout: k pixels per vector (0: channel-padded layout), wp
 	// pixels per padded row (input pixel ix at column ix + PadW), fillRow
 	// wp·C zero points (kernel rows outside the input, row padding).
@@ -69,10 +76,11 @@ func NewDepthwiseWidePadded(g Geom, q *Requant, filter []int16, bias []int32) *D
 func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []int32,
 	fast func(Geom, *Requant, []W, []int32) *DepthwiseInt8Fast) *DepthwiseInt8Padded {
 	c := g.OutC
-	if g.InC != c || c%16 == 0 || c <= 0 || len(q.Mult) != c || len(q.Shift) != c {
+	expand := g.InC == 1 && c > 1 && c < 16 && g.KH == 3 && g.KW == 3
+	if (g.InC != c && !expand) || c%16 == 0 || c <= 0 || len(q.Mult) != c || len(q.Shift) != c {
 		return nil
 	}
-	if 16%c == 0 && g.StrideW == 1 {
+	if 16%c == 0 && g.StrideW == 1 && !expand {
 		if d := newDepthwiseGrouped(g, q, filter, bias, fast); d != nil {
 			return d
 		}
@@ -105,7 +113,7 @@ func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []i
 	if inner == nil {
 		return nil
 	}
-	return &DepthwiseInt8Padded{g: g, cp: cp, inner: inner, fill: int8(-q.InputOffset)}
+	return &DepthwiseInt8Padded{g: g, cp: cp, inner: inner, fill: int8(-q.InputOffset), expand: expand}
 }
 
 // newDepthwiseGrouped builds the grouped layout (C divides 16, horizontal
@@ -222,14 +230,34 @@ func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 		}
 		return
 	}
-	cp := d.cp
+	cp, oc := d.cp, g.OutC
 	pixels := g.Batch * g.InH * g.InW
 	dst := scratch[:pixels*cp]
 	src := in[:pixels*c]
+	if oc == 8 && cp == 16 {
+		// Eight bytes a store: the pixel's channels (or its one channel
+		// eight times), then eight zero points.
+		d8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))
+		s8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(src))), len(src))
+		fill := uint64(uint8(d.fill)) * 0x0101010101010101
+		for p := range pixels {
+			v := uint64(s8[p]) * 0x0101010101010101
+			if !d.expand {
+				v = binary.LittleEndian.Uint64(s8[8*p:])
+			}
+			binary.LittleEndian.PutUint64(d8[16*p:], v)
+			binary.LittleEndian.PutUint64(d8[16*p+8:], fill)
+		}
+		return
+	}
 	for p := range pixels {
 		row := dst[p*cp : p*cp+cp]
-		copy(row, src[p*c:p*c+c])
-		for i := c; i < cp; i++ {
+		if d.expand {
+			fillT(row[:oc], src[p])
+		} else {
+			copy(row, src[p*c:p*c+c])
+		}
+		for i := oc; i < cp; i++ {
 			row[i] = d.fill
 		}
 	}
@@ -248,6 +276,14 @@ func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	pin := scratch[:head]
 	pout := scratch[head : head+g.Batch*g.OutH*g.OutW*cp]
 	d.inner.Rows(pin, pout, lo, hi)
+	if c == 8 && cp == 16 {
+		o8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), len(out))
+		p8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(pout))), len(pout))
+		for p := lo * g.OutW; p < hi*g.OutW; p++ {
+			binary.LittleEndian.PutUint64(o8[8*p:], binary.LittleEndian.Uint64(p8[16*p:]))
+		}
+		return
+	}
 	for p := lo * g.OutW; p < hi*g.OutW; p++ {
 		copy(out[p*c:p*c+c], pout[p*cp:p*cp+c])
 	}

@@ -306,3 +306,78 @@ func BenchmarkDepthwiseGrouped(b *testing.B) {
 	}
 	b.ReportMetric(macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }
+
+// TestDepthwiseExpandMatchesRef checks the channel-padded layout on one
+// input channel with a depth multiplier of 2..15 (Pad repeats the
+// channel; 3×3 windows, both strides, dilation, padding, 8-bit and 16-bit
+// weights) and on 8 channels at horizontal stride 2 (Pad's and the copy
+// out's eight-byte moves) against DepthwiseRef.
+func TestDepthwiseExpandMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	tested, eight, plain := 0, 0, 0
+	for i := 0; i < 600; i++ {
+		g := randDWGeom(r, true)
+		g.InC, g.OutC = 1, 2+r.IntN(14)
+		if i%3 == 0 {
+			g.OutC = 8
+		}
+		if i%3 == 1 { // 8 channels, depth multiplier 1, stride 2
+			g.InC, g.OutC, g.StrideW = 8, 8, 2
+			g.OutW = OutSize(r.IntN(2) == 0, g.InW, g.KW, 2, g.DilW)
+			g.PadW, _ = Pad(2, g.DilW, g.InW, g.KW, g.OutW)
+		}
+		if g.OutH <= 0 || g.OutW <= 0 {
+			continue
+		}
+		q := randRequant(r, g.OutC)
+		in := randInt8s(r, g.Batch*g.InH*g.InW*g.InC)
+		var bias []int32
+		if r.IntN(3) > 0 {
+			bias = make([]int32, g.OutC)
+			for c := range bias {
+				bias[c] = int32(r.Uint32()) >> (8 + r.IntN(24))
+			}
+		}
+		want := make([]int8, g.Batch*g.OutH*g.OutW*g.OutC)
+		var d *DepthwiseInt8Padded
+		if i%3 == 0 {
+			f := make([]int16, 9*g.OutC)
+			for j := range f {
+				f[j] = int16(r.IntN(511) - 255)
+			}
+			DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+			d = NewDepthwiseWidePadded(g, q, f, bias)
+		} else {
+			f := randInt8s(r, 9*g.OutC)
+			DepthwiseRef(&g, q, in, f, bias, want, 0, g.Batch*g.OutH)
+			d = NewDepthwiseInt8Padded(g, q, f, bias)
+		}
+		if d == nil {
+			t.Skip("no vector depthwise kernel on this machine")
+		}
+		if d.expand != (g.InC == 1) || d.k != 0 {
+			t.Fatalf("%+v: expand %v, %d pixels per vector", g, d.expand, d.k)
+		}
+		scratch := randInt8s(r, d.ScratchBytes())
+		d.Pad(in, scratch)
+		got := randInt8s(r, len(want))
+		goPar(g.Batch*g.OutH, func(lo, hi int) { d.Rows(scratch, got, lo, hi) })
+		if k := firstDiff(got, want); k >= 0 {
+			t.Fatalf("%+v: expanded[%d] = %d, reference %d", g, k, got[k], want[k])
+		}
+		tested++
+		switch {
+		case g.InC == 8:
+			plain++
+		case g.OutC == 8:
+			eight++
+		}
+	}
+	if tested < 450 || eight < 150 || plain < 150 {
+		t.Fatalf("only %d geometries tested, %d with one channel times 8, %d with 8 channels", tested, eight, plain)
+	}
+	g := Geom{Batch: 1, InH: 6, InW: 6, InC: 1, OutC: 8, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OutH: 6, OutW: 6}
+	if d := NewDepthwiseInt8Padded(g, randRequant(r, 8), randInt8s(r, 8), nil); d != nil {
+		t.Fatal("took a 1x1 window of one channel (the convolution's case)")
+	}
+}

@@ -81,6 +81,18 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 			return op.Kernel{}, err
 		}
 		if g.InC == 1 && f.IsConst() && (bias == nil || bias.IsConst()) {
+			// One input channel: a 3×3 window runs the padded vector
+			// kernel on the channel repeated (person_detect's 1→8 layer),
+			// others the convolution it is.
+			if q, err := int8Requant(n, in, f, out, o.Activation, 3, g.OutC); err == nil && g.KH == 3 && g.KW == 3 {
+				var b []int32
+				if bias != nil {
+					b = bias.ConstTensor().Int32s()
+				}
+				if d := kconv.NewDepthwiseInt8Padded(g, q, f.ConstTensor().Int8s(), b); d != nil {
+					return paddedKernel(d, rows), nil
+				}
+			}
 			return depthwiseAsConv(n, o, &g)
 		}
 		q, err := int8Requant(n, in, f, out, o.Activation, 3, g.OutC)
@@ -104,14 +116,7 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 						d.RowsDirect(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
 					}), nil
 				}
-				// Channels not a multiple of 16: the input is padded into
-				// scratch (serially, before the rows run).
-				return rangeKernel(d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
-					d.Pad(ins[0].Int8s(), scratchInt8(x.Scratch, d.ScratchBytes()))
-					return rows
-				}, func(t *rangeTask, lo, hi int) {
-					d.Rows(scratchInt8(t.scratch, d.ScratchBytes()), t.outs[0].Int8s(), lo, hi)
-				}), nil
+				return paddedKernel(d, rows), nil
 			}
 		}
 		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
@@ -157,6 +162,17 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		}), nil
 	}
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
+}
+
+// paddedKernel runs d (channels not a multiple of 16): the input is
+// padded into scratch (serially, before the rows run).
+func paddedKernel(d *kconv.DepthwiseInt8Padded, rows int) op.Kernel {
+	return rangeKernel(d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
+		d.Pad(ins[0].Int8s(), scratchInt8(x.Scratch, d.ScratchBytes()))
+		return rows
+	}, func(t *rangeTask, lo, hi int) {
+		d.Rows(scratchInt8(t.scratch, d.ScratchBytes()), t.outs[0].Int8s(), lo, hi)
+	})
 }
 
 // depthwiseAsConv prepares a DEPTHWISE_CONV_2D of one input channel (every

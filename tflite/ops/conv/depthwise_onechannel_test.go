@@ -11,7 +11,9 @@ import (
 )
 
 // TestDepthwiseOneChannelAsConv: a one-input-channel int8 depthwise with
-// constant weights runs as a CONV_2D (depthwiseAsConv); it must give the
+// constant weights runs as a CONV_2D (depthwiseAsConv), or with a 3×3
+// window and 2..15 output channels on the padded vector kernel with the
+// channel repeated (kconv.DepthwiseInt8Padded); it must give the
 // bytes of the generic depthwise kernel, which runs when the filter is not
 // constant, over strides, dilations, paddings, multipliers, batches,
 // per-tensor and per-channel scales, with and without bias.
@@ -20,6 +22,7 @@ func TestDepthwiseOneChannelAsConv(t *testing.T) {
 	type geom struct{ n, h, w, m, kh, kw, sh, sw, dh, dw int }
 	for i, g := range []geom{
 		{1, 49, 40, 8, 10, 8, 2, 2, 1, 1}, // micro_speech
+		{1, 20, 18, 8, 3, 3, 2, 2, 1, 1},  // person_detect's 1→8 (the padded vector kernel)
 		{2, 9, 7, 1, 3, 3, 1, 1, 1, 1},
 		{1, 12, 11, 13, 3, 3, 2, 1, 1, 2},
 		{1, 10, 6, 4, 5, 5, 1, 2, 2, 1},
