@@ -1,9 +1,11 @@
 package elementwise
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 )
@@ -129,15 +131,35 @@ func (p *AddSub) out(s1, s2 int32) int32 {
 }
 
 // AddSubRow returns the row function of quantized ADD/SUB for Binary.
+// 8-bit rows run on the int8 vector kernels where they apply, a scalar
+// operand repeated, uint8 ones through the int8 kernels of the same
+// operation on x ^ 0x80 = x − 128 (bytesVec).
 func AddSubRow[T Quant](p AddSub) func(a, b, out []T) {
 	vec, fast := addSubVectors(&p)
+	var z T
+	if _, u8 := any(z).(uint8); u8 {
+		// The int8 operation on flipped bytes: x + off = x' + (off + 128),
+		// and clamp(y + zo, lo, hi) − 128 = clamp(y + zo − 128, lo − 128, hi − 128).
+		q := p
+		q.In1Offset, q.In2Offset = p.In1Offset+128, p.In2Offset+128
+		q.OutOffset, q.ActMin, q.ActMax = p.OutOffset-128, p.ActMin-128, p.ActMax-128
+		vec, fast = addSubVectors(&q)
+	}
+	kern := byteKernel{add: &vec}
 	return func(a, b, out []T) {
+		if fast {
+			if n := bytesVec(a, b, out, kern); n > 0 {
+				if len(a) != 1 {
+					a = a[n:]
+				}
+				if len(b) != 1 {
+					b = b[n:]
+				}
+				out = out[n:]
+			}
+		}
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
-			if fast {
-				n := addSubInt8Vec(&vec, a, b, out)
-				a, b, out = a[n:], b[n:], out[n:]
-			}
 			b = b[:len(a)]
 			out = out[:len(a)]
 			for i, x := range a {
@@ -214,9 +236,30 @@ func (p *Mul) f(x, y int32) int32 {
 	return kernels.Clamp32(o, p.ActMin, p.ActMax)
 }
 
-// MulRow returns the row function of quantized MUL for Binary.
+// MulRow returns the row function of quantized MUL for Binary. 8-bit
+// rows run on the int8 vector kernel where it applies, as AddSubRow's
+// do (uint8 ones as the same operation on flipped bytes).
 func MulRow[T Quant](p Mul) func(a, b, out []T) {
+	q := p
+	var z T
+	if _, u8 := any(z).(uint8); u8 {
+		q.In1Offset, q.In2Offset = p.In1Offset+128, p.In2Offset+128
+		q.OutOffset, q.ActMin, q.ActMax = p.OutOffset-128, p.ActMin-128, p.ActMax-128
+	}
+	vec, fast := mulVectors(&q)
+	kern := byteKernel{mul: &vec}
 	return func(a, b, out []T) {
+		if fast {
+			if n := bytesVec(a, b, out, kern); n > 0 {
+				if len(a) != 1 {
+					a = a[n:]
+				}
+				if len(b) != 1 {
+					b = b[n:]
+				}
+				out = out[n:]
+			}
+		}
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
 			b = b[:len(a)]
@@ -462,4 +505,111 @@ func isFloat[T Number]() bool {
 	var z T
 	_, ok := any(z).(float32)
 	return ok
+}
+
+// addSubChunk is how many elements bytesVec prepares at a time.
+const addSubChunk = 1024
+
+// byteKernel is the int8 vector kernel of ADD/SUB (add) or MUL (mul): a
+// concrete type, so that the stack buffers bytesVec passes it stay on the
+// stack.
+type byteKernel struct {
+	add *addSubKernels
+	mul *mulVec
+}
+
+// run applies the kernel to equal-length rows and returns how many
+// elements it did: all of rows that are a multiple of 16 long, or none.
+func (k byteKernel) run(a, b, out []int8) int {
+	if k.add != nil {
+		return addSubInt8Vec(k.add, a, b, out)
+	}
+	return mulInt8Vec(k.mul, a, b, out)
+}
+
+// bytesVec runs kern over the largest multiple of 16
+// elements of out for 8-bit rows a and b, each of len(out) or a scalar,
+// and returns how many it did: int8 rows of full length go to kern as
+// they are; scalars are repeated into a stack buffer, and uint8 rows are
+// flipped into (and the result out of) stack buffers a chunk at a time,
+// kern being built for the flipped operation.
+func bytesVec[T Quant](a, b, out []T, kern byteKernel) int {
+	n := len(out) &^ 15
+	if n == 0 || (len(a) != len(out) && len(a) != 1) || (len(b) != len(out) && len(b) != 1) {
+		return 0
+	}
+	var z T
+	var u8 bool
+	switch any(z).(type) {
+	case int8:
+	case uint8:
+		u8 = true
+	default:
+		return 0
+	}
+	// Every T here is one byte: the rows as int8, without copies.
+	bytes := func(x []T) []int8 { return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(x))), len(x)) }
+	ia, ib, io := bytes(a), bytes(b), bytes(out)
+	if !u8 && len(a) == len(out) && len(b) == len(out) {
+		return kern.run(ia, ib, io)
+	}
+	var fa, fb, fo [addSubChunk]int8
+	if len(a) == 1 {
+		fill(&fa, ia[0], u8)
+	}
+	if len(b) == 1 {
+		fill(&fb, ib[0], u8)
+	}
+	for i := 0; i < n; i += addSubChunk {
+		m := min(addSubChunk, n-i)
+		pa, pb, po := operand(ia, &fa, i, m, u8), operand(ib, &fb, i, m, u8), io[i:i+m]
+		if u8 {
+			po = fo[:m]
+		}
+		if kern.run(pa, pb, po) != m {
+			return i // no vector kernel here: the caller's loop does the rest
+		}
+		if u8 {
+			flipBytes(io[i:i+m], fo[:m])
+		}
+	}
+	return n
+}
+
+// fill sets every element of buf to v, flipped when u8 (a scalar operand).
+func fill(buf *[addSubChunk]int8, v int8, u8 bool) {
+	if u8 {
+		v ^= -128
+	}
+	for j := range buf {
+		buf[j] = v
+	}
+}
+
+// operand is bytesVec's int8 operand for elements [i, i+m) of the row x:
+// the scalar's buffer, the flipped copy of a uint8 row in buf, or the int8
+// row itself.
+func operand(x []int8, buf *[addSubChunk]int8, i, m int, u8 bool) []int8 {
+	switch {
+	case len(x) == 1:
+		return buf[:m]
+	case u8:
+		flipBytes(buf[:m], x[i:i+m])
+		return buf[:m]
+	}
+	return x[i : i+m]
+}
+
+// flipBytes writes src with every byte's top bit flipped into dst
+// (len(dst) ≥ len(src)): a uint8 x as the int8 x − 128, or back.
+func flipBytes[D, S Byte](dst []D, src []S) {
+	d := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(src))
+	s := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(src))), len(src))
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		binary.LittleEndian.PutUint64(d[i:], binary.LittleEndian.Uint64(s[i:])^0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		d[i] = s[i] ^ 0x80
+	}
 }
