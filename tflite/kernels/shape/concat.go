@@ -1,25 +1,47 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Requantize rewrites quantized values from one scale and zero point to
 // another as TensorFlow Lite's ConcatenationWithScaling does, in float32:
 // out = round(in·scale + bias) + outZP clamped to [lo, hi], where
 // scale = inScale·(1/outScale) and bias = -inZP·scale (see RequantParams).
+// Long 8-bit runs compute the output once per byte value (the same
+// expression) and look it up.
 func Requantize[T int8 | uint8 | int16](dst, src []T, scale, bias float32, outZP, lo, hi int32) {
 	dst = dst[:len(src)]
-	for i, v := range src {
-		// The explicit float32 conversion forbids fusing into an FMA, so the
-		// rounding matches C++'s separate multiply and add.
-		f := float32(float32(v)*scale) + bias
-		r := math.Round(float64(f)) + float64(outZP)
-		if r < float64(lo) {
-			r = float64(lo)
-		} else if r > float64(hi) {
-			r = float64(hi)
+	var z T
+	if unsafe.Sizeof(z) == 1 && len(src) > 1024 {
+		var tab [256]T
+		for b := range 256 {
+			v := T(b) // every byte value once (wrapping for int8)
+			tab[uint8(v)] = requant1(v, scale, bias, outZP, lo, hi)
 		}
-		dst[i] = T(r)
+		for i, v := range src {
+			dst[i] = tab[uint8(v)]
+		}
+		return
 	}
+	for i, v := range src {
+		dst[i] = requant1(v, scale, bias, outZP, lo, hi)
+	}
+}
+
+// requant1 is Requantize of one value.
+func requant1[T int8 | uint8 | int16](v T, scale, bias float32, outZP, lo, hi int32) T {
+	// The explicit float32 conversion forbids fusing into an FMA, so the
+	// rounding matches C++'s separate multiply and add.
+	f := float32(float32(v)*scale) + bias
+	r := math.Round(float64(f)) + float64(outZP)
+	if r < float64(lo) {
+		r = float64(lo)
+	} else if r > float64(hi) {
+		r = float64(hi)
+	}
+	return T(r)
 }
 
 // RequantParams returns the float32 scale and bias Requantize takes.

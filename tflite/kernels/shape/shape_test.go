@@ -273,6 +273,37 @@ func TestRequantize(t *testing.T) {
 	}
 }
 
+// TestRequantizeTable checks Requantize's per-byte table (runs longer than
+// 1024) against its per-element expression, for int8 and uint8, random
+// scales, zero points and clamps.
+func TestRequantizeTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for i := range 200 {
+		scale, bias := RequantParams(float32(0.001+r.Float64()), float32(0.001+r.Float64()), r.Int32N(256)-128)
+		zo, lo, hi := r.Int32N(256)-128, int32(-128), int32(127)
+		if i%3 == 0 {
+			lo, hi = -100+r.Int32N(50), 50+r.Int32N(77)
+		}
+		n := 1025 + r.IntN(2000)
+		s8, d8 := make([]int8, n), make([]int8, n)
+		su, du := make([]uint8, n), make([]uint8, n)
+		for j := range s8 {
+			s8[j] = int8(r.IntN(256) - 128)
+			su[j] = uint8(s8[j])
+		}
+		Requantize(d8, s8, scale, bias, zo, lo, hi)
+		Requantize(du, su, scale, bias, zo+128, lo+128, hi+128)
+		for j := range s8 {
+			if w := requant1(s8[j], scale, bias, zo, lo, hi); d8[j] != w {
+				t.Fatalf("int8 case %d: element %d (%d) = %d, want %d", i, j, s8[j], d8[j], w)
+			}
+			if w := requant1(su[j], scale, bias, zo+128, lo+128, hi+128); du[j] != w {
+				t.Fatalf("uint8 case %d: element %d (%d) = %d, want %d", i, j, su[j], du[j], w)
+			}
+		}
+	}
+}
+
 func TestFill(t *testing.T) {
 	for _, n := range []int{0, 1, 3, 8, 37} {
 		b := make([]byte, 2*n)
