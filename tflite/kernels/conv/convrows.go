@@ -40,8 +40,9 @@ const maxRowTile = 96
 // w ([OutC, KH·KW·InC], zero point zw), q its int8 output stage
 // (Uint8AsInt8: InputOffset = 128 − zx) and bias optional. It returns nil
 // where gemm.Int8Rows has no vector kernel (the outlier paths are faster
-// than its generic loop), the windows are too long for int32 row terms or
-// the output stage shifts left (multipliers of 1 or more).
+// than its generic loop), the windows are too long for int32 row terms,
+// the output stage shifts left (multipliers of 1 or more) or leaves the
+// range of the kernels' fast output stage.
 func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRows, error) {
 	k := g.KH * g.KW * g.InC
 	if !gemm.RowTermsFast() || g.FilterInC != g.InC || k > 1<<15 || zw < 0 || zw > 255 {
@@ -76,6 +77,9 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 	gq, err := gemm.NewRequantRows(packed, b, q.InputOffset, q.Mult, q.Shift, q.OutputOffset, q.Min, q.Max, bound)
 	if err != nil {
 		return nil, err
+	}
+	if !gq.FastEpilogue() {
+		return nil, nil // the unsigned-weight kernels would take the generic loop
 	}
 	cr := &ConvRows{c: c, q: gq, k: int32(k), mulRow: -zw}
 	if g.OutC <= gemm.PanelN/2 {

@@ -349,6 +349,11 @@ func NewRequantRows(w *PackedInt8, bias []int32, inputOffset int32, mult []int32
 	return q, nil
 }
 
+// FastEpilogue reports whether the VNNI kernels apply q with their fast
+// output stage (the only one of the unsigned-weight kernels, PackUint8:
+// without it they fall back to the generic loop).
+func (q *Requant) FastEpilogue() bool { return q.fast != nil }
+
 // Int8 computes out[r·ldo + c] for rows r in [0, rows) and the channels c
 // of panels [p0, p1): the requantized dot product of a[r·lda : r·lda+K]
 // with channel c's weights. Rows of a may be read up to KP bytes (the

@@ -254,6 +254,28 @@ func packInt8(n *op.Node, f *op.TensorInfo, o, k int) (*gemm.PackedInt8, error) 
 	return p, nil
 }
 
+// pointwiseRows returns a 1×1 stride-1 unpadded int8 CONV_2D on
+// kconv.ConvRows, or nil where that does not apply: the int8 weights w
+// as the uint8 w + 128 with zero point 128 (the GEMM's unsigned operand,
+// so its loop reads the activations as they are), the term −128·Σ_k a_k
+// per output pixel.
+func pointwiseRows(g *kconv.Geom, f *op.TensorInfo, q *kconv.Requant, b []int32) *kconv.ConvRows {
+	if g.KH != 1 || g.KW != 1 || g.StrideH != 1 || g.StrideW != 1 || g.PadH != 0 || g.PadW != 0 ||
+		g.OutH != g.InH || g.OutW != g.InW || !gemm.RowTermsFast() {
+		return nil
+	}
+	w := f.ConstTensor().Int8s()
+	u := make([]uint8, len(w))
+	for i, v := range w {
+		u[i] = uint8(v) ^ 0x80 // v + 128
+	}
+	cr, err := kconv.NewConvRows(*g, u, 128, q, b)
+	if err != nil {
+		return nil
+	}
+	return cr
+}
+
 func prepareConvInt8(n *op.Node, g *kconv.Geom, act op.Activation, in, f, bias, out *op.TensorInfo) (op.Kernel, error) {
 	if err := checkBias(n, bias, g.OutC, tensor.Int32); err != nil {
 		return op.Kernel{}, err
@@ -271,6 +293,12 @@ func prepareConvInt8(n *op.Node, g *kconv.Geom, act op.Activation, in, f, bias, 
 		var b []int32
 		if bias != nil {
 			b = bias.ConstTensor().Int32s()
+		}
+		if cr := pointwiseRows(&gg, f, q, b); cr != nil {
+			return rangeKernel(cr.ScratchBytes(), func(x *op.Exec, _, _ []*tensor.Tensor) int { return cr.Parts(x.Threads()) },
+				func(t *rangeTask, lo, hi int) {
+					cr.RunParts(t.ins[0].Int8s(), t.outs[0].Int8s(), scratchInt8(t.scratch, cr.ScratchBytes()), t.parts, lo, hi)
+				}), nil
 		}
 		c, err := kconv.NewConvInt8(gg, w, q, b)
 		if err != nil {
