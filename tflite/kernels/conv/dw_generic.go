@@ -83,11 +83,11 @@ func dwInt8VNNIS1F2XC32(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *i
 	panic("conv: dwInt8VNNIS1F2XC32 without a vector kernel")
 }
 
-func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int, off0 int, masks *uint64) {
+func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int, off0 int, masks *uint64, step int, l2 int) {
 	panic("conv: dwInt8VNNIPairs2 without a vector kernel")
 }
 
-func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int, off0 int, masks *uint64) {
+func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int, off0 int, masks *uint64, step int, l2 int) {
 	panic("conv: dwInt8VNNIPairs without a vector kernel")
 }
 

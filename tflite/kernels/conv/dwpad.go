@@ -80,6 +80,15 @@ func newDepthwisePadded[W int8 | int16](g Geom, q *Requant, filter []W, bias []i
 	if (g.InC != c && !expand) || c%16 == 0 || c <= 0 || len(q.Mult) != c || len(q.Shift) != c {
 		return nil
 	}
+	if expand && c == 8 && g.OutW%8 == 0 {
+		// One channel times 8: the pair kernels on the input as it is.
+		if p := newDWPairs(&g, q, filter, bias); p != nil {
+			d := &DepthwiseInt8Padded{g: g, fill: int8(-q.InputOffset), expand: true, k: 2, pairs: p,
+				fillRow: make([]int8, g.InW), rowMasks: pairMasks(g.OutW/8, -g.PadW, g.InW, p.step, p.l2)}
+			fillT(d.fillRow, d.fill)
+			return d
+		}
+	}
 	if 16%c == 0 && g.StrideW == 1 && !expand {
 		if d := newDepthwiseGrouped(g, q, filter, bias, fast); d != nil {
 			return d
@@ -160,21 +169,22 @@ func newDepthwiseGrouped[W int8 | int16](g Geom, q *Requant, filter []W, bias []
 		fillRow: make([]int8, wp*c), pairs: pairs}
 	fillT(d.fillRow, d.fill)
 	if pairs != nil {
-		d.padMasks = pairMasks(g.OutW/8, 0, wp*c)
+		d.padMasks = pairMasks(g.OutW/8, 0, wp*c, pairs.step, pairs.l2)
 		if g.OutW%8 == 0 {
-			d.rowMasks = pairMasks(g.OutW/8, -g.PadW*c, g.InW*c)
+			d.rowMasks = pairMasks(g.OutW/8, -g.PadW*c, g.InW*c, pairs.step, pairs.l2)
 		}
 	}
 	return d
 }
 
 // pairMasks returns the load masks of n4 groups of dwInt8VNNIPairs over
-// rows of w bytes from byte offset off0: for each group, the bytes of its
-// loads (64 from its first byte, 64 from 32 on) that lie in [0, w).
-func pairMasks(n4, off0, w int) []uint64 {
+// rows of w bytes from byte offset off0, groups step bytes apart: for each
+// group, the bytes of its loads (64 from its first byte, 64 from l2 on)
+// that lie in [0, w).
+func pairMasks(n4, off0, w, step, l2 int) []uint64 {
 	m := make([]uint64, 2*n4)
 	for j := range 2 * n4 {
-		s := off0 + 32*j // group j/2 starts at off0 + 64·(j/2)
+		s := off0 + step*(j/2) + l2*(j%2)
 		for i := range 64 {
 			if s+i >= 0 && s+i < w {
 				m[j] |= 1 << i
@@ -187,6 +197,11 @@ func pairMasks(n4, off0, w int) []uint64 {
 // Direct reports whether RowsDirect applies: the input needs no Pad.
 func (d *DepthwiseInt8Padded) Direct() bool { return d.rowMasks != nil }
 
+// directOnly reports a layer that runs from its input only (one channel
+// times 8 on the pair kernels): Pad copies the input, Rows runs
+// RowsDirect on the copy.
+func (d *DepthwiseInt8Padded) directOnly() bool { return d.expand && d.pairs != nil }
+
 // RowsDirect computes output rows [lo, hi) of the Batch·OutH rows from in
 // itself (where Direct holds; no Pad, no scratch).
 func (d *DepthwiseInt8Padded) RowsDirect(in, out []int8, lo, hi int) {
@@ -197,6 +212,9 @@ func (d *DepthwiseInt8Padded) RowsDirect(in, out []int8, lo, hi int) {
 }
 
 func (d *DepthwiseInt8Padded) inBytes() int {
+	if d.directOnly() {
+		return (d.g.Batch*d.g.InH*d.g.InW + 63) &^ 63
+	}
 	if d.k > 0 {
 		return (d.g.Batch*d.g.InH*d.wp*d.g.InC + 63) &^ 63
 	}
@@ -217,6 +235,10 @@ func (d *DepthwiseInt8Padded) ScratchBytes() int {
 func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 	g := &d.g
 	c := g.InC
+	if d.directOnly() {
+		copy(scratch, in[:g.Batch*g.InH*g.InW])
+		return
+	}
 	if d.k > 0 {
 		row, left := d.wp*c, g.PadW*c
 		rows := g.Batch * g.InH
@@ -268,7 +290,7 @@ func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 	g := &d.g
 	if d.k > 0 {
-		d.rowsGrouped(scratch, out, lo, hi, false)
+		d.rowsGrouped(scratch, out, lo, hi, d.directOnly())
 		return
 	}
 	c, cp := g.OutC, d.cp
@@ -293,7 +315,7 @@ func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 // scratch, or (direct) from the input itself.
 func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int, direct bool) {
 	g := &d.g
-	c, row := g.InC, d.wp*g.InC
+	c, oc, row := g.InC, g.OutC, d.wp*g.InC
 	off0, masks := 0, d.padMasks
 	if direct {
 		row, off0, masks = g.InW*c, -g.PadW*c, d.rowMasks
@@ -301,7 +323,7 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int, direc
 	_ = scratch[g.Batch*g.InH*row-1]
 	// A length check, not a read of out's last byte: another goroutine's
 	// rows may be writing it.
-	if len(out) < g.Batch*g.OutH*g.OutW*c {
+	if len(out) < g.Batch*g.OutH*g.OutW*oc {
 		panic("conv: depthwise output shorter than the layer")
 	}
 	// inRow is input row iy of image b, or the fill row outside the input.
@@ -320,19 +342,19 @@ func (d *DepthwiseInt8Padded) rowsGrouped(scratch, out []int8, lo, hi int, direc
 	two := first > 0 && g.StrideH == 1 && g.DilH == 1
 	for r := lo; r < hi; r++ {
 		b, oy := r/g.OutH, r%g.OutH
-		o := r * g.OutW * c
+		o := r * g.OutW * oc
 		if first > 0 {
 			p := d.pairs
 			iy := oy*g.StrideH - g.PadH
 			if two && r+1 < hi && oy+1 < g.OutH {
 				dwInt8VNNIPairs2(&inRow(b, iy)[0], &inRow(b, iy+1)[0], &inRow(b, iy+2)[0], &inRow(b, iy+3)[0], first/8,
-					&p.w[0], &p.q[0], &p.k[0], &out[o], g.OutW*c, int(d.inner.oz), p.clamp, p.rows, off0, &masks[0])
+					&p.w[0], &p.q[0], &p.k[0], &out[o], g.OutW*oc, p.oz, p.clamp, p.rows, off0, &masks[0], p.step, p.l2)
 				d.rowRest(scratch, out, b, oy, first)
 				r++
 				oy++
 			} else {
 				dwInt8VNNIPairs(&inRow(b, iy)[0], &inRow(b, iy+g.DilH)[0], &inRow(b, iy+2*g.DilH)[0], first/8,
-					&p.w[0], &p.q[0], &p.k[0], &out[o], int(d.inner.oz), p.clamp, p.rows, off0, &masks[0])
+					&p.w[0], &p.q[0], &p.k[0], &out[o], p.oz, p.clamp, p.rows, off0, &masks[0], p.step, p.l2)
 			}
 		}
 		d.rowRest(scratch, out, b, oy, first)

@@ -310,16 +310,23 @@ func BenchmarkDepthwiseGrouped(b *testing.B) {
 // TestDepthwiseExpandMatchesRef checks the channel-padded layout on one
 // input channel with a depth multiplier of 2..15 (Pad repeats the
 // channel; 3×3 windows, both strides, dilation, padding, 8-bit and 16-bit
-// weights) and on 8 channels at horizontal stride 2 (Pad's and the copy
-// out's eight-byte moves) against DepthwiseRef.
+// weights; times 8 with OutW a multiple of 8 on the pair kernels, from
+// the input itself) and on 8 channels at horizontal stride 2 (Pad's and
+// the copy out's eight-byte moves) against DepthwiseRef.
 func TestDepthwiseExpandMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	tested, eight, plain := 0, 0, 0
+	var paired [2]int // one channel times 8 on the pair kernels [stride 1, 2]
 	for i := 0; i < 600; i++ {
 		g := randDWGeom(r, true)
 		g.InC, g.OutC = 1, 2+r.IntN(14)
 		if i%3 == 0 {
 			g.OutC = 8
+			if r.IntN(2) == 0 { // widths the pair kernels cover (OutW a multiple of 8)
+				g.InW = 8 * (1 + r.IntN(4)) * g.StrideW
+				g.OutW = OutSize(true, g.InW, g.KW, g.StrideW, g.DilW)
+				g.PadW, _ = Pad(g.StrideW, g.DilW, g.InW, g.KW, g.OutW)
+			}
 		}
 		if i%3 == 1 { // 8 channels, depth multiplier 1, stride 2
 			g.InC, g.OutC, g.StrideW = 8, 8, 2
@@ -355,8 +362,19 @@ func TestDepthwiseExpandMatchesRef(t *testing.T) {
 		if d == nil {
 			t.Skip("no vector depthwise kernel on this machine")
 		}
-		if d.expand != (g.InC == 1) || d.k != 0 {
-			t.Fatalf("%+v: expand %v, %d pixels per vector", g, d.expand, d.k)
+		if d.expand != (g.InC == 1) || (d.k != 0) != d.directOnly() {
+			t.Fatalf("%+v: expand %v, %d pixels per vector, direct only %v", g, d.expand, d.k, d.directOnly())
+		}
+		if d.directOnly() {
+			if !d.Direct() {
+				t.Fatalf("%+v: the pair kernels without Direct", g)
+			}
+			got := randInt8s(r, len(want))
+			goPar(g.Batch*g.OutH, func(lo, hi int) { d.RowsDirect(in, got, lo, hi) })
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("%+v: one channel on the pair kernels [%d] = %d, reference %d", g, k, got[k], want[k])
+			}
+			paired[g.StrideW-1]++
 		}
 		scratch := randInt8s(r, d.ScratchBytes())
 		d.Pad(in, scratch)
@@ -375,6 +393,9 @@ func TestDepthwiseExpandMatchesRef(t *testing.T) {
 	}
 	if tested < 450 || eight < 150 || plain < 150 {
 		t.Fatalf("only %d geometries tested, %d with one channel times 8, %d with 8 channels", tested, eight, plain)
+	}
+	if hasDWVNNI && min(paired[0], paired[1]) < 20 {
+		t.Fatalf("pair kernels ran on %v one-channel layers ([stride 1, 2]): too few", paired)
 	}
 	g := Geom{Batch: 1, InH: 6, InW: 6, InC: 1, OutC: 8, KH: 1, KW: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1, OutH: 6, OutW: 6}
 	if d := NewDepthwiseInt8Padded(g, randRequant(r, 8), randInt8s(r, 8), nil); d != nil {

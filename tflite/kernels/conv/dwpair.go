@@ -1,14 +1,20 @@
 package conv
 
-// dwPairs holds what dwInt8VNNIPairs reads: the 3×3, stride 1 VNNI
-// kernel for 8 channels in the grouped layout of DepthwiseInt8Padded (two
-// pixels per 16-lane vector, lane l channel l%8).
+// dwPairs holds what dwInt8VNNIPairs reads: the 3×3 VNNI kernel for 8
+// output channels, two pixels per 16-lane vector (lane l channel l%8), on
+// 8 input channels at stride 1 (the grouped layout of
+// DepthwiseInt8Padded) or on one input channel (depth multiplier 8) at
+// stride 1 or 2.
 type dwPairs struct {
 	w     []int8  // 512 bytes: a's three rows, b's three rows, two VPERMB indices
 	q     []int32 // one block of dwVQWordsF parameters
 	k     [dwVConsts]int8
 	clamp int
 	rows  int // bit ky: kernel row ky has residual weights (b ≠ 0)
+	oz    int // the output zero point
+	// step is the input bytes from one group of eight output pixels to the
+	// next, l2 the offset of a group's second load (pairs 2 and 3).
+	step, l2 int
 }
 
 // newDWPairs packs dwInt8VNNIPairs' operands for an 8-channel 3×3 stride-1
@@ -17,7 +23,8 @@ type dwPairs struct {
 // fast requantization does not cover: see newDWVNNI). filter is
 // [1, 3, 3, 8]; bias optional.
 func newDWPairs[W int8 | int16](g *Geom, q *Requant, filter []W, bias []int32) *dwPairs {
-	if !hasDWVNNI || g.InC != 8 || g.OutC != 8 || g.KH != 3 || g.KW != 3 || g.StrideW != 1 || g.DilW != 1 ||
+	one := g.InC == 1 && (g.StrideW == 1 || g.StrideW == 2) // one input channel, depth multiplier 8
+	if !hasDWVNNI || (g.InC != 8 || g.StrideW != 1) && !one || g.OutC != 8 || g.KH != 3 || g.KW != 3 || g.DilW != 1 ||
 		len(q.Mult) != 8 || len(q.Shift) != 8 {
 		return nil
 	}
@@ -60,7 +67,7 @@ func newDWPairs[W int8 | int16](g *Geom, q *Requant, filter []W, bias []int32) *
 	if v == nil || !v.fast {
 		return nil
 	}
-	p := &dwPairs{w: make([]int8, 512), q: v.q[:dwVQWordsF], k: v.k, clamp: v.clamp}
+	p := &dwPairs{w: make([]int8, 512), q: v.q[:dwVQWordsF], k: v.k, clamp: v.clamp, oz: int(q.OutputOffset)}
 	for ky := range 3 {
 		for l := range 16 {
 			for s := range 3 {
@@ -73,13 +80,23 @@ func newDWPairs[W int8 | int16](g *Geom, q *Requant, filter []W, bias []int32) *
 			}
 		}
 	}
-	// Index 0 gathers the pair at the load's first byte: lane l byte s is
-	// pixel l/8 + s, channel l%8 (byte 3 repeats tap 2; its weight is 0);
-	// index 1 the pair two pixels on.
+	// Index 0 gathers pair 0 from its load: lane l byte s is tap kx = s
+	// of pixel l/8, channel l%8 (byte 3 repeats tap 2; its weight is 0);
+	// index 1 pair 1, two output pixels on. Eight channels: tap kx of
+	// output pixel x reads input pixel x + kx, 8 bytes each; one channel:
+	// byte s·x + kx (s the stride) for every output channel.
+	p.step, p.l2 = 64, 32
+	if one {
+		p.step, p.l2 = 8*g.StrideW, 4*g.StrideW
+	}
 	for l := range 16 {
 		for s := range 4 {
-			i := int8((l/8+min(s, 2))*8 + l%8)
-			p.w[384+4*l+s], p.w[448+4*l+s] = i, i+16
+			kx := min(s, 2)
+			i := (l/8+kx)*8 + l%8
+			if one {
+				i = g.StrideW*(l/8) + kx
+			}
+			p.w[384+4*l+s], p.w[448+4*l+s] = int8(i), int8(i+p.l2/2)
 		}
 	}
 	return p

@@ -29,11 +29,11 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VPADDD.BCST 192(DX), Z8, K3, Z8 \
 	VPSRAVD 320(R14), Z8, A
 
-// PLOAD loads the 96 bytes of input row R from byte offset BX into Z4
-// (bytes 0..63) and Z5 (32..95), made unsigned.
+// PLOAD loads 64 bytes of input row R from byte offset BX into Z4 and
+// from R12 (BX + l2) into Z5, made unsigned.
 #define PLOAD(R) \
 	VPXORD (R)(BX*1), Z21, Z4 \
-	VPXORD 32(R)(BX*1), Z21, Z5
+	VPXORD (R)(R12*1), Z21, Z5
 
 // PLOADM is PLOAD for a group at an edge of the row: bytes outside the
 // masks K5 (Z4) and K6 (Z5) are not read and take the input zero point
@@ -42,13 +42,13 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VMOVDQA64 Z22, Z4 \
 	VMOVDQU8 (R)(BX*1), K5, Z4 \
 	VMOVDQA64 Z22, Z5 \
-	VMOVDQU8 32(R)(BX*1), K6, Z5 \
+	VMOVDQU8 (R)(R12*1), K6, Z5 \
 	VPXORD Z21, Z4, Z4 \
 	VPXORD Z21, Z5, Z5
 
 // PROW adds a kernel row's products to Z0..Z3 from the loaded Z4, Z5: four
-// VPERMB gathers (Z16: the pair at the load's byte 0, Z17: at byte 16) and
-// four VPDPBUSD with the row's weights WA.
+// VPERMB gathers (Z16: pairs 0 and 2 from Z4 and Z5, Z17: pairs 1 and 3)
+// and four VPDPBUSD with the row's weights WA.
 #define PROW(WA) \
 	VPERMB Z4, Z16, Z6 \
 	VPERMB Z4, Z17, Z7 \
@@ -66,20 +66,20 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VPDPBUSD WB, Z8, Z2 \
 	VPDPBUSD WB, Z9, Z3
 
-// func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int, off0 int, masks *uint64)
+// func dwInt8VNNIPairs(r0, r1, r2 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, rows int, off0 int, masks *uint64, step int, l2 int)
 //
-// The 3×3, stride 1 int8 depthwise kernel for 8 channels (see dwpair.go):
-// one 16-lane vector is two neighbouring output pixels, lane l pixel l/8,
+// The 3×3 int8 depthwise kernel for 8 output channels (see dwpair.go): one
+// 16-lane vector is two neighbouring output pixels, lane l pixel l/8,
 // channel l%8; four vectors (eight pixels) per group, n4 groups. r0, r1,
-// r2 are the input rows of kernel rows 0..2 at the first output pixel's tap
-// kx = 0 (8 bytes a pixel; each group reads 96 bytes from its first pixel,
-// which must all lie in memory). Per kernel row a VPERMB turns the bytes
-// of pixels x..x+3 into lanes of four bytes (taps kx = 0, 1, 2 and an
-// unused one) for the pair x, x+1, made unsigned by XOR 0x80 (the folded
-// bias subtracts 128·Σw); VPDPBUSD multiplies them by the row's weights
-// a (w bytes 0..191) and, where bit ky of rows is set, by its residual
-// weights b (192..383; 16-bit weights w = a + b); w bytes 384..511 are
-// the two VPERMB indices. q is one block of dwVQWordsF parameters (RQF),
+// r2 are the input rows of kernel rows 0..2; a group loads 64 bytes from
+// its byte offset and 64 from l2 on, the next group step bytes on. Per
+// kernel row a VPERMB turns the loaded bytes into the lanes of four bytes
+// (taps kx = 0, 1, 2 and an unused one) of a pair, made unsigned by XOR
+// 0x80 (the folded bias subtracts 128·Σw): pairs 0 and 1 from the first
+// load (indices w bytes 384.. and 448..), 2 and 3 from the second (the
+// same indices). VPDPBUSD multiplies them by the row's weights a (w bytes
+// 0..191) and, where bit ky of rows is set, by its residual weights b
+// (192..383; 16-bit weights w = a + b). q is one block of dwVQWordsF parameters (RQF),
 // k the dwVConsts constants, out the first output pixel (64 bytes a
 // group); clamp = 0 skips the clamp. The first group reads from byte
 // offset off0 of the rows (−8·PadW where the rows are not padded); masks
@@ -93,8 +93,8 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 // Z16, Z17 the indices, Z20 the bias, Z21 0x80 bytes, Z22 the input zero
 // point bytes, Z29 2^31 per 64-bit lane, Z30 the output zero point per
 // int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's masks. R15 the
-// group's masks, DI zero unless the group is at an edge.
-TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-104
+// group's masks, DI zero unless the group is at an edge, R12 BX + l2.
+TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-120
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -105,8 +105,6 @@ TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-104
 	MOVQ out+56(FP), SI
 	MOVQ oz+64(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ clamp+72(FP), R11
-	MOVQ rows+80(FP), R10
 	MOVQ $0x80000000, DI
 	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
@@ -134,6 +132,8 @@ pgroup:
 	ANDQ R12, DI
 	NOTQ DI
 	ADDQ $16, R15
+	MOVQ l2+112(FP), R12
+	ADDQ BX, R12
 	VMOVDQA32 Z20, Z0
 	VMOVDQA32 Z20, Z1
 	VMOVDQA32 Z20, Z2
@@ -148,7 +148,7 @@ pedge0:
 
 pload0:
 	PROW(Z10)
-	TESTQ $1, R10
+	TESTQ $1, rows+80(FP)
 	JZ prow1
 	PRES(Z13)
 
@@ -163,7 +163,7 @@ pedge1:
 
 pload1:
 	PROW(Z11)
-	TESTQ $2, R10
+	TESTQ $2, rows+80(FP)
 	JZ prow2
 	PRES(Z14)
 
@@ -178,7 +178,7 @@ pedge2:
 
 pload2:
 	PROW(Z12)
-	TESTQ $4, R10
+	TESTQ $4, rows+80(FP)
 	JZ prq
 	PRES(Z15)
 
@@ -193,15 +193,15 @@ prq:
 	VPADDSW Z30, Z8, Z8
 	VPACKSSWB Z8, Z7, Z7
 	VPERMD Z7, Z31, Z7
-	TESTQ R11, R11
-	JZ pstore
+	CMPQ clamp+72(FP), $0
+	JEQ pstore
 	VPMAXSB 64(DX), Z7, Z7
 	VPMINSB 128(DX), Z7, Z7
 
 pstore:
 	VMOVDQU64 Z7, (SI)
 	ADDQ $64, SI
-	ADDQ $64, BX
+	ADDQ step+104(FP), BX
 	DECQ R8
 	JNZ pgroup
 	VZEROUPPER
@@ -220,11 +220,11 @@ pstore:
 	VPADDD.BCST 192(DX), T2, KT, T2 \
 	VPSRAVD 320(R14), T2, A
 
-// PLOAD2 loads the 96 bytes of input row R from byte offset BX into Z22
-// (bytes 0..63) and Z23 (32..95), made unsigned.
+// PLOAD2 loads 64 bytes of input row R from byte offset BX into Z22 and
+// from R10 (BX + l2) into Z23, made unsigned.
 #define PLOAD2(R) \
 	VPXORD (R)(BX*1), Z21, Z22 \
-	VPXORD 32(R)(BX*1), Z21, Z23
+	VPXORD (R)(R10*1), Z21, Z23
 
 // PLOAD2M is PLOAD2 for a group at an edge of the row: bytes outside the
 // masks K5 (Z22) and K6 (Z23) are not read and take the input zero point
@@ -233,12 +233,12 @@ pstore:
 	VMOVDQA64 Z26, Z22 \
 	VMOVDQU8 (R)(BX*1), K5, Z22 \
 	VMOVDQA64 Z26, Z23 \
-	VMOVDQU8 32(R)(BX*1), K6, Z23 \
+	VMOVDQU8 (R)(R10*1), K6, Z23 \
 	VPXORD Z21, Z22, Z22 \
 	VPXORD Z21, Z23, Z23
 
 // PGATHER2 gathers the loaded row's four pairs into Z8..Z11: four VPERMB
-// (Z18: the pair at the load's byte 0, Z19: at byte 16).
+// (Z18: pairs 0 and 2 from Z22 and Z23, Z19: pairs 1 and 3).
 #define PGATHER2 \
 	VPERMB Z22, Z18, Z8 \
 	VPERMB Z22, Z19, Z9 \
@@ -261,7 +261,7 @@ pstore:
 	VPACKSSWB T, O, O \
 	VPERMD O, Z31, O
 
-// func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int, off0 int, masks *uint64)
+// func dwInt8VNNIPairs2(r0, r1, r2, r3 *int8, n4 int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, rows int, off0 int, masks *uint64, step int, l2 int)
 //
 // Two output rows of dwInt8VNNIPairs at once (vertical stride and dilation
 // 1): r0..r3 the input rows of kernel rows 0..2 of the first output row (at
@@ -275,8 +275,9 @@ pstore:
 // the bias, Z21 0x80 bytes, Z22, Z23 the loads (then RQF's temporaries),
 // Z26 the input zero point bytes, Z29 2^31 per 64-bit lane, Z30 the output
 // zero point per int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's
-// masks. R15 the group's masks, R11 zero unless the group is at an edge.
-TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-120
+// masks. R15 the group's masks, R11 zero unless the group is at an edge,
+// R10 BX + l2.
+TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-136
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
 	MOVQ r2+16(FP), R9
@@ -317,6 +318,8 @@ qgroup:
 	ANDQ R10, R11
 	NOTQ R11
 	ADDQ $16, R15
+	MOVQ l2+128(FP), R10
+	ADDQ BX, R10
 	VMOVDQA32 Z20, Z0
 	VMOVDQA32 Z20, Z1
 	VMOVDQA32 Z20, Z2
@@ -428,7 +431,7 @@ qstore:
 	VMOVDQU64 Z10, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
-	ADDQ $64, BX
+	ADDQ step+120(FP), BX
 	DECQ R8
 	JNZ qgroup
 	VZEROUPPER

@@ -110,12 +110,6 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 				}), nil
 			}
 			if d := kconv.NewDepthwiseInt8Padded(g, q, f.ConstTensor().Int8s(), b); d != nil {
-				if d.Direct() {
-					// 8 channels whose rows the pair kernels read as they are.
-					return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
-						d.RowsDirect(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
-					}), nil
-				}
 				return paddedKernel(d, rows), nil
 			}
 		}
@@ -164,9 +158,15 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 	return op.Kernel{}, n.Errorf("input %s with filter %s is not supported", in.DType, f.DType)
 }
 
-// paddedKernel runs d (channels not a multiple of 16): the input is
-// padded into scratch (serially, before the rows run).
+// paddedKernel runs d (channels not a multiple of 16): on the input itself
+// where the pair kernels read its rows as they are (d.Direct), else on
+// the input padded into scratch (serially, before the rows run).
 func paddedKernel(d *kconv.DepthwiseInt8Padded, rows int) op.Kernel {
+	if d.Direct() {
+		return rowsKernel(0, rows, func(t *rangeTask, lo, hi int) {
+			d.RowsDirect(t.ins[0].Int8s(), t.outs[0].Int8s(), lo, hi)
+		})
+	}
 	return rangeKernel(d.ScratchBytes(), func(x *op.Exec, ins, _ []*tensor.Tensor) int {
 		d.Pad(ins[0].Int8s(), scratchInt8(x.Scratch, d.ScratchBytes()))
 		return rows
