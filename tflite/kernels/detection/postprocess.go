@@ -87,6 +87,19 @@ func NewWork(p *Params) *Work {
 // are zero.
 func Run(p *Params, w *Work, boxes, anchors, scores, outBoxes, outClasses, outScores []float32) (int, error) {
 	decode(p, w, boxes, anchors, w.decoded)
+	return selectDecoded(p, w, scores, outBoxes, outClasses, outScores)
+}
+
+// RunCodes is Run for 8-bit box encodings: codes holds NumBoxes rows of
+// stride bytes (y, x, h, w first), each byte indexing t's terms; the
+// boxes decode as Run decodes their dequantized values, bit for bit.
+func RunCodes(p *Params, w *Work, t *BoxCodes, codes []byte, stride int, anchors, scores, outBoxes, outClasses, outScores []float32) (int, error) {
+	decodeCodes(p, t, codes, stride, anchors, w.decoded)
+	return selectDecoded(p, w, scores, outBoxes, outClasses, outScores)
+}
+
+// selectDecoded is Run after the decode: the box check and the selection.
+func selectDecoded(p *Params, w *Work, scores, outBoxes, outClasses, outScores []float32) (int, error) {
 	clear(outBoxes)
 	clear(outClasses)
 	clear(outScores)
@@ -113,6 +126,39 @@ func decode(p *Params, w *Work, boxes, anchors, out []float32) {
 		xc := float32(bx/float64(p.XScale)*aw + ax)
 		hh := float32(0.5 * w.expH.exp(boxes[4*i+2], hs) * ah)
 		hw := float32(0.5 * w.expW.exp(boxes[4*i+3], ws) * aw)
+		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = yc-hh, xc-hw, yc+hh, xc+hw
+	}
+}
+
+// BoxCodes holds, for each code of 8-bit box encodings whose dequantized
+// value is v (NewBoxCodes), the terms decode computes from v: v/YScale,
+// v/XScale, exp(v/HScale) and exp(v/WScale), in float64.
+type BoxCodes struct {
+	cy, cx, eh, ew [256]float64
+}
+
+// NewBoxCodes returns the terms of p's decode for the 256 codes whose
+// dequantized values are deq (indexed by the code's byte).
+func NewBoxCodes(p *Params, deq *[256]float32) *BoxCodes {
+	t := &BoxCodes{}
+	for c, v := range deq {
+		f := float64(v)
+		t.cy[c], t.cx[c] = f/float64(p.YScale), f/float64(p.XScale)
+		t.eh[c], t.ew[c] = math.Exp(f/float64(p.HScale)), math.Exp(f/float64(p.WScale))
+	}
+	return t
+}
+
+// decodeCodes is decode of codes through t: the same expressions on the
+// same float64 terms, looked up instead of recomputed.
+func decodeCodes(p *Params, t *BoxCodes, codes []byte, stride int, anchors, out []float32) {
+	for i := 0; i < p.NumBoxes; i++ {
+		c := codes[i*stride : i*stride+4]
+		ay, ax, ah, aw := float64(anchors[4*i]), float64(anchors[4*i+1]), float64(anchors[4*i+2]), float64(anchors[4*i+3])
+		yc := float32(t.cy[c[0]]*ah + ay)
+		xc := float32(t.cx[c[1]]*aw + ax)
+		hh := float32(0.5 * t.eh[c[2]] * ah)
+		hw := float32(0.5 * t.ew[c[3]] * aw)
 		out[4*i], out[4*i+1], out[4*i+2], out[4*i+3] = yc-hh, xc-hw, yc+hh, xc+hw
 	}
 }

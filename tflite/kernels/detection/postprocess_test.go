@@ -131,3 +131,62 @@ func TestDecodeMatchesFormula(t *testing.T) {
 		}
 	}
 }
+
+// TestRunCodesMatchesRun checks RunCodes on 8-bit box encodings against Run
+// on their dequantized values: the decoded boxes bit for bit and the
+// detections, for random code tables (scales, zero points), scales,
+// anchors, encodings with extra columns, both NMS kinds, and codes that
+// make invalid boxes (both must fail alike).
+func TestRunCodesMatchesRun(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for i := range 200 {
+		p := &Params{MaxDetections: 1 + r.IntN(20), MaxClassesPerDetection: 1 + r.IntN(2), DetectionsPerClass: 1 + r.IntN(20),
+			ScoreThreshold: float32(r.Float64() * 0.6), IOUThreshold: float32(0.3 + 0.6*r.Float64()), NumClasses: 1 + r.IntN(4),
+			YScale: float32(1 + 10*r.Float64()), XScale: float32(1 + 10*r.Float64()), HScale: float32(1 + 5*r.Float64()),
+			WScale: float32(1 + 5*r.Float64()), RegularNMS: i%2 == 0, NumBoxes: 1 + r.IntN(400)}
+		p.ClassesWithBackground = p.NumClasses + r.IntN(2)
+		scale, zp := float32(0.005+0.1*r.Float64()), float32(r.IntN(256))
+		var deq [256]float32
+		for c := range deq {
+			deq[c] = (float32(c) - zp) * scale
+		}
+		stride := 4 + r.IntN(3)
+		codes := make([]byte, p.NumBoxes*stride)
+		for j := range codes {
+			codes[j] = byte(r.IntN(256))
+		}
+		boxes := make([]float32, 4*p.NumBoxes)
+		for b := 0; b < p.NumBoxes; b++ {
+			for k := range 4 {
+				boxes[4*b+k] = deq[codes[b*stride+k]]
+			}
+		}
+		anchors := make([]float32, 4*p.NumBoxes)
+		for j := range anchors {
+			anchors[j] = float32(r.Float64())
+			if j%4 >= 2 && i%7 != 0 { // every seventh case: zero sizes, invalid boxes
+				anchors[j] += 0.05
+			}
+		}
+		scores := make([]float32, p.NumBoxes*p.ClassesWithBackground)
+		for j := range scores {
+			scores[j] = float32(r.IntN(20)) / 20
+		}
+		outs := func() ([]float32, []float32, []float32) {
+			return make([]float32, 4*p.Outputs()), make([]float32, p.Outputs()), make([]float32, p.Outputs())
+		}
+		w1, w2 := NewWork(p), NewWork(p)
+		b1, c1, s1 := outs()
+		n1, err1 := Run(p, w1, boxes, anchors, scores, b1, c1, s1)
+		b2, c2, s2 := outs()
+		n2, err2 := RunCodes(p, w2, NewBoxCodes(p, &deq), codes, stride, anchors, scores, b2, c2, s2)
+		for j, v := range w1.decoded {
+			if math.Float32bits(v) != math.Float32bits(w2.decoded[j]) {
+				t.Fatalf("case %d: decoded[%d] = %v from codes, %v from values", i, j, w2.decoded[j], v)
+			}
+		}
+		if n1 != n2 || (err1 == nil) != (err2 == nil) || !slices.Equal(b1, b2) || !slices.Equal(c1, c2) || !slices.Equal(s1, s2) {
+			t.Fatalf("case %d: codes gave %d detections (%v), values %d (%v)", i, n2, err2, n1, err1)
+		}
+	}
+}

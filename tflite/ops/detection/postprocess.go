@@ -128,6 +128,16 @@ func PreparePostProcess(n *op.Node) (op.Kernel, error) {
 	if err != nil {
 		return op.Kernel{}, err
 	}
+	// 8-bit encodings decode from their codes (kdet.RunCodes): the
+	// decode's terms once per code, no dequantized copy.
+	var codes *kdet.BoxCodes
+	if boxes.DType != tensor.Float32 {
+		tbl, err := codeTable(n, boxes, "box encodings")
+		if err != nil {
+			return op.Kernel{}, err
+		}
+		codes = kdet.NewBoxCodes(&p, tbl)
+	}
 	deqScores, err := dequantizer(n, classes, "class predictions")
 	if err != nil {
 		return op.Kernel{}, err
@@ -167,7 +177,9 @@ func PreparePostProcess(n *op.Node) (op.Kernel, error) {
 			if !ok {
 				s = newState().(*state)
 			}
-			deqBoxes(in[0], s.boxes, encStride, 4)
+			if codes == nil {
+				deqBoxes(in[0], s.boxes, encStride, 4)
+			}
 			scores := s.scores
 			if scores == nil {
 				scores = in[1].Float32s()
@@ -177,7 +189,13 @@ func PreparePostProcess(n *op.Node) (op.Kernel, error) {
 			if constAnchors == nil {
 				deqAnchors(in[2], s.anchors, 4, 4)
 			}
-			num, err := kdet.Run(&params, s.work, s.boxes, s.anchors, scores, out[0].Float32s(), out[1].Float32s(), out[2].Float32s())
+			var num int
+			var err error
+			if codes != nil {
+				num, err = kdet.RunCodes(&params, s.work, codes, in[0].Data, encStride, s.anchors, scores, out[0].Float32s(), out[1].Float32s(), out[2].Float32s())
+			} else {
+				num, err = kdet.Run(&params, s.work, s.boxes, s.anchors, scores, out[0].Float32s(), out[1].Float32s(), out[2].Float32s())
+			}
 			if err != nil {
 				return n.Invalidf("%v", err)
 			}
@@ -214,11 +232,28 @@ func dequantizer(n *op.Node, t *op.TensorInfo, what string) (func(src *tensor.Te
 	if t.DType != tensor.Uint8 && t.DType != tensor.Int8 {
 		return nil, n.Errorf("%s of type %s are not supported", what, t.DType)
 	}
+	tbl, err := codeTable(n, t, what)
+	if err != nil {
+		return nil, err
+	}
+	if t.DType == tensor.Uint8 {
+		return func(src *tensor.Tensor, dst []float32, stride, take int) {
+			lookup(src.Uint8s(), dst, stride, take, tbl)
+		}, nil
+	}
+	return func(src *tensor.Tensor, dst []float32, stride, take int) {
+		lookup(src.Int8s(), dst, stride, take, tbl)
+	}, nil
+}
+
+// codeTable returns the float32 values of the 256 codes of the 8-bit
+// tensor t, indexed by the code's byte: (q − zero point)·scale in float32
+// as TensorFlow Lite's Dequantizer computes them.
+func codeTable(n *op.Node, t *op.TensorInfo, what string) (*[256]float32, error) {
 	scale, zp, ok := t.Scale()
 	if !ok || !(scale > 0) || math.IsInf(scale, 0) {
 		return nil, n.Errorf("%s must be quantized per tensor with a positive scale", what)
 	}
-	// Each of the 256 codes' (q − zero point)·scale, computed once.
 	s, z := float32(scale), float32(zp)
 	var tbl [256]float32
 	for q := range 256 {
@@ -228,14 +263,7 @@ func dequantizer(n *op.Node, t *op.TensorInfo, what string) (func(src *tensor.Te
 		}
 		tbl[q] = (v - z) * s
 	}
-	if t.DType == tensor.Uint8 {
-		return func(src *tensor.Tensor, dst []float32, stride, take int) {
-			lookup(src.Uint8s(), dst, stride, take, &tbl)
-		}, nil
-	}
-	return func(src *tensor.Tensor, dst []float32, stride, take int) {
-		lookup(src.Int8s(), dst, stride, take, &tbl)
-	}, nil
+	return &tbl, nil
 }
 
 // lookup sets dst to tbl's values for the first take of every stride
