@@ -321,21 +321,29 @@ func TestPrepareErrors(t *testing.T) {
 	}
 }
 
-// TestConv2DInt8Pointwise runs int8 per-channel 1×1 convolutions (the
-// pointwiseRows path: uint8 weights w + 128, row terms) through Prepare
-// and Eval against the plain formula: channel counts around 8 and 16,
-// random zero points, scales with and without left shifts, ReLU or none.
-func TestConv2DInt8Pointwise(t *testing.T) {
+// TestConv2DInt8Rows runs int8 per-channel convolutions that take
+// kconv.ConvRows (uint8 weights w + 128, row terms: 1×1 stride-1 layers
+// and windows over 8 or more channels) and some that do not, through
+// Prepare and Eval against the plain formula: channel counts around 8
+// and 16, 3×3 windows with strides 1 and 2 and SAME padding, random zero
+// points, scales with and without left shifts, ReLU or none.
+func TestConv2DInt8Rows(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	for i := range 40 {
+	for i := range 60 {
 		H, W := 1+r.IntN(9), 1+r.IntN(13)
 		C := []int{1, 3, 8, 16, 24, 33, 64}[r.IntN(7)]
 		O := []int{1, 5, 8, 16, 40, 70}[r.IntN(6)]
+		K, S := 1, 1
+		if i%3 == 2 {
+			K, S = 3, 1+r.IntN(2)
+		}
+		OH, OW := (H+S-1)/S, (W+S-1)/S
+		padH, padW := max(0, ((OH-1)*S+K-H)/2), max(0, ((OW-1)*S+K-W)/2)
 		x := make([]int8, H*W*C)
 		for j := range x {
 			x[j] = int8(r.IntN(256) - 128)
 		}
-		f := make([]int8, O*C)
+		f := make([]int8, O*K*K*C)
 		for j := range f {
 			f[j] = int8(r.IntN(255) - 127)
 		}
@@ -343,7 +351,7 @@ func TestConv2DInt8Pointwise(t *testing.T) {
 		scales := make([]float32, O)
 		for c := range bias {
 			bias[c] = int32(r.IntN(40000) - 20000)
-			scales[c] = 0.0005 + 0.01*r.Float32()
+			scales[c] = 0.0005 + 0.01*r.Float32()/float32(K)
 			if i%5 == 4 && c == 0 {
 				scales[c] = 30 // a multiplier above 1: a left shift
 			}
@@ -351,10 +359,10 @@ func TestConv2DInt8Pointwise(t *testing.T) {
 		inScale, outScale := float32(0.05), float32(0.2)
 		inZp, outZp := int64(r.IntN(256)-128), int64(r.IntN(256)-128)
 		act := []op.Activation{op.ActNone, op.ActRelu}[i%2]
-		n := &op.Node{Op: "CONV_2D", Options: &op.Conv2DOptions{Padding: op.PaddingValid, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, Activation: act},
+		n := &op.Node{Op: "CONV_2D", Options: &op.Conv2DOptions{Padding: op.PaddingSame, StrideH: S, StrideW: S, DilationH: 1, DilationW: 1, Activation: act},
 			Inputs: []*op.TensorInfo{
 				info(tensor.Int8, tensor.Shape{1, H, W, C}, pq(inScale, inZp), nil),
-				info(tensor.Int8, tensor.Shape{O, 1, 1, C}, &tensor.Quant{Scale: scales, ZeroPoint: make([]int64, O)}, bytesOf(f)),
+				info(tensor.Int8, tensor.Shape{O, K, K, C}, &tensor.Quant{Scale: scales, ZeroPoint: make([]int64, O)}, bytesOf(f)),
 				info(tensor.Int32, tensor.Shape{O}, nil, bytesOf(bias)),
 			},
 			Outputs: []*op.TensorInfo{info(tensor.Int8, nil, pq(outScale, outZp), nil)}}
@@ -363,16 +371,25 @@ func TestConv2DInt8Pointwise(t *testing.T) {
 		if act == op.ActRelu {
 			lo = int32(max(outZp, -128))
 		}
-		for p := range H * W {
+		for p := range OH * OW {
+			oy, ox := p/OW, p%OW
 			for oc := range O {
 				s := int64(bias[oc])
-				for c := range C {
-					s += int64(f[oc*C+c]) * (int64(x[p*C+c]) - inZp)
+				for ky := range K {
+					for kx := range K {
+						iy, ix := oy*S-padH+ky, ox*S-padW+kx
+						if iy < 0 || ix < 0 || iy >= H || ix >= W {
+							continue
+						}
+						for c := range C {
+							s += int64(f[((oc*K+ky)*K+kx)*C+c]) * (int64(x[(iy*W+ix)*C+c]) - inZp)
+						}
+					}
 				}
 				m, sh := kernels.QuantizeMultiplier(float64(inScale) * float64(scales[oc]) / float64(outScale))
 				v := kernels.Clamp32(kernels.MultiplyByQuantizedMultiplier(int32(s), m, sh)+int32(outZp), lo, 127)
 				if got[p*O+oc] != int8(v) {
-					t.Fatalf("case %d (%dx%dx%d -> %d): out[%d,%d] = %d, want %d", i, H, W, C, O, p, oc, got[p*O+oc], v)
+					t.Fatalf("case %d (%dx%dx%d -> %d, %dx%d stride %d): out[%d,%d] = %d, want %d", i, H, W, C, O, K, K, S, p, oc, got[p*O+oc], v)
 				}
 			}
 		}
