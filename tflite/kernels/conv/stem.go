@@ -46,7 +46,7 @@ type Stem struct {
 	// padSpan is a span of the input byte (as stored) of the zero point:
 	// what windows read outside the input.
 	padSpan [128]uint8
-	consts  *[7][64]uint8
+	consts  *[9][64]uint8
 }
 
 // stemParamWords is the parameter block of one output channel, as the
@@ -60,9 +60,17 @@ const stemParamWords = 16
 // of a tile reads bytes 6p + 4j .. 6p + 4j + 3 of its 128-byte span), the
 // ones (the row sums: 4, 4 and 1 real bytes per group), the transposes
 // of 8 channels × 16 pixels to pixels 0-7 and 8-15, and the epilogue's
-// gather of high halves (int32 indices).
-var stemTables = func() *[7][64]uint8 {
-	var t [7][64]uint8
+// gather of high halves (int32 indices), and the joins of two groups'
+// pixels into 16-byte pieces (int64 indices).
+var stemTables = func() *[9][64]uint8 {
+	var t [9][64]uint8
+	// The VPERMI2Q indices joining a pair of groups' pixels 0-7 (or 8-15)
+	// into 16-byte pieces: pixels 0-3, then 4-7, each the first group's
+	// 8 bytes and the second's.
+	for k := range 4 {
+		t[7][16*k], t[7][16*k+8] = uint8(k), uint8(8+k)
+		t[8][16*k], t[8][16*k+8] = uint8(4+k), uint8(12+k)
+	}
 	// The VPERMT2D index of the products' high halves: lane 2i from the
 	// even products' qword i, lane 2i+1 from the odd ones'.
 	for i := range 8 {
@@ -190,6 +198,7 @@ type stemArgs struct {
 	lo, hi  uint32 // the clamp bounds in int8 terms, the byte repeated
 	_       uint32
 	scatter [8]int64 // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
+	pend    int64    // the assembly's: a pair's first group waits
 }
 
 // ScratchBytes is the scratch Rows needs: three padded spans and one

@@ -11,13 +11,16 @@
 // requantizes each channel (gemm's fast 32-bit-range epilogue, with
 // per-channel parameters broadcast), packs and clamps the 8 × 16 results
 // as bytes, and two VPERMI2B transpose them to pixel-major order, stored
-// whole (8 channels) or as 8-byte pieces by VPSCATTERQQ.
+// whole (8 channels), joined by pairs of groups into 16-byte pixel pieces
+// (16 channels: stored whole), or, for a last odd group, as 8-byte pieces
+// by VPSCATTERQQ.
 //
 // Registers: DI args, SI tile output, R8 tiles left, R9 groups left,
 // R10 weights, R11 parameters, R12-R14 window-row spans, CX tables.
 // Z12-Z14 gather indices, Z15 input xor, Z16-Z17 transposes, Z18 cr,
-// Z24-Z25 clamp, Z28 scatter offsets, Z29 the products' high halves,
-// Z30 output xor.
+// Z20-Z21 a pair's first group, Z24-Z25 clamp, Z26-Z27 pair joins,
+// Z28 scatter offsets, Z29 the products' high halves, Z30 output xor;
+// 184(DI) is set while a pair's first group waits.
 TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ 0(DI), R12
@@ -38,6 +41,9 @@ TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	VPBROADCASTD 108(DI), Z24 // clamp low (int8 terms)
 	VPBROADCASTD 112(DI), Z25 // clamp high
 	VMOVDQU64 120(DI), Z28 // scatter offsets
+	VMOVDQU64 448(CX), Z26 // pair joins
+	VMOVDQU64 512(CX), Z27
+	MOVQ $0, 184(DI)
 tile:
 	MOVQ 56(DI), R10 // weights
 	MOVQ 64(DI), R11 // params
@@ -281,9 +287,72 @@ group:
 	VPXORD Z30, Z10, Z10
 	MOVQ 88(DI), AX // outC
 	CMPQ AX, $8
-	JNE scatter
+	JNE wide
 	VMOVDQU64 Z9, (BX)
 	VMOVDQU64 Z10, 64(BX)
+	JMP stored
+wide:
+	// Groups in pairs: the first's pixels wait in Z20-Z21; the second joins
+	// them into 16-byte pixel pieces (VPERMI2Q), stored whole for 16
+	// channels, else a piece at a time. A last odd group is scattered.
+	CMPQ 184(DI), $0
+	JNE second
+	CMPQ R9, $1
+	JEQ scatter
+	VMOVDQA64 Z9, Z20
+	VMOVDQA64 Z10, Z21
+	MOVQ $1, 184(DI)
+	JMP stored
+second:
+	MOVQ $0, 184(DI)
+	VMOVDQA64 Z26, Z22
+	VPERMI2Q Z9, Z20, Z22 // pixels 0-3
+	VMOVDQA64 Z27, Z23
+	VPERMI2Q Z9, Z20, Z23 // pixels 4-7
+	VMOVDQA64 Z26, Z9
+	VPERMI2Q Z10, Z21, Z9 // pixels 8-11
+	VMOVDQA64 Z27, Z31
+	VPERMI2Q Z10, Z21, Z31 // pixels 12-15
+	CMPQ AX, $16
+	JNE pieces
+	VMOVDQU64 Z22, -8(BX)
+	VMOVDQU64 Z23, 56(BX)
+	VMOVDQU64 Z9, 120(BX)
+	VMOVDQU64 Z31, 184(BX)
+	JMP stored
+pieces:
+	LEAQ -8(BX), DX
+	VEXTRACTI32X4 $0, Z22, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z22, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z22, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z22, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z23, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z23, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z23, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z23, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z9, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z9, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z9, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z9, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z31, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z31, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z31, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z31, (DX)
 	JMP stored
 scatter:
 	MOVW $0xFF, DX
