@@ -20,7 +20,9 @@ import "github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 // vector pass over the rows the GEMM reads (rowTerms: the input itself
 // for a 1×1 stride-1 unpadded convolution, im2col tiles otherwise).
 // Exact: integer sums, equal to ConvRef's accumulator, which fits int32
-// (|acc| ≤ 255·255·K). Immutable; safe for concurrent use.
+// (|acc| ≤ 255·255·K). An int8 CONV_2D runs on it too, its weights as
+// w + 128 with zw = 128 and its own output stage (InputOffset = −zx, a
+// the int8 input). Immutable; safe for concurrent use.
 type ConvRows struct {
 	c      *ConvInt8     // geometry, packed w, tiles (no in-place path)
 	q      *gemm.Requant // with the row-term bound
