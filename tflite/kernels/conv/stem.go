@@ -197,8 +197,10 @@ type stemArgs struct {
 	outXor  uint32 // the byte, repeated
 	lo, hi  uint32 // the clamp bounds in int8 terms, the byte repeated
 	_       uint32
-	scatter [8]int64 // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
-	pend    int64    // the assembly's: a pair's first group waits
+	scatter [8]int64  // 0, OutC, 2·OutC, ...: where pixels' 8-byte pieces go
+	pend    int64     // the assembly's: a pair's first group waits
+	masks   [6]uint64 // bytes read of each window row's span: 0-63, 64-127
+	pad     uint32    // the pad byte (as the input stores it), repeated
 }
 
 // ScratchBytes is the scratch Rows needs: three padded spans and one
@@ -217,7 +219,8 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 		params: unsafe.Pointer(&s.params[0]), consts: unsafe.Pointer(&s.consts[0][0]),
 		groups: s.groups, outC: g.OutC, cr: s.cr,
 		inXor: uint32(s.inXor) * 0x01010101, outXor: uint32(s.outXor) * 0x01010101,
-		lo: uint32(uint8(s.lo)) * 0x01010101, hi: uint32(uint8(s.hi)) * 0x01010101}
+		lo: uint32(uint8(s.lo)) * 0x01010101, hi: uint32(uint8(s.hi)) * 0x01010101,
+		pad: uint32(s.padSpan[0]) * 0x01010101}
 	for i := range a.scatter {
 		a.scatter[i] = int64(i * pix)
 	}
@@ -228,49 +231,82 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 		img := in[b*imgBytes : (b+1)*imgBytes]
 		orow := out[row*g.OutW*pix : (row+1)*g.OutW*pix]
 		iy0 := oy*2 - g.PadH
-		rowsIn := iy0 >= 0 && iy0+2 < g.InH
-		// Tiles whose spans lie inside the image: windows inside the
-		// input columns and 128 bytes readable from each span.
 		ox := 0
 		for ox < g.OutW {
 			ix0 := ox*2 - g.PadW
-			n := 0
-			if rowsIn && ix0 >= 0 {
-				last := (iy0+2)*rowBytes + ix0*3 // span start of window row 2
-				for ox+16*(n+1) <= g.OutW && ix0+32*n+32 < g.InW && last+96*n+128 <= imgBytes {
-					n++
-				}
+			if ix0 < 0 {
+				ox += s.leftTile(&a, img, orow, spans, tmpOut, iy0, ix0, ox)
+				continue
 			}
-			if n > 0 {
-				for ky := range 3 {
-					a.in[ky] = unsafe.Pointer(&img[(iy0+ky)*rowBytes+ix0*3])
+			// Tiles reading 128 bytes of every window row inside the
+			// image run together; a tile nearer the right edge reads
+			// the bytes its row has left, the pad byte past them.
+			n := 0
+			for ox+16*(n+1) <= g.OutW && (g.InW-(ix0+32*n))*3 >= 128 {
+				n++
+			}
+			avail := 128
+			if n == 0 {
+				n, avail = 1, max(0, (g.InW-ix0)*3)
+			}
+			for ky := range 3 {
+				a.in[ky] = unsafe.Pointer(&img[0])
+				v := 0
+				if iy := iy0 + ky; iy >= 0 && iy < g.InH && avail > 0 {
+					a.in[ky] = unsafe.Pointer(&img[iy*rowBytes+ix0*3])
+					v = avail
 				}
+				a.masks[2*ky], a.masks[2*ky+1] = byteMask(v), byteMask(v-64)
+			}
+			a.tiles = n
+			if ox+16*n <= g.OutW {
 				a.out = unsafe.Pointer(&orow[ox*pix])
-				a.tiles = n
 				stemTiles(&a)
 				ox += 16 * n
 				continue
 			}
-			// One tile through padded spans and a scratch output.
-			for ky := range 3 {
-				sp := spans[ky*128 : ky*128+128]
-				copy(sp, s.padSpan[:])
-				// The input columns the 16 windows cover (34 with the
-				// span's spare), where they exist.
-				iy, c0, c1 := iy0+ky, max(ix0, 0), min(ix0+34, g.InW)
-				if iy >= 0 && iy < g.InH && c0 < c1 {
-					copy(sp[(c0-ix0)*3:], img[iy*rowBytes+c0*3:iy*rowBytes+c1*3])
-				}
-			}
-			for ky := range 3 {
-				a.in[ky] = unsafe.Pointer(&spans[ky*128])
-			}
-			a.out = unsafe.Pointer(&tmpOut[0])
-			a.tiles = 1
+			a.out = unsafe.Pointer(&tmpOut[0]) // a last partial tile
 			stemTiles(&a)
-			m := min(16, g.OutW-ox)
-			copy(orow[ox*pix:(ox+m)*pix], tmpOut[:m*pix])
-			ox += m
+			copy(orow[ox*pix:], tmpOut[:(g.OutW-ox)*pix])
+			ox = g.OutW
 		}
 	}
+}
+
+// byteMask is the mask of the first v of 64 bytes (all for v ≥ 64, none
+// for v ≤ 0).
+func byteMask(v int) uint64 {
+	switch {
+	case v >= 64:
+		return ^uint64(0)
+	case v <= 0:
+		return 0
+	}
+	return 1<<uint(v) - 1
+}
+
+// leftTile computes the tile at ox whose windows start left of the image
+// (ix0 < 0: SAME padding of an odd width) through padded spans in scratch
+// and a scratch output, and returns how many pixels it wrote.
+func (s *Stem) leftTile(a *stemArgs, img, orow, spans, tmpOut []byte, iy0, ix0, ox int) int {
+	g := &s.g
+	rowBytes, pix := g.InW*3, g.OutC
+	for ky := range 3 {
+		sp := spans[ky*128 : ky*128+128]
+		copy(sp, s.padSpan[:])
+		// The input columns the 16 windows cover (34 with the span's
+		// spare), where they exist.
+		iy, c0, c1 := iy0+ky, max(ix0, 0), min(ix0+34, g.InW)
+		if iy >= 0 && iy < g.InH && c0 < c1 {
+			copy(sp[(c0-ix0)*3:], img[iy*rowBytes+c0*3:iy*rowBytes+c1*3])
+		}
+		a.in[ky] = unsafe.Pointer(&sp[0])
+		a.masks[2*ky], a.masks[2*ky+1] = ^uint64(0), ^uint64(0)
+	}
+	a.out = unsafe.Pointer(&tmpOut[0])
+	a.tiles = 1
+	stemTiles(a)
+	m := min(16, g.OutW-ox)
+	copy(orow[ox*pix:(ox+m)*pix], tmpOut[:m*pix])
+	return m
 }

@@ -15,6 +15,10 @@
 // (16 channels: stored whole), or, for a last odd group, as 8-byte pieces
 // by VPSCATTERQQ.
 //
+// Each window row's 128-byte span is loaded under two byte masks (K1-K2,
+// K4-K5, K6-K7) over the pad byte: bytes past the image (its right
+// column, a row below it) read the input zero point and are not read.
+//
 // Registers: DI args, SI tile output, R8 tiles left, R9 groups left,
 // R10 weights, R11 parameters, R12-R14 window-row spans, CX tables.
 // Z12-Z14 gather indices, Z15 input xor, Z16-Z17 transposes, Z18 cr,
@@ -29,6 +33,12 @@ TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	MOVQ 24(DI), SI
 	MOVQ 32(DI), R8
 	MOVQ 72(DI), CX // tables
+	KMOVQ 192(DI), K1
+	KMOVQ 200(DI), K2
+	KMOVQ 208(DI), K4
+	KMOVQ 216(DI), K5
+	KMOVQ 224(DI), K6
+	KMOVQ 232(DI), K7
 	VMOVDQU64 0(CX), Z12
 	VMOVDQU64 64(CX), Z13
 	VMOVDQU64 128(CX), Z14
@@ -59,8 +69,11 @@ group:
 	VPBROADCASTD 384(R11), Z6 // the channel's constant
 	VPBROADCASTD 448(R11), Z7 // the channel's constant
 	VPXORD Z8, Z8, Z8
-	VMOVDQU64 (R12), Z9
-	VMOVDQU64 64(R12), Z10
+	VPBROADCASTD 240(DI), Z19 // the pad byte, until the row term
+	VMOVDQA64 Z19, Z9
+	VMOVDQU8 (R12), K1, Z9
+	VMOVDQA64 Z19, Z10
+	VMOVDQU8 64(R12), K2, Z10
 	VPXORD Z15, Z9, Z9
 	VPXORD Z15, Z10, Z10
 	VMOVDQA64 Z12, Z11
@@ -96,8 +109,10 @@ group:
 	VPDPBUSD.BCST 84(R10), Z11, Z5
 	VPDPBUSD.BCST 88(R10), Z11, Z6
 	VPDPBUSD.BCST 92(R10), Z11, Z7
-	VMOVDQU64 (R13), Z9
-	VMOVDQU64 64(R13), Z10
+	VMOVDQA64 Z19, Z9
+	VMOVDQU8 (R13), K4, Z9
+	VMOVDQA64 Z19, Z10
+	VMOVDQU8 64(R13), K5, Z10
 	VPXORD Z15, Z9, Z9
 	VPXORD Z15, Z10, Z10
 	VMOVDQA64 Z12, Z11
@@ -133,8 +148,10 @@ group:
 	VPDPBUSD.BCST 180(R10), Z11, Z5
 	VPDPBUSD.BCST 184(R10), Z11, Z6
 	VPDPBUSD.BCST 188(R10), Z11, Z7
-	VMOVDQU64 (R14), Z9
-	VMOVDQU64 64(R14), Z10
+	VMOVDQA64 Z19, Z9
+	VMOVDQU8 (R14), K6, Z9
+	VMOVDQA64 Z19, Z10
+	VMOVDQU8 64(R14), K7, Z10
 	VPXORD Z15, Z9, Z9
 	VPXORD Z15, Z10, Z10
 	VMOVDQA64 Z12, Z11

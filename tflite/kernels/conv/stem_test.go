@@ -22,6 +22,7 @@ func TestStemArgsLayout(t *testing.T) {
 		{"groups", unsafe.Offsetof(a.groups), 80}, {"outC", unsafe.Offsetof(a.outC), 88}, {"cr", unsafe.Offsetof(a.cr), 96},
 		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"outXor", unsafe.Offsetof(a.outXor), 104}, {"lo", unsafe.Offsetof(a.lo), 108}, {"hi", unsafe.Offsetof(a.hi), 112},
 		{"scatter", unsafe.Offsetof(a.scatter), 120}, {"pend", unsafe.Offsetof(a.pend), 184},
+		{"masks", unsafe.Offsetof(a.masks), 192}, {"pad", unsafe.Offsetof(a.pad), 240},
 	} {
 		if f.got != f.want {
 			t.Errorf("stemArgs.%s at %d, the assembly reads %d", f.name, f.got, f.want)
