@@ -272,6 +272,21 @@ func (d *DepthwiseInt8Padded) Pad(in, scratch []int8) {
 		}
 		return
 	}
+	if oc == 24 && cp == 32 && !d.expand {
+		// 24 channels (MobileNet 0.75): three 8-byte moves and eight zero
+		// points a pixel (a copy and a byte loop were five times slower).
+		d8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst))
+		s8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(src))), len(src))
+		fill := uint64(uint8(d.fill)) * 0x0101010101010101
+		for p := range pixels {
+			s, o := s8[24*p:24*p+24], d8[32*p:32*p+32]
+			binary.LittleEndian.PutUint64(o[0:], binary.LittleEndian.Uint64(s[0:]))
+			binary.LittleEndian.PutUint64(o[8:], binary.LittleEndian.Uint64(s[8:]))
+			binary.LittleEndian.PutUint64(o[16:], binary.LittleEndian.Uint64(s[16:]))
+			binary.LittleEndian.PutUint64(o[24:], fill)
+		}
+		return
+	}
 	for p := range pixels {
 		row := dst[p*cp : p*cp+cp]
 		if d.expand {
@@ -303,6 +318,17 @@ func (d *DepthwiseInt8Padded) Rows(scratch, out []int8, lo, hi int) {
 		p8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(pout))), len(pout))
 		for p := lo * g.OutW; p < hi*g.OutW; p++ {
 			binary.LittleEndian.PutUint64(o8[8*p:], binary.LittleEndian.Uint64(p8[16*p:]))
+		}
+		return
+	}
+	if c == 24 && cp == 32 {
+		o8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), len(out))
+		p8 := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(pout))), len(pout))
+		for p := lo * g.OutW; p < hi*g.OutW; p++ {
+			o, s := o8[24*p:24*p+24], p8[32*p:32*p+24]
+			binary.LittleEndian.PutUint64(o[0:], binary.LittleEndian.Uint64(s[0:]))
+			binary.LittleEndian.PutUint64(o[8:], binary.LittleEndian.Uint64(s[8:]))
+			binary.LittleEndian.PutUint64(o[16:], binary.LittleEndian.Uint64(s[16:]))
 		}
 		return
 	}

@@ -7,7 +7,8 @@ import (
 
 // TestDepthwiseInt8PaddedMatchesRef checks the channel-padded vector
 // depthwise kernel against DepthwiseRef on channel counts that are not a
-// multiple of 16 (1 to 47), all window kinds and borders.
+// multiple of 16 (1 to 47, a third 8 or 24), all window kinds and
+// borders.
 func TestDepthwiseInt8PaddedMatchesRef(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	tested := 0
@@ -16,6 +17,9 @@ func TestDepthwiseInt8PaddedMatchesRef(t *testing.T) {
 		g.InC = 1 + r.IntN(47)
 		if g.InC%16 == 0 {
 			g.InC++
+		}
+		if i%3 == 0 { // 8 and 24: Pad and the copy out move 8 bytes at a time
+			g.InC = []int{8, 24}[r.IntN(2)]
 		}
 		g.OutC = g.InC
 		if g.OutH <= 0 || g.OutW <= 0 {
