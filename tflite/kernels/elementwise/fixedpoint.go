@@ -12,10 +12,12 @@ import (
 // the upstream int32 arithmetic does; products use the saturating rounding
 // doubling high multiply.
 
-var (
-	srdhm = kernels.SaturatingRoundingDoublingHighMul
-	rdpot = kernels.RoundingDivideByPOT
-)
+// srdhm is kernels.SaturatingRoundingDoublingHighMul and rdpot
+// kernels.RoundingDivideByPOT, as functions (not variables) so that the
+// compiler can inline them into the per-element loops.
+func srdhm(a, b int32) int32 { return kernels.SaturatingRoundingDoublingHighMul(a, b) }
+
+func rdpot(x int32, exponent int) int32 { return kernels.RoundingDivideByPOT(x, exponent) }
 
 // satShl multiplies x by 2^e (e >= 0), saturating to the int32 range
 // (gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent).
