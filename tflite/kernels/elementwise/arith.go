@@ -148,15 +148,7 @@ func AddSubRow[T Quant](p AddSub) func(a, b, out []T) {
 	kern := byteKernel{add: &vec}
 	return func(a, b, out []T) {
 		if fast {
-			if n := bytesVec(a, b, out, kern); n > 0 {
-				if len(a) != 1 {
-					a = a[n:]
-				}
-				if len(b) != 1 {
-					b = b[n:]
-				}
-				out = out[n:]
-			}
+			a, b, out = bytesVecRows(a, b, out, kern)
 		}
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
@@ -250,15 +242,7 @@ func MulRow[T Quant](p Mul) func(a, b, out []T) {
 	kern := byteKernel{mul: &vec}
 	return func(a, b, out []T) {
 		if fast {
-			if n := bytesVec(a, b, out, kern); n > 0 {
-				if len(a) != 1 {
-					a = a[n:]
-				}
-				if len(b) != 1 {
-					b = b[n:]
-				}
-				out = out[n:]
-			}
+			a, b, out = bytesVecRows(a, b, out, kern)
 		}
 		switch {
 		case len(a) == len(out) && len(b) == len(out):
@@ -509,6 +493,22 @@ func isFloat[T Number]() bool {
 
 // addSubChunk is how many elements bytesVec prepares at a time.
 const addSubChunk = 1024
+
+// bytesVecRows runs bytesVec over rows a, b (each of len(out) or a scalar)
+// and returns what is left of them for the scalar loop.
+func bytesVecRows[T Quant](a, b, out []T, kern byteKernel) ([]T, []T, []T) {
+	n := bytesVec(a, b, out, kern)
+	if n == 0 {
+		return a, b, out
+	}
+	if len(a) != 1 {
+		a = a[n:]
+	}
+	if len(b) != 1 {
+		b = b[n:]
+	}
+	return a, b, out[n:]
+}
 
 // byteKernel is the int8 vector kernel of ADD/SUB (add) or MUL (mul): a
 // concrete type, so that the stack buffers bytesVec passes it stay on the
