@@ -128,7 +128,7 @@ func PrepareDepthwiseConv2D(n *op.Node) (op.Kernel, error) {
 		}
 		return prepareHybrid(n, bias, out, g.OutC, g.Batch, g.InH*g.InW*g.InC, rows, true,
 			func(t *rangeTask, q []int8, sf []float32, off []int32, lo, hi int) {
-				kconv.HybridDepthwise(&g, act, q, sf, off, t.ins[1].Int8s(), fs, float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
+				kconv.HybridDepthwiseRows(&g, act, q, sf, off, t.ins[1].Int8s(), fs, float32sOrNil(opt(t.ins, 2)), t.outs[0].Float32s(), lo, hi)
 			})
 	case in.DType == tensor.Uint8 && f.DType == tensor.Uint8:
 		q, err := uint8Requant(n, in, f, bias, out, o.Activation, g.OutC)
