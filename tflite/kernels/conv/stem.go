@@ -13,12 +13,13 @@ import (
 // time copying and, for 8 channels, half its lanes on nothing; here the
 // 16 lanes of a vector are 16 output pixels of one channel instead.
 //
-// For a tile of 16 pixels along an output row and each window row, one
-// VPERMI2B gathers from 128 input bytes the three 4-byte groups of every
-// pixel's 9 window bytes (its 3 pixels × 3 channels; the last group's
-// other 3 bytes meet zero weights) and VPDPBUSD multiplies them, as
-// unsigned bytes, by each channel's 4 weights broadcast: 9 gathers and 9
-// VPDPBUSD per channel make its 16 sums. With a the input bytes (uint8
+// For a tile of 16 pixels along an output row and each window row, two
+// VPERMI2B gather from 128 input bytes the first two 4-byte groups of
+// every pixel's 9 window bytes (its 3 pixels × 3 channels), and a masked
+// VPERMI2B puts the 9th byte into byte ky of a group shared by the three
+// window rows; VPDPBUSD multiplies the groups, as unsigned bytes, by each
+// channel's 4 weights broadcast: 7 groups (27 of 28 bytes used) make a
+// channel's 16 sums. With a the input bytes (uint8
 // values; pads read the zero point za), v = w − 128 (fits int8) and
 // cr = 128 − zw,
 //
@@ -37,7 +38,7 @@ import (
 type Stem struct {
 	g      Geom
 	groups int     // OutC / 8
-	w      []int8  // [group][ky][j][channel of 8][4]: v, zero where k ≥ 9
+	w      []int8  // per group of 8 channels, stemGroupBytes: see stemGroupBytes
 	params []int32 // stemParamWords per channel
 	cr     int32   // 128 − zw
 	inXor  uint8   // 0x80 when the input bytes are the flipped int8 ones
@@ -46,8 +47,14 @@ type Stem struct {
 	// padSpan is a span of the input byte (as stored) of the zero point:
 	// what windows read outside the input.
 	padSpan [128]uint8
-	consts  *[9][64]uint8
+	consts  *[10][64]uint8
 }
+
+// stemGroupBytes is the weights of a group of 8 channels: for each window
+// row ky and 4-byte group j of its first 8 bytes, 8 channels × 4 bytes
+// at (2ky + j)·32; then the 9th bytes of the three window rows (and a
+// zero) for the 8 channels at 192.
+const stemGroupBytes = 7 * 32
 
 // stemParamWords is the parameter block of one output channel, as the
 // assembly reads it (int32 words): the constant (bias and zero-point
@@ -62,8 +69,8 @@ const stemParamWords = 16
 // of 8 channels × 16 pixels to pixels 0-7 and 8-15, and the epilogue's
 // gather of high halves (int32 indices), and the joins of two groups'
 // pixels into 16-byte pieces (int64 indices).
-var stemTables = func() *[9][64]uint8 {
-	var t [9][64]uint8
+var stemTables = func() *[10][64]uint8 {
+	var t [10][64]uint8
 	// The VPERMI2Q indices joining a pair of groups' pixels 0-7 (or 8-15)
 	// into 16-byte pieces: pixels 0-3, then 4-7, each the first group's
 	// 8 bytes and the second's.
@@ -77,15 +84,24 @@ var stemTables = func() *[9][64]uint8 {
 		t[6][8*i] = uint8(2*i + 1)
 		t[6][8*i+4] = uint8(16 + 2*i + 1)
 	}
-	for j := range 3 {
-		for p := range 16 {
-			for b := range 4 {
+	for p := range 16 {
+		for b := range 4 {
+			for j := range 2 {
 				t[j][4*p+b] = uint8(6*p + 4*j + b)
 			}
+			t[2][4*p+b] = uint8(6*p + 8) // every byte: the 9th's index
 		}
 	}
-	// ones[j] as 4-byte patterns (only the first 4 bytes of each row used).
-	t[3] = [64]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}
+	// The ones of the row sums as 4-byte patterns: groups 0 and 1, then
+	// the 9th bytes of the three window rows (and a zero).
+	t[3] = [64]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}
+	// The byte masks of a dword's bytes 0, 1 and 2: where each window
+	// row's 9th byte goes in the 9th-byte group.
+	for ky := range 3 {
+		for i := range 8 {
+			t[9][8*ky+i] = 0x11 << ky
+		}
+	}
 	// After the packs, byte 16L + q of the first (second) vector is
 	// channel q/4 (+4) of pixel 4L + q%4.
 	for half := range 2 {
@@ -120,7 +136,7 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 		return nil
 	}
 	s := &Stem{g: g, groups: g.OutC / 8, cr: 128 - zw, consts: stemTables,
-		w: make([]int8, g.OutC*36), params: make([]int32, g.OutC*stemParamWords)}
+		w: make([]int8, g.OutC*stemGroupBytes/8), params: make([]int32, g.OutC*stemParamWords)}
 	pad := uint8(za)
 	if flippedIn {
 		s.inXor = 0x80
@@ -137,11 +153,15 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 	for c := range g.OutC {
 		grp, l := c/8, c%8
 		var sumV int64
+		blk := s.w[grp*stemGroupBytes:]
 		for ky := range 3 {
 			for k := range 9 {
 				v := int8(int32(w[c*27+ky*9+k]) - 128)
-				j, b := k/4, k%4
-				s.w[((grp*3+ky)*3+j)*32+l*4+b] = v
+				if k < 8 { // group k/4 of window row ky
+					blk[(ky*2+k/4)*32+l*4+k%4] = v
+				} else { // the 9th-byte group: byte ky
+					blk[6*32+l*4+ky] = v
+				}
 				sumV += int64(v)
 			}
 		}
