@@ -5,574 +5,574 @@
 package gemm
 
 //go:noescape
-func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
-func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
+func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
@@ -789,84 +789,86 @@ func sgemm(r, np int, a *float32, lda int, w *float32, ps int, k int, bias *floa
 // 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the general epilogue (gemm.paramBlocks64). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
 	switch r*8 + np {
 	case 9:
-		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 17:
-		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 25:
-		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 33:
-		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 41:
-		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 49:
-		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 57:
-		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 65:
-		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 73:
-		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 81:
-		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 89:
-		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 97:
-		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 10:
-		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 18:
-		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 26:
-		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 34:
-		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 42:
-		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 50:
-		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 58:
-		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 66:
-		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 74:
-		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 82:
-		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 90:
-		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 98:
-		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 11:
-		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 19:
-		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 27:
-		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 35:
-		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 43:
-		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 51:
-		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 59:
-		dotR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 67:
-		dotR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 12:
-		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 20:
-		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 28:
-		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 36:
-		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 44:
-		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
-		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 
@@ -874,84 +876,86 @@ func dot(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *in
 // 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) with a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
 	switch r*8 + np {
 	case 9:
-		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 17:
-		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 25:
-		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 33:
-		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 41:
-		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 49:
-		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 57:
-		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 65:
-		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 73:
-		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 81:
-		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 89:
-		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 97:
-		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 10:
-		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 18:
-		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 26:
-		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 34:
-		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 42:
-		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 50:
-		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 58:
-		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 66:
-		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 74:
-		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 82:
-		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 90:
-		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 98:
-		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 11:
-		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 19:
-		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 27:
-		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 35:
-		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 43:
-		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 51:
-		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 59:
-		dotFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 67:
-		dotFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 12:
-		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 20:
-		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 28:
-		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 36:
-		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 44:
-		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
-		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 
@@ -959,84 +963,86 @@ func dotF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 // 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127]). The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
 	switch r*8 + np {
 	case 9:
-		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 17:
-		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 25:
-		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 33:
-		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 41:
-		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 49:
-		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 57:
-		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 65:
-		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 73:
-		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 81:
-		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 89:
-		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 97:
-		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 10:
-		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 18:
-		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 26:
-		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 34:
-		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 42:
-		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 50:
-		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 58:
-		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 66:
-		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 74:
-		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 82:
-		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 90:
-		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 98:
-		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 11:
-		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 19:
-		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 27:
-		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 35:
-		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 43:
-		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 51:
-		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 59:
-		dotNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 67:
-		dotNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 12:
-		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 20:
-		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 28:
-		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 36:
-		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 44:
-		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
-		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 
@@ -1044,84 +1050,86 @@ func dotN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *i
 // 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with unsigned weights (PackUint8) and the fast epilogue with a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
 	switch r*8 + np {
 	case 9:
-		dotUFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 17:
-		dotUFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 25:
-		dotUFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 33:
-		dotUFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 41:
-		dotUFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 49:
-		dotUFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 57:
-		dotUFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 65:
-		dotUFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 73:
-		dotUFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 81:
-		dotUFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 89:
-		dotUFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 97:
-		dotUFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 10:
-		dotUFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 18:
-		dotUFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 26:
-		dotUFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 34:
-		dotUFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 42:
-		dotUFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 50:
-		dotUFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 58:
-		dotUFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 66:
-		dotUFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 74:
-		dotUFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 82:
-		dotUFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 90:
-		dotUFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 98:
-		dotUFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 11:
-		dotUFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 19:
-		dotUFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 27:
-		dotUFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 35:
-		dotUFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 43:
-		dotUFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 51:
-		dotUFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 59:
-		dotUFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 67:
-		dotUFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 12:
-		dotUFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 20:
-		dotUFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 28:
-		dotUFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 36:
-		dotUFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 44:
-		dotUFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
-		dotUFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 
@@ -1129,84 +1137,86 @@ func dotUF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 // 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
 // lane mask tail, with unsigned weights (PackUint8) and the fast epilogue without a clamp. The reduction runs over segs segments of
 // kb blocks, the row pointers advancing by skip bytes between them.
-func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
 	switch r*8 + np {
 	case 9:
-		dotUNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 17:
-		dotUNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 25:
-		dotUNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 33:
-		dotUNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 41:
-		dotUNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 49:
-		dotUNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 57:
-		dotUNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 65:
-		dotUNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 73:
-		dotUNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 81:
-		dotUNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 89:
-		dotUNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 97:
-		dotUNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 10:
-		dotUNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 18:
-		dotUNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 26:
-		dotUNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 34:
-		dotUNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 42:
-		dotUNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 50:
-		dotUNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 58:
-		dotUNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 66:
-		dotUNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 74:
-		dotUNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 82:
-		dotUNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 90:
-		dotUNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 98:
-		dotUNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 11:
-		dotUNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 19:
-		dotUNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 27:
-		dotUNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 35:
-		dotUNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 43:
-		dotUNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 51:
-		dotUNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 59:
-		dotUNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 67:
-		dotUNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 12:
-		dotUNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 20:
-		dotUNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 28:
-		dotUNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 36:
-		dotUNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 44:
-		dotUNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
-		dotUNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)
+		dotUNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 

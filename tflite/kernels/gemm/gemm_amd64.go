@@ -167,8 +167,13 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		if tail == 0xFFFF && (ldo == np*PanelN || np == 4) {
 			tail |= 1 << 16 // runs of 64 output bytes: packed stores
 		}
-		for r0 := 0; r0 < rows; r0 += tr {
-			nr := min(tr, rows-r0)
+		// The full tiles in one call (the kernel loops over them), then
+		// the rows left.
+		for r0 := 0; r0 < rows; {
+			nr, n := tr, rows/tr
+			if r0 > 0 || n == 0 {
+				nr, n = rows-r0, 1
+			}
 			ap, wp, qp, op := &a[r0*lda], &w.Data[pg*pb], &blocks[pg*words], &out[r0*ldo+pg*PanelN]
 			var rp *int32
 			if rt != nil {
@@ -176,16 +181,17 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 			}
 			switch kern {
 			case 0:
-				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+				dot(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			case 1:
-				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+				dotF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			case 2:
-				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			case 3:
-				dotUF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+				dotUF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			default:
-				dotUN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp)
+				dotUN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			}
+			r0 += nr * n
 		}
 		pg += np
 	}

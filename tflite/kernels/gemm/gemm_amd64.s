@@ -37,8 +37,9 @@ DATA ·packIdx+48(SB)/8, $0x1f1e1d1c0f0e0d0c
 DATA ·packIdx+56(SB)/8, $0x3f3e3d3c2f2e2d2c
 GLOBL ·packIdx(SB), RODATA|NOPTR, $64
 
-// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR1P1(SB), NOSPLIT, $0-104
+// func dotR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR1P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -105,11 +106,28 @@ loop:
 	VPMINSD Z31, Z0, Z0
 	VPMOVDB Z0, X24
 	VMOVDQU8 X24, K3, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR2P1(SB), NOSPLIT, $0-104
+// func dotR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR2P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -201,11 +219,28 @@ loop:
 	VPMINSD Z31, Z1, Z1
 	VPMOVDB Z1, X26
 	VMOVDQU8 X26, K3, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR3P1(SB), NOSPLIT, $0-104
+// func dotR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR3P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -322,11 +357,28 @@ loop:
 	VPMINSD Z31, Z2, Z2
 	VPMOVDB Z2, X24
 	VMOVDQU8 X24, K3, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR4P1(SB), NOSPLIT, $0-104
+// func dotR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR4P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -468,11 +520,28 @@ loop:
 	VPMINSD Z31, Z3, Z3
 	VPMOVDB Z3, X26
 	VMOVDQU8 X26, K3, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR5P1(SB), NOSPLIT, $0-104
+// func dotR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR5P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -639,11 +708,28 @@ loop:
 	VPMINSD Z31, Z4, Z4
 	VPMOVDB Z4, X24
 	VMOVDQU8 X24, K3, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR6P1(SB), NOSPLIT, $0-104
+// func dotR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR6P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -835,11 +921,28 @@ loop:
 	VPMINSD Z31, Z5, Z5
 	VPMOVDB Z5, X26
 	VMOVDQU8 X26, K3, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR7P1(SB), NOSPLIT, $0-104
+// func dotR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR7P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1062,11 +1165,28 @@ loop:
 	VPMINSD Z31, Z6, Z6
 	VPMOVDB Z6, X24
 	VMOVDQU8 X24, K3, (SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR8P1(SB), NOSPLIT, $0-104
+// func dotR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR8P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1314,11 +1434,28 @@ loop:
 	VPMINSD Z31, Z7, Z7
 	VPMOVDB Z7, X26
 	VMOVDQU8 X26, K3, (SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR9P1(SB), NOSPLIT, $0-104
+// func dotR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR9P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1591,11 +1728,28 @@ loop:
 	VPMINSD Z31, Z8, Z8
 	VPMOVDB Z8, X24
 	VMOVDQU8 X24, K3, (SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR10P1(SB), NOSPLIT, $0-104
+// func dotR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR10P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1899,11 +2053,28 @@ loop:
 	VPMINSD Z31, Z9, Z9
 	VPMOVDB Z9, X26
 	VMOVDQU8 X26, K3, (R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR11P1(SB), NOSPLIT, $0-104
+// func dotR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR11P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2232,11 +2403,28 @@ loop:
 	VPMINSD Z31, Z10, Z10
 	VPMOVDB Z10, X24
 	VMOVDQU8 X24, K3, (R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR12P1(SB), NOSPLIT, $0-104
+// func dotR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR12P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2590,11 +2778,28 @@ loop:
 	VPMINSD Z31, Z11, Z11
 	VPMOVDB Z11, X26
 	VMOVDQU8 X26, K3, (R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR1P2(SB), NOSPLIT, $0-104
+// func dotR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR1P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2686,11 +2891,28 @@ loop:
 	VPMINSD Z31, Z1, Z1
 	VPMOVDB Z1, X26
 	VMOVDQU8 X26, K3, 16(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR2P2(SB), NOSPLIT, $0-104
+// func dotR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR2P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -2829,11 +3051,28 @@ loop:
 	VPMINSD Z31, Z3, Z3
 	VPMOVDB Z3, X26
 	VMOVDQU8 X26, K3, 16(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR3P2(SB), NOSPLIT, $0-104
+// func dotR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR3P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3019,11 +3258,28 @@ loop:
 	VPMINSD Z31, Z5, Z5
 	VPMOVDB Z5, X26
 	VMOVDQU8 X26, K3, 16(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR4P2(SB), NOSPLIT, $0-104
+// func dotR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR4P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3256,11 +3512,28 @@ loop:
 	VPMINSD Z31, Z7, Z7
 	VPMOVDB Z7, X26
 	VMOVDQU8 X26, K3, 16(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR5P2(SB), NOSPLIT, $0-104
+// func dotR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR5P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3540,11 +3813,28 @@ loop:
 	VPMINSD Z31, Z9, Z9
 	VPMOVDB Z9, X26
 	VMOVDQU8 X26, K3, 16(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR6P2(SB), NOSPLIT, $0-104
+// func dotR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR6P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -3871,11 +4161,28 @@ loop:
 	VPMINSD Z31, Z11, Z11
 	VPMOVDB Z11, X26
 	VMOVDQU8 X26, K3, 16(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR7P2(SB), NOSPLIT, $0-104
+// func dotR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR7P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -4255,11 +4562,28 @@ loop:
 	VPMINSD Z31, Z13, Z13
 	VPMOVDB Z13, X26
 	VMOVDQU8 X26, K3, 16(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR8P2(SB), NOSPLIT, $0-104
+// func dotR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR8P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -4686,11 +5010,28 @@ loop:
 	VPMINSD Z31, Z15, Z15
 	VPMOVDB Z15, X26
 	VMOVDQU8 X26, K3, 16(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR9P2(SB), NOSPLIT, $0-104
+// func dotR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR9P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -5164,11 +5505,28 @@ loop:
 	VPMINSD Z31, Z17, Z17
 	VPMOVDB Z17, X26
 	VMOVDQU8 X26, K3, 16(SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR10P2(SB), NOSPLIT, $0-104
+// func dotR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR10P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -5695,11 +6053,28 @@ loop:
 	VPMINSD Z31, Z19, Z19
 	VPMOVDB Z19, X26
 	VMOVDQU8 X26, K3, 16(R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR11P2(SB), NOSPLIT, $0-104
+// func dotR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR11P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6273,11 +6648,28 @@ loop:
 	VPMINSD Z31, Z21, Z21
 	VPMOVDB Z21, X26
 	VMOVDQU8 X26, K3, 16(R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR12P2(SB), NOSPLIT, $0-104
+// func dotR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR12P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -6898,11 +7290,28 @@ loop:
 	VPMINSD Z31, Z23, Z23
 	VPMOVDB Z23, X26
 	VMOVDQU8 X26, K3, 16(R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR1P3(SB), NOSPLIT, $0-104
+// func dotR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR1P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7019,11 +7428,28 @@ loop:
 	VPMINSD Z31, Z2, Z2
 	VPMOVDB Z2, X24
 	VMOVDQU8 X24, K3, 32(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR2P3(SB), NOSPLIT, $0-104
+// func dotR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR2P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7209,11 +7635,28 @@ loop:
 	VPMINSD Z31, Z5, Z5
 	VPMOVDB Z5, X26
 	VMOVDQU8 X26, K3, 32(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR3P3(SB), NOSPLIT, $0-104
+// func dotR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR3P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7468,11 +7911,28 @@ loop:
 	VPMINSD Z31, Z8, Z8
 	VPMOVDB Z8, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR4P3(SB), NOSPLIT, $0-104
+// func dotR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR4P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -7796,11 +8256,28 @@ loop:
 	VPMINSD Z31, Z11, Z11
 	VPMOVDB Z11, X26
 	VMOVDQU8 X26, K3, 32(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR5P3(SB), NOSPLIT, $0-104
+// func dotR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR5P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8193,11 +8670,28 @@ loop:
 	VPMINSD Z31, Z14, Z14
 	VPMOVDB Z14, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR6P3(SB), NOSPLIT, $0-104
+// func dotR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR6P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -8659,11 +9153,28 @@ loop:
 	VPMINSD Z31, Z17, Z17
 	VPMOVDB Z17, X26
 	VMOVDQU8 X26, K3, 32(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR7P3(SB), NOSPLIT, $0-104
+// func dotR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR7P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -9200,11 +9711,28 @@ loop:
 	VPMINSD Z31, Z20, Z20
 	VPMOVDB Z20, X24
 	VMOVDQU8 X24, K3, 32(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR8P3(SB), NOSPLIT, $0-104
+// func dotR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR8P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -9810,11 +10338,28 @@ loop:
 	VPMINSD Z31, Z23, Z23
 	VPMOVDB Z23, X26
 	VMOVDQU8 X26, K3, 32(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR1P4(SB), NOSPLIT, $0-104
+// func dotR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR1P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -9956,11 +10501,28 @@ loop:
 	VPMINSD Z31, Z3, Z3
 	VPMOVDB Z3, X26
 	VMOVDQU8 X26, K3, 48(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR2P4(SB), NOSPLIT, $0-104
+// func dotR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR2P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10193,11 +10755,28 @@ loop:
 	VPMINSD Z31, Z7, Z7
 	VPMOVDB Z7, X26
 	VMOVDQU8 X26, K3, 48(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR3P4(SB), NOSPLIT, $0-104
+// func dotR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR3P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10521,11 +11100,28 @@ loop:
 	VPMINSD Z31, Z11, Z11
 	VPMOVDB Z11, X26
 	VMOVDQU8 X26, K3, 48(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR4P4(SB), NOSPLIT, $0-104
+// func dotR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR4P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -10940,11 +11536,28 @@ loop:
 	VPMINSD Z31, Z15, Z15
 	VPMOVDB Z15, X26
 	VMOVDQU8 X26, K3, 48(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR5P4(SB), NOSPLIT, $0-104
+// func dotR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR5P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -11450,11 +12063,28 @@ loop:
 	VPMINSD Z31, Z19, Z19
 	VPMOVDB Z19, X26
 	VMOVDQU8 X26, K3, 48(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotR6P4(SB), NOSPLIT, $0-104
+// func dotR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotR6P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12051,11 +12681,28 @@ loop:
 	VPMINSD Z31, Z23, Z23
 	VPMOVDB Z23, X26
 	VMOVDQU8 X26, K3, 48(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR1P1(SB), NOSPLIT, $0-104
+// func dotFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR1P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12120,11 +12767,28 @@ loop:
 	VPMINSD Z29, Z0, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU8 X24, K3, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR2P1(SB), NOSPLIT, $0-104
+// func dotFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR2P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12209,11 +12873,28 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR3P1(SB), NOSPLIT, $0-104
+// func dotFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR3P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12318,11 +12999,28 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR4P1(SB), NOSPLIT, $0-104
+// func dotFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR4P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12450,6 +13148,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -12514,11 +13228,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR5P1(SB), NOSPLIT, $0-104
+// func dotFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR5P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12666,6 +13397,22 @@ loop:
 	VPMINSD Z29, Z4, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, K3, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -12744,11 +13491,28 @@ packed:
 	VMOVDQU8 Z24, 0(DI)
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR6P1(SB), NOSPLIT, $0-104
+// func dotFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR6P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -12916,6 +13680,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -13008,11 +13788,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR7P1(SB), NOSPLIT, $0-104
+// func dotFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR7P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13206,6 +14003,22 @@ loop:
 	VPMINSD Z29, Z6, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, K3, (SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -13312,11 +14125,28 @@ packed:
 	VMOVDQU8 X24, 80(DI)
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, 96(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR8P1(SB), NOSPLIT, $0-104
+// func dotFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR8P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13530,6 +14360,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, (SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -13647,11 +14493,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR9P1(SB), NOSPLIT, $0-104
+// func dotFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR9P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -13885,6 +14748,22 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, (SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -14016,11 +14895,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR10P1(SB), NOSPLIT, $0-104
+// func dotFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR10P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -14280,6 +15176,22 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, (R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -14425,11 +15337,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR11P1(SB), NOSPLIT, $0-104
+// func dotFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR11P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -14709,6 +15638,22 @@ loop:
 	VPMINSD Z29, Z10, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, K3, (R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -14868,11 +15813,28 @@ packed:
 	VMOVDQU8 X24, 144(DI)
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, 160(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR12P1(SB), NOSPLIT, $0-104
+// func dotFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR12P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15172,6 +16134,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, (R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -15342,11 +16320,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR1P2(SB), NOSPLIT, $0-104
+// func dotFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR1P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15438,11 +16433,28 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, 16(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR2P2(SB), NOSPLIT, $0-104
+// func dotFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR2P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15574,6 +16586,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -15645,11 +16673,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR3P2(SB), NOSPLIT, $0-104
+// func dotFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR3P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -15818,6 +16863,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -15917,11 +16978,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR4P2(SB), NOSPLIT, $0-104
+// func dotFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR4P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16127,6 +17205,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 16(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -16251,11 +17345,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR5P2(SB), NOSPLIT, $0-104
+// func dotFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR5P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16498,6 +17609,22 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -16650,11 +17777,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR6P2(SB), NOSPLIT, $0-104
+// func dotFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR6P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -16934,6 +18078,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -17111,11 +18271,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR7P2(SB), NOSPLIT, $0-104
+// func dotFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR7P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -17438,6 +18615,22 @@ loop:
 	VPMINSD Z29, Z13, Z13
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, K3, 16(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -17643,11 +18836,28 @@ packed:
 	VMOVDQU8 X24, 192(DI)
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, 208(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR8P2(SB), NOSPLIT, $0-104
+// func dotFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR8P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18007,6 +19217,22 @@ loop:
 	VPMINSD Z29, Z15, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -18237,11 +19463,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 192(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR9P2(SB), NOSPLIT, $0-104
+// func dotFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR9P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -18638,6 +19881,22 @@ loop:
 	VPMINSD Z29, Z17, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -18896,11 +20155,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR10P2(SB), NOSPLIT, $0-104
+// func dotFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR10P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -19340,6 +20616,22 @@ loop:
 	VPMINSD Z29, Z19, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 16(R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -19609,11 +20901,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 256(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR11P2(SB), NOSPLIT, $0-104
+// func dotFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR11P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20083,6 +21392,22 @@ loop:
 	VPMINSD Z29, Z21, Z21
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -20380,11 +21705,28 @@ packed:
 	VMOVDQU8 X24, 320(DI)
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, 336(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR12P2(SB), NOSPLIT, $0-104
+// func dotFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR12P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -20891,6 +22233,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -21213,11 +22571,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR1P3(SB), NOSPLIT, $0-104
+// func dotFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR1P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21336,11 +22711,28 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, 32(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR2P3(SB), NOSPLIT, $0-104
+// func dotFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR2P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21516,6 +22908,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -21622,11 +23030,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR3P3(SB), NOSPLIT, $0-104
+// func dotFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR3P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -21856,6 +23281,22 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -22001,11 +23442,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR4P3(SB), NOSPLIT, $0-104
+// func dotFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR4P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -22289,6 +23747,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 32(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -22473,11 +23947,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR5P3(SB), NOSPLIT, $0-104
+// func dotFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR5P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -22815,6 +24306,22 @@ loop:
 	VPMINSD Z29, Z14, Z14
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -23041,11 +24548,28 @@ packed:
 	VMOVDQU8 X24, 208(DI)
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, 224(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR6P3(SB), NOSPLIT, $0-104
+// func dotFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR6P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -23437,6 +24961,22 @@ loop:
 	VPMINSD Z29, Z17, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -23702,11 +25242,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR7P3(SB), NOSPLIT, $0-104
+// func dotFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR7P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24151,6 +25708,22 @@ loop:
 	VPMINSD Z29, Z20, Z20
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, K3, 32(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -24434,11 +26007,28 @@ packed:
 	VMOVDQU8 Z24, 256(DI)
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR8P3(SB), NOSPLIT, $0-104
+// func dotFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR8P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -24937,6 +26527,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 32(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -25259,11 +26865,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR1P4(SB), NOSPLIT, $0-104
+// func dotFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR1P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25412,6 +27035,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 48(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -25497,11 +27136,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR2P4(SB), NOSPLIT, $0-104
+// func dotFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR2P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -25721,6 +27377,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -25859,11 +27531,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR3P4(SB), NOSPLIT, $0-104
+// func dotFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR3P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26154,6 +27843,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -26345,11 +28050,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR4P4(SB), NOSPLIT, $0-104
+// func dotFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR4P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -26711,6 +28433,22 @@ loop:
 	VPMINSD Z29, Z15, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 48(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -26955,11 +28693,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR5P4(SB), NOSPLIT, $0-104
+// func dotFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR5P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -27392,6 +29147,22 @@ loop:
 	VPMINSD Z29, Z19, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -27661,11 +29432,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotFR6P4(SB), NOSPLIT, $0-104
+// func dotFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotFR6P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28162,6 +29950,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -28484,11 +30288,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR1P1(SB), NOSPLIT, $0-104
+// func dotNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR1P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28549,11 +30370,28 @@ loop:
 	VPSRAVD Z7, Z24, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU8 X24, K3, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR2P1(SB), NOSPLIT, $0-104
+// func dotNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR2P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28632,11 +30470,28 @@ loop:
 	VPSRAVD Z8, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR3P1(SB), NOSPLIT, $0-104
+// func dotNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR3P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28733,11 +30588,28 @@ loop:
 	VPSRAVD Z9, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR4P1(SB), NOSPLIT, $0-104
+// func dotNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR4P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -28855,6 +30727,22 @@ loop:
 	VPSRAVD Z10, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -28911,11 +30799,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR5P1(SB), NOSPLIT, $0-104
+// func dotNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR5P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -29051,6 +30956,22 @@ loop:
 	VPSRAVD Z11, Z24, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, K3, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -29119,11 +31040,28 @@ packed:
 	VMOVDQU8 Z24, 0(DI)
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR6P1(SB), NOSPLIT, $0-104
+// func dotNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR6P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -29277,6 +31215,22 @@ loop:
 	VPSRAVD Z12, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -29357,11 +31311,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR7P1(SB), NOSPLIT, $0-104
+// func dotNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR7P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -29539,6 +31510,22 @@ loop:
 	VPSRAVD Z13, Z24, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, K3, (SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -29631,11 +31618,28 @@ packed:
 	VMOVDQU8 X24, 80(DI)
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, 96(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR8P1(SB), NOSPLIT, $0-104
+// func dotNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR8P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -29831,6 +31835,22 @@ loop:
 	VPSRAVD Z14, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, (SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -29932,11 +31952,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR9P1(SB), NOSPLIT, $0-104
+// func dotNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR9P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -30150,6 +32187,22 @@ loop:
 	VPSRAVD Z15, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, (SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -30263,11 +32316,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR10P1(SB), NOSPLIT, $0-104
+// func dotNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR10P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -30505,6 +32575,22 @@ loop:
 	VPSRAVD Z16, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, (R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -30630,11 +32716,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR11P1(SB), NOSPLIT, $0-104
+// func dotNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR11P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -30890,6 +32993,22 @@ loop:
 	VPSRAVD Z17, Z24, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, K3, (R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -31027,11 +33146,28 @@ packed:
 	VMOVDQU8 X24, 144(DI)
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, 160(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR12P1(SB), NOSPLIT, $0-104
+// func dotNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR12P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -31305,6 +33441,22 @@ loop:
 	VPSRAVD Z18, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, (R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -31451,11 +33603,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR1P2(SB), NOSPLIT, $0-104
+// func dotNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR1P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -31541,11 +33710,28 @@ loop:
 	VPSRAVD Z15, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, 16(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR2P2(SB), NOSPLIT, $0-104
+// func dotNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR2P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -31667,6 +33853,22 @@ loop:
 	VPSRAVD Z17, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -31730,11 +33932,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR3P2(SB), NOSPLIT, $0-104
+// func dotNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR3P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -31889,6 +34108,22 @@ loop:
 	VPSRAVD Z19, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -31976,11 +34211,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR4P2(SB), NOSPLIT, $0-104
+// func dotNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR4P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -32168,6 +34420,22 @@ loop:
 	VPSRAVD Z21, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 16(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -32276,11 +34544,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR5P2(SB), NOSPLIT, $0-104
+// func dotNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR5P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -32501,6 +34786,22 @@ loop:
 	VPSRAVD Z23, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -32633,11 +34934,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR6P2(SB), NOSPLIT, $0-104
+// func dotNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR6P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -32891,6 +35209,22 @@ loop:
 	VPSRAVD Z31, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -33044,11 +35378,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR7P2(SB), NOSPLIT, $0-104
+// func dotNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR7P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -33341,6 +35692,22 @@ loop:
 	VPSRAVD Z28, Z24, Z13
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, K3, 16(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -33518,11 +35885,28 @@ packed:
 	VMOVDQU8 X24, 192(DI)
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, 208(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR8P2(SB), NOSPLIT, $0-104
+// func dotNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR8P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -33848,6 +36232,22 @@ loop:
 	VPSRAVD Z0, Z24, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -34046,11 +36446,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 192(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR9P2(SB), NOSPLIT, $0-104
+// func dotNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR9P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -34409,6 +36826,22 @@ loop:
 	VPSRAVD Z4, Z24, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -34631,11 +37064,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR10P2(SB), NOSPLIT, $0-104
+// func dotNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR10P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -35033,6 +37483,22 @@ loop:
 	VPSRAVD Z8, Z24, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 16(R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -35276,11 +37742,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 256(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR11P2(SB), NOSPLIT, $0-104
+// func dotNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR11P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -35711,6 +38194,22 @@ loop:
 	VPSRAVD Z12, Z24, Z21
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -35964,11 +38463,28 @@ packed:
 	VMOVDQU8 X24, 320(DI)
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, 336(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR12P2(SB), NOSPLIT, $0-104
+// func dotNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR12P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -36425,6 +38941,22 @@ loop:
 	VPSRAVD Z2, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -36699,11 +39231,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR1P3(SB), NOSPLIT, $0-104
+// func dotNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR1P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -36814,11 +39363,28 @@ loop:
 	VPSRAVD Z23, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, 32(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR2P3(SB), NOSPLIT, $0-104
+// func dotNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR2P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -36980,6 +39546,22 @@ loop:
 	VPSRAVD Z30, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -37074,11 +39656,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR3P3(SB), NOSPLIT, $0-104
+// func dotNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR3P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -37288,6 +39887,22 @@ loop:
 	VPSRAVD Z0, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -37415,11 +40030,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR4P3(SB), NOSPLIT, $0-104
+// func dotNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR4P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -37677,6 +40309,22 @@ loop:
 	VPSRAVD Z9, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 32(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -37837,11 +40485,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR5P3(SB), NOSPLIT, $0-104
+// func dotNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR5P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -38147,6 +40812,22 @@ loop:
 	VPSRAVD Z16, Z24, Z14
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -38343,11 +41024,28 @@ packed:
 	VMOVDQU8 X24, 208(DI)
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, 224(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR6P3(SB), NOSPLIT, $0-104
+// func dotNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR6P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -38701,6 +41399,22 @@ loop:
 	VPSRAVD Z21, Z24, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -38930,11 +41644,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR7P3(SB), NOSPLIT, $0-104
+// func dotNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR7P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -39342,6 +42073,22 @@ loop:
 	VPSRAVD Z30, Z24, Z20
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, K3, 32(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -39604,11 +42351,28 @@ packed:
 	VMOVDQU8 Z24, 256(DI)
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR8P3(SB), NOSPLIT, $0-104
+// func dotNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR8P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -40057,6 +42821,22 @@ loop:
 	VPSRAVD Z1, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 32(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -40331,11 +43111,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR1P4(SB), NOSPLIT, $0-104
+// func dotNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR1P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -40474,6 +43271,22 @@ loop:
 	VPSRAVD Z5, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 48(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -40551,11 +43364,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR2P4(SB), NOSPLIT, $0-104
+// func dotNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR2P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -40757,6 +43587,22 @@ loop:
 	VPSRAVD Z12, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -40879,11 +43725,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR3P4(SB), NOSPLIT, $0-104
+// func dotNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR3P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -41148,6 +44011,22 @@ loop:
 	VPSRAVD Z1, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -41315,11 +44194,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR4P4(SB), NOSPLIT, $0-104
+// func dotNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR4P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -41647,6 +44543,22 @@ loop:
 	VPSRAVD Z13, Z24, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 48(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -41859,11 +44771,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR5P4(SB), NOSPLIT, $0-104
+// func dotNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR5P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -42254,6 +45183,22 @@ loop:
 	VPSRAVD Z29, Z24, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -42511,11 +45456,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotNR6P4(SB), NOSPLIT, $0-104
+// func dotNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotNR6P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -42962,6 +45924,22 @@ loop:
 	VPSRAVD Z28, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -43236,11 +46214,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR1P1(SB), NOSPLIT, $0-104
+// func dotUFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR1P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -43303,11 +46298,28 @@ loop:
 	VPMINSD Z29, Z0, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU8 X24, K3, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR2P1(SB), NOSPLIT, $0-104
+// func dotUFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR2P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -43388,11 +46400,28 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR3P1(SB), NOSPLIT, $0-104
+// func dotUFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR3P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -43491,11 +46520,28 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR4P1(SB), NOSPLIT, $0-104
+// func dotUFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR4P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -43615,6 +46661,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -43675,11 +46737,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR5P1(SB), NOSPLIT, $0-104
+// func dotUFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR5P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -43817,6 +46896,22 @@ loop:
 	VPMINSD Z29, Z4, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, K3, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -43890,11 +46985,28 @@ packed:
 	VMOVDQU8 Z24, 0(DI)
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR6P1(SB), NOSPLIT, $0-104
+// func dotUFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR6P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -44050,6 +47162,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -44136,11 +47264,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR7P1(SB), NOSPLIT, $0-104
+// func dotUFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR7P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -44320,6 +47465,22 @@ loop:
 	VPMINSD Z29, Z6, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, K3, (SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -44419,11 +47580,28 @@ packed:
 	VMOVDQU8 X24, 80(DI)
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, 96(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR8P1(SB), NOSPLIT, $0-104
+// func dotUFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR8P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -44621,6 +47799,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, (SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -44730,11 +47924,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR9P1(SB), NOSPLIT, $0-104
+// func dotUFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR9P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -44950,6 +48161,22 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, (SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -45072,11 +48299,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR10P1(SB), NOSPLIT, $0-104
+// func dotUFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR10P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -45316,6 +48560,22 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, (R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -45451,11 +48711,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR11P1(SB), NOSPLIT, $0-104
+// func dotUFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR11P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -45713,6 +48990,22 @@ loop:
 	VPMINSD Z29, Z10, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, K3, (R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -45861,11 +49154,28 @@ packed:
 	VMOVDQU8 X24, 144(DI)
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, 160(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR12P1(SB), NOSPLIT, $0-104
+// func dotUFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR12P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -46141,6 +49451,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, (R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -46299,11 +49625,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR1P2(SB), NOSPLIT, $0-104
+// func dotUFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR1P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -46392,11 +49735,28 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, 16(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR2P2(SB), NOSPLIT, $0-104
+// func dotUFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR2P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -46522,6 +49882,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -46589,11 +49965,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR3P2(SB), NOSPLIT, $0-104
+// func dotUFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR3P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -46753,6 +50146,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -46846,11 +50255,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR4P2(SB), NOSPLIT, $0-104
+// func dotUFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR4P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -47044,6 +50470,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 16(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -47160,11 +50602,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR5P2(SB), NOSPLIT, $0-104
+// func dotUFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR5P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -47392,6 +50851,22 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -47534,11 +51009,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR6P2(SB), NOSPLIT, $0-104
+// func dotUFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR6P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -47800,6 +51292,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -47965,11 +51473,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR7P2(SB), NOSPLIT, $0-104
+// func dotUFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR7P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -48271,6 +51796,22 @@ loop:
 	VPMINSD Z29, Z13, Z13
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, K3, 16(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -48462,11 +52003,28 @@ packed:
 	VMOVDQU8 X24, 192(DI)
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, 208(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR8P2(SB), NOSPLIT, $0-104
+// func dotUFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR8P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -48802,6 +52360,22 @@ loop:
 	VPMINSD Z29, Z15, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -49016,11 +52590,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 192(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR9P2(SB), NOSPLIT, $0-104
+// func dotUFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR9P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -49390,6 +52981,22 @@ loop:
 	VPMINSD Z29, Z17, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -49630,11 +53237,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR10P2(SB), NOSPLIT, $0-104
+// func dotUFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR10P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -50044,6 +53668,22 @@ loop:
 	VPMINSD Z29, Z19, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 16(R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -50293,11 +53933,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 256(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR11P2(SB), NOSPLIT, $0-104
+// func dotUFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR11P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -50734,6 +54391,22 @@ loop:
 	VPMINSD Z29, Z21, Z21
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -51009,11 +54682,28 @@ packed:
 	VMOVDQU8 X24, 320(DI)
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, 336(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR12P2(SB), NOSPLIT, $0-104
+// func dotUFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR12P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -51484,6 +55174,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -51782,11 +55488,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR1P3(SB), NOSPLIT, $0-104
+// func dotUFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR1P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -51901,11 +55624,28 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, 32(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR2P3(SB), NOSPLIT, $0-104
+// func dotUFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR2P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -52073,6 +55813,22 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -52173,11 +55929,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR3P3(SB), NOSPLIT, $0-104
+// func dotUFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR3P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -52395,6 +56168,22 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -52531,11 +56320,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR4P3(SB), NOSPLIT, $0-104
+// func dotUFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR4P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -52803,6 +56609,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 32(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -52975,11 +56797,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR5P3(SB), NOSPLIT, $0-104
+// func dotUFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR5P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -53297,6 +57136,22 @@ loop:
 	VPMINSD Z29, Z14, Z14
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -53508,11 +57363,28 @@ packed:
 	VMOVDQU8 X24, 208(DI)
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, 224(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR6P3(SB), NOSPLIT, $0-104
+// func dotUFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR6P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -53880,6 +57752,22 @@ loop:
 	VPMINSD Z29, Z17, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -54127,11 +58015,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR7P3(SB), NOSPLIT, $0-104
+// func dotUFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR7P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -54548,6 +58453,22 @@ loop:
 	VPMINSD Z29, Z20, Z20
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, K3, 32(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -54810,11 +58731,28 @@ packed:
 	VMOVDQU8 Z24, 256(DI)
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR8P3(SB), NOSPLIT, $0-104
+// func dotUFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR8P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -55281,6 +59219,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 32(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -55579,11 +59533,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR1P4(SB), NOSPLIT, $0-104
+// func dotUFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR1P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -55727,6 +59698,22 @@ loop:
 	VPMINSD Z29, Z3, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 48(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -55808,11 +59795,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR2P4(SB), NOSPLIT, $0-104
+// func dotUFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR2P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -56022,6 +60026,22 @@ loop:
 	VPMINSD Z29, Z7, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -56152,11 +60172,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR3P4(SB), NOSPLIT, $0-104
+// func dotUFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR3P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -56432,6 +60469,22 @@ loop:
 	VPMINSD Z29, Z11, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -56611,11 +60664,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR4P4(SB), NOSPLIT, $0-104
+// func dotUFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR4P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -56957,6 +61027,22 @@ loop:
 	VPMINSD Z29, Z15, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 48(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -57185,11 +61271,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR5P4(SB), NOSPLIT, $0-104
+// func dotUFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR5P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -57597,6 +61700,22 @@ loop:
 	VPMINSD Z29, Z19, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -57846,11 +61965,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUFR6P4(SB), NOSPLIT, $0-104
+// func dotUFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUFR6P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -58317,6 +62453,22 @@ loop:
 	VPMINSD Z29, Z23, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -58615,11 +62767,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR1P1(SB), NOSPLIT, $0-104
+// func dotUNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR1P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -58678,11 +62847,28 @@ loop:
 	VPSRAVD Z7, Z24, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU8 X24, K3, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR2P1(SB), NOSPLIT, $0-104
+// func dotUNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR2P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -58757,11 +62943,28 @@ loop:
 	VPSRAVD Z8, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR3P1(SB), NOSPLIT, $0-104
+// func dotUNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR3P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -58852,11 +63055,28 @@ loop:
 	VPSRAVD Z9, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR4P1(SB), NOSPLIT, $0-104
+// func dotUNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR4P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -58966,6 +63186,22 @@ loop:
 	VPSRAVD Z10, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -59018,11 +63254,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR5P1(SB), NOSPLIT, $0-104
+// func dotUNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR5P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -59148,6 +63401,22 @@ loop:
 	VPSRAVD Z11, Z24, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, K3, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -59211,11 +63480,28 @@ packed:
 	VMOVDQU8 Z24, 0(DI)
 	VPMOVSDB Z4, X24
 	VMOVDQU8 X24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR6P1(SB), NOSPLIT, $0-104
+// func dotUNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR6P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -59357,6 +63643,22 @@ loop:
 	VPSRAVD Z12, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -59431,11 +63733,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR7P1(SB), NOSPLIT, $0-104
+// func dotUNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR7P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -59599,6 +63918,22 @@ loop:
 	VPSRAVD Z13, Z24, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, K3, (SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -59684,11 +64019,28 @@ packed:
 	VMOVDQU8 X24, 80(DI)
 	VPMOVSDB Z6, X24
 	VMOVDQU8 X24, 96(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR8P1(SB), NOSPLIT, $0-104
+// func dotUNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR8P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -59868,6 +64220,22 @@ loop:
 	VPSRAVD Z14, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, (SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -59961,11 +64329,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR9P1(SB), NOSPLIT, $0-104
+// func dotUNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR9P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -60161,6 +64546,22 @@ loop:
 	VPSRAVD Z15, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, (SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -60265,11 +64666,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR10P1(SB), NOSPLIT, $0-104
+// func dotUNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR10P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -60487,6 +64905,22 @@ loop:
 	VPSRAVD Z16, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, (R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -60602,11 +65036,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR11P1(SB), NOSPLIT, $0-104
+// func dotUNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR11P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -60840,6 +65291,22 @@ loop:
 	VPSRAVD Z17, Z24, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, K3, (R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -60966,11 +65433,28 @@ packed:
 	VMOVDQU8 X24, 144(DI)
 	VPMOVSDB Z10, X24
 	VMOVDQU8 X24, 160(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR12P1(SB), NOSPLIT, $0-104
+// func dotUNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR12P1(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -61220,6 +65704,22 @@ loop:
 	VPSRAVD Z18, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, (R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -61354,11 +65854,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR1P2(SB), NOSPLIT, $0-104
+// func dotUNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR1P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -61441,11 +65958,28 @@ loop:
 	VPSRAVD Z15, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU8 X24, K3, 16(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR2P2(SB), NOSPLIT, $0-104
+// func dotUNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR2P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -61561,6 +66095,22 @@ loop:
 	VPSRAVD Z17, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -61620,11 +66170,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR3P2(SB), NOSPLIT, $0-104
+// func dotUNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR3P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -61770,6 +66337,22 @@ loop:
 	VPSRAVD Z19, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 16(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -61851,11 +66434,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR4P2(SB), NOSPLIT, $0-104
+// func dotUNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR4P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -62031,6 +66631,22 @@ loop:
 	VPSRAVD Z21, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 16(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -62131,11 +66747,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR5P2(SB), NOSPLIT, $0-104
+// func dotUNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR5P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -62341,6 +66974,22 @@ loop:
 	VPSRAVD Z23, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -62463,11 +67112,28 @@ packed:
 	VMOVDQU8 X24, 128(DI)
 	VPMOVSDB Z9, X24
 	VMOVDQU8 X24, 144(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR6P2(SB), NOSPLIT, $0-104
+// func dotUNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR6P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -62703,6 +67369,22 @@ loop:
 	VPSRAVD Z31, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 16(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -62844,11 +67526,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR7P2(SB), NOSPLIT, $0-104
+// func dotUNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR7P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -63120,6 +67819,22 @@ loop:
 	VPSRAVD Z28, Z24, Z13
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, K3, 16(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -63283,11 +67998,28 @@ packed:
 	VMOVDQU8 X24, 192(DI)
 	VPMOVSDB Z13, X24
 	VMOVDQU8 X24, 208(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR8P2(SB), NOSPLIT, $0-104
+// func dotUNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR8P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -63589,6 +68321,22 @@ loop:
 	VPSRAVD Z0, Z24, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -63771,11 +68519,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 192(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR9P2(SB), NOSPLIT, $0-104
+// func dotUNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR9P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -64107,6 +68872,22 @@ loop:
 	VPSRAVD Z4, Z24, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 16(SI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -64311,11 +69092,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $9, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $36, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR10P2(SB), NOSPLIT, $0-104
+// func dotUNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR10P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -64683,6 +69481,22 @@ loop:
 	VPSRAVD Z8, Z24, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 16(R8)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -64906,11 +69720,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 256(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $40, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR11P2(SB), NOSPLIT, $0-104
+// func dotUNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR11P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -65308,6 +70139,22 @@ loop:
 	VPSRAVD Z12, Z24, Z21
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -65539,11 +70386,28 @@ packed:
 	VMOVDQU8 X24, 320(DI)
 	VPMOVSDB Z21, X24
 	VMOVDQU8 X24, 336(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $11, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $44, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR12P2(SB), NOSPLIT, $0-104
+// func dotUNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR12P2(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -65964,6 +70828,22 @@ loop:
 	VPSRAVD Z2, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 16(R8)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -66214,11 +71094,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $48, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR1P3(SB), NOSPLIT, $0-104
+// func dotUNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR1P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -66325,11 +71222,28 @@ loop:
 	VPSRAVD Z23, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU8 X24, K3, 32(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR2P3(SB), NOSPLIT, $0-104
+// func dotUNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR2P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -66483,6 +71397,22 @@ loop:
 	VPSRAVD Z30, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -66571,11 +71501,28 @@ packed:
 	VMOVDQU8 X24, 64(DI)
 	VPMOVSDB Z5, X24
 	VMOVDQU8 X24, 80(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR3P3(SB), NOSPLIT, $0-104
+// func dotUNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR3P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -66773,6 +71720,22 @@ loop:
 	VPSRAVD Z0, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, K3, 32(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -66891,11 +71854,28 @@ packed:
 	VMOVDQU8 Z24, 64(DI)
 	VPMOVSDB Z8, X24
 	VMOVDQU8 X24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR4P3(SB), NOSPLIT, $0-104
+// func dotUNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR4P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -67137,6 +72117,22 @@ loop:
 	VPSRAVD Z9, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 32(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -67285,11 +72281,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR5P3(SB), NOSPLIT, $0-104
+// func dotUNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR5P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -67575,6 +72588,22 @@ loop:
 	VPSRAVD Z16, Z24, Z14
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -67756,11 +72785,28 @@ packed:
 	VMOVDQU8 X24, 208(DI)
 	VPMOVSDB Z14, X24
 	VMOVDQU8 X24, 224(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR6P3(SB), NOSPLIT, $0-104
+// func dotUNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR6P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -68090,6 +73136,22 @@ loop:
 	VPSRAVD Z21, Z24, Z17
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, K3, 32(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -68301,11 +73363,28 @@ packed:
 	VMOVDQU8 X24, 256(DI)
 	VPMOVSDB Z17, X24
 	VMOVDQU8 X24, 272(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR7P3(SB), NOSPLIT, $0-104
+// func dotUNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR7P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -68685,6 +73764,22 @@ loop:
 	VPSRAVD Z30, Z24, Z20
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, K3, 32(SI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -68926,11 +74021,28 @@ packed:
 	VMOVDQU8 Z24, 256(DI)
 	VPMOVSDB Z20, X24
 	VMOVDQU8 X24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $7, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $28, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR8P3(SB), NOSPLIT, $0-104
+// func dotUNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR8P3(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -69347,6 +74459,22 @@ loop:
 	VPSRAVD Z1, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 32(SI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -69597,11 +74725,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 320(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $32, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR1P4(SB), NOSPLIT, $0-104
+// func dotUNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR1P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -69735,6 +74880,22 @@ loop:
 	VPSRAVD Z5, Z24, Z3
 	VPMOVSDB Z3, X24
 	VMOVDQU8 X24, K3, 48(DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -69808,11 +74969,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $1, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $4, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR2P4(SB), NOSPLIT, $0-104
+// func dotUNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR2P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -70004,6 +75182,22 @@ loop:
 	VPSRAVD Z12, Z24, Z7
 	VPMOVSDB Z7, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -70118,11 +75312,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $8, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR3P4(SB), NOSPLIT, $0-104
+// func dotUNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR3P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -70372,6 +75583,22 @@ loop:
 	VPSRAVD Z1, Z24, Z11
 	VPMOVSDB Z11, X24
 	VMOVDQU8 X24, K3, 48(DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -70527,11 +75754,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (DI)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $3, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $12, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR4P4(SB), NOSPLIT, $0-104
+// func dotUNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR4P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -70839,6 +76083,22 @@ loop:
 	VPSRAVD Z13, Z24, Z15
 	VPMOVSDB Z15, X24
 	VMOVDQU8 X24, K3, 48(R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -71035,11 +76295,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $16, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR5P4(SB), NOSPLIT, $0-104
+// func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR5P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -71405,6 +76682,22 @@ loop:
 	VPSRAVD Z29, Z24, Z19
 	VPMOVSDB Z19, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -71642,11 +76935,28 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*1)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $5, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $20, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 
-// func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)
-TEXT ·dotUNR6P4(SB), NOSPLIT, $0-104
+// func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+TEXT ·dotUNR6P4(SB), NOSPLIT, $0-112
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -72063,6 +77373,22 @@ loop:
 	VPSRAVD Z28, Z24, Z23
 	VPMOVSDB Z23, X24
 	VMOVDQU8 X24, K3, 48(R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE doneunpacked
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+doneunpacked:
 	VZEROUPPER
 	RET
 packed:
@@ -72313,6 +77639,22 @@ packed:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, (R13)(R12*2)
+	MOVQ n+104(FP), DX
+	DECQ DX
+	JLE donelast
+	MOVQ DX, n+104(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+56(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+48(FP)
+	MOVQ rt+96(FP), DX
+	TESTQ DX, DX
+	JZ tile
+	ADDQ $24, rt+96(FP)
+	JMP tile
+donelast:
 	VZEROUPPER
 	RET
 

@@ -94,8 +94,9 @@ func main() {
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= intRowsFor(np); r++ {
 				p("")
-				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
-				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-104", v.name, r, np)
+				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)", v.name, r, np)
+				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-112", v.name, r, np)
+				p("tile:")
 				p("\tMOVQ a+0(FP), SI")
 				p("\tMOVQ lda+8(FP), BX")
 				p("\tMOVQ w+16(FP), DI")
@@ -219,8 +220,7 @@ func main() {
 					p("\tBTQ $16, DX")
 					p("\tJCS packed")
 					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false, v.unsigned)
-					p("\tVZEROUPPER")
-					p("\tRET")
+					nextTile(p, r, "unpacked")
 					p("packed:")
 					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, true, v.unsigned)
 				} else if v.fast {
@@ -281,8 +281,7 @@ func main() {
 						}
 					}
 				}
-				p("\tVZEROUPPER")
-				p("\tRET")
+				nextTile(p, r, "last")
 			}
 		}
 	}
@@ -442,7 +441,7 @@ func main() {
 			for r := 1; r <= intRowsFor(np); r++ {
 				q("")
 				q("//go:noescape")
-				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32)", v.name, r, np)
+				q("func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)", v.name, r, np)
 			}
 		}
 	}
@@ -490,12 +489,14 @@ func main() {
 		q("// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the")
 		q("// lane mask tail, with %s. The reduction runs over segs segments of", v.doc)
 		q("// kb blocks, the row pointers advancing by skip bytes between them.")
-		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32) {", v.name)
+		q("// It runs n ≥ 1 such tiles, each r rows below the one before (a, out")
+		q("// and rt, where not nil, advance by r rows), in one call.")
+		q("func %s(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {", v.name)
 		q("\tswitch r*8 + np {")
 		for np := 1; np <= maxPanels; np++ {
 			for r := 1; r <= intRowsFor(np); r++ {
 				q("\tcase %d:", r*8+np)
-				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt)", v.name, r, np)
+				q("\t\t%sR%dP%d(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)", v.name, r, np)
 			}
 		}
 		q("\t}")
@@ -505,6 +506,31 @@ func main() {
 	if err := os.WriteFile("dots_amd64.go", []byte(g.String()), 0o644); err != nil {
 		panic(err)
 	}
+}
+
+// nextTile ends an r-row int8 tile kernel: while tiles are left (n, its
+// last argument, counts them), it moves a, out and rt (where not nil) r
+// rows on, in their argument slots, and runs the kernel again from the
+// top; else it returns. The labels take the suffix sfx (one per exit).
+func nextTile(p func(string, ...any), r int, sfx string) {
+	p("\tMOVQ n+104(FP), DX")
+	p("\tDECQ DX")
+	p("\tJLE done%s", sfx)
+	p("\tMOVQ DX, n+104(FP)")
+	p("\tMOVQ lda+8(FP), DX")
+	p("\tIMUL3Q $%d, DX, DX", r)
+	p("\tADDQ DX, a+0(FP)")
+	p("\tMOVQ ldo+56(FP), DX")
+	p("\tIMUL3Q $%d, DX, DX", r)
+	p("\tADDQ DX, out+48(FP)")
+	p("\tMOVQ rt+96(FP), DX")
+	p("\tTESTQ DX, DX")
+	p("\tJZ tile")
+	p("\tADDQ $%d, rt+96(FP)", 4*r)
+	p("\tJMP tile")
+	p("done%s:", sfx)
+	p("\tVZEROUPPER")
+	p("\tRET")
 }
 
 // fastEpilogue writes the fast requantization (gemm.paramBlocksFast) of
