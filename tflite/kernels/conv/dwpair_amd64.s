@@ -21,11 +21,10 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 	VPMULUDQ 64(R14), A, Z7 \
 	VPSRLQ $32, A, Z8 \
 	VPMULUDQ 128(R14), Z8, Z8 \
-	VPADDQ Z29, Z7, Z7 \
-	VPADDQ Z29, Z8, Z8 \
+	VPADDQ 384(R14), Z7, Z7 \
+	VPADDQ 448(R14), Z8, Z8 \
 	VPSHUFD $0xF5, Z7, K2, Z8 \
-	VPCMPUD $1, 192(R14), Z8, K3 \
-	VPADDD 256(R14), Z8, Z8 \
+	VPCMPD $1, 512(R14), Z8, K3 \
 	VPADDD.BCST 192(DX), Z8, K3, Z8 \
 	VPSRAVD 320(R14), Z8, A
 
@@ -91,8 +90,7 @@ GLOBL dwpT<>(SB), RODATA|NOPTR, $64
 // Registers: Z0..Z3 the accumulators, Z4, Z5 the loads, Z6..Z9 the
 // gathered pairs (Z7, Z8 then RQF's temporaries), Z10..Z12 a, Z13..Z15 b,
 // Z16, Z17 the indices, Z20 the bias, Z21 0x80 bytes, Z22 the input zero
-// point bytes, Z29 2^31 per 64-bit lane, Z30 the output zero point per
-// int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's masks. R15 the
+// point bytes, Z30 the output zero point per int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's masks. R15 the
 // group's masks, DI zero unless the group is at an edge, R12 BX + l2.
 TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-120
 	MOVQ r0+0(FP), AX
@@ -105,8 +103,6 @@ TEXT ·dwInt8VNNIPairs(SB), NOSPLIT, $0-120
 	MOVQ out+56(FP), SI
 	MOVQ oz+64(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwpT<>(SB), Z31
@@ -212,11 +208,10 @@ pstore:
 	VPMULUDQ 64(R14), A, T1 \
 	VPSRLQ $32, A, T2 \
 	VPMULUDQ 128(R14), T2, T2 \
-	VPADDQ Z29, T1, T1 \
-	VPADDQ Z29, T2, T2 \
+	VPADDQ 384(R14), T1, T1 \
+	VPADDQ 448(R14), T2, T2 \
 	VPSHUFD $0xF5, T1, K2, T2 \
-	VPCMPUD $1, 192(R14), T2, KT \
-	VPADDD 256(R14), T2, T2 \
+	VPCMPD $1, 512(R14), T2, KT \
 	VPADDD.BCST 192(DX), T2, KT, T2 \
 	VPSRAVD 320(R14), T2, A
 
@@ -273,8 +268,7 @@ pstore:
 // Z8..Z11 the gathered pairs of one input row (then the bytes of the two
 // rows and a temporary), Z12..Z14 a, Z15..Z17 b, Z18, Z19 the indices, Z20
 // the bias, Z21 0x80 bytes, Z22, Z23 the loads (then RQF's temporaries),
-// Z26 the input zero point bytes, Z29 2^31 per 64-bit lane, Z30 the output
-// zero point per int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's
+// Z26 the input zero point bytes, Z30 the output zero point per int16, Z31 dwpT, K2 the even lanes, K5, K6 the group's
 // masks. R15 the group's masks, R11 zero unless the group is at an edge,
 // R10 BX + l2.
 TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-136
@@ -291,8 +285,6 @@ TEXT ·dwInt8VNNIPairs2(SB), NOSPLIT, $0-136
 	ADDQ SI, DI
 	MOVQ oz+80(FP), R15
 	VPBROADCASTW R15, Z30
-	MOVQ $0x80000000, R15
-	VPBROADCASTQ R15, Z29
 	MOVW $0x5555, R15
 	KMOVW R15, K2
 	VMOVDQU64 dwpT<>(SB), Z31

@@ -38,8 +38,11 @@ const (
 	dwVQWords = 64
 	// dwVQWordsF is dwVQWords for the fast kernels: bias + 2^31, 2m for
 	// the even and odd lanes (as VPMULUDQ reads them), m, 2^(r−1) − m and
-	// the right shift r, 16 each.
-	dwVQWordsF = 96
+	// the right shift r, 16 each (what dwpair_amd64.s reads), then
+	// K = 2^31 + 2^32·(2^(r−1) − m) as 64-bit words for the even lanes and
+	// for the odd lanes (16 words each) and 2^(r−1), 16 words (RQF in
+	// dwvnni_amd64.s).
+	dwVQWordsF = 144
 	// dwVMaxAcc bounds |accumulator| for the fast kernels: then the high
 	// half h lies in [−2^30, 2^30 − 1] and h + 2^(r−1) does not overflow
 	// (see RQF).
@@ -289,6 +292,10 @@ func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVN
 		blk[48+l] = m
 		blk[64+l] = 1<<(r-1) - m
 		blk[80+l] = int32(r)
+		k := uint64(1<<31) + uint64(int64(1<<(r-1))-int64(m))<<32
+		kw := 96 + 16*(l%2) + 2*(l/2)
+		blk[kw], blk[kw+1] = int32(uint32(k)), int32(uint32(k>>32))
+		blk[128+l] = 1 << (r - 1)
 	}
 	return v
 }

@@ -89,21 +89,23 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // RQF is RQ for layers whose accumulators are proven to lie in
 // [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast): A holds the accumulator + 2^31
 // (folded into the bias; as uint32 A_u = A + 2^31), the parameters are 2m
-// (even and odd lanes), m, 2^(r−1) − m and r. Then Q = A_u·2m + 2^31 < 2^64 (VPMULUDQ)
-// has in its high half h_u = ⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding
-// doubling high half of A·m as in RQ; VPSHUFD moves the even lanes' high
-// halves beside the odd ones'. h < 0 exactly when h_u < m (unsigned), and
-// the result is (h + 2^(r−1) − [h < 0]) >> r, the reference's rounding
-// right shift (no overflow: h ≤ 2^30 − 1 and 2^(r−1) ≤ 2^30).
+// (even and odd lanes), r, the 64-bit constants K = 2^31 + 2^32·(2^(r−1) − m)
+// of the even and the odd lanes (words 96.. and 112..) and 2^(r−1) (words
+// 128..). Then A_u·2m + 2^31 (VPMULUDQ) has in its high half
+// ⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding doubling high half of A·m
+// as in RQ, so Q = A_u·2m + K (mod 2^64) has h + 2^(r−1) there; VPSHUFD
+// moves the even lanes' high halves beside the odd ones'. h < 0 exactly
+// when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
+// 2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
+// reference's rounding right shift.
 #define RQF(A) \
 	VPMULUDQ 64(R14), A, Z7 \
 	VPSRLQ $32, A, Z8 \
 	VPMULUDQ 128(R14), Z8, Z8 \
-	VPADDQ Z29, Z7, Z7 \
-	VPADDQ Z29, Z8, Z8 \
+	VPADDQ 384(R14), Z7, Z7 \
+	VPADDQ 448(R14), Z8, Z8 \
 	VPSHUFD $0xF5, Z7, K2, Z8 \
-	VPCMPUD $1, 192(R14), Z8, K3 \
-	VPADDD 256(R14), Z8, Z8 \
+	VPCMPD $1, 512(R14), Z8, K3 \
 	VPADDD.BCST 192(DX), Z8, K3, Z8 \
 	VPSRAVD 320(R14), Z8, A
 
@@ -146,7 +148,7 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
 // 0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
 // temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
-// 2^30 per 64-bit lane (RQF: 2^31), Z30 the output zero point per int16,
+// 2^30 per 64-bit lane (RQ only), Z30 the output zero point per int16,
 // Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9 the rows at this
 // block, BX = C, R11 = 3C, R12 the byte offset of the next Y to build, R15
 // its tab entry, SI the output, R8 groups left, R10 blocks left, DI a
@@ -739,8 +741,6 @@ TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -921,7 +921,7 @@ v1fstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v1fblock
 	VZEROUPPER
@@ -994,8 +994,6 @@ TEXT ·dwInt8VNNIS1FC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1176,7 +1174,7 @@ v1fsstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v1fsblock
 	VZEROUPPER
@@ -1251,8 +1249,6 @@ TEXT ·dwInt8VNNIS1FC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1439,7 +1435,7 @@ v1ftstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v1ftblock
 	VZEROUPPER
@@ -1514,8 +1510,6 @@ TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1751,7 +1745,7 @@ v2fstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $576, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v2fblock
 	VZEROUPPER
@@ -1825,8 +1819,6 @@ TEXT ·dwInt8VNNIS2FC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2062,7 +2054,7 @@ v2fsstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $576, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v2fsblock
 	VZEROUPPER
@@ -2138,8 +2130,6 @@ TEXT ·dwInt8VNNIS2FC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2385,7 +2375,7 @@ v2ftstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $576, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ v2ftblock
 	VZEROUPPER
@@ -2463,8 +2453,6 @@ TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2657,7 +2645,7 @@ x1fstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x1fblock
 	VZEROUPPER
@@ -2766,8 +2754,6 @@ TEXT ·dwInt8VNNIS1FXC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2960,7 +2946,7 @@ x1fsstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x1fsblock
 	VZEROUPPER
@@ -3071,8 +3057,6 @@ TEXT ·dwInt8VNNIS1FXC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -3271,7 +3255,7 @@ x1ftstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x1ftblock
 	VZEROUPPER
@@ -3384,8 +3368,6 @@ TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -3648,7 +3630,7 @@ x2fstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1216, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x2fblock
 	VZEROUPPER
@@ -3761,8 +3743,6 @@ TEXT ·dwInt8VNNIS2FXC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -4025,7 +4005,7 @@ x2fsstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1216, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x2fsblock
 	VZEROUPPER
@@ -4140,8 +4120,6 @@ TEXT ·dwInt8VNNIS2FXC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -4414,7 +4392,7 @@ x2ftstepped:
 	ADDQ $16, R9
 	ADDQ $16, out+64(FP)
 	ADDQ $1216, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ R10
 	JNZ x2ftblock
 	VZEROUPPER
@@ -4578,11 +4556,10 @@ x2ftnoresl54:
 	VPMULUDQ 64(R14), A, T1 \
 	VPSRLQ $32, A, T2 \
 	VPMULUDQ 128(R14), T2, T2 \
-	VPADDQ Z29, T1, T1 \
-	VPADDQ Z29, T2, T2 \
+	VPADDQ 384(R14), T1, T1 \
+	VPADDQ 448(R14), T2, T2 \
 	VPSHUFD $0xF5, T1, K2, T2 \
-	VPCMPUD $1, 192(R14), T2, KT \
-	VPADDD 256(R14), T2, T2 \
+	VPCMPD $1, 512(R14), T2, KT \
 	VPADDD.BCST 192(DX), T2, KT, T2 \
 	VPSRAVD 320(R14), T2, A
 
@@ -4623,9 +4600,8 @@ x2ftnoresl54:
 // the products, then temporaries: the first row's bytes in Z12, the
 // second's in Z14), Z16..Z21 and Z22..Z27 the block's weight vectors of
 // kernel rows 0 and 1 (kernel row 2's are memory operands at 768(R13)..),
-// Z28 dwvPerm, Z29 2^31 per 64-bit lane, Z30 the output zero point per
-// int16, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the
-// input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
+// Z28 dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd
+// lanes, K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
 // next Y to build, R15 its tab entry, SI the first output row, R8 groups
 // left, DI a temporary; cblocks counts the blocks left in its argument slot.
 TEXT ·dwInt8VNNIS1F2(SB), NOSPLIT, $0-144
@@ -4642,8 +4618,6 @@ TEXT ·dwInt8VNNIS1F2(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -4781,7 +4755,7 @@ w2stepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ w2block
 	VZEROUPPER
@@ -4830,8 +4804,6 @@ TEXT ·dwInt8VNNIS1F2C16(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -4983,7 +4955,7 @@ w2sstepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ w2sblock
 	VZEROUPPER
@@ -5034,8 +5006,6 @@ TEXT ·dwInt8VNNIS1F2C32(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -5195,7 +5165,7 @@ w2tstepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $1152, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ w2tblock
 	VZEROUPPER
@@ -5437,8 +5407,6 @@ TEXT ·dwInt8VNNIS1F2X(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -5591,7 +5559,7 @@ x2wstepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ x2wblock
 	VZEROUPPER
@@ -5661,8 +5629,6 @@ TEXT ·dwInt8VNNIS1F2XC16(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -5829,7 +5795,7 @@ x2wsstepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ x2wsblock
 	VZEROUPPER
@@ -5901,8 +5867,6 @@ TEXT ·dwInt8VNNIS1F2XC32(SB), NOSPLIT, $0-144
 	KMOVW DI, K1
 	MOVQ oz+88(FP), DI
 	VPBROADCASTW DI, Z30
-	MOVQ $0x80000000, DI
-	VPBROADCASTQ DI, Z29
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -6077,7 +6041,7 @@ x2wtstepped:
 	ADDQ $16, R10
 	ADDQ $16, out+72(FP)
 	ADDQ $2368, R13
-	ADDQ $384, R14
+	ADDQ $576, R14
 	DECQ cblocks+40(FP)
 	JNZ x2wtblock
 	VZEROUPPER

@@ -198,11 +198,10 @@ func rqf(a, t1, t2, kt string) []string {
 		"VPMULUDQ 64(R14), " + a + ", " + t1,
 		"VPSRLQ $32, " + a + ", " + t2,
 		"VPMULUDQ 128(R14), " + t2 + ", " + t2,
-		"VPADDQ Z29, " + t1 + ", " + t1,
-		"VPADDQ Z29, " + t2 + ", " + t2,
+		"VPADDQ 384(R14), " + t1 + ", " + t1,
+		"VPADDQ 448(R14), " + t2 + ", " + t2,
 		"VPSHUFD $0xF5, " + t1 + ", K2, " + t2,
-		"VPCMPUD $1, 192(R14), " + t2 + ", " + kt,
-		"VPADDD 256(R14), " + t2 + ", " + t2,
+		"VPCMPD $1, 512(R14), " + t2 + ", " + kt,
 		"VPADDD.BCST 192(DX), " + t2 + ", " + kt + ", " + t2,
 		"VPSRAVD 320(R14), " + t2 + ", " + a,
 	}
@@ -353,7 +352,7 @@ func kinds(stride int) int {
 
 func (k *kernel) qBytes() int {
 	if k.fast {
-		return 4 * 96 // dwVQWordsF
+		return 4 * 144 // dwVQWordsF
 	}
 	return 4 * 64 // dwVQWords
 }
@@ -667,12 +666,10 @@ func (k *kernel) emit(g *gen) {
 	g.ins("KMOVW DI, K1")
 	g.ins("MOVQ %s, DI", k.arg("oz"))
 	g.ins("VPBROADCASTW DI, Z30")
-	if k.fast {
-		g.ins("MOVQ $0x80000000, DI")
-	} else {
+	if !k.fast {
 		g.ins("MOVQ $0x40000000, DI")
+		g.ins("VPBROADCASTQ DI, Z29")
 	}
-	g.ins("VPBROADCASTQ DI, Z29")
 	g.ins("MOVW $0x5555, DI")
 	g.ins("KMOVW DI, K2")
 	g.ins("VMOVDQU64 dwvPerm<>(SB), Z28")
@@ -807,7 +804,7 @@ at the first block (pixels C bytes apart). clamp = 0 skips the clamp
 Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
 0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
 temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
-2^30 per 64-bit lane (RQF: 2^31), Z30 the output zero point per int16,
+2^30 per 64-bit lane (RQ only), Z30 the output zero point per int16,
 Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9 the rows at this
 block, BX = C, R11 = 3C, R12 the byte offset of the next Y to build, R15
 its tab entry, SI the output, R8 groups left, R10 blocks left, DI a
@@ -842,9 +839,8 @@ Z8..Z11 Y_q of input rows 0..3, Z12..Z15 Y_{q+1} (moved to Z8..Z11 after
 the products, then temporaries: the first row's bytes in Z12, the
 second's in Z14), Z16..Z21 and Z22..Z27 the block's weight vectors of
 kernel rows 0 and 1 (kernel row 2's are memory operands at 768(R13)..),
-Z28 dwvPerm, Z29 2^31 per 64-bit lane, Z30 the output zero point per
-int16, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the
-input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
+Z28 dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd
+lanes, K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
 next Y to build, R15 its tab entry, SI the first output row, R8 groups
 left, DI a temporary; cblocks counts the blocks left in its argument slot.`},
 	{name: "dwInt8VNNIS12", pfx: "w1", stride: 1, two: true, doc: `dwInt8VNNIS1F2 with RQ: two output rows of dwInt8VNNIS1 at once; q
@@ -950,12 +946,15 @@ when the remainder exceeds half (h ≥ 0) or is at least half plus one
 	g.comment(`RQF is RQ for layers whose accumulators are proven to lie in
 [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast): A holds the accumulator + 2^31
 (folded into the bias; as uint32 A_u = A + 2^31), the parameters are 2m
-(even and odd lanes), m, 2^(r−1) − m and r. Then Q = A_u·2m + 2^31 < 2^64 (VPMULUDQ)
-has in its high half h_u = ⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding
-doubling high half of A·m as in RQ; VPSHUFD moves the even lanes' high
-halves beside the odd ones'. h < 0 exactly when h_u < m (unsigned), and
-the result is (h + 2^(r−1) − [h < 0]) >> r, the reference's rounding
-right shift (no overflow: h ≤ 2^30 − 1 and 2^(r−1) ≤ 2^30).`)
+(even and odd lanes), r, the 64-bit constants K = 2^31 + 2^32·(2^(r−1) − m)
+of the even and the odd lanes (words 96.. and 112..) and 2^(r−1) (words
+128..). Then A_u·2m + 2^31 (VPMULUDQ) has in its high half
+⌊(A_u·m + 2^30)/2^31⌋ = h + m, h the rounding doubling high half of A·m
+as in RQ, so Q = A_u·2m + K (mod 2^64) has h + 2^(r−1) there; VPSHUFD
+moves the even lanes' high halves beside the odd ones'. h < 0 exactly
+when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
+2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
+reference's rounding right shift.`)
 	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3"))
 	g.raw("")
 	g.comment(`NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:

@@ -227,6 +227,10 @@ func BenchmarkDepthwiseInt8FastShapes(b *testing.B) {
 	}{
 		{"112x32", 112, 32, 1}, {"56x144", 56, 144, 1}, {"28x192", 28, 192, 1}, {"14x512", 14, 512, 1},
 		{"7x1024", 7, 1024, 1}, {"s2-56x96", 56, 96, 2}, {"s2-7x576", 7, 576, 2},
+		// MobileNetV1 0.25 128 and the AutoML labeler.
+		{"8x128", 8, 128, 1}, {"4x256", 4, 256, 1}, {"16x64", 16, 64, 1}, {"32x32", 32, 32, 1},
+		{"s2-32x16", 32, 16, 2}, {"s2-16x32", 16, 32, 2}, {"s2-8x64", 8, 64, 2}, {"s2-4x128", 4, 128, 2},
+		{"56x48", 56, 48, 1}, {"s2-56x48", 56, 48, 2}, {"s2-28x48", 28, 48, 2}, {"14x144", 14, 144, 1}, {"s2-7x192", 7, 192, 2},
 	} {
 		b.Run(s.name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(3, 3))
@@ -491,4 +495,66 @@ func checkDWVChannels(t *testing.T, r *rand.Rand, blocks int) {
 		}
 	}
 	t.Logf("kernels ran on %v layers ([split][stride 1, 2, two-row][tail])", ran)
+}
+
+// TestDepthwiseVNNIFastShifts runs the fast requantization (RQF, PRQF) at
+// every right shift 1..31 with multipliers over [2^30, 2^31) and small
+// accumulators (rounding ties are frequent at small shifts; h < 0 and
+// h = 0 both occur), through the 16-, 48- (stride 1 and 2) and 8-channel
+// (pair) kernels, against DepthwiseRef.
+func TestDepthwiseVNNIFastShifts(t *testing.T) {
+	if !hasDWVNNI {
+		t.Skip("no VNNI depthwise kernels on this machine")
+	}
+	r := rand.New(rand.NewPCG(41, 42))
+	for shift := 1; shift <= 31; shift++ {
+		for _, c := range []struct{ ch, stride int }{{16, 1}, {48, 1}, {48, 2}, {8, 1}} {
+			g := Geom{Batch: 1, InH: 6, InW: 11, InC: c.ch, OutC: c.ch, KH: 3, KW: 3, StrideH: c.stride, StrideW: c.stride,
+				DilH: 1, DilW: 1, FilterInC: 1}
+			g.OutH, g.OutW = OutSize(true, g.InH, 3, c.stride, 1), OutSize(true, g.InW, 3, c.stride, 1)
+			g.PadH, _ = Pad(c.stride, 1, g.InH, 3, g.OutH)
+			g.PadW, _ = Pad(c.stride, 1, g.InW, 3, g.OutW)
+			q := &Requant{InputOffset: int32(r.IntN(256) - 127), OutputOffset: int32(r.IntN(256) - 128),
+				Mult: make([]int32, c.ch), Shift: make([]int, c.ch), Min: -128, Max: 127}
+			bias := make([]int32, c.ch)
+			for ch := range c.ch {
+				q.Mult[ch], q.Shift[ch] = int32(1<<30+r.IntN(1<<30)), -shift
+				bias[ch] = int32(r.IntN(1<<(shift%20+2))) - 1<<(shift%20+1)
+			}
+			// Small weights and inputs keep the accumulators near zero
+			// (either sign) at the small shifts.
+			f, in := make([]int8, 9*c.ch), make([]int8, g.InH*g.InW*c.ch)
+			for i := range f {
+				f[i] = int8(r.IntN(7) - 3)
+			}
+			for i := range in {
+				in[i] = int8(int(-q.InputOffset) + r.IntN(9) - 4)
+			}
+			want := make([]int8, g.OutH*g.OutW*c.ch)
+			DepthwiseRef(&g, q, in, f, bias, want, 0, g.OutH)
+			got := make([]int8, len(want))
+			if c.ch == 8 {
+				d := NewDepthwiseInt8Padded(g, q, f, bias)
+				if d == nil || d.pairs == nil {
+					t.Fatalf("shift %d %+v: no pair kernel", shift, c)
+				}
+				if d.Direct() {
+					d.RowsDirect(in, got, 0, g.OutH)
+				} else {
+					s := make([]int8, d.ScratchBytes())
+					d.Pad(in, s)
+					d.Rows(s, got, 0, g.OutH)
+				}
+			} else {
+				d := NewDepthwiseInt8Fast(g, q, f, bias)
+				if d == nil || d.vnni == nil || !d.vnni.fast {
+					t.Fatalf("shift %d %+v: no fast VNNI kernel", shift, c)
+				}
+				d.Rows(in, got, 0, g.OutH)
+			}
+			if k := firstDiff(got, want); k >= 0 {
+				t.Fatalf("shift %d %+v: channel %d mult %d: fast[%d] = %d, reference %d", shift, c, k%c.ch, q.Mult[k%c.ch], k, got[k], want[k])
+			}
+		}
+	}
 }
