@@ -38,6 +38,10 @@ type ConvRows struct {
 // stack).
 const maxRowTile = 96
 
+// directRowTile bounds the rows of one GEMM call that reads the input
+// itself (1×1 stride-1 unpadded): their terms live on the stack.
+const directRowTile = 384
+
 // NewConvRows prepares the convolution of geometry g with the uint8 filter
 // w ([OutC, KH·KW·InC], zero point zw), q its int8 output stage
 // (Uint8AsInt8: InputOffset = 128 − zx) and bias optional. It returns nil
@@ -137,11 +141,11 @@ func (r *ConvRows) RunParts(in, out []int8, scratch []int8, n, lo, hi int) {
 	c := r.c
 	g := &c.G
 	m := g.Batch * g.OutH * g.OutW
-	var rt [maxRowTile]int32
+	var rt [max(maxRowTile, directRowTile)]int32
 	if c.direct {
 		r0, r1 := lo*gemmRows, min(m, hi*gemmRows)
-		for t0 := r0; t0 < r1; t0 += maxRowTile {
-			t1 := min(r1, t0+maxRowTile)
+		for t0 := r0; t0 < r1; t0 += directRowTile {
+			t1 := min(r1, t0+directRowTile)
 			a := in[t0*g.InC:]
 			r.terms(a, g.InC, rt[:t1-t0])
 			r.gemm(a, g.InC, t1-t0, out[t0*g.OutC:], rt[:t1-t0])

@@ -42,6 +42,39 @@ func TestConvRows(t *testing.T) {
 	}
 }
 
+// TestConvRowsLong checks ConvRows against ConvRef on 1×1 layers of many
+// pixels (289 to 1764 rows: several directRowTile chunks, each several
+// full GEMM tiles and a remainder), one part and three.
+func TestConvRowsLong(t *testing.T) {
+	if !gemm.RowTermsFast() {
+		t.Skip("no vector row-term GEMM on this machine")
+	}
+	r := rand.New(rand.NewPCG(43, 44))
+	for i := 0; i < 12; i++ {
+		c, _ := randUint8ConvCase(r, 3*i) // i%3 == 0: a 1×1 stride-1 layer
+		c.g.Batch = 1
+		c.g.InH, c.g.InW = 17+r.IntN(26), 17+r.IntN(26)
+		c.g.OutH, c.g.OutW = c.g.InH, c.g.InW
+		c.in = make([]uint8, c.g.InH*c.g.InW*c.g.InC)
+		for j := range c.in {
+			c.in[j] = uint8(r.IntN(256))
+		}
+		p, err := NewConvRows(c.g, c.fw, c.zw, Uint8AsInt8(c.q), c.bias)
+		if err != nil || p == nil {
+			t.Fatalf("case %d: NewConvRows: %v", i, err)
+		}
+		x8 := make([]int8, len(c.in))
+		FlipSign(x8, c.in)
+		want := c.want()
+		for _, workers := range []int{1, 3} {
+			got8 := make([]int8, len(want))
+			n := p.Parts(workers)
+			goPar(n, func(lo, hi int) { p.RunParts(x8, got8, nil, n, lo, hi) })
+			checkFlipped(t, got8, want, fmt.Sprintf("case %d, %d workers (zw %d, %+v)", i, workers, c.zw, c.g))
+		}
+	}
+}
+
 // BenchmarkConvRows times ConvRows on the narrow uint8 layers of
 // MobileNetV1 0.25 224 and the AutoML labeler (one thread).
 func BenchmarkConvRows(b *testing.B) {
