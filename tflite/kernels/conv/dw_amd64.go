@@ -17,8 +17,9 @@ var hasDW = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 var hasDWInt8 = hasDW && cpu.X86.HasAVX512VNNI
 
 // hasDWVNNI reports what dwInt8VNNIS1 needs besides: VPERMB (AVX-512
-// VBMI) gathers four pixels' bytes into each lane.
-var hasDWVNNI = hasDWInt8 && cpu.X86.HasAVX512VBMI
+// VBMI) gathers four pixels' bytes into each lane, VPSHRDD (AVX-512 VBMI2)
+// shifts them across two Y vectors.
+var hasDWVNNI = hasDWInt8 && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512VBMI2
 
 //go:noescape
 func dwInt8VNNIS1(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)

@@ -11,15 +11,18 @@ import "math"
 // x[i+s][16b+c] + 128 of four consecutive input pixels i..i+3 (the input
 // XORed with 0x80 to make it unsigned; built with one load, three 16-byte
 // inserts, one VPERMB and one XOR). With w the row's three taps, output
-// pixels 4q..4q+3 are, at stride 1 (Y_q from input pixel 4q):
+// pixels 4q..4q+3 are, at stride 1 (Y_q from input pixel 4q, Y' from
+// input pixel 4q+2: bytes 2, 3 of Y_q's lanes and 0, 1 of Y_{q+1}'s, one
+// VPSHRDD):
 //
 //	p = 0: Y_q·(w0,w1,w2,0)
 //	p = 1: Y_q·(0,w0,w1,w2)
-//	p = 2: Y_q·(0,0,w0,w1) + Y_{q+1}·(w2,0,0,0)
-//	p = 3: Y_q·(0,0,0,w0) + Y_{q+1}·(w1,w2,0,0)
+//	p = 2: Y'·(w0,w1,w2,0)
+//	p = 3: Y'·(0,w0,w1,w2)
 //
-// (six weight vectors per row; three Y builds per four output vectors) and
-// at stride 2 (Y_A, Y_B, Y_C from input pixels 8q, 8q+4, 8q+8):
+// (two weight vectors per row; three Y builds and three VPSHRDD per four
+// output vectors: 12 VPDPBUSD) and at stride 2 (Y_A, Y_B, Y_C from input
+// pixels 8q, 8q+4, 8q+8):
 //
 //	p = 0: Y_A·(w0,w1,w2,0)
 //	p = 1: Y_A·(0,0,w0,w1) + Y_B·(w2,0,0,0)
@@ -27,7 +30,7 @@ import "math"
 //	p = 3: Y_B·(0,0,w0,w1) + Y_C·(w2,0,0,0)
 //
 // (three weight vectors per row; Y_C is the next group's Y_A): 18 VPDPBUSD
-// per four output vectors either way. The +128 adds 128·Σ_taps w[c] to
+// per four output vectors. The +128 adds 128·Σ_taps w[c] to
 // every sum, which the folded bias subtracts; pixels outside the input read
 // the input zero point and add exactly nothing. Sums wrap modulo 2^32 like
 // the reference's.
@@ -60,7 +63,7 @@ const (
 // multiplies, −1 for zero.
 func dwVKinds(stride int) [][4]int {
 	if stride == 1 {
-		return [][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}, {-1, -1, 0, 1}, {2, -1, -1, -1}, {-1, -1, -1, 0}, {1, 2, -1, -1}}
+		return [][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}}
 	}
 	return [][4]int{{0, 1, 2, -1}, {-1, -1, 0, 1}, {2, -1, -1, -1}}
 }

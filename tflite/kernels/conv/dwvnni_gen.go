@@ -143,17 +143,11 @@ type product struct{ w, y, acc string }
 
 func (p product) String() string { return "VPDPBUSD " + p.w + ", " + p.y + ", " + p.acc }
 
-// rowProducts lists one kernel row's products into accumulators acc[0..3]
-// in order: at stride 1 from Y_q (a) and Y_{q+1} (b) with the row's six
-// weight vectors, at stride 2 from Y_A (a), Y_B (b), Y_C (c) with its
-// three; only those into the first n accumulators.
-func rowProducts(stride int, a, b, c string, w, acc []string, n int) []product {
-	var all []product
-	if stride == 1 {
-		all = []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], a, acc[2]}, {w[3], b, acc[2]}, {w[4], a, acc[3]}, {w[5], b, acc[3]}}
-	} else {
-		all = []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], b, acc[1]}, {w[0], b, acc[2]}, {w[1], b, acc[3]}, {w[2], c, acc[3]}}
-	}
+// rowProducts lists one kernel row's products at stride 2 into
+// accumulators acc[0..3] in order, from Y_A (a), Y_B (b), Y_C (c) with the
+// row's three weight vectors; only those into the first n accumulators.
+func rowProducts(a, b, c string, w, acc []string, n int) []product {
+	all := []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], b, acc[1]}, {w[0], b, acc[2]}, {w[1], b, acc[3]}, {w[2], c, acc[3]}}
 	var out []product
 	for _, p := range all {
 		for i := 0; i < n; i++ {
@@ -243,8 +237,7 @@ type kernel struct {
 	c16 bool
 	// c32: the pixel step c is 32, so a Y's four 16-byte pieces lie in
 	// the 112 bytes from its first: two loads (from 0 and 48) and one
-	// VPERMT2B (index dwvPerm32 in Z27, which a weight vector gives up)
-	// instead of a load, three inserts and a VPERMB.
+	// VPERMT2B (index dwvPerm32 in Z27) instead of a load, three inserts and a VPERMB.
 	c32 bool
 	doc string // comment above the TEXT line
 }
@@ -279,10 +272,7 @@ func (k *kernel) rows() []string {
 // registers (from Z wBase).
 func (k *kernel) nWeights() int { return 3 * kinds(k.stride) }
 func (k *kernel) nWRegs() int {
-	n := k.nWeights()
-	if k.two {
-		n = 12
-	}
+	n := k.nWeights() // Z10..Z15, Z10..Z18 (stride 2), Z16..Z21 (two rows)
 	if k.c32 && k.wBase()+n > 27 {
 		n = 27 - k.wBase() // Z27 holds dwvPerm32
 	}
@@ -345,7 +335,7 @@ func (k *kernel) residual(g *gen, kr int, body func()) {
 // kinds is the number of weight vectors per kernel row (len(dwVKinds)).
 func kinds(stride int) int {
 	if stride == 1 {
-		return 6
+		return 2
 	}
 	return 3
 }
@@ -505,34 +495,45 @@ func (k *kernel) build(g *gen, name string, first int, pad bool) {
 }
 
 // products writes the products of the first n output pixels of each
-// output row from the Y registers a (Y_q / Y_A), b (Y_{q+1} / Y_B), c (Y_C);
-// macros: ROWDOT calls where the kernel uses them.
+// output row from the Y registers a (Y_q / Y_A), b (Y_{q+1} / Y_B), c (Y_C).
+// At stride 1, pixels 0 and 1 multiply Y_q by weight vectors 0 and 1, then
+// each Y_q register becomes Y' = (bytes 2, 3 of Y_q, bytes 0, 1 of Y_{q+1})
+// per lane (one VPSHRDD; input pixels 4q+2..4q+5) and pixels 2 and 3
+// multiply Y' by the same two vectors: four VPDPBUSD per kernel row and
+// output row instead of six.
 func (k *kernel) products(g *gen, a, b, c, n int) {
-	if k.two {
-		for kr := 0; kr < 3; kr++ {
-			dot := func(w []string) {
-				for o := 0; o < 2; o++ {
-					ya, yb := z(a+kr+o), z(b+kr+o)
-					if n == 4 {
-						g.ins("ROWDOT4(%s, %s, %s, %s)", ya, yb, strings.Join(w, ", "), strings.Join(accs(o), ", "))
-					} else {
-						g.all(strs(rowProducts(1, ya, yb, "", w, accs(o), n)))
+	if k.stride == 1 {
+		outs := 1
+		if k.two {
+			outs = 2
+		}
+		half := func(p0 int) {
+			for kr := 0; kr < 3; kr++ {
+				dot := func(w []string) {
+					for o := 0; o < outs; o++ {
+						y := z(a + kr + o)
+						for p := p0; p < min(n, p0+2); p++ {
+							g.ins("%s", product{w[p-p0], y, accs(o)[p]})
+						}
 					}
 				}
+				dot(k.weights(kr))
+				k.residual(g, kr, func() { dot(k.residuals(kr)) })
 			}
-			dot(k.weights(kr))
-			k.residual(g, kr, func() { dot(k.residuals(kr)) })
+		}
+		half(0)
+		if n > 2 {
+			for i := range k.rows() {
+				g.ins("VPSHRDD $16, %s, %s, %s", z(b+i), z(a+i), z(a+i))
+			}
+			half(2)
 		}
 		return
 	}
 	for kr := 0; kr < 3; kr++ {
 		ya, yb, yc := z(a+kr), z(b+kr), z(c+kr)
 		dot := func(w []string) {
-			if k.stride == 1 && n == 4 {
-				g.ins("ROWDOT(%s, %s, %s)", ya, yb, strings.Join(w, ", "))
-			} else {
-				g.all(strs(rowProducts(k.stride, ya, yb, yc, w, accs(0), n)))
-			}
+			g.all(strs(rowProducts(ya, yb, yc, w, accs(0), n)))
 		}
 		dot(k.weights(kr))
 		k.residual(g, kr, func() { dot(k.residuals(kr)) })
@@ -796,14 +797,14 @@ offset in [0, lim] (lim: the last pixel's offset − 3C) loads them
 straight; any other takes its lane offsets and the mask of its lanes
 outside the row (which read the input zero point) from its tab entry
 (dwVNNI.tab: five words per Y build, in build order). w holds the packed
-weights (three rows of six vectors per block), q the parameters
+weights (three rows of two vectors per block), q the parameters
 (dwVQWords per block), k the constants (dwVConsts), out output pixel 0
 at the first block (pixels C bytes apart). clamp = 0 skips the clamp
 (the range is all of int8).
 
 Registers: Z0..Z3 the four pixels' accumulators, Z4..Z6 Y_q of rows
-0..2, Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
-temporaries), Z10..Z27 the block's 18 weight vectors, Z28 dwvPerm, Z29
+0..2 (then Y'), Z7..Z9 Y_{q+1} (moved to Z4..Z6 after the products, then
+temporaries), Z10..Z15 the block's 6 weight vectors, Z28 dwvPerm, Z29
 2^30 per 64-bit lane (RQ only), Z30 the output zero point per int16,
 Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9 the rows at this
 block, BX = C, R11 = 3C, R12 the byte offset of the next Y to build, R15
@@ -835,14 +836,14 @@ row down, of the second (at out + orow); the other arguments as
 dwInt8VNNIS1F's.
 
 Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
-Z8..Z11 Y_q of input rows 0..3, Z12..Z15 Y_{q+1} (moved to Z8..Z11 after
-the products, then temporaries: the first row's bytes in Z12, the
-second's in Z14), Z16..Z21 and Z22..Z27 the block's weight vectors of
-kernel rows 0 and 1 (kernel row 2's are memory operands at 768(R13)..),
-Z28 dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd
-lanes, K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C, R11 = 3C, R12 the byte offset of the
-next Y to build, R15 its tab entry, SI the first output row, R8 groups
-left, DI a temporary; cblocks counts the blocks left in its argument slot.`},
+Z8..Z11 Y_q of input rows 0..3 (then Y'), Z12..Z15 Y_{q+1} (moved to
+Z8..Z11 after the products, then temporaries: the first row's bytes in
+Z12, the second's in Z14), Z16..Z21 the block's 6 weight vectors, Z28
+dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd lanes,
+K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C,
+R11 = 3C, R12 the byte offset of the next Y to build, R15 its tab entry,
+SI the first output row, R8 groups left, DI a temporary; cblocks counts
+the blocks left in its argument slot.`},
 	{name: "dwInt8VNNIS12", pfx: "w1", stride: 1, two: true, doc: `dwInt8VNNIS1F2 with RQ: two output rows of dwInt8VNNIS1 at once; q
 holds dwVQWords words per block, Z29 is 2^30 per 64-bit lane.`},
 	{name: "dwInt8VNNIS1F2X", pfx: "x2w", stride: 1, two: true, fast: true, split: true, doc: "dwInt8VNNIS1F2 " + splitDoc},
@@ -865,8 +866,7 @@ func c32(k kernel) *kernel {
 	k.c32 = true
 	k.doc = k.name + ` for c = 32 (32 channels, no dilation): the four pixels' 16-byte
 pieces of a Y lie in the 112 bytes from its first, gathered from two
-loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27; a weight
-vector the kernel held in Z27 is a memory operand instead).`
+loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27).`
 	return &k
 }
 
@@ -922,15 +922,10 @@ output pixel p wants them at dword 4p + L.`)
 	g.data("dwvT", trans)
 	g.raw("")
 
-	w6 := []string{"W0", "W1", "W2", "W3", "W4", "W5"}
 	g.comment(`YFULL builds Y (see dwvnni.go) from the four pixels at P, P+C, P+2C,
 P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
 bytes of each channel into its lane, make them unsigned.`)
 	g.define("YFULL", "P, Y, YX", yfull("P", "Y", "YX"))
-	g.raw("")
-	g.comment(`ROWDOT adds one kernel row's products to the four accumulators Z0..Z3:
-YC = Y_q, YN = Y_{q+1}, W0..W5 the row's six weight vectors.`)
-	g.define("ROWDOT", "YC, YN, W0, W1, W2, W3, W4, W5", strs(rowProducts(1, "YC", "YN", "", w6, accs(0), 4)))
 	g.raw("")
 	g.comment(`RQ requantizes accumulator A in place (temps Z7, Z8; R14 the block's
 parameters): h = the rounding doubling high half of A·m, computed as
@@ -981,7 +976,7 @@ int8), then the transpose to pixel order: pixel p in lane p.`)
 oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
 builds each group's Y of the four input rows once (four builds per
 group instead of the six of two one-row calls) and feeds them to both
-rows' accumulators: 36 VPDPBUSD per four Y builds.`)
+rows' accumulators: 24 VPDPBUSD and four VPSHRDD per four Y builds.`)
 	g.raw("")
 	rows4 := []string{"AX", "CX", "R9", "R10"}
 	y4, x4 := []string{"Y0", "Y1", "Y2", "Y3"}, []string{"X0", "X1", "X2", "X3"}
@@ -996,10 +991,7 @@ rows' accumulators: 36 VPDPBUSD per four Y builds.`)
 offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 	g.define("YTAB4", "Y0, Y1, Y2, Y3, X0, X1, X2, X3", ytab(rows4, y4, x4, false))
 	g.raw("")
-	g.comment(`ROWDOT4 is ROWDOT into accumulators A0..A3 (W0..W5 registers or memory).`)
 	a4 := []string{"A0", "A1", "A2", "A3"}
-	g.define("ROWDOT4", "YC, YN, W0, W1, W2, W3, W4, W5, A0, A1, A2, A3", strs(rowProducts(1, "YC", "YN", "", w6, a4, 4)))
-	g.raw("")
 	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT.`)
 	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT"))
 	g.raw("")
