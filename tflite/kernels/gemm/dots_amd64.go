@@ -1221,262 +1221,263 @@ func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 }
 
 //go:noescape
-func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 //go:noescape
-func dotPairUNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
+func dotPairUNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
 
 // dotPair computes and requantizes np row pairs (1 ≤ np ≤ 12) against a
 // pair panel (PackInt8Pairs) with the fast epilogue, clamped where
 // clamp: see pairKernels in gen_amd64.go.
 // The weights are unsigned (PackUint8Pairs) where unsigned.
-func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {
+// It runs n ≥ 1 such tiles, each 2·np rows below the one before, in one call.
+func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int) {
 	switch {
 	case unsigned == false && clamp == true:
 		switch np {
 		case 1:
-			dotPairFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 2:
-			dotPairFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 3:
-			dotPairFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 4:
-			dotPairFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 5:
-			dotPairFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 6:
-			dotPairFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 7:
-			dotPairFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 8:
-			dotPairFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 9:
-			dotPairFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 10:
-			dotPairFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 11:
-			dotPairFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 12:
-			dotPairFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		}
 	case unsigned == false && clamp == false:
 		switch np {
 		case 1:
-			dotPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 2:
-			dotPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 3:
-			dotPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 4:
-			dotPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 5:
-			dotPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 6:
-			dotPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 7:
-			dotPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 8:
-			dotPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 9:
-			dotPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 10:
-			dotPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 11:
-			dotPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 12:
-			dotPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		}
 	case unsigned == true && clamp == true:
 		switch np {
 		case 1:
-			dotPairUFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 2:
-			dotPairUFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 3:
-			dotPairUFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 4:
-			dotPairUFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 5:
-			dotPairUFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 6:
-			dotPairUFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 7:
-			dotPairUFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 8:
-			dotPairUFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 9:
-			dotPairUFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 10:
-			dotPairUFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 11:
-			dotPairUFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 12:
-			dotPairUFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		}
 	case unsigned == true && clamp == false:
 		switch np {
 		case 1:
-			dotPairUNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 2:
-			dotPairUNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 3:
-			dotPairUNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 4:
-			dotPairUNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 5:
-			dotPairUNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 6:
-			dotPairUNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 7:
-			dotPairUNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 8:
-			dotPairUNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 9:
-			dotPairUNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 10:
-			dotPairUNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 11:
-			dotPairUNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		case 12:
-			dotPairUNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)
+			dotPairUNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)
 		}
 	}
 }

@@ -74,9 +74,15 @@ func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int
 	}
 	c := [4]int32{q.OutputOffset, q.Min, q.Max}
 	clamp := q.Min != math.MinInt8 || q.Max != math.MaxInt8
-	for r0 := 0; r0 < rows; r0 += 2 * maxPairs {
-		np := min(maxPairs, (rows-r0)/2)
-		dotPair(w.Unsigned, clamp, np, &a[r0*lda], lda, &w.Data[0], w.KP/PanelK, &q.fast[0], &out[r0*ldo], ldo, 1<<o-1, &c[0], &rt[r0], contig)
+	// The full tiles of maxPairs pairs in one call (the kernel loops over
+	// them), then the pairs left.
+	for r0 := 0; r0 < rows; {
+		np, n := maxPairs, rows/(2*maxPairs)
+		if r0 > 0 || n == 0 {
+			np, n = (rows-r0)/2, 1
+		}
+		dotPair(w.Unsigned, clamp, np, &a[r0*lda], lda, &w.Data[0], w.KP/PanelK, &q.fast[0], &out[r0*ldo], ldo, 1<<o-1, &c[0], &rt[r0], contig, n)
+		r0 += 2 * np * n
 	}
 	return true
 }

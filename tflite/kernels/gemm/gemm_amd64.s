@@ -81432,8 +81432,9 @@ aloop:
 	VZEROUPPER
 	RET
 
-// func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR1(SB), NOSPLIT, $0-88
+// func dotPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR1(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -81490,6 +81491,19 @@ loop:
 	VPMINSD Z29, Z0, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU32 X24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -81509,11 +81523,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR2(SB), NOSPLIT, $0-88
+// func dotPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR2(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -81595,6 +81623,19 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU32 X24, 16(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -81631,11 +81672,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR3(SB), NOSPLIT, $0-88
+// func dotPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR3(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -81739,6 +81794,19 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU32 X24, 32(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -81792,11 +81860,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR4(SB), NOSPLIT, $0-88
+// func dotPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR4(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -81923,6 +82005,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -81993,11 +82088,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR5(SB), NOSPLIT, $0-88
+// func dotPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR5(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -82149,6 +82258,19 @@ loop:
 	VPMINSD Z29, Z4, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU32 X24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -82236,11 +82358,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR6(SB), NOSPLIT, $0-88
+// func dotPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR6(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -82414,6 +82550,19 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU32 X24, 80(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -82518,11 +82667,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR7(SB), NOSPLIT, $0-88
+// func dotPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR7(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -82721,6 +82884,19 @@ loop:
 	VPMINSD Z29, Z6, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU32 X24, 96(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -82842,11 +83018,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR8(SB), NOSPLIT, $0-88
+// func dotPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR8(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -83067,6 +83257,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -83205,11 +83408,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR9(SB), NOSPLIT, $0-88
+// func dotPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR9(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -83452,6 +83669,19 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU32 X24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -83607,11 +83837,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR10(SB), NOSPLIT, $0-88
+// func dotPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR10(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -83879,6 +84123,19 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU32 X24, 144(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -84051,11 +84308,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR11(SB), NOSPLIT, $0-88
+// func dotPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR11(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -84348,6 +84619,19 @@ loop:
 	VPMINSD Z29, Z10, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU32 X24, 160(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -84537,11 +84821,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairFR12(SB), NOSPLIT, $0-88
+// func dotPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairFR12(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -84853,6 +85151,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85059,11 +85370,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR1(SB), NOSPLIT, $0-88
+// func dotPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR1(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85116,6 +85441,19 @@ loop:
 	VPSRAVD Z18, Z24, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU32 X24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85133,11 +85471,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR2(SB), NOSPLIT, $0-88
+// func dotPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR2(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85213,6 +85565,19 @@ loop:
 	VPSRAVD Z18, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU32 X24, 16(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85245,11 +85610,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR3(SB), NOSPLIT, $0-88
+// func dotPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR3(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85345,6 +85724,19 @@ loop:
 	VPSRAVD Z18, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU32 X24, 32(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85392,11 +85784,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR4(SB), NOSPLIT, $0-88
+// func dotPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR4(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85513,6 +85919,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85575,11 +85994,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR5(SB), NOSPLIT, $0-88
+// func dotPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR5(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85719,6 +86152,19 @@ loop:
 	VPSRAVD Z18, Z24, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU32 X24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -85796,11 +86242,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR6(SB), NOSPLIT, $0-88
+// func dotPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR6(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -85960,6 +86420,19 @@ loop:
 	VPSRAVD Z18, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU32 X24, 80(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -86052,11 +86525,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR7(SB), NOSPLIT, $0-88
+// func dotPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR7(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -86239,6 +86726,19 @@ loop:
 	VPSRAVD Z18, Z24, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU32 X24, 96(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -86346,11 +86846,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR8(SB), NOSPLIT, $0-88
+// func dotPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR8(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -86553,6 +87067,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -86675,11 +87202,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR9(SB), NOSPLIT, $0-88
+// func dotPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR9(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -86902,6 +87443,19 @@ loop:
 	VPSRAVD Z18, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU32 X24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -87039,11 +87593,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR10(SB), NOSPLIT, $0-88
+// func dotPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR10(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -87289,6 +87857,19 @@ loop:
 	VPSRAVD Z18, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU32 X24, 144(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -87441,11 +88022,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR11(SB), NOSPLIT, $0-88
+// func dotPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR11(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -87714,6 +88309,19 @@ loop:
 	VPSRAVD Z18, Z24, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU32 X24, 160(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -87881,11 +88489,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairNR12(SB), NOSPLIT, $0-88
+// func dotPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairNR12(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -88171,6 +88793,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -88353,11 +88988,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR1(SB), NOSPLIT, $0-88
+// func dotPairUFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR1(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -88412,6 +89061,19 @@ loop:
 	VPMINSD Z29, Z0, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU32 X24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -88430,11 +89092,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR2(SB), NOSPLIT, $0-88
+// func dotPairUFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR2(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -88512,6 +89188,19 @@ loop:
 	VPMINSD Z29, Z1, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU32 X24, 16(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -88546,11 +89235,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR3(SB), NOSPLIT, $0-88
+// func dotPairUFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR3(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -88648,6 +89351,19 @@ loop:
 	VPMINSD Z29, Z2, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU32 X24, 32(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -88698,11 +89414,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR4(SB), NOSPLIT, $0-88
+// func dotPairUFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR4(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -88821,6 +89551,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -88887,11 +89630,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR5(SB), NOSPLIT, $0-88
+// func dotPairUFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR5(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -89033,6 +89790,19 @@ loop:
 	VPMINSD Z29, Z4, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU32 X24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -89115,11 +89885,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR6(SB), NOSPLIT, $0-88
+// func dotPairUFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR6(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -89281,6 +90065,19 @@ loop:
 	VPMINSD Z29, Z5, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU32 X24, 80(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -89379,11 +90176,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR7(SB), NOSPLIT, $0-88
+// func dotPairUFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR7(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -89568,6 +90379,19 @@ loop:
 	VPMINSD Z29, Z6, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU32 X24, 96(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -89682,11 +90506,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR8(SB), NOSPLIT, $0-88
+// func dotPairUFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR8(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -89891,6 +90729,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -90021,11 +90872,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR9(SB), NOSPLIT, $0-88
+// func dotPairUFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR9(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -90250,6 +91115,19 @@ loop:
 	VPMINSD Z29, Z8, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU32 X24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -90396,11 +91274,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR10(SB), NOSPLIT, $0-88
+// func dotPairUFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR10(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -90648,6 +91540,19 @@ loop:
 	VPMINSD Z29, Z9, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU32 X24, 144(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -90810,11 +91715,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR11(SB), NOSPLIT, $0-88
+// func dotPairUFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR11(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -91085,6 +92004,19 @@ loop:
 	VPMINSD Z29, Z10, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU32 X24, 160(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -91263,11 +92195,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUFR12(SB), NOSPLIT, $0-88
+// func dotPairUFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUFR12(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -91555,6 +92501,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -91749,11 +92708,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR1(SB), NOSPLIT, $0-88
+// func dotPairUNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR1(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -91804,6 +92777,19 @@ loop:
 	VPSRAVD Z18, Z24, Z0
 	VPMOVSDB Z0, X24
 	VMOVDQU32 X24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -91820,11 +92806,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $2, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $8, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR2(SB), NOSPLIT, $0-88
+// func dotPairUNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR2(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -91896,6 +92896,19 @@ loop:
 	VPSRAVD Z18, Z24, Z1
 	VPMOVSDB Z1, X24
 	VMOVDQU32 X24, 16(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -91926,11 +92939,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $4, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $16, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR3(SB), NOSPLIT, $0-88
+// func dotPairUNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR3(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -92020,6 +93047,19 @@ loop:
 	VPSRAVD Z18, Z24, Z2
 	VPMOVSDB Z2, X24
 	VMOVDQU32 X24, 32(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -92064,11 +93104,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $6, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $24, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR4(SB), NOSPLIT, $0-88
+// func dotPairUNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR4(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -92177,6 +93231,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 0(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -92235,11 +93302,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $8, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $32, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR5(SB), NOSPLIT, $0-88
+// func dotPairUNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR5(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -92369,6 +93450,19 @@ loop:
 	VPSRAVD Z18, Z24, Z4
 	VPMOVSDB Z4, X24
 	VMOVDQU32 X24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -92441,11 +93535,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $10, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $40, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR6(SB), NOSPLIT, $0-88
+// func dotPairUNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR6(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -92593,6 +93701,19 @@ loop:
 	VPSRAVD Z18, Z24, Z5
 	VPMOVSDB Z5, X24
 	VMOVDQU32 X24, 80(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -92679,11 +93800,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $12, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $48, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR7(SB), NOSPLIT, $0-88
+// func dotPairUNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR7(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -92852,6 +93987,19 @@ loop:
 	VPSRAVD Z18, Z24, Z6
 	VPMOVSDB Z6, X24
 	VMOVDQU32 X24, 96(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -92952,11 +94100,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $14, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $56, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR8(SB), NOSPLIT, $0-88
+// func dotPairUNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR8(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -93143,6 +94305,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 64(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -93257,11 +94432,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $16, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $64, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR9(SB), NOSPLIT, $0-88
+// func dotPairUNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR9(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -93466,6 +94655,19 @@ loop:
 	VPSRAVD Z18, Z24, Z8
 	VPMOVSDB Z8, X24
 	VMOVDQU32 X24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -93594,11 +94796,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $18, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $72, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR10(SB), NOSPLIT, $0-88
+// func dotPairUNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR10(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -93824,6 +95040,19 @@ loop:
 	VPSRAVD Z18, Z24, Z9
 	VPMOVSDB Z9, X24
 	VMOVDQU32 X24, 144(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -93966,11 +95195,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $20, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $80, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR11(SB), NOSPLIT, $0-88
+// func dotPairUNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR11(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -94217,6 +95460,19 @@ loop:
 	VPSRAVD Z18, Z24, Z10
 	VPMOVSDB Z10, X24
 	VMOVDQU32 X24, 160(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -94373,11 +95629,25 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $22, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $88, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET
 
-// func dotPairUNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)
-TEXT ·dotPairUNR12(SB), NOSPLIT, $0-88
+// func dotPairUNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)
+TEXT ·dotPairUNR12(SB), NOSPLIT, $0-96
+tile:
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -94639,6 +95909,19 @@ loop:
 	VPACKSSWB Z25, Z24, Z24
 	VPERMB Z24, Z30, Z24
 	VMOVDQU8 Z24, 128(DI)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donecontig
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donecontig:
 	VZEROUPPER
 	RET
 split:
@@ -94809,5 +96092,18 @@ split:
 	VMOVDQU8 X24, K3, (DI)
 	VPSRLDQ $8, X24, X24
 	VMOVDQU8 X24, K3, (DI)(DX*1)
+	MOVQ n+88(FP), DX
+	DECQ DX
+	JLE donesplit
+	MOVQ DX, n+88(FP)
+	MOVQ lda+8(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, a+0(FP)
+	MOVQ ldo+48(FP), DX
+	IMUL3Q $24, DX, DX
+	ADDQ DX, out+40(FP)
+	ADDQ $96, rt+72(FP)
+	JMP tile
+donesplit:
 	VZEROUPPER
 	RET

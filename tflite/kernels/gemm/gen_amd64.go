@@ -533,6 +533,26 @@ func nextTile(p func(string, ...any), r int, sfx string) {
 	p("\tRET")
 }
 
+// nextPairs is nextTile for the pair kernels (rows rows a tile, rt
+// never nil).
+func nextPairs(p func(string, ...any), rows int, sfx string) {
+	p("\tMOVQ n+88(FP), DX")
+	p("\tDECQ DX")
+	p("\tJLE done%s", sfx)
+	p("\tMOVQ DX, n+88(FP)")
+	p("\tMOVQ lda+8(FP), DX")
+	p("\tIMUL3Q $%d, DX, DX", rows)
+	p("\tADDQ DX, a+0(FP)")
+	p("\tMOVQ ldo+48(FP), DX")
+	p("\tIMUL3Q $%d, DX, DX", rows)
+	p("\tADDQ DX, out+40(FP)")
+	p("\tADDQ $%d, rt+72(FP)", 4*rows)
+	p("\tJMP tile")
+	p("done%s:", sfx)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 // fastEpilogue writes the fast requantization (gemm.paramBlocksFast) of
 // an r-row, np-panel tile, panel by panel: a panel's seven parameter
 // vectors sit in registers when enough are free (accumulators unused by
@@ -654,8 +674,9 @@ func pairKernels(p func(string, ...any)) {
 			nb := (rows + 2) / 3
 			bases := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[:nb]
 			p("")
-			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)", v.name, np)
-			p("TEXT ·%sR%d(SB), NOSPLIT, $0-88", v.name, np)
+			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)", v.name, np)
+			p("TEXT ·%sR%d(SB), NOSPLIT, $0-96", v.name, np)
+			p("tile:")
 			p("\tMOVQ a+0(FP), SI")
 			p("\tMOVQ lda+8(FP), BX")
 			p("\tMOVQ w+16(FP), DI")
@@ -753,8 +774,11 @@ func pairKernels(p func(string, ...any)) {
 						p("\tLEAQ (DI)(DX*2), DI")
 					}
 				}
-				p("\tVZEROUPPER")
-				p("\tRET")
+				sfx := "split"
+				if contig {
+					sfx = "contig"
+				}
+				nextPairs(p, 2*np, sfx)
 			}
 		}
 	}
@@ -767,7 +791,7 @@ func pairDecls(q func(string, ...any)) {
 		for np := 1; np <= maxPairs; np++ {
 			q("")
 			q("//go:noescape")
-			q("func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int)", v.name, np)
+			q("func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)", v.name, np)
 		}
 	}
 	q("")
@@ -775,14 +799,15 @@ func pairDecls(q func(string, ...any)) {
 	q("// pair panel (PackInt8Pairs) with the fast epilogue, clamped where")
 	q("// clamp: see pairKernels in gen_amd64.go.")
 	q("// The weights are unsigned (PackUint8Pairs) where unsigned.")
-	q("func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int) {")
+	q("// It runs n ≥ 1 such tiles, each 2·np rows below the one before, in one call.")
+	q("func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int) {")
 	q("\tswitch {")
 	for _, v := range pairVariants {
 		q("\tcase unsigned == %v && clamp == %v:", v.unsigned, v.clamp)
 		q("\t\tswitch np {")
 		for np := 1; np <= maxPairs; np++ {
 			q("\t\tcase %d:", np)
-			q("\t\t\t%sR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig)", v.name, np)
+			q("\t\t\t%sR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n)", v.name, np)
 		}
 		q("\t\t}")
 	}
