@@ -25,12 +25,14 @@ import "math"
 // pixels 8q, 8q+4, 8q+8):
 //
 //	p = 0: Y_A·(w0,w1,w2,0)
-//	p = 1: Y_A·(0,0,w0,w1) + Y_B·(w2,0,0,0)
+//	p = 1: Y'_A·(w0,w1,w2,0)
 //	p = 2: Y_B·(w0,w1,w2,0)
-//	p = 3: Y_B·(0,0,w0,w1) + Y_C·(w2,0,0,0)
+//	p = 3: Y'_B·(w0,w1,w2,0)
 //
-// (three weight vectors per row; Y_C is the next group's Y_A): 18 VPDPBUSD
-// per four output vectors. The +128 adds 128·Σ_taps w[c] to
+// with Y'_A from input pixel 8q+2 (bytes 2, 3 of Y_A, 0, 1 of Y_B) and Y'_B
+// from 8q+6 (of Y_B and Y_C), one VPSHRDD each (one weight vector per row;
+// Y_C is the next group's Y_A): 12 VPDPBUSD and 6 VPSHRDD per four output
+// vectors. The +128 adds 128·Σ_taps w[c] to
 // every sum, which the folded bias subtracts; pixels outside the input read
 // the input zero point and add exactly nothing. Sums wrap modulo 2^32 like
 // the reference's.
@@ -65,7 +67,7 @@ func dwVKinds(stride int) [][4]int {
 	if stride == 1 {
 		return [][4]int{{0, 1, 2, -1}, {-1, 0, 1, 2}}
 	}
-	return [][4]int{{0, 1, 2, -1}, {-1, -1, 0, 1}, {2, -1, -1, -1}}
+	return [][4]int{{0, 1, 2, -1}}
 }
 
 // dwVNNI holds what the VNNI kernels read.

@@ -143,22 +143,6 @@ type product struct{ w, y, acc string }
 
 func (p product) String() string { return "VPDPBUSD " + p.w + ", " + p.y + ", " + p.acc }
 
-// rowProducts lists one kernel row's products at stride 2 into
-// accumulators acc[0..3] in order, from Y_A (a), Y_B (b), Y_C (c) with the
-// row's three weight vectors; only those into the first n accumulators.
-func rowProducts(a, b, c string, w, acc []string, n int) []product {
-	all := []product{{w[0], a, acc[0]}, {w[1], a, acc[1]}, {w[2], b, acc[1]}, {w[0], b, acc[2]}, {w[1], b, acc[3]}, {w[2], c, acc[3]}}
-	var out []product
-	for _, p := range all {
-		for i := 0; i < n; i++ {
-			if p.acc == acc[i] {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
 func strs(ps []product) []string {
 	var out []string
 	for _, p := range ps {
@@ -272,7 +256,7 @@ func (k *kernel) rows() []string {
 // registers (from Z wBase).
 func (k *kernel) nWeights() int { return 3 * kinds(k.stride) }
 func (k *kernel) nWRegs() int {
-	n := k.nWeights() // Z10..Z15, Z10..Z18 (stride 2), Z16..Z21 (two rows)
+	n := k.nWeights() // Z10..Z15, Z10..Z12 (stride 2), Z16..Z21 (two rows)
 	if k.c32 && k.wBase()+n > 27 {
 		n = 27 - k.wBase() // Z27 holds dwvPerm32
 	}
@@ -337,7 +321,7 @@ func kinds(stride int) int {
 	if stride == 1 {
 		return 2
 	}
-	return 3
+	return 1
 }
 
 func (k *kernel) qBytes() int {
@@ -530,13 +514,33 @@ func (k *kernel) products(g *gen, a, b, c, n int) {
 		}
 		return
 	}
-	for kr := 0; kr < 3; kr++ {
-		ya, yb, yc := z(a+kr), z(b+kr), z(c+kr)
-		dot := func(w []string) {
-			g.all(strs(rowProducts(ya, yb, yc, w, accs(0), n)))
+	// Stride 2: pixels 0 and 2 multiply Y_A and Y_B by the row's weight
+	// vector (w0,w1,w2,0); pixels 1 and 3 read input pixels 2..5 and
+	// 6..9 from the group's first, Y'_A = VPSHRDD(Y_B:Y_A, 16) and Y'_B =
+	// VPSHRDD(Y_C:Y_B, 16), made in place of Y_A and Y_B.
+	step := func(p int, ys func(kr int) string) {
+		if p >= n {
+			return
 		}
-		dot(k.weights(kr))
-		k.residual(g, kr, func() { dot(k.residuals(kr)) })
+		for kr := 0; kr < 3; kr++ {
+			dot := func(w []string) { g.ins("%s", product{w[0], ys(kr), accs(0)[p]}) }
+			dot(k.weights(kr))
+			k.residual(g, kr, func() { dot(k.residuals(kr)) })
+		}
+	}
+	step(0, func(kr int) string { return z(a + kr) })
+	step(2, func(kr int) string { return z(b + kr) })
+	if n > 1 {
+		for kr := 0; kr < 3; kr++ {
+			g.ins("VPSHRDD $16, %s, %s, %s", z(b+kr), z(a+kr), z(a+kr))
+		}
+		step(1, func(kr int) string { return z(a + kr) })
+	}
+	if n > 3 {
+		for kr := 0; kr < 3; kr++ {
+			g.ins("VPSHRDD $16, %s, %s, %s", z(c+kr), z(b+kr), z(b+kr))
+		}
+		step(3, func(kr int) string { return z(b + kr) })
 	}
 }
 
@@ -812,11 +816,11 @@ its tab entry, SI the output, R8 groups left, R10 blocks left, DI a
 temporary.`},
 	{name: "dwInt8VNNIS2", pfx: "v2", stride: 2, doc: `dwInt8VNNIS1 for horizontal stride 2 (see dwvnni.go): output pixels
 4q..4q+3 read input pixels 8q..8q+8 (from off0), in Y_A (8q..8q+3), Y_B
-(8q+4..8q+7) and Y_C (8q+8..8q+11, the next group's Y_A); w holds
-three rows of three vectors per block.
+(8q+4..8q+7) and Y_C (8q+8..8q+11, the next group's Y_A), Y_A and Y_B
+then becoming Y'_A and Y'_B; w holds three rows of one vector per block.
 
 Registers: as dwInt8VNNIS1 but Z4..Z6 Y_A, Z7..Z9 Y_B, Z19..Z21 Y_C of
-rows 0..2 and Z10..Z18 the block's 9 weight vectors.`},
+rows 0..2 and Z10..Z12 the block's 3 weight vectors.`},
 	{name: "dwInt8VNNIS1F", pfx: "v1f", stride: 1, fast: true, doc: "dwInt8VNNIS1 " + fastDoc},
 	{name: "dwInt8VNNIS2F", pfx: "v2f", stride: 2, fast: true, doc: "dwInt8VNNIS2 " + fastDoc},
 	{name: "dwInt8VNNIS1FX", pfx: "x1f", stride: 1, fast: true, split: true, doc: "dwInt8VNNIS1F " + splitDoc},
