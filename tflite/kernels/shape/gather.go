@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // ErrIndex reports a GATHER index outside the gathered axis.
@@ -48,6 +49,9 @@ func Gather[I int32 | int64](p *GatherParams, out, params []byte, indices []I) e
 // axis of size axis of the largest (max) or smallest (!max) element of in
 // (first index wins on ties, as in TensorFlow Lite).
 func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner int, max bool) {
+	if inner == 1 && argBytes(in, out, outer, axis, max) {
+		return
+	}
 	if inner == 1 && axis < 1<<31 && narrowInt[T]() {
 		// The last axis of integers up to 32 bits, without a branch per
 		// element: the key v·2^32 + i orders by value, then by i, where i
@@ -112,6 +116,36 @@ func ArgMinMax[T Number, O int32 | int64](in []T, out []O, outer, axis, inner in
 
 // narrowInt reports whether T is one of the integer types of at most 32
 // bits (their values times 2^32 fit an int64).
+// argBytes is ArgMinMax over the last axis of 8-bit rows of at most 64
+// on the vector kernel (argBytesVec), a chunk of rows at a time; it
+// reports false, having written nothing, where that does not apply.
+func argBytes[T Number, O int32 | int64](in []T, out []O, outer, axis int, max bool) bool {
+	var z T
+	var signed bool
+	switch any(z).(type) {
+	case int8:
+		signed = true
+	case uint8:
+	default:
+		return false
+	}
+	if outer == 0 || axis < 1 || axis > 64 || len(in) < outer*axis {
+		return false
+	}
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(in))), outer*axis)
+	var idx [512]int32
+	for o := 0; o < outer; o += len(idx) {
+		n := min(len(idx), outer-o)
+		if !argBytesVec(raw[o*axis:(o+n)*axis], axis, idx[:n], signed, max) {
+			return false // only ever on the first chunk: nothing written
+		}
+		for i, v := range idx[:n] {
+			out[o+i] = O(v)
+		}
+	}
+	return true
+}
+
 func narrowInt[T Number]() bool {
 	var z T
 	switch any(z).(type) {

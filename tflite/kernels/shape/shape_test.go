@@ -416,21 +416,28 @@ func TestCopyPlanInterleave(t *testing.T) {
 }
 
 // TestArgMinMaxLastAxis checks ArgMinMax over the last axis (its keyed
-// integer and contiguous float paths) and over inner axes against a
-// direct transcription of TensorFlow Lite's ArgMinMax (first extreme
-// wins), on uint8, int8 and int32 with many ties and the type extremes,
-// and on floats with NaN.
+// integer and contiguous float paths, the byte vector kernel with its
+// chunks and its 64-element limit) and over inner axes against a direct
+// transcription of TensorFlow Lite's ArgMinMax (first extreme wins), on
+// uint8 (int32 and int64 indices), int8 and int32 with many ties and the
+// type extremes, and on floats with NaN.
 func TestArgMinMaxLastAxis(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	for i := range 100 {
 		outer, axis, inner := 1+r.IntN(20), 1+r.IntN(30), 1
-		if i%3 == 0 {
+		switch i % 3 {
+		case 0:
 			inner = 1 + r.IntN(5)
+		case 1: // the vector kernel's chunks, its 64-byte limit and past it
+			outer, axis = 400+r.IntN(800), []int{1, 21, 63, 64, 65, 1 + r.IntN(70)}[i%6]
 		}
 		u := make([]uint8, outer*axis*inner)
 		f := make([]float32, len(u))
 		for j := range u {
 			u[j] = uint8(r.IntN(8)) * 36 // ties
+			if i%5 == 0 {
+				u[j] = uint8(r.IntN(256))
+			}
 			f[j] = float32(r.NormFloat64())
 			if r.IntN(20) == 0 {
 				f[j] = float32(math.NaN())
@@ -466,13 +473,14 @@ func TestArgMinMaxLastAxis(t *testing.T) {
 					s32[j] = []int32{math.MinInt32, math.MaxInt32}[j%2]
 				}
 			}
-			g8, g32 := make([]int32, outer*inner), make([]int64, outer*inner)
+			g8, g32, gu64 := make([]int32, outer*inner), make([]int64, outer*inner), make([]int64, outer*inner)
 			ArgMinMax(s8, g8, outer, axis, inner, isMax)
+			ArgMinMax(u, gu64, outer, axis, inner, isMax)
 			ArgMinMax(s32, g32, outer, axis, inner, isMax)
 			w8 := want(func(j int) float64 { return float64(s8[j]) })
 			w32 := want(func(j int) float64 { return float64(s32[j]) })
 			for j := range wu {
-				if gu[j] != wu[j] || gf[j] != int64(wf[j]) || g8[j] != w8[j] || g32[j] != int64(w32[j]) {
+				if gu[j] != wu[j] || gu64[j] != int64(wu[j]) || gf[j] != int64(wf[j]) || g8[j] != w8[j] || g32[j] != int64(w32[j]) {
 					t.Fatalf("case %d (%d,%d,%d max %v) at %d: uint8 %d want %d, float %d want %d, int8 %d want %d, int32 %d want %d",
 						i, outer, axis, inner, isMax, j, gu[j], wu[j], gf[j], wf[j], g8[j], w8[j], g32[j], w32[j])
 				}
