@@ -1,5 +1,11 @@
 package elementwise
 
+import (
+	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
+)
+
 // LUT8 is the table of an elementwise function of one 8-bit value: entry
 // uint8(v) is f(v). A quantized unary operator's output depends on its
 // input value alone, so its 256 results, computed once by the reference
@@ -19,16 +25,13 @@ func NewLUT8[T, U Byte](f func(in []T, out []U)) *LUT8[T, U] {
 	return &t
 }
 
-// Apply writes t[in[i]] to out[i].
+// Apply writes t[in[i]] to out[i] (kernels.LookupBytes). in and out may
+// be the same slice.
 func (t *LUT8[T, U]) Apply(in []T, out []U) {
-	out = out[:len(in)]
-	for len(in) >= 8 {
-		o := out[:8:8]
-		o[0], o[1], o[2], o[3] = t[uint8(in[0])], t[uint8(in[1])], t[uint8(in[2])], t[uint8(in[3])]
-		o[4], o[5], o[6], o[7] = t[uint8(in[4])], t[uint8(in[5])], t[uint8(in[6])], t[uint8(in[7])]
-		in, out = in[8:], out[8:]
-	}
-	for i, v := range in {
-		out[i] = t[uint8(v)]
-	}
+	kernels.LookupBytes((*[256]byte)(unsafe.Pointer(t)), byteView(in), byteView(out))
+}
+
+// byteView is s's memory as bytes (T and U are 8-bit).
+func byteView[T Byte](s []T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }

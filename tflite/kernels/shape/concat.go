@@ -3,6 +3,8 @@ package shape
 import (
 	"math"
 	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels"
 )
 
 // Requantize rewrites quantized values from one scale and zero point to
@@ -15,14 +17,12 @@ func Requantize[T int8 | uint8 | int16](dst, src []T, scale, bias float32, outZP
 	dst = dst[:len(src)]
 	var z T
 	if unsafe.Sizeof(z) == 1 && len(src) > 1024 {
-		var tab [256]T
+		var tab [256]byte
 		for b := range 256 {
 			v := T(b) // every byte value once (wrapping for int8)
-			tab[uint8(v)] = requant1(v, scale, bias, outZP, lo, hi)
+			tab[b] = byte(requant1(v, scale, bias, outZP, lo, hi))
 		}
-		for i, v := range src {
-			dst[i] = tab[uint8(v)]
-		}
+		kernels.LookupBytes(&tab, asBytes(src), asBytes(dst))
 		return
 	}
 	for i, v := range src {
@@ -61,4 +61,10 @@ func ClampRun[T Number](v []T, lo, hi T) {
 			v[i] = hi
 		}
 	}
+}
+
+// asBytes is s's memory as bytes.
+func asBytes[T int8 | uint8 | int16](s []T) []byte {
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(z)))
 }
