@@ -575,6 +575,234 @@ func dotUNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, l
 func dotUNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
 
 //go:noescape
+func dotUTFR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTFR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR1P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR2P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR3P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR4P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR5P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR6P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR7P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR8P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR9P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR10P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR11P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR12P1(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR1P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR2P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR3P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR4P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR5P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR6P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR7P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR8P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR9P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR10P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR11P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR12P2(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR1P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR2P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR3P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR4P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR5P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR6P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR7P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR8P3(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR1P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR2P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR3P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR4P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR5P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
+func dotUTNR6P4(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)
+
+//go:noescape
 func sgemmR1P1(a *float32, lda int, w *float32, ps int, k int, bias *float32, out *float32, ldo int, lo, hi float32, tail uint16, segs int, skip int)
 
 //go:noescape
@@ -1217,6 +1445,180 @@ func dotUN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *
 		dotUNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	case 52:
 		dotUNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	}
+}
+
+// dotUTF computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
+// lane mask tail, with unsigned weights, one multiplier and shift for all channels (row terms folded into the 64-bit addends) and a clamp. The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotUTF(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
+	switch r*8 + np {
+	case 9:
+		dotUTFR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 17:
+		dotUTFR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 25:
+		dotUTFR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 33:
+		dotUTFR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 41:
+		dotUTFR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 49:
+		dotUTFR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 57:
+		dotUTFR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 65:
+		dotUTFR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 73:
+		dotUTFR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 81:
+		dotUTFR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 89:
+		dotUTFR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 97:
+		dotUTFR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 10:
+		dotUTFR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 18:
+		dotUTFR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 26:
+		dotUTFR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 34:
+		dotUTFR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 42:
+		dotUTFR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 50:
+		dotUTFR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 58:
+		dotUTFR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 66:
+		dotUTFR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 74:
+		dotUTFR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 82:
+		dotUTFR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 90:
+		dotUTFR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 98:
+		dotUTFR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 11:
+		dotUTFR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 19:
+		dotUTFR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 27:
+		dotUTFR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 35:
+		dotUTFR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 43:
+		dotUTFR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 51:
+		dotUTFR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 59:
+		dotUTFR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 67:
+		dotUTFR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 12:
+		dotUTFR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 20:
+		dotUTFR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 28:
+		dotUTFR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 36:
+		dotUTFR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 44:
+		dotUTFR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 52:
+		dotUTFR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	}
+}
+
+// dotUTN computes and requantizes an r-row, np-panel tile (1 ≤ np ≤ 4,
+// 1 ≤ r ≤ 12 for np ≤ 2, 8 for np = 3, else 6) into out, the last panel under the
+// lane mask tail, with unsigned weights, one multiplier and shift for all channels (row terms folded into the 64-bit addends), no clamp. The reduction runs over segs segments of
+// kb blocks, the row pointers advancing by skip bytes between them.
+// It runs n ≥ 1 such tiles, each r rows below the one before (a, out
+// and rt, where not nil, advance by r rows), in one call.
+func dotUTN(r, np int, a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int) {
+	switch r*8 + np {
+	case 9:
+		dotUTNR1P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 17:
+		dotUTNR2P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 25:
+		dotUTNR3P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 33:
+		dotUTNR4P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 41:
+		dotUTNR5P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 49:
+		dotUTNR6P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 57:
+		dotUTNR7P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 65:
+		dotUTNR8P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 73:
+		dotUTNR9P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 81:
+		dotUTNR10P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 89:
+		dotUTNR11P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 97:
+		dotUTNR12P1(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 10:
+		dotUTNR1P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 18:
+		dotUTNR2P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 26:
+		dotUTNR3P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 34:
+		dotUTNR4P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 42:
+		dotUTNR5P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 50:
+		dotUTNR6P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 58:
+		dotUTNR7P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 66:
+		dotUTNR8P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 74:
+		dotUTNR9P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 82:
+		dotUTNR10P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 90:
+		dotUTNR11P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 98:
+		dotUTNR12P2(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 11:
+		dotUTNR1P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 19:
+		dotUTNR2P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 27:
+		dotUTNR3P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 35:
+		dotUTNR4P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 43:
+		dotUTNR5P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 51:
+		dotUTNR6P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 59:
+		dotUTNR7P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 67:
+		dotUTNR8P3(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 12:
+		dotUTNR1P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 20:
+		dotUTNR2P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 28:
+		dotUTNR3P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 36:
+		dotUTNR4P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 44:
+		dotUTNR5P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
+	case 52:
+		dotUTNR6P4(a, lda, w, ps, kb, q, out, ldo, tail, c, segs, skip, rt, n)
 	}
 }
 

@@ -305,6 +305,10 @@ type Requant struct {
 	// signed (AVX2) kernel. fast holds the paramBlocksFast of the VNNI
 	// kernel, nil where a channel's range rules that epilogue out.
 	blocks, blocksS, fast []int32
+	// uni, for unsigned weights with the fast epilogue and one
+	// multiplier and shift for every channel, holds the constants of the
+	// uniform kernels (uniformParams); nil otherwise.
+	uni []int32
 }
 
 // NewRequant folds bias (nil for none) and inputOffset (minus the input
@@ -346,7 +350,79 @@ func NewRequantRows(w *PackedInt8, bias []int32, inputOffset int32, mult []int32
 	q.blocks = paramBlocks64(eff, mult, shift)
 	q.fast = paramBlocksFast(w, q.Bias, eff, mult, shift, outputOffset, rowTerm)
 	q.blocksS = ParamBlocks(q.Bias, mult, shift)
+	if w.Unsigned && q.fast != nil {
+		q.uni = uniformParams(mult, shift, outputOffset, lo, hi)
+	}
 	return q, nil
+}
+
+// Words of uniformParams.
+const (
+	uniM    = 4  // m as an int64 (VPMULDQ), words 4-5
+	uniD0   = 6  // D0 as an int64, words 6-7
+	uniM2   = 8  // 2m as a uint32 (VPMULUDQ)
+	uniThr  = 9  // t
+	uniR    = 10 // R
+	uniOne  = 11 // 1
+	uniSize = 16
+)
+
+// uniformParams returns the constants of the uniform output stage of the
+// unsigned-weight kernels (requantUniform in gen_amd64.go), or nil where
+// the channels do not share one multiplier m and one right shift R
+// (left shifts never reach here: paramBlocksFast rules them out for
+// unsigned weights). The caller has checked the bounds of
+// paramBlocksFast, which hold here too: the accumulators start at
+// X' = acc + bias + 2^30 ∈ [0, 2^31) (the row term rt is not added to
+// them), and for each row
+//
+//	D_r = 2m·rt + D0,  D0 = 2A − 2^31·m,  A = 2^30 + [R > 0]·2^(30+R) + z·2^(31+R),
+//
+// so X'·2m + D_r = 2P + 2A with P = (acc + bias + rt)·m, whose high
+// 32 bits (exact modulo 2^64: VPMULUDQ, VPADDQ) are
+// h = ⌊(P + A)/2^31⌋ = hi + [R > 0]·2^(R−1) + z·2^R, hi being the first
+// (SaturatingRoundingDoublingHighMul) rounding ⌊(P + 2^30)/2^31⌋. The
+// second, TensorFlow Lite's RoundingDivideByPOT, is
+// ⌊(hi + 2^(R−1) − [hi < 0])/2^R⌋ (see paramBlocks64) for R > 0 and hi
+// for R = 0, so the output is
+//
+//	(h − [h < t]) >> R,  t = 2^(R−1) + z·2^R (hi < 0 ⟺ h < t),
+//
+// with t = −2^31 for R = 0 (no correction). The words: z, lo, hi, 0,
+// m (int64), D0 (int64), 2m, t, R, 1.
+func uniformParams(mult []int32, shift []int, z, lo, hi int32) []int32 {
+	if len(mult) == 0 {
+		return nil
+	}
+	m, s := mult[0], shift[0]
+	for c := range mult {
+		if mult[c] != m || shift[c] != s {
+			return nil
+		}
+	}
+	if s > 0 {
+		return nil
+	}
+	right := -s
+	a := uint64(1)<<31 + uint64(int64(z))<<(32+right)
+	thr := int64(math.MinInt32)
+	if right > 0 {
+		a += uint64(1) << (31 + right)
+		thr = int64(1)<<(right-1) + int64(z)<<right
+	}
+	if thr != int64(int32(thr)) {
+		return nil
+	}
+	d0 := a - uint64(m)<<31
+	u := make([]int32, uniSize)
+	u[0], u[1], u[2] = z, lo, hi
+	u[uniM] = m
+	u[uniD0], u[uniD0+1] = int32(uint32(d0)), int32(uint32(d0>>32))
+	u[uniM2] = int32(uint32(2 * uint32(m)))
+	u[uniThr] = int32(thr)
+	u[uniR] = int32(right)
+	u[uniOne] = 1
+	return u
 }
 
 // FastEpilogue reports whether the VNNI kernels apply q with their fast

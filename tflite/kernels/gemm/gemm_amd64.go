@@ -59,6 +59,10 @@ func int8RowsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int
 	return true
 }
 
+// useUniform enables the uniform kernels (dotUTF, dotUTN) where q.uni
+// allows them; tests clear it to compare them with the per-channel ones.
+var useUniform = true
+
 // maxPairs is the most row pairs of one pair kernel (gen_amd64.go).
 const maxPairs = 12
 
@@ -128,9 +132,12 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		_ = rt[rows-1]
 	}
 	// kern: 0 general (dot), 1 fast with a clamp (dotF), 2 fast (dotN),
-	// 3 and 4 those two for unsigned weights (dotUF, dotUN). A
-	// switch, not a func value, keeps c on the stack (noescape).
+	// 3 and 4 those two for unsigned weights (dotUF, dotUN), 5 and 6
+	// those with one multiplier and shift and row terms (dotUTF, dotUTN:
+	// the constants q.uni in place of c). A switch, not a func value,
+	// keeps c on the stack (noescape).
 	kern, blocks, words := 0, q.blocks, blockBytes64/4
+	cp := &c[0]
 	if q.fast != nil && epi == epiAuto {
 		kern, blocks, words = 1, q.fast, blockBytesFast/4
 		if q.Min == math.MinInt8 && q.Max == math.MaxInt8 {
@@ -138,6 +145,10 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 		}
 		if w.Unsigned {
 			kern += 2
+			if q.uni != nil && rt != nil && useUniform {
+				kern += 2
+				cp = &q.uni[0]
+			}
 		}
 	} else if w.Unsigned {
 		// Unsigned weights have fast-epilogue kernels only.
@@ -194,8 +205,12 @@ func int8VNNI(a []int8, lda, rows int, w *PackedInt8, q *Requant, p0, p1 int, ou
 				dotN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
 			case 3:
 				dotUF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
-			default:
+			case 4:
 				dotUN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, &c[0], segs, skip, rp, n)
+			case 5:
+				dotUTF(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, cp, segs, skip, rp, n)
+			default:
+				dotUTN(nr, np, ap, lda, wp, pb, kb, qp, op, ldo, tail, cp, segs, skip, rp, n)
 			}
 			r0 += nr * n
 		}

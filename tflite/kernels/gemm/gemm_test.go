@@ -552,3 +552,230 @@ func TestInt8Contiguous(t *testing.T) {
 		}
 	}
 }
+
+// uniformModel is requantUniform (gen_amd64.go) in Go, word for word:
+// the accumulator X' = acc + bias + 2^30 (no row term), the row's
+// addend D_r = 2·(rt·m) + D0 modulo 2^64, h the high half of X'·2m + D_r,
+// then (h − [h < t]) >> R.
+func uniformModel(u []int32, acc, bias, rt int32) int32 {
+	xp := uint32(acc + bias + 1<<30)
+	d0 := uint64(uint32(u[uniD0])) | uint64(uint32(u[uniD0+1]))<<32
+	dr := 2*uint64(int64(rt)*int64(u[uniM])) + d0
+	h := int32((uint64(xp)*uint64(uint32(u[uniM2])) + dr) >> 32)
+	if h < u[uniThr] {
+		h--
+	}
+	return h >> uint(u[uniR])
+}
+
+// TestUniformParams checks the algebra of the uniform output stage
+// (uniformParams, uniformModel) against TensorFlow Lite's
+// MultiplyByQuantizedMultiplier plus the output offset on every
+// multiplier class (powers of two: ties; 2^30, 2^31 − 1, random), right
+// shifts 0 to 31, output offsets −128 to 127, and values of
+// acc + bias + rt across the whole range the fast epilogue admits
+// (|x| < 2^30, with the extremes), split between the three terms.
+func TestUniformParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	ms := []int32{1 << 30, 3 << 29, 1<<31 - 1, 1<<30 + 1, 5 << 28, 0}
+	zs := []int32{-128, -127, -1, 0, 1, 126, 127}
+	n := 0
+	for R := 0; R <= 31; R++ {
+		for trial := range 4000 {
+			m := ms[trial%len(ms)]
+			if trial >= 2*len(ms) {
+				m = int32(1<<30 + r.IntN(1<<30))
+			}
+			z := zs[trial%len(zs)]
+			if trial%3 == 0 {
+				z = int32(r.IntN(256) - 128)
+			}
+			// The range of x the fast epilogue's checks allow for this
+			// R and z (paramBlocksFast: |h| and the accumulator bounds).
+			lim := int64(1<<30 - 1)
+			hb := int64(1<<31-1) - 3 - int64(abs64(int64(z)))<<R
+			if R > 0 {
+				hb -= 1 << (R - 1)
+			}
+			lim = min(lim, hb)
+			if lim <= 0 {
+				continue
+			}
+			u := uniformParams([]int32{m, m}, []int{-R, -R}, z, -128, 127)
+			if u == nil {
+				t.Fatalf("R %d z %d m %d: no uniform parameters", R, z, m)
+			}
+			var x int64
+			switch trial % 8 {
+			case 0:
+				x = lim
+			case 1:
+				x = -lim
+			case 2:
+				// Near a tie of either rounding: x·m close to a multiple of 2^(30+R).
+				x = int64(r.IntN(2001) - 1000)
+			default:
+				x = r.Int64N(2*lim+1) - lim
+			}
+			for dx := int64(-2); dx <= 2; dx++ {
+				xv := min(max(x+dx, -lim), lim)
+				// Split x into acc + bias + rt, |acc + bias| and |rt| both
+				// below 2^30 as the bounds guarantee.
+				rt := int32(r.Int64N(2*lim+1)-lim) / 2
+				rest := xv - int64(rt)
+				if abs64(rest) >= 1<<30 {
+					rt, rest = 0, xv
+				}
+				bias := int32(rest / 3)
+				acc := int32(rest) - bias
+				want := kernels.MultiplyByQuantizedMultiplier(int32(xv), m, -R) + z
+				if got := uniformModel(u, acc, bias, rt); got != want {
+					t.Fatalf("R %d m %d z %d x %d (acc %d bias %d rt %d): %d, want %d", R, m, z, xv, acc, bias, rt, got, want)
+				}
+				n++
+			}
+		}
+	}
+	// Exhaustive over small x for the tie-prone multipliers.
+	for R := 0; R <= 12; R++ {
+		for _, m := range []int32{1 << 30, 3 << 29, 1<<31 - 1} {
+			for _, z := range []int32{-128, 0, 127} {
+				u := uniformParams([]int32{m}, []int{-R}, z, -128, 127)
+				for x := int32(-1 << 14); x <= 1<<14; x++ {
+					want := kernels.MultiplyByQuantizedMultiplier(x, m, -R) + z
+					if got := uniformModel(u, x/2, x-x/2-x/5, x/5); got != want {
+						t.Fatalf("R %d m %d z %d x %d: %d, want %d", R, m, z, x, got, want)
+					}
+				}
+			}
+		}
+	}
+	if n < 500000 {
+		t.Fatalf("only %d values checked", n)
+	}
+	if uniformParams([]int32{1 << 30, 1 << 30}, []int{-3, -4}, 0, -128, 127) != nil ||
+		uniformParams([]int32{1 << 30, 1<<30 + 1}, []int{-3, -3}, 0, -128, 127) != nil ||
+		uniformParams([]int32{1 << 30}, []int{1}, 0, -128, 127) != nil {
+		t.Fatal("uniform parameters for channels that differ, or a left shift")
+	}
+}
+
+// TestInt8RowsUniform checks Int8Rows with uint8 weights and one
+// multiplier and shift for all channels (the uniform kernels on
+// AVX-512 VNNI) against the formula: every tile shape and remainder
+// (1-40 rows, 1-70 channels), contiguous and strided outputs, both
+// clamps, output offsets at the ends of their range, ties, and biases,
+// row terms, weights and activations at the bounds of the fast
+// epilogue.
+func TestInt8RowsUniform(t *testing.T) {
+	r := rand.New(rand.NewPCG(93, 94))
+	ran := 0
+	for i := range 400 {
+		k, o, rows := 1+r.IntN(80), 1+r.IntN(70), 1+r.IntN(40)
+		if i%4 == 0 {
+			o = 16 * (1 + r.IntN(5))
+		}
+		extreme := i%5 == 0
+		wu := make([]uint8, o*k)
+		for j := range wu {
+			wu[j] = uint8(r.IntN(256))
+			if extreme {
+				wu[j] = []uint8{0, 255, 255}[r.IntN(3)]
+			}
+		}
+		w := PackUint8(wu, o, k)
+		lda := k + r.IntN(5)
+		a := make([]int8, (rows-1)*lda+w.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+			if extreme {
+				a[j] = []int8{-128, 127}[(j/lda+i)%2]
+			}
+		}
+		m := []int32{1 << 30, 3 << 29, 1<<31 - 1, int32(1<<30 + r.IntN(1<<30))}[i%4]
+		R := r.IntN(14)
+		if i%7 == 0 {
+			R = 14 + r.IntN(8)
+		}
+		z := []int32{-128, 127, 0, int32(r.IntN(256) - 128)}[i%4]
+		bound := int64(r.IntN(1 << 22))
+		if extreme {
+			bound = 1<<29 - int64(r.IntN(1000))
+		}
+		mult, shift, bias := make([]int32, o), make([]int, o), make([]int32, o)
+		off := int32(r.IntN(256) - 127)
+		for c := range mult {
+			mult[c], shift[c] = m, -R
+			bias[c] = int32(r.IntN(200001) - 100000)
+			if extreme {
+				// As far from zero as the fast epilogue admits: 128·Σw + |bias| +
+				// bound just below 2^30, with the input offset's share.
+				var s int64
+				for j := range k {
+					s += int64(wu[c*k+j])
+				}
+				b := 1<<30 - 1 - 128*s - bound - abs64(int64(off)*s)
+				if b < 0 {
+					b = 0
+				}
+				bias[c] = int32(b)
+				if c%2 == 1 {
+					bias[c] = -int32(b)
+				}
+			}
+		}
+		rt := make([]int32, rows)
+		for j := range rt {
+			rt[j] = int32(r.Int64N(2*bound+1) - bound)
+			if extreme {
+				rt[j] = int32([]int64{bound, -bound}[(j+i)%2])
+			}
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%2 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		q, err := NewRequantRows(w, bias, off, mult, shift, z, lo, hi, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.fast == nil {
+			continue
+		}
+		if q.uni == nil {
+			t.Fatalf("case %d: no uniform parameters", i)
+		}
+		ran++
+		ldo := o
+		if i%3 == 0 {
+			ldo += 1 + r.IntN(9)
+		}
+		got := make([]int8, (rows-1)*ldo+o)
+		for j := range got {
+			got[j] = 77
+		}
+		Int8Rows(a, lda, rows, w, q, 0, w.Panels, got, ldo, rt)
+		for row := range rows {
+			for c := range ldo {
+				if row*ldo+c >= len(got) {
+					break
+				}
+				want := int8(77)
+				if c < o {
+					acc := bias[c] + rt[row]
+					for j := range k {
+						acc += (int32(a[row*lda+j]) + off) * int32(wu[c*k+j])
+					}
+					v := kernels.MultiplyByQuantizedMultiplier(acc, m, -R) + z
+					want = int8(min(max(v, lo), hi))
+				}
+				if g := got[row*ldo+c]; g != want {
+					t.Fatalf("case %d (k %d o %d rows %d ldo %d R %d m %d z %d extreme %v): out[%d][%d] = %d, want %d", i, k, o, rows, ldo, R, m, z, extreme, row, c, g, want)
+				}
+			}
+		}
+	}
+	if ran < 300 {
+		t.Fatalf("only %d cases had the fast epilogue", ran)
+	}
+}

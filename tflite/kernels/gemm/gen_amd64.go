@@ -41,6 +41,11 @@ type variant struct {
 	// activations, broadcast as they are, the signed one (no VPXORD):
 	// PackUint8's weights.
 	unsigned bool
+	// uniform: one multiplier and shift for every channel (per-tensor
+	// quantization, gemm.Requant.uni): the row terms are not added to
+	// the accumulators but folded, as rt·2m, into the 64-bit addend of
+	// each row (requantUniform). Unsigned weights only; rt never nil.
+	uniform bool
 }
 
 var variants = []variant{
@@ -49,6 +54,8 @@ var variants = []variant{
 	{name: "dotN", fast: true, qBytes: 512, doc: "the fast epilogue (gemm.paramBlocksFast) without a clamp (the range is [-128, 127])"},
 	{name: "dotUF", fast: true, clamp: true, qBytes: 512, unsigned: true, doc: "unsigned weights (PackUint8) and the fast epilogue with a clamp"},
 	{name: "dotUN", fast: true, qBytes: 512, unsigned: true, doc: "unsigned weights (PackUint8) and the fast epilogue without a clamp"},
+	{name: "dotUTF", fast: true, clamp: true, qBytes: 512, unsigned: true, uniform: true, doc: "unsigned weights, one multiplier and shift for all channels (row terms folded into the 64-bit addends) and a clamp"},
+	{name: "dotUTN", fast: true, qBytes: 512, unsigned: true, uniform: true, doc: "unsigned weights, one multiplier and shift for all channels (row terms folded into the 64-bit addends), no clamp"},
 }
 
 func main() {
@@ -95,7 +102,11 @@ func main() {
 			for r := 1; r <= intRowsFor(np); r++ {
 				p("")
 				p("// func %sR%dP%d(a *int8, lda int, w *int8, ps int, kb int, q *int32, out *int8, ldo int, tail int, c *int32, segs int, skip int, rt *int32, n int)", v.name, r, np)
-				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $0-112", v.name, r, np)
+				frame := 0
+				if v.uniform {
+					frame = 128 // the rows' 64-bit addends D_r, 64 bytes per 8 rows
+				}
+				p("TEXT ·%sR%dP%d(SB), NOSPLIT, $%d-112", v.name, r, np, frame)
 				p("tile:")
 				p("\tMOVQ a+0(FP), SI")
 				p("\tMOVQ lda+8(FP), BX")
@@ -124,16 +135,20 @@ func main() {
 						p("\tVMOVDQU32 %s, Z%d", qAddr(j, 0), i*np+j)
 					}
 				}
-				p("\tMOVQ rt+96(FP), CX")
-				p("\tTESTQ CX, CX")
-				p("\tJZ norows")
-				for i := 0; i < r; i++ {
-					p("\tVPBROADCASTD %d(CX), Z28", 4*i)
-					for j := 0; j < np; j++ {
-						p("\tVPADDD Z28, Z%d, Z%d", i*np+j, i*np+j)
+				if v.uniform {
+					rowAddends(p, r)
+				} else {
+					p("\tMOVQ rt+96(FP), CX")
+					p("\tTESTQ CX, CX")
+					p("\tJZ norows")
+					for i := 0; i < r; i++ {
+						p("\tVPBROADCASTD %d(CX), Z28", 4*i)
+						for j := 0; j < np; j++ {
+							p("\tVPADDD Z28, Z%d, Z%d", i*np+j, i*np+j)
+						}
 					}
+					p("norows:")
 				}
-				p("norows:")
 				// segs segments of kb blocks; after each, the row pointers
 				// skip ahead by skip bytes (segs = 1, skip = 0 for a plain
 				// GEMM).
@@ -219,12 +234,12 @@ func main() {
 					p("\tMOVQ tail+64(FP), DX")
 					p("\tBTQ $16, DX")
 					p("\tJCS packed")
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false, v.unsigned)
+					fastEpilogue(p, qAddr, outRow, r, np, v, false)
 					nextTile(p, r, "unpacked")
 					p("packed:")
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, true, v.unsigned)
+					fastEpilogue(p, qAddr, outRow, r, np, v, true)
 				} else if v.fast {
-					fastEpilogue(p, qAddr, outRow, r, np, v.clamp, false, v.unsigned)
+					fastEpilogue(p, qAddr, outRow, r, np, v, false)
 				} else {
 					for i := 0; i < r; i++ {
 						for j := 0; j < np; j++ {
@@ -564,13 +579,21 @@ func nextPairs(p func(string, ...any), rows int, sfx string) {
 // VPACKSSDW twice, VPACKSSWB, VPERMB (Z30 = packIdx) back into order,
 // one 64-byte store (4 instead of 8 shuffle uops and 4 stores); the
 // remainder takes VPMOVSDB.
-func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, clamp, pack, unsigned bool) {
+func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, v variant, pack bool) {
+	clamp, unsigned := v.clamp, v.unsigned
 	const te, to = 24, 25 // Z27 = permIdx, Z28/Z29 = lo/hi
 	var free []int
 	for z := r * np; z < 24; z++ {
 		free = append(free, z)
 	}
-	free = append(free, 26, 31)
+	if v.uniform {
+		// Z26 = 2m, Z31 = the tie threshold; the shift R and the unit
+		// of the tie correction in free registers where there are.
+		p("\tVPBROADCASTD 32(R9), Z26")
+		p("\tVPBROADCASTD 36(R9), Z31")
+	} else {
+		free = append(free, 26, 31)
+	}
 	if pack {
 		p("\tVMOVDQU8 ·packIdx(SB), Z30")
 	} else {
@@ -578,6 +601,43 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 	}
 	if !clamp {
 		free = append(free, 28, 29)
+	}
+	if v.uniform {
+		ops := [2]string{".BCST 40(R9)", ".BCST 44(R9)"} // R, 1
+		for f, off := range []int{40, 44} {
+			if len(free) > 0 {
+				p("\tVPBROADCASTD %d(R9), Z%d", off, free[0])
+				ops[f] = fmt.Sprintf(" Z%d", free[0])
+				free = free[1:]
+			}
+		}
+		for i := 0; i < r; i++ {
+			for j := 0; j < np; j++ {
+				z := i*np + j
+				requantUniform(p, z, te, to, i, ops[0], ops[1])
+				if clamp {
+					p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+					p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+				}
+				if pack {
+					continue
+				}
+				p("\tVPMOVSDB Z%d, X%d", z, te)
+				addr := outRow[i]
+				if j > 0 {
+					addr = fmt.Sprintf("%d%s", j*16, addr)
+				}
+				if j == np-1 {
+					p("\tVMOVDQU8 X%d, K3, %s", te, addr)
+				} else {
+					p("\tVMOVDQU8 X%d, %s", te, addr)
+				}
+			}
+		}
+		if pack {
+			packStores(p, outRow, r, np)
+		}
+		return
 	}
 	for j := 0; j < np; j++ {
 		pAddr := func(off int) string { return qAddr(j, off) }
@@ -613,9 +673,15 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 		}
 		free = append(free, regs...)
 	}
-	if !pack {
-		return
+	if pack {
+		packStores(p, outRow, r, np)
 	}
+}
+
+// packStores narrows an r-row, np-panel tile's results (in Z0 up) four
+// at a time into 64-byte stores (Z30 = packIdx), the rest one by one.
+func packStores(p func(string, ...any), outRow []string, r, np int) {
+	const te, to = 24, 25
 	n := r * np
 	for g := 0; g+4 <= n; g += 4 {
 		p("\tVPACKSSDW Z%d, Z%d, Z%d", g+1, g, te)
@@ -851,4 +917,55 @@ func requant16(p func(string, ...any), pr func(off int) string, z, te, to int, u
 	p("\tVPSRLVD %s, Z%d, Z%d", pr(384), z, to)
 	p("\tVPSUBD Z%d, Z%d, Z%d", to, te, te)
 	p("\tVPSRAVD %s, Z%d, Z%d", pr(448), te, z)
+}
+
+// rowAddends writes the start of the uniform kernels' tiles: the 64-bit
+// addends D_r = 2m·rt[r] + D0 (rt+96(FP); c+72(FP) holds m as an int64
+// at byte 16 and D0 at byte 24) of the tile's r rows, eight at a time
+// (a masked load for the last group: no read past rt[r-1]), into the
+// frame at dr-128(SP). It uses CX, DX (not the panel pointers R9-R11),
+// K2 and Z24.
+func rowAddends(p func(string, ...any), r int) {
+	if r%8 != 0 {
+		p("\tMOVL $%d, DX", 1<<(r%8)-1)
+		p("\tKMOVW DX, K2")
+	}
+	p("\tMOVQ rt+96(FP), CX")
+	p("\tMOVQ c+72(FP), DX")
+	for g := 0; g < r; g += 8 {
+		if r-g < 8 {
+			p("\tVMOVDQU32.Z %d(CX), K2, Y24", 4*g)
+		} else {
+			p("\tVMOVDQU32 %d(CX), Y24", 4*g)
+		}
+		p("\tVPMOVSXDQ Y24, Z24")
+		p("\tVPMULDQ.BCST 16(DX), Z24, Z24")
+		p("\tVPADDQ Z24, Z24, Z24")
+		p("\tVPADDQ.BCST 24(DX), Z24, Z24")
+		p("\tVMOVDQU64 Z24, dr-%d(SP)", 128-8*g)
+	}
+}
+
+// requantUniform writes the output stage of the uniform kernels for
+// accumulator z of tile row i (gemm.Requant.uni): the accumulator holds
+// X' = acc + bias + 2^30 ∈ [0, 2^31) without the row term, Z26 = 2m, the
+// row's D_r = 2m·rt + 2A − 2^31·m at dr-128+8i(SP), so
+//
+//	h = hi32(X'·2m + D_r) = ⌊(P + A)/2^31⌋, P = (acc + bias + rt)·m,
+//	z = (h − [h < t]) >> R,
+//
+// with Z31 = t = 2^(R−1) + zo·2^R, the value of h where the first
+// rounding hi is 0 (so [h < t] = [hi < 0]; t = −2^31 for R = 0). rOp and
+// oneOp are the operands of R and 1 (a register or a broadcast).
+func requantUniform(p func(string, ...any), z, te, to, i int, rOp, oneOp string) {
+	d := fmt.Sprintf("dr-%d(SP)", 128-8*i)
+	p("\tVPMULUDQ Z26, Z%d, Z%d", z, te)
+	p("\tVPSRLQ $32, Z%d, Z%d", z, to)
+	p("\tVPMULUDQ Z26, Z%d, Z%d", to, to)
+	p("\tVPADDQ.BCST %s, Z%d, Z%d", d, te, te)
+	p("\tVPADDQ.BCST %s, Z%d, Z%d", d, to, to)
+	p("\tVPERMT2D Z%d, Z27, Z%d", to, te)
+	p("\tVPCMPD $1, Z31, Z%d, K2", te)
+	p("\tVPSUBD%s, Z%d, K2, Z%d", oneOp, te, te)
+	p("\tVPSRAVD%s, Z%d, Z%d", rOp, te, z)
 }

@@ -128,3 +128,72 @@ func TestInt8VNNITies(t *testing.T) {
 	}
 	check(t, u)
 }
+
+// TestInt8RowsUniformKernels checks the uniform kernels (dotUTF, dotUTN:
+// row terms folded into the 64-bit addends) against the per-channel
+// unsigned-weight kernels (dotUF, dotUN) on the same layers, bit for
+// bit: every tile shape and remainder, both clamps, packed and strided
+// stores, row terms at their bound.
+func TestInt8RowsUniformKernels(t *testing.T) {
+	if !hasVNNI {
+		t.Skip("no AVX-512 VNNI")
+	}
+	defer func() { useUniform = true }()
+	r := rand.New(rand.NewPCG(95, 96))
+	for i := range 300 {
+		k, o, rows := 1+r.IntN(64), 1+r.IntN(80), 1+r.IntN(50)
+		wu := make([]uint8, o*k)
+		for j := range wu {
+			wu[j] = uint8(r.IntN(256))
+		}
+		w := PackUint8(wu, o, k)
+		lda := k + r.IntN(3)
+		a := make([]int8, (rows-1)*lda+w.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+		}
+		mult, shift, bias := make([]int32, o), make([]int, o), make([]int32, o)
+		m, R := int32(1<<30+r.IntN(1<<30)), r.IntN(16)
+		for c := range mult {
+			mult[c], shift[c] = m, -R
+			bias[c] = int32(r.IntN(400001) - 200000)
+		}
+		bound := int64(r.IntN(1 << 21))
+		rt := make([]int32, rows)
+		for j := range rt {
+			rt[j] = int32(r.Int64N(2*bound+1) - bound)
+			if j%5 == 0 {
+				rt[j] = int32(bound)
+			}
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%2 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		q, err := NewRequantRows(w, bias, int32(r.IntN(256)-127), mult, shift, int32(r.IntN(256)-128), lo, hi, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.uni == nil {
+			t.Fatalf("case %d: no uniform parameters", i)
+		}
+		ldo := o
+		if i%3 == 0 {
+			ldo += 1 + r.IntN(9)
+		}
+		var outs [2][]int8
+		for u := range outs {
+			useUniform = u == 1
+			outs[u] = make([]int8, (rows-1)*ldo+o)
+			for j := range outs[u] {
+				outs[u][j] = 77
+			}
+			Int8Rows(a, lda, rows, w, q, 0, w.Panels, outs[u], ldo, rt)
+		}
+		for j := range outs[0] {
+			if outs[0][j] != outs[1][j] {
+				t.Fatalf("case %d (k %d o %d rows %d ldo %d R %d): byte %d: uniform %d, per-channel %d", i, k, o, rows, ldo, R, j, outs[1][j], outs[0][j])
+			}
+		}
+	}
+}
