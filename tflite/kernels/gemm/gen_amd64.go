@@ -213,10 +213,6 @@ func main() {
 				p("\tMOVQ c+72(FP), R9")
 				if v.fast {
 					p("\tVMOVDQU32 ·permIdx(SB), Z27")
-					if v.clamp {
-						p("\tVPBROADCASTD 4(R9), Z28")
-						p("\tVPBROADCASTD 8(R9), Z29")
-					}
 				} else {
 					p("\tMOVL $0xAAAA, R10")
 					p("\tKMOVW R10, K1")
@@ -582,6 +578,12 @@ func nextPairs(p func(string, ...any), rows int, sfx string) {
 func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow []string, r, np int, v variant, pack bool) {
 	clamp, unsigned := v.clamp, v.unsigned
 	const te, to = 24, 25 // Z27 = permIdx, Z28/Z29 = lo/hi
+	if clamp {
+		// Packed results are clamped as bytes, after the saturating
+		// narrowing (the same values: [lo, hi] ⊆ [−128, 127]), once per
+		// four accumulators.
+		loadClamp(p, "R9", pack)
+	}
 	var free []int
 	for z := r * np; z < 24; z++ {
 		free = append(free, z)
@@ -615,7 +617,7 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 			for j := 0; j < np; j++ {
 				z := i*np + j
 				requantUniform(p, z, te, to, i, ops[0], ops[1])
-				if clamp {
+				if clamp && !pack {
 					p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 					p("\tVPMINSD Z29, Z%d, Z%d", z, z)
 				}
@@ -635,7 +637,7 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 			}
 		}
 		if pack {
-			packStores(p, outRow, r, np)
+			packStores(p, outRow, r, np, clamp)
 		}
 		return
 	}
@@ -652,12 +654,12 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 		for i := 0; i < r; i++ {
 			z := i*np + j
 			requant16(p, pAddr, z, te, to, unsigned)
+			if pack {
+				continue
+			}
 			if clamp {
 				p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 				p("\tVPMINSD Z29, Z%d, Z%d", z, z)
-			}
-			if pack {
-				continue
 			}
 			p("\tVPMOVSDB Z%d, X%d", z, te)
 			addr := outRow[i]
@@ -674,13 +676,13 @@ func fastEpilogue(p func(string, ...any), qAddr func(j, off int) string, outRow 
 		free = append(free, regs...)
 	}
 	if pack {
-		packStores(p, outRow, r, np)
+		packStores(p, outRow, r, np, clamp)
 	}
 }
 
 // packStores narrows an r-row, np-panel tile's results (in Z0 up) four
 // at a time into 64-byte stores (Z30 = packIdx), the rest one by one.
-func packStores(p func(string, ...any), outRow []string, r, np int) {
+func packStores(p func(string, ...any), outRow []string, r, np int, clamp bool) {
 	const te, to = 24, 25
 	n := r * np
 	for g := 0; g+4 <= n; g += 4 {
@@ -688,6 +690,9 @@ func packStores(p func(string, ...any), outRow []string, r, np int) {
 		p("\tVPACKSSDW Z%d, Z%d, Z%d", g+3, g+2, to)
 		p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
 		p("\tVPERMB Z%d, Z30, Z%d", te, te)
+		if clamp {
+			clampBytes(p, "Z", te)
+		}
 		if np == 4 { // a row's four panels: 64 contiguous bytes at any ldo
 			p("\tVMOVDQU8 Z%d, %s", te, outRow[g/4])
 			continue
@@ -696,6 +701,9 @@ func packStores(p func(string, ...any), outRow []string, r, np int) {
 	}
 	for z := n / 4 * 4; z < n; z++ {
 		p("\tVPMOVSDB Z%d, X%d", z, te)
+		if clamp {
+			clampBytes(p, "X", te)
+		}
 		p("\tVMOVDQU8 X%d, %d(DI)", te, 16*z)
 	}
 }
@@ -788,10 +796,6 @@ func pairKernels(p func(string, ...any)) {
 			p("\tKMOVW R9, K3")
 			p("\tMOVQ c+64(FP), R9")
 			p("\tVMOVDQU32 ·permIdx(SB), Z27")
-			if v.clamp {
-				p("\tVPBROADCASTD 4(R9), Z28")
-				p("\tVPBROADCASTD 8(R9), Z29")
-			}
 			// The panel's seven parameter vectors in Z12-Z18.
 			for f := 1; f < 8; f++ {
 				p("\tVMOVDQU32 %d(AX), Z%d", 64*f, 11+f)
@@ -809,10 +813,14 @@ func pairKernels(p func(string, ...any)) {
 				if contig && np >= 4 {
 					p("\tVMOVDQU8 ·packIdx(SB), Z30")
 				}
+				if v.clamp {
+					// Contiguous results are clamped as bytes (fastEpilogue).
+					loadClamp(p, "R9", contig)
+				}
 				for i := 0; i < np; i++ {
 					z := i
 					requant16(p, pr, z, te, to, v.unsigned)
-					if v.clamp {
+					if v.clamp && !contig {
 						p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
 						p("\tVPMINSD Z29, Z%d, Z%d", z, z)
 					}
@@ -824,12 +832,18 @@ func pairKernels(p func(string, ...any)) {
 							p("\tVPACKSSDW Z%d, Z%d, Z%d", i, i-1, to)
 							p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
 							p("\tVPERMB Z%d, Z30, Z%d", te, te)
+							if v.clamp {
+								clampBytes(p, "Z", te)
+							}
 							p("\tVMOVDQU8 Z%d, %d(DI)", te, 16*(i-3))
 						}
 						continue
 					}
 					p("\tVPMOVSDB Z%d, X%d", z, te)
 					if contig {
+						if v.clamp {
+							clampBytes(p, "X", te)
+						}
 						p("\tVMOVDQU32 X%d, %d(DI)", te, 16*i)
 						continue
 					}
@@ -968,4 +982,23 @@ func requantUniform(p func(string, ...any), z, te, to, i int, rOp, oneOp string)
 	p("\tVPCMPD $1, Z31, Z%d, K2", te)
 	p("\tVPSUBD%s, Z%d, K2, Z%d", oneOp, te, te)
 	p("\tVPSRAVD%s, Z%d, Z%d", rOp, te, z)
+}
+
+// loadClamp loads the clamp bounds lo and hi (words 1 and 2 at base)
+// into Z28 and Z29: every byte where bytes (clampBytes, after the
+// narrowing), else every int32 lane.
+func loadClamp(p func(string, ...any), base string, bytes bool) {
+	op := "VPBROADCASTD"
+	if bytes {
+		op = "VPBROADCASTB"
+	}
+	p("\t%s 4(%s), Z28", op, base)
+	p("\t%s 8(%s), Z29", op, base)
+}
+
+// clampBytes clamps the signed bytes of register kind+n ("Z" or "X")
+// to [Z28, Z29] (loadClamp with bytes).
+func clampBytes(p func(string, ...any), kind string, n int) {
+	p("\tVPMAXSB %s28, %s%d, %s%d", kind, kind, n, kind, n)
+	p("\tVPMINSB %s29, %s%d, %s%d", kind, kind, n, kind, n)
 }
