@@ -32,6 +32,10 @@ type ConvRows struct {
 	// output stage of gemm.Int8RowsPairs (two pixels per vector).
 	pw *gemm.PackedInt8
 	pq *gemm.Requant
+	// kw, where the channels share one multiplier and shift, is pw packed
+	// for gemm.Int8RowsKPairs (one pixel per vector, 8 channels × 8
+	// steps per multiply-add), with pq.
+	kw *gemm.KPairs
 }
 
 // maxRowTile bounds the rows one GEMM call takes (their terms live on the
@@ -90,10 +94,26 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 	cr := &ConvRows{c: c, q: gq, k: int32(k), mulRow: -zw}
 	if g.OutC <= gemm.PanelN/2 {
 		cr.pw = gemm.PackUint8Pairs(w, g.OutC, k)
-		cr.pq, err = gemm.NewRequantRows(cr.pw, gemm.Pairs(b, 1), q.InputOffset, gemm.Pairs(q.Mult, 1), gemm.Pairs(q.Shift, 1),
+		mult, shift := gemm.Pairs(q.Mult, 1), gemm.Pairs(q.Shift, 1)
+		uniform := true
+		for i := range q.Mult {
+			uniform = uniform && q.Mult[i] == q.Mult[0] && q.Shift[i] == q.Shift[0]
+		}
+		if uniform {
+			// The lanes past the channels (zero weights and bias, their
+			// outputs never stored) take the same multiplier and shift:
+			// one output stage for all 16 lanes (the k-pair kernels').
+			for i := range mult {
+				mult[i], shift[i] = q.Mult[0], q.Shift[0]
+			}
+		}
+		cr.pq, err = gemm.NewRequantRows(cr.pw, gemm.Pairs(b, 1), q.InputOffset, mult, shift,
 			q.OutputOffset, q.Min, q.Max, bound)
 		if err != nil {
 			return nil, err
+		}
+		if uniform {
+			cr.kw = gemm.PackUint8KPairs(w, g.OutC, k)
 		}
 	}
 	return cr, nil
@@ -109,7 +129,8 @@ func (r *ConvRows) gemm(a []int8, lda, rows int, out []int8, rt []int32) {
 		for even > 0 && len(a) < (even-1)*lda+r.pw.KP {
 			even -= 2 // the pair kernel reads KP bytes of every row
 		}
-		if even > 0 && gemm.Int8RowsPairs(a, lda, even, r.pw, r.pq, o, out, o, rt) {
+		if even > 0 && ((r.kw != nil && gemm.Int8RowsKPairs(a, lda, even, r.kw, r.pq, out, o, rt)) ||
+			gemm.Int8RowsPairs(a, lda, even, r.pw, r.pq, o, out, o, rt)) {
 			if even == rows {
 				return
 			}

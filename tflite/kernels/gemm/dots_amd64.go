@@ -1883,3 +1883,138 @@ func dotPair(unsigned, clamp bool, np int, a *int8, lda int, w *int8, kb int, q 
 		}
 	}
 }
+
+//go:noescape
+func dotKPairFR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairFR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR1(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR2(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR3(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR4(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR5(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR6(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR7(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR8(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR9(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR10(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR11(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+//go:noescape
+func dotKPairNR12(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)
+
+// dotKPair computes and requantizes np row pairs (1 ≤ np ≤ 12) against
+// k-pair weights (PackUint8KPairs) with the uniform output stage,
+// clamped where clamp: see kpairKernels in gen_amd64.go. It runs n ≥ 1
+// such tiles, each 2·np rows below the one before, in one call.
+func dotKPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int) {
+	switch {
+	case clamp == true:
+		switch np {
+		case 1:
+			dotKPairFR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 2:
+			dotKPairFR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 3:
+			dotKPairFR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 4:
+			dotKPairFR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 5:
+			dotKPairFR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 6:
+			dotKPairFR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 7:
+			dotKPairFR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 8:
+			dotKPairFR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 9:
+			dotKPairFR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 10:
+			dotKPairFR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 11:
+			dotKPairFR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 12:
+			dotKPairFR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		}
+	case clamp == false:
+		switch np {
+		case 1:
+			dotKPairNR1(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 2:
+			dotKPairNR2(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 3:
+			dotKPairNR3(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 4:
+			dotKPairNR4(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 5:
+			dotKPairNR5(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 6:
+			dotKPairNR6(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 7:
+			dotKPairNR7(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 8:
+			dotKPairNR8(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 9:
+			dotKPairNR9(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 10:
+			dotKPairNR10(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 11:
+			dotKPairNR11(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		case 12:
+			dotKPairNR12(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)
+		}
+	}
+}

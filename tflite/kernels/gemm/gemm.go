@@ -670,3 +670,49 @@ func MulQ(x, m int32, shift int) int32 {
 	}
 	return r
 }
+
+// KPairs is a uint8 weight matrix of at most 8 output channels packed
+// for Int8RowsKPairs (PackUint8KPairs): per 8 reduction steps, 16 lanes
+// of 4 bytes, lane 2c holding channel c's weights of the first four
+// steps and lane 2c+1 those of the last four; where KP ≡ 4 (mod 8), a
+// last block with the final four steps in the even lanes and zeros in
+// the odd ones. Channels past O and steps past K are zero. Immutable.
+type KPairs struct {
+	O, K, KP int    // channels, reduction length, K rounded up to a multiple of PanelK
+	Data     []int8 // ⌈KP/8⌉ blocks of 64 bytes (uint8 values)
+}
+
+// PackUint8KPairs packs the row-major [o, k] uint8 weight matrix w
+// (o ≤ 8) for Int8RowsKPairs.
+func PackUint8KPairs(w []uint8, o, k int) *KPairs {
+	if o < 1 || o > PanelN/2 {
+		panic(fmt.Sprintf("gemm: PackUint8KPairs: %d channels", o))
+	}
+	kp := (k + PanelK - 1) / PanelK * PanelK
+	p := &KPairs{O: o, K: k, KP: kp, Data: make([]int8, (kp+7)/8*64)}
+	for c := 0; c < o; c++ {
+		for i, v := range w[c*k : (c+1)*k] {
+			blk, half, j := i/8, i%8/4, i%4
+			p.Data[blk*64+(2*c+half)*4+j] = int8(v)
+		}
+	}
+	return p
+}
+
+// Int8RowsKPairs is Int8RowsPairs for weights packed by PackUint8KPairs
+// (one row per vector, 8 channels × 8 reduction steps per multiply-add,
+// no merged broadcasts) and q built by NewRequantRows from the
+// PackUint8Pairs packing of the same weights with Pairs of the bias and
+// one multiplier and shift for all 16 lanes (Requant.uni). rows must be
+// even; rows of a are read up to KP bytes. It reports false, doing
+// nothing, where it has no kernel (no AVX-512 VNNI, or q has no uniform
+// output stage).
+func Int8RowsKPairs(a []int8, lda, rows int, w *KPairs, q *Requant, out []int8, ldo int, rt []int32) bool {
+	if rows <= 0 || rows%2 != 0 || q.uni == nil || q.fast == nil {
+		return false
+	}
+	_ = a[(rows-1)*lda+w.KP-1]
+	_ = out[(rows-1)*ldo+w.O-1]
+	_ = rt[rows-1]
+	return int8RowsKPairsFast(a, lda, rows, w, q, out, ldo, rt)
+}

@@ -91,6 +91,35 @@ func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int
 	return true
 }
 
+// int8RowsKPairsFast runs the k-pair kernels over tiles of up to 24
+// rows; the caller has checked the bounds and q.uni.
+func int8RowsKPairsFast(a []int8, lda, rows int, w *KPairs, q *Requant, out []int8, ldo int, rt []int32) bool {
+	if !hasVNNI {
+		return false
+	}
+	contig := 0
+	if w.O == PanelN/2 && ldo == w.O {
+		contig = 1
+	}
+	// The accumulators' start: lane 2c bias + 2^30 (the pair block's
+	// lane c), lane 2c+1 zero.
+	var init [PanelN]int32
+	for c := 0; c < PanelN/2; c++ {
+		init[2*c] = q.fast[c]
+	}
+	clamp := q.Min != math.MinInt8 || q.Max != math.MaxInt8
+	kb, kt := w.KP/8, w.KP%8/4
+	for r0 := 0; r0 < rows; {
+		np, n := maxPairs, rows/(2*maxPairs)
+		if r0 > 0 || n == 0 {
+			np, n = (rows-r0)/2, 1
+		}
+		dotKPair(clamp, np, &a[r0*lda], lda, &w.Data[0], kb, &init[0], &out[r0*ldo], ldo, 1<<w.O-1, &q.uni[0], &rt[r0], contig, n, kt)
+		r0 += 2 * np * n
+	}
+	return true
+}
+
 // segmentedFast reports whether Int8Seg has a fast kernel (AVX-512 VNNI).
 func segmentedFast() bool { return hasVNNI }
 

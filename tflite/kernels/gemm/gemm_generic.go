@@ -50,3 +50,8 @@ func int8RowsPairsFast(a []int8, lda, rows int, w *PackedInt8, q *Requant, o int
 
 // unsignedFast is false: PackUint8 weights take the generic kernel here.
 func unsignedFast() bool { return false }
+
+// int8RowsKPairsFast is false: Int8RowsKPairs has no kernel here.
+func int8RowsKPairsFast(a []int8, lda, rows int, w *KPairs, q *Requant, out []int8, ldo int, rt []int32) bool {
+	return false
+}

@@ -779,3 +779,128 @@ func TestInt8RowsUniform(t *testing.T) {
 		t.Fatalf("only %d cases had the fast epilogue", ran)
 	}
 }
+
+// TestInt8RowsKPairs checks Int8RowsKPairs (one row per vector, 8
+// channels × 8 steps a multiply-add) against the formula and against
+// Int8RowsPairs on the same output stage: 1 to 8 channels, reduction
+// lengths with and without a half block (K ≤ 4: no full block), even
+// row counts across several 24-row tiles, contiguous and strided
+// outputs, both clamps, ties, and biases and row terms at the bounds of
+// the fast epilogue.
+func TestInt8RowsKPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	ran := 0
+	for i := range 300 {
+		k, o, rows := 1+r.IntN(100), 1+r.IntN(8), 2*(1+r.IntN(40))
+		if i%4 == 0 {
+			o = 8
+		}
+		extreme := i%5 == 0
+		wu := make([]uint8, o*k)
+		for j := range wu {
+			wu[j] = uint8(r.IntN(256))
+			if extreme {
+				wu[j] = []uint8{0, 255, 255}[r.IntN(3)]
+			}
+		}
+		kw, pw := PackUint8KPairs(wu, o, k), PackUint8Pairs(wu, o, k)
+		lda := k + r.IntN(5)
+		a := make([]int8, (rows-1)*lda+pw.KP)
+		for j := range a {
+			a[j] = int8(r.IntN(256) - 128)
+			if extreme {
+				a[j] = []int8{-128, 127}[(j/lda+i)%2]
+			}
+		}
+		m := []int32{1 << 30, 3 << 29, 1<<31 - 1, int32(1<<30 + r.IntN(1<<30))}[i%4]
+		R := r.IntN(14)
+		z := []int32{-128, 127, 0, int32(r.IntN(256) - 128)}[i%4]
+		bound := int64(r.IntN(1 << 22))
+		if extreme {
+			bound = 1<<29 - int64(r.IntN(1000))
+		}
+		off := int32(r.IntN(256) - 127)
+		bias := make([]int32, o)
+		for c := range bias {
+			bias[c] = int32(r.IntN(200001) - 100000)
+			if extreme {
+				var s int64
+				for j := range k {
+					s += int64(wu[c*k+j])
+				}
+				b := max(0, 1<<30-1-128*s-bound-abs64(int64(off)*s))
+				bias[c] = int32(b)
+				if c%2 == 1 {
+					bias[c] = -int32(b)
+				}
+			}
+		}
+		mult, shift := make([]int32, PanelN), make([]int, PanelN)
+		for c := range mult {
+			mult[c], shift[c] = m, -R
+		}
+		rt := make([]int32, rows)
+		for j := range rt {
+			rt[j] = int32(r.Int64N(2*bound+1) - bound)
+			if extreme {
+				rt[j] = int32([]int64{bound, -bound}[(j+i)%2])
+			}
+		}
+		lo, hi := int32(-128), int32(127)
+		if i%2 == 0 {
+			lo, hi = int32(-100+r.IntN(50)), int32(20+r.IntN(100))
+		}
+		q, err := NewRequantRows(pw, Pairs(bias, 1), off, mult, shift, z, lo, hi, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ldo := o
+		if i%3 == 0 {
+			ldo += 1 + r.IntN(9)
+		}
+		got := make([]int8, (rows-1)*ldo+o)
+		for j := range got {
+			got[j] = 77
+		}
+		if !Int8RowsKPairs(a, lda, rows, kw, q, got, ldo, rt) {
+			if RowTermsFast() && q.fast != nil {
+				t.Fatalf("case %d: no k-pair kernel", i)
+			}
+			continue
+		}
+		ran++
+		for row := range rows {
+			for c := range ldo {
+				if row*ldo+c >= len(got) {
+					break
+				}
+				want := int8(77)
+				if c < o {
+					acc := bias[c] + rt[row]
+					for j := range k {
+						acc += (int32(a[row*lda+j]) + off) * int32(wu[c*k+j])
+					}
+					v := kernels.MultiplyByQuantizedMultiplier(acc, m, -R) + z
+					want = int8(min(max(v, lo), hi))
+				}
+				if g := got[row*ldo+c]; g != want {
+					t.Fatalf("case %d (k %d o %d rows %d ldo %d R %d m %d z %d extreme %v): out[%d][%d] = %d, want %d", i, k, o, rows, ldo, R, m, z, extreme, row, c, g, want)
+				}
+			}
+		}
+		pairs := make([]int8, len(got))
+		for j := range pairs {
+			pairs[j] = 77
+		}
+		if Int8RowsPairs(a, lda, rows, pw, q, o, pairs, ldo, rt) {
+			for j := range got {
+				if got[j] != pairs[j] {
+					t.Fatalf("case %d: byte %d: k-pairs %d, pairs %d", i, j, got[j], pairs[j])
+				}
+			}
+		}
+	}
+	if RowTermsFast() && ran < 250 {
+		t.Fatalf("only %d cases ran the k-pair kernels", ran)
+	}
+}

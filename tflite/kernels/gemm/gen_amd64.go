@@ -91,6 +91,13 @@ func main() {
 		p("DATA ·packIdx+%d(SB)/8, $0x%016x", j, v)
 	}
 	p("GLOBL ·packIdx(SB), RODATA|NOPTR, $64")
+	p("")
+	p("// kpairIdx gathers the high dwords of two rows' 8 quadwords (VPERMT2D):")
+	p("// row A's into lanes 0-7, row B's into 8-15.")
+	for i := 0; i < 16; i++ {
+		p("DATA ·kpairIdx+%d(SB)/4, $%d", 4*i, 2*i+1)
+	}
+	p("GLOBL ·kpairIdx(SB), RODATA|NOPTR, $64")
 	rowAddr := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(R8)", "(R8)(BX*1)", "(R8)(BX*2)",
 		"(R12)", "(R12)(BX*1)", "(R12)(BX*2)", "(R13)", "(R13)(BX*1)", "(R13)(BX*2)"}
 	panelReg := []string{"DI", "R9", "R10", "R11"}
@@ -437,6 +444,7 @@ func main() {
 		p("\tRET")
 	}
 	pairKernels(p)
+	kpairKernels(p)
 	if err := os.WriteFile("gemm_amd64.s", []byte(b.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -514,6 +522,7 @@ func main() {
 		q("}")
 	}
 	pairDecls(q)
+	kpairDecls(q)
 	if err := os.WriteFile("dots_amd64.go", []byte(g.String()), 0o644); err != nil {
 		panic(err)
 	}
@@ -820,39 +829,7 @@ func pairKernels(p func(string, ...any)) {
 				for i := 0; i < np; i++ {
 					z := i
 					requant16(p, pr, z, te, to, v.unsigned)
-					if v.clamp && !contig {
-						p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
-						p("\tVPMINSD Z29, Z%d, Z%d", z, z)
-					}
-					if contig && i < np/4*4 {
-						// Four pairs are 64 contiguous bytes: narrowed
-						// together as in fastEpilogue.
-						if i%4 == 3 {
-							p("\tVPACKSSDW Z%d, Z%d, Z%d", i-2, i-3, te)
-							p("\tVPACKSSDW Z%d, Z%d, Z%d", i, i-1, to)
-							p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
-							p("\tVPERMB Z%d, Z30, Z%d", te, te)
-							if v.clamp {
-								clampBytes(p, "Z", te)
-							}
-							p("\tVMOVDQU8 Z%d, %d(DI)", te, 16*(i-3))
-						}
-						continue
-					}
-					p("\tVPMOVSDB Z%d, X%d", z, te)
-					if contig {
-						if v.clamp {
-							clampBytes(p, "X", te)
-						}
-						p("\tVMOVDQU32 X%d, %d(DI)", te, 16*i)
-						continue
-					}
-					p("\tVMOVDQU8 X%d, K3, (DI)", te)
-					p("\tVPSRLDQ $8, X%d, X%d", te, te)
-					p("\tVMOVDQU8 X%d, K3, (DI)(DX*1)", te)
-					if i < np-1 {
-						p("\tLEAQ (DI)(DX*2), DI")
-					}
+					pairStore(p, v.clamp, contig, np, i)
 				}
 				sfx := "split"
 				if contig {
@@ -940,12 +917,18 @@ func requant16(p func(string, ...any), pr func(off int) string, z, te, to int, u
 // frame at dr-128(SP). It uses CX, DX (not the panel pointers R9-R11),
 // K2 and Z24.
 func rowAddends(p func(string, ...any), r int) {
+	rowAddendsAt(p, r, "rt+96(FP)", "c+72(FP)", 128)
+}
+
+// rowAddendsAt is rowAddends for rt and c in the argument slots rtArg
+// and cArg and a frame of frame bytes (the addends at dr-frame(SP)).
+func rowAddendsAt(p func(string, ...any), r int, rtArg, cArg string, frame int) {
 	if r%8 != 0 {
 		p("\tMOVL $%d, DX", 1<<(r%8)-1)
 		p("\tKMOVW DX, K2")
 	}
-	p("\tMOVQ rt+96(FP), CX")
-	p("\tMOVQ c+72(FP), DX")
+	p("\tMOVQ %s, CX", rtArg)
+	p("\tMOVQ %s, DX", cArg)
 	for g := 0; g < r; g += 8 {
 		if r-g < 8 {
 			p("\tVMOVDQU32.Z %d(CX), K2, Y24", 4*g)
@@ -956,7 +939,7 @@ func rowAddends(p func(string, ...any), r int) {
 		p("\tVPMULDQ.BCST 16(DX), Z24, Z24")
 		p("\tVPADDQ Z24, Z24, Z24")
 		p("\tVPADDQ.BCST 24(DX), Z24, Z24")
-		p("\tVMOVDQU64 Z24, dr-%d(SP)", 128-8*g)
+		p("\tVMOVDQU64 Z24, dr-%d(SP)", frame-8*g)
 	}
 }
 
@@ -1001,4 +984,214 @@ func loadClamp(p func(string, ...any), base string, bytes bool) {
 func clampBytes(p func(string, ...any), kind string, n int) {
 	p("\tVPMAXSB %s28, %s%d, %s%d", kind, kind, n, kind, n)
 	p("\tVPMINSB %s29, %s%d, %s%d", kind, kind, n, kind, n)
+}
+
+// pairStore writes the 16 results of pair i (lanes 0-7 row A, 8-15 row
+// B) in Z(i) of an np-pair tile (DI = out, DX = ldo, K3 = the lanes of
+// the channels, Z28/Z29 the clamp where clamp: loadClamp with bytes
+// where contig): where contig, every four pairs narrowed together into
+// 64 bytes at DI (Z30 = packIdx), the rest 16 bytes each; else row A's
+// and row B's channels to their rows, DI moving on two rows.
+func pairStore(p func(string, ...any), clamp, contig bool, np, i int) {
+	const te, to = 24, 25
+	z := i
+	if clamp && !contig {
+		p("\tVPMAXSD Z28, Z%d, Z%d", z, z)
+		p("\tVPMINSD Z29, Z%d, Z%d", z, z)
+	}
+	if contig && i < np/4*4 {
+		// Four pairs are 64 contiguous bytes: narrowed
+		// together as in fastEpilogue.
+		if i%4 == 3 {
+			p("\tVPACKSSDW Z%d, Z%d, Z%d", i-2, i-3, te)
+			p("\tVPACKSSDW Z%d, Z%d, Z%d", i, i-1, to)
+			p("\tVPACKSSWB Z%d, Z%d, Z%d", to, te, te)
+			p("\tVPERMB Z%d, Z30, Z%d", te, te)
+			if clamp {
+				clampBytes(p, "Z", te)
+			}
+			p("\tVMOVDQU8 Z%d, %d(DI)", te, 16*(i-3))
+		}
+		return
+	}
+	p("\tVPMOVSDB Z%d, X%d", z, te)
+	if contig {
+		if clamp {
+			clampBytes(p, "X", te)
+		}
+		p("\tVMOVDQU32 X%d, %d(DI)", te, 16*i)
+		return
+	}
+	p("\tVMOVDQU8 X%d, K3, (DI)", te)
+	p("\tVPSRLDQ $8, X%d, X%d", te, te)
+	p("\tVMOVDQU8 X%d, K3, (DI)(DX*1)", te)
+	if i < np-1 {
+		p("\tLEAQ (DI)(DX*2), DI")
+	}
+}
+
+// kpairVariants are the kernels of Int8RowsKPairs (uniform output
+// stage, unsigned weights), with and without a clamp.
+var kpairVariants = []variant{
+	{name: "dotKPairF", fast: true, clamp: true, unsigned: true, uniform: true},
+	{name: "dotKPairN", fast: true, unsigned: true, uniform: true},
+}
+
+// kpairKernels writes the kernels of Int8RowsKPairs: layers of at most
+// 8 channels with one multiplier and shift (gemm.Requant.uni) and uint8
+// weights packed by PackUint8KPairs, where lane 2c holds channel c's
+// weights of k-steps 8s..8s+3 and lane 2c+1 those of 8s+4..8s+7. One
+// row per accumulator: each 8-k step broadcasts the row's 8 bytes as a
+// quadword (a plain load, no merge) and runs one VPDPBUSD for 8 channels
+// × 8 k. A last half step (KP ≡ 4 mod 8, kt) broadcasts 4 bytes against
+// weights in the even lanes only. The accumulators start at the init
+// vector q (lane 2c: bias + 2^30, lane 2c+1: 0); at the end
+// X'_c = lane 2c + lane 2c+1 (VPSRLQ, VPADDD: in the low half of
+// quadword c), X'_c·2m + D_r (VPMULUDQ, VPADDQ) per row, and one
+// VPERMT2D gathers the high halves of rows A and B into lanes 0-7 and
+// 8-15: the layout of the pair kernels, stored alike (pairStore). The
+// output stage is requantUniform's.
+func kpairKernels(p func(string, ...any)) {
+	rowAddr := func(j int) string {
+		base := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[j/3]
+		switch j % 3 {
+		case 1:
+			return fmt.Sprintf("(%s)(BX*1)", base)
+		case 2:
+			return fmt.Sprintf("(%s)(BX*2)", base)
+		}
+		return fmt.Sprintf("(%s)", base)
+	}
+	for _, v := range kpairVariants {
+		for np := 1; np <= maxPairs; np++ {
+			rows := 2 * np
+			nb := (rows + 2) / 3
+			bases := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[:nb]
+			frame := 64 * ((rows + 7) / 8)
+			p("")
+			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)", v.name, np)
+			p("TEXT ·%sR%d(SB), NOSPLIT, $%d-104", v.name, np, frame)
+			p("tile:")
+			p("\tMOVQ a+0(FP), SI")
+			p("\tMOVQ lda+8(FP), BX")
+			p("\tMOVQ w+16(FP), DI")
+			p("\tMOVQ q+32(FP), AX")
+			for i := 1; i < nb; i++ {
+				p("\tLEAQ (%s)(BX*2), %s", bases[i-1], bases[i])
+				p("\tADDQ BX, %s", bases[i])
+			}
+			for i := 0; i < rows; i++ {
+				p("\tVMOVDQU32 0(AX), Z%d", i)
+			}
+			rowAddendsAt(p, rows, "rt+72(FP)", "c+64(FP)", frame)
+			p("\tMOVQ kb+24(FP), CX")
+			p("\tTESTQ CX, CX")
+			p("\tJZ half")
+			p("loop:")
+			p("\tVMOVDQU32 (DI), Z24")
+			for i := 0; i < rows; i++ {
+				t := 28 + i%3
+				p("\tVPBROADCASTQ %s, Z%d", rowAddr(i), t)
+				p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
+			}
+			for _, b := range bases {
+				p("\tADDQ $8, %s", b)
+			}
+			p("\tADDQ $64, DI")
+			p("\tDECQ CX")
+			p("\tJNZ loop")
+			p("half:")
+			p("\tMOVQ kt+96(FP), CX")
+			p("\tTESTQ CX, CX")
+			p("\tJZ epilogue")
+			p("\tVMOVDQU32 (DI), Z24")
+			for i := 0; i < rows; i++ {
+				t := 28 + i%3
+				p("\tVPBROADCASTD %s, Z%d", rowAddr(i), t)
+				p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
+			}
+			p("epilogue:")
+			p("\tMOVQ out+40(FP), DI")
+			p("\tMOVQ ldo+48(FP), DX")
+			p("\tMOVQ tail+56(FP), R9")
+			p("\tKMOVW R9, K3")
+			p("\tMOVQ c+64(FP), R9")
+			p("\tVMOVDQU32 ·kpairIdx(SB), Z27")
+			p("\tVPBROADCASTD 32(R9), Z26")
+			p("\tVPBROADCASTD 36(R9), Z31")
+			p("\tMOVQ contig+80(FP), R10")
+			for _, contig := range []bool{true, false} {
+				if contig {
+					p("\tTESTQ R10, R10")
+					p("\tJZ split")
+				} else {
+					p("split:")
+				}
+				if contig && np >= 4 {
+					p("\tVMOVDQU8 ·packIdx(SB), Z30")
+				}
+				if v.clamp {
+					loadClamp(p, "R9", contig)
+				}
+				for i := 0; i < np; i++ {
+					kpairRequant(p, i, frame)
+					pairStore(p, v.clamp, contig, np, i)
+				}
+				sfx := "split"
+				if contig {
+					sfx = "contig"
+				}
+				nextPairs(p, rows, sfx)
+			}
+		}
+	}
+}
+
+// kpairRequant writes the output stage of pair i of a k-pair tile: rows
+// A = 2i and B = 2i+1 (Z(2i), Z(2i+1)) into Z(i), lanes 0-7 row A's
+// channels and 8-15 row B's (Z26 = 2m, Z27 = kpairIdx, Z31 = t, the
+// rows' addends in the frame, c in R9).
+func kpairRequant(p func(string, ...any), i, frame int) {
+	const te = 24
+	for _, z := range []int{2 * i, 2*i + 1} {
+		p("\tVPSRLQ $32, Z%d, Z%d", z, te)
+		p("\tVPADDD Z%d, Z%d, Z%d", te, z, z)
+		p("\tVPMULUDQ Z26, Z%d, Z%d", z, z)
+		p("\tVPADDQ.BCST dr-%d(SP), Z%d, Z%d", frame-8*z, z, z)
+	}
+	a, b := 2*i, 2*i+1
+	p("\tVPERMT2D Z%d, Z27, Z%d", b, a)
+	p("\tVPCMPD $1, Z31, Z%d, K2", a)
+	p("\tVPSUBD.BCST 44(R9), Z%d, K2, Z%d", a, a)
+	p("\tVPSRAVD.BCST 40(R9), Z%d, Z%d", a, i)
+}
+
+// kpairDecls writes the Go declarations and the dispatcher of the k-pair
+// kernels.
+func kpairDecls(q func(string, ...any)) {
+	for _, v := range kpairVariants {
+		for np := 1; np <= maxPairs; np++ {
+			q("")
+			q("//go:noescape")
+			q("func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)", v.name, np)
+		}
+	}
+	q("")
+	q("// dotKPair computes and requantizes np row pairs (1 ≤ np ≤ %d) against", maxPairs)
+	q("// k-pair weights (PackUint8KPairs) with the uniform output stage,")
+	q("// clamped where clamp: see kpairKernels in gen_amd64.go. It runs n ≥ 1")
+	q("// such tiles, each 2·np rows below the one before, in one call.")
+	q("func dotKPair(clamp bool, np int, a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int) {")
+	q("\tswitch {")
+	for _, v := range kpairVariants {
+		q("\tcase clamp == %v:", v.clamp)
+		q("\t\tswitch np {")
+		for np := 1; np <= maxPairs; np++ {
+			q("\t\tcase %d:", np)
+			q("\t\t\t%sR%d(a, lda, w, kb, q, out, ldo, tail, c, rt, contig, n, kt)", v.name, np)
+		}
+		q("\t\t}")
+	}
+	q("\t}")
+	q("}")
 }
