@@ -31,7 +31,17 @@
 //     512-bit vector ports), the zero points left to the caller's row
 //     terms and bias; their output stage (requant16 in gen_amd64.go)
 //     also drops the doubling shift: 9 vector instructions per 16
-//     outputs before the narrowing.
+//     outputs before the narrowing. Where every channel shares one
+//     multiplier and shift (per-tensor uint8 models; Requant.uni), the
+//     uniform kernels (dotUTF, dotUTN) leave the row terms out of the
+//     accumulators: each row's 64-bit addend carries 2m·rt, computed
+//     per tile from rt, and the tie correction compares h with a
+//     constant (uniformParams documents the algebra), the parameters
+//     in registers. Layers of at most 8 such channels run on the k-pair
+//     kernels (Int8RowsKPairs, PackUint8KPairs): one row per vector,
+//     8 channels × 8 reduction steps per VPDPBUSD from one quadword
+//     broadcast, no merge-masked broadcasts. Packed (64-byte) stores
+//     clamp after the narrowing, as bytes, once per four accumulators.
 //   - amd64 with AVX2 only: int16 copies of the packed weights, sign-extended
 //     activations and VPMADDWD (exact, unlike the saturating VPMADDUBSW).
 //   - arm64 with the dot-product extension (cpu.ARM64.HasASIMDDP): SDOT on
