@@ -36,6 +36,13 @@ type ConvRows struct {
 	// for gemm.Int8RowsKPairs (one pixel per vector, 8 channels × 8
 	// steps per multiply-add), with pq.
 	kw *gemm.KPairs
+	// tw and tq, for more than 8 channels of which the last panel holds
+	// at most 8 (24, 56, ...) and one multiplier and shift, run those
+	// channels, from tc0 on, on gemm.Int8RowsKPairs (half the
+	// multiply-adds and output stages of their half-empty panel).
+	tw  *gemm.KPairs
+	tq  *gemm.Requant
+	tc0 int
 }
 
 // maxRowTile bounds the rows one GEMM call takes (their terms live on the
@@ -95,10 +102,7 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 	if g.OutC <= gemm.PanelN/2 {
 		cr.pw = gemm.PackUint8Pairs(w, g.OutC, k)
 		mult, shift := gemm.Pairs(q.Mult, 1), gemm.Pairs(q.Shift, 1)
-		uniform := true
-		for i := range q.Mult {
-			uniform = uniform && q.Mult[i] == q.Mult[0] && q.Shift[i] == q.Shift[0]
-		}
+		uniform := uniformQuant(q)
 		if uniform {
 			// The lanes past the channels (zero weights and bias, their
 			// outputs never stored) take the same multiplier and shift:
@@ -116,7 +120,34 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 			cr.kw = gemm.PackUint8KPairs(w, g.OutC, k)
 		}
 	}
+	if t := g.OutC % gemm.PanelN; g.OutC > gemm.PanelN && t > 0 && t <= gemm.PanelN/2 && uniformQuant(q) {
+		c0 := g.OutC - t
+		tw := w[c0*k : g.OutC*k]
+		mult, shift := make([]int32, gemm.PanelN), make([]int, gemm.PanelN)
+		for i := range mult {
+			mult[i], shift[i] = q.Mult[0], q.Shift[0]
+		}
+		tq, err := gemm.NewRequantRows(gemm.PackUint8Pairs(tw, t, k), gemm.Pairs(b[c0:], 1), q.InputOffset, mult, shift,
+			q.OutputOffset, q.Min, q.Max, bound)
+		if err != nil {
+			return nil, err
+		}
+		if tq.Uniform() {
+			cr.tw, cr.tq, cr.tc0 = gemm.PackUint8KPairs(tw, t, k), tq, c0
+		}
+	}
 	return cr, nil
+}
+
+// uniformQuant reports whether every channel of q has the same
+// multiplier and shift.
+func uniformQuant(q *Requant) bool {
+	for i := range q.Mult {
+		if q.Mult[i] != q.Mult[0] || q.Shift[i] != q.Shift[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // gemm runs rows of a (terms rt) into out: pairs of rows on
@@ -137,7 +168,24 @@ func (r *ConvRows) gemm(a []int8, lda, rows int, out []int8, rt []int32) {
 			a, out, rt, rows = a[even*lda:], out[even*o:], rt[even:], rows-even
 		}
 	}
-	gemm.Int8Rows(a, lda, rows, c.W, r.q, 0, c.W.Panels, out, o, rt)
+	p1 := c.W.Panels
+	if r.tw != nil {
+		// The last panel's channels: pairs of rows on the k-pair kernels,
+		// the rest (an odd row, rows too short for their reads, no
+		// kernel) on the panel's tiles.
+		p1--
+		even := rows &^ 1
+		for even > 0 && len(a) < (even-1)*lda+r.tw.KP {
+			even -= 2
+		}
+		if even == 0 || !gemm.Int8RowsKPairs(a, lda, even, r.tw, r.tq, out[r.tc0:], o, rt) {
+			even = 0
+		}
+		if even < rows {
+			gemm.Int8Rows(a[even*lda:], lda, rows-even, c.W, r.q, p1, p1+1, out[even*o:], o, rt[even:])
+		}
+	}
+	gemm.Int8Rows(a, lda, rows, c.W, r.q, 0, p1, out, o, rt)
 }
 
 // ScratchBytes returns the scratch RunParts needs.

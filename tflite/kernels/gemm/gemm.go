@@ -425,6 +425,11 @@ func uniformParams(mult []int32, shift []int, z, lo, hi int32) []int32 {
 	return u
 }
 
+// Uniform reports whether q has the uniform output stage (one multiplier
+// and shift for every channel, unsigned weights, the fast epilogue's
+// range): what Int8RowsKPairs needs.
+func (q *Requant) Uniform() bool { return q.uni != nil }
+
 // FastEpilogue reports whether the VNNI kernels apply q with their fast
 // output stage (the only one of the unsigned-weight kernels, PackUint8:
 // without it they fall back to the generic loop).
