@@ -53,6 +53,12 @@ const maxRowTile = 96
 // itself (1×1 stride-1 unpadded): their terms live on the stack.
 const directRowTile = 384
 
+// kpairMinK is the shortest padded reduction (KP) that ConvRows runs on
+// the k-pair kernels: below it their longer output stage outweighs the
+// merged broadcasts they save (BenchmarkConvRows, 8 channels at 56x56:
+// KP 16 and 20 +6%, 24 -8%, 32 -15%, 48 -26% against the pair kernels).
+const kpairMinK = 24
+
 // NewConvRows prepares the convolution of geometry g with the uint8 filter
 // w ([OutC, KH·KW·InC], zero point zw), q its int8 output stage
 // (Uint8AsInt8: InputOffset = 128 − zx) and bias optional. It returns nil
@@ -116,11 +122,11 @@ func NewConvRows(g Geom, w []uint8, zw int32, q *Requant, bias []int32) (*ConvRo
 		if err != nil {
 			return nil, err
 		}
-		if uniform {
+		if uniform && k > kpairMinK-gemm.PanelK {
 			cr.kw = gemm.PackUint8KPairs(w, g.OutC, k)
 		}
 	}
-	if t := g.OutC % gemm.PanelN; g.OutC > gemm.PanelN && t > 0 && t <= gemm.PanelN/2 && uniformQuant(q) {
+	if t := g.OutC % gemm.PanelN; g.OutC > gemm.PanelN && t > 0 && t <= gemm.PanelN/2 && k > kpairMinK-gemm.PanelK && uniformQuant(q) {
 		c0 := g.OutC - t
 		tw := w[c0*k : g.OutC*k]
 		mult, shift := make([]int32, gemm.PanelN), make([]int, gemm.PanelN)
