@@ -324,18 +324,24 @@ func (d *DepthwiseInt8Fast) rowsV(in, out []int8, lo, hi int) {
 	// 16 channels undilated: a Y's four pixels are 64 contiguous bytes
 	// (the C16 kernels).
 	// 32 channels undilated: they lie in 112 bytes (the C32 kernels).
-	c16, c32 := ps == 16, ps == 32
+	// 48 channels undilated: pixels 0, 1 and 2, 3 lie in the 64 bytes
+	// from the first and from 96 on (the C48 kernels).
+	c16, c32, c48 := ps == 16, ps == 32, ps == 48
 	switch {
 	case v.stride == 1 && v.fast && c16:
 		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC16, dwInt8VNNIS1F2C16, dwInt8VNNIS1FXC16, dwInt8VNNIS1F2XC16
 	case v.stride == 1 && v.fast && c32:
 		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC32, dwInt8VNNIS1F2C32, dwInt8VNNIS1FXC32, dwInt8VNNIS1F2XC32
+	case v.stride == 1 && v.fast && c48:
+		kern, kern2, kernX, kern2X = dwInt8VNNIS1FC48, dwInt8VNNIS1F2C48, dwInt8VNNIS1FXC48, dwInt8VNNIS1F2XC48
 	case v.stride == 1 && v.fast:
 		kern, kern2 = dwInt8VNNIS1F, dwInt8VNNIS1F2
 	case v.stride == 2 && v.fast && c16:
 		kern, kernX = dwInt8VNNIS2FC16, dwInt8VNNIS2FXC16
 	case v.stride == 2 && v.fast && c32:
 		kern, kernX = dwInt8VNNIS2FC32, dwInt8VNNIS2FXC32
+	case v.stride == 2 && v.fast && c48:
+		kern, kernX = dwInt8VNNIS2FC48, dwInt8VNNIS2FXC48
 	case v.stride == 2 && v.fast:
 		kern, kernX = dwInt8VNNIS2F, dwInt8VNNIS2FX
 	case v.stride == 2:

@@ -28,6 +28,19 @@ DATA dwvPerm32<>+48(SB)/8, $0x7d5d2d0d7c5c2c0c
 DATA dwvPerm32<>+56(SB)/8, $0x7f5f2f0f7e5e2e0e
 GLOBL dwvPerm32<>(SB), RODATA|NOPTR, $64
 
+// dwvPerm48 is the VPERMT2B index that turns the 16-byte pieces of four
+// pixels 48 bytes apart (loads from their first byte and 96 on) into
+// VPDPBUSD lanes (byte 4c + s: byte c of piece s).
+DATA dwvPerm48<>+0(SB)/8, $0x7141310170403000
+DATA dwvPerm48<>+8(SB)/8, $0x7343330372423202
+DATA dwvPerm48<>+16(SB)/8, $0x7545350574443404
+DATA dwvPerm48<>+24(SB)/8, $0x7747370776463606
+DATA dwvPerm48<>+32(SB)/8, $0x7949390978483808
+DATA dwvPerm48<>+40(SB)/8, $0x7b4b3b0b7a4a3a0a
+DATA dwvPerm48<>+48(SB)/8, $0x7d4d3d0d7c4c3c0c
+DATA dwvPerm48<>+56(SB)/8, $0x7f4f3f0f7e4e3e0e
+GLOBL dwvPerm48<>(SB), RODATA|NOPTR, $64
+
 // dwvT is the VPERMD index that transposes the packed outputs: after the
 // two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
 // output pixel p wants them at dword 4p + L.
@@ -87,17 +100,19 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // moves the even lanes' high halves beside the odd ones'. h < 0 exactly
 // when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
 // 2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
-// reference's rounding right shift.
+// reference's rounding right shift. The parameters are loaded into
+// registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
+// odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).
 #define RQF(A) \
-	VPMULUDQ 64(R14), A, Z7 \
+	VPMULUDQ Z22, A, Z7 \
 	VPSRLQ $32, A, Z8 \
-	VPMULUDQ 128(R14), Z8, Z8 \
-	VPADDQ 384(R14), Z7, Z7 \
-	VPADDQ 448(R14), Z8, Z8 \
+	VPMULUDQ Z23, Z8, Z8 \
+	VPADDQ Z24, Z7, Z7 \
+	VPADDQ Z25, Z8, Z8 \
 	VPSHUFD $0xF5, Z7, K2, Z8 \
-	VPCMPD $1, 512(R14), Z8, K3 \
-	VPADDD.BCST 192(DX), Z8, K3, Z8 \
-	VPSRAVD 320(R14), Z8, A
+	VPCMPD $1, Z26, Z8, K3 \
+	VPADDD Z16, Z8, K3, Z8 \
+	VPSRAVD Z29, Z8, A
 
 // NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
 // saturating packs to int16, + the output zero point saturating (Z30; the
@@ -725,6 +740,7 @@ TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -737,6 +753,12 @@ v1fblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -978,6 +1000,7 @@ TEXT ·dwInt8VNNIS1FC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -990,6 +1013,12 @@ v1fsblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -1128,9 +1157,9 @@ v1fsfour:
 	CLAMP
 
 v1fsstore:
-	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v1fsstore4
+	VMOVDQU X7, (SI)
 	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v1fsstepped
@@ -1144,9 +1173,7 @@ v1fsstore:
 	JMP v1fsstepped
 
 v1fsstore4:
-	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
-	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
-	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	VMOVDQU64 Z7, (SI)
 
 v1fsstepped:
 	LEAQ (SI)(BX*4), SI
@@ -1232,6 +1259,7 @@ TEXT ·dwInt8VNNIS1FC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1245,6 +1273,12 @@ v1ftblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -1474,6 +1508,275 @@ v1fthalf:
 	JEQ v1ftstore
 	CLAMP
 	JMP v1ftstore
+// func dwInt8VNNIS1FC48(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FC48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS1FC48(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v1fublock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v1fufirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1fufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 96(AX)(R12*1), Z27, Z4
+	VPERMT2B 96(CX)(R12*1), Z27, Z5
+	VPERMT2B 96(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v1fufirst_built
+v1fufirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v1fufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v1fugroup:
+	CMPQ R8, $1
+	JNE v1fufull
+	CMPQ tail+104(FP), $2
+	JLE v1fuhalf
+v1fufull:
+	TESTQ R12, R12
+	JS v1fub_slow
+	CMPQ R12, lim+96(FP)
+	JGT v1fub_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 96(AX)(R12*1), Z27, Z7
+	VPERMT2B 96(CX)(R12*1), Z27, Z8
+	VPERMT2B 96(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1fub_built
+v1fub_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v1fub_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v1fub_built
+v1fub_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v1fub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ v1fulast
+v1fufour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z2
+	VPDPBUSD Z11, Z4, Z3
+	VPDPBUSD Z12, Z5, Z2
+	VPDPBUSD Z13, Z5, Z3
+	VPDPBUSD Z14, Z6, Z2
+	VPDPBUSD Z15, Z6, Z3
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fustore
+	CLAMP
+
+v1fustore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v1fustore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v1fustepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v1fustepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v1fustepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v1fustepped
+
+v1fustore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v1fustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v1fugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $384, R13
+	ADDQ $576, R14
+	DECQ R10
+	JNZ v1fublock
+	VZEROUPPER
+	RET
+
+// v1fulast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (v1futhree; its lane of Z7 is never stored).
+v1fulast:
+	CMPQ tail+104(FP), $3
+	JNE v1fufour
+v1futhree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z2
+	VPDPBUSD Z12, Z5, Z2
+	VPDPBUSD Z14, Z6, Z2
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fustore
+	CLAMP
+	JMP v1fustore
+
+// v1fuhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+v1fuhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v1fustore
+	CLAMP
+	JMP v1fustore
 
 // func dwInt8VNNIS2F(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -1494,6 +1797,7 @@ TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1503,6 +1807,12 @@ v2fblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -1797,6 +2107,7 @@ TEXT ·dwInt8VNNIS2FC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -1806,6 +2117,12 @@ v2fsblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -1996,9 +2313,9 @@ v2fsc_built:
 	CLAMP
 
 v2fsstore:
-	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE v2fsstore4
+	VMOVDQU X7, (SI)
 	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE v2fsstepped
@@ -2012,9 +2329,7 @@ v2fsstore:
 	JMP v2fsstepped
 
 v2fsstore4:
-	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
-	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
-	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	VMOVDQU64 Z7, (SI)
 
 v2fsstepped:
 	LEAQ (SI)(BX*4), SI
@@ -2101,6 +2416,7 @@ TEXT ·dwInt8VNNIS2FC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2111,6 +2427,12 @@ v2ftblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -2396,6 +2718,328 @@ v2fthalf:
 	JEQ v2ftstore
 	CLAMP
 	JMP v2ftstore
+// func dwInt8VNNIS2FC48(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FC48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS2FC48(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+v2fublock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS v2fufirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 96(AX)(R12*1), Z27, Z4
+	VPERMT2B 96(CX)(R12*1), Z27, Z5
+	VPERMT2B 96(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP v2fufirst_built
+v2fufirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+v2fufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+v2fugroup:
+	TESTQ R12, R12
+	JS v2fub_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fub_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 96(AX)(R12*1), Z27, Z7
+	VPERMT2B 96(CX)(R12*1), Z27, Z8
+	VPERMT2B 96(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2fub_built
+v2fub_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fub_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP v2fub_built
+v2fub_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+v2fub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE v2fufull
+	CMPQ tail+104(FP), $2
+	JLE v2fuhalf
+	CMPQ tail+104(FP), $3
+	JEQ v2futhree
+v2fufull:
+	TESTQ R12, R12
+	JS v2fuc_slow
+	CMPQ R12, lim+96(FP)
+	JGT v2fuc_slow
+	VMOVDQU64 (AX)(R12*1), Z19
+	VMOVDQU64 (CX)(R12*1), Z20
+	VMOVDQU64 (R9)(R12*1), Z21
+	VPERMT2B 96(AX)(R12*1), Z27, Z19
+	VPERMT2B 96(CX)(R12*1), Z27, Z20
+	VPERMT2B 96(R9)(R12*1), Z27, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2fuc_built
+v2fuc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ v2fuc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP v2fuc_built
+v2fuc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+v2fuc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z5, Z0
+	VPDPBUSD Z12, Z6, Z0
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z8, Z2
+	VPDPBUSD Z12, Z9, Z2
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	VPDPBUSD Z11, Z5, Z1
+	VPDPBUSD Z12, Z6, Z1
+	VPSHRDD $16, Z19, Z7, Z7
+	VPSHRDD $16, Z20, Z8, Z8
+	VPSHRDD $16, Z21, Z9, Z9
+	VPDPBUSD Z10, Z7, Z3
+	VPDPBUSD Z11, Z8, Z3
+	VPDPBUSD Z12, Z9, Z3
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fustore
+	CLAMP
+
+v2fustore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE v2fustore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE v2fustepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE v2fustepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE v2fustepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP v2fustepped
+
+v2fustore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+v2fustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ v2fugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $192, R13
+	ADDQ $576, R14
+	DECQ R10
+	JNZ v2fublock
+	VZEROUPPER
+	RET
+
+// v2futhree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+v2futhree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z5, Z0
+	VPDPBUSD Z12, Z6, Z0
+	VPDPBUSD Z10, Z7, Z2
+	VPDPBUSD Z11, Z8, Z2
+	VPDPBUSD Z12, Z9, Z2
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	VPDPBUSD Z11, Z5, Z1
+	VPDPBUSD Z12, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fustore
+	CLAMP
+	JMP v2fustore
+
+// v2fuhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+v2fuhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z5, Z0
+	VPDPBUSD Z12, Z6, Z0
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	VPDPBUSD Z11, Z5, Z1
+	VPDPBUSD Z12, Z6, Z1
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ v2fustore
+	CLAMP
+	JMP v2fustore
 
 // func dwInt8VNNIS1FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -2418,6 +3062,7 @@ TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2430,6 +3075,12 @@ x1fblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -2743,6 +3394,7 @@ TEXT ·dwInt8VNNIS1FXC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -2755,6 +3407,12 @@ x1fsblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -2923,9 +3581,9 @@ x1fsnoresl21:
 	CLAMP
 
 x1fsstore:
-	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE x1fsstore4
+	VMOVDQU X7, (SI)
 	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE x1fsstepped
@@ -2939,9 +3597,7 @@ x1fsstore:
 	JMP x1fsstepped
 
 x1fsstore4:
-	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
-	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
-	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	VMOVDQU64 Z7, (SI)
 
 x1fsstepped:
 	LEAQ (SI)(BX*4), SI
@@ -3069,6 +3725,7 @@ TEXT ·dwInt8VNNIS1FXC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -3082,6 +3739,12 @@ x1ftblock:
 	VMOVDQU64 192(R13), Z13
 	VMOVDQU64 256(R13), Z14
 	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -3383,6 +4046,347 @@ x1ftnoresl45:
 	JEQ x1ftstore
 	CLAMP
 	JMP x1ftstore
+// func dwInt8VNNIS1FXC48(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1FXC48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS1FXC48(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x1fublock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 192(R13), Z13
+	VMOVDQU64 256(R13), Z14
+	VMOVDQU64 320(R13), Z15
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x1fufirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1fufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 96(AX)(R12*1), Z27, Z4
+	VPERMT2B 96(CX)(R12*1), Z27, Z5
+	VPERMT2B 96(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x1fufirst_built
+x1fufirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x1fufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x1fugroup:
+	CMPQ R8, $1
+	JNE x1fufull
+	CMPQ tail+104(FP), $2
+	JLE x1fuhalf
+x1fufull:
+	TESTQ R12, R12
+	JS x1fub_slow
+	CMPQ R12, lim+96(FP)
+	JGT x1fub_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 96(AX)(R12*1), Z27, Z7
+	VPERMT2B 96(CX)(R12*1), Z27, Z8
+	VPERMT2B 96(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1fub_built
+x1fub_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x1fub_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x1fub_built
+x1fub_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x1fub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JEQ x1fulast
+x1fufour:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	CMPB 768(R13), $0
+	JEQ x1funoresl46
+	VPDPBUSD 384(R13), Z4, Z0
+	VPDPBUSD 448(R13), Z4, Z1
+x1funoresl46:
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	CMPB 769(R13), $0
+	JEQ x1funoresl47
+	VPDPBUSD 512(R13), Z5, Z0
+	VPDPBUSD 576(R13), Z5, Z1
+x1funoresl47:
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	CMPB 770(R13), $0
+	JEQ x1funoresl48
+	VPDPBUSD 640(R13), Z6, Z0
+	VPDPBUSD 704(R13), Z6, Z1
+x1funoresl48:
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z2
+	VPDPBUSD Z11, Z4, Z3
+	CMPB 768(R13), $0
+	JEQ x1funoresl49
+	VPDPBUSD 384(R13), Z4, Z2
+	VPDPBUSD 448(R13), Z4, Z3
+x1funoresl49:
+	VPDPBUSD Z12, Z5, Z2
+	VPDPBUSD Z13, Z5, Z3
+	CMPB 769(R13), $0
+	JEQ x1funoresl50
+	VPDPBUSD 512(R13), Z5, Z2
+	VPDPBUSD 576(R13), Z5, Z3
+x1funoresl50:
+	VPDPBUSD Z14, Z6, Z2
+	VPDPBUSD Z15, Z6, Z3
+	CMPB 770(R13), $0
+	JEQ x1funoresl51
+	VPDPBUSD 640(R13), Z6, Z2
+	VPDPBUSD 704(R13), Z6, Z3
+x1funoresl51:
+	VMOVDQA64 Z7, Z4
+	VMOVDQA64 Z8, Z5
+	VMOVDQA64 Z9, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fustore
+	CLAMP
+
+x1fustore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x1fustore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x1fustepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x1fustepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x1fustepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x1fustepped
+
+x1fustore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x1fustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x1fugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $832, R13
+	ADDQ $576, R14
+	DECQ R10
+	JNZ x1fublock
+	VZEROUPPER
+	RET
+
+// x1fulast checks the last group of a row for tail = 3, where pixel 3 is
+// not computed (x1futhree; its lane of Z7 is never stored).
+x1fulast:
+	CMPQ tail+104(FP), $3
+	JNE x1fufour
+x1futhree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	CMPB 768(R13), $0
+	JEQ x1funoresl52
+	VPDPBUSD 384(R13), Z4, Z0
+	VPDPBUSD 448(R13), Z4, Z1
+x1funoresl52:
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	CMPB 769(R13), $0
+	JEQ x1funoresl53
+	VPDPBUSD 512(R13), Z5, Z0
+	VPDPBUSD 576(R13), Z5, Z1
+x1funoresl53:
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	CMPB 770(R13), $0
+	JEQ x1funoresl54
+	VPDPBUSD 640(R13), Z6, Z0
+	VPDPBUSD 704(R13), Z6, Z1
+x1funoresl54:
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z2
+	CMPB 768(R13), $0
+	JEQ x1funoresl55
+	VPDPBUSD 384(R13), Z4, Z2
+x1funoresl55:
+	VPDPBUSD Z12, Z5, Z2
+	CMPB 769(R13), $0
+	JEQ x1funoresl56
+	VPDPBUSD 512(R13), Z5, Z2
+x1funoresl56:
+	VPDPBUSD Z14, Z6, Z2
+	CMPB 770(R13), $0
+	JEQ x1funoresl57
+	VPDPBUSD 640(R13), Z6, Z2
+x1funoresl57:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fustore
+	CLAMP
+	JMP x1fustore
+
+// x1fuhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} (often outside the row) is not built and pixels
+// 2 and 3 are not computed (their lanes of Z7 are never stored).
+x1fuhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	VPDPBUSD Z11, Z4, Z1
+	CMPB 768(R13), $0
+	JEQ x1funoresl58
+	VPDPBUSD 384(R13), Z4, Z0
+	VPDPBUSD 448(R13), Z4, Z1
+x1funoresl58:
+	VPDPBUSD Z12, Z5, Z0
+	VPDPBUSD Z13, Z5, Z1
+	CMPB 769(R13), $0
+	JEQ x1funoresl59
+	VPDPBUSD 512(R13), Z5, Z0
+	VPDPBUSD 576(R13), Z5, Z1
+x1funoresl59:
+	VPDPBUSD Z14, Z6, Z0
+	VPDPBUSD Z15, Z6, Z1
+	CMPB 770(R13), $0
+	JEQ x1funoresl60
+	VPDPBUSD 640(R13), Z6, Z0
+	VPDPBUSD 704(R13), Z6, Z1
+x1funoresl60:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x1fustore
+	CLAMP
+	JMP x1fustore
 
 // func dwInt8VNNIS2FX(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -3405,6 +4409,7 @@ TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -3414,6 +4419,12 @@ x2fblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -3575,70 +4586,70 @@ x2fc_built:
 	VMOVDQU32 (R14), Z3
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fnoresl46
+	JEQ x2fnoresl61
 	VPDPBUSD 192(R13), Z4, Z0
-x2fnoresl46:
+x2fnoresl61:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fnoresl47
+	JEQ x2fnoresl62
 	VPDPBUSD 256(R13), Z5, Z0
-x2fnoresl47:
+x2fnoresl62:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fnoresl48
+	JEQ x2fnoresl63
 	VPDPBUSD 320(R13), Z6, Z0
-x2fnoresl48:
+x2fnoresl63:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2fnoresl49
+	JEQ x2fnoresl64
 	VPDPBUSD 192(R13), Z7, Z2
-x2fnoresl49:
+x2fnoresl64:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2fnoresl50
+	JEQ x2fnoresl65
 	VPDPBUSD 256(R13), Z8, Z2
-x2fnoresl50:
+x2fnoresl65:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2fnoresl51
+	JEQ x2fnoresl66
 	VPDPBUSD 320(R13), Z9, Z2
-x2fnoresl51:
+x2fnoresl66:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fnoresl52
+	JEQ x2fnoresl67
 	VPDPBUSD 192(R13), Z4, Z1
-x2fnoresl52:
+x2fnoresl67:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fnoresl53
+	JEQ x2fnoresl68
 	VPDPBUSD 256(R13), Z5, Z1
-x2fnoresl53:
+x2fnoresl68:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fnoresl54
+	JEQ x2fnoresl69
 	VPDPBUSD 320(R13), Z6, Z1
-x2fnoresl54:
+x2fnoresl69:
 	VPSHRDD $16, Z19, Z7, Z7
 	VPSHRDD $16, Z20, Z8, Z8
 	VPSHRDD $16, Z21, Z9, Z9
 	VPDPBUSD Z10, Z7, Z3
 	CMPB 384(R13), $0
-	JEQ x2fnoresl55
+	JEQ x2fnoresl70
 	VPDPBUSD 192(R13), Z7, Z3
-x2fnoresl55:
+x2fnoresl70:
 	VPDPBUSD Z11, Z8, Z3
 	CMPB 385(R13), $0
-	JEQ x2fnoresl56
+	JEQ x2fnoresl71
 	VPDPBUSD 256(R13), Z8, Z3
-x2fnoresl56:
+x2fnoresl71:
 	VPDPBUSD Z12, Z9, Z3
 	CMPB 386(R13), $0
-	JEQ x2fnoresl57
+	JEQ x2fnoresl72
 	VPDPBUSD 320(R13), Z9, Z3
-x2fnoresl57:
+x2fnoresl72:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -3697,52 +4708,52 @@ x2fthree:
 	VMOVDQU32 (R14), Z2
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fnoresl58
+	JEQ x2fnoresl73
 	VPDPBUSD 192(R13), Z4, Z0
-x2fnoresl58:
+x2fnoresl73:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fnoresl59
+	JEQ x2fnoresl74
 	VPDPBUSD 256(R13), Z5, Z0
-x2fnoresl59:
+x2fnoresl74:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fnoresl60
+	JEQ x2fnoresl75
 	VPDPBUSD 320(R13), Z6, Z0
-x2fnoresl60:
+x2fnoresl75:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2fnoresl61
+	JEQ x2fnoresl76
 	VPDPBUSD 192(R13), Z7, Z2
-x2fnoresl61:
+x2fnoresl76:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2fnoresl62
+	JEQ x2fnoresl77
 	VPDPBUSD 256(R13), Z8, Z2
-x2fnoresl62:
+x2fnoresl77:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2fnoresl63
+	JEQ x2fnoresl78
 	VPDPBUSD 320(R13), Z9, Z2
-x2fnoresl63:
+x2fnoresl78:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fnoresl64
+	JEQ x2fnoresl79
 	VPDPBUSD 192(R13), Z4, Z1
-x2fnoresl64:
+x2fnoresl79:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fnoresl65
+	JEQ x2fnoresl80
 	VPDPBUSD 256(R13), Z5, Z1
-x2fnoresl65:
+x2fnoresl80:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fnoresl66
+	JEQ x2fnoresl81
 	VPDPBUSD 320(R13), Z6, Z1
-x2fnoresl66:
+x2fnoresl81:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -3760,37 +4771,37 @@ x2fhalf:
 	VMOVDQU32 (R14), Z1
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fnoresl67
+	JEQ x2fnoresl82
 	VPDPBUSD 192(R13), Z4, Z0
-x2fnoresl67:
+x2fnoresl82:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fnoresl68
+	JEQ x2fnoresl83
 	VPDPBUSD 256(R13), Z5, Z0
-x2fnoresl68:
+x2fnoresl83:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fnoresl69
+	JEQ x2fnoresl84
 	VPDPBUSD 320(R13), Z6, Z0
-x2fnoresl69:
+x2fnoresl84:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fnoresl70
+	JEQ x2fnoresl85
 	VPDPBUSD 192(R13), Z4, Z1
-x2fnoresl70:
+x2fnoresl85:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fnoresl71
+	JEQ x2fnoresl86
 	VPDPBUSD 256(R13), Z5, Z1
-x2fnoresl71:
+x2fnoresl86:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fnoresl72
+	JEQ x2fnoresl87
 	VPDPBUSD 320(R13), Z6, Z1
-x2fnoresl72:
+x2fnoresl87:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -3816,6 +4827,7 @@ TEXT ·dwInt8VNNIS2FXC16(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -3825,6 +4837,12 @@ x2fsblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -3986,70 +5004,70 @@ x2fsc_built:
 	VMOVDQU32 (R14), Z3
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl73
+	JEQ x2fsnoresl88
 	VPDPBUSD 192(R13), Z4, Z0
-x2fsnoresl73:
+x2fsnoresl88:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl74
+	JEQ x2fsnoresl89
 	VPDPBUSD 256(R13), Z5, Z0
-x2fsnoresl74:
+x2fsnoresl89:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl75
+	JEQ x2fsnoresl90
 	VPDPBUSD 320(R13), Z6, Z0
-x2fsnoresl75:
+x2fsnoresl90:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl76
+	JEQ x2fsnoresl91
 	VPDPBUSD 192(R13), Z7, Z2
-x2fsnoresl76:
+x2fsnoresl91:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl77
+	JEQ x2fsnoresl92
 	VPDPBUSD 256(R13), Z8, Z2
-x2fsnoresl77:
+x2fsnoresl92:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl78
+	JEQ x2fsnoresl93
 	VPDPBUSD 320(R13), Z9, Z2
-x2fsnoresl78:
+x2fsnoresl93:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl79
+	JEQ x2fsnoresl94
 	VPDPBUSD 192(R13), Z4, Z1
-x2fsnoresl79:
+x2fsnoresl94:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl80
+	JEQ x2fsnoresl95
 	VPDPBUSD 256(R13), Z5, Z1
-x2fsnoresl80:
+x2fsnoresl95:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl81
+	JEQ x2fsnoresl96
 	VPDPBUSD 320(R13), Z6, Z1
-x2fsnoresl81:
+x2fsnoresl96:
 	VPSHRDD $16, Z19, Z7, Z7
 	VPSHRDD $16, Z20, Z8, Z8
 	VPSHRDD $16, Z21, Z9, Z9
 	VPDPBUSD Z10, Z7, Z3
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl82
+	JEQ x2fsnoresl97
 	VPDPBUSD 192(R13), Z7, Z3
-x2fsnoresl82:
+x2fsnoresl97:
 	VPDPBUSD Z11, Z8, Z3
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl83
+	JEQ x2fsnoresl98
 	VPDPBUSD 256(R13), Z8, Z3
-x2fsnoresl83:
+x2fsnoresl98:
 	VPDPBUSD Z12, Z9, Z3
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl84
+	JEQ x2fsnoresl99
 	VPDPBUSD 320(R13), Z9, Z3
-x2fsnoresl84:
+x2fsnoresl99:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -4063,9 +5081,9 @@ x2fsnoresl84:
 	CLAMP
 
 x2fsstore:
-	VMOVDQU X7, (SI)
 	CMPQ R8, $1
 	JNE x2fsstore4
+	VMOVDQU X7, (SI)
 	MOVQ tail+104(FP), DI
 	CMPQ DI, $1
 	JLE x2fsstepped
@@ -4079,9 +5097,7 @@ x2fsstore:
 	JMP x2fsstepped
 
 x2fsstore4:
-	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
-	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
-	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	VMOVDQU64 Z7, (SI)
 
 x2fsstepped:
 	LEAQ (SI)(BX*4), SI
@@ -4108,52 +5124,52 @@ x2fsthree:
 	VMOVDQU32 (R14), Z2
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl85
+	JEQ x2fsnoresl100
 	VPDPBUSD 192(R13), Z4, Z0
-x2fsnoresl85:
+x2fsnoresl100:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl86
+	JEQ x2fsnoresl101
 	VPDPBUSD 256(R13), Z5, Z0
-x2fsnoresl86:
+x2fsnoresl101:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl87
+	JEQ x2fsnoresl102
 	VPDPBUSD 320(R13), Z6, Z0
-x2fsnoresl87:
+x2fsnoresl102:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl88
+	JEQ x2fsnoresl103
 	VPDPBUSD 192(R13), Z7, Z2
-x2fsnoresl88:
+x2fsnoresl103:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl89
+	JEQ x2fsnoresl104
 	VPDPBUSD 256(R13), Z8, Z2
-x2fsnoresl89:
+x2fsnoresl104:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl90
+	JEQ x2fsnoresl105
 	VPDPBUSD 320(R13), Z9, Z2
-x2fsnoresl90:
+x2fsnoresl105:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl91
+	JEQ x2fsnoresl106
 	VPDPBUSD 192(R13), Z4, Z1
-x2fsnoresl91:
+x2fsnoresl106:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl92
+	JEQ x2fsnoresl107
 	VPDPBUSD 256(R13), Z5, Z1
-x2fsnoresl92:
+x2fsnoresl107:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl93
+	JEQ x2fsnoresl108
 	VPDPBUSD 320(R13), Z6, Z1
-x2fsnoresl93:
+x2fsnoresl108:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -4171,37 +5187,37 @@ x2fshalf:
 	VMOVDQU32 (R14), Z1
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl94
+	JEQ x2fsnoresl109
 	VPDPBUSD 192(R13), Z4, Z0
-x2fsnoresl94:
+x2fsnoresl109:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl95
+	JEQ x2fsnoresl110
 	VPDPBUSD 256(R13), Z5, Z0
-x2fsnoresl95:
+x2fsnoresl110:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl96
+	JEQ x2fsnoresl111
 	VPDPBUSD 320(R13), Z6, Z0
-x2fsnoresl96:
+x2fsnoresl111:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2fsnoresl97
+	JEQ x2fsnoresl112
 	VPDPBUSD 192(R13), Z4, Z1
-x2fsnoresl97:
+x2fsnoresl112:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2fsnoresl98
+	JEQ x2fsnoresl113
 	VPDPBUSD 256(R13), Z5, Z1
-x2fsnoresl98:
+x2fsnoresl113:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2fsnoresl99
+	JEQ x2fsnoresl114
 	VPDPBUSD 320(R13), Z6, Z1
-x2fsnoresl99:
+x2fsnoresl114:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -4228,6 +5244,7 @@ TEXT ·dwInt8VNNIS2FXC32(SB), NOSPLIT, $0-128
 	KMOVW DI, K1
 	MOVQ oz+72(FP), DI
 	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -4238,6 +5255,12 @@ x2ftblock:
 	VMOVDQU64 0(R13), Z10
 	VMOVDQU64 64(R13), Z11
 	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+24(FP), R8
 	MOVQ out+64(FP), SI
 	MOVQ tab+112(FP), R15
@@ -4408,70 +5431,70 @@ x2ftc_built:
 	VMOVDQU32 (R14), Z3
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl100
+	JEQ x2ftnoresl115
 	VPDPBUSD 192(R13), Z4, Z0
-x2ftnoresl100:
+x2ftnoresl115:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl101
+	JEQ x2ftnoresl116
 	VPDPBUSD 256(R13), Z5, Z0
-x2ftnoresl101:
+x2ftnoresl116:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl102
+	JEQ x2ftnoresl117
 	VPDPBUSD 320(R13), Z6, Z0
-x2ftnoresl102:
+x2ftnoresl117:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl103
+	JEQ x2ftnoresl118
 	VPDPBUSD 192(R13), Z7, Z2
-x2ftnoresl103:
+x2ftnoresl118:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl104
+	JEQ x2ftnoresl119
 	VPDPBUSD 256(R13), Z8, Z2
-x2ftnoresl104:
+x2ftnoresl119:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl105
+	JEQ x2ftnoresl120
 	VPDPBUSD 320(R13), Z9, Z2
-x2ftnoresl105:
+x2ftnoresl120:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl106
+	JEQ x2ftnoresl121
 	VPDPBUSD 192(R13), Z4, Z1
-x2ftnoresl106:
+x2ftnoresl121:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl107
+	JEQ x2ftnoresl122
 	VPDPBUSD 256(R13), Z5, Z1
-x2ftnoresl107:
+x2ftnoresl122:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl108
+	JEQ x2ftnoresl123
 	VPDPBUSD 320(R13), Z6, Z1
-x2ftnoresl108:
+x2ftnoresl123:
 	VPSHRDD $16, Z19, Z7, Z7
 	VPSHRDD $16, Z20, Z8, Z8
 	VPSHRDD $16, Z21, Z9, Z9
 	VPDPBUSD Z10, Z7, Z3
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl109
+	JEQ x2ftnoresl124
 	VPDPBUSD 192(R13), Z7, Z3
-x2ftnoresl109:
+x2ftnoresl124:
 	VPDPBUSD Z11, Z8, Z3
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl110
+	JEQ x2ftnoresl125
 	VPDPBUSD 256(R13), Z8, Z3
-x2ftnoresl110:
+x2ftnoresl125:
 	VPDPBUSD Z12, Z9, Z3
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl111
+	JEQ x2ftnoresl126
 	VPDPBUSD 320(R13), Z9, Z3
-x2ftnoresl111:
+x2ftnoresl126:
 	VMOVDQA64 Z19, Z4
 	VMOVDQA64 Z20, Z5
 	VMOVDQA64 Z21, Z6
@@ -4530,52 +5553,52 @@ x2ftthree:
 	VMOVDQU32 (R14), Z2
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl112
+	JEQ x2ftnoresl127
 	VPDPBUSD 192(R13), Z4, Z0
-x2ftnoresl112:
+x2ftnoresl127:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl113
+	JEQ x2ftnoresl128
 	VPDPBUSD 256(R13), Z5, Z0
-x2ftnoresl113:
+x2ftnoresl128:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl114
+	JEQ x2ftnoresl129
 	VPDPBUSD 320(R13), Z6, Z0
-x2ftnoresl114:
+x2ftnoresl129:
 	VPDPBUSD Z10, Z7, Z2
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl115
+	JEQ x2ftnoresl130
 	VPDPBUSD 192(R13), Z7, Z2
-x2ftnoresl115:
+x2ftnoresl130:
 	VPDPBUSD Z11, Z8, Z2
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl116
+	JEQ x2ftnoresl131
 	VPDPBUSD 256(R13), Z8, Z2
-x2ftnoresl116:
+x2ftnoresl131:
 	VPDPBUSD Z12, Z9, Z2
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl117
+	JEQ x2ftnoresl132
 	VPDPBUSD 320(R13), Z9, Z2
-x2ftnoresl117:
+x2ftnoresl132:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl118
+	JEQ x2ftnoresl133
 	VPDPBUSD 192(R13), Z4, Z1
-x2ftnoresl118:
+x2ftnoresl133:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl119
+	JEQ x2ftnoresl134
 	VPDPBUSD 256(R13), Z5, Z1
-x2ftnoresl119:
+x2ftnoresl134:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl120
+	JEQ x2ftnoresl135
 	VPDPBUSD 320(R13), Z6, Z1
-x2ftnoresl120:
+x2ftnoresl135:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
@@ -4593,37 +5616,37 @@ x2fthalf:
 	VMOVDQU32 (R14), Z1
 	VPDPBUSD Z10, Z4, Z0
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl121
+	JEQ x2ftnoresl136
 	VPDPBUSD 192(R13), Z4, Z0
-x2ftnoresl121:
+x2ftnoresl136:
 	VPDPBUSD Z11, Z5, Z0
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl122
+	JEQ x2ftnoresl137
 	VPDPBUSD 256(R13), Z5, Z0
-x2ftnoresl122:
+x2ftnoresl137:
 	VPDPBUSD Z12, Z6, Z0
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl123
+	JEQ x2ftnoresl138
 	VPDPBUSD 320(R13), Z6, Z0
-x2ftnoresl123:
+x2ftnoresl138:
 	VPSHRDD $16, Z7, Z4, Z4
 	VPSHRDD $16, Z8, Z5, Z5
 	VPSHRDD $16, Z9, Z6, Z6
 	VPDPBUSD Z10, Z4, Z1
 	CMPB 384(R13), $0
-	JEQ x2ftnoresl124
+	JEQ x2ftnoresl139
 	VPDPBUSD 192(R13), Z4, Z1
-x2ftnoresl124:
+x2ftnoresl139:
 	VPDPBUSD Z11, Z5, Z1
 	CMPB 385(R13), $0
-	JEQ x2ftnoresl125
+	JEQ x2ftnoresl140
 	VPDPBUSD 256(R13), Z5, Z1
-x2ftnoresl125:
+x2ftnoresl140:
 	VPDPBUSD Z12, Z6, Z1
 	CMPB 386(R13), $0
-	JEQ x2ftnoresl126
+	JEQ x2ftnoresl141
 	VPDPBUSD 320(R13), Z6, Z1
-x2ftnoresl126:
+x2ftnoresl141:
 	RQF(Z0)
 	RQF(Z1)
 	NARROW
@@ -4631,6 +5654,436 @@ x2ftnoresl126:
 	JEQ x2ftstore
 	CLAMP
 	JMP x2ftstore
+// func dwInt8VNNIS2FXC48(r0, r1, r2 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS2FXC48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS2FXC48(SB), NOSPLIT, $0-128
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ cblocks+32(FP), R10
+	MOVQ w+40(FP), R13
+	MOVQ q+48(FP), R14
+	MOVQ k+56(FP), DX
+	MOVQ c+120(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+72(FP), DI
+	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z16, Z16, Z16
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2fublock:
+	VMOVDQU64 0(R13), Z10
+	VMOVDQU64 64(R13), Z11
+	VMOVDQU64 128(R13), Z12
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+24(FP), R8
+	MOVQ out+64(FP), SI
+	MOVQ tab+112(FP), R15
+	MOVQ off0+88(FP), R12
+	TESTQ R12, R12
+	JS x2fufirst_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z4
+	VMOVDQU64 (CX)(R12*1), Z5
+	VMOVDQU64 (R9)(R12*1), Z6
+	VPERMT2B 96(AX)(R12*1), Z27, Z4
+	VPERMT2B 96(CX)(R12*1), Z27, Z5
+	VPERMT2B 96(R9)(R12*1), Z27, Z6
+	VPXORD.BCST (DX), Z4, Z4
+	VPXORD.BCST (DX), Z5, Z5
+	VPXORD.BCST (DX), Z6, Z6
+	JMP x2fufirst_built
+x2fufirst_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X4
+	VMOVDQU32 (CX)(DI*1), X5
+	VMOVDQU32 (R9)(DI*1), X6
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $1, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $1, (R9)(DI*1), Z6, Z6
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $2, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $2, (R9)(DI*1), Z6, Z6
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z4, Z4
+	VINSERTI32X4 $3, (CX)(DI*1), Z5, Z5
+	VINSERTI32X4 $3, (R9)(DI*1), Z6, Z6
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z4
+	VPERMB Z4, Z28, Z4
+	VPXORD.BCST (DX), Z4, Z4
+	VMOVDQU8 256(DX), K4, Z5
+	VPERMB Z5, Z28, Z5
+	VPXORD.BCST (DX), Z5, Z5
+	VMOVDQU8 256(DX), K4, Z6
+	VPERMB Z6, Z28, Z6
+	VPXORD.BCST (DX), Z6, Z6
+x2fufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2fugroup:
+	TESTQ R12, R12
+	JS x2fub_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fub_slow
+	VMOVDQU64 (AX)(R12*1), Z7
+	VMOVDQU64 (CX)(R12*1), Z8
+	VMOVDQU64 (R9)(R12*1), Z9
+	VPERMT2B 96(AX)(R12*1), Z27, Z7
+	VPERMT2B 96(CX)(R12*1), Z27, Z8
+	VPERMT2B 96(R9)(R12*1), Z27, Z9
+	VPXORD.BCST (DX), Z7, Z7
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2fub_built
+x2fub_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fub_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X7
+	VMOVDQU32 (CX)(DI*1), X8
+	VMOVDQU32 (R9)(DI*1), X9
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $1, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $1, (R9)(DI*1), Z9, Z9
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $2, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $2, (R9)(DI*1), Z9, Z9
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z7, Z7
+	VINSERTI32X4 $3, (CX)(DI*1), Z8, Z8
+	VINSERTI32X4 $3, (R9)(DI*1), Z9, Z9
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z7
+	VPERMB Z7, Z28, Z7
+	VPXORD.BCST (DX), Z7, Z7
+	VMOVDQU8 256(DX), K4, Z8
+	VPERMB Z8, Z28, Z8
+	VPXORD.BCST (DX), Z8, Z8
+	VMOVDQU8 256(DX), K4, Z9
+	VPERMB Z9, Z28, Z9
+	VPXORD.BCST (DX), Z9, Z9
+	JMP x2fub_built
+x2fub_slow_pad:
+	VMOVDQU64 320(DX), Z7
+	VMOVDQU64 320(DX), Z8
+	VMOVDQU64 320(DX), Z9
+x2fub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	CMPQ R8, $1
+	JNE x2fufull
+	CMPQ tail+104(FP), $2
+	JLE x2fuhalf
+	CMPQ tail+104(FP), $3
+	JEQ x2futhree
+x2fufull:
+	TESTQ R12, R12
+	JS x2fuc_slow
+	CMPQ R12, lim+96(FP)
+	JGT x2fuc_slow
+	VMOVDQU64 (AX)(R12*1), Z19
+	VMOVDQU64 (CX)(R12*1), Z20
+	VMOVDQU64 (R9)(R12*1), Z21
+	VPERMT2B 96(AX)(R12*1), Z27, Z19
+	VPERMT2B 96(CX)(R12*1), Z27, Z20
+	VPERMT2B 96(R9)(R12*1), Z27, Z21
+	VPXORD.BCST (DX), Z19, Z19
+	VPXORD.BCST (DX), Z20, Z20
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2fuc_built
+x2fuc_slow:
+	// Y from the table's lane offsets; lanes outside the row take the zero point (k bytes 256..319).
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2fuc_slow_pad
+	MOVQ 0(R15), DI
+	VMOVDQU32 (AX)(DI*1), X19
+	VMOVDQU32 (CX)(DI*1), X20
+	VMOVDQU32 (R9)(DI*1), X21
+	MOVQ 8(R15), DI
+	VINSERTI32X4 $1, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $1, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $1, (R9)(DI*1), Z21, Z21
+	MOVQ 16(R15), DI
+	VINSERTI32X4 $2, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $2, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $2, (R9)(DI*1), Z21, Z21
+	MOVQ 24(R15), DI
+	VINSERTI32X4 $3, (AX)(DI*1), Z19, Z19
+	VINSERTI32X4 $3, (CX)(DI*1), Z20, Z20
+	VINSERTI32X4 $3, (R9)(DI*1), Z21, Z21
+	KMOVQ 32(R15), K4
+	VMOVDQU8 256(DX), K4, Z19
+	VPERMB Z19, Z28, Z19
+	VPXORD.BCST (DX), Z19, Z19
+	VMOVDQU8 256(DX), K4, Z20
+	VPERMB Z20, Z28, Z20
+	VPXORD.BCST (DX), Z20, Z20
+	VMOVDQU8 256(DX), K4, Z21
+	VPERMB Z21, Z28, Z21
+	VPXORD.BCST (DX), Z21, Z21
+	JMP x2fuc_built
+x2fuc_slow_pad:
+	VMOVDQU64 320(DX), Z19
+	VMOVDQU64 320(DX), Z20
+	VMOVDQU64 320(DX), Z21
+x2fuc_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VPDPBUSD Z10, Z4, Z0
+	CMPB 384(R13), $0
+	JEQ x2funoresl142
+	VPDPBUSD 192(R13), Z4, Z0
+x2funoresl142:
+	VPDPBUSD Z11, Z5, Z0
+	CMPB 385(R13), $0
+	JEQ x2funoresl143
+	VPDPBUSD 256(R13), Z5, Z0
+x2funoresl143:
+	VPDPBUSD Z12, Z6, Z0
+	CMPB 386(R13), $0
+	JEQ x2funoresl144
+	VPDPBUSD 320(R13), Z6, Z0
+x2funoresl144:
+	VPDPBUSD Z10, Z7, Z2
+	CMPB 384(R13), $0
+	JEQ x2funoresl145
+	VPDPBUSD 192(R13), Z7, Z2
+x2funoresl145:
+	VPDPBUSD Z11, Z8, Z2
+	CMPB 385(R13), $0
+	JEQ x2funoresl146
+	VPDPBUSD 256(R13), Z8, Z2
+x2funoresl146:
+	VPDPBUSD Z12, Z9, Z2
+	CMPB 386(R13), $0
+	JEQ x2funoresl147
+	VPDPBUSD 320(R13), Z9, Z2
+x2funoresl147:
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	CMPB 384(R13), $0
+	JEQ x2funoresl148
+	VPDPBUSD 192(R13), Z4, Z1
+x2funoresl148:
+	VPDPBUSD Z11, Z5, Z1
+	CMPB 385(R13), $0
+	JEQ x2funoresl149
+	VPDPBUSD 256(R13), Z5, Z1
+x2funoresl149:
+	VPDPBUSD Z12, Z6, Z1
+	CMPB 386(R13), $0
+	JEQ x2funoresl150
+	VPDPBUSD 320(R13), Z6, Z1
+x2funoresl150:
+	VPSHRDD $16, Z19, Z7, Z7
+	VPSHRDD $16, Z20, Z8, Z8
+	VPSHRDD $16, Z21, Z9, Z9
+	VPDPBUSD Z10, Z7, Z3
+	CMPB 384(R13), $0
+	JEQ x2funoresl151
+	VPDPBUSD 192(R13), Z7, Z3
+x2funoresl151:
+	VPDPBUSD Z11, Z8, Z3
+	CMPB 385(R13), $0
+	JEQ x2funoresl152
+	VPDPBUSD 256(R13), Z8, Z3
+x2funoresl152:
+	VPDPBUSD Z12, Z9, Z3
+	CMPB 386(R13), $0
+	JEQ x2funoresl153
+	VPDPBUSD 320(R13), Z9, Z3
+x2funoresl153:
+	VMOVDQA64 Z19, Z4
+	VMOVDQA64 Z20, Z5
+	VMOVDQA64 Z21, Z6
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	RQF(Z3)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fustore
+	CLAMP
+
+x2fustore:
+	VMOVDQU X7, (SI)
+	CMPQ R8, $1
+	JNE x2fustore4
+	MOVQ tail+104(FP), DI
+	CMPQ DI, $1
+	JLE x2fustepped
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	CMPQ DI, $2
+	JLE x2fustepped
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	CMPQ DI, $3
+	JLE x2fustepped
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+	JMP x2fustepped
+
+x2fustore4:
+	VEXTRACTI32X4 $1, Z7, (SI)(BX*1)
+	VEXTRACTI32X4 $2, Z7, (SI)(BX*2)
+	VEXTRACTI32X4 $3, Z7, (SI)(R11*1)
+
+x2fustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2fugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, out+64(FP)
+	ADDQ $448, R13
+	ADDQ $576, R14
+	DECQ R10
+	JNZ x2fublock
+	VZEROUPPER
+	RET
+
+// x2futhree is the last group of a row with tail = 3: pixels 0..2 read
+// only Y_A and Y_B, so Y_C is not built and pixel 3 is not computed (its
+// lane of Z7 is never stored).
+x2futhree:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VPDPBUSD Z10, Z4, Z0
+	CMPB 384(R13), $0
+	JEQ x2funoresl154
+	VPDPBUSD 192(R13), Z4, Z0
+x2funoresl154:
+	VPDPBUSD Z11, Z5, Z0
+	CMPB 385(R13), $0
+	JEQ x2funoresl155
+	VPDPBUSD 256(R13), Z5, Z0
+x2funoresl155:
+	VPDPBUSD Z12, Z6, Z0
+	CMPB 386(R13), $0
+	JEQ x2funoresl156
+	VPDPBUSD 320(R13), Z6, Z0
+x2funoresl156:
+	VPDPBUSD Z10, Z7, Z2
+	CMPB 384(R13), $0
+	JEQ x2funoresl157
+	VPDPBUSD 192(R13), Z7, Z2
+x2funoresl157:
+	VPDPBUSD Z11, Z8, Z2
+	CMPB 385(R13), $0
+	JEQ x2funoresl158
+	VPDPBUSD 256(R13), Z8, Z2
+x2funoresl158:
+	VPDPBUSD Z12, Z9, Z2
+	CMPB 386(R13), $0
+	JEQ x2funoresl159
+	VPDPBUSD 320(R13), Z9, Z2
+x2funoresl159:
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	CMPB 384(R13), $0
+	JEQ x2funoresl160
+	VPDPBUSD 192(R13), Z4, Z1
+x2funoresl160:
+	VPDPBUSD Z11, Z5, Z1
+	CMPB 385(R13), $0
+	JEQ x2funoresl161
+	VPDPBUSD 256(R13), Z5, Z1
+x2funoresl161:
+	VPDPBUSD Z12, Z6, Z1
+	CMPB 386(R13), $0
+	JEQ x2funoresl162
+	VPDPBUSD 320(R13), Z6, Z1
+x2funoresl162:
+	RQF(Z0)
+	RQF(Z1)
+	RQF(Z2)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fustore
+	CLAMP
+	JMP x2fustore
+
+// x2fuhalf is the last group of a row with tail ≤ 2: pixels 0 and 1 read
+// only Y_A and Y_B, so Y_C (often outside the row) is not built and
+// pixels 2 and 3 are not computed (their lanes of Z7 are never stored).
+x2fuhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VPDPBUSD Z10, Z4, Z0
+	CMPB 384(R13), $0
+	JEQ x2funoresl163
+	VPDPBUSD 192(R13), Z4, Z0
+x2funoresl163:
+	VPDPBUSD Z11, Z5, Z0
+	CMPB 385(R13), $0
+	JEQ x2funoresl164
+	VPDPBUSD 256(R13), Z5, Z0
+x2funoresl164:
+	VPDPBUSD Z12, Z6, Z0
+	CMPB 386(R13), $0
+	JEQ x2funoresl165
+	VPDPBUSD 320(R13), Z6, Z0
+x2funoresl165:
+	VPSHRDD $16, Z7, Z4, Z4
+	VPSHRDD $16, Z8, Z5, Z5
+	VPSHRDD $16, Z9, Z6, Z6
+	VPDPBUSD Z10, Z4, Z1
+	CMPB 384(R13), $0
+	JEQ x2funoresl166
+	VPDPBUSD 192(R13), Z4, Z1
+x2funoresl166:
+	VPDPBUSD Z11, Z5, Z1
+	CMPB 385(R13), $0
+	JEQ x2funoresl167
+	VPDPBUSD 256(R13), Z5, Z1
+x2funoresl167:
+	VPDPBUSD Z12, Z6, Z1
+	CMPB 386(R13), $0
+	JEQ x2funoresl168
+	VPDPBUSD 320(R13), Z6, Z1
+x2funoresl168:
+	RQF(Z0)
+	RQF(Z1)
+	NARROW
+	CMPQ clamp+80(FP), $0
+	JEQ x2fustore
+	CLAMP
+	JMP x2fustore
 
 // Two-row kernels. Vertical stride and dilation 1: output rows oy and
 // oy + 1 read input rows oy − PadH + 0..2 and oy − PadH + 1..3, so one call
@@ -4686,17 +6139,18 @@ x2ftnoresl126:
 	VPXORD.BCST (DX), Y2, Y2 \
 	VPXORD.BCST (DX), Y3, Y3
 
-// RQFT is RQF with temporaries T1, T2 and mask KT.
+// RQFT is RQF with temporaries T1, T2 and mask KT, −1 from k bytes
+// 192..195 (broadcast).
 #define RQFT(A, T1, T2, KT) \
-	VPMULUDQ 64(R14), A, T1 \
+	VPMULUDQ Z22, A, T1 \
 	VPSRLQ $32, A, T2 \
-	VPMULUDQ 128(R14), T2, T2 \
-	VPADDQ 384(R14), T1, T1 \
-	VPADDQ 448(R14), T2, T2 \
+	VPMULUDQ Z23, T2, T2 \
+	VPADDQ Z24, T1, T1 \
+	VPADDQ Z25, T2, T2 \
 	VPSHUFD $0xF5, T1, K2, T2 \
-	VPCMPD $1, 512(R14), T2, KT \
+	VPCMPD $1, Z26, T2, KT \
 	VPADDD.BCST 192(DX), T2, KT, T2 \
-	VPSRAVD 320(R14), T2, A
+	VPSRAVD Z29, T2, A
 
 // NARROWT is NARROW of A0..A3 into O (temporary T).
 #define NARROWT(A0, A1, A2, A3, O, T) \
@@ -4765,6 +6219,12 @@ w2block:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -4967,6 +6427,12 @@ w2sblock:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -5085,10 +6551,10 @@ w2snarrow:
 w2sstore:
 	MOVQ orow+80(FP), DI
 	ADDQ SI, DI
-	VMOVDQU X12, (SI)
-	VMOVDQU X14, (DI)
 	CMPQ R8, $1
 	JNE w2sstore4
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
 	CMPQ tail+120(FP), $1
 	JLE w2sstepped
 	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
@@ -5104,12 +6570,8 @@ w2sstore:
 	JMP w2sstepped
 
 w2sstore4:
-	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
-	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
-	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
-	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
-	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
-	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	VMOVDQU64 Z12, (SI)
+	VMOVDQU64 Z14, (DI)
 
 w2sstepped:
 	LEAQ (SI)(BX*4), SI
@@ -5185,6 +6647,12 @@ w2tblock:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -5379,6 +6847,239 @@ w2thalf:
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP w2tnarrow
+// func dwInt8VNNIS1F2C48(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2C48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS1F2C48(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+w2ublock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS w2ufirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2ufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z8
+	VMOVDQU64 (CX)(R12*1), Z9
+	VMOVDQU64 (R9)(R12*1), Z10
+	VMOVDQU64 (R10)(R12*1), Z11
+	VPERMT2B 96(AX)(R12*1), Z27, Z8
+	VPERMT2B 96(CX)(R12*1), Z27, Z9
+	VPERMT2B 96(R9)(R12*1), Z27, Z10
+	VPERMT2B 96(R10)(R12*1), Z27, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP w2ufirst_built
+w2ufirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+w2ufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+w2ugroup:
+	CMPQ R8, $1
+	JNE w2ufull
+	CMPQ tail+120(FP), $2
+	JLE w2uhalf
+w2ufull:
+	TESTQ R12, R12
+	JS w2ub_slow
+	CMPQ R12, lim+112(FP)
+	JGT w2ub_slow
+	VMOVDQU64 (AX)(R12*1), Z12
+	VMOVDQU64 (CX)(R12*1), Z13
+	VMOVDQU64 (R9)(R12*1), Z14
+	VMOVDQU64 (R10)(R12*1), Z15
+	VPERMT2B 96(AX)(R12*1), Z27, Z12
+	VPERMT2B 96(CX)(R12*1), Z27, Z13
+	VPERMT2B 96(R9)(R12*1), Z27, Z14
+	VPERMT2B 96(R10)(R12*1), Z27, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP w2ub_built
+w2ub_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ w2ub_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP w2ub_built
+w2ub_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+w2ub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z18, Z9, Z0
+	VPDPBUSD Z19, Z9, Z1
+	VPDPBUSD Z18, Z10, Z4
+	VPDPBUSD Z19, Z10, Z5
+	VPDPBUSD Z20, Z10, Z0
+	VPDPBUSD Z21, Z10, Z1
+	VPDPBUSD Z20, Z11, Z4
+	VPDPBUSD Z21, Z11, Z5
+	VPSHRDD $16, Z12, Z8, Z8
+	VPSHRDD $16, Z13, Z9, Z9
+	VPSHRDD $16, Z14, Z10, Z10
+	VPSHRDD $16, Z15, Z11, Z11
+	VPDPBUSD Z16, Z8, Z2
+	VPDPBUSD Z17, Z8, Z3
+	VPDPBUSD Z16, Z9, Z6
+	VPDPBUSD Z17, Z9, Z7
+	VPDPBUSD Z18, Z9, Z2
+	VPDPBUSD Z19, Z9, Z3
+	VPDPBUSD Z18, Z10, Z6
+	VPDPBUSD Z19, Z10, Z7
+	VPDPBUSD Z20, Z10, Z2
+	VPDPBUSD Z21, Z10, Z3
+	VPDPBUSD Z20, Z11, Z6
+	VPDPBUSD Z21, Z11, Z7
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+w2unarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ w2ustore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+w2ustore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE w2ustore4
+	CMPQ tail+120(FP), $1
+	JLE w2ustepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE w2ustepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE w2ustepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP w2ustepped
+
+w2ustore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+w2ustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ w2ugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $384, R13
+	ADDQ $576, R14
+	DECQ cblocks+40(FP)
+	JNZ w2ublock
+	VZEROUPPER
+	RET
+
+// w2uhalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+w2uhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	VPDPBUSD Z18, Z9, Z0
+	VPDPBUSD Z19, Z9, Z1
+	VPDPBUSD Z18, Z10, Z4
+	VPDPBUSD Z19, Z10, Z5
+	VPDPBUSD Z20, Z10, Z0
+	VPDPBUSD Z21, Z10, Z1
+	VPDPBUSD Z20, Z11, Z4
+	VPDPBUSD Z21, Z11, Z5
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP w2unarrow
 
 // func dwInt8VNNIS12(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
 //
@@ -5618,6 +7319,12 @@ x2wblock:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -5673,34 +7380,34 @@ x2wb_built:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wnoresl127
+	JEQ x2wnoresl169
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wnoresl127:
+x2wnoresl169:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wnoresl128
+	JEQ x2wnoresl170
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wnoresl128:
+x2wnoresl170:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wnoresl129
+	JEQ x2wnoresl171
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wnoresl129:
+x2wnoresl171:
 	VPSHRDD $16, Z12, Z8, Z8
 	VPSHRDD $16, Z13, Z9, Z9
 	VPSHRDD $16, Z14, Z10, Z10
@@ -5710,34 +7417,34 @@ x2wnoresl129:
 	VPDPBUSD Z16, Z9, Z6
 	VPDPBUSD Z17, Z9, Z7
 	CMPB 768(R13), $0
-	JEQ x2wnoresl130
+	JEQ x2wnoresl172
 	VPDPBUSD 384(R13), Z8, Z2
 	VPDPBUSD 448(R13), Z8, Z3
 	VPDPBUSD 384(R13), Z9, Z6
 	VPDPBUSD 448(R13), Z9, Z7
-x2wnoresl130:
+x2wnoresl172:
 	VPDPBUSD Z18, Z9, Z2
 	VPDPBUSD Z19, Z9, Z3
 	VPDPBUSD Z18, Z10, Z6
 	VPDPBUSD Z19, Z10, Z7
 	CMPB 769(R13), $0
-	JEQ x2wnoresl131
+	JEQ x2wnoresl173
 	VPDPBUSD 512(R13), Z9, Z2
 	VPDPBUSD 576(R13), Z9, Z3
 	VPDPBUSD 512(R13), Z10, Z6
 	VPDPBUSD 576(R13), Z10, Z7
-x2wnoresl131:
+x2wnoresl173:
 	VPDPBUSD Z20, Z10, Z2
 	VPDPBUSD Z21, Z10, Z3
 	VPDPBUSD Z20, Z11, Z6
 	VPDPBUSD Z21, Z11, Z7
 	CMPB 770(R13), $0
-	JEQ x2wnoresl132
+	JEQ x2wnoresl174
 	VPDPBUSD 640(R13), Z10, Z2
 	VPDPBUSD 704(R13), Z10, Z3
 	VPDPBUSD 640(R13), Z11, Z6
 	VPDPBUSD 704(R13), Z11, Z7
-x2wnoresl132:
+x2wnoresl174:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -5820,34 +7527,34 @@ x2whalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wnoresl133
+	JEQ x2wnoresl175
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wnoresl133:
+x2wnoresl175:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wnoresl134
+	JEQ x2wnoresl176
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wnoresl134:
+x2wnoresl176:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wnoresl135
+	JEQ x2wnoresl177
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wnoresl135:
+x2wnoresl177:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
@@ -5883,6 +7590,12 @@ x2wsblock:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -5952,34 +7665,34 @@ x2wsb_built:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wsnoresl136
+	JEQ x2wsnoresl178
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wsnoresl136:
+x2wsnoresl178:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wsnoresl137
+	JEQ x2wsnoresl179
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wsnoresl137:
+x2wsnoresl179:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wsnoresl138
+	JEQ x2wsnoresl180
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wsnoresl138:
+x2wsnoresl180:
 	VPSHRDD $16, Z12, Z8, Z8
 	VPSHRDD $16, Z13, Z9, Z9
 	VPSHRDD $16, Z14, Z10, Z10
@@ -5989,34 +7702,34 @@ x2wsnoresl138:
 	VPDPBUSD Z16, Z9, Z6
 	VPDPBUSD Z17, Z9, Z7
 	CMPB 768(R13), $0
-	JEQ x2wsnoresl139
+	JEQ x2wsnoresl181
 	VPDPBUSD 384(R13), Z8, Z2
 	VPDPBUSD 448(R13), Z8, Z3
 	VPDPBUSD 384(R13), Z9, Z6
 	VPDPBUSD 448(R13), Z9, Z7
-x2wsnoresl139:
+x2wsnoresl181:
 	VPDPBUSD Z18, Z9, Z2
 	VPDPBUSD Z19, Z9, Z3
 	VPDPBUSD Z18, Z10, Z6
 	VPDPBUSD Z19, Z10, Z7
 	CMPB 769(R13), $0
-	JEQ x2wsnoresl140
+	JEQ x2wsnoresl182
 	VPDPBUSD 512(R13), Z9, Z2
 	VPDPBUSD 576(R13), Z9, Z3
 	VPDPBUSD 512(R13), Z10, Z6
 	VPDPBUSD 576(R13), Z10, Z7
-x2wsnoresl140:
+x2wsnoresl182:
 	VPDPBUSD Z20, Z10, Z2
 	VPDPBUSD Z21, Z10, Z3
 	VPDPBUSD Z20, Z11, Z6
 	VPDPBUSD Z21, Z11, Z7
 	CMPB 770(R13), $0
-	JEQ x2wsnoresl141
+	JEQ x2wsnoresl183
 	VPDPBUSD 640(R13), Z10, Z2
 	VPDPBUSD 704(R13), Z10, Z3
 	VPDPBUSD 640(R13), Z11, Z6
 	VPDPBUSD 704(R13), Z11, Z7
-x2wsnoresl141:
+x2wsnoresl183:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -6043,10 +7756,10 @@ x2wsnarrow:
 x2wsstore:
 	MOVQ orow+80(FP), DI
 	ADDQ SI, DI
-	VMOVDQU X12, (SI)
-	VMOVDQU X14, (DI)
 	CMPQ R8, $1
 	JNE x2wsstore4
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
 	CMPQ tail+120(FP), $1
 	JLE x2wsstepped
 	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
@@ -6062,12 +7775,8 @@ x2wsstore:
 	JMP x2wsstepped
 
 x2wsstore4:
-	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
-	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
-	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
-	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
-	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
-	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	VMOVDQU64 Z12, (SI)
+	VMOVDQU64 Z14, (DI)
 
 x2wsstepped:
 	LEAQ (SI)(BX*4), SI
@@ -6099,34 +7808,34 @@ x2wshalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wsnoresl142
+	JEQ x2wsnoresl184
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wsnoresl142:
+x2wsnoresl184:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wsnoresl143
+	JEQ x2wsnoresl185
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wsnoresl143:
+x2wsnoresl185:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wsnoresl144
+	JEQ x2wsnoresl186
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wsnoresl144:
+x2wsnoresl186:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
@@ -6164,6 +7873,12 @@ x2wtblock:
 	VMOVDQU64 192(R13), Z19
 	VMOVDQU64 256(R13), Z20
 	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
 	MOVQ n4+32(FP), R8
 	MOVQ out+72(FP), SI
 	MOVQ tab+128(FP), R15
@@ -6241,34 +7956,34 @@ x2wtb_built:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wtnoresl145
+	JEQ x2wtnoresl187
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wtnoresl145:
+x2wtnoresl187:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wtnoresl146
+	JEQ x2wtnoresl188
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wtnoresl146:
+x2wtnoresl188:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wtnoresl147
+	JEQ x2wtnoresl189
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wtnoresl147:
+x2wtnoresl189:
 	VPSHRDD $16, Z12, Z8, Z8
 	VPSHRDD $16, Z13, Z9, Z9
 	VPSHRDD $16, Z14, Z10, Z10
@@ -6278,34 +7993,34 @@ x2wtnoresl147:
 	VPDPBUSD Z16, Z9, Z6
 	VPDPBUSD Z17, Z9, Z7
 	CMPB 768(R13), $0
-	JEQ x2wtnoresl148
+	JEQ x2wtnoresl190
 	VPDPBUSD 384(R13), Z8, Z2
 	VPDPBUSD 448(R13), Z8, Z3
 	VPDPBUSD 384(R13), Z9, Z6
 	VPDPBUSD 448(R13), Z9, Z7
-x2wtnoresl148:
+x2wtnoresl190:
 	VPDPBUSD Z18, Z9, Z2
 	VPDPBUSD Z19, Z9, Z3
 	VPDPBUSD Z18, Z10, Z6
 	VPDPBUSD Z19, Z10, Z7
 	CMPB 769(R13), $0
-	JEQ x2wtnoresl149
+	JEQ x2wtnoresl191
 	VPDPBUSD 512(R13), Z9, Z2
 	VPDPBUSD 576(R13), Z9, Z3
 	VPDPBUSD 512(R13), Z10, Z6
 	VPDPBUSD 576(R13), Z10, Z7
-x2wtnoresl149:
+x2wtnoresl191:
 	VPDPBUSD Z20, Z10, Z2
 	VPDPBUSD Z21, Z10, Z3
 	VPDPBUSD Z20, Z11, Z6
 	VPDPBUSD Z21, Z11, Z7
 	CMPB 770(R13), $0
-	JEQ x2wtnoresl150
+	JEQ x2wtnoresl192
 	VPDPBUSD 640(R13), Z10, Z2
 	VPDPBUSD 704(R13), Z10, Z3
 	VPDPBUSD 640(R13), Z11, Z6
 	VPDPBUSD 704(R13), Z11, Z7
-x2wtnoresl150:
+x2wtnoresl192:
 	VMOVDQA64 Z12, Z8
 	VMOVDQA64 Z13, Z9
 	VMOVDQA64 Z14, Z10
@@ -6388,36 +8103,332 @@ x2wthalf:
 	VPDPBUSD Z16, Z9, Z4
 	VPDPBUSD Z17, Z9, Z5
 	CMPB 768(R13), $0
-	JEQ x2wtnoresl151
+	JEQ x2wtnoresl193
 	VPDPBUSD 384(R13), Z8, Z0
 	VPDPBUSD 448(R13), Z8, Z1
 	VPDPBUSD 384(R13), Z9, Z4
 	VPDPBUSD 448(R13), Z9, Z5
-x2wtnoresl151:
+x2wtnoresl193:
 	VPDPBUSD Z18, Z9, Z0
 	VPDPBUSD Z19, Z9, Z1
 	VPDPBUSD Z18, Z10, Z4
 	VPDPBUSD Z19, Z10, Z5
 	CMPB 769(R13), $0
-	JEQ x2wtnoresl152
+	JEQ x2wtnoresl194
 	VPDPBUSD 512(R13), Z9, Z0
 	VPDPBUSD 576(R13), Z9, Z1
 	VPDPBUSD 512(R13), Z10, Z4
 	VPDPBUSD 576(R13), Z10, Z5
-x2wtnoresl152:
+x2wtnoresl194:
 	VPDPBUSD Z20, Z10, Z0
 	VPDPBUSD Z21, Z10, Z1
 	VPDPBUSD Z20, Z11, Z4
 	VPDPBUSD Z21, Z11, Z5
 	CMPB 770(R13), $0
-	JEQ x2wtnoresl153
+	JEQ x2wtnoresl195
 	VPDPBUSD 640(R13), Z10, Z0
 	VPDPBUSD 704(R13), Z10, Z1
 	VPDPBUSD 640(R13), Z11, Z4
 	VPDPBUSD 704(R13), Z11, Z5
-x2wtnoresl153:
+x2wtnoresl195:
 	RQFT(Z0, Z12, Z13, K3)
 	RQFT(Z4, Z14, Z15, K5)
 	RQFT(Z1, Z12, Z13, K3)
 	RQFT(Z5, Z14, Z15, K5)
 	JMP x2wtnarrow
+// func dwInt8VNNIS1F2XC48(r0, r1, r2, r3 *int8, n4 int, cblocks int, w *int8, q *int32, k *int8, out *int8, orow int, oz int, clamp int, off0 int, lim int, tail int, tab *int64, c int)
+//
+// dwInt8VNNIS1F2XC48 for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+// Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+// and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+// VPERMT2B (index dwvPerm48 in Z27).
+TEXT ·dwInt8VNNIS1F2XC48(SB), NOSPLIT, $0-144
+	MOVQ r0+0(FP), AX
+	MOVQ r1+8(FP), CX
+	MOVQ r2+16(FP), R9
+	MOVQ r3+24(FP), R10
+	MOVQ w+48(FP), R13
+	MOVQ q+56(FP), R14
+	MOVQ k+64(FP), DX
+	MOVQ c+136(FP), BX
+	LEAQ (BX)(BX*2), R11
+	MOVL $0xAAAA, DI
+	KMOVW DI, K1
+	MOVQ oz+88(FP), DI
+	VPBROADCASTW DI, Z30
+	MOVW $0x5555, DI
+	KMOVW DI, K2
+	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm48<>(SB), Z27
+	VMOVDQU64 dwvT<>(SB), Z31
+
+x2wublock:
+	VMOVDQU64 0(R13), Z16
+	VMOVDQU64 64(R13), Z17
+	VMOVDQU64 128(R13), Z18
+	VMOVDQU64 192(R13), Z19
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 64(R14), Z22
+	VMOVDQU64 128(R14), Z23
+	VMOVDQU64 384(R14), Z24
+	VMOVDQU64 448(R14), Z25
+	VMOVDQU64 512(R14), Z26
+	VMOVDQU64 320(R14), Z29
+	MOVQ n4+32(FP), R8
+	MOVQ out+72(FP), SI
+	MOVQ tab+128(FP), R15
+	MOVQ off0+104(FP), R12
+	TESTQ R12, R12
+	JS x2wufirst_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wufirst_slow
+	VMOVDQU64 (AX)(R12*1), Z8
+	VMOVDQU64 (CX)(R12*1), Z9
+	VMOVDQU64 (R9)(R12*1), Z10
+	VMOVDQU64 (R10)(R12*1), Z11
+	VPERMT2B 96(AX)(R12*1), Z27, Z8
+	VPERMT2B 96(CX)(R12*1), Z27, Z9
+	VPERMT2B 96(R9)(R12*1), Z27, Z10
+	VPERMT2B 96(R10)(R12*1), Z27, Z11
+	VPXORD.BCST (DX), Z8, Z8
+	VPXORD.BCST (DX), Z9, Z9
+	VPXORD.BCST (DX), Z10, Z10
+	VPXORD.BCST (DX), Z11, Z11
+	JMP x2wufirst_built
+x2wufirst_slow:
+	YTAB4(Z8, Z9, Z10, Z11, X8, X9, X10, X11)
+x2wufirst_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+
+x2wugroup:
+	CMPQ R8, $1
+	JNE x2wufull
+	CMPQ tail+120(FP), $2
+	JLE x2wuhalf
+x2wufull:
+	TESTQ R12, R12
+	JS x2wub_slow
+	CMPQ R12, lim+112(FP)
+	JGT x2wub_slow
+	VMOVDQU64 (AX)(R12*1), Z12
+	VMOVDQU64 (CX)(R12*1), Z13
+	VMOVDQU64 (R9)(R12*1), Z14
+	VMOVDQU64 (R10)(R12*1), Z15
+	VPERMT2B 96(AX)(R12*1), Z27, Z12
+	VPERMT2B 96(CX)(R12*1), Z27, Z13
+	VPERMT2B 96(R9)(R12*1), Z27, Z14
+	VPERMT2B 96(R10)(R12*1), Z27, Z15
+	VPXORD.BCST (DX), Z12, Z12
+	VPXORD.BCST (DX), Z13, Z13
+	VPXORD.BCST (DX), Z14, Z14
+	VPXORD.BCST (DX), Z15, Z15
+	JMP x2wub_built
+x2wub_slow:
+	// A Y wholly outside the row is the constant (zero point) ^ 0x80 (k bytes 320..383).
+	CMPQ 32(R15), $-1
+	JEQ x2wub_slow_pad
+	YTAB4(Z12, Z13, Z14, Z15, X12, X13, X14, X15)
+	JMP x2wub_built
+x2wub_slow_pad:
+	VMOVDQU64 320(DX), Z12
+	VMOVDQU64 320(DX), Z13
+	VMOVDQU64 320(DX), Z14
+	VMOVDQU64 320(DX), Z15
+x2wub_built:
+	LEAQ (R12)(BX*4), R12
+	ADDQ $40, R15
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z2
+	VMOVDQU32 (R14), Z3
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VMOVDQU32 (R14), Z6
+	VMOVDQU32 (R14), Z7
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	CMPB 768(R13), $0
+	JEQ x2wunoresl196
+	VPDPBUSD 384(R13), Z8, Z0
+	VPDPBUSD 448(R13), Z8, Z1
+	VPDPBUSD 384(R13), Z9, Z4
+	VPDPBUSD 448(R13), Z9, Z5
+x2wunoresl196:
+	VPDPBUSD Z18, Z9, Z0
+	VPDPBUSD Z19, Z9, Z1
+	VPDPBUSD Z18, Z10, Z4
+	VPDPBUSD Z19, Z10, Z5
+	CMPB 769(R13), $0
+	JEQ x2wunoresl197
+	VPDPBUSD 512(R13), Z9, Z0
+	VPDPBUSD 576(R13), Z9, Z1
+	VPDPBUSD 512(R13), Z10, Z4
+	VPDPBUSD 576(R13), Z10, Z5
+x2wunoresl197:
+	VPDPBUSD Z20, Z10, Z0
+	VPDPBUSD Z21, Z10, Z1
+	VPDPBUSD Z20, Z11, Z4
+	VPDPBUSD Z21, Z11, Z5
+	CMPB 770(R13), $0
+	JEQ x2wunoresl198
+	VPDPBUSD 640(R13), Z10, Z0
+	VPDPBUSD 704(R13), Z10, Z1
+	VPDPBUSD 640(R13), Z11, Z4
+	VPDPBUSD 704(R13), Z11, Z5
+x2wunoresl198:
+	VPSHRDD $16, Z12, Z8, Z8
+	VPSHRDD $16, Z13, Z9, Z9
+	VPSHRDD $16, Z14, Z10, Z10
+	VPSHRDD $16, Z15, Z11, Z11
+	VPDPBUSD Z16, Z8, Z2
+	VPDPBUSD Z17, Z8, Z3
+	VPDPBUSD Z16, Z9, Z6
+	VPDPBUSD Z17, Z9, Z7
+	CMPB 768(R13), $0
+	JEQ x2wunoresl199
+	VPDPBUSD 384(R13), Z8, Z2
+	VPDPBUSD 448(R13), Z8, Z3
+	VPDPBUSD 384(R13), Z9, Z6
+	VPDPBUSD 448(R13), Z9, Z7
+x2wunoresl199:
+	VPDPBUSD Z18, Z9, Z2
+	VPDPBUSD Z19, Z9, Z3
+	VPDPBUSD Z18, Z10, Z6
+	VPDPBUSD Z19, Z10, Z7
+	CMPB 769(R13), $0
+	JEQ x2wunoresl200
+	VPDPBUSD 512(R13), Z9, Z2
+	VPDPBUSD 576(R13), Z9, Z3
+	VPDPBUSD 512(R13), Z10, Z6
+	VPDPBUSD 576(R13), Z10, Z7
+x2wunoresl200:
+	VPDPBUSD Z20, Z10, Z2
+	VPDPBUSD Z21, Z10, Z3
+	VPDPBUSD Z20, Z11, Z6
+	VPDPBUSD Z21, Z11, Z7
+	CMPB 770(R13), $0
+	JEQ x2wunoresl201
+	VPDPBUSD 640(R13), Z10, Z2
+	VPDPBUSD 704(R13), Z10, Z3
+	VPDPBUSD 640(R13), Z11, Z6
+	VPDPBUSD 704(R13), Z11, Z7
+x2wunoresl201:
+	VMOVDQA64 Z12, Z8
+	VMOVDQA64 Z13, Z9
+	VMOVDQA64 Z14, Z10
+	VMOVDQA64 Z15, Z11
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	RQFT(Z2, Z12, Z13, K3)
+	RQFT(Z6, Z14, Z15, K5)
+	RQFT(Z3, Z12, Z13, K3)
+	RQFT(Z7, Z14, Z15, K5)
+
+x2wunarrow:
+	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	CMPQ clamp+96(FP), $0
+	JEQ x2wustore
+	VPMAXSB 64(DX), Z12, Z12
+	VPMINSB 128(DX), Z12, Z12
+	VPMAXSB 64(DX), Z14, Z14
+	VPMINSB 128(DX), Z14, Z14
+
+x2wustore:
+	MOVQ orow+80(FP), DI
+	ADDQ SI, DI
+	VMOVDQU X12, (SI)
+	VMOVDQU X14, (DI)
+	CMPQ R8, $1
+	JNE x2wustore4
+	CMPQ tail+120(FP), $1
+	JLE x2wustepped
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	CMPQ tail+120(FP), $2
+	JLE x2wustepped
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	CMPQ tail+120(FP), $3
+	JLE x2wustepped
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+	JMP x2wustepped
+
+x2wustore4:
+	VEXTRACTI32X4 $1, Z12, (SI)(BX*1)
+	VEXTRACTI32X4 $1, Z14, (DI)(BX*1)
+	VEXTRACTI32X4 $2, Z12, (SI)(BX*2)
+	VEXTRACTI32X4 $2, Z14, (DI)(BX*2)
+	VEXTRACTI32X4 $3, Z12, (SI)(R11*1)
+	VEXTRACTI32X4 $3, Z14, (DI)(R11*1)
+
+x2wustepped:
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ x2wugroup
+
+	ADDQ $16, AX
+	ADDQ $16, CX
+	ADDQ $16, R9
+	ADDQ $16, R10
+	ADDQ $16, out+72(FP)
+	ADDQ $832, R13
+	ADDQ $576, R14
+	DECQ cblocks+40(FP)
+	JNZ x2wublock
+	VZEROUPPER
+	RET
+
+// x2wuhalf is the last group of the rows with tail ≤ 2: pixels 0 and 1 read
+// only Y_q, so Y_{q+1} is not built and pixels 2 and 3 are not computed
+// (their lanes are never stored).
+x2wuhalf:
+	VMOVDQU32 (R14), Z0
+	VMOVDQU32 (R14), Z1
+	VMOVDQU32 (R14), Z4
+	VMOVDQU32 (R14), Z5
+	VPDPBUSD Z16, Z8, Z0
+	VPDPBUSD Z17, Z8, Z1
+	VPDPBUSD Z16, Z9, Z4
+	VPDPBUSD Z17, Z9, Z5
+	CMPB 768(R13), $0
+	JEQ x2wunoresl202
+	VPDPBUSD 384(R13), Z8, Z0
+	VPDPBUSD 448(R13), Z8, Z1
+	VPDPBUSD 384(R13), Z9, Z4
+	VPDPBUSD 448(R13), Z9, Z5
+x2wunoresl202:
+	VPDPBUSD Z18, Z9, Z0
+	VPDPBUSD Z19, Z9, Z1
+	VPDPBUSD Z18, Z10, Z4
+	VPDPBUSD Z19, Z10, Z5
+	CMPB 769(R13), $0
+	JEQ x2wunoresl203
+	VPDPBUSD 512(R13), Z9, Z0
+	VPDPBUSD 576(R13), Z9, Z1
+	VPDPBUSD 512(R13), Z10, Z4
+	VPDPBUSD 576(R13), Z10, Z5
+x2wunoresl203:
+	VPDPBUSD Z20, Z10, Z0
+	VPDPBUSD Z21, Z10, Z1
+	VPDPBUSD Z20, Z11, Z4
+	VPDPBUSD Z21, Z11, Z5
+	CMPB 770(R13), $0
+	JEQ x2wunoresl204
+	VPDPBUSD 640(R13), Z10, Z0
+	VPDPBUSD 704(R13), Z10, Z1
+	VPDPBUSD 640(R13), Z11, Z4
+	VPDPBUSD 704(R13), Z11, Z5
+x2wunoresl204:
+	RQFT(Z0, Z12, Z13, K3)
+	RQFT(Z4, Z14, Z15, K5)
+	RQFT(Z1, Z12, Z13, K3)
+	RQFT(Z5, Z14, Z15, K5)
+	JMP x2wunarrow

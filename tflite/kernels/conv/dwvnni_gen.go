@@ -170,18 +170,33 @@ func rq(a, t1, t2 string) []string {
 	}
 }
 
-// rqf is RQF's body (accumulator a, temporaries t1, t2, mask kt).
-func rqf(a, t1, t2, kt string) []string {
+// rqfRegs are the registers that hold the block's RQF parameters (q words
+// 16.., 32.., 96.., 112.., 128.., 80..: 2m of the even and the odd lanes,
+// K of the even and the odd lanes, 2^(r−1), r), loaded once per block:
+// as memory operands they cost a load each per accumulator.
+var rqfRegs = [...]struct {
+	reg string
+	off int
+}{{"Z22", 64}, {"Z23", 128}, {"Z24", 384}, {"Z25", 448}, {"Z26", 512}, {"Z29", 320}}
+
+// rqf is RQF's body (accumulator a, temporaries t1, t2, mask kt; the
+// parameters in rqfRegs): minus1 is an operand of −1 per lane, a register
+// or, where bcast, a memory word broadcast.
+func rqf(a, t1, t2, kt, minus1 string, bcast bool) []string {
+	add := "VPADDD "
+	if bcast {
+		add = "VPADDD.BCST "
+	}
 	return []string{
-		"VPMULUDQ 64(R14), " + a + ", " + t1,
+		"VPMULUDQ Z22, " + a + ", " + t1,
 		"VPSRLQ $32, " + a + ", " + t2,
-		"VPMULUDQ 128(R14), " + t2 + ", " + t2,
-		"VPADDQ 384(R14), " + t1 + ", " + t1,
-		"VPADDQ 448(R14), " + t2 + ", " + t2,
+		"VPMULUDQ Z23, " + t2 + ", " + t2,
+		"VPADDQ Z24, " + t1 + ", " + t1,
+		"VPADDQ Z25, " + t2 + ", " + t2,
 		"VPSHUFD $0xF5, " + t1 + ", K2, " + t2,
-		"VPCMPD $1, 512(R14), " + t2 + ", " + kt,
-		"VPADDD.BCST 192(DX), " + t2 + ", " + kt + ", " + t2,
-		"VPSRAVD 320(R14), " + t2 + ", " + a,
+		"VPCMPD $1, Z26, " + t2 + ", " + kt,
+		add + minus1 + ", " + t2 + ", " + kt + ", " + t2,
+		"VPSRAVD Z29, " + t2 + ", " + a,
 	}
 }
 
@@ -219,11 +234,13 @@ type kernel struct {
 	// pixels of a Y are 64 contiguous bytes: one VPERMB from memory
 	// instead of a load and three inserts.
 	c16 bool
-	// c32: the pixel step c is 32, so a Y's four 16-byte pieces lie in
-	// the 112 bytes from its first: two loads (from 0 and 48) and one
-	// VPERMT2B (index dwvPerm32 in Z27) instead of a load, three inserts and a VPERMB.
-	c32 bool
-	doc string // comment above the TEXT line
+	// two: the pixel step c is 32 or 48 (pair, 0 otherwise), so a Y's four
+	// 16-byte pieces lie in the two 64-byte loads from its first and from
+	// pairOff (48 at c = 32, 2c = 96 at c = 48): two loads and one VPERMT2B
+	// (index dwvPerm32 or dwvPerm48 in Z27) instead of a load, three
+	// inserts and a VPERMB.
+	pair int
+	doc  string // comment above the TEXT line
 }
 
 // args lists the kernel's arguments in order.
@@ -257,8 +274,8 @@ func (k *kernel) rows() []string {
 func (k *kernel) nWeights() int { return 3 * kinds(k.stride) }
 func (k *kernel) nWRegs() int {
 	n := k.nWeights() // Z10..Z15, Z10..Z12 (stride 2), Z16..Z21 (two rows)
-	if k.c32 && k.wBase()+n > 27 {
-		n = 27 - k.wBase() // Z27 holds dwvPerm32
+	if k.pair != 0 && k.wBase()+n > 27 {
+		n = 27 - k.wBase() // Z27 holds dwvPerm32 or dwvPerm48
 	}
 	return n
 }
@@ -433,12 +450,12 @@ func (k *kernel) build(g *gen, name string, first int, pad bool) {
 		for _, y := range ys {
 			g.ins("VPXORD.BCST (DX), %s, %s", y, y)
 		}
-	case k.c32:
+	case k.pair != 0:
 		for i, r := range k.rows() {
 			g.ins("VMOVDQU64 (%s)(R12*1), %s", r, ys[i])
 		}
 		for i, r := range k.rows() {
-			g.ins("VPERMT2B 48(%s)(R12*1), Z27, %s", r, ys[i])
+			g.ins("VPERMT2B %d(%s)(R12*1), Z27, %s", k.pairOff(), r, ys[i])
 		}
 		for _, y := range ys {
 			g.ins("VPXORD.BCST (DX), %s, %s", y, y)
@@ -598,13 +615,20 @@ func (k *kernel) store(g *gen) {
 		outs = []outRow{{"Z12", "SI"}, {"Z14", "DI"}}
 		g.ins("MOVQ %s, DI", k.arg("orow"))
 		g.ins("ADDQ SI, DI")
-		g.ins("VMOVDQU X12, (SI)")
-		g.ins("VMOVDQU X14, (DI)")
-	} else {
-		g.ins("VMOVDQU X7, (SI)")
 	}
-	g.ins("CMPQ R8, $1")
-	g.ins("JNE %sstore4", k.pfx)
+	if k.c16 {
+		// The four pixels' 16 bytes are contiguous: one store each
+		// (below) unless this is the row's last group.
+		g.ins("CMPQ R8, $1")
+		g.ins("JNE %sstore4", k.pfx)
+	}
+	for _, o := range outs {
+		g.ins("VMOVDQU X%s, %s", o.o[1:], pixAddr(o.r, 0))
+	}
+	if !k.c16 {
+		g.ins("CMPQ R8, $1")
+		g.ins("JNE %sstore4", k.pfx)
+	}
 	tail := "DI"
 	if k.two {
 		tail = k.arg("tail")
@@ -621,9 +645,15 @@ func (k *kernel) store(g *gen) {
 	g.ins("JMP %sstepped", k.pfx)
 	g.raw("")
 	g.label(k.pfx + "store4")
-	for p := 1; p < 4; p++ {
+	if k.c16 {
 		for _, o := range outs {
-			g.ins("VEXTRACTI32X4 $%d, %s, %s", p, o.o, pixAddr(o.r, p))
+			g.ins("VMOVDQU64 %s, (%s)", o.o, o.r)
+		}
+	} else {
+		for p := 1; p < 4; p++ {
+			for _, o := range outs {
+				g.ins("VEXTRACTI32X4 $%d, %s, %s", p, o.o, pixAddr(o.r, p))
+			}
 		}
 	}
 	g.raw("")
@@ -674,12 +704,14 @@ func (k *kernel) emit(g *gen) {
 	if !k.fast {
 		g.ins("MOVQ $0x40000000, DI")
 		g.ins("VPBROADCASTQ DI, Z29")
+	} else if !k.two {
+		g.ins("VPTERNLOGD $0xFF, Z16, Z16, Z16") // −1 per lane (RQF)
 	}
 	g.ins("MOVW $0x5555, DI")
 	g.ins("KMOVW DI, K2")
 	g.ins("VMOVDQU64 dwvPerm<>(SB), Z28")
-	if k.c32 {
-		g.ins("VMOVDQU64 dwvPerm32<>(SB), Z27")
+	if k.pair != 0 {
+		g.ins("VMOVDQU64 dwvPerm%d<>(SB), Z27", k.pair)
 	}
 	g.ins("VMOVDQU64 dwvT<>(SB), Z31")
 	g.raw("")
@@ -687,6 +719,11 @@ func (k *kernel) emit(g *gen) {
 	g.label(k.pfx + "block")
 	for i := 0; i < k.nWRegs(); i++ {
 		g.ins("VMOVDQU64 %d(R13), %s", 64*i, z(k.wBase()+i))
+	}
+	if k.fast {
+		for _, c := range rqfRegs {
+			g.ins("VMOVDQU64 %d(R14), %s", c.off, c.reg)
+		}
 	}
 	g.ins("MOVQ %s, R8", k.arg("n4"))
 	g.ins("MOVQ %s, SI", k.arg("out"))
@@ -867,11 +904,32 @@ Y are 64 contiguous bytes, gathered by one VPERMB from memory.`
 func c32(k kernel) *kernel {
 	k.name += "C32"
 	k.pfx += "t"
-	k.c32 = true
+	k.pair = 32
 	k.doc = k.name + ` for c = 32 (32 channels, no dilation): the four pixels' 16-byte
 pieces of a Y lie in the 112 bytes from its first, gathered from two
 loads (from 0 and 48) by one VPERMT2B (index dwvPerm32 in Z27).`
 	return &k
+}
+
+// c48 returns the 48-channel variant of fast kernel k: name + "C48".
+func c48(k kernel) *kernel {
+	k.name += "C48"
+	k.pfx += "u"
+	k.pair = 48
+	k.doc = k.name + ` for c = 48 (48 channels, no dilation): the 16-byte pieces of a
+Y's pixels 0 and 1 lie in the 64 bytes from its first, those of pixels 2
+and 3 in the 64 bytes from 2c = 96 on, gathered from the two loads by one
+VPERMT2B (index dwvPerm48 in Z27).`
+	return &k
+}
+
+// pairOff is the byte offset of the second load of a pair kernel's Y
+// build from its first.
+func (k *kernel) pairOff() int {
+	if k.pair == 48 {
+		return 96
+	}
+	return 48
 }
 
 // data writes a 64-byte table of eight quadwords.
@@ -920,6 +978,20 @@ pixels 32 bytes apart (loads from their first byte and 48 on) into
 VPDPBUSD lanes (byte 4c + s: byte c of piece s).`)
 	g.data("dwvPerm32", perm32)
 	g.raw("")
+	// dwvPerm48: pieces at bytes 0 and 48 of the first load (table 1) and
+	// 0 and 48 of the second, 96 bytes on (table 2: 64..127).
+	var perm48 [8]uint64
+	for c := 0; c < 16; c++ {
+		for s := 0; s < 4; s++ {
+			j := 4*c + s
+			perm48[j/8] |= uint64([]int{0, 48, 64, 112}[s]+c) << (8 * (j % 8))
+		}
+	}
+	g.comment(`dwvPerm48 is the VPERMT2B index that turns the 16-byte pieces of four
+pixels 48 bytes apart (loads from their first byte and 96 on) into
+VPDPBUSD lanes (byte 4c + s: byte c of piece s).`)
+	g.data("dwvPerm48", perm48)
+	g.raw("")
 	g.comment(`dwvT is the VPERMD index that transposes the packed outputs: after the
 two saturating packs, dword 4L + p holds channels 4L..4L+3 of pixel p;
 output pixel p wants them at dword 4p + L.`)
@@ -953,8 +1025,10 @@ as in RQ, so Q = A_u·2m + K (mod 2^64) has h + 2^(r−1) there; VPSHUFD
 moves the even lanes' high halves beside the odd ones'. h < 0 exactly
 when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
 2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
-reference's rounding right shift.`)
-	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3"))
+reference's rounding right shift. The parameters are loaded into
+registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
+odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).`)
+	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3", "Z16", false))
 	g.raw("")
 	g.comment(`NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
 saturating packs to int16, + the output zero point saturating (Z30; the
@@ -972,6 +1046,7 @@ int8), then the transpose to pixel order: pixel p in lane p.`)
 		if kernels[i].fast {
 			c16(kernels[i]).emit(g)
 			c32(kernels[i]).emit(g)
+			c48(kernels[i]).emit(g)
 		}
 	}
 
@@ -996,8 +1071,9 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 	g.define("YTAB4", "Y0, Y1, Y2, Y3, X0, X1, X2, X3", ytab(rows4, y4, x4, false))
 	g.raw("")
 	a4 := []string{"A0", "A1", "A2", "A3"}
-	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT.`)
-	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT"))
+	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT, −1 from k bytes
+192..195 (broadcast).`)
+	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT", "192(DX)", true))
 	g.raw("")
 	g.comment(`NARROWT is NARROW of A0..A3 into O (temporary T).`)
 	g.define("NARROWT", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T"))
@@ -1010,6 +1086,7 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 		if twoRowKernels[i].fast {
 			c16(twoRowKernels[i]).emit(g)
 			c32(twoRowKernels[i]).emit(g)
+			c48(twoRowKernels[i]).emit(g)
 		}
 	}
 

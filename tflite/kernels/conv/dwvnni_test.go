@@ -428,6 +428,13 @@ func TestDepthwiseVNNIC32MatchesRef(t *testing.T) {
 	checkDWVChannels(t, rand.New(rand.NewPCG(43, 44)), 2)
 }
 
+// TestDepthwiseVNNIC48MatchesRef is TestDepthwiseVNNIC16MatchesRef for the
+// 48-channel kernels (C48: a Y's pieces from loads at 0 and 96 by one
+// VPERMT2B; runs of one and two blocks beside a split one).
+func TestDepthwiseVNNIC48MatchesRef(t *testing.T) {
+	checkDWVChannels(t, rand.New(rand.NewPCG(45, 46)), 3)
+}
+
 // checkDWVChannels runs undilated layers of the given channel blocks
 // through the fast VNNI kernels, narrow and split, against DepthwiseRef
 // and checks every kernel ran with every tail.
