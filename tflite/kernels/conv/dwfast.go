@@ -89,7 +89,7 @@ func newDepthwiseFast(g Geom, q *Requant, w []int16, w8 []int8, bias []int32) *D
 	}
 	d.blocks = gemm.ParamBlocks(eff, q.Mult, q.Shift)
 	if w8 != nil {
-		d.vnni = newDWVNNI(&g, q, w8, nil, bias, eff)
+		d.vnni = newDWVNNI(&g, q, w8, nil, bias, eff, true)
 	} else {
 		// 16-bit weights: the blocks whose weights all fit int8 (usually
 		// all but a few: a uint8 filter's w − zw leaves int8 in a channel
@@ -125,13 +125,13 @@ func newDepthwiseFast(g Geom, q *Requant, w []int16, w8 []int8, bias []int32) *D
 			}
 		}
 		if res != nil {
-			d.vnni = newDWVNNI(&g, q, narrow, res, bias, eff)
+			d.vnni = newDWVNNI(&g, q, narrow, res, bias, eff, true)
 		}
 		// Else at most a sixth of the blocks on the 16-bit kernels: the one-block runs cost more per
 		// block (DeepLabV3's 129x129x96 layer with 2 of 6 was 40% slower,
 		// 8x8x80 with 1 of 5 also slower; 1 of 6 and 1 of 9 faster).
 		if d.vnni == nil && len(wide)*6 <= c/16 {
-			if d.vnni = newDWVNNI(&g, q, narrow, nil, bias, eff); d.vnni != nil {
+			if d.vnni = newDWVNNI(&g, q, narrow, nil, bias, eff, true); d.vnni != nil {
 				d.wide = wide
 			}
 		}

@@ -63,7 +63,7 @@ func newDWPairs[W int8 | int16](g *Geom, q *Requant, filter []W, bias []int32) *
 	if split {
 		res = b
 	}
-	v := newDWVNNI(&gp, &qp, a, res, bp, eff)
+	v := newDWVNNI(&gp, &qp, a, res, bp, eff, false)
 	if v == nil || !v.fast {
 		return nil
 	}

@@ -44,9 +44,10 @@ const (
 	// dwVQWordsF is dwVQWords for the fast kernels: bias + 2^31, 2m for
 	// the even and odd lanes (as VPMULUDQ reads them), m, 2^(r−1) − m and
 	// the right shift r, 16 each (what dwpair_amd64.s reads), then
-	// K = 2^31 + 2^32·(2^(r−1) − m) as 64-bit words for the even lanes and
-	// for the odd lanes (16 words each) and 2^(r−1), 16 words (RQF in
-	// dwvnni_amd64.s).
+	// K = 2^31 + 2^32·(t − m) as 64-bit words for the even lanes and for
+	// the odd lanes (16 words each) and t, 16 words (RQF), t = 2^(r−1)
+	// for the pair kernels and 2^(r−1) + the output zero point·2^r for
+	// those of dwvnni_amd64.s (see ozFolds).
 	dwVQWordsF = 144
 	// dwVMaxAcc bounds |accumulator| for the fast kernels: then the high
 	// half h lies in [−2^30, 2^30 − 1] and h + 2^(r−1) does not overflow
@@ -111,10 +112,13 @@ type dwVPhase struct {
 // than input columns (then a phase could start past the input row), a shift is not a right shift (the kernels
 // have neither the left shift nor the identity rounding), or the clamp
 // leaves the int8 range. bias is optional; eff is the bias with the input
-// offset folded in. res, where not nil, is the rest of 16-bit weights
+// offset folded in. fold (the kernels of dwvnni_amd64.s, not the pair
+// kernels) folds the output zero point into the fast requantization's
+// constants (see ozFolds); a fast layer where it does not fit runs the
+// general kernels. res, where not nil, is the rest of 16-bit weights
 // filter + res (the split kernels); it needs the fast kernels (nil
 // otherwise).
-func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVNNI {
+func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32, fold bool) *dwVNNI {
 	if !hasDWVNNI || g.KH != 3 || g.KW != 3 || (g.StrideW != 1 && g.StrideW != 2) ||
 		(g.DilW != 1 && (g.StrideW != 1 || g.OutW > g.InW)) ||
 		q.Min < -128 || q.Max > 127 || q.Min > q.Max {
@@ -137,6 +141,7 @@ func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVN
 	}
 	// The accumulator of channel ch is bias + Σ_t (x_t + InputOffset)·w_t
 	// with x_t + 128 in [0, 255]: bound it exactly over all inputs.
+	accLo, accHi := make([]int64, c), make([]int64, c)
 	for ch := 0; ch < c && v.fast; ch++ {
 		lo, hi := int64(0), int64(0)
 		if bias != nil {
@@ -153,6 +158,10 @@ func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVN
 			hi += max(0, w)
 		}
 		v.fast = lo >= -dwVMaxAcc && hi <= dwVMaxAcc
+		accLo[ch], accHi[ch] = lo, hi
+	}
+	for ch := 0; ch < c && v.fast && fold; ch++ {
+		v.fast = ozFolds(accLo[ch], accHi[ch], q.Mult[ch], -q.Shift[ch], q.OutputOffset)
 	}
 	if res != nil {
 		if !v.fast {
@@ -297,12 +306,34 @@ func newDWVNNI(g *Geom, q *Requant, filter, res []int8, bias, eff []int32) *dwVN
 		blk[48+l] = m
 		blk[64+l] = 1<<(r-1) - m
 		blk[80+l] = int32(r)
-		k := uint64(1<<31) + uint64(int64(1<<(r-1))-int64(m))<<32
+		// t = 2^(r−1), plus the output zero point·2^r where folded.
+		t := int64(1) << (r - 1)
+		if fold {
+			t += int64(q.OutputOffset) << r
+		}
+		k := uint64(1<<31) + uint64(t-int64(m))<<32
 		kw := 96 + 16*(l%2) + 2*(l/2)
 		blk[kw], blk[kw+1] = int32(uint32(k)), int32(uint32(k>>32))
-		blk[128+l] = 1 << (r - 1)
+		blk[128+l] = int32(t)
 	}
 	return v
+}
+
+// ozFolds reports whether the fast requantization (RQF) of a channel with
+// accumulators in [lo, hi], multiplier m and right shift r can take the
+// output zero point z in its constants: K = 2^31 + 2^32·(t − m) and the
+// threshold t, t = 2^(r−1) + z·2^r instead of 2^(r−1). Then the high half
+// of A_u·2m + K is h + t (h the rounding doubling high half, in [hLo, hHi]
+// for these accumulators: ⌊(acc·m + 2^30)/2^31⌋ grows with acc), h < 0
+// exactly when h + t < t, and (h + t − [h < 0]) >> r is the rounding
+// right shift of h plus z (z·2^r is a multiple of 2^r), the sum the
+// reference clamps: the narrowing's saturating packs then clamp it with
+// no zero point to add. It fits when h + t lies in int32 for every h.
+func ozFolds(lo, hi int64, m int32, r int, z int32) bool {
+	hLo := (lo*int64(m) + 1<<30) >> 31
+	hHi := (hi*int64(m) + 1<<30) >> 31
+	t := int64(1)<<(r-1) + int64(z)<<r
+	return hLo+t >= math.MinInt32 && hHi+t <= math.MaxInt32
 }
 
 // pairs reports whether rowsV computes two output rows of an image per

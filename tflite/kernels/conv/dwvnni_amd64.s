@@ -100,7 +100,10 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // moves the even lanes' high halves beside the odd ones'. h < 0 exactly
 // when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
 // 2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
-// reference's rounding right shift. The parameters are loaded into
+// reference's rounding right shift. dwvnni.go folds the output zero point z
+// into the constants (ozFolds): with t = 2^(r−1) + z·2^r in place of
+// 2^(r−1) (in K and the threshold) the result is that shift plus z, which
+// NARROWF then packs. The parameters are loaded into
 // registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
 // odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).
 #define RQF(A) \
@@ -125,6 +128,15 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 	VPACKSSDW Z3, Z2, Z8 \
 	VPADDSW Z30, Z7, Z7 \
 	VPADDSW Z30, Z8, Z8 \
+	VPACKSSWB Z8, Z7, Z7 \
+	VPERMD Z7, Z31, Z7
+
+// NARROWF is NARROW for RQF, which has added the output zero point (its
+// constants fold it in: see ozFolds in dwvnni.go); the saturating packs
+// clamp the sum as the reference does.
+#define NARROWF \
+	VPACKSSDW Z1, Z0, Z7 \
+	VPACKSSDW Z3, Z2, Z8 \
 	VPACKSSWB Z8, Z7, Z7 \
 	VPERMD Z7, Z31, Z7
 
@@ -891,7 +903,7 @@ v1ffour:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fstore
 	CLAMP
@@ -957,7 +969,7 @@ v1fthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fstore
 	CLAMP
@@ -977,7 +989,7 @@ v1fhalf:
 	VPDPBUSD Z15, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fstore
 	CLAMP
@@ -1151,7 +1163,7 @@ v1fsfour:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fsstore
 	CLAMP
@@ -1215,7 +1227,7 @@ v1fsthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fsstore
 	CLAMP
@@ -1235,7 +1247,7 @@ v1fshalf:
 	VPDPBUSD Z15, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fsstore
 	CLAMP
@@ -1417,7 +1429,7 @@ v1ftfour:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1ftstore
 	CLAMP
@@ -1483,7 +1495,7 @@ v1ftthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1ftstore
 	CLAMP
@@ -1503,7 +1515,7 @@ v1fthalf:
 	VPDPBUSD Z15, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1ftstore
 	CLAMP
@@ -1686,7 +1698,7 @@ v1fufour:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fustore
 	CLAMP
@@ -1752,7 +1764,7 @@ v1futhree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fustore
 	CLAMP
@@ -1772,7 +1784,7 @@ v1fuhalf:
 	VPDPBUSD Z15, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v1fustore
 	CLAMP
@@ -1997,7 +2009,7 @@ v2fc_built:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fstore
 	CLAMP
@@ -2061,7 +2073,7 @@ v2fthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fstore
 	CLAMP
@@ -2084,7 +2096,7 @@ v2fhalf:
 	VPDPBUSD Z12, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fstore
 	CLAMP
@@ -2307,7 +2319,7 @@ v2fsc_built:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fsstore
 	CLAMP
@@ -2369,7 +2381,7 @@ v2fsthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fsstore
 	CLAMP
@@ -2392,7 +2404,7 @@ v2fshalf:
 	VPDPBUSD Z12, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fsstore
 	CLAMP
@@ -2626,7 +2638,7 @@ v2ftc_built:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2ftstore
 	CLAMP
@@ -2690,7 +2702,7 @@ v2ftthree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2ftstore
 	CLAMP
@@ -2713,7 +2725,7 @@ v2fthalf:
 	VPDPBUSD Z12, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2ftstore
 	CLAMP
@@ -2948,7 +2960,7 @@ v2fuc_built:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fustore
 	CLAMP
@@ -3012,7 +3024,7 @@ v2futhree:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fustore
 	CLAMP
@@ -3035,7 +3047,7 @@ v2fuhalf:
 	VPDPBUSD Z12, Z6, Z1
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ v2fustore
 	CLAMP
@@ -3243,7 +3255,7 @@ x1fnoresl6:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fstore
 	CLAMP
@@ -3336,7 +3348,7 @@ x1fnoresl12:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fstore
 	CLAMP
@@ -3371,7 +3383,7 @@ x1fnoresl14:
 x1fnoresl15:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fstore
 	CLAMP
@@ -3575,7 +3587,7 @@ x1fsnoresl21:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fsstore
 	CLAMP
@@ -3666,7 +3678,7 @@ x1fsnoresl27:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fsstore
 	CLAMP
@@ -3701,7 +3713,7 @@ x1fsnoresl29:
 x1fsnoresl30:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fsstore
 	CLAMP
@@ -3913,7 +3925,7 @@ x1ftnoresl36:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1ftstore
 	CLAMP
@@ -4006,7 +4018,7 @@ x1ftnoresl42:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1ftstore
 	CLAMP
@@ -4041,7 +4053,7 @@ x1ftnoresl44:
 x1ftnoresl45:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1ftstore
 	CLAMP
@@ -4254,7 +4266,7 @@ x1funoresl51:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fustore
 	CLAMP
@@ -4347,7 +4359,7 @@ x1funoresl57:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fustore
 	CLAMP
@@ -4382,7 +4394,7 @@ x1funoresl59:
 x1funoresl60:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x1fustore
 	CLAMP
@@ -4657,7 +4669,7 @@ x2fnoresl72:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fstore
 	CLAMP
@@ -4757,7 +4769,7 @@ x2fnoresl81:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fstore
 	CLAMP
@@ -4804,7 +4816,7 @@ x2fnoresl86:
 x2fnoresl87:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fstore
 	CLAMP
@@ -5075,7 +5087,7 @@ x2fsnoresl99:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fsstore
 	CLAMP
@@ -5173,7 +5185,7 @@ x2fsnoresl108:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fsstore
 	CLAMP
@@ -5220,7 +5232,7 @@ x2fsnoresl113:
 x2fsnoresl114:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fsstore
 	CLAMP
@@ -5502,7 +5514,7 @@ x2ftnoresl126:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2ftstore
 	CLAMP
@@ -5602,7 +5614,7 @@ x2ftnoresl135:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2ftstore
 	CLAMP
@@ -5649,7 +5661,7 @@ x2ftnoresl140:
 x2ftnoresl141:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2ftstore
 	CLAMP
@@ -5932,7 +5944,7 @@ x2funoresl153:
 	RQF(Z1)
 	RQF(Z2)
 	RQF(Z3)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fustore
 	CLAMP
@@ -6032,7 +6044,7 @@ x2funoresl162:
 	RQF(Z0)
 	RQF(Z1)
 	RQF(Z2)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fustore
 	CLAMP
@@ -6079,7 +6091,7 @@ x2funoresl167:
 x2funoresl168:
 	RQF(Z0)
 	RQF(Z1)
-	NARROW
+	NARROWF
 	CMPQ clamp+80(FP), $0
 	JEQ x2fustore
 	CLAMP
@@ -6158,6 +6170,13 @@ x2funoresl168:
 	VPACKSSDW A3, A2, T \
 	VPADDSW Z30, O, O \
 	VPADDSW Z30, T, T \
+	VPACKSSWB T, O, O \
+	VPERMD O, Z31, O
+
+// NARROWTF is NARROWF of A0..A3 into O (temporary T).
+#define NARROWTF(A0, A1, A2, A3, O, T) \
+	VPACKSSDW A1, A0, O \
+	VPACKSSDW A3, A2, T \
 	VPACKSSWB T, O, O \
 	VPERMD O, Z31, O
 
@@ -6317,8 +6336,8 @@ w2b_built:
 	RQFT(Z7, Z14, Z15, K5)
 
 w2narrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ w2store
 	VPMAXSB 64(DX), Z12, Z12
@@ -6539,8 +6558,8 @@ w2sb_built:
 	RQFT(Z7, Z14, Z15, K5)
 
 w2snarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ w2sstore
 	VPMAXSB 64(DX), Z12, Z12
@@ -6767,8 +6786,8 @@ w2tb_built:
 	RQFT(Z7, Z14, Z15, K5)
 
 w2tnarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ w2tstore
 	VPMAXSB 64(DX), Z12, Z12
@@ -7000,8 +7019,8 @@ w2ub_built:
 	RQFT(Z7, Z14, Z15, K5)
 
 w2unarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ w2ustore
 	VPMAXSB 64(DX), Z12, Z12
@@ -7459,8 +7478,8 @@ x2wnoresl174:
 	RQFT(Z7, Z14, Z15, K5)
 
 x2wnarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ x2wstore
 	VPMAXSB 64(DX), Z12, Z12
@@ -7744,8 +7763,8 @@ x2wsnoresl183:
 	RQFT(Z7, Z14, Z15, K5)
 
 x2wsnarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ x2wsstore
 	VPMAXSB 64(DX), Z12, Z12
@@ -8035,8 +8054,8 @@ x2wtnoresl192:
 	RQFT(Z7, Z14, Z15, K5)
 
 x2wtnarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ x2wtstore
 	VPMAXSB 64(DX), Z12, Z12
@@ -8331,8 +8350,8 @@ x2wunoresl201:
 	RQFT(Z7, Z14, Z15, K5)
 
 x2wunarrow:
-	NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)
-	NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)
+	NARROWTF(Z0, Z1, Z2, Z3, Z12, Z13)
+	NARROWTF(Z4, Z5, Z6, Z7, Z14, Z15)
 	CMPQ clamp+96(FP), $0
 	JEQ x2wustore
 	VPMAXSB 64(DX), Z12, Z12

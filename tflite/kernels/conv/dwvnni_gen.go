@@ -200,16 +200,20 @@ func rqf(a, t1, t2, kt, minus1 string, bcast bool) []string {
 	}
 }
 
-// narrow is NARROW's body: a[0..3] into bytes in o (temporary t).
-func narrow(a []string, o, t string) []string {
-	return []string{
+// narrow is NARROW's body: a[0..3] into bytes in o (temporary t); with
+// z, plus the output zero point (Z30).
+func narrow(a []string, o, t string, z bool) []string {
+	out := []string{
 		"VPACKSSDW " + a[1] + ", " + a[0] + ", " + o,
 		"VPACKSSDW " + a[3] + ", " + a[2] + ", " + t,
-		"VPADDSW Z30, " + o + ", " + o,
-		"VPADDSW Z30, " + t + ", " + t,
-		"VPACKSSWB " + t + ", " + o + ", " + o,
-		"VPERMD " + o + ", Z31, " + o,
 	}
+	if z {
+		out = append(out, "VPADDSW Z30, "+o+", "+o, "VPADDSW Z30, "+t+", "+t)
+	}
+	return append(out,
+		"VPACKSSWB "+t+", "+o+", "+o,
+		"VPERMD "+o+", Z31, "+o,
+	)
 }
 
 // clamp is CLAMP's body for the bytes in o.
@@ -572,11 +576,15 @@ func (k *kernel) moveY(g *gen, from, to int) {
 // narrowClamp narrows the accumulators to bytes and clamps them unless the
 // clamp argument is 0 (then jumps to, or falls into, the store).
 func (k *kernel) narrowClamp(g *gen, jmp bool) {
+	f := ""
+	if k.fast {
+		f = "F" // the zero point folded into RQF
+	}
 	if k.two {
-		g.ins("NARROWT(Z0, Z1, Z2, Z3, Z12, Z13)")
-		g.ins("NARROWT(Z4, Z5, Z6, Z7, Z14, Z15)")
+		g.ins("NARROWT%s(Z0, Z1, Z2, Z3, Z12, Z13)", f)
+		g.ins("NARROWT%s(Z4, Z5, Z6, Z7, Z14, Z15)", f)
 	} else {
-		g.ins("NARROW")
+		g.ins("NARROW%s", f)
 	}
 	g.ins("CMPQ %s, $0", k.arg("clamp"))
 	g.ins("JEQ %sstore", k.pfx)
@@ -1025,7 +1033,10 @@ as in RQ, so Q = A_u·2m + K (mod 2^64) has h + 2^(r−1) there; VPSHUFD
 moves the even lanes' high halves beside the odd ones'. h < 0 exactly
 when h + 2^(r−1) < 2^(r−1) (signed; no overflow: h ≤ 2^30 − 1 and
 2^(r−1) ≤ 2^30), and the result is (h + 2^(r−1) − [h < 0]) >> r, the
-reference's rounding right shift. The parameters are loaded into
+reference's rounding right shift. dwvnni.go folds the output zero point z
+into the constants (ozFolds): with t = 2^(r−1) + z·2^r in place of
+2^(r−1) (in K and the threshold) the result is that shift plus z, which
+NARROWF then packs. The parameters are loaded into
 registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
 odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).`)
 	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3", "Z16", false))
@@ -1036,7 +1047,12 @@ reference adds it in int32 and clamps, and |v| ≤ 2^30 does not wrap, so
 saturating to int16 first changes nothing: outside int16 both saturate
 the byte), a saturating pack to int8 (the clamp when [lo, hi] is all of
 int8), then the transpose to pixel order: pixel p in lane p.`)
-	g.define("NARROW", "", narrow(accs(0), "Z7", "Z8"))
+	g.define("NARROW", "", narrow(accs(0), "Z7", "Z8", true))
+	g.raw("")
+	g.comment(`NARROWF is NARROW for RQF, which has added the output zero point (its
+constants fold it in: see ozFolds in dwvnni.go); the saturating packs
+clamp the sum as the reference does.`)
+	g.define("NARROWF", "", narrow(accs(0), "Z7", "Z8", false))
 	g.raw("")
 	g.comment(`CLAMP bounds the bytes of Z7 to [lo, hi] (k bytes 64.., 128..).`)
 	g.define("CLAMP", "", clamp("Z7"))
@@ -1076,7 +1092,10 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT", "192(DX)", true))
 	g.raw("")
 	g.comment(`NARROWT is NARROW of A0..A3 into O (temporary T).`)
-	g.define("NARROWT", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T"))
+	g.define("NARROWT", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T", true))
+	g.raw("")
+	g.comment(`NARROWTF is NARROWF of A0..A3 into O (temporary T).`)
+	g.define("NARROWTF", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T", false))
 	g.raw("")
 	g.comment(`RQT is RQ with temporaries T1, T2.`)
 	g.define("RQT", "A, T1, T2", rq("A", "T1", "T2"))

@@ -157,7 +157,7 @@ func TestDepthwiseInt8VNNIMatchesRef(t *testing.T) {
 	var ran [7][5]int    // [kernel][tail]
 	dilated := 0         // layers with DilW > 1 on a VNNI kernel
 	var shapes [2][8]int // kernels 5 and 6's [shape bits]
-	for range 6000 {
+	for range 8000 {
 		k, tail, shape, dil := checkDWV(t, r)
 		ran[k][tail]++
 		if k > 0 && dil {
@@ -523,6 +523,12 @@ func TestDepthwiseVNNIFastShifts(t *testing.T) {
 			g.PadW, _ = Pad(c.stride, 1, g.InW, 3, g.OutW)
 			q := &Requant{InputOffset: int32(r.IntN(256) - 127), OutputOffset: int32(r.IntN(256) - 128),
 				Mult: make([]int32, c.ch), Shift: make([]int, c.ch), Min: -128, Max: 127}
+			if shift > 23 {
+				// RQF folds the output zero point z into its threshold
+				// 2^(r−1) + z·2^r (ozFolds), which must fit int32.
+				span := 1 << (31 - shift)
+				q.OutputOffset = int32(r.IntN(span) - span/2)
+			}
 			bias := make([]int32, c.ch)
 			for ch := range c.ch {
 				q.Mult[ch], q.Shift[ch] = int32(1<<30+r.IntN(1<<30)), -shift
