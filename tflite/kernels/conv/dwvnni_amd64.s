@@ -105,7 +105,8 @@ GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 // 2^(r−1) (in K and the threshold) the result is that shift plus z, which
 // NARROWF then packs. The parameters are loaded into
 // registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
-// odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).
+// odd, Z26 t, Z29 r), −1 per lane in Z16 (RQF, one-row kernels) or Z30
+// (RQFT, two-row kernels: the fast kernels need no output zero point).
 #define RQF(A) \
 	VPMULUDQ Z22, A, Z7 \
 	VPSRLQ $32, A, Z8 \
@@ -737,7 +738,8 @@ v2half:
 //
 // dwInt8VNNIS1 with RQF: for layers whose accumulators are proven to lie
 // in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
-// block.
+// block (the output zero point folded into K and t: oz is not read), Z22..Z26
+// and Z29 the block's RQF parameters, Z16 −1 per lane.
 TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -750,8 +752,6 @@ TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -1010,8 +1010,6 @@ TEXT ·dwInt8VNNIS1FC16(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -1269,8 +1267,6 @@ TEXT ·dwInt8VNNIS1FC32(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -1538,8 +1534,6 @@ TEXT ·dwInt8VNNIS1FC48(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -1794,7 +1788,8 @@ v1fuhalf:
 //
 // dwInt8VNNIS2 with RQF: for layers whose accumulators are proven to lie
 // in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
-// block.
+// block (the output zero point folded into K and t: oz is not read), Z22..Z26
+// and Z29 the block's RQF parameters, Z16 −1 per lane.
 TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	MOVQ r0+0(FP), AX
 	MOVQ r1+8(FP), CX
@@ -1807,8 +1802,6 @@ TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -2117,8 +2110,6 @@ TEXT ·dwInt8VNNIS2FC16(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -2426,8 +2417,6 @@ TEXT ·dwInt8VNNIS2FC32(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -2748,8 +2737,6 @@ TEXT ·dwInt8VNNIS2FC48(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -3072,8 +3059,6 @@ TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -3404,8 +3389,6 @@ TEXT ·dwInt8VNNIS1FXC16(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -3735,8 +3718,6 @@ TEXT ·dwInt8VNNIS1FXC32(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -4076,8 +4057,6 @@ TEXT ·dwInt8VNNIS1FXC48(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -4419,8 +4398,6 @@ TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -4837,8 +4814,6 @@ TEXT ·dwInt8VNNIS2FXC16(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -5254,8 +5229,6 @@ TEXT ·dwInt8VNNIS2FXC32(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -5684,8 +5657,6 @@ TEXT ·dwInt8VNNIS2FXC48(SB), NOSPLIT, $0-128
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+72(FP), DI
-	VPBROADCASTW DI, Z30
 	VPTERNLOGD $0xFF, Z16, Z16, Z16
 	MOVW $0x5555, DI
 	KMOVW DI, K2
@@ -6151,8 +6122,7 @@ x2funoresl168:
 	VPXORD.BCST (DX), Y2, Y2 \
 	VPXORD.BCST (DX), Y3, Y3
 
-// RQFT is RQF with temporaries T1, T2 and mask KT, −1 from k bytes
-// 192..195 (broadcast).
+// RQFT is RQF with temporaries T1, T2 and mask KT.
 #define RQFT(A, T1, T2, KT) \
 	VPMULUDQ Z22, A, T1 \
 	VPSRLQ $32, A, T2 \
@@ -6161,7 +6131,7 @@ x2funoresl168:
 	VPADDQ Z25, T2, T2 \
 	VPSHUFD $0xF5, T1, K2, T2 \
 	VPCMPD $1, Z26, T2, KT \
-	VPADDD.BCST 192(DX), T2, KT, T2 \
+	VPADDD Z30, T2, KT, T2 \
 	VPSRAVD Z29, T2, A
 
 // NARROWT is NARROW of A0..A3 into O (temporary T).
@@ -6206,9 +6176,9 @@ x2funoresl168:
 // Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
 // Z8..Z11 Y_q of input rows 0..3 (then Y'), Z12..Z15 Y_{q+1} (moved to
 // Z8..Z11 after the products, then temporaries: the first row's bytes in
-// Z12, the second's in Z14), Z16..Z21 the block's 6 weight vectors, Z28
-// dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd lanes,
-// K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C,
+// Z12, the second's in Z14), Z16..Z21 the block's 6 weight vectors,
+// Z22..Z26 and Z29 the block's RQF parameters, Z28 dwvPerm, Z30 −1 per
+// lane, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C,
 // R11 = 3C, R12 the byte offset of the next Y to build, R15 its tab entry,
 // SI the first output row, R8 groups left, DI a temporary; cblocks counts
 // the blocks left in its argument slot.
@@ -6224,8 +6194,7 @@ TEXT ·dwInt8VNNIS1F2(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -6432,8 +6401,7 @@ TEXT ·dwInt8VNNIS1F2C16(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -6651,8 +6619,7 @@ TEXT ·dwInt8VNNIS1F2C32(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -6884,8 +6851,7 @@ TEXT ·dwInt8VNNIS1F2C48(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -7324,8 +7290,7 @@ TEXT ·dwInt8VNNIS1F2X(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -7595,8 +7560,7 @@ TEXT ·dwInt8VNNIS1F2XC16(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -7877,8 +7841,7 @@ TEXT ·dwInt8VNNIS1F2XC32(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
@@ -8173,8 +8136,7 @@ TEXT ·dwInt8VNNIS1F2XC48(SB), NOSPLIT, $0-144
 	LEAQ (BX)(BX*2), R11
 	MOVL $0xAAAA, DI
 	KMOVW DI, K1
-	MOVQ oz+88(FP), DI
-	VPBROADCASTW DI, Z30
+	VPTERNLOGD $0xFF, Z30, Z30, Z30
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28

@@ -180,13 +180,8 @@ var rqfRegs = [...]struct {
 }{{"Z22", 64}, {"Z23", 128}, {"Z24", 384}, {"Z25", 448}, {"Z26", 512}, {"Z29", 320}}
 
 // rqf is RQF's body (accumulator a, temporaries t1, t2, mask kt; the
-// parameters in rqfRegs): minus1 is an operand of −1 per lane, a register
-// or, where bcast, a memory word broadcast.
-func rqf(a, t1, t2, kt, minus1 string, bcast bool) []string {
-	add := "VPADDD "
-	if bcast {
-		add = "VPADDD.BCST "
-	}
+// parameters in rqfRegs, −1 per lane in m1).
+func rqf(a, t1, t2, kt, m1 string) []string {
 	return []string{
 		"VPMULUDQ Z22, " + a + ", " + t1,
 		"VPSRLQ $32, " + a + ", " + t2,
@@ -195,7 +190,7 @@ func rqf(a, t1, t2, kt, minus1 string, bcast bool) []string {
 		"VPADDQ Z25, " + t2 + ", " + t2,
 		"VPSHUFD $0xF5, " + t1 + ", K2, " + t2,
 		"VPCMPD $1, Z26, " + t2 + ", " + kt,
-		add + minus1 + ", " + t2 + ", " + kt + ", " + t2,
+		"VPADDD " + m1 + ", " + t2 + ", " + kt + ", " + t2,
 		"VPSRAVD Z29, " + t2 + ", " + a,
 	}
 }
@@ -707,13 +702,19 @@ func (k *kernel) emit(g *gen) {
 	g.ins("LEAQ (BX)(BX*2), R11")
 	g.ins("MOVL $0xAAAA, DI")
 	g.ins("KMOVW DI, K1")
-	g.ins("MOVQ %s, DI", k.arg("oz"))
-	g.ins("VPBROADCASTW DI, Z30")
 	if !k.fast {
+		g.ins("MOVQ %s, DI", k.arg("oz"))
+		g.ins("VPBROADCASTW DI, Z30")
 		g.ins("MOVQ $0x40000000, DI")
 		g.ins("VPBROADCASTQ DI, Z29")
-	} else if !k.two {
-		g.ins("VPTERNLOGD $0xFF, Z16, Z16, Z16") // −1 per lane (RQF)
+	} else {
+		// RQF has added the output zero point (NARROWF): −1 per lane in
+		// Z16 (one row) or Z30 (two rows; Z16 holds a weight vector).
+		m1 := "Z16"
+		if k.two {
+			m1 = "Z30"
+		}
+		g.ins("VPTERNLOGD $0xFF, %s, %s, %s", m1, m1, m1)
 	}
 	g.ins("MOVW $0x5555, DI")
 	g.ins("KMOVW DI, K2")
@@ -833,7 +834,8 @@ pixels 2 and 3 are not computed (their lanes of Z7 are never stored).`)
 
 const fastDoc = `with RQF: for layers whose accumulators are proven to lie
 in [−(2^30 − 1), 2^30 − 1] (dwVNNI.fast); q holds dwVQWordsF words per
-block.`
+block (the output zero point folded into K and t: oz is not read), Z22..Z26
+and Z29 the block's RQF parameters, Z16 −1 per lane.`
 
 var kernels = []kernel{
 	{name: "dwInt8VNNIS1", pfx: "v1", stride: 1, doc: `One output row of the 3×3, stride 1, dilation 1 int8 depthwise layer
@@ -887,9 +889,9 @@ dwInt8VNNIS1F's.
 Registers: Z0..Z3 the first row's accumulators, Z4..Z7 the second's,
 Z8..Z11 Y_q of input rows 0..3 (then Y'), Z12..Z15 Y_{q+1} (moved to
 Z8..Z11 after the products, then temporaries: the first row's bytes in
-Z12, the second's in Z14), Z16..Z21 the block's 6 weight vectors, Z28
-dwvPerm, Z30 the output zero point per int16, Z31 dwvT, K1 the odd lanes,
-K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C,
+Z12, the second's in Z14), Z16..Z21 the block's 6 weight vectors,
+Z22..Z26 and Z29 the block's RQF parameters, Z28 dwvPerm, Z30 −1 per
+lane, Z31 dwvT, K1 the odd lanes, K2 the even ones. AX, CX, R9, R10 the input rows at this block, BX = C,
 R11 = 3C, R12 the byte offset of the next Y to build, R15 its tab entry,
 SI the first output row, R8 groups left, DI a temporary; cblocks counts
 the blocks left in its argument slot.`},
@@ -1038,8 +1040,9 @@ into the constants (ozFolds): with t = 2^(r−1) + z·2^r in place of
 2^(r−1) (in K and the threshold) the result is that shift plus z, which
 NARROWF then packs. The parameters are loaded into
 registers once per block (Z22 2m even, Z23 2m odd, Z24 K even, Z25 K
-odd, Z26 2^(r−1), Z29 r); Z16 holds −1 per lane (one-row kernels).`)
-	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3", "Z16", false))
+odd, Z26 t, Z29 r), −1 per lane in Z16 (RQF, one-row kernels) or Z30
+(RQFT, two-row kernels: the fast kernels need no output zero point).`)
+	g.define("RQF", "A", rqf("A", "Z7", "Z8", "K3", "Z16"))
 	g.raw("")
 	g.comment(`NARROW turns the four requantized pixels Z0..Z3 into bytes in Z7:
 saturating packs to int16, + the output zero point saturating (Z30; the
@@ -1087,9 +1090,8 @@ offsets, lanes outside the row take the zero point (k bytes 256..319).`)
 	g.define("YTAB4", "Y0, Y1, Y2, Y3, X0, X1, X2, X3", ytab(rows4, y4, x4, false))
 	g.raw("")
 	a4 := []string{"A0", "A1", "A2", "A3"}
-	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT, −1 from k bytes
-192..195 (broadcast).`)
-	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT", "192(DX)", true))
+	g.comment(`RQFT is RQF with temporaries T1, T2 and mask KT.`)
+	g.define("RQFT", "A, T1, T2, KT", rqf("A", "T1", "T2", "KT", "Z30"))
 	g.raw("")
 	g.comment(`NARROWT is NARROW of A0..A3 into O (temporary T).`)
 	g.define("NARROWT", "A0, A1, A2, A3, O, T", narrow(a4, "O", "T", true))
