@@ -54,15 +54,30 @@ DATA dwvT<>+48(SB)/8, $0x0000000700000003
 DATA dwvT<>+56(SB)/8, $0x0000000f0000000b
 GLOBL dwvT<>(SB), RODATA|NOPTR, $64
 
+// dwvPerm2 is the VPERMT2B index that turns pixels 0 and 1 (bytes 0..31
+// of the first table) and 2 and 3 (of the second) into VPDPBUSD lanes
+// (byte 4c + s: byte c of pixel s).
+DATA dwvPerm2<>+0(SB)/8, $0x5141110150401000
+DATA dwvPerm2<>+8(SB)/8, $0x5343130352421202
+DATA dwvPerm2<>+16(SB)/8, $0x5545150554441404
+DATA dwvPerm2<>+24(SB)/8, $0x5747170756461606
+DATA dwvPerm2<>+32(SB)/8, $0x5949190958481808
+DATA dwvPerm2<>+40(SB)/8, $0x5b4b1b0b5a4a1a0a
+DATA dwvPerm2<>+48(SB)/8, $0x5d4d1d0d5c4c1c0c
+DATA dwvPerm2<>+56(SB)/8, $0x5f4f1f0f5e4e1e0e
+GLOBL dwvPerm2<>(SB), RODATA|NOPTR, $64
+
 // YFULL builds Y (see dwvnni.go) from the four pixels at P, P+C, P+2C,
-// P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
-// bytes of each channel into its lane, make them unsigned.
+// P+3C (BX = C, R11 = 3C), all inside the input row: two loads and two
+// inserts (pixels 0, 1 into Y, 2, 3 into the temporary Z0), one VPERMT2B
+// (index dwvPerm2 in Z27) gathering the four bytes of each channel into
+// its lane, then made unsigned.
 #define YFULL(P, Y, YX) \
 	VMOVDQU32 (P), YX \
 	VINSERTI32X4 $1, (P)(BX*1), Y, Y \
-	VINSERTI32X4 $2, (P)(BX*2), Y, Y \
-	VINSERTI32X4 $3, (P)(R11*1), Y, Y \
-	VPERMB Y, Z28, Y \
+	VMOVDQU32 (P)(BX*2), X0 \
+	VINSERTI32X4 $1, (P)(R11*1), Z0, Z0 \
+	VPERMT2B Z0, Z27, Y \
 	VPXORD.BCST (DX), Y, Y
 
 // RQ requantizes accumulator A in place (temps Z7, Z8; R14 the block's
@@ -190,6 +205,7 @@ TEXT ·dwInt8VNNIS1(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 v1block:
@@ -451,6 +467,7 @@ TEXT ·dwInt8VNNIS2(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 v2block:
@@ -756,6 +773,7 @@ TEXT ·dwInt8VNNIS1F(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 v1fblock:
@@ -1806,6 +1824,7 @@ TEXT ·dwInt8VNNIS2F(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 v2fblock:
@@ -3063,6 +3082,7 @@ TEXT ·dwInt8VNNIS1FX(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 x1fblock:
@@ -4402,6 +4422,7 @@ TEXT ·dwInt8VNNIS2FX(SB), NOSPLIT, $0-128
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 x2fblock:
@@ -6198,6 +6219,7 @@ TEXT ·dwInt8VNNIS1F2(SB), NOSPLIT, $0-144
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 w2block:
@@ -7089,6 +7111,7 @@ TEXT ·dwInt8VNNIS12(SB), NOSPLIT, $0-144
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 w1block:
@@ -7294,6 +7317,7 @@ TEXT ·dwInt8VNNIS1F2X(SB), NOSPLIT, $0-144
 	MOVW $0x5555, DI
 	KMOVW DI, K2
 	VMOVDQU64 dwvPerm<>(SB), Z28
+	VMOVDQU64 dwvPerm2<>(SB), Z27
 	VMOVDQU64 dwvT<>(SB), Z31
 
 x2wblock:

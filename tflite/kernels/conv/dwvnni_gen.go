@@ -88,14 +88,18 @@ func pixAddr(r string, p int) string {
 	return [...]string{"(" + r + ")", "(" + r + ")(BX*1)", "(" + r + ")(BX*2)", "(" + r + ")(R11*1)"}[p]
 }
 
-// yfull is YFULL's body: Y from four pixels at P inside the row.
+// yfull is YFULL's body: Y from four pixels at P inside the row, pixels
+// 0 and 1 loaded into Y's low 32 bytes, 2 and 3 into Z0's (a temporary:
+// the accumulators are free while Ys are built), gathered by one VPERMT2B
+// (index dwvPerm2 in Z27): two inserts and a two-table permutation
+// instead of three inserts and a VPERMB.
 func yfull(p, y, yx string) []string {
 	return []string{
 		"VMOVDQU32 (" + p + "), " + yx,
 		"VINSERTI32X4 $1, " + pixAddr(p, 1) + ", " + y + ", " + y,
-		"VINSERTI32X4 $2, " + pixAddr(p, 2) + ", " + y + ", " + y,
-		"VINSERTI32X4 $3, " + pixAddr(p, 3) + ", " + y + ", " + y,
-		"VPERMB " + y + ", Z28, " + y,
+		"VMOVDQU32 " + pixAddr(p, 2) + ", X0",
+		"VINSERTI32X4 $1, " + pixAddr(p, 3) + ", Z0, Z0",
+		"VPERMT2B Z0, Z27, " + y,
 		"VPXORD.BCST (DX), " + y + ", " + y,
 	}
 }
@@ -721,6 +725,8 @@ func (k *kernel) emit(g *gen) {
 	g.ins("VMOVDQU64 dwvPerm<>(SB), Z28")
 	if k.pair != 0 {
 		g.ins("VMOVDQU64 dwvPerm%d<>(SB), Z27", k.pair)
+	} else if !k.c16 {
+		g.ins("VMOVDQU64 dwvPerm2<>(SB), Z27") // YFULL
 	}
 	g.ins("VMOVDQU64 dwvT<>(SB), Z31")
 	g.raw("")
@@ -1008,9 +1014,26 @@ output pixel p wants them at dword 4p + L.`)
 	g.data("dwvT", trans)
 	g.raw("")
 
+	// dwvPerm2: byte 4c + s of a lane takes byte c of pixel s, pixels 0
+	// and 1 at bytes 0 and 16 of table 1, 2 and 3 at 0 and 16 of table 2
+	// (64..127).
+	var perm2 [8]uint64
+	for c := 0; c < 16; c++ {
+		for s := 0; s < 4; s++ {
+			j := 4*c + s
+			perm2[j/8] |= uint64([]int{0, 16, 64, 80}[s]+c) << (8 * (j % 8))
+		}
+	}
+	g.comment(`dwvPerm2 is the VPERMT2B index that turns pixels 0 and 1 (bytes 0..31
+of the first table) and 2 and 3 (of the second) into VPDPBUSD lanes
+(byte 4c + s: byte c of pixel s).`)
+	g.data("dwvPerm2", perm2)
+	g.raw("")
 	g.comment(`YFULL builds Y (see dwvnni.go) from the four pixels at P, P+C, P+2C,
-P+3C (BX = C, R11 = 3C), all inside the input row: load, gather the four
-bytes of each channel into its lane, make them unsigned.`)
+P+3C (BX = C, R11 = 3C), all inside the input row: two loads and two
+inserts (pixels 0, 1 into Y, 2, 3 into the temporary Z0), one VPERMT2B
+(index dwvPerm2 in Z27) gathering the four bytes of each channel into
+its lane, then made unsigned.`)
 	g.define("YFULL", "P, Y, YX", yfull("P", "Y", "YX"))
 	g.raw("")
 	g.comment(`RQ requantizes accumulator A in place (temps Z7, Z8; R14 the block's
