@@ -8,5 +8,8 @@ func bilinearRowVec(r0, r1 []float32, x0, x1 []int, dx, ndx []float32, d int, dy
 	return false
 }
 
-// roundU8 sets dst[i] = uint8(src[i] + 0.5) (BilinearU8's final rounding).
-func roundU8(src []float32, dst []uint8) { roundU8Generic(src, dst) }
+// bilinearRowVecU8 does nothing: there is no vector kernel on this
+// architecture.
+func bilinearRowVecU8(r0, r1 []float32, x0, x1 []int, dx, ndx []float32, d int, dy, ndy float32, out []uint8) bool {
+	return false
+}

@@ -3,11 +3,11 @@ package shape
 // BilinearU8 is ResizeBilinearFloat for uint8 data (TensorFlow Lite's
 // reference: float32 arithmetic, + 0.5, truncation) with BilinearF32's
 // tables: each output row's two input rows are converted to float32 once
-// (exactly: every uint8 is a float32), interpolated by the float32 row
-// kernel (the vector one where the machine has it), whose products and
-// sums are the reference's term for term, and the results rounded as the
-// reference rounds them: v + 0.5 truncated, where v ≥ 0 (non-negative
-// inputs and weights), so the float kernel's final + 0 changes nothing.
+// (exactly: every uint8 is a float32), interpolated with the reference's
+// products and sums term for term, and rounded as the reference rounds
+// them: v + 0.5 truncated, where v ≥ 0 (non-negative inputs and weights).
+// On AVX-512 the row kernel adds the 0.5 and writes the bytes itself;
+// elsewhere the Go loop writes float32 values and roundU8 rounds them.
 // Bit-identical with ResizeBilinearFloat[uint8].
 type BilinearU8 struct {
 	t *BilinearF32
@@ -51,27 +51,29 @@ func (r *BilinearU8) Run(out, in []uint8, scratch []float32) {
 				last1 = ry1
 			}
 			dst := out[o : o+p.OutW*d]
-			if !bilinearRowVec(f0, f1, t.x0, t.x1, t.dx, t.ndx, d, dy, ndy, fo) {
-				k := 0
-				for x, cx0 := range t.x0 {
-					cx1, dx, ndx := t.x1[x], t.dx[x], t.ndx[x]
-					for c := range d {
-						v := float32(float32(f0[cx0+c]*ndy)*ndx) + float32(float32(f1[cx0+c]*dy)*ndx)
-						v = v + float32(float32(f0[cx1+c]*ndy)*dx)
-						v = v + float32(float32(f1[cx1+c]*dy)*dx)
-						fo[k] = v
-						k++
-					}
+			o += p.OutW * d
+			if bilinearRowVecU8(f0, f1, t.x0, t.x1, t.dx, t.ndx, d, dy, ndy, dst) {
+				continue
+			}
+			k := 0
+			for x, cx0 := range t.x0 {
+				cx1, dx, ndx := t.x1[x], t.dx[x], t.ndx[x]
+				for c := range d {
+					v := float32(float32(f0[cx0+c]*ndy)*ndx) + float32(float32(f1[cx0+c]*dy)*ndx)
+					v = v + float32(float32(f0[cx1+c]*ndy)*dx)
+					v = v + float32(float32(f1[cx1+c]*dy)*dx)
+					fo[k] = v
+					k++
 				}
 			}
 			roundU8(fo, dst)
-			o += p.OutW * d
 		}
 	}
 }
 
-// roundU8Generic is roundU8 in Go.
-func roundU8Generic(src []float32, dst []uint8) {
+// roundU8 sets dst[i] = uint8(src[i] + 0.5), BilinearU8's final
+// rounding where the row kernel does not apply it.
+func roundU8(src []float32, dst []uint8) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = uint8(v + 0.5)

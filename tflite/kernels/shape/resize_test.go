@@ -74,9 +74,12 @@ func BenchmarkBilinearF32(b *testing.B) {
 // 255.
 func TestBilinearU8MatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
-	for i := range 200 {
+	for i := range 203 {
 		p := ResizeParams{Batch: 1 + r.IntN(2), InH: 1 + r.IntN(12), InW: 1 + r.IntN(12), Depth: 1 + r.IntN(40),
 			OutH: 1 + r.IntN(30), OutW: 1 + r.IntN(30)}
+		if i >= 200 { // DeepLabV3's last resize (33x33x21 to 513x513), fewer rows
+			p = ResizeParams{Batch: 1, InH: 33, InW: 33, Depth: 21, OutH: 40, OutW: 513}
+		}
 		switch i % 3 {
 		case 1:
 			p.AlignCorners = true
@@ -106,35 +109,6 @@ func TestBilinearU8MatchesReference(t *testing.T) {
 		for j := range want {
 			if got[j] != want[j] {
 				t.Fatalf("case %d %+v: out[%d] = %d, reference %d", i, p, j, got[j], want[j])
-			}
-		}
-	}
-}
-
-// TestRoundU8 checks roundU8 (the vector kernel where present) against
-// the Go conversion on lengths around the 16-lane blocks and values at
-// and next to every rounding boundary of [0, 255.5).
-func TestRoundU8(t *testing.T) {
-	var src []float32
-	for k := 0; k < 256; k++ {
-		h := float32(k) + 0.5
-		for _, v := range []float32{float32(k), h, math.Nextafter32(h, 0), math.Nextafter32(float32(k), 256)} {
-			if v < 255.5 {
-				src = append(src, v)
-			}
-		}
-	}
-	r := rand.New(rand.NewPCG(53, 54))
-	for range 500 {
-		src = append(src, r.Float32()*255.49)
-	}
-	for _, n := range []int{1, 15, 16, 17, 33, len(src)} {
-		got, want := make([]uint8, n), make([]uint8, n)
-		roundU8(src[:n], got)
-		roundU8Generic(src[:n], want)
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("n %d: %v -> %d, want %d", n, src[i], got[i], want[i])
 			}
 		}
 	}
