@@ -19,22 +19,24 @@ import (
 // VPERMI2B puts the 9th byte into byte ky of a group shared by the three
 // window rows; VPDPBUSD multiplies the groups, as unsigned bytes, by each
 // channel's 4 weights broadcast: 7 groups (27 of 28 bytes used) make a
-// channel's 16 sums. With a the input bytes (uint8
-// values; pads read the zero point za), v = w − 128 (fits int8) and
-// cr = 128 − zw,
+// channel's 16 sums. The tile's groups are gathered once for all its
+// channels. With a the input bytes (uint8 values; pads read the zero
+// point za), v = w − 128 (fits int8) and cr = 128 − zw,
 //
 //	Σ (a − za)(w − zw) = Σ a·v + cr·Σ a − za·Σ v − cr·za·K
 //
-// (K = 27): the first sum is the VPDPBUSDs, the second one more VPDPBUSD
-// against ones per tile (shared by all channels), the rest a constant per
-// channel folded into the bias. The output stage is TensorFlow Lite's
-// MultiplyByQuantizedMultiplier, output offset and clamp in int8 terms,
-// by gemm's fast epilogue (paramBlocksFast: one 64-bit rounding read as
-// the high halves of the products) with each channel's parameters
-// broadcast over the lanes; 8 channels
-// × 16 pixels are transposed to NHWC by two VPERMI2B. Exact: equal to
-// ConvRef for every input (integer sums that fit int32, checked at
-// construction). Immutable; safe for concurrent use.
+// (K = 27): the first sum is the VPDPBUSDs, the second 7 more VPDPBUSD
+// against ones per tile (shared by all channels) and a multiply by cr,
+// the rest a constant per channel folded into the bias. The output stage
+// is TensorFlow Lite's MultiplyByQuantizedMultiplier, output offset and
+// clamp in int8 terms: where every channel has the same multiplier and
+// shift (per-tensor quantization), gemm's uniform output stage with the
+// row term folded into each pixel's 64-bit addend, 9 vector instructions
+// per channel and 16 pixels from registers (uniformStem); else 11 with
+// each channel's parameters broadcast (stemChannelParams). 8 channels ×
+// 16 pixels are packed to bytes and transposed to NHWC by two VPERMI2B. Exact: equal to ConvRef
+// for every input (integer sums that fit int32 and the output stage's
+// bounds, checked at construction). Immutable; safe for concurrent use.
 type Stem struct {
 	g      Geom
 	groups int     // OutC / 8
@@ -44,6 +46,9 @@ type Stem struct {
 	inXor  uint8   // 0x80 when the input bytes are the flipped int8 ones
 	outXor uint8   // 0x80 when the output bytes are uint8 (not flipped)
 	lo, hi int8    // the clamp bounds in int8 terms
+	// uniform: every channel has the same multiplier and shift, and no
+	// left shift (stemTilesU).
+	uniform bool
 	// padSpan is a span of the input byte (as stored) of the zero point:
 	// what windows read outside the input.
 	padSpan [128]uint8
@@ -57,33 +62,22 @@ type Stem struct {
 const stemGroupBytes = 7 * 32
 
 // stemParamWords is the parameter block of one output channel, as the
-// assembly reads it (int32 words): the constant (bias and zero-point
-// terms), left shift + 1, the multiplier as an int64, the addend 2A as an
-// int64, the sign shift c and the right shift (paramBlocksFast's
-// quantities, for one channel).
+// assembly reads it (int32 words): the constant (bias, zero-point terms
+// and 2^(30−left)), left, 2m as an int64, the addend D as an int64, the
+// shift cnt of the rounding unit and the right shift R
+// (stemChannelParams); then, for stemTilesU, m and D0 as int64s, t and 1
+// (uniformStem).
 const stemParamWords = 16
 
 // stemTables holds the gather indices of the three 4-byte groups (pixel p
 // of a tile reads bytes 6p + 4j .. 6p + 4j + 3 of its 128-byte span), the
 // ones (the row sums: 4, 4 and 1 real bytes per group), the transposes
-// of 8 channels × 16 pixels to pixels 0-7 and 8-15, and the epilogue's
-// gather of high halves (int32 indices), and the joins of two groups'
-// pixels into 16-byte pieces (int64 indices).
+// of 8 channels × 16 pixels to pixels 0-7 and 8-15, the joins of two
+// groups' pixels into 16-byte pieces (int64 indices), the byte masks of
+// the 9th bytes, and the gather of the products' high halves (int32
+// indices).
 var stemTables = func() *[10][64]uint8 {
 	var t [10][64]uint8
-	// The VPERMI2Q indices joining a pair of groups' pixels 0-7 (or 8-15)
-	// into 16-byte pieces: pixels 0-3, then 4-7, each the first group's
-	// 8 bytes and the second's.
-	for k := range 4 {
-		t[7][16*k], t[7][16*k+8] = uint8(k), uint8(8+k)
-		t[8][16*k], t[8][16*k+8] = uint8(4+k), uint8(12+k)
-	}
-	// The VPERMT2D index of the products' high halves: lane 2i from the
-	// even products' qword i, lane 2i+1 from the odd ones'.
-	for i := range 8 {
-		t[6][8*i] = uint8(2*i + 1)
-		t[6][8*i+4] = uint8(16 + 2*i + 1)
-	}
 	for p := range 16 {
 		for b := range 4 {
 			for j := range 2 {
@@ -95,13 +89,6 @@ var stemTables = func() *[10][64]uint8 {
 	// The ones of the row sums as 4-byte patterns: groups 0 and 1, then
 	// the 9th bytes of the three window rows (and a zero).
 	t[3] = [64]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}
-	// The byte masks of a dword's bytes 0, 1 and 2: where each window
-	// row's 9th byte goes in the 9th-byte group.
-	for ky := range 3 {
-		for i := range 8 {
-			t[9][8*ky+i] = 0x11 << ky
-		}
-	}
 	// After the packs, byte 16L + q of the first (second) vector is
 	// channel q/4 (+4) of pixel 4L + q%4.
 	for half := range 2 {
@@ -111,6 +98,26 @@ var stemTables = func() *[10][64]uint8 {
 				t[4+half][8*p+c] = uint8(64*(c/4) + 16*(px/4) + 4*(c%4) + px%4)
 			}
 		}
+	}
+	// The VPERMI2Q indices joining a pair of groups' pixels 0-7 (or 8-15)
+	// into 16-byte pieces: pixels 0-3, then 4-7, each the first group's
+	// 8 bytes and the second's.
+	for k := range 4 {
+		t[6][16*k], t[6][16*k+8] = uint8(k), uint8(8+k)
+		t[7][16*k], t[7][16*k+8] = uint8(4+k), uint8(12+k)
+	}
+	// The byte masks of a dword's bytes 0, 1 and 2: where each window
+	// row's 9th byte goes in the 9th-byte group.
+	for ky := range 3 {
+		for i := range 8 {
+			t[8][8*ky+i] = 0x11 << ky
+		}
+	}
+	// The VPERMT2D index of the products' high halves: lane 2i from the
+	// even products' qword i, lane 2i+1 from the odd ones'.
+	for i := range 8 {
+		t[9][8*i] = uint8(2*i + 1)
+		t[9][8*i+4] = uint8(16 + 2*i + 1)
 	}
 	return &t
 }()
@@ -171,9 +178,9 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 		}
 		konst := bc - int64(za)*sumV - int64(s.cr)*int64(za)*27
 		left, right := max(q.Shift[c], 0), max(-q.Shift[c], 0)
-		// gemm's fast epilogue (paramBlocksFast documents the algebra)
-		// needs 2x·2^left and h = ⌊(P + A)/2^31⌋ in int32, for
-		// x = sums + konst with |sums| ≤ stemRowBound.
+		// stemChannelParams needs |x·2^left| < 2^30 and h = ⌊(P + A)/2^31⌋
+		// in int32 (with room for h − 1), for x = sums + konst with
+		// |sums| ≤ stemRowBound.
 		x := max(konst, -konst) + stemRowBound
 		const lim = math.MaxInt32
 		h := x<<left + 2 + int64(max(zo, -zo))<<right
@@ -183,24 +190,105 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 		if q.Mult[c] < 0 || right > 31 || left > 30 || x<<(left+1) > lim || h >= lim {
 			return nil
 		}
-		a := uint64(1)<<31 + uint64(int64(zo))<<(32+right)
-		cnt := int32(32)
-		if right > 0 {
-			a += uint64(1) << (31 + right)
-			cnt = 31
-		}
-		p := s.params[c*stemParamWords:]
-		p[0] = int32(konst)
-		p[1] = int32(left + 1)
-		p[2] = q.Mult[c] // an int64 (high word 0): VPMULDQ reads its low half
-		p[4], p[5] = int32(uint32(a)), int32(uint32(a>>32))
-		p[6], p[7] = cnt, int32(right)
+		stemChannelParams(s.params[c*stemParamWords:], konst, q.Mult[c], left, right, zo)
 	}
+	s.uniform = uniformStem(s.params, q.Mult, q.Shift, zo)
 	return s
 }
 
-// stemArgs is the argument block of stemTiles (layout fixed by the
-// assembly).
+// uniformStem reports whether stemTilesU applies (every channel has the
+// same multiplier m and right shift R ≥ 0, and t below fits int32) and
+// then completes the channels' parameter blocks p with its words: m
+// (int64), D0 (int64), t and 1. Its output stage is gemm's uniform one
+// (uniformParams there): the sums start at x − rt + 2^30 (rt the row
+// term, not added), X' ∈ (0, 2^31) (the bound of stemChannelParams, which
+// holds without rt too), and each pixel's 64-bit row addend is
+//
+//	D_r = 2m·rt + D0,  D0 = 2A − 2^31·m,  A = 2^30 + [R > 0]·2^(30+R) + z·2^(31+R)
+//
+// (VPMULDQ by m, doubled: |2m·rt| < 2^52), so X'·2m + D_r = 2P + 2A for
+// P = x·m, whose high half is h = ⌊(P + A)/2^31⌋ = hi + t with t =
+// 2^(R−1) + z·2^R (R > 0), hi the first rounding; TensorFlow Lite's
+// second is (hi + 2^(R−1) − [hi < 0]) >> R, so the output is
+//
+//	(h − [h < t]) >> R,
+//
+// t = −2^31 (no correction) for R = 0. 9 vector instructions per channel:
+// VPMULUDQ, VPSRLQ, VPMULUDQ, 2 VPADDQ, VPERMT2D, VPCMPD, VPSUBD, VPSRAVD.
+func uniformStem(p []int32, mult []int32, shift []int, z int32) bool {
+	m, s := mult[0], shift[0]
+	for c := range mult {
+		if mult[c] != m || shift[c] != s {
+			return false
+		}
+	}
+	if s > 0 {
+		return false
+	}
+	right := -s
+	a := uint64(1)<<31 + uint64(int64(z))<<(32+right) // 2A
+	thr := int64(math.MinInt32)
+	if right > 0 {
+		a += uint64(1) << (31 + right)
+		thr = int64(1)<<(right-1) + int64(z)<<right
+	}
+	if thr != int64(int32(thr)) {
+		return false
+	}
+	d0 := a - uint64(m)<<31
+	for c := range mult {
+		b := p[c*stemParamWords:]
+		b[8] = m // an int64 (high word 0): VPMULDQ reads its low half
+		b[10], b[11] = int32(uint32(d0)), int32(uint32(d0>>32))
+		b[12], b[13] = int32(thr), 1
+	}
+	return true
+}
+
+// stemChannelParams writes a channel's parameter block p (stemParamWords)
+// for the output stage of stemTilesC, per channel on 16 pixels' sums,
+// with konst the channel's constant, multiplier m, shifts left and right
+// (R) and output offset z (int8 terms). With x the exact sum (bias, zero
+// point and row terms included), the sums start at the constant, which
+// carries 2^(30−left); with the row term added and shifted left,
+//
+//	X' = x·2^left + 2^30 ∈ (0, 2^31)
+//
+// (the bound checked by NewStem). Per 64-bit lane (even pixels from the
+// low halves, odd pixels shifted down; VPMULUDQ), X'·2m + D with
+//
+//	D = 2A − 2^31·m − [R > 0]·2^32,  A = 2^30 + [R > 0]·2^(30+R) + z·2^(31+R)
+//
+// equals 2P + 2A − [R > 0]·2^32 for P = x·2^left·m (exact modulo 2^64),
+// whose high half is h' = h − [R > 0] with h = ⌊(P + A)/2^31⌋ =
+// hi + [R > 0]·2^(R−1) + z·2^R, hi the first rounding
+// (SaturatingRoundingDoublingHighMul); a VPERMT2D gathers the high
+// halves. u = X' >> cnt is [x ≥ 0] for cnt = 30 (R > 0) and 0 for
+// cnt = 32 (R = 0), so
+//
+//	(h' + u) >> R = (h − [R > 0]·[x < 0]) >> R
+//
+// which is TensorFlow Lite's second rounding plus z, as in gemm's fast
+// epilogue (paramBlocksFast: [x < 0] may stand for [hi < 0]). 11 vector
+// instructions: VPADDD (the row term), VPSLLVD, VPMULUDQ, VPSRLQ,
+// VPMULUDQ, 2 VPADDQ, VPERMT2D, VPSRLVD, VPADDD, VPSRAVD.
+func stemChannelParams(p []int32, konst int64, m int32, left, right int, z int32) {
+	m2 := uint64(m)
+	d := uint64(1)<<31 + uint64(int64(z))<<(32+right) - m2<<31 // 2A − 2^31·m
+	cnt := int32(32)
+	if right > 0 {
+		d += uint64(1)<<(31+right) - 1<<32
+		cnt = 30
+	}
+	p[0] = int32(konst + 1<<(30-left))
+	p[1] = int32(left)
+	p[2] = int32(uint32(2 * m2)) // an int64 (high word 0): VPMULUDQ reads its low half
+	p[4], p[5] = int32(uint32(d)), int32(uint32(d>>32))
+	p[6], p[7] = cnt, int32(right)
+}
+
+// stemArgs is the argument block of stemTilesU and stemTilesC (layout
+// fixed by the assembly).
 type stemArgs struct {
 	in      [3]unsafe.Pointer // the 128-byte spans of window rows 0-2, first tile
 	out     unsafe.Pointer
@@ -221,6 +309,7 @@ type stemArgs struct {
 	pend    int64     // the assembly's: a pair's first group waits
 	masks   [6]uint64 // bytes read of each window row's span: 0-63, 64-127
 	pad     uint32    // the pad byte (as the input stores it), repeated
+	clamp   uint32    // nonzero where the clamp is not [−128, 127]
 }
 
 // ScratchBytes is the scratch Rows needs: three padded spans and one
@@ -241,6 +330,9 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 		inXor: uint32(s.inXor) * 0x01010101, outXor: uint32(s.outXor) * 0x01010101,
 		lo: uint32(uint8(s.lo)) * 0x01010101, hi: uint32(uint8(s.hi)) * 0x01010101,
 		pad: uint32(s.padSpan[0]) * 0x01010101}
+	if s.lo != math.MinInt8 || s.hi != math.MaxInt8 {
+		a.clamp = 1
+	}
 	for i := range a.scatter {
 		a.scatter[i] = int64(i * pix)
 	}
@@ -281,16 +373,25 @@ func (s *Stem) Rows(in, out, scratch []byte, lo, hi int) {
 			a.tiles = n
 			if ox+16*n <= g.OutW {
 				a.out = unsafe.Pointer(&orow[ox*pix])
-				stemTiles(&a)
+				s.tiles(&a)
 				ox += 16 * n
 				continue
 			}
 			a.out = unsafe.Pointer(&tmpOut[0]) // a last partial tile
-			stemTiles(&a)
+			s.tiles(&a)
 			copy(orow[ox*pix:], tmpOut[:(g.OutW-ox)*pix])
 			ox = g.OutW
 		}
 	}
+}
+
+// tiles runs the kernel of s's output stage on a.
+func (s *Stem) tiles(a *stemArgs) {
+	if s.uniform {
+		stemTilesU(a)
+		return
+	}
+	stemTilesC(a)
 }
 
 // byteMask is the mask of the first v of 64 bytes (all for v ≥ 64, none
@@ -325,7 +426,7 @@ func (s *Stem) leftTile(a *stemArgs, img, orow, spans, tmpOut []byte, iy0, ix0, 
 	}
 	a.out = unsafe.Pointer(&tmpOut[0])
 	a.tiles = 1
-	stemTiles(a)
+	s.tiles(a)
 	m := min(16, g.OutW-ox)
 	copy(orow[ox*pix:(ox+m)*pix], tmpOut[:m*pix])
 	return m

@@ -9,4 +9,7 @@ import "golang.org/x/sys/cpu"
 var hasStem = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512VNNI
 
 //go:noescape
-func stemTiles(a *stemArgs)
+func stemTilesU(a *stemArgs)
+
+//go:noescape
+func stemTilesC(a *stemArgs)

@@ -4,32 +4,41 @@
 
 #include "textflag.h"
 
-// func stemTiles(a *stemArgs)
+// func stemTilesU(a *stemArgs)
+// func stemTilesC(a *stemArgs)
 //
-// Stem's inner loop (stem.go documents the method): for each of a.tiles
-// tiles of 16 output pixels and each group of 8 output channels, 9
-// VPERMI2B gathers (3 of them masked into Z31, the 9th-byte group) and 63
-// VPDPBUSD make the sums of 8 channels × 16 pixels in Z0-Z7 and the
-// tile's row sums in Z8; the output stage
-// requantizes each channel (gemm's fast 32-bit-range epilogue, with
-// per-channel parameters broadcast), packs and clamps the 8 × 16 results
-// as bytes, and two VPERMI2B transpose them to pixel-major order, stored
-// whole (8 channels), joined by pairs of groups into 16-byte pixel pieces
-// (16 channels: stored whole), or, for a last odd group, as 8-byte pieces
-// by VPSCATTERQQ.
-//
-// Each window row's 128-byte span is loaded under two byte masks (K1-K2,
-// K4-K5, K6-K7) over the pad byte: bytes past the image (its right
-// column, a row below it) are not read and take the input zero point.
+// Stem's inner loop (stem.go documents the method), for each of a.tiles
+// tiles of 16 output pixels: each window row's 128-byte span is loaded
+// under two byte masks (K1-K2, K4-K5, K6-K7) over the pad byte (bytes
+// past the image, its right column or a row below it, are not read and
+// take the input zero point) and XORed where the input is flipped; 9
+// VPERMI2B gather the tile's 7 groups of 4 bytes per pixel into Z8-Z14
+// (3 of them masked into Z14, the 9th-byte group), kept for all groups
+// of 8 channels; 7 VPDPBUSD against ones and a VPMULLD by cr make the row
+// term rt in Z15. For each group of 8 channels, Z0-Z7 start at the
+// channels' constants and 56 VPDPBUSD add the products; the output stage
+// requantizes each channel on 16 pixels: stemTilesU (one multiplier and
+// shift, no left shift: uniformStem in stem.go) in 9 instructions from
+// registers, the row term folded into per-tile 64-bit row addends;
+// stemTilesC (per channel: stemChannelParams in stem.go) in 11, each
+// channel's parameters broadcast. The 8 × 16 results are packed to
+// bytes, clamped where the clamp is not the full range, and two VPERMI2B
+// transpose them to pixel-major order, stored whole (8 channels), joined
+// by pairs of groups into 16-byte pixel pieces (16 channels: stored
+// whole), or, for a last odd group, as 8-byte pieces by VPSCATTERQQ.
 //
 // Registers: DI args, SI tile output, R8 tiles left, R9 groups left,
-// R10 weights, R11 parameters, R12-R14 window-row spans, CX tables.
-// Z12-Z14 gather indices, Z15 input xor, K3 the 9th-byte masks,
-// Z16-Z17 transposes, Z18 cr,
-// Z20-Z21 a pair's first group, Z24-Z25 clamp, Z26-Z27 pair joins,
-// Z28 scatter offsets, Z29 the products' high halves, Z30 output xor;
-// 184(DI) is set while a pair's first group waits.
-TEXT ·stemTiles(SB), NOSPLIT, $0-8
+// R10 weights, R11 parameters, R12-R14 window-row spans, CX tables,
+// BX the group's output. Z0-Z7 sums (the loaded spans while gathering;
+// after the packs Z1-Z2 the transposed pixels, Z3 and Z5-Z7 pair joins),
+// Z8-Z14 the gathered groups, Z15 the row term, Z16-Z17 a pair's first
+// group, Z18-Z21 and Z26-Z27 the uniform output stage (2m, the row
+// addends of even and odd pixels, t, 1, R), Z22-Z23 products, Z24-Z25
+// clamp, Z28 the gather of the products' high halves; K3 the 9th-byte
+// masks, then the comparisons; 184(DI) is set while a pair's first
+// group waits.
+
+TEXT ·stemTilesU(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ 0(DI), R12
 	MOVQ 8(DI), R13
@@ -43,22 +52,411 @@ TEXT ·stemTiles(SB), NOSPLIT, $0-8
 	KMOVQ 216(DI), K5
 	KMOVQ 224(DI), K6
 	KMOVQ 232(DI), K7
-	VMOVDQU64 0(CX), Z12
-	VMOVDQU64 64(CX), Z13
-	VMOVDQU64 128(CX), Z14
-	VMOVDQU64 256(CX), Z16
-	VMOVDQU64 320(CX), Z17
-	VPBROADCASTD 96(DI), Z18 // cr
-	VPBROADCASTD 100(DI), Z15 // input xor
-	VMOVDQU64 384(CX), Z29 // high halves of even and odd products
-	VPBROADCASTD 104(DI), Z30 // output xor
+	MOVQ 64(DI), R11 // channel 0's parameters: every channel's
+	VPBROADCASTQ 8(R11), Z18 // 2m
+	VPBROADCASTD 48(R11), Z21 // t
+	VPBROADCASTD 52(R11), Z26 // 1
+	VPBROADCASTD 28(R11), Z27 // R
+	VMOVDQU64 576(CX), Z28 // high halves of even and odd products
 	VPBROADCASTD 108(DI), Z24 // clamp low (int8 terms)
 	VPBROADCASTD 112(DI), Z25 // clamp high
-	VMOVDQU64 120(DI), Z28 // scatter offsets
-	VMOVDQU64 448(CX), Z26 // pair joins
-	VMOVDQU64 512(CX), Z27
 	MOVQ $0, 184(DI)
 tile:
+	VPBROADCASTD 240(DI), Z7 // the pad byte
+	VMOVDQA64 Z7, Z0
+	VMOVDQU8 (R12), K1, Z0
+	VMOVDQA64 Z7, Z1
+	VMOVDQU8 64(R12), K2, Z1
+	VMOVDQA64 Z7, Z2
+	VMOVDQU8 (R13), K4, Z2
+	VMOVDQA64 Z7, Z3
+	VMOVDQU8 64(R13), K5, Z3
+	VMOVDQA64 Z7, Z4
+	VMOVDQU8 (R14), K6, Z4
+	VMOVDQA64 Z7, Z5
+	VMOVDQU8 64(R14), K7, Z5
+	CMPL 100(DI), $0 // input xor
+	JEQ gather
+	VPBROADCASTD 100(DI), Z7
+	VPXORD Z7, Z0, Z0
+	VPXORD Z7, Z1, Z1
+	VPXORD Z7, Z2, Z2
+	VPXORD Z7, Z3, Z3
+	VPXORD Z7, Z4, Z4
+	VPXORD Z7, Z5, Z5
+gather:
+	VMOVDQU64 128(CX), Z14 // the 9th-byte group's indices
+	VMOVDQU64 0(CX), Z8
+	VPERMI2B Z1, Z0, Z8
+	VMOVDQU64 64(CX), Z9
+	VPERMI2B Z1, Z0, Z9
+	KMOVQ 512(CX), K3 // byte 0 of each dword: this row's 9th byte
+	VPERMI2B Z1, Z0, K3, Z14
+	VMOVDQU64 0(CX), Z10
+	VPERMI2B Z3, Z2, Z10
+	VMOVDQU64 64(CX), Z11
+	VPERMI2B Z3, Z2, Z11
+	KMOVQ 520(CX), K3 // byte 1 of each dword: this row's 9th byte
+	VPERMI2B Z3, Z2, K3, Z14
+	VMOVDQU64 0(CX), Z12
+	VPERMI2B Z5, Z4, Z12
+	VMOVDQU64 64(CX), Z13
+	VPERMI2B Z5, Z4, Z13
+	KMOVQ 528(CX), K3 // byte 2 of each dword: this row's 9th byte
+	VPERMI2B Z5, Z4, K3, Z14
+	VPXORD Z15, Z15, Z15
+	VPDPBUSD.BCST 192(CX), Z8, Z15
+	VPDPBUSD.BCST 196(CX), Z9, Z15
+	VPDPBUSD.BCST 192(CX), Z10, Z15
+	VPDPBUSD.BCST 196(CX), Z11, Z15
+	VPDPBUSD.BCST 192(CX), Z12, Z15
+	VPDPBUSD.BCST 196(CX), Z13, Z15
+	VPDPBUSD.BCST 200(CX), Z14, Z15
+	VPMULLD.BCST 96(DI), Z15, Z15 // the row term cr·Σa
+	MOVQ 56(DI), R10 // weights
+	MOVQ 64(DI), R11 // params
+	MOVQ 80(DI), R9 // groups
+	MOVQ SI, BX // this group's output
+	// the row addends D = 2m·rt + D0 of even (Z19) and odd (Z20) pixels
+	VPMULDQ.BCST 32(R11), Z15, Z19
+	VPSRLQ $32, Z15, Z20
+	VPMULDQ.BCST 32(R11), Z20, Z20
+	VPADDQ Z19, Z19, Z19
+	VPADDQ Z20, Z20, Z20
+	VPADDQ.BCST 40(R11), Z19, Z19
+	VPADDQ.BCST 40(R11), Z20, Z20
+group:
+	VPBROADCASTD 0(R11), Z0 // the channel's constant
+	VPBROADCASTD 64(R11), Z1 // the channel's constant
+	VPBROADCASTD 128(R11), Z2 // the channel's constant
+	VPBROADCASTD 192(R11), Z3 // the channel's constant
+	VPBROADCASTD 256(R11), Z4 // the channel's constant
+	VPBROADCASTD 320(R11), Z5 // the channel's constant
+	VPBROADCASTD 384(R11), Z6 // the channel's constant
+	VPBROADCASTD 448(R11), Z7 // the channel's constant
+	VPDPBUSD.BCST 0(R10), Z8, Z0
+	VPDPBUSD.BCST 4(R10), Z8, Z1
+	VPDPBUSD.BCST 8(R10), Z8, Z2
+	VPDPBUSD.BCST 12(R10), Z8, Z3
+	VPDPBUSD.BCST 16(R10), Z8, Z4
+	VPDPBUSD.BCST 20(R10), Z8, Z5
+	VPDPBUSD.BCST 24(R10), Z8, Z6
+	VPDPBUSD.BCST 28(R10), Z8, Z7
+	VPDPBUSD.BCST 32(R10), Z9, Z0
+	VPDPBUSD.BCST 36(R10), Z9, Z1
+	VPDPBUSD.BCST 40(R10), Z9, Z2
+	VPDPBUSD.BCST 44(R10), Z9, Z3
+	VPDPBUSD.BCST 48(R10), Z9, Z4
+	VPDPBUSD.BCST 52(R10), Z9, Z5
+	VPDPBUSD.BCST 56(R10), Z9, Z6
+	VPDPBUSD.BCST 60(R10), Z9, Z7
+	VPDPBUSD.BCST 64(R10), Z10, Z0
+	VPDPBUSD.BCST 68(R10), Z10, Z1
+	VPDPBUSD.BCST 72(R10), Z10, Z2
+	VPDPBUSD.BCST 76(R10), Z10, Z3
+	VPDPBUSD.BCST 80(R10), Z10, Z4
+	VPDPBUSD.BCST 84(R10), Z10, Z5
+	VPDPBUSD.BCST 88(R10), Z10, Z6
+	VPDPBUSD.BCST 92(R10), Z10, Z7
+	VPDPBUSD.BCST 96(R10), Z11, Z0
+	VPDPBUSD.BCST 100(R10), Z11, Z1
+	VPDPBUSD.BCST 104(R10), Z11, Z2
+	VPDPBUSD.BCST 108(R10), Z11, Z3
+	VPDPBUSD.BCST 112(R10), Z11, Z4
+	VPDPBUSD.BCST 116(R10), Z11, Z5
+	VPDPBUSD.BCST 120(R10), Z11, Z6
+	VPDPBUSD.BCST 124(R10), Z11, Z7
+	VPDPBUSD.BCST 128(R10), Z12, Z0
+	VPDPBUSD.BCST 132(R10), Z12, Z1
+	VPDPBUSD.BCST 136(R10), Z12, Z2
+	VPDPBUSD.BCST 140(R10), Z12, Z3
+	VPDPBUSD.BCST 144(R10), Z12, Z4
+	VPDPBUSD.BCST 148(R10), Z12, Z5
+	VPDPBUSD.BCST 152(R10), Z12, Z6
+	VPDPBUSD.BCST 156(R10), Z12, Z7
+	VPDPBUSD.BCST 160(R10), Z13, Z0
+	VPDPBUSD.BCST 164(R10), Z13, Z1
+	VPDPBUSD.BCST 168(R10), Z13, Z2
+	VPDPBUSD.BCST 172(R10), Z13, Z3
+	VPDPBUSD.BCST 176(R10), Z13, Z4
+	VPDPBUSD.BCST 180(R10), Z13, Z5
+	VPDPBUSD.BCST 184(R10), Z13, Z6
+	VPDPBUSD.BCST 188(R10), Z13, Z7
+	VPDPBUSD.BCST 192(R10), Z14, Z0
+	VPDPBUSD.BCST 196(R10), Z14, Z1
+	VPDPBUSD.BCST 200(R10), Z14, Z2
+	VPDPBUSD.BCST 204(R10), Z14, Z3
+	VPDPBUSD.BCST 208(R10), Z14, Z4
+	VPDPBUSD.BCST 212(R10), Z14, Z5
+	VPDPBUSD.BCST 216(R10), Z14, Z6
+	VPDPBUSD.BCST 220(R10), Z14, Z7
+	// channel 0: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z0, Z22
+	VPSRLQ $32, Z0, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z0
+	// channel 1: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z1, Z22
+	VPSRLQ $32, Z1, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z1
+	// channel 2: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z2, Z22
+	VPSRLQ $32, Z2, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z2
+	// channel 3: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z3, Z22
+	VPSRLQ $32, Z3, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z3
+	// channel 4: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z4, Z22
+	VPSRLQ $32, Z4, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z4
+	// channel 5: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z5, Z22
+	VPSRLQ $32, Z5, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z5
+	// channel 6: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z6, Z22
+	VPSRLQ $32, Z6, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z6
+	// channel 7: h = ⌊(X'·2m + D)/2^32⌋; (h − [h < t]) >> R
+	VPMULUDQ Z18, Z7, Z22
+	VPSRLQ $32, Z7, Z23
+	VPMULUDQ Z18, Z23, Z23
+	VPADDQ Z19, Z22, Z22
+	VPADDQ Z20, Z23, Z23
+	VPERMT2D Z23, Z28, Z22
+	VPCMPD $1, Z21, Z22, K3
+	VPSUBD Z26, Z22, K3, Z22
+	VPSRAVD Z27, Z22, Z7
+	// saturate to bytes: Z0 = channels 0-3, Z4 = channels 4-7, byte 16L + q of
+	// each = channel q/4 (+4), pixel 4L + q%4; clamp; transpose to pixel-major
+	VPACKSSDW Z1, Z0, Z0
+	VPACKSSDW Z3, Z2, Z2
+	VPACKSSDW Z5, Z4, Z4
+	VPACKSSDW Z7, Z6, Z6
+	VPACKSSWB Z2, Z0, Z0
+	VPACKSSWB Z6, Z4, Z4
+	CMPL 244(DI), $0 // clamp
+	JEQ clamped
+	VPMAXSB Z24, Z0, Z0
+	VPMINSB Z25, Z0, Z0
+	VPMAXSB Z24, Z4, Z4
+	VPMINSB Z25, Z4, Z4
+clamped:
+	VMOVDQU64 256(CX), Z1
+	VPERMI2B Z4, Z0, Z1
+	VMOVDQU64 320(CX), Z2
+	VPERMI2B Z4, Z0, Z2
+	CMPL 104(DI), $0 // output xor
+	JEQ store
+	VPXORD.BCST 104(DI), Z1, Z1 // the output's byte domain
+	VPXORD.BCST 104(DI), Z2, Z2
+store:
+	MOVQ 88(DI), AX // outC
+	CMPQ AX, $8
+	JNE wide
+	VMOVDQU64 Z1, (BX)
+	VMOVDQU64 Z2, 64(BX)
+	JMP stored
+wide:
+	// Groups in pairs: the first's pixels wait in Z16-Z17; the second joins
+	// them into 16-byte pixel pieces (VPERMI2Q), stored whole for 16
+	// channels, else a piece at a time. A last odd group is scattered.
+	CMPQ 184(DI), $0
+	JNE second
+	CMPQ R9, $1
+	JEQ scatter
+	VMOVDQA64 Z1, Z16
+	VMOVDQA64 Z2, Z17
+	MOVQ $1, 184(DI)
+	JMP stored
+second:
+	MOVQ $0, 184(DI)
+	VMOVDQU64 384(CX), Z3
+	VPERMI2Q Z1, Z16, Z3 // pixels 0-3
+	VMOVDQU64 448(CX), Z5
+	VPERMI2Q Z1, Z16, Z5 // pixels 4-7
+	VMOVDQU64 384(CX), Z6
+	VPERMI2Q Z2, Z17, Z6 // pixels 8-11
+	VMOVDQU64 448(CX), Z7
+	VPERMI2Q Z2, Z17, Z7 // pixels 12-15
+	CMPQ AX, $16
+	JNE pieces
+	VMOVDQU64 Z3, -8(BX)
+	VMOVDQU64 Z5, 56(BX)
+	VMOVDQU64 Z6, 120(BX)
+	VMOVDQU64 Z7, 184(BX)
+	JMP stored
+pieces:
+	LEAQ -8(BX), DX
+	VEXTRACTI32X4 $0, Z3, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z3, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z3, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z3, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z5, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z5, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z5, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z5, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z6, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z6, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z6, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z6, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $0, Z7, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $1, Z7, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $2, Z7, (DX)
+	ADDQ AX, DX
+	VEXTRACTI32X4 $3, Z7, (DX)
+	JMP stored
+scatter:
+	VMOVDQU64 120(DI), Z3 // scatter offsets
+	MOVW $0xFF, DX
+	KMOVW DX, K3
+	VPSCATTERQQ Z1, K3, (BX)(Z3*1)
+	SHLQ $3, AX
+	ADDQ BX, AX // pixels 8-15
+	KMOVW DX, K3
+	VPSCATTERQQ Z2, K3, (AX)(Z3*1)
+stored:
+	ADDQ $224, R10 // stemGroupBytes
+	ADDQ $512, R11
+	ADDQ $8, BX
+	DECQ R9
+	JNZ group
+	ADDQ 40(DI), R12
+	ADDQ 40(DI), R13
+	ADDQ 40(DI), R14
+	ADDQ 48(DI), SI
+	DECQ R8
+	JNZ tile
+	VZEROUPPER
+	RET
+
+TEXT ·stemTilesC(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), DI
+	MOVQ 0(DI), R12
+	MOVQ 8(DI), R13
+	MOVQ 16(DI), R14
+	MOVQ 24(DI), SI
+	MOVQ 32(DI), R8
+	MOVQ 72(DI), CX // tables
+	KMOVQ 192(DI), K1
+	KMOVQ 200(DI), K2
+	KMOVQ 208(DI), K4
+	KMOVQ 216(DI), K5
+	KMOVQ 224(DI), K6
+	KMOVQ 232(DI), K7
+	VMOVDQU64 576(CX), Z28 // high halves of even and odd products
+	VPBROADCASTD 108(DI), Z24 // clamp low (int8 terms)
+	VPBROADCASTD 112(DI), Z25 // clamp high
+	MOVQ $0, 184(DI)
+tile:
+	VPBROADCASTD 240(DI), Z7 // the pad byte
+	VMOVDQA64 Z7, Z0
+	VMOVDQU8 (R12), K1, Z0
+	VMOVDQA64 Z7, Z1
+	VMOVDQU8 64(R12), K2, Z1
+	VMOVDQA64 Z7, Z2
+	VMOVDQU8 (R13), K4, Z2
+	VMOVDQA64 Z7, Z3
+	VMOVDQU8 64(R13), K5, Z3
+	VMOVDQA64 Z7, Z4
+	VMOVDQU8 (R14), K6, Z4
+	VMOVDQA64 Z7, Z5
+	VMOVDQU8 64(R14), K7, Z5
+	CMPL 100(DI), $0 // input xor
+	JEQ gather
+	VPBROADCASTD 100(DI), Z7
+	VPXORD Z7, Z0, Z0
+	VPXORD Z7, Z1, Z1
+	VPXORD Z7, Z2, Z2
+	VPXORD Z7, Z3, Z3
+	VPXORD Z7, Z4, Z4
+	VPXORD Z7, Z5, Z5
+gather:
+	VMOVDQU64 128(CX), Z14 // the 9th-byte group's indices
+	VMOVDQU64 0(CX), Z8
+	VPERMI2B Z1, Z0, Z8
+	VMOVDQU64 64(CX), Z9
+	VPERMI2B Z1, Z0, Z9
+	KMOVQ 512(CX), K3 // byte 0 of each dword: this row's 9th byte
+	VPERMI2B Z1, Z0, K3, Z14
+	VMOVDQU64 0(CX), Z10
+	VPERMI2B Z3, Z2, Z10
+	VMOVDQU64 64(CX), Z11
+	VPERMI2B Z3, Z2, Z11
+	KMOVQ 520(CX), K3 // byte 1 of each dword: this row's 9th byte
+	VPERMI2B Z3, Z2, K3, Z14
+	VMOVDQU64 0(CX), Z12
+	VPERMI2B Z5, Z4, Z12
+	VMOVDQU64 64(CX), Z13
+	VPERMI2B Z5, Z4, Z13
+	KMOVQ 528(CX), K3 // byte 2 of each dword: this row's 9th byte
+	VPERMI2B Z5, Z4, K3, Z14
+	VPXORD Z15, Z15, Z15
+	VPDPBUSD.BCST 192(CX), Z8, Z15
+	VPDPBUSD.BCST 196(CX), Z9, Z15
+	VPDPBUSD.BCST 192(CX), Z10, Z15
+	VPDPBUSD.BCST 196(CX), Z11, Z15
+	VPDPBUSD.BCST 192(CX), Z12, Z15
+	VPDPBUSD.BCST 196(CX), Z13, Z15
+	VPDPBUSD.BCST 200(CX), Z14, Z15
+	VPMULLD.BCST 96(DI), Z15, Z15 // the row term cr·Σa
 	MOVQ 56(DI), R10 // weights
 	MOVQ 64(DI), R11 // params
 	MOVQ 80(DI), R9 // groups
@@ -72,59 +470,30 @@ group:
 	VPBROADCASTD 320(R11), Z5 // the channel's constant
 	VPBROADCASTD 384(R11), Z6 // the channel's constant
 	VPBROADCASTD 448(R11), Z7 // the channel's constant
-	VPXORD Z8, Z8, Z8
-	VPBROADCASTD 240(DI), Z19 // the pad byte, until the row term
-	VMOVDQA64 Z14, Z31 // the 9th-byte group's indices
-	VMOVDQA64 Z19, Z9
-	VMOVDQU8 (R12), K1, Z9
-	VMOVDQA64 Z19, Z10
-	VMOVDQU8 64(R12), K2, Z10
-	VPXORD Z15, Z9, Z9
-	VPXORD Z15, Z10, Z10
-	VMOVDQA64 Z12, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 192(CX), Z11, Z8
-	VPDPBUSD.BCST 0(R10), Z11, Z0
-	VPDPBUSD.BCST 4(R10), Z11, Z1
-	VPDPBUSD.BCST 8(R10), Z11, Z2
-	VPDPBUSD.BCST 12(R10), Z11, Z3
-	VPDPBUSD.BCST 16(R10), Z11, Z4
-	VPDPBUSD.BCST 20(R10), Z11, Z5
-	VPDPBUSD.BCST 24(R10), Z11, Z6
-	VPDPBUSD.BCST 28(R10), Z11, Z7
-	VMOVDQA64 Z13, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 196(CX), Z11, Z8
-	VPDPBUSD.BCST 32(R10), Z11, Z0
-	VPDPBUSD.BCST 36(R10), Z11, Z1
-	VPDPBUSD.BCST 40(R10), Z11, Z2
-	VPDPBUSD.BCST 44(R10), Z11, Z3
-	VPDPBUSD.BCST 48(R10), Z11, Z4
-	VPDPBUSD.BCST 52(R10), Z11, Z5
-	VPDPBUSD.BCST 56(R10), Z11, Z6
-	VPDPBUSD.BCST 60(R10), Z11, Z7
-	KMOVQ 576(CX), K3 // byte 0 of each dword: this row's 9th byte
-	VPERMI2B Z10, Z9, K3, Z31
-	VMOVDQA64 Z19, Z9
-	VMOVDQU8 (R13), K4, Z9
-	VMOVDQA64 Z19, Z10
-	VMOVDQU8 64(R13), K5, Z10
-	VPXORD Z15, Z9, Z9
-	VPXORD Z15, Z10, Z10
-	VMOVDQA64 Z12, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 192(CX), Z11, Z8
-	VPDPBUSD.BCST 64(R10), Z11, Z0
-	VPDPBUSD.BCST 68(R10), Z11, Z1
-	VPDPBUSD.BCST 72(R10), Z11, Z2
-	VPDPBUSD.BCST 76(R10), Z11, Z3
-	VPDPBUSD.BCST 80(R10), Z11, Z4
-	VPDPBUSD.BCST 84(R10), Z11, Z5
-	VPDPBUSD.BCST 88(R10), Z11, Z6
-	VPDPBUSD.BCST 92(R10), Z11, Z7
-	VMOVDQA64 Z13, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 196(CX), Z11, Z8
+	VPDPBUSD.BCST 0(R10), Z8, Z0
+	VPDPBUSD.BCST 4(R10), Z8, Z1
+	VPDPBUSD.BCST 8(R10), Z8, Z2
+	VPDPBUSD.BCST 12(R10), Z8, Z3
+	VPDPBUSD.BCST 16(R10), Z8, Z4
+	VPDPBUSD.BCST 20(R10), Z8, Z5
+	VPDPBUSD.BCST 24(R10), Z8, Z6
+	VPDPBUSD.BCST 28(R10), Z8, Z7
+	VPDPBUSD.BCST 32(R10), Z9, Z0
+	VPDPBUSD.BCST 36(R10), Z9, Z1
+	VPDPBUSD.BCST 40(R10), Z9, Z2
+	VPDPBUSD.BCST 44(R10), Z9, Z3
+	VPDPBUSD.BCST 48(R10), Z9, Z4
+	VPDPBUSD.BCST 52(R10), Z9, Z5
+	VPDPBUSD.BCST 56(R10), Z9, Z6
+	VPDPBUSD.BCST 60(R10), Z9, Z7
+	VPDPBUSD.BCST 64(R10), Z10, Z0
+	VPDPBUSD.BCST 68(R10), Z10, Z1
+	VPDPBUSD.BCST 72(R10), Z10, Z2
+	VPDPBUSD.BCST 76(R10), Z10, Z3
+	VPDPBUSD.BCST 80(R10), Z10, Z4
+	VPDPBUSD.BCST 84(R10), Z10, Z5
+	VPDPBUSD.BCST 88(R10), Z10, Z6
+	VPDPBUSD.BCST 92(R10), Z10, Z7
 	VPDPBUSD.BCST 96(R10), Z11, Z0
 	VPDPBUSD.BCST 100(R10), Z11, Z1
 	VPDPBUSD.BCST 104(R10), Z11, Z2
@@ -133,144 +502,126 @@ group:
 	VPDPBUSD.BCST 116(R10), Z11, Z5
 	VPDPBUSD.BCST 120(R10), Z11, Z6
 	VPDPBUSD.BCST 124(R10), Z11, Z7
-	KMOVQ 584(CX), K3 // byte 1 of each dword: this row's 9th byte
-	VPERMI2B Z10, Z9, K3, Z31
-	VMOVDQA64 Z19, Z9
-	VMOVDQU8 (R14), K6, Z9
-	VMOVDQA64 Z19, Z10
-	VMOVDQU8 64(R14), K7, Z10
-	VPXORD Z15, Z9, Z9
-	VPXORD Z15, Z10, Z10
-	VMOVDQA64 Z12, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 192(CX), Z11, Z8
-	VPDPBUSD.BCST 128(R10), Z11, Z0
-	VPDPBUSD.BCST 132(R10), Z11, Z1
-	VPDPBUSD.BCST 136(R10), Z11, Z2
-	VPDPBUSD.BCST 140(R10), Z11, Z3
-	VPDPBUSD.BCST 144(R10), Z11, Z4
-	VPDPBUSD.BCST 148(R10), Z11, Z5
-	VPDPBUSD.BCST 152(R10), Z11, Z6
-	VPDPBUSD.BCST 156(R10), Z11, Z7
-	VMOVDQA64 Z13, Z11
-	VPERMI2B Z10, Z9, Z11
-	VPDPBUSD.BCST 196(CX), Z11, Z8
-	VPDPBUSD.BCST 160(R10), Z11, Z0
-	VPDPBUSD.BCST 164(R10), Z11, Z1
-	VPDPBUSD.BCST 168(R10), Z11, Z2
-	VPDPBUSD.BCST 172(R10), Z11, Z3
-	VPDPBUSD.BCST 176(R10), Z11, Z4
-	VPDPBUSD.BCST 180(R10), Z11, Z5
-	VPDPBUSD.BCST 184(R10), Z11, Z6
-	VPDPBUSD.BCST 188(R10), Z11, Z7
-	KMOVQ 592(CX), K3 // byte 2 of each dword: this row's 9th byte
-	VPERMI2B Z10, Z9, K3, Z31
-	VPDPBUSD.BCST 200(CX), Z31, Z8 // the 9th bytes
-	VPDPBUSD.BCST 192(R10), Z31, Z0
-	VPDPBUSD.BCST 196(R10), Z31, Z1
-	VPDPBUSD.BCST 200(R10), Z31, Z2
-	VPDPBUSD.BCST 204(R10), Z31, Z3
-	VPDPBUSD.BCST 208(R10), Z31, Z4
-	VPDPBUSD.BCST 212(R10), Z31, Z5
-	VPDPBUSD.BCST 216(R10), Z31, Z6
-	VPDPBUSD.BCST 220(R10), Z31, Z7
-	VPMULLD Z18, Z8, Z19 // the row term cr·Σa
-	// channel 0: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z0, Z0
+	VPDPBUSD.BCST 128(R10), Z12, Z0
+	VPDPBUSD.BCST 132(R10), Z12, Z1
+	VPDPBUSD.BCST 136(R10), Z12, Z2
+	VPDPBUSD.BCST 140(R10), Z12, Z3
+	VPDPBUSD.BCST 144(R10), Z12, Z4
+	VPDPBUSD.BCST 148(R10), Z12, Z5
+	VPDPBUSD.BCST 152(R10), Z12, Z6
+	VPDPBUSD.BCST 156(R10), Z12, Z7
+	VPDPBUSD.BCST 160(R10), Z13, Z0
+	VPDPBUSD.BCST 164(R10), Z13, Z1
+	VPDPBUSD.BCST 168(R10), Z13, Z2
+	VPDPBUSD.BCST 172(R10), Z13, Z3
+	VPDPBUSD.BCST 176(R10), Z13, Z4
+	VPDPBUSD.BCST 180(R10), Z13, Z5
+	VPDPBUSD.BCST 184(R10), Z13, Z6
+	VPDPBUSD.BCST 188(R10), Z13, Z7
+	VPDPBUSD.BCST 192(R10), Z14, Z0
+	VPDPBUSD.BCST 196(R10), Z14, Z1
+	VPDPBUSD.BCST 200(R10), Z14, Z2
+	VPDPBUSD.BCST 204(R10), Z14, Z3
+	VPDPBUSD.BCST 208(R10), Z14, Z4
+	VPDPBUSD.BCST 212(R10), Z14, Z5
+	VPDPBUSD.BCST 216(R10), Z14, Z6
+	VPDPBUSD.BCST 220(R10), Z14, Z7
+	// channel 0: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z0, Z0 // the row term
 	VPSLLVD.BCST 4(R11), Z0, Z0
-	VPMULDQ.BCST 8(R11), Z0, Z22
+	VPMULUDQ.BCST 8(R11), Z0, Z22
 	VPSRLQ $32, Z0, Z23
-	VPMULDQ.BCST 8(R11), Z23, Z23
+	VPMULUDQ.BCST 8(R11), Z23, Z23
 	VPADDQ.BCST 16(R11), Z22, Z22
 	VPADDQ.BCST 16(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 24(R11), Z0, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 28(R11), Z22, Z0
-	// channel 1: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z1, Z1
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 24(R11), Z0, Z0
+	VPADDD Z22, Z0, Z0
+	VPSRAVD.BCST 28(R11), Z0, Z0
+	// channel 1: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z1, Z1 // the row term
 	VPSLLVD.BCST 68(R11), Z1, Z1
-	VPMULDQ.BCST 72(R11), Z1, Z22
+	VPMULUDQ.BCST 72(R11), Z1, Z22
 	VPSRLQ $32, Z1, Z23
-	VPMULDQ.BCST 72(R11), Z23, Z23
+	VPMULUDQ.BCST 72(R11), Z23, Z23
 	VPADDQ.BCST 80(R11), Z22, Z22
 	VPADDQ.BCST 80(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 88(R11), Z1, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 92(R11), Z22, Z1
-	// channel 2: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z2, Z2
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 88(R11), Z1, Z1
+	VPADDD Z22, Z1, Z1
+	VPSRAVD.BCST 92(R11), Z1, Z1
+	// channel 2: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z2, Z2 // the row term
 	VPSLLVD.BCST 132(R11), Z2, Z2
-	VPMULDQ.BCST 136(R11), Z2, Z22
+	VPMULUDQ.BCST 136(R11), Z2, Z22
 	VPSRLQ $32, Z2, Z23
-	VPMULDQ.BCST 136(R11), Z23, Z23
+	VPMULUDQ.BCST 136(R11), Z23, Z23
 	VPADDQ.BCST 144(R11), Z22, Z22
 	VPADDQ.BCST 144(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 152(R11), Z2, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 156(R11), Z22, Z2
-	// channel 3: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z3, Z3
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 152(R11), Z2, Z2
+	VPADDD Z22, Z2, Z2
+	VPSRAVD.BCST 156(R11), Z2, Z2
+	// channel 3: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z3, Z3 // the row term
 	VPSLLVD.BCST 196(R11), Z3, Z3
-	VPMULDQ.BCST 200(R11), Z3, Z22
+	VPMULUDQ.BCST 200(R11), Z3, Z22
 	VPSRLQ $32, Z3, Z23
-	VPMULDQ.BCST 200(R11), Z23, Z23
+	VPMULUDQ.BCST 200(R11), Z23, Z23
 	VPADDQ.BCST 208(R11), Z22, Z22
 	VPADDQ.BCST 208(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 216(R11), Z3, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 220(R11), Z22, Z3
-	// channel 4: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z4, Z4
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 216(R11), Z3, Z3
+	VPADDD Z22, Z3, Z3
+	VPSRAVD.BCST 220(R11), Z3, Z3
+	// channel 4: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z4, Z4 // the row term
 	VPSLLVD.BCST 260(R11), Z4, Z4
-	VPMULDQ.BCST 264(R11), Z4, Z22
+	VPMULUDQ.BCST 264(R11), Z4, Z22
 	VPSRLQ $32, Z4, Z23
-	VPMULDQ.BCST 264(R11), Z23, Z23
+	VPMULUDQ.BCST 264(R11), Z23, Z23
 	VPADDQ.BCST 272(R11), Z22, Z22
 	VPADDQ.BCST 272(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 280(R11), Z4, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 284(R11), Z22, Z4
-	// channel 5: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z5, Z5
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 280(R11), Z4, Z4
+	VPADDD Z22, Z4, Z4
+	VPSRAVD.BCST 284(R11), Z4, Z4
+	// channel 5: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z5, Z5 // the row term
 	VPSLLVD.BCST 324(R11), Z5, Z5
-	VPMULDQ.BCST 328(R11), Z5, Z22
+	VPMULUDQ.BCST 328(R11), Z5, Z22
 	VPSRLQ $32, Z5, Z23
-	VPMULDQ.BCST 328(R11), Z23, Z23
+	VPMULUDQ.BCST 328(R11), Z23, Z23
 	VPADDQ.BCST 336(R11), Z22, Z22
 	VPADDQ.BCST 336(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 344(R11), Z5, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 348(R11), Z22, Z5
-	// channel 6: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z6, Z6
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 344(R11), Z5, Z5
+	VPADDD Z22, Z5, Z5
+	VPSRAVD.BCST 348(R11), Z5, Z5
+	// channel 6: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z6, Z6 // the row term
 	VPSLLVD.BCST 388(R11), Z6, Z6
-	VPMULDQ.BCST 392(R11), Z6, Z22
+	VPMULUDQ.BCST 392(R11), Z6, Z22
 	VPSRLQ $32, Z6, Z23
-	VPMULDQ.BCST 392(R11), Z23, Z23
+	VPMULUDQ.BCST 392(R11), Z23, Z23
 	VPADDQ.BCST 400(R11), Z22, Z22
 	VPADDQ.BCST 400(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 408(R11), Z6, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 412(R11), Z22, Z6
-	// channel 7: x = sums + constant + row term; h = ⌊(2x·2^left·m + 2A)/2^32⌋; (h − s) >> R
-	VPADDD Z19, Z7, Z7
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 408(R11), Z6, Z6
+	VPADDD Z22, Z6, Z6
+	VPSRAVD.BCST 412(R11), Z6, Z6
+	// channel 7: X' = (x + 2^(30−left))·2^left; h' = ⌊(X'·2m + D)/2^32⌋; (h' + X'>>cnt) >> R
+	VPADDD Z15, Z7, Z7 // the row term
 	VPSLLVD.BCST 452(R11), Z7, Z7
-	VPMULDQ.BCST 456(R11), Z7, Z22
+	VPMULUDQ.BCST 456(R11), Z7, Z22
 	VPSRLQ $32, Z7, Z23
-	VPMULDQ.BCST 456(R11), Z23, Z23
+	VPMULUDQ.BCST 456(R11), Z23, Z23
 	VPADDQ.BCST 464(R11), Z22, Z22
 	VPADDQ.BCST 464(R11), Z23, Z23
-	VPERMT2D Z23, Z29, Z22
-	VPSRLVD.BCST 472(R11), Z7, Z23
-	VPSUBD Z23, Z22, Z22
-	VPSRAVD.BCST 476(R11), Z22, Z7
+	VPERMT2D Z23, Z28, Z22
+	VPSRLVD.BCST 472(R11), Z7, Z7
+	VPADDD Z22, Z7, Z7
+	VPSRAVD.BCST 476(R11), Z7, Z7
 	// saturate to bytes: Z0 = channels 0-3, Z4 = channels 4-7, byte 16L + q of
 	// each = channel q/4 (+4), pixel 4L + q%4; clamp; transpose to pixel-major
 	VPACKSSDW Z1, Z0, Z0
@@ -279,93 +630,100 @@ group:
 	VPACKSSDW Z7, Z6, Z6
 	VPACKSSWB Z2, Z0, Z0
 	VPACKSSWB Z6, Z4, Z4
+	CMPL 244(DI), $0 // clamp
+	JEQ clamped
 	VPMAXSB Z24, Z0, Z0
 	VPMINSB Z25, Z0, Z0
 	VPMAXSB Z24, Z4, Z4
 	VPMINSB Z25, Z4, Z4
-	VMOVDQA64 Z16, Z9
-	VPERMI2B Z4, Z0, Z9
-	VMOVDQA64 Z17, Z10
-	VPERMI2B Z4, Z0, Z10
-	VPXORD Z30, Z9, Z9 // the output's byte domain
-	VPXORD Z30, Z10, Z10
+clamped:
+	VMOVDQU64 256(CX), Z1
+	VPERMI2B Z4, Z0, Z1
+	VMOVDQU64 320(CX), Z2
+	VPERMI2B Z4, Z0, Z2
+	CMPL 104(DI), $0 // output xor
+	JEQ store
+	VPXORD.BCST 104(DI), Z1, Z1 // the output's byte domain
+	VPXORD.BCST 104(DI), Z2, Z2
+store:
 	MOVQ 88(DI), AX // outC
 	CMPQ AX, $8
 	JNE wide
-	VMOVDQU64 Z9, (BX)
-	VMOVDQU64 Z10, 64(BX)
+	VMOVDQU64 Z1, (BX)
+	VMOVDQU64 Z2, 64(BX)
 	JMP stored
 wide:
-	// Groups in pairs: the first's pixels wait in Z20-Z21; the second joins
+	// Groups in pairs: the first's pixels wait in Z16-Z17; the second joins
 	// them into 16-byte pixel pieces (VPERMI2Q), stored whole for 16
 	// channels, else a piece at a time. A last odd group is scattered.
 	CMPQ 184(DI), $0
 	JNE second
 	CMPQ R9, $1
 	JEQ scatter
-	VMOVDQA64 Z9, Z20
-	VMOVDQA64 Z10, Z21
+	VMOVDQA64 Z1, Z16
+	VMOVDQA64 Z2, Z17
 	MOVQ $1, 184(DI)
 	JMP stored
 second:
 	MOVQ $0, 184(DI)
-	VMOVDQA64 Z26, Z22
-	VPERMI2Q Z9, Z20, Z22 // pixels 0-3
-	VMOVDQA64 Z27, Z23
-	VPERMI2Q Z9, Z20, Z23 // pixels 4-7
-	VMOVDQA64 Z26, Z9
-	VPERMI2Q Z10, Z21, Z9 // pixels 8-11
-	VMOVDQA64 Z27, Z31
-	VPERMI2Q Z10, Z21, Z31 // pixels 12-15
+	VMOVDQU64 384(CX), Z3
+	VPERMI2Q Z1, Z16, Z3 // pixels 0-3
+	VMOVDQU64 448(CX), Z5
+	VPERMI2Q Z1, Z16, Z5 // pixels 4-7
+	VMOVDQU64 384(CX), Z6
+	VPERMI2Q Z2, Z17, Z6 // pixels 8-11
+	VMOVDQU64 448(CX), Z7
+	VPERMI2Q Z2, Z17, Z7 // pixels 12-15
 	CMPQ AX, $16
 	JNE pieces
-	VMOVDQU64 Z22, -8(BX)
-	VMOVDQU64 Z23, 56(BX)
-	VMOVDQU64 Z9, 120(BX)
-	VMOVDQU64 Z31, 184(BX)
+	VMOVDQU64 Z3, -8(BX)
+	VMOVDQU64 Z5, 56(BX)
+	VMOVDQU64 Z6, 120(BX)
+	VMOVDQU64 Z7, 184(BX)
 	JMP stored
 pieces:
 	LEAQ -8(BX), DX
-	VEXTRACTI32X4 $0, Z22, (DX)
+	VEXTRACTI32X4 $0, Z3, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $1, Z22, (DX)
+	VEXTRACTI32X4 $1, Z3, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $2, Z22, (DX)
+	VEXTRACTI32X4 $2, Z3, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $3, Z22, (DX)
+	VEXTRACTI32X4 $3, Z3, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $0, Z23, (DX)
+	VEXTRACTI32X4 $0, Z5, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $1, Z23, (DX)
+	VEXTRACTI32X4 $1, Z5, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $2, Z23, (DX)
+	VEXTRACTI32X4 $2, Z5, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $3, Z23, (DX)
+	VEXTRACTI32X4 $3, Z5, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $0, Z9, (DX)
+	VEXTRACTI32X4 $0, Z6, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $1, Z9, (DX)
+	VEXTRACTI32X4 $1, Z6, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $2, Z9, (DX)
+	VEXTRACTI32X4 $2, Z6, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $3, Z9, (DX)
+	VEXTRACTI32X4 $3, Z6, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $0, Z31, (DX)
+	VEXTRACTI32X4 $0, Z7, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $1, Z31, (DX)
+	VEXTRACTI32X4 $1, Z7, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $2, Z31, (DX)
+	VEXTRACTI32X4 $2, Z7, (DX)
 	ADDQ AX, DX
-	VEXTRACTI32X4 $3, Z31, (DX)
+	VEXTRACTI32X4 $3, Z7, (DX)
 	JMP stored
 scatter:
+	VMOVDQU64 120(DI), Z3 // scatter offsets
 	MOVW $0xFF, DX
 	KMOVW DX, K3
-	VPSCATTERQQ Z9, K3, (BX)(Z28*1)
+	VPSCATTERQQ Z1, K3, (BX)(Z3*1)
 	SHLQ $3, AX
 	ADDQ BX, AX // pixels 8-15
 	KMOVW DX, K3
-	VPSCATTERQQ Z10, K3, (AX)(Z28*1)
+	VPSCATTERQQ Z2, K3, (AX)(Z3*1)
 stored:
 	ADDQ $224, R10 // stemGroupBytes
 	ADDQ $512, R11

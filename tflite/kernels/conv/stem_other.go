@@ -5,4 +5,6 @@ package conv
 // hasStem is false: no stem kernel here (NewStem returns nil).
 const hasStem = false
 
-func stemTiles(a *stemArgs) { panic("conv: stemTiles without its kernel") }
+func stemTilesU(a *stemArgs) { panic("conv: stemTilesU without its kernel") }
+
+func stemTilesC(a *stemArgs) { panic("conv: stemTilesC without its kernel") }

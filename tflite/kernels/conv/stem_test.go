@@ -22,7 +22,7 @@ func TestStemArgsLayout(t *testing.T) {
 		{"groups", unsafe.Offsetof(a.groups), 80}, {"outC", unsafe.Offsetof(a.outC), 88}, {"cr", unsafe.Offsetof(a.cr), 96},
 		{"inXor", unsafe.Offsetof(a.inXor), 100}, {"outXor", unsafe.Offsetof(a.outXor), 104}, {"lo", unsafe.Offsetof(a.lo), 108}, {"hi", unsafe.Offsetof(a.hi), 112},
 		{"scatter", unsafe.Offsetof(a.scatter), 120}, {"pend", unsafe.Offsetof(a.pend), 184},
-		{"masks", unsafe.Offsetof(a.masks), 192}, {"pad", unsafe.Offsetof(a.pad), 240},
+		{"masks", unsafe.Offsetof(a.masks), 192}, {"pad", unsafe.Offsetof(a.pad), 240}, {"clamp", unsafe.Offsetof(a.clamp), 244},
 	} {
 		if f.got != f.want {
 			t.Errorf("stemArgs.%s at %d, the assembly reads %d", f.name, f.got, f.want)
@@ -33,15 +33,17 @@ func TestStemArgsLayout(t *testing.T) {
 // TestStemMatchesRef runs Stem against the uint8 reference convolution on
 // random stems: sizes from one pixel through one tile to several (odd
 // and even, so SAME padding puts the extra row and column at either end),
-// VALID and SAME, batches, 8 to 64 channels, zero points at both ends, per-channel
-// multipliers with left and right shifts, clamps, biases, and inputs and
-// outputs in either byte domain (flipped or not).
+// VALID and SAME, batches, 8 to 64 channels, zero points at both ends and
+// the middle, per-channel multipliers with left and right shifts or one
+// for every channel (per-tensor: stemTilesU, and stemTilesC on the same
+// stem), clamps, biases, and inputs and outputs in either byte domain
+// (flipped or not).
 func TestStemMatchesRef(t *testing.T) {
 	if !hasStem {
 		t.Skip("no AVX-512 VBMI/VNNI: NewStem returns nil here")
 	}
 	r := rand.New(rand.NewPCG(5, 9))
-	ran := 0
+	ran, uniform := 0, 0
 	for i := range 400 {
 		h, w := 1+r.IntN(72), 1+r.IntN(92)
 		if i%7 == 0 {
@@ -60,8 +62,8 @@ func TestStemMatchesRef(t *testing.T) {
 		}
 		g.PadH, _ = Pad(2, 1, h, 3, g.OutH)
 		g.PadW, _ = Pad(2, 1, w, 3, g.OutW)
-		zw := []int32{0, 255, 128, int32(r.IntN(256))}[i%4]
-		zx := []int32{0, 255, int32(r.IntN(256))}[i%3]
+		zw := []int32{0, 255, 128, 1, 254, 127, int32(r.IntN(256))}[i%7]
+		zx := []int32{0, 255, 128, 1, 254, int32(r.IntN(256))}[r.IntN(6)]
 		fw := make([]uint8, outC*27)
 		for j := range fw {
 			fw[j] = uint8(r.IntN(256))
@@ -71,6 +73,7 @@ func TestStemMatchesRef(t *testing.T) {
 		if r.IntN(2) == 0 {
 			q.Min, q.Max = int32(r.IntN(100)), int32(155+r.IntN(100))
 		}
+		perTensor := r.IntN(2) == 0
 		for c := range outC {
 			scale := 0.00002 + 0.0005*r.Float64()
 			switch i % 5 {
@@ -78,8 +81,13 @@ func TestStemMatchesRef(t *testing.T) {
 				scale = 0.5 + 4*r.Float64() // no right shift, or left shifts
 			case 1:
 				scale *= 300
+			case 2:
+				scale = 1 / float64(int(1)<<r.IntN(12)) // ties: a power of two
 			}
 			q.Mult[c], q.Shift[c] = kernels.QuantizeMultiplier(scale)
+			if perTensor && c > 0 {
+				q.Mult[c], q.Shift[c] = q.Mult[0], q.Shift[0]
+			}
 		}
 		var bias []int32
 		if r.IntN(4) > 0 {
@@ -108,27 +116,38 @@ func TestStemMatchesRef(t *testing.T) {
 				src[j] ^= 0x80
 			}
 		}
-		got := make([]uint8, len(want))
-		scratch := make([]byte, s.ScratchBytes())
-		// Two calls over a split of the rows, as parallel parts run.
-		split := r.IntN(g.Batch*g.OutH + 1)
-		s.Rows(src, got, scratch, 0, split)
-		s.Rows(src, got, scratch, split, g.Batch*g.OutH)
-		what := fmt.Sprintf("case %d (%dx%dx3 batch %d -> %dx%dx%d pad %d,%d zx %d zw %d in/out flipped %v/%v)",
-			i, h, w, g.Batch, g.OutH, g.OutW, outC, g.PadH, g.PadW, zx, zw, fin, fout)
-		for j := range want {
-			wv := want[j]
-			if fout {
-				wv ^= 0x80
-			}
-			if got[j] != wv {
-				t.Fatalf("%s: output %d (pixel %d channel %d) = %d, reference %d", what, j, j/outC, j%outC, got[j], wv)
+		if s.uniform != (perTensor && q.Shift[0] <= 0) {
+			t.Fatalf("case %d: uniform %v for per-tensor %v, shift %d", i, s.uniform, perTensor, q.Shift[0])
+		}
+		kinds := []bool{s.uniform}
+		if s.uniform {
+			kinds = append(kinds, false) // stemTilesC on the same stem
+			uniform++
+		}
+		for _, u := range kinds {
+			s.uniform = u
+			got := make([]uint8, len(want))
+			scratch := make([]byte, s.ScratchBytes())
+			// Two calls over a split of the rows, as parallel parts run.
+			split := r.IntN(g.Batch*g.OutH + 1)
+			s.Rows(src, got, scratch, 0, split)
+			s.Rows(src, got, scratch, split, g.Batch*g.OutH)
+			what := fmt.Sprintf("case %d (%dx%dx3 batch %d -> %dx%dx%d pad %d,%d zx %d zw %d in/out flipped %v/%v, uniform kernel %v)",
+				i, h, w, g.Batch, g.OutH, g.OutW, outC, g.PadH, g.PadW, zx, zw, fin, fout, u)
+			for j := range want {
+				wv := want[j]
+				if fout {
+					wv ^= 0x80
+				}
+				if got[j] != wv {
+					t.Fatalf("%s: output %d (pixel %d channel %d) = %d, reference %d", what, j, j/outC, j%outC, got[j], wv)
+				}
 			}
 		}
 		ran++
 	}
-	if ran < 300 {
-		t.Fatalf("only %d cases ran", ran)
+	if ran < 300 || uniform < 100 {
+		t.Fatalf("only %d cases ran, %d of them uniform", ran, uniform)
 	}
 }
 
