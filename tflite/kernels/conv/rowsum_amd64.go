@@ -19,6 +19,9 @@ func rowSumsAVX512(a *int8, lda int, rows int, k int, out *int32)
 func rowTermsPackedAVX512(a *int8, q int, groups int, mabs int, neg int, out *int32)
 
 //go:noescape
+func rowTermsFold3AVX512(a *int8, q int, groups int, mabs int, neg int, out *int32)
+
+//go:noescape
 func rowTerms16AVX512(a *int8, lda int, groups int, k int, mabs int, neg int, out *int32)
 
 // rowSums writes out[r] = Σ_{j<k} a[r·lda + j] for r < len(out).
@@ -48,9 +51,12 @@ func rowTerms(a []int8, lda, k int, mul int32, out []int32) {
 			neg = 1
 		}
 		g := n / 16
-		if lda == k && (k == 4 || k == 8 || k == 16 || k == 32) {
+		switch {
+		case lda == k && (k == 4 || k == 8 || k == 16 || k == 32):
 			rowTermsPackedAVX512(&a[0], k/4, g, int(max(mul, -mul)), neg, &out[0])
-		} else {
+		case lda == k && (k == 24 || k == 48):
+			rowTermsFold3AVX512(&a[0], k/4, g, int(max(mul, -mul)), neg, &out[0])
+		default:
 			rowTerms16AVX512(&a[0], lda, g, k, int(max(mul, -mul)), neg, &out[0])
 		}
 		if out = out[g*16:]; len(out) == 0 {

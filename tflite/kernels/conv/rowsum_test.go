@@ -36,15 +36,15 @@ func TestRowSums(t *testing.T) {
 // bytes.
 func TestRowTerms(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
-	for i := range 400 {
+	for i := range 800 {
 		k := 1 + r.IntN(300)
 		if i%4 == 0 {
 			k = 1 + r.IntN(70)
 		}
 		rows := 1 + r.IntN(70)
 		lda := k + r.IntN(70)
-		if i%3 == 0 { // rows back to back, the packed kernel's lengths
-			k = 4 << r.IntN(4)
+		if i%3 == 0 { // rows back to back, the packed and fold3 kernels' lengths
+			k = []int{4, 8, 16, 32, 24, 48}[r.IntN(6)]
 			lda = k
 		}
 		mul := int32(r.IntN(511)) - 255
