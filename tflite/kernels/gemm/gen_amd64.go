@@ -729,6 +729,23 @@ var pairVariants = []variant{
 	{name: "dotPairUN", fast: true, unsigned: true},
 }
 
+// pairBases are the row base registers of the pair and k-pair kernels:
+// row j is at pairRowAddr(j), base pairBases[j/3] plus 0, 1 or 2 row
+// strides (BX).
+var pairBases = []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}
+
+// pairRowAddr is row j's address operand (see pairBases).
+func pairRowAddr(j int) string {
+	base := pairBases[j/3]
+	switch j % 3 {
+	case 1:
+		return fmt.Sprintf("(%s)(BX*1)", base)
+	case 2:
+		return fmt.Sprintf("(%s)(BX*2)", base)
+	}
+	return fmt.Sprintf("(%s)", base)
+}
+
 // pairKernels writes the kernels of Int8RowsPairs: a weight panel whose
 // channels c and 8+c are the same channel c < 8, so one vector holds
 // two rows (pixels) of 8 channels. Per 4-k step and pair, row A's four
@@ -741,21 +758,11 @@ var pairVariants = []variant{
 // into one 64-byte store as in fastEpilogue), else the low tail lanes of
 // each half to its row.
 func pairKernels(p func(string, ...any)) {
-	rowAddr := func(j int) string {
-		base := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[j/3]
-		switch j % 3 {
-		case 1:
-			return fmt.Sprintf("(%s)(BX*1)", base)
-		case 2:
-			return fmt.Sprintf("(%s)(BX*2)", base)
-		}
-		return fmt.Sprintf("(%s)", base)
-	}
 	for _, v := range pairVariants {
 		for np := 1; np <= maxPairs; np++ {
 			rows := 2 * np
 			nb := (rows + 2) / 3
-			bases := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[:nb]
+			bases := pairBases[:nb]
 			p("")
 			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int)", v.name, np)
 			p("TEXT ·%sR%d(SB), NOSPLIT, $0-96", v.name, np)
@@ -784,8 +791,8 @@ func pairKernels(p func(string, ...any)) {
 			p("\tVMOVDQU32 (DI), Z24")
 			for i := 0; i < np; i++ {
 				t := 28 + i%3
-				p("\tVPBROADCASTD %s, Z%d", rowAddr(2*i), t)
-				p("\tVPBROADCASTD %s, K1, Z%d", rowAddr(2*i+1), t)
+				p("\tVPBROADCASTD %s, Z%d", pairRowAddr(2*i), t)
+				p("\tVPBROADCASTD %s, K1, Z%d", pairRowAddr(2*i+1), t)
 				if v.unsigned {
 					p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
 					continue
@@ -811,33 +818,40 @@ func pairKernels(p func(string, ...any)) {
 			}
 			pr := func(off int) string { return fmt.Sprintf("Z%d", 11+off/64) }
 			const te, to = 24, 25
-			p("\tMOVQ contig+80(FP), R10")
-			for _, contig := range []bool{true, false} {
-				if contig {
-					p("\tTESTQ R10, R10")
-					p("\tJZ split")
-				} else {
-					p("split:")
-				}
-				if contig && np >= 4 {
-					p("\tVMOVDQU8 ·packIdx(SB), Z30")
-				}
-				if v.clamp {
-					// Contiguous results are clamped as bytes (fastEpilogue).
-					loadClamp(p, "R9", contig)
-				}
-				for i := 0; i < np; i++ {
-					z := i
-					requant16(p, pr, z, te, to, v.unsigned)
-					pairStore(p, v.clamp, contig, np, i)
-				}
-				sfx := "split"
-				if contig {
-					sfx = "contig"
-				}
-				nextPairs(p, 2*np, sfx)
-			}
+			pairOutputs(p, v.clamp, np, func(i int) { requant16(p, pr, i, te, to, v.unsigned) })
 		}
+	}
+}
+
+// pairOutputs writes the output stages and stores of a tile of np row
+// pairs, twice: for contiguous rows (contig ≠ 0: packed 64-byte stores,
+// results clamped as bytes as in fastEpilogue) and, from label split, for
+// rows apart; requant(i) leaves pair i's 16 results in Z(i). Each copy
+// ends with nextPairs.
+func pairOutputs(p func(string, ...any), clamp bool, np int, requant func(i int)) {
+	p("\tMOVQ contig+80(FP), R10")
+	for _, contig := range []bool{true, false} {
+		if contig {
+			p("\tTESTQ R10, R10")
+			p("\tJZ split")
+		} else {
+			p("split:")
+		}
+		if contig && np >= 4 {
+			p("\tVMOVDQU8 ·packIdx(SB), Z30")
+		}
+		if clamp {
+			loadClamp(p, "R9", contig)
+		}
+		for i := 0; i < np; i++ {
+			requant(i)
+			pairStore(p, clamp, contig, np, i)
+		}
+		sfx := "split"
+		if contig {
+			sfx = "contig"
+		}
+		nextPairs(p, 2*np, sfx)
 	}
 }
 
@@ -1052,21 +1066,11 @@ var kpairVariants = []variant{
 // 8-15: the layout of the pair kernels, stored alike (pairStore). The
 // output stage is requantUniform's.
 func kpairKernels(p func(string, ...any)) {
-	rowAddr := func(j int) string {
-		base := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[j/3]
-		switch j % 3 {
-		case 1:
-			return fmt.Sprintf("(%s)(BX*1)", base)
-		case 2:
-			return fmt.Sprintf("(%s)(BX*2)", base)
-		}
-		return fmt.Sprintf("(%s)", base)
-	}
 	for _, v := range kpairVariants {
 		for np := 1; np <= maxPairs; np++ {
 			rows := 2 * np
 			nb := (rows + 2) / 3
-			bases := []string{"SI", "R8", "R9", "R10", "R11", "R12", "R13", "R14"}[:nb]
+			bases := pairBases[:nb]
 			frame := 64 * ((rows + 7) / 8)
 			p("")
 			p("// func %sR%d(a *int8, lda int, w *int8, kb int, q *int32, out *int8, ldo int, tail int, c *int32, rt *int32, contig int, n int, kt int)", v.name, np)
@@ -1091,7 +1095,7 @@ func kpairKernels(p func(string, ...any)) {
 			p("\tVMOVDQU32 (DI), Z24")
 			for i := 0; i < rows; i++ {
 				t := 28 + i%3
-				p("\tVPBROADCASTQ %s, Z%d", rowAddr(i), t)
+				p("\tVPBROADCASTQ %s, Z%d", pairRowAddr(i), t)
 				p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
 			}
 			for _, b := range bases {
@@ -1107,7 +1111,7 @@ func kpairKernels(p func(string, ...any)) {
 			p("\tVMOVDQU32 (DI), Z24")
 			for i := 0; i < rows; i++ {
 				t := 28 + i%3
-				p("\tVPBROADCASTD %s, Z%d", rowAddr(i), t)
+				p("\tVPBROADCASTD %s, Z%d", pairRowAddr(i), t)
 				p("\tVPDPBUSD Z%d, Z24, Z%d", t, i)
 			}
 			p("epilogue:")
@@ -1119,30 +1123,7 @@ func kpairKernels(p func(string, ...any)) {
 			p("\tVMOVDQU32 ·kpairIdx(SB), Z27")
 			p("\tVPBROADCASTD 32(R9), Z26")
 			p("\tVPBROADCASTD 36(R9), Z31")
-			p("\tMOVQ contig+80(FP), R10")
-			for _, contig := range []bool{true, false} {
-				if contig {
-					p("\tTESTQ R10, R10")
-					p("\tJZ split")
-				} else {
-					p("split:")
-				}
-				if contig && np >= 4 {
-					p("\tVMOVDQU8 ·packIdx(SB), Z30")
-				}
-				if v.clamp {
-					loadClamp(p, "R9", contig)
-				}
-				for i := 0; i < np; i++ {
-					kpairRequant(p, i, frame)
-					pairStore(p, v.clamp, contig, np, i)
-				}
-				sfx := "split"
-				if contig {
-					sfx = "contig"
-				}
-				nextPairs(p, rows, sfx)
-			}
+			pairOutputs(p, v.clamp, np, func(i int) { kpairRequant(p, i, frame) })
 		}
 	}
 }
