@@ -3,6 +3,8 @@ package conv
 import (
 	"math"
 	"unsafe"
+
+	"github.com/edgeinfer/edgeinfer/tflite/kernels/gemm"
 )
 
 // Stem is the direct uint8 CONV_2D of the first layer of the MobileNet
@@ -199,8 +201,8 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 // uniformStem reports whether stemTilesU applies (every channel has the
 // same multiplier m and right shift R ≥ 0, and t below fits int32) and
 // then completes the channels' parameter blocks p with its words: m
-// (int64), D0 (int64), t and 1. Its output stage is gemm's uniform one
-// (uniformParams there): the sums start at x − rt + 2^30 (rt the row
+// (int64), D0 (int64), t and 1 (gemm.NewUniformStage computes them). Its
+// output stage is gemm's uniform one (uniformParams there): the sums start at x − rt + 2^30 (rt the row
 // term, not added), X' ∈ (0, 2^31) (the bound of stemChannelParams, which
 // holds without rt too), and each pixel's 64-bit row addend is
 //
@@ -216,31 +218,15 @@ func NewStem(g Geom, w []uint8, zw int32, q *Requant, bias []int32, flippedIn, f
 // t = −2^31 (no correction) for R = 0. 9 vector instructions per channel:
 // VPMULUDQ, VPSRLQ, VPMULUDQ, 2 VPADDQ, VPERMT2D, VPCMPD, VPSUBD, VPSRAVD.
 func uniformStem(p []int32, mult []int32, shift []int, z int32) bool {
-	m, s := mult[0], shift[0]
-	for c := range mult {
-		if mult[c] != m || shift[c] != s {
-			return false
-		}
-	}
-	if s > 0 {
+	st, ok := gemm.NewUniformStage(mult, shift, z)
+	if !ok {
 		return false
 	}
-	right := -s
-	a := uint64(1)<<31 + uint64(int64(z))<<(32+right) // 2A
-	thr := int64(math.MinInt32)
-	if right > 0 {
-		a += uint64(1) << (31 + right)
-		thr = int64(1)<<(right-1) + int64(z)<<right
-	}
-	if thr != int64(int32(thr)) {
-		return false
-	}
-	d0 := a - uint64(m)<<31
 	for c := range mult {
 		b := p[c*stemParamWords:]
-		b[8] = m // an int64 (high word 0): VPMULDQ reads its low half
-		b[10], b[11] = int32(uint32(d0)), int32(uint32(d0>>32))
-		b[12], b[13] = int32(thr), 1
+		b[8] = st.M // an int64 (high word 0): VPMULDQ reads its low half
+		b[10], b[11] = int32(uint32(st.D0)), int32(uint32(st.D0>>32))
+		b[12], b[13] = st.T, 1
 	}
 	return true
 }

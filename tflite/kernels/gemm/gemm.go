@@ -391,38 +391,59 @@ const (
 // with t = −2^31 for R = 0 (no correction). The words: z, lo, hi, 0,
 // m (int64), D0 (int64), 2m, t, R, 1.
 func uniformParams(mult []int32, shift []int, z, lo, hi int32) []int32 {
-	if len(mult) == 0 {
+	st, ok := NewUniformStage(mult, shift, z)
+	if !ok {
 		return nil
+	}
+	u := make([]int32, uniSize)
+	u[0], u[1], u[2] = z, lo, hi
+	u[uniM] = st.M
+	u[uniD0], u[uniD0+1] = int32(uint32(st.D0)), int32(uint32(st.D0>>32))
+	u[uniM2] = int32(uint32(2 * uint32(st.M)))
+	u[uniThr] = st.T
+	u[uniR] = int32(st.R)
+	u[uniOne] = 1
+	return u
+}
+
+// UniformStage holds the layer constants of the uniform output stage
+// (uniformParams): the multiplier m, the right shift R, D0 = 2A − 2^31·m
+// (modulo 2^64) and the tie threshold t. conv's stem shares it.
+type UniformStage struct {
+	M  int32
+	R  int
+	D0 uint64
+	T  int32
+}
+
+// NewUniformStage returns the uniform output stage's constants for output
+// offset z, or ok=false where the channels do not share one multiplier
+// and one right shift (a left shift is refused too) or t does not fit an
+// int32.
+func NewUniformStage(mult []int32, shift []int, z int32) (st UniformStage, ok bool) {
+	if len(mult) == 0 {
+		return st, false
 	}
 	m, s := mult[0], shift[0]
 	for c := range mult {
 		if mult[c] != m || shift[c] != s {
-			return nil
+			return st, false
 		}
 	}
 	if s > 0 {
-		return nil
+		return st, false
 	}
 	right := -s
-	a := uint64(1)<<31 + uint64(int64(z))<<(32+right)
+	a := uint64(1)<<31 + uint64(int64(z))<<(32+right) // 2A
 	thr := int64(math.MinInt32)
 	if right > 0 {
 		a += uint64(1) << (31 + right)
 		thr = int64(1)<<(right-1) + int64(z)<<right
 	}
 	if thr != int64(int32(thr)) {
-		return nil
+		return st, false
 	}
-	d0 := a - uint64(m)<<31
-	u := make([]int32, uniSize)
-	u[0], u[1], u[2] = z, lo, hi
-	u[uniM] = m
-	u[uniD0], u[uniD0+1] = int32(uint32(d0)), int32(uint32(d0>>32))
-	u[uniM2] = int32(uint32(2 * uint32(m)))
-	u[uniThr] = int32(thr)
-	u[uniR] = int32(right)
-	u[uniOne] = 1
-	return u
+	return UniformStage{M: m, R: right, D0: a - uint64(m)<<31, T: int32(thr)}, true
 }
 
 // Uniform reports whether q has the uniform output stage (one multiplier
