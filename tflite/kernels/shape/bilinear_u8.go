@@ -52,7 +52,7 @@ func (r *BilinearU8) Run(out, in []uint8, scratch []float32) {
 			}
 			dst := out[o : o+p.OutW*d]
 			o += p.OutW * d
-			if bilinearRowVecU8(f0, f1, t.x0, t.x1, t.dx, t.ndx, d, dy, ndy, dst) {
+			if bilinearRowVec(f0, f1, t.x0, t.x1, t.dx, t.ndx, d, dy, ndy, dst) {
 				continue
 			}
 			k := 0
